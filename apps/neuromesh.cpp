@@ -1,0 +1,151 @@
+// neuromesh — command-line front end.
+//   neuromesh run NETWORK [--duration MS] [--dt MS] [--threads N] [--seed S] [-o OUT.h5] [--double]
+//   neuromesh info OUT.h5
+//   neuromesh list
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <neuromesh/api.hpp>
+#include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/io/sonata_reader.hpp>
+#include <neuromesh/neurons/registry.hpp>
+
+#include "progress_bar.hpp"
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+extern "C" void on_signal(int) { stop_requested.store(true); }
+
+const char* usage =
+    "usage:\n"
+    "  neuromesh run NETWORK [--duration MS] [--dt MS] [--threads N] [--seed S] [-o OUT.h5] [--double] [--quiet]\n"
+    "      NETWORK: a JSON network file (docs/network-format.md) or a built-in name\n"
+    "  neuromesh info OUT.h5     summarise an output file\n"
+    "  neuromesh list            list built-in networks and neuron models\n";
+
+struct run_args {
+  std::string network;
+  std::map<std::string, std::string> opts;
+  bool dbl = false, quiet = false;
+};
+
+run_args parse_run_args(int argc, char** argv) {
+  run_args a;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--double") a.dbl = true;
+    else if (arg == "--quiet") a.quiet = true;
+    else if (arg == "-o" || arg == "--output" || arg == "--duration" || arg == "--dt" || arg == "--threads" || arg == "--seed") {
+      if (i + 1 >= argc) throw neuromesh::config_error(arg, "needs a value");
+      a.opts[arg == "-o" ? "--output" : arg] = argv[++i];
+    } else if (!arg.empty() && arg[0] == '-') {
+      throw neuromesh::config_error(arg, "unknown option (see 'neuromesh --help')");
+    } else if (a.network.empty()) {
+      a.network = arg;
+    } else {
+      throw neuromesh::config_error(arg, "unexpected argument; give one NETWORK");
+    }
+  }
+  if (a.network.empty()) throw neuromesh::config_error("NETWORK", "missing; give a JSON file or a built-in name (see 'neuromesh list')");
+  return a;
+}
+
+double number_option(const run_args& a, const std::string& key, double fallback) {
+  auto it = a.opts.find(key);
+  if (it == a.opts.end()) return fallback;
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(it->second, &used);
+    if (used != it->second.size()) throw std::invalid_argument("trailing");
+    return v;
+  } catch (const std::exception&) {
+    throw neuromesh::config_error(key, "'" + it->second + "' is not a number");
+  }
+}
+
+void print_summary(const neuromesh::simulation& sim, const std::string& output) {
+  const auto& s = sim.summary();
+  const auto& net = sim.description();
+  std::printf("\nnetwork %s: %llu neurons, %llu synapses (%.2f bytes/synapse)\n", net.name.c_str(),
+              static_cast<unsigned long long>(s.neurons), static_cast<unsigned long long>(s.synapses), s.bytes_per_synapse);
+  std::printf("%-16s %10s %12s\n", "population", "spikes", "rate [Hz]");
+  for (std::size_t p = 0; p < net.populations.size(); ++p) {
+    const double rate = s.simulated_ms > 0 ? s.spikes_per_population[p] / (net.populations[p].size * s.simulated_ms * 1e-3) : 0;
+    std::printf("%-16s %10llu %12.3f\n", net.populations[p].label.c_str(), static_cast<unsigned long long>(s.spikes_per_population[p]), rate);
+  }
+  std::printf("construction %.3f s, simulation %.3f s for %.1f ms (real-time factor %.3f)\n", s.build_seconds,
+              s.simulate_seconds, s.simulated_ms, s.real_time_factor());
+  if (!output.empty()) std::printf("output: %s  (inspect with: neuromesh info %s)\n", output.c_str(), output.c_str());
+}
+
+int command_run(int argc, char** argv) {
+  const run_args a = parse_run_args(argc, argv);
+  neuromesh::network net = neuromesh::load_network(a.network);
+  net.dt = number_option(a, "--dt", net.dt);
+  const double seed = number_option(a, "--seed", static_cast<double>(net.seed));
+  if (seed < 0 || seed != static_cast<double>(static_cast<std::uint64_t>(seed))) throw neuromesh::config_error("--seed", "must be a non-negative integer");
+  net.seed = static_cast<std::uint64_t>(seed);
+  const double duration = number_option(a, "--duration", net.duration);
+  neuromesh::simulation_options opt;
+  opt.threads = static_cast<int>(number_option(a, "--threads", 0));
+  opt.prec = a.dbl ? neuromesh::precision::double_precision : neuromesh::precision::single;
+  opt.output = a.opts.count("--output") ? a.opts.at("--output") : "";
+  opt.keep_spikes_in_memory = false;
+  opt.stop = &stop_requested;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  if (!a.quiet) std::fprintf(stderr, "building %s ...\n", net.name.c_str());
+  auto sim = neuromesh::make_simulation(std::move(net), opt);
+  neuromesh::cli::progress_bar bar("simulating");
+  sim->run(duration, [&](double f) { bar.update(f); });
+  bar.finish();
+  sim->finish();
+  if (!a.quiet) print_summary(*sim, opt.output);
+  return 0;
+}
+
+int command_list() {
+  std::printf("built-in networks:\n");
+  for (const auto& n : neuromesh::builtin_network_names()) std::printf("  %s\n", n.c_str());
+  std::printf("models:\n");
+  for (const auto& m : neuromesh::all_models()) {
+    std::printf("  %s:", std::string(m.name).c_str());
+    for (const auto& p : m.parameters) std::printf(" %s[%s]", std::string(p.name).c_str(), std::string(p.unit).c_str());
+    std::printf("\n");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string cmd = argc > 1 ? argv[1] : "";
+  try {
+    if (cmd == "run") return command_run(argc, argv);
+    if (cmd == "info") {
+      if (argc != 3) throw neuromesh::config_error("info", "give exactly one output file: neuromesh info OUT.h5");
+      std::cout << neuromesh::io::describe_file(argv[2]);
+      return 0;
+    }
+    if (cmd == "list") return command_list();
+    if (cmd == "--version") return std::printf("neuromesh %s\n", neuromesh::features().version.c_str()), 0;
+    if (cmd == "-h" || cmd == "--help" || cmd == "help") return std::printf("%s", usage), 0;
+    std::fprintf(stderr, "neuromesh: unknown command '%s'\n%s", cmd.c_str(), usage);
+    return 2;
+  } catch (const neuromesh::interrupted& e) {
+    std::fprintf(stderr, "\nneuromesh: %s\n", e.what());
+    return 130;
+  } catch (const neuromesh::error& e) {
+    std::fprintf(stderr, "neuromesh: error: %s\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "neuromesh: out of memory; try fewer neurons or synapses, or more machines\n");
+    return 1;
+  }
+}

@@ -1,0 +1,57 @@
+#include <filesystem>
+#include <string_view>
+
+#include <neuromesh/api.hpp>
+#include <neuromesh/core/config.hpp>
+#include <neuromesh/core/errors.hpp>
+#include <neuromesh/cpu/cpu_engine.hpp>
+
+namespace neuromesh {
+namespace detail {
+const std::vector<std::pair<std::string_view, std::string_view>>& builtin_network_sources();
+}
+
+std::unique_ptr<simulation> make_simulation(network net, simulation_options opt) {
+  validate(net);
+  if (opt.backend != "cpu") {
+    std::string known;
+    for (const auto& b : features().backends) known += (known.empty() ? "" : ", ") + b;
+    throw backend_unavailable("backend '" + opt.backend + "' is not available in this build (available: " + known + ")");
+  }
+  return std::make_unique<simulation>(std::move(net), std::move(opt), [](engine_config cfg) { return cpu::make_engine(std::move(cfg)); });
+}
+
+build_features features() {
+  build_features f;
+  f.backends = {"cpu"};
+  f.cuda = config::with_cuda;
+  f.mpi = config::with_mpi;
+  f.python = config::with_python;
+  f.version = config::version;
+  return f;
+}
+
+std::vector<std::string> builtin_network_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, text] : detail::builtin_network_sources()) names.emplace_back(name);
+  return names;
+}
+
+network builtin_network(const std::string& name) {
+  for (const auto& [n, text] : detail::builtin_network_sources())
+    if (n == name) return parse_network_json(std::string(text), "builtin:" + name);
+  std::string known;
+  for (const auto& n : builtin_network_names()) known += (known.empty() ? "" : ", ") + n;
+  throw config_error("network", "no built-in network '" + name + "' (built-in: " + known + "; or give a path to a JSON file)");
+}
+
+network load_network(const std::string& name_or_path) {
+  for (const auto& [n, text] : detail::builtin_network_sources())
+    if (n == name_or_path) return builtin_network(name_or_path);
+  if (std::filesystem::exists(name_or_path)) return load_network_file(name_or_path);
+  std::string known;
+  for (const auto& n : builtin_network_names()) known += (known.empty() ? "" : ", ") + n;
+  throw config_error("network", "'" + name_or_path + "' is neither a built-in network (" + known + ") nor an existing JSON file");
+}
+
+}  // namespace neuromesh

@@ -1,0 +1,96 @@
+#include <algorithm>
+
+#include <neuromesh/cpu/cpu_engine.hpp>
+#include <neuromesh/neurons/registry.hpp>
+
+#include "shard.hpp"
+#include "thread_pool.hpp"
+
+namespace neuromesh::cpu {
+namespace {
+
+class cpu_engine final : public engine {
+ public:
+  explicit cpu_engine(engine_config cfg)
+      : cfg_(std::move(cfg)), pool_(static_cast<int>(cfg_.part.n_shards())), shards_(cfg_.part.n_shards()), out_(cfg_.part.n_shards()) {
+    const bool dbl = cfg_.prec == precision::double_precision;
+    // Each thread builds its own shard: first-touch places its memory near it, and connectivity
+    // generation runs in parallel without any coordination (keyed streams).
+    pool_.run([&](int k) {
+      shards_[k] = std::make_unique<shard>(cfg_, static_cast<std::size_t>(k), dbl);
+      shards_[k]->build_synapses();
+    });
+    stats_.neurons = cfg_.part.population_offsets.back();
+    delay_t min_d = 0, max_d = 1;
+    for (const auto& s : shards_) {
+      const synapse_store& st = s->synapses();
+      stats_.synapses += st.size();
+      stats_.synapse_payload_bytes += st.payload_bytes();
+      stats_.synapse_index_bytes += st.index_bytes();
+      if (st.size() > 0) {
+        min_d = min_d == 0 ? st.min_delay() : std::min(min_d, st.min_delay());
+        max_d = std::max(max_d, st.max_delay());
+      }
+    }
+    stats_.min_delay = min_d == 0 ? 1 : min_d;
+    stats_.max_delay = max_d;
+    pool_.run([&](int k) { shards_[k]->allocate_input(max_d); });
+  }
+
+  std::string name() const override { return "cpu"; }
+
+  void advance(step_t t0, int n, std::vector<spike>& fired) override {
+    pool_.run([&](int k) {
+      out_[k].clear();
+      shards_[k]->advance(t0, n, out_[k]);
+    });
+    for (const auto& o : out_) fired.insert(fired.end(), o.begin(), o.end());
+  }
+
+  void deliver(std::span<const spike> spikes) override {
+    if (spikes.empty()) return;
+    pool_.run([&](int k) { shards_[k]->deliver(spikes); });
+  }
+
+  void set_current(std::size_t population, std::span<const index_t> ids, std::span<const double> pA) override {
+    for (auto& s : shards_) s->set_current(population, ids, pA);
+  }
+
+  void read_state(std::size_t population, int variable, std::span<const index_t> ids, std::span<double> out) const override {
+    for (std::size_t k = 0; k < ids.size(); ++k) out[k] = shards_[owner(population, ids[k])]->read(population, variable, ids[k]);
+  }
+
+  std::pair<int, std::string> find_state(std::size_t population, const std::string& variable) const override {
+    const model_info* m = find_model(cfg_.net->populations.at(population).model);
+    const int var = m ? m->state_variable(variable) : -1;
+    if (var < 0) return {-1, ""};
+    return {var, std::string(m->state[var].unit)};
+  }
+
+  engine_statistics statistics() const override {
+    engine_statistics s = stats_;
+    for (const auto& sh : shards_) s.neuron_updates += sh->updates();
+    return s;
+  }
+
+ private:
+  std::size_t owner(std::size_t population, index_t id) const {
+    for (std::size_t k = 0; k < cfg_.part.n_shards(); ++k) {
+      const shard_slice& sl = cfg_.part.shards[k][population];
+      if (id >= sl.begin && id < sl.end) return k;
+    }
+    throw config_error("ids", "neuron " + std::to_string(id) + " is not in population " + cfg_.net->populations[population].label);
+  }
+
+  engine_config cfg_;
+  thread_pool pool_;
+  std::vector<std::unique_ptr<shard>> shards_;
+  std::vector<std::vector<spike>> out_;
+  engine_statistics stats_;
+};
+
+}  // namespace
+
+std::unique_ptr<engine> make_engine(engine_config cfg) { return std::make_unique<cpu_engine>(std::move(cfg)); }
+
+}  // namespace neuromesh::cpu

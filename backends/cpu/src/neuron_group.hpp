@@ -1,0 +1,210 @@
+#pragma once
+// One model's neurons in one shard, in structure-of-arrays layout, updated by the model's
+// shared `step`. Two update paths give identical results, because updating a neuron at its fixed
+// point is the identity: a dense loop over all neurons that GCC vectorises (used while most
+// neurons are active) and a loop over the active list (used while few are). A neuron leaves the
+// active list when a step with zero input left its state bit-for-bit unchanged and no input is
+// pending; delivery wakes it again.
+#include <array>
+#include <string>
+#include <vector>
+
+#include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/fixed_point.hpp>
+#include <neuromesh/core/random/distributions.hpp>
+#include <neuromesh/core/random/keyed_stream.hpp>
+
+#include "population_group.hpp"
+
+namespace neuromesh::cpu {
+
+std::uint32_t name_key(std::string_view name);  // stable 32-bit key of a parameter name
+
+template <class Model, class Real>
+class neuron_group final : public population_group {
+  static constexpr std::size_t P = Model::parameters.size();
+  static constexpr std::size_t S = Model::state.size();
+  static constexpr std::size_t C = Model::n_constants;
+
+ public:
+  neuron_group(const engine_config& cfg, const shard_slice& slice, gid_t first_gid, group_drives drives, shard_arrays& a)
+      : n_(slice.size()), offset_(slice.local_offset), first_gid_(first_gid), seed_(cfg.net->seed),
+        drives_(std::move(drives)), sparse_allowed_(cfg.active_set && !drives_.any()),
+        params_(P * n_), k_(C * n_), x_(S * n_), in_ex_(n_), in_in_(n_), stim_(n_), flags_(n_) {
+    initialise(*cfg.net, slice, cfg.net->dt);
+    for (std::uint32_t i = 0; i < n_; ++i) a.awake[offset_ + i] = 1;  // start dense
+  }
+
+  void step(step_t s, shard_arrays& a, std::vector<spike>& fired) override {
+    if (dense_) step_dense(s, a, fired);
+    else step_sparse(s, a, fired);
+  }
+
+  void wake(std::uint32_t i) override { active_.push_back(i); }
+
+  double read(int var, std::uint32_t i) const override {
+    const int off = Model::state[var].offset_parameter;
+    return static_cast<double>(x_[var * n_ + i]) + (off >= 0 ? params_[off * n_ + i] : 0.0);
+  }
+
+  void make_dense(shard_arrays& a) override {
+    dense_ = true;
+    sparse_allowed_ = false;
+    for (std::uint32_t i = 0; i < n_; ++i) a.awake[offset_ + i] = 1;
+  }
+
+  std::uint64_t updates() const override { return updates_; }
+
+ private:
+  void initialise(const network& net, const shard_slice& slice, double h) {
+    const population& pop = net.populations[slice.population];
+    std::array<double, P> p{};
+    std::array<double, S> x{};
+    std::array<double, C> k{};
+    for (std::uint32_t i = 0; i < n_; ++i) {
+      const index_t idx = slice.begin + i;
+      const gid_t gid = first_gid_ + i;
+      for (std::size_t j = 0; j < P; ++j) {
+        auto it = pop.params.find(std::string(Model::parameters[j].name));
+        p[j] = it == pop.params.end() ? Model::parameters[j].default_value
+                                      : evaluate(it->second, idx, seed_, static_cast<std::uint32_t>(rng_purpose::parameter), gid, name_key(Model::parameters[j].name));
+      }
+      if (std::string problem = Model::check(p.data(), h); !problem.empty())
+        throw parameter_error(pop.label, problem.substr(0, problem.find(':')),
+                              problem.substr(problem.find(':') + 2) + " (neuron " + std::to_string(idx) + ")");
+      Model::derive(p.data(), h, k.data());
+      Model::initial_state(p.data(), x.data());
+      for (std::size_t j = 0; j < S; ++j) {
+        auto it = pop.initial.find(std::string(Model::state[j].name));
+        if (it == pop.initial.end()) continue;
+        const int off = Model::state[j].offset_parameter;
+        x[j] = evaluate(it->second, idx, seed_, static_cast<std::uint32_t>(rng_purpose::initial_state), gid, name_key(Model::state[j].name)) -
+               (off >= 0 ? p[off] : 0.0);
+      }
+      for (std::size_t j = 0; j < P; ++j) params_[j * n_ + i] = p[j];
+      for (std::size_t j = 0; j < C; ++j) k_[j * n_ + i] = static_cast<Real>(k[j]);
+      for (std::size_t j = 0; j < S; ++j) x_[j * n_ + i] = static_cast<Real>(x[j]);
+    }
+  }
+
+  // Input of neuron i (group index) for step s: ring-buffer slots (cleared) plus Poisson drive.
+  void stage_input(step_t s, shard_arrays& a, fixed_t* ex, fixed_t* in, std::uint32_t i) {
+    fixed_t sum[n_receptors] = {ex[offset_ + i], in[offset_ + i]};
+    ex[offset_ + i] = 0;
+    in[offset_ + i] = 0;
+    for (const poisson_drive& d : drives_.poisson) {
+      keyed_stream st(seed_, d.purpose, first_gid_ + i, static_cast<std::uint32_t>(s));
+      sum[d.receptor] += static_cast<fixed_t>(random::poisson(st, d.mean_per_step)) * d.weight;
+    }
+    in_ex_[i] = static_cast<Real>(from_fixed(sum[0]));
+    in_in_[i] = static_cast<Real>(from_fixed(sum[1]));
+    stim_[i] = static_cast<Real>(a.extra_current[offset_ + i] + dc_now_);
+  }
+
+  double dc_at(step_t s) const {
+    double amp = 0.0;
+    for (const dc_drive& d : drives_.dc)
+      if (s >= d.start && s < d.stop) amp += d.amplitude;
+    return amp;
+  }
+
+  // Advances neuron i by one step through the model's shared step function.
+  unsigned update_one(std::uint32_t i) {
+    std::array<Real, C> k;
+    std::array<Real, S> x;
+    for (std::size_t j = 0; j < C; ++j) k[j] = k_[j * n_ + i];
+    for (std::size_t j = 0; j < S; ++j) x[j] = x_[j * n_ + i];
+    const unsigned f = Model::template step<Real>(k.data(), x.data(), in_ex_[i], in_in_[i], stim_[i]);
+    for (std::size_t j = 0; j < S; ++j) x_[j * n_ + i] = x[j];
+    return f;
+  }
+
+  // The vectorised path: plain loops over SoA columns with no aliasing between them.
+  void update_all() {
+    const std::uint32_t n = n_;
+    const Real* NEUROMESH_RESTRICT kp = k_.data();
+    Real* NEUROMESH_RESTRICT xp = x_.data();
+    const Real* NEUROMESH_RESTRICT ex = in_ex_.data();
+    const Real* NEUROMESH_RESTRICT in = in_in_.data();
+    const Real* NEUROMESH_RESTRICT st = stim_.data();
+    std::uint8_t* NEUROMESH_RESTRICT fl = flags_.data();
+#pragma GCC ivdep
+    for (std::uint32_t i = 0; i < n; ++i) {
+      Real k[C], x[S];
+      for (std::size_t j = 0; j < C; ++j) k[j] = kp[j * n + i];
+      for (std::size_t j = 0; j < S; ++j) x[j] = xp[j * n + i];
+      fl[i] = static_cast<std::uint8_t>(Model::template step<Real>(k, x, ex[i], in[i], st[i]));
+      for (std::size_t j = 0; j < S; ++j) xp[j * n + i] = x[j];
+    }
+  }
+
+  bool quiescent(std::uint32_t i, step_t s, const shard_arrays& a) const {
+    return !(flags_[i] & step_flags::changed) && in_ex_[i] == Real(0) && in_in_[i] == Real(0) && stim_[i] == Real(0) &&
+           a.pending[offset_ + i] <= s;
+  }
+
+  void step_dense(step_t s, shard_arrays& a, std::vector<spike>& fired) {
+    fixed_t* ex = a.ring.row(0, s);
+    fixed_t* in = a.ring.row(1, s);
+    dc_now_ = dc_at(s);
+    for (std::uint32_t i = 0; i < n_; ++i) stage_input(s, a, ex, in, i);
+    update_all();
+    updates_ += n_;
+    std::uint32_t resting = 0;
+    for (std::uint32_t i = 0; i < n_; ++i) {
+      if (flags_[i] & step_flags::spiked) fired.push_back({s, first_gid_ + i});
+      resting += quiescent(i, s, a);
+    }
+    if (sparse_allowed_ && resting * 4 >= n_ * 3) switch_to_sparse(s, a);
+  }
+
+  void switch_to_sparse(step_t s, shard_arrays& a) {
+    dense_ = false;
+    active_.clear();
+    for (std::uint32_t i = 0; i < n_; ++i) {
+      const bool rest = quiescent(i, s, a);
+      a.awake[offset_ + i] = rest ? 0 : 1;
+      if (!rest) active_.push_back(i);
+    }
+  }
+
+  void step_sparse(step_t s, shard_arrays& a, std::vector<spike>& fired) {
+    fixed_t* ex = a.ring.row(0, s);
+    fixed_t* in = a.ring.row(1, s);
+    dc_now_ = 0.0;
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < active_.size(); ++k) {
+      const std::uint32_t i = active_[k];
+      stage_input(s, a, ex, in, i);
+      flags_[i] = static_cast<std::uint8_t>(update_one(i));
+      if (flags_[i] & step_flags::spiked) fired.push_back({s, first_gid_ + i});
+      if (quiescent(i, s, a)) a.awake[offset_ + i] = 0;
+      else active_[kept++] = i;
+    }
+    updates_ += active_.size();
+    active_.resize(kept);
+    if (active_.size() * 2 > n_) make_dense_keep_sparse_allowed(a);
+  }
+
+  void make_dense_keep_sparse_allowed(shard_arrays& a) {
+    dense_ = true;
+    for (std::uint32_t i = 0; i < n_; ++i) a.awake[offset_ + i] = 1;
+  }
+
+  std::uint32_t n_, offset_;
+  gid_t first_gid_;
+  std::uint64_t seed_;
+  group_drives drives_;
+  bool sparse_allowed_;
+  bool dense_ = true;
+  double dc_now_ = 0.0;
+  std::uint64_t updates_ = 0;
+  std::vector<double> params_;  // P columns of n: parameters as given (for reading state)
+  std::vector<Real> k_;         // C columns of n: derived constants (propagators)
+  std::vector<Real> x_;         // S columns of n: state
+  std::vector<Real> in_ex_, in_in_, stim_;
+  std::vector<std::uint8_t> flags_;
+  std::vector<std::uint32_t> active_;
+};
+
+}  // namespace neuromesh::cpu

@@ -1,0 +1,73 @@
+#pragma once
+// The part of one population that one shard owns, behind a small virtual interface so the shard
+// can hold neuron groups of every model and precision, and spike sources, side by side.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <neuromesh/core/engine.hpp>
+#include <neuromesh/core/ring_buffer.hpp>
+
+namespace neuromesh::cpu {
+
+// Shard-wide arrays a group reads and writes, indexed by shard-local neuron index.
+struct shard_arrays {
+  ring_buffer ring;
+  std::vector<step_t> pending;        // last step for which input was delivered
+  std::vector<std::uint8_t> awake;    // 1: in its group's active list (or the group is dense)
+  std::vector<std::uint32_t> woken;   // shard-local indices woken by the last delivery
+  std::vector<double> extra_current;  // closed-loop current [pA], persistent
+};
+
+// Stimulus devices compiled for one population (see network.hpp: stimulus).
+struct poisson_drive {
+  double mean_per_step;   // rate * h
+  fixed_t weight;
+  int receptor;
+  std::uint32_t purpose;  // keyed-stream purpose unique to this generator
+};
+struct dc_drive {
+  double amplitude;  // pA
+  step_t start, stop;  // active in steps [start, stop)
+};
+struct group_drives {
+  std::vector<poisson_drive> poisson;
+  std::vector<dc_drive> dc;
+  bool any() const { return !poisson.empty() || !dc.empty(); }
+};
+
+class population_group {
+ public:
+  virtual ~population_group() = default;
+  // Advances all (active) neurons through step s; appends fired spikes.
+  virtual void step(step_t s, shard_arrays& a, std::vector<spike>& fired) = 0;
+  // Puts a neuron (index within the group) woken by input back into the active list.
+  virtual void wake(std::uint32_t i) = 0;
+  // State variable `var` of neuron i (index within the group), user-visible units.
+  virtual double read(int var, std::uint32_t i) const = 0;
+  // Forces dense updating (e.g. after a closed-loop current was set).
+  virtual void make_dense(shard_arrays& a) = 0;
+  virtual std::uint64_t updates() const = 0;
+};
+
+// A spike_source_array slice: emits prescribed spikes; no dynamics, no input.
+class source_group final : public population_group {
+ public:
+  source_group(const population& pop, const shard_slice& slice, gid_t first_gid, double h);
+  void step(step_t s, shard_arrays& a, std::vector<spike>& fired) override;
+  void wake(std::uint32_t) override {}
+  double read(int, std::uint32_t) const override { return 0.0; }
+  void make_dense(shard_arrays&) override {}
+  std::uint64_t updates() const override { return 0; }
+
+ private:
+  std::vector<spike> schedule_;  // sorted by step
+  std::size_t cursor_ = 0;
+};
+
+// Builds the group for `slice` in precision Real (neuron_group.hpp instantiations).
+template <class Real>
+std::unique_ptr<population_group> make_group(const engine_config& cfg, const shard_slice& slice, gid_t first_gid,
+                                             group_drives drives, shard_arrays& a);
+
+}  // namespace neuromesh::cpu

@@ -1,0 +1,142 @@
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <neuromesh/core/connectors.hpp>
+#include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/fixed_point.hpp>
+#include <neuromesh/core/random/keyed_stream.hpp>
+#include <neuromesh/neurons/registry.hpp>
+
+#include "shard.hpp"
+
+namespace neuromesh::cpu {
+
+shard::shard(const engine_config& cfg, std::size_t index, bool double_precision)
+    : cfg_(cfg), index_(index), double_(double_precision) {
+  const network& net = *cfg.net;
+  const std::uint32_t n_local = cfg.part.local_size(index);
+  arrays_.pending.assign(n_local, -1);
+  arrays_.awake.assign(n_local, 1);
+  arrays_.extra_current.assign(n_local, 0.0);
+  group_of_.resize(n_local);
+  for (std::size_t p = 0; p < net.populations.size(); ++p) {
+    const shard_slice& sl = slice_of(p);
+    const gid_t first = cfg.part.population_offsets[p] + sl.begin;
+    const model_info* m = find_model(net.populations[p].model);
+    if (!m) throw config_error("populations[" + net.populations[p].label + "].model",
+                               "unknown model '" + net.populations[p].model + "' (known: " + model_names() + ")");
+    if (m->kind == population_kind::spike_source_array)
+      groups_.push_back(std::make_unique<source_group>(net.populations[p], sl, first, net.dt));
+    else if (double_)
+      groups_.push_back(make_group<double>(cfg, sl, first, drives_for(p), arrays_));
+    else
+      groups_.push_back(make_group<float>(cfg, sl, first, drives_for(p), arrays_));
+    std::fill_n(group_of_.begin() + sl.local_offset, sl.size(), static_cast<std::uint16_t>(p));
+  }
+}
+
+group_drives shard::drives_for(std::size_t population) const {
+  const network& net = *cfg_.net;
+  const time_grid grid(net.dt);
+  group_drives d;
+  for (std::size_t k = 0; k < net.stimuli.size(); ++k) {
+    const stimulus& st = net.stimuli[k];
+    if (net.population_index(st.target, "stimuli[" + std::to_string(k) + "].target") != population) continue;
+    if (st.type == stimulus::kind::poisson_generator) {
+      const auto purpose = static_cast<std::uint32_t>(rng_purpose::stimulus) | static_cast<std::uint32_t>(k << 8);
+      d.poisson.push_back({st.rate * net.dt * 1e-3, to_fixed(static_cast<float>(st.weight)),
+                           static_cast<int>(st.target_receptor), purpose});
+    } else {
+      const step_t stop = std::isfinite(st.stop) ? grid.steps(st.stop) : std::numeric_limits<step_t>::max();
+      d.dc.push_back({st.amplitude, grid.steps(st.start), stop});
+    }
+  }
+  return d;
+}
+
+void shard::build_synapses() {
+  const network& net = *cfg_.net;
+  const time_grid grid(net.dt);
+  std::vector<synapse_store::entry> entries;
+  std::vector<generated_synapse> generated;
+  for (std::size_t k = 0; k < net.projections.size(); ++k) {
+    const projection& proj = net.projections[k];
+    const std::size_t pre = net.population_index(proj.pre, "projections[" + std::to_string(k) + "].pre");
+    const std::size_t post = net.population_index(proj.post, "projections[" + std::to_string(k) + "].post");
+    const shard_slice& sl = slice_of(post);
+    generated.clear();
+    generate_projection(net, k, sl.begin, sl.end, grid, generated);
+    const gid_t pre_offset = cfg_.part.population_offsets[pre];
+    for (const generated_synapse& g : generated)
+      entries.push_back({pre_offset + g.source, sl.local_offset + (g.target - sl.begin), g.weight, g.delay,
+                         static_cast<std::uint8_t>(proj.target)});
+  }
+  store_.build(std::move(entries), cfg_.part.population_offsets.back());
+}
+
+void shard::allocate_input(delay_t max_delay) {
+  arrays_.ring = ring_buffer(cfg_.part.local_size(index_), static_cast<std::uint32_t>(max_delay) + 1);
+}
+
+void shard::advance(step_t t0, int n, std::vector<spike>& fired) {
+  for (step_t s = t0; s < t0 + n; ++s)
+    for (auto& g : groups_) g->step(s, arrays_, fired);
+}
+
+void shard::deliver(std::span<const spike> spikes) {
+  const std::uint32_t* targets = store_.targets();
+  const float* weights = store_.weights();
+  step_t* pending = arrays_.pending.data();
+  std::uint8_t* awake = arrays_.awake.data();
+  for (const spike& sp : spikes) {
+    std::uint32_t begin = store_.row_begin(sp.gid);
+    for (const row_segment& seg : store_.segments(sp.gid)) {
+      const step_t arrival = sp.step + seg.delay;
+      fixed_t* row = arrays_.ring.row(seg.receptor, arrival);
+      for (std::uint32_t k = begin; k < seg.end; ++k) {
+        const std::uint32_t t = targets[k];
+        row[t] += to_fixed(weights[k]);
+        pending[t] = std::max(pending[t], arrival);
+        if (!awake[t]) {
+          awake[t] = 1;
+          arrays_.woken.push_back(t);
+        }
+      }
+      begin = seg.end;
+    }
+  }
+  wake_woken();
+}
+
+void shard::wake_woken() {
+  for (std::uint32_t t : arrays_.woken) {
+    const std::size_t p = group_of_[t];
+    groups_[p]->wake(t - slice_of(p).local_offset);
+  }
+  arrays_.woken.clear();
+}
+
+void shard::set_current(std::size_t population, std::span<const index_t> ids, std::span<const double> pA) {
+  const shard_slice& sl = slice_of(population);
+  bool touched = false;
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    if (ids[k] < sl.begin || ids[k] >= sl.end) continue;
+    arrays_.extra_current[sl.local_offset + (ids[k] - sl.begin)] = pA[k];
+    touched = true;
+  }
+  if (touched) groups_[population]->make_dense(arrays_);
+}
+
+double shard::read(std::size_t population, int var, index_t id) const {
+  const shard_slice& sl = slice_of(population);
+  return groups_[population]->read(var, id - sl.begin);
+}
+
+std::uint64_t shard::updates() const {
+  std::uint64_t n = 0;
+  for (const auto& g : groups_) n += g->updates();
+  return n;
+}
+
+}  // namespace neuromesh::cpu

@@ -1,0 +1,44 @@
+#pragma once
+// Everything one thread owns: a slice of every population, the synapses onto those neurons, and
+// their input ring buffers. Only the owning thread writes them, so nothing needs atomics.
+#include <memory>
+#include <vector>
+
+#include <neuromesh/core/engine.hpp>
+#include <neuromesh/core/synapse_store.hpp>
+
+#include "population_group.hpp"
+
+namespace neuromesh::cpu {
+
+class shard {
+ public:
+  shard(const engine_config& cfg, std::size_t index, bool double_precision);
+  // Generates and stores this shard's synapses (every projection, targets it owns).
+  void build_synapses();
+  // Allocates ring buffers once the network's maximum delay is known.
+  void allocate_input(delay_t max_delay);
+  void advance(step_t t0, int n, std::vector<spike>& fired);
+  void deliver(std::span<const spike> spikes);
+  void set_current(std::size_t population, std::span<const index_t> ids, std::span<const double> pA);
+  double read(std::size_t population, int var, index_t id) const;
+
+  const synapse_store& synapses() const { return store_; }
+  std::uint64_t updates() const;
+
+ private:
+  // The slice of `population` in this shard, if the neuron `id` lies in it.
+  const shard_slice& slice_of(std::size_t population) const { return cfg_.part.shards[index_][population]; }
+  group_drives drives_for(std::size_t population) const;
+  void wake_woken();
+
+  const engine_config& cfg_;
+  std::size_t index_;
+  bool double_;
+  shard_arrays arrays_;
+  synapse_store store_;
+  std::vector<std::unique_ptr<population_group>> groups_;  // one per population
+  std::vector<std::uint16_t> group_of_;                    // shard-local index -> group
+};
+
+}  // namespace neuromesh::cpu

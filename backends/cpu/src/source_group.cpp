@@ -1,0 +1,26 @@
+#include <algorithm>
+#include <cmath>
+
+#include "population_group.hpp"
+
+namespace neuromesh::cpu {
+
+source_group::source_group(const population& pop, const shard_slice& slice, gid_t first_gid, double h) {
+  for (index_t i = slice.begin; i < slice.end; ++i) {
+    if (i >= pop.spike_times.size()) continue;
+    for (double t : pop.spike_times[i]) {
+      // A spike at t is fired in the step ending at t (see spike.hpp).
+      const step_t s = static_cast<step_t>(std::llround(t / h)) - 1;
+      if (s >= 0) schedule_.push_back({s, first_gid + (i - slice.begin)});
+    }
+  }
+  std::sort(schedule_.begin(), schedule_.end());
+  schedule_.erase(std::unique(schedule_.begin(), schedule_.end()), schedule_.end());
+}
+
+void source_group::step(step_t s, shard_arrays&, std::vector<spike>& fired) {
+  while (cursor_ < schedule_.size() && schedule_[cursor_].step < s) ++cursor_;  // in the past
+  while (cursor_ < schedule_.size() && schedule_[cursor_].step == s) fired.push_back(schedule_[cursor_++]);
+}
+
+}  // namespace neuromesh::cpu

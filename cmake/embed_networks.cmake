@@ -1,0 +1,11 @@
+file(GLOB FILES ${DIR}/*.json)
+list(SORT FILES)
+# Writes a C++ source holding the built-in network JSON files as raw strings (name = file stem).
+set(content "// Generated from networks/*.json by cmake/embed_networks.cmake.\n#include <string_view>\n#include <utility>\n#include <vector>\nnamespace neuromesh::detail {\nconst std::vector<std::pair<std::string_view, std::string_view>>& builtin_network_sources() {\n  static const std::vector<std::pair<std::string_view, std::string_view>> files = {\n")
+foreach(f IN LISTS FILES)
+  get_filename_component(stem ${f} NAME_WE)
+  file(READ ${f} text)
+  string(APPEND content "    {\"${stem}\", R\"neuromesh_json(${text})neuromesh_json\"},\n")
+endforeach()
+string(APPEND content "  };\n  return files;\n}\n}  // namespace neuromesh::detail\n")
+file(WRITE ${OUT} "${content}")

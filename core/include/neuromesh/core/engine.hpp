@@ -1,0 +1,59 @@
+#pragma once
+// The backend interface. An engine owns the state of the neurons of its partition (neuron state,
+// synapses, input ring buffers) and does the per-step work; the simulation driver (simulation.hpp)
+// owns time, exchange and recording, and calls the engine in named phases:
+//   advance (deliver ring-buffer input, update, detect)  ->  exchange  ->  deliver  ->  record.
+// Kept deliberately small (STYLE anti-pattern 3): memory, kernels and exchange stay separate.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <neuromesh/core/network.hpp>
+#include <neuromesh/core/partition.hpp>
+#include <neuromesh/core/spike.hpp>
+
+namespace neuromesh {
+
+// Numeric type of neuron state. Float halves memory traffic (the default, for speed); double is
+// for validation. Each is bit-identical across threads, ranks and backends.
+enum class precision { single, double_precision };
+
+// What every engine is built from.
+struct engine_config {
+  const network* net = nullptr;
+  partition part;
+  precision prec = precision::single;
+  bool active_set = true;  // skip neurons at their fixed point (exact; off only for testing)
+};
+
+// Sizes an engine reports after construction.
+struct engine_statistics {
+  std::uint64_t neurons = 0, synapses = 0;
+  std::uint64_t synapse_payload_bytes = 0, synapse_index_bytes = 0;
+  delay_t min_delay = 1, max_delay = 1;  // over all synapses (1 when there are none)
+  std::uint64_t neuron_updates = 0;      // updates performed so far (the active set saves the rest)
+};
+
+class engine {
+ public:
+  virtual ~engine() = default;
+  virtual std::string name() const = 0;
+  // Phases update+detect for steps [t0, t0 + n): applies the input due in each step, advances
+  // every neuron and appends the spikes fired to `fired` (any order). n may be any number of
+  // steps not exceeding the minimum delay.
+  virtual void advance(step_t t0, int n, std::vector<spike>& fired) = 0;
+  // Phase deliver: adds the spikes' synaptic input to the ring buffers of their targets.
+  virtual void deliver(std::span<const spike> spikes) = 0;
+  // Closed loop: a persistent extra current [pA] on neurons of a population, until changed.
+  virtual void set_current(std::size_t population, std::span<const index_t> ids, std::span<const double> pA) = 0;
+  // Reads a state variable (user-visible units) of neurons of a population into `out`.
+  virtual void read_state(std::size_t population, int variable, std::span<const index_t> ids, std::span<double> out) const = 0;
+  // Index and unit of a state variable of a population's model, or {-1, ""} if it has none.
+  virtual std::pair<int, std::string> find_state(std::size_t population, const std::string& variable) const = 0;
+  virtual engine_statistics statistics() const = 0;
+};
+
+}  // namespace neuromesh

@@ -1,0 +1,60 @@
+#pragma once
+// Reading SONATA spike and report files: the files neuromesh writes plus the legacy spike layouts
+// other tools write (shared/specs/sonata.md §2). Every failure is an io_error naming the file and,
+// where it helps, the HDF5 path at fault.
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace neuromesh::io {
+
+// Population name given to the flat legacy layouts (/spikes/{gids|node_ids} + /spikes/timestamps),
+// which carry no population name of their own: the group they sit in.
+inline constexpr const char* flat_spike_population = "spikes";
+
+// One population's spikes. Times are in ms (files whose timestamps@units is "s" are converted).
+struct spike_table {
+  std::vector<std::uint64_t> node_ids;
+  std::vector<double> timestamps_ms;
+  // "none", "by_id" or "by_time" as stored (enum, or bmtk's string with "by_gid" read as "by_id");
+  // "" when the file has no sorting attribute, meaning no order may be assumed.
+  std::string sorting;
+};
+
+// Spikes per population, keyed by population name, with times in [t_start, t_stop) ms. For files
+// sorted by_time only the rows inside the window are read (binary search on the dataset).
+std::map<std::string, spike_table> read_spikes(const std::string& path,
+                                               double t_start = -std::numeric_limits<double>::infinity(),
+                                               double t_stop = std::numeric_limits<double>::infinity());
+
+// One frame-oriented report. data is row-major [frames × values]; for point-neuron reports
+// values == node_ids.size() and column i belongs to node_ids[i].
+struct report_table {
+  std::string population;  // group@population when present, else the group name
+  std::vector<std::uint64_t> node_ids;
+  double tstart = 0.0, tstop = 0.0, dt = 0.0;  // [ms], from mapping/time
+  std::string units, variable;
+  std::vector<float> data;
+  std::size_t frames = 0;
+  std::size_t values = 0;  // columns per frame
+};
+
+// Every group under /report, keyed by group name (see report_writer for the naming convention).
+std::map<std::string, report_table> read_reports(const std::string& path);
+
+// The attributes of /provenance, split by type (integers are returned as numbers).
+struct provenance_table {
+  std::map<std::string, std::string> text;
+  std::map<std::string, double> numbers;
+};
+provenance_table read_provenance(const std::string& path);
+
+// A human-readable summary for `neuromesh info OUT.h5`: spike populations (count, id and time
+// ranges, mean rate), reports (variable, nodes, frames, dt) and provenance. Streams the spike data,
+// so large files are summarised without loading them.
+std::string describe_file(const std::string& path);
+
+}  // namespace neuromesh::io

@@ -1,0 +1,112 @@
+#pragma once
+// The network description: a pure value (no simulation state) that every front end produces (C++,
+// JSON files, built-in networks, later Python/NIR/SONATA) and every backend instantiates.
+// Nothing downstream knows where a description came from.
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace neuromesh {
+
+using index_t = std::uint32_t;  // neuron index within a population
+using gid_t = std::uint32_t;    // global neuron id: populations concatenated in order
+
+// A random distribution for parameters, initial values, weights and delays; evaluated from keyed
+// streams so every entity's value is independent of who computes it. Values outside [low, high]
+// are redrawn (NEST's *_clipped semantics).
+struct distribution {
+  enum class kind { uniform, normal, exponential, lognormal };
+  kind type = kind::uniform;
+  double a = 0.0;  // uniform: low;  normal: mean;  exponential: mean;  lognormal: mu of log
+  double b = 1.0;  // uniform: high;  normal: std;  exponential: unused;  lognormal: sigma of log
+  double low = -std::numeric_limits<double>::infinity();
+  double high = std::numeric_limits<double>::infinity();
+};
+
+// A value given as one scalar for all, one number per entity, or a distribution.
+using value_spec = std::variant<double, std::vector<double>, distribution>;
+
+// Evaluates a value_spec for one entity (index i of n) from a keyed stream identified by
+// (seed, purpose, entity, sub). Throws config_error naming `where` for an array of the wrong size.
+double evaluate(const value_spec& v, std::size_t i, std::uint64_t seed, std::uint32_t purpose,
+                std::uint32_t entity, std::uint32_t sub);
+// Checks an array-valued spec has n entries and a distribution is well-formed; names `where`.
+void validate_value(const value_spec& v, std::size_t n, const std::string& where);
+
+// A group of neurons sharing one model. Parameters and initial state values missing from the maps
+// take the model's defaults. spike_times is used by spike_source_array only (ms, per neuron).
+struct population {
+  std::string label;
+  index_t size = 0;
+  std::string model;
+  std::map<std::string, value_spec> params;
+  std::map<std::string, value_spec> initial;
+  std::vector<std::vector<double>> spike_times;
+};
+
+enum class receptor : std::uint8_t { excitatory = 0, inhibitory = 1 };
+inline constexpr int n_receptors = 2;
+
+// How sources are chosen for each target. Defaults follow NEST: autapses and multapses allowed.
+struct connector {
+  enum class kind { all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree, fixed_total_number, explicit_list };
+  kind type = kind::all_to_all;
+  double p = 0.0;            // fixed_probability
+  std::uint64_t n = 0;       // fixed_indegree / fixed_outdegree / fixed_total_number
+  bool autapses = true;      // a neuron may connect to itself (only when pre == post)
+  bool multapses = true;     // a pair may be connected more than once
+  std::vector<index_t> sources, targets;  // explicit_list: pairs (sources[k], targets[k])
+};
+
+// Synapses from `pre` to `post`. weight is in the target model's unit (pA, nS or mV; inhibitory
+// current weights are negative, conductance weights positive); delay in ms (>= dt).
+struct projection {
+  std::string pre, post;
+  connector conn;
+  std::string synapse = "static";
+  value_spec weight = 1.0;
+  value_spec delay = 1.0;
+  receptor target = receptor::excitatory;
+};
+
+// Stimulus devices attached to a population. poisson_generator: every target neuron receives an
+// independent Poisson spike train of `rate` Hz with `weight` (NEST's poisson_generator connected
+// all-to-all). dc_source: a current `amplitude` pA during [start, stop) ms.
+struct stimulus {
+  enum class kind { poisson_generator, dc_source };
+  kind type = kind::poisson_generator;
+  std::string target;
+  double rate = 0.0, weight = 0.0;
+  receptor target_receptor = receptor::excitatory;
+  double amplitude = 0.0, start = 0.0, stop = std::numeric_limits<double>::infinity();
+};
+
+// What to record. variable "spikes" records spikes; any state variable of the model records a
+// SONATA report every `interval` ms for the neurons in `ids` (empty: all).
+struct recorder {
+  std::string population;
+  std::string variable = "spikes";
+  double interval = 1.0;
+  std::vector<index_t> ids;
+};
+
+struct network {
+  std::string name = "network";
+  double dt = 0.1;           // ms
+  std::uint64_t seed = 12345;
+  double duration = 1000.0;  // ms; the run length front ends use when none is given
+  std::vector<population> populations;
+  std::vector<projection> projections;
+  std::vector<stimulus> stimuli;
+  std::vector<recorder> recorders;
+
+  // Index of the population labelled `label`; throws config_error naming `where` if none.
+  std::size_t population_index(const std::string& label, const std::string& where) const;
+  // First global id of each population and, last, the total number of neurons.
+  std::vector<gid_t> offsets() const;
+};
+
+}  // namespace neuromesh

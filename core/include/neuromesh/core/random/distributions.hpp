@@ -1,0 +1,200 @@
+#pragma once
+// In-project random distributions (determinism contract rule 1): <random>'s distributions are
+// implementation-defined and differ between libstdc++, libc++ and MSVC, and CUDA has none, so
+// every variate is computed here from a stream's uniform bits with +, -, *, /, sqrt, floor and
+// the project's own math::exp/log/log1p/cos. The same stream then yields the same variates on
+// every compiler and backend.
+//
+// Each function consumes a parameter-dependent but deterministic number of words from the stream
+// and keeps no cached state (Box-Muller returns one value per call), so a stream can be copied,
+// split by `sub` or restarted anywhere without hidden carry-over.
+#include <concepts>
+#include <cmath>
+#include <cstdint>
+
+#include <neuromesh/core/macros.hpp>
+#include <neuromesh/core/math.hpp>
+
+namespace neuromesh::random {
+
+// What the distributions need from a stream (keyed_stream models it; tests may use fakes).
+template <class S>
+concept uniform_stream = requires(S& s) {
+  { s.next_u32() } -> std::same_as<std::uint32_t>;
+  { s.uniform() } -> std::same_as<double>;       // [0, 1), multiples of 2^-53
+  { s.uniform_open() } -> std::same_as<double>;  // (0, 1]
+};
+
+namespace detail {
+
+// floor'ed non-negative double -> count, saturating instead of overflowing (UB) for huge values.
+NEUROMESH_INLINE_HOST_DEVICE std::uint64_t to_count(double k) {
+  if (!(k < 18446744073709551616.0)) return UINT64_MAX;  // 2^64, also catches NaN
+  return k > 0.0 ? static_cast<std::uint64_t>(k) : 0;
+}
+
+}  // namespace detail
+
+// Uniform on [lo, hi) (hi itself only through rounding of lo + (hi - lo) u).
+template <uniform_stream S>
+NEUROMESH_INLINE_HOST_DEVICE double uniform(S& s, double lo, double hi) {
+  return lo + (hi - lo) * s.uniform();
+}
+
+// Normal(mean, sd) by the Box-Muller transform (Box & Muller 1958, Ann. Math. Stat. 29:610):
+// sqrt(-2 log u1) cos(2 pi u2). Only the cosine branch is used, so no second value is cached.
+template <uniform_stream S>
+NEUROMESH_INLINE_HOST_DEVICE double normal(S& s, double mean, double sd) {
+  const double r = std::sqrt(-2.0 * math::log(s.uniform_open()));  // u1 in (0, 1]: r finite
+  const double theta = math::two_pi * s.uniform();
+  return mean + sd * (r * math::cos(theta));
+}
+
+// Exponential with the given mean (1 / rate), by inversion: -mean log(u), u in (0, 1].
+template <uniform_stream S>
+NEUROMESH_INLINE_HOST_DEVICE double exponential(S& s, double mean) {
+  return mean * (0.0 - math::log(s.uniform_open()));  // 0 - x, not -x: u == 1 gives +0
+}
+
+// exp(Normal(mu, sigma)); mu and sigma are those of the underlying normal, as in numpy.
+template <uniform_stream S>
+NEUROMESH_INLINE_HOST_DEVICE double lognormal(S& s, double mu, double sigma) {
+  return math::exp(random::normal(s, mu, sigma));
+}
+
+// True with probability p (p <= 0: never; p >= 1: always).
+template <uniform_stream S>
+NEUROMESH_INLINE_HOST_DEVICE bool bernoulli(S& s, double p) {
+  return s.uniform() < p;
+}
+
+// Failures before the first success in Bernoulli(p) trials, P(k) = (1-p)^k p, by inversion:
+// floor(log u / log(1-p)) (Devroye 1986, Non-Uniform Random Variate Generation, X.2). One uniform
+// per call, so a fixed-probability connector can skip straight to its next source.
+// p >= 1 returns 0 without drawing; p <= 0 (never succeeds) returns UINT64_MAX.
+template <uniform_stream S>
+NEUROMESH_INLINE_HOST_DEVICE std::uint64_t geometric_failures(S& s, double p) {
+  if (p >= 1.0) return 0;
+  if (!(p > 0.0)) return UINT64_MAX;
+  return detail::to_count(std::floor(math::log(s.uniform_open()) / math::log1p(-p)));
+}
+
+namespace detail {
+
+// Poisson by inversion with sequential search (Devroye 1986, X.3.3): walk the CDF from 0 until it
+// exceeds one uniform. Expected mean + 1 steps; stops if the pmf underflows (CDF rounding).
+template <uniform_stream S>
+NEUROMESH_INLINE_HOST_DEVICE std::uint64_t poisson_inversion(S& s, double mean) {
+  const double u = s.uniform();
+  double pk = math::exp(-mean);
+  double cdf = pk;
+  std::uint64_t k = 0;
+  while (u > cdf && pk > 0.0) {
+    ++k;
+    pk *= mean / static_cast<double>(k);
+    cdf += pk;
+  }
+  return k;
+}
+
+// PTRS, transformed rejection with squeeze (Hormann 1993, "The transformed rejection method for
+// generating Poisson random variables", Insurance: Math. Econ. 12:39-45), constants as in numpy's
+// random_poisson_ptrs. Valid for mean >= 10; acceptance rate about 0.9.
+template <uniform_stream S>
+NEUROMESH_INLINE_HOST_DEVICE std::uint64_t poisson_ptrs(S& s, double mean) {
+  const double slam = std::sqrt(mean);
+  const double loglam = math::log(mean);
+  const double b = 0.931 + 2.53 * slam;
+  const double a = -0.059 + 0.02483 * b;
+  const double log_invalpha = math::log(1.1239 + 1.1328 / (b - 3.4));
+  const double vr = 0.9277 - 3.6224 / (b - 2.0);
+  while (true) {
+    const double u = s.uniform() - 0.5;
+    const double v = s.uniform();
+    const double us = 0.5 - std::fabs(u);
+    const double k = std::floor((2.0 * a / us + b) * u + mean + 0.43);  // us == 0 gives -inf
+    // numpy tests the squeeze first; k >= 0 always holds inside it, so checking k first only
+    // keeps the conversion below defined.
+    if (k < 0.0) continue;
+    if (us >= 0.07 && v <= vr) return to_count(k);
+    if (us < 0.013 && v > us) continue;
+    if (math::log(v) + log_invalpha - math::log(a / (us * us) + b) <= -mean + k * loglam - math::log_factorial(k)) {
+      return to_count(k);
+    }
+  }
+}
+
+// Binomial(n, p), p <= 1/2, n p < 10, by geometric waiting times (Devroye 1986, X.4.3; as in
+// TensorFlow's binomial_inversion): count successes while the trial index stays <= n. Each gap is
+// 1 + geometric_failures. Expected n p + 1 uniforms.
+template <uniform_stream S>
+NEUROMESH_INLINE_HOST_DEVICE std::uint64_t binomial_inversion(S& s, double n, double p) {
+  const double log_q = math::log1p(-p);
+  double trials = 0.0;
+  std::uint64_t successes = 0;
+  while (true) {
+    trials += std::floor(math::log(s.uniform_open()) / log_q) + 1.0;
+    if (trials > n) return successes;
+    ++successes;
+  }
+}
+
+// BTRS, transformed rejection with squeeze (Hormann 1993, "The generation of binomial random
+// variates", J. Stat. Comput. Simul. 46:101-110), p <= 1/2 and n p >= 10, following TensorFlow's
+// random_binomial_op.cc (which adds the log of the paper's step 3.3). Acceptance about 0.8-0.9.
+template <uniform_stream S>
+NEUROMESH_INLINE_HOST_DEVICE std::uint64_t binomial_btrs(S& s, double n, double p) {
+  const double spq = std::sqrt(n * p * (1.0 - p));
+  const double b = 1.15 + 2.53 * spq;
+  const double a = -0.0873 + 0.0248 * b + 0.01 * p;
+  const double c = n * p + 0.5;
+  const double v_r = 0.92 - 4.2 / b;
+  const double r = p / (1.0 - p);
+  const double alpha = (2.83 + 5.1 / b) * spq;
+  const double m = std::floor((n + 1.0) * p);  // mode
+  // Parts of log f(k)/f(m) that do not depend on k, hoisted out of the loop.
+  const double bound_m = (m + 0.5) * math::log((m + 1.0) / (r * (n - m + 1.0))) + math::stirling_tail(m) +
+                         math::stirling_tail(n - m);
+  while (true) {
+    const double u = s.uniform() - 0.5;
+    double v = s.uniform();
+    const double us = 0.5 - std::fabs(u);
+    const double k = std::floor((2.0 * a / us + b) * u + c);
+    if (k < 0.0 || k > n) continue;  // inside the squeeze this never triggers (Hormann, lemma)
+    if (us >= 0.07 && v <= v_r) return to_count(k);
+    v = math::log(v * alpha / (a / (us * us) + b));
+    const double bound = bound_m + (n + 1.0) * math::log((n - m + 1.0) / (n - k + 1.0)) +
+                         (k + 0.5) * math::log(r * (n - k + 1.0) / (k + 1.0)) - math::stirling_tail(k) -
+                         math::stirling_tail(n - k);
+    if (v <= bound) return to_count(k);
+  }
+}
+
+template <uniform_stream S>
+NEUROMESH_INLINE_HOST_DEVICE std::uint64_t binomial_half(S& s, std::uint64_t n, double p) {
+  const double dn = static_cast<double>(n);
+  return dn * p < 10.0 ? binomial_inversion(s, dn, p) : binomial_btrs(s, dn, p);
+}
+
+}  // namespace detail
+
+// Poisson(mean): sequential-search inversion for mean < 10, Hormann's PTRS above (the split
+// numpy uses). mean <= 0 or NaN gives 0 without drawing.
+template <uniform_stream S>
+NEUROMESH_INLINE_HOST_DEVICE std::uint64_t poisson(S& s, double mean) {
+  if (!(mean > 0.0)) return 0;
+  return mean < 10.0 ? detail::poisson_inversion(s, mean) : detail::poisson_ptrs(s, mean);
+}
+
+// Binomial(n, p): successes in n Bernoulli(p) trials. p > 1/2 uses n - Binomial(n, 1-p) (1 - p is
+// exact there); then waiting times when n min(p, 1-p) < 10, else BTRS (TensorFlow's split).
+// n == 0 or p <= 0 gives 0 and p >= 1 gives n, without drawing.
+template <uniform_stream S>
+NEUROMESH_INLINE_HOST_DEVICE std::uint64_t binomial(S& s, std::uint64_t n, double p) {
+  if (n == 0 || !(p > 0.0)) return 0;
+  if (p >= 1.0) return n;
+  if (p > 0.5) return n - detail::binomial_half(s, n, 1.0 - p);
+  return detail::binomial_half(s, n, p);
+}
+
+}  // namespace neuromesh::random

@@ -1,0 +1,30 @@
+#pragma once
+// Per-neuron synaptic input waiting to be applied, one slot per future step, per receptor, in
+// 64-bit fixed point (order-independent sums). Slot of step s is s mod n_slots; n_slots exceeds
+// the maximum delay, so input for step s + d never lands on a slot still being read.
+#include <cstdint>
+#include <vector>
+
+#include <neuromesh/core/fixed_point.hpp>
+#include <neuromesh/core/network.hpp>
+#include <neuromesh/core/time.hpp>
+
+namespace neuromesh {
+
+class ring_buffer {
+ public:
+  ring_buffer() = default;
+  ring_buffer(std::uint32_t n_neurons, std::uint32_t n_slots)
+      : n_(n_neurons), slots_(n_slots), data_(static_cast<std::size_t>(n_receptors) * n_slots * n_neurons, 0) {}
+  // The row of all neurons' input for receptor r at step s.
+  fixed_t* row(int r, step_t s) { return data_.data() + (static_cast<std::size_t>(r) * slots_ + slot(s)) * n_; }
+  const fixed_t* row(int r, step_t s) const { return data_.data() + (static_cast<std::size_t>(r) * slots_ + slot(s)) * n_; }
+  std::uint32_t slots() const { return slots_; }
+
+ private:
+  std::size_t slot(step_t s) const { return static_cast<std::size_t>(s % slots_); }
+  std::uint32_t n_ = 0, slots_ = 1;
+  std::vector<fixed_t> data_;
+};
+
+}  // namespace neuromesh

@@ -1,0 +1,105 @@
+#pragma once
+// The simulation driver: owns time, the engine, exchange and recording, and runs the epoch loop
+// as named phases (advance = deliver ring-buffer input + update + detect, exchange, deliver,
+// record). A simulation is a value: two can live in one process.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <neuromesh/core/communicator.hpp>
+#include <neuromesh/core/engine.hpp>
+#include <neuromesh/core/network.hpp>
+
+namespace neuromesh {
+
+class recording;  // recording.hpp
+
+struct simulation_options {
+  std::string backend = "cpu";
+  int threads = 0;                      // 0: all cores
+  precision prec = precision::single;
+  std::string output;                   // SONATA HDF5 file; empty: no file
+  bool keep_spikes_in_memory = true;    // for spikes() after the run (12 bytes per spike)
+  bool active_set = true;
+  const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to end a run early, cleanly
+};
+
+// What a run did, for summaries and provenance.
+struct run_summary {
+  std::uint64_t neurons = 0, synapses = 0, spikes = 0;
+  std::vector<std::uint64_t> spikes_per_population;
+  double build_seconds = 0, simulate_seconds = 0, simulated_ms = 0;
+  double bytes_per_synapse = 0;
+  double real_time_factor() const { return simulated_ms > 0 ? simulate_seconds / (simulated_ms * 1e-3) : 0; }
+};
+
+using engine_factory = std::function<std::unique_ptr<engine>(engine_config)>;
+using progress_callback = std::function<void(double fraction_done)>;
+
+class simulation {
+ public:
+  simulation(network net, simulation_options opt, const engine_factory& make_engine,
+             std::unique_ptr<communicator> comm = nullptr);
+  ~simulation();
+  simulation(const simulation&) = delete;
+  simulation& operator=(const simulation&) = delete;
+
+  // Advances by `duration_ms` (rounded to whole steps), recording as configured.
+  void run(double duration_ms, const progress_callback& progress = {});
+  // Closed loop: advance exactly one step, or one epoch (min_delay steps).
+  void step() { advance_steps(1); }
+  void step_epoch() { advance_steps(min_delay_); }
+  void advance_steps(step_t n);
+
+  // Spikes fired now by neurons `ids` of a population (as if they fired in the last step); they
+  // reach their targets after the synaptic delays and are recorded.
+  void inject_spikes(const std::string& population, std::span<const index_t> ids);
+  // A persistent extra current [pA] into neurons of a population, until changed.
+  void set_current(const std::string& population, std::span<const index_t> ids, std::span<const double> pA);
+  // Spikes of the last advance of one population, as population-local ids; a view valid until
+  // the next advance (no copy, no allocation per step once warmed up).
+  std::span<const index_t> last_spikes(const std::string& population) const;
+  std::span<const spike> last_spikes() const { return epoch_spikes_; }
+
+  // All spikes recorded in memory so far (sorted by step, then gid).
+  const std::vector<spike>& spikes() const { return all_spikes_; }
+  // Current value of a state variable of neurons of a population (user units).
+  std::vector<double> state(const std::string& population, const std::string& variable, std::span<const index_t> ids) const;
+
+  // Closes the output file (also done by the destructor).
+  void finish();
+
+  const network& description() const { return net_; }
+  step_t now() const { return now_; }
+  double time_ms() const { return static_cast<double>(now_) * net_.dt; }
+  step_t min_delay() const { return min_delay_; }
+  const run_summary& summary() const { return summary_; }
+  const engine_statistics statistics() const { return engine_->statistics(); }
+  // Population (index) and population-local id of a global id.
+  std::pair<std::size_t, index_t> locate(gid_t gid) const;
+
+ private:
+  void advance_chunk(step_t n);  // phases of one chunk (<= one epoch)
+  void exchange_and_deliver();
+  void record_state_if_due();
+  step_t next_stop(step_t target) const;
+  void check_interrupt();
+
+  network net_;
+  simulation_options opt_;
+  std::unique_ptr<communicator> comm_;
+  std::unique_ptr<engine> engine_;
+  std::unique_ptr<recording> rec_;
+  std::vector<gid_t> offsets_;
+  step_t now_ = 0;
+  step_t min_delay_ = 1;
+  std::vector<spike> fired_, epoch_spikes_, injected_, all_spikes_;
+  std::vector<std::vector<index_t>> last_by_pop_;
+  run_summary summary_;
+};
+
+}  // namespace neuromesh

@@ -1,0 +1,64 @@
+#pragma once
+// Static synapses owned by one target shard, as compressed rows by source neuron. Each row is
+// sorted by (receptor, delay, target) and cut into segments of equal receptor and delay, so the
+// per-synapse payload is exactly a 32-bit shard-local target and a 32-bit float weight
+// (8 bytes; delays and receptors live once per segment). Targets and weights are separate arrays
+// so plastic synapse models can add their own per-synapse arrays (traces, mutable weights)
+// beside them without changing this layout.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <neuromesh/core/network.hpp>
+#include <neuromesh/core/time.hpp>
+
+namespace neuromesh {
+
+// A run of synapses of one row sharing receptor and delay: synapses [previous end, end).
+struct row_segment {
+  std::uint32_t end;
+  delay_t delay;
+  std::uint8_t receptor;
+};
+
+class synapse_store {
+ public:
+  // A synapse as handed to build(): source gid, shard-local target.
+  struct entry {
+    gid_t source;
+    std::uint32_t target;
+    float weight;
+    delay_t delay;
+    std::uint8_t receptor;
+  };
+
+  // Sorts and compresses `entries` (consumed) for sources [0, n_sources).
+  void build(std::vector<entry>&& entries, gid_t n_sources);
+
+  // Segments of the row of `source` and the index where its first segment begins.
+  std::span<const row_segment> segments(gid_t source) const {
+    return {segments_.data() + row_offsets_[source], segments_.data() + row_offsets_[source + 1]};
+  }
+  std::uint32_t row_begin(gid_t source) const {
+    const std::uint32_t k = row_offsets_[source];
+    return k == 0 ? 0u : segments_[k - 1].end;
+  }
+  const std::uint32_t* targets() const { return targets_.data(); }
+  const float* weights() const { return weights_.data(); }
+
+  std::size_t size() const { return targets_.size(); }
+  delay_t min_delay() const { return min_delay_; }
+  delay_t max_delay() const { return max_delay_; }
+  // Bytes of per-synapse payload (targets + weights) and of the row/segment index.
+  std::size_t payload_bytes() const { return size() * (sizeof(std::uint32_t) + sizeof(float)); }
+  std::size_t index_bytes() const { return row_offsets_.size() * sizeof(std::uint32_t) + segments_.size() * sizeof(row_segment); }
+
+ private:
+  std::vector<std::uint32_t> row_offsets_;  // n_sources + 1 offsets into segments_
+  std::vector<row_segment> segments_;
+  std::vector<std::uint32_t> targets_;
+  std::vector<float> weights_;
+  delay_t min_delay_ = 0, max_delay_ = 0;
+};
+
+}  // namespace neuromesh

@@ -1,0 +1,177 @@
+#include <algorithm>
+
+#include <neuromesh/core/connectors.hpp>
+#include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/random/distributions.hpp>
+#include <neuromesh/core/random/keyed_stream.hpp>
+
+namespace neuromesh {
+namespace {
+
+constexpr std::uint32_t whole_projection = 0xFFFFFFFFu;  // entity id of per-projection streams
+
+index_t uniform_index(keyed_stream& s, std::uint64_t n) {
+  return static_cast<index_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(s.uniform() * static_cast<double>(n)), n - 1));
+}
+
+// Draws weights (or delays) of consecutive synapses of one generating entity.
+class value_sampler {
+ public:
+  value_sampler(const value_spec& v, std::uint64_t seed, rng_purpose purpose, std::uint32_t entity, std::uint32_t proj)
+      : spec_(v), stream_(seed, purpose, entity, proj) {}
+  // k: index of the synapse in the projection's explicit order (arrays only).
+  double next(std::size_t k) {
+    if (const double* x = std::get_if<double>(&spec_)) return *x;
+    if (const auto* a = std::get_if<std::vector<double>>(&spec_)) return (*a)[k];
+    const auto& d = std::get<distribution>(spec_);
+    for (int attempt = 0; attempt < 10000; ++attempt) {
+      double x = 0.0;
+      switch (d.type) {
+        case distribution::kind::uniform: x = random::uniform(stream_, d.a, d.b); break;
+        case distribution::kind::normal: x = random::normal(stream_, d.a, d.b); break;
+        case distribution::kind::exponential: x = random::exponential(stream_, d.a); break;
+        case distribution::kind::lognormal: x = random::lognormal(stream_, d.a, d.b); break;
+      }
+      if (x >= d.low && x <= d.high) return x;
+    }
+    throw config_error("weight/delay distribution", "no value inside [low, high] in 10000 draws; widen the bounds");
+  }
+
+ private:
+  const value_spec& spec_;
+  keyed_stream stream_;
+};
+
+// Sources of one target for the per-target connectors.
+void sources_of_target(const connector& c, index_t j, index_t n_pre, bool same_pop, std::uint64_t count,
+                       keyed_stream& s, std::vector<index_t>& out) {
+  out.clear();
+  const bool skip_self = same_pop && !c.autapses;
+  switch (c.type) {
+    case connector::kind::all_to_all:
+      for (index_t i = 0; i < n_pre; ++i)
+        if (!(skip_self && i == j)) out.push_back(i);
+      break;
+    case connector::kind::one_to_one: out.push_back(j); break;
+    case connector::kind::fixed_probability: {
+      if (c.p <= 0.0) break;
+      // Skip ahead by geometric gaps: cost proportional to the synapses made, not to n_pre.
+      for (std::uint64_t i = random::geometric_failures(s, c.p); i < n_pre; i += 1 + random::geometric_failures(s, c.p))
+        if (!(skip_self && i == j)) out.push_back(static_cast<index_t>(i));
+      break;
+    }
+    case connector::kind::fixed_indegree:
+    case connector::kind::fixed_total_number: {
+      const std::uint64_t k = c.type == connector::kind::fixed_indegree ? c.n : count;
+      const std::uint64_t pool = n_pre - (skip_self ? 1 : 0);
+      if (c.multapses) {
+        while (out.size() < k) {
+          index_t i = uniform_index(s, pool);
+          if (skip_self && i >= j) ++i;  // map the pool [0, n_pre-1) around j
+          out.push_back(i);
+        }
+      } else {
+        // Selection sampling (Knuth's Algorithm S): k distinct sources in increasing order.
+        std::uint64_t needed = k;
+        for (std::uint64_t i = 0, left = pool; i < n_pre && needed > 0; ++i) {
+          if (skip_self && i == j) continue;
+          if (s.uniform() * static_cast<double>(left) < static_cast<double>(needed)) {
+            out.push_back(static_cast<index_t>(i));
+            --needed;
+          }
+          --left;
+        }
+      }
+      std::sort(out.begin(), out.end());
+      break;
+    }
+    default: throw internal_error("sources_of_target: connector is not per-target");
+  }
+}
+
+struct projection_context {
+  const network& net;
+  const projection& proj;
+  std::uint32_t id;
+  index_t n_pre, n_post;
+  bool same_pop;
+  const time_grid& grid;
+};
+
+void emit(const projection_context& ctx, index_t src, index_t tgt, value_sampler& w, value_sampler& d,
+          std::size_t k, std::vector<generated_synapse>& out) {
+  const double weight = w.next(k);
+  const double delay = d.next(k);
+  out.push_back({src, tgt, static_cast<float>(weight), ctx.grid.delay_steps(delay, "projections[" + std::to_string(ctx.id) + "].delay")});
+}
+
+void generate_per_source(const projection_context& ctx, index_t post_begin, index_t post_end,
+                         std::vector<generated_synapse>& out) {
+  const connector& c = ctx.proj.conn;
+  std::vector<index_t> targets;
+  for (index_t i = 0; i < ctx.n_pre; ++i) {
+    keyed_stream s(ctx.net.seed, rng_purpose::connectivity, i, ctx.id);
+    connector mirrored = c;
+    mirrored.type = connector::kind::fixed_indegree;  // same sampling, roles swapped
+    sources_of_target(mirrored, i, ctx.n_post, ctx.same_pop, 0, s, targets);
+    value_sampler w(ctx.proj.weight, ctx.net.seed, rng_purpose::weight, i, ctx.id);
+    value_sampler d(ctx.proj.delay, ctx.net.seed, rng_purpose::delay, i, ctx.id);
+    for (index_t t : targets) {
+      const double weight = w.next(0), delay = d.next(0);  // drawn for every synapse: order-stable
+      if (t >= post_begin && t < post_end)
+        out.push_back({i, t, static_cast<float>(weight), ctx.grid.delay_steps(delay, "projections[" + std::to_string(ctx.id) + "].delay")});
+    }
+  }
+}
+
+void generate_explicit(const projection_context& ctx, index_t post_begin, index_t post_end,
+                       std::vector<generated_synapse>& out) {
+  const connector& c = ctx.proj.conn;
+  value_sampler w(ctx.proj.weight, ctx.net.seed, rng_purpose::weight, whole_projection, ctx.id);
+  value_sampler d(ctx.proj.delay, ctx.net.seed, rng_purpose::delay, whole_projection, ctx.id);
+  for (std::size_t k = 0; k < c.sources.size(); ++k) {
+    const double weight = w.next(k), delay = d.next(k);
+    if (c.targets[k] >= post_begin && c.targets[k] < post_end)
+      out.push_back({c.sources[k], c.targets[k], static_cast<float>(weight),
+                     ctx.grid.delay_steps(delay, "projections[" + std::to_string(ctx.id) + "].delay")});
+  }
+}
+
+}  // namespace
+
+std::vector<std::uint64_t> split_total_number(std::uint64_t n, index_t n_post, std::uint64_t seed, std::uint32_t proj_id) {
+  std::vector<std::uint64_t> counts(n_post, 0);
+  keyed_stream s(seed, rng_purpose::connectivity, whole_projection, proj_id);
+  std::uint64_t left = n;
+  for (index_t j = 0; j < n_post && left > 0; ++j) {
+    const index_t remaining_targets = n_post - j;
+    counts[j] = remaining_targets == 1 ? left : random::binomial(s, left, 1.0 / remaining_targets);
+    left -= counts[j];
+  }
+  return counts;
+}
+
+void generate_projection(const network& net, std::size_t proj_id, index_t post_begin, index_t post_end,
+                         const time_grid& grid, std::vector<generated_synapse>& out) {
+  const projection& proj = net.projections[proj_id];
+  const auto& pre = net.populations[net.population_index(proj.pre, "projections[" + std::to_string(proj_id) + "].pre")];
+  const auto& post = net.populations[net.population_index(proj.post, "projections[" + std::to_string(proj_id) + "].post")];
+  const projection_context ctx{net, proj, static_cast<std::uint32_t>(proj_id), pre.size, post.size, proj.pre == proj.post, grid};
+  const connector& c = proj.conn;
+  if (c.type == connector::kind::fixed_outdegree) return generate_per_source(ctx, post_begin, post_end, out);
+  if (c.type == connector::kind::explicit_list) return generate_explicit(ctx, post_begin, post_end, out);
+
+  std::vector<std::uint64_t> counts;
+  if (c.type == connector::kind::fixed_total_number) counts = split_total_number(c.n, post.size, net.seed, ctx.id);
+  std::vector<index_t> sources;
+  for (index_t j = post_begin; j < post_end; ++j) {
+    keyed_stream s(net.seed, rng_purpose::connectivity, j, ctx.id);
+    sources_of_target(c, j, pre.size, ctx.same_pop, counts.empty() ? 0 : counts[j], s, sources);
+    value_sampler w(proj.weight, net.seed, rng_purpose::weight, j, ctx.id);
+    value_sampler d(proj.delay, net.seed, rng_purpose::delay, j, ctx.id);
+    for (index_t i : sources) emit(ctx, i, j, w, d, j, out);
+  }
+}
+
+}  // namespace neuromesh
+

@@ -1,0 +1,75 @@
+#include <cmath>
+#include <sstream>
+
+#include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/network.hpp>
+#include <neuromesh/core/random/distributions.hpp>
+#include <neuromesh/core/random/keyed_stream.hpp>
+
+namespace neuromesh {
+namespace {
+
+double draw(const distribution& d, keyed_stream& s) {
+  switch (d.type) {
+    case distribution::kind::uniform: return random::uniform(s, d.a, d.b);
+    case distribution::kind::normal: return random::normal(s, d.a, d.b);
+    case distribution::kind::exponential: return random::exponential(s, d.a);
+    case distribution::kind::lognormal: return random::lognormal(s, d.a, d.b);
+  }
+  throw internal_error("unknown distribution kind");
+}
+
+}  // namespace
+
+double evaluate(const value_spec& v, std::size_t i, std::uint64_t seed, std::uint32_t purpose,
+                std::uint32_t entity, std::uint32_t sub) {
+  if (const double* x = std::get_if<double>(&v)) return *x;
+  if (const auto* a = std::get_if<std::vector<double>>(&v)) return (*a)[i];
+  const auto& d = std::get<distribution>(v);
+  keyed_stream s(seed, purpose, entity, sub);
+  // Redraw outside [low, high]; validate_value made sure the window has positive probability
+  // for the common cases, and the cap turns a hopeless window into an error, not a hang.
+  for (int attempt = 0; attempt < 10000; ++attempt) {
+    const double x = draw(d, s);
+    if (x >= d.low && x <= d.high) return x;
+  }
+  throw config_error("distribution", "could not draw a value inside [low, high] in 10000 attempts; widen the bounds");
+}
+
+void validate_value(const value_spec& v, std::size_t n, const std::string& where) {
+  if (const double* x = std::get_if<double>(&v)) {
+    if (!std::isfinite(*x)) throw config_error(where, "must be a finite number");
+    return;
+  }
+  if (const auto* a = std::get_if<std::vector<double>>(&v)) {
+    if (a->size() != n) {
+      std::ostringstream msg;
+      msg << "array has " << a->size() << " values but " << n << " are needed (one per entity)";
+      throw config_error(where, msg.str());
+    }
+    for (double x : *a)
+      if (std::isnan(x)) throw config_error(where, "array contains NaN");
+    return;
+  }
+  const auto& d = std::get<distribution>(v);
+  const bool spread_ok = d.type == distribution::kind::uniform ? d.a <= d.b : d.b >= 0.0;
+  if (!spread_ok) throw config_error(where, "distribution has a negative spread (std/sigma < 0 or high < low)");
+  if (d.type == distribution::kind::exponential && !(d.a > 0.0)) throw config_error(where, "exponential mean must be > 0");
+  if (!(d.low <= d.high)) throw config_error(where, "distribution bounds have low > high");
+}
+
+std::size_t network::population_index(const std::string& label, const std::string& where) const {
+  for (std::size_t i = 0; i < populations.size(); ++i)
+    if (populations[i].label == label) return i;
+  std::string known;
+  for (const auto& p : populations) known += (known.empty() ? "" : ", ") + p.label;
+  throw config_error(where, "no population labelled '" + label + "' (populations: " + known + ")");
+}
+
+std::vector<gid_t> network::offsets() const {
+  std::vector<gid_t> off{0};
+  for (const auto& p : populations) off.push_back(off.back() + p.size);
+  return off;
+}
+
+}  // namespace neuromesh

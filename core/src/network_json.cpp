@@ -1,0 +1,261 @@
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/network_json.hpp>
+
+namespace neuromesh {
+namespace {
+
+using json = nlohmann::json;
+
+// A JSON value together with its key path, so every error can say where it is.
+struct node {
+  const json& j;
+  std::string path;
+
+  node at(const std::string& key) const {
+    if (!j.contains(key)) throw config_error(path, "missing required key '" + key + "'");
+    return {j.at(key), join(key)};
+  }
+  bool has(const std::string& key) const { return j.contains(key); }
+  node operator[](std::size_t i) const { return {j.at(i), path + "[" + std::to_string(i) + "]"}; }
+  std::string join(const std::string& key) const { return path.empty() ? key : path + "." + key; }
+
+  void expect_object(std::initializer_list<const char*> allowed) const {
+    if (!j.is_object()) throw config_error(path, "expected an object");
+    const std::set<std::string> ok(allowed.begin(), allowed.end());
+    for (const auto& item : j.items())
+      if (!ok.count(item.key())) {
+        std::string list;
+        for (const auto& a : ok) list += (list.empty() ? "" : ", ") + a;
+        throw config_error(join(item.key()), "unknown key (allowed: " + list + ")");
+      }
+  }
+  const json& array() const {
+    if (!j.is_array()) throw config_error(path, "expected an array");
+    return j;
+  }
+  double number() const {
+    if (!j.is_number()) throw config_error(path, "expected a number");
+    return j.get<double>();
+  }
+  std::uint64_t count() const {
+    if (!j.is_number_integer() || j.get<std::int64_t>() < 0) throw config_error(path, "expected a non-negative integer");
+    return j.get<std::uint64_t>();
+  }
+  std::string text() const {
+    if (!j.is_string()) throw config_error(path, "expected a string");
+    return j.get<std::string>();
+  }
+  bool flag() const {
+    if (!j.is_boolean()) throw config_error(path, "expected true or false");
+    return j.get<bool>();
+  }
+};
+
+double number_or(const node& n, const char* key, double fallback) { return n.has(key) ? n.at(key).number() : fallback; }
+
+value_spec parse_value(const node& n) {
+  if (n.j.is_number()) return n.number();
+  if (n.j.is_array()) {
+    std::vector<double> v;
+    for (std::size_t i = 0; i < n.j.size(); ++i) v.push_back(n[i].number());
+    return v;
+  }
+  if (!n.j.is_object()) throw config_error(n.path, "expected a number, an array of numbers or a distribution object");
+  distribution d;
+  const std::string kind = n.at("distribution").text();
+  if (kind == "uniform") {
+    n.expect_object({"distribution", "low", "high"});
+    d.type = distribution::kind::uniform;
+    d.a = n.at("low").number();
+    d.b = n.at("high").number();
+    return d;
+  }
+  if (kind == "normal") {
+    n.expect_object({"distribution", "mean", "std", "min", "max"});
+    d.type = distribution::kind::normal;
+    d.a = n.at("mean").number();
+    d.b = n.at("std").number();
+  } else if (kind == "exponential") {
+    n.expect_object({"distribution", "mean", "min", "max"});
+    d.type = distribution::kind::exponential;
+    d.a = n.at("mean").number();
+  } else if (kind == "lognormal") {
+    n.expect_object({"distribution", "mu", "sigma", "min", "max"});
+    d.type = distribution::kind::lognormal;
+    d.a = n.at("mu").number();
+    d.b = n.at("sigma").number();
+  } else {
+    throw config_error(n.join("distribution"), "unknown distribution '" + kind + "' (known: uniform, normal, exponential, lognormal)");
+  }
+  d.low = number_or(n, "min", d.low);
+  d.high = number_or(n, "max", d.high);
+  return d;
+}
+
+std::map<std::string, value_spec> parse_values(const node& n) {
+  if (!n.j.is_object()) throw config_error(n.path, "expected an object of name: value");
+  std::map<std::string, value_spec> out;
+  for (const auto& item : n.j.items()) out[item.key()] = parse_value({item.value(), n.join(item.key())});
+  return out;
+}
+
+population parse_population(const node& n) {
+  n.expect_object({"label", "size", "model", "params", "initial", "spike_times"});
+  population p;
+  p.label = n.at("label").text();
+  p.size = static_cast<index_t>(n.at("size").count());
+  p.model = n.at("model").text();
+  if (n.has("params")) p.params = parse_values(n.at("params"));
+  if (n.has("initial")) p.initial = parse_values(n.at("initial"));
+  if (n.has("spike_times")) {
+    const node st = n.at("spike_times");
+    for (std::size_t i = 0; i < st.array().size(); ++i) {
+      std::vector<double> times;
+      for (std::size_t k = 0; k < st[i].array().size(); ++k) times.push_back(st[i][k].number());
+      p.spike_times.push_back(std::move(times));
+    }
+  }
+  return p;
+}
+
+connector parse_connector(const node& n) {
+  n.expect_object({"type", "p", "n", "autapses", "multapses", "sources", "targets"});
+  static const std::map<std::string, connector::kind> kinds = {
+      {"all_to_all", connector::kind::all_to_all}, {"one_to_one", connector::kind::one_to_one},
+      {"fixed_probability", connector::kind::fixed_probability}, {"fixed_indegree", connector::kind::fixed_indegree},
+      {"fixed_outdegree", connector::kind::fixed_outdegree}, {"fixed_total_number", connector::kind::fixed_total_number},
+      {"explicit", connector::kind::explicit_list}};
+  connector c;
+  const std::string type = n.at("type").text();
+  auto it = kinds.find(type);
+  if (it == kinds.end())
+    throw config_error(n.join("type"), "unknown connector '" + type +
+                                           "' (known: all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree, fixed_total_number, explicit)");
+  c.type = it->second;
+  if (n.has("p")) c.p = n.at("p").number();
+  if (n.has("n")) c.n = n.at("n").count();
+  if (n.has("autapses")) c.autapses = n.at("autapses").flag();
+  if (n.has("multapses")) c.multapses = n.at("multapses").flag();
+  for (const char* key : {"sources", "targets"}) {
+    if (!n.has(key)) continue;
+    auto& out = std::string(key) == "sources" ? c.sources : c.targets;
+    const node list = n.at(key);
+    for (std::size_t i = 0; i < list.array().size(); ++i) out.push_back(static_cast<index_t>(list[i].count()));
+  }
+  const bool needs_p = c.type == connector::kind::fixed_probability;
+  const bool needs_n = c.type == connector::kind::fixed_indegree || c.type == connector::kind::fixed_outdegree ||
+                       c.type == connector::kind::fixed_total_number;
+  if (needs_p && !n.has("p")) throw config_error(n.path, "connector '" + type + "' needs 'p'");
+  if (needs_n && !n.has("n")) throw config_error(n.path, "connector '" + type + "' needs 'n'");
+  return c;
+}
+
+receptor parse_receptor(const node& n) {
+  const std::string r = n.text();
+  if (r == "excitatory") return receptor::excitatory;
+  if (r == "inhibitory") return receptor::inhibitory;
+  throw config_error(n.path, "unknown receptor '" + r + "' (known: excitatory, inhibitory)");
+}
+
+projection parse_projection(const node& n) {
+  n.expect_object({"pre", "post", "connector", "synapse", "receptor"});
+  projection p;
+  p.pre = n.at("pre").text();
+  p.post = n.at("post").text();
+  p.conn = parse_connector(n.at("connector"));
+  const node syn = n.at("synapse");
+  syn.expect_object({"model", "weight", "delay"});
+  if (syn.has("model")) p.synapse = syn.at("model").text();
+  p.weight = parse_value(syn.at("weight"));
+  p.delay = parse_value(syn.at("delay"));
+  if (n.has("receptor")) p.target = parse_receptor(n.at("receptor"));
+  return p;
+}
+
+stimulus parse_stimulus(const node& n) {
+  stimulus s;
+  const std::string type = n.at("type").text();
+  s.target = n.at("target").text();
+  if (type == "poisson_generator") {
+    n.expect_object({"type", "target", "rate", "weight", "receptor"});
+    s.type = stimulus::kind::poisson_generator;
+    s.rate = n.at("rate").number();
+    s.weight = n.at("weight").number();
+    if (n.has("receptor")) s.target_receptor = parse_receptor(n.at("receptor"));
+  } else if (type == "dc_source") {
+    n.expect_object({"type", "target", "amplitude", "start", "stop"});
+    s.type = stimulus::kind::dc_source;
+    s.amplitude = n.at("amplitude").number();
+    s.start = number_or(n, "start", 0.0);
+    s.stop = number_or(n, "stop", s.stop);
+  } else {
+    throw config_error(n.join("type"), "unknown stimulus '" + type + "' (known: poisson_generator, dc_source)");
+  }
+  return s;
+}
+
+recorder parse_recorder(const node& n) {
+  n.expect_object({"population", "variable", "interval", "ids"});
+  recorder r;
+  r.population = n.at("population").text();
+  if (n.has("variable")) r.variable = n.at("variable").text();
+  r.interval = number_or(n, "interval", r.interval);
+  if (n.has("ids")) {
+    const node ids = n.at("ids");
+    for (std::size_t i = 0; i < ids.array().size(); ++i) r.ids.push_back(static_cast<index_t>(ids[i].count()));
+  }
+  return r;
+}
+
+template <class T, class F>
+std::vector<T> parse_list(const node& root, const char* key, F parse) {
+  std::vector<T> out;
+  if (!root.has(key)) return out;
+  const node list = root.at(key);
+  for (std::size_t i = 0; i < list.array().size(); ++i) out.push_back(parse(list[i]));
+  return out;
+}
+
+}  // namespace
+
+network parse_network_json(const std::string& text, const std::string& origin) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw config_error(origin, std::string("malformed JSON: ") + e.what());
+  }
+  const node root{j, ""};
+  try {
+    root.expect_object({"name", "dt", "seed", "duration", "populations", "projections", "stimuli", "recorders", "description"});
+    network net;
+    if (root.has("name")) net.name = root.at("name").text();
+    net.dt = number_or(root, "dt", net.dt);
+    if (root.has("seed")) net.seed = root.at("seed").count();
+    net.duration = number_or(root, "duration", net.duration);
+    net.populations = parse_list<population>(root, "populations", parse_population);
+    if (net.populations.empty()) throw config_error("populations", "a network needs at least one population");
+    net.projections = parse_list<projection>(root, "projections", parse_projection);
+    net.stimuli = parse_list<stimulus>(root, "stimuli", parse_stimulus);
+    net.recorders = parse_list<recorder>(root, "recorders", parse_recorder);
+    return net;
+  } catch (const config_error& e) {
+    throw config_error(origin + ": " + e.where(), std::string(e.what()).substr(e.where().size() + (e.where().empty() ? 0 : 2)));
+  }
+}
+
+network load_network_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw io_error(path, "cannot open network file (does it exist and is it readable?)");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_network_json(text.str(), path);
+}
+
+}  // namespace neuromesh

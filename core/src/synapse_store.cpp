@@ -1,0 +1,42 @@
+#include <algorithm>
+#include <limits>
+#include <tuple>
+
+#include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/synapse_store.hpp>
+
+namespace neuromesh {
+
+void synapse_store::build(std::vector<entry>&& entries, gid_t n_sources) {
+  if (entries.size() >= std::numeric_limits<std::uint32_t>::max())
+    throw config_error("synapses", "more than 2^32 synapses in one shard; use more threads or ranks");
+  std::sort(entries.begin(), entries.end(), [](const entry& a, const entry& b) {
+    return std::tie(a.source, a.receptor, a.delay, a.target) < std::tie(b.source, b.receptor, b.delay, b.target);
+  });
+  row_offsets_.assign(static_cast<std::size_t>(n_sources) + 1, 0);
+  segments_.clear();
+  targets_.resize(entries.size());
+  weights_.resize(entries.size());
+  min_delay_ = std::numeric_limits<delay_t>::max();
+  max_delay_ = 0;
+  gid_t row = 0;
+  for (std::size_t k = 0; k < entries.size(); ++k) {
+    const entry& e = entries[k];
+    if (e.source >= n_sources) throw internal_error("synapse source out of range");
+    while (row < e.source) row_offsets_[++row] = static_cast<std::uint32_t>(segments_.size());
+    const bool new_segment = k == 0 || e.source != entries[k - 1].source || e.receptor != entries[k - 1].receptor ||
+                             e.delay != entries[k - 1].delay;
+    if (new_segment) segments_.push_back({0, e.delay, e.receptor});
+    segments_.back().end = static_cast<std::uint32_t>(k + 1);
+    targets_[k] = e.target;
+    weights_[k] = e.weight;
+    min_delay_ = std::min(min_delay_, e.delay);
+    max_delay_ = std::max(max_delay_, e.delay);
+  }
+  while (row < n_sources) row_offsets_[++row] = static_cast<std::uint32_t>(segments_.size());
+  if (entries.empty()) min_delay_ = 0;
+  entries.clear();
+  entries.shrink_to_fit();
+}
+
+}  // namespace neuromesh

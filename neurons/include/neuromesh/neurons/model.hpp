@@ -1,0 +1,78 @@
+#pragma once
+// The neuron-model plug-in contract. A model is a struct with static members only (no state of its
+// own): descriptions of its parameters and state variables, host-side validation and derivation of
+// per-neuron constants (exact-integration propagators, computed once in double precision), and one
+// NEUROMESH_INLINE_HOST_DEVICE `step` that advances one neuron by one time step using only
+// +, -, *, / and in-project math (determinism contract rule 4). Backends own all memory: `step`
+// receives a neuron's constants and state as small arrays and never allocates.
+//
+// Required members of a model M (see iaf_psc_exp.hpp for a complete example):
+//   static constexpr std::string_view name;                 // NEST's model name
+//   static constexpr receptor_kind input;                   // unit of synaptic weights
+//   static constexpr std::array<parameter_spec, P> parameters;
+//   static constexpr std::array<state_spec, S> state;       // internal representation
+//   static constexpr std::size_t n_constants;               // per-neuron derived constants
+//   static std::string check(const double* p, double h);    // "" or "<param>: problem"
+//   static void derive(const double* p, double h, double* k);        // k[n_constants]
+//   static void initial_state(const double* p, double* x);           // x[S], internal units
+//   template <class Real> NEUROMESH_INLINE_HOST_DEVICE
+//   static unsigned step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim);
+// `step` returns step_flags. in_ex/in_in are this step's summed synaptic input per receptor
+// (weights in the unit of `input`); i_stim is injected current [pA] (dc_source, closed loop).
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <neuromesh/core/macros.hpp>
+
+namespace neuromesh {
+
+// What a synaptic weight means to a model: a current jump [pA], a conductance jump [nS], or a
+// direct membrane potential jump [mV].
+enum class receptor_kind : std::uint8_t { current, conductance, voltage };
+
+// One user-visible parameter: NEST's name, default value and unit.
+struct parameter_spec {
+  std::string_view name;
+  double default_value;
+  std::string_view unit;
+  std::string_view doc;
+};
+
+// One state variable. Models may store a variable relative to a parameter (NEST stores V_m
+// relative to E_L so that rest is exactly 0 and a resting neuron is an exact fixed point); the
+// user-visible value is internal + parameters[offset_parameter] (no offset when -1).
+struct state_spec {
+  std::string_view name;
+  std::string_view unit;
+  int offset_parameter = -1;
+};
+
+// Bits returned by step(): the neuron spiked; its state changed (used by the active set: a neuron
+// whose state did not change with zero input is at its fixed point and can be skipped exactly).
+enum step_flags : unsigned { spiked = 1u, changed = 2u };
+
+// Index of a parameter by name within a model's table, or -1.
+template <std::size_t N>
+constexpr int parameter_index(const std::array<parameter_spec, N>& table, std::string_view name) {
+  for (std::size_t i = 0; i < N; ++i)
+    if (table[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+// Number of whole steps in a refractory period (NEST: Time(ms(t_ref)).get_steps()).
+inline double refractory_steps(double t_ref_ms, double h) {
+  return static_cast<double>(static_cast<long long>(t_ref_ms / h + 0.5));
+}
+
+namespace detail {
+// Branch-free helpers the compiler turns into vector blends.
+template <class Real>
+NEUROMESH_INLINE_HOST_DEVICE Real select(bool c, Real a, Real b) { return c ? a : b; }
+template <class Real>
+NEUROMESH_INLINE_HOST_DEVICE Real max(Real a, Real b) { return a > b ? a : b; }
+}  // namespace detail
+
+}  // namespace neuromesh

@@ -1,0 +1,54 @@
+#pragma once
+// The explicit list of neuron models. Backends instantiate their population engines over
+// `neuron_models`; front ends (JSON, CLI, Python) look models up by name through `find_model`.
+// Adding a model: write its header (see model.hpp) and add it to `neuron_models` below.
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include <neuromesh/neurons/iaf_psc_delta.hpp>
+#include <neuromesh/neurons/iaf_psc_exp.hpp>
+#include <neuromesh/neurons/iaf_psc_alpha.hpp>
+#include <neuromesh/neurons/iaf_cond_exp.hpp>
+#include <neuromesh/neurons/izhikevich.hpp>
+#include <neuromesh/neurons/aeif_cond_exp.hpp>
+
+namespace neuromesh {
+
+template <class... Models>
+struct model_list {
+  static constexpr std::size_t size = sizeof...(Models);
+};
+
+// Every integrate-and-fire / ODE neuron model a backend must support.
+using neuron_models = model_list<iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond_exp, izhikevich, aeif_cond_exp>;
+
+// Kinds of population: ordinary neurons advanced by `step`, or spike sources that emit
+// prescribed spike trains (spike_source_array) and have no dynamics.
+enum class population_kind : std::uint8_t { neuron, spike_source_array };
+
+// A model's description at run time, for validation, front ends and recording.
+struct model_info {
+  std::string_view name;
+  population_kind kind;
+  receptor_kind input;
+  std::span<const parameter_spec> parameters;
+  std::span<const state_spec> state;
+  std::size_t n_constants;
+  std::string (*check)(const double* p, double h);
+  void (*derive)(const double* p, double h, double* k);
+  void (*initial_state)(const double* p, double* x);
+  int parameter(std::string_view pname) const;  // index or -1
+  int state_variable(std::string_view sname) const;  // index or -1
+};
+
+// All models (neurons and sources), in registry order.
+std::span<const model_info> all_models();
+// The model called `name`, or nullptr.
+const model_info* find_model(std::string_view name);
+// "a, b, c": the names of all models, for error messages that say what is allowed.
+std::string model_names();
+
+}  // namespace neuromesh

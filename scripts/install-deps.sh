@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs everything neuromesh needs to build and test, from Debian's packages and PyPI.
+# Used by README's two commands and by .ci/run, so all three stay in step.
+set -euo pipefail
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  build-essential cmake ninja-build pkg-config \
+  libhdf5-dev hdf5-tools libboost-graph-dev \
+  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev >/dev/null
+python3 -m pip install -q --disable-pip-version-check "numpy" "h5py" 

@@ -1,0 +1,188 @@
+// The in-project transcendental functions against glibc (correctly rounded in practice) on dense
+// grids: max error in ulps, the share of bit-exact results, and IEEE special values.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include <gtest/gtest.h>
+
+#include <neuromesh/core/math.hpp>
+
+namespace {
+
+namespace nm = neuromesh::math;
+
+// Doubles mapped to integers that are monotonic in value, so |a - b| counts representable steps.
+std::int64_t ordered(double x) {
+  std::int64_t i;
+  std::memcpy(&i, &x, sizeof i);
+  return i < 0 ? std::numeric_limits<std::int64_t>::min() - i : i;
+}
+
+std::uint64_t ulps(double a, double b) {
+  const std::int64_t d = ordered(a) - ordered(b);
+  return static_cast<std::uint64_t>(d < 0 ? -d : d);
+}
+
+// Worst ulp distance and bit-exact share of f vs ref over x_i = lo + (hi - lo) i / (n - 1), or a
+// geometric grid when `geometric` (lo, hi > 0).
+struct grid_result {
+  std::uint64_t max_ulps = 0;
+  double worst_x = 0.0;
+  double exact_share = 0.0;
+};
+
+template <class F, class G>
+grid_result compare(F f, G ref, double lo, double hi, int n, bool geometric = false) {
+  grid_result r;
+  int exact = 0;
+  const double ratio = geometric ? std::log(hi) - std::log(lo) : 0.0;
+  for (int i = 0; i < n; ++i) {
+    const double t = static_cast<double>(i) / (n - 1);
+    const double x = geometric ? lo * std::exp(ratio * t) : lo + (hi - lo) * t;
+    const std::uint64_t u = ulps(f(x), ref(x));
+    exact += u == 0;
+    if (u > r.max_ulps) r.max_ulps = u, r.worst_x = x;
+  }
+  r.exact_share = static_cast<double>(exact) / n;
+  return r;
+}
+
+constexpr double inf = std::numeric_limits<double>::infinity();
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+TEST(math, exp_matches_libm_within_one_ulp) {
+  auto f = [](double x) { return nm::exp(x); };
+  auto g = [](double x) { return std::exp(x); };
+  for (auto [lo, hi] : {std::pair{-700.0, 700.0}, {-1.0, 1.0}, {-1e-6, 1e-6}, {-745.0, -708.0}, {700.0, 709.78}}) {
+    const grid_result r = compare(f, g, lo, hi, 200001);
+    EXPECT_LE(r.max_ulps, 1u) << "[" << lo << ", " << hi << "] worst at " << r.worst_x;
+    EXPECT_GT(r.exact_share, 0.88) << "[" << lo << ", " << hi << "]";  // fdlibm: ~90% correctly rounded
+  }
+}
+
+TEST(math, exp_special_values) {
+  EXPECT_EQ(nm::exp(0.0), 1.0);
+  EXPECT_EQ(nm::exp(-0.0), 1.0);
+  EXPECT_LE(ulps(nm::exp(1.0), std::exp(1.0)), 1u);  // fdlibm rounds e the other way
+  EXPECT_EQ(nm::exp(inf), inf);
+  EXPECT_EQ(nm::exp(-inf), 0.0);
+  EXPECT_TRUE(std::isnan(nm::exp(nan)));
+  EXPECT_EQ(nm::exp(710.0), inf);
+  EXPECT_EQ(nm::exp(-746.0), 0.0);
+  EXPECT_EQ(nm::exp(709.78), std::exp(709.78));
+  EXPECT_EQ(nm::exp(-745.1), std::exp(-745.1));  // smallest subnormal
+  EXPECT_EQ(nm::exp(1e-300), 1.0);
+  EXPECT_EQ(nm::exp(-0.5f), std::exp(-0.5f));
+}
+
+TEST(math, log_matches_libm_within_one_ulp) {
+  auto f = [](double x) { return nm::log(x); };
+  auto g = [](double x) { return std::log(x); };
+  const grid_result wide = compare(f, g, 1e-300, 1e300, 500001, true);
+  EXPECT_LE(wide.max_ulps, 1u) << "worst at " << wide.worst_x;
+  EXPECT_GT(wide.exact_share, 0.97);
+  for (auto [lo, hi] : {std::pair{0.5, 2.0}, {1.0 - 1e-5, 1.0 + 1e-5}, {1e-320, 1e-308}}) {
+    const grid_result r = compare(f, g, lo, hi, 200001);
+    EXPECT_LE(r.max_ulps, 1u) << "[" << lo << ", " << hi << "] worst at " << r.worst_x;
+  }
+}
+
+TEST(math, log_special_values) {
+  EXPECT_EQ(nm::log(1.0), 0.0);
+  EXPECT_FALSE(std::signbit(nm::log(1.0)));
+  EXPECT_EQ(nm::log(0.0), -inf);
+  EXPECT_EQ(nm::log(-0.0), -inf);
+  EXPECT_TRUE(std::isnan(nm::log(-1.0)));
+  EXPECT_TRUE(std::isnan(nm::log(-inf)));
+  EXPECT_TRUE(std::isnan(nm::log(nan)));
+  EXPECT_EQ(nm::log(inf), inf);
+  EXPECT_EQ(nm::log(2.0), std::log(2.0));
+  EXPECT_EQ(nm::log(std::numeric_limits<double>::denorm_min()), std::log(std::numeric_limits<double>::denorm_min()));
+  EXPECT_EQ(nm::log(std::numeric_limits<double>::max()), std::log(std::numeric_limits<double>::max()));
+}
+
+TEST(math, log1p_matches_libm_within_two_ulps) {
+  auto f = [](double x) { return nm::log1p(x); };
+  auto g = [](double x) { return std::log1p(x); };
+  for (auto [lo, hi] : {std::pair{-0.999, 10.0}, {-1e-8, 1e-8}, {-0.5, 0.5}, {10.0, 1e10}}) {
+    const grid_result r = compare(f, g, lo, hi, 200001);
+    EXPECT_LE(r.max_ulps, 2u) << "[" << lo << ", " << hi << "] worst at " << r.worst_x;
+  }
+  const grid_result tiny = compare(f, g, 1e-300, 1e-10, 100001, true);
+  EXPECT_LE(tiny.max_ulps, 1u);
+  EXPECT_EQ(nm::log1p(-1.0), -inf);
+  EXPECT_TRUE(std::isnan(nm::log1p(-2.0)));
+  EXPECT_EQ(nm::log1p(inf), inf);
+  EXPECT_TRUE(std::signbit(nm::log1p(-0.0)));
+}
+
+TEST(math, sin_cos_match_libm_within_one_ulp) {
+  auto s = [](double x) { return nm::sin(x); };
+  auto c = [](double x) { return nm::cos(x); };
+  auto gs = [](double x) { return std::sin(x); };
+  auto gc = [](double x) { return std::cos(x); };
+  for (auto [lo, hi] : {std::pair{-100.0, 100.0}, {-1.0, 1.0}, {1e5, 2e6}, {-1e-3, 1e-3}}) {
+    const grid_result rs = compare(s, gs, lo, hi, 400001);
+    const grid_result rc = compare(c, gc, lo, hi, 400001);
+    EXPECT_LE(rs.max_ulps, 1u) << "sin [" << lo << ", " << hi << "] worst at " << rs.worst_x;
+    EXPECT_LE(rc.max_ulps, 1u) << "cos [" << lo << ", " << hi << "] worst at " << rc.worst_x;
+    EXPECT_GT(rs.exact_share, 0.93);
+    EXPECT_GT(rc.exact_share, 0.93);
+  }
+}
+
+TEST(math, sin_cos_huge_arguments_use_exact_reduction) {
+  // Geometric grid up to 1e300 exercises the Payne-Hanek path at every exponent.
+  auto s = [](double x) { return nm::sin(x); };
+  auto c = [](double x) { return nm::cos(x); };
+  auto gs = [](double x) { return std::sin(x); };
+  auto gc = [](double x) { return std::cos(x); };
+  EXPECT_LE(compare(s, gs, 1e6, 1e300, 200001, true).max_ulps, 1u);
+  EXPECT_LE(compare(c, gc, 1e6, 1e300, 200001, true).max_ulps, 1u);
+  // The double closest to a multiple of pi/2 (Muller, Elementary Functions, table 11.1):
+  // 6381956970095103 * 2^797, about 5.3e255, where x mod pi/2 ~ 4.7e-19.
+  const double hard = std::ldexp(6381956970095103.0, 797);
+  EXPECT_LE(ulps(nm::sin(hard), std::sin(hard)), 1u);
+  EXPECT_LE(ulps(nm::cos(hard), std::cos(hard)), 1u);
+  EXPECT_LE(ulps(nm::sin(-hard), std::sin(-hard)), 1u);
+  EXPECT_LE(ulps(nm::sin(std::numeric_limits<double>::max()), std::sin(std::numeric_limits<double>::max())), 1u);
+}
+
+TEST(math, sin_cos_special_values) {
+  EXPECT_EQ(nm::sin(0.0), 0.0);
+  EXPECT_TRUE(std::signbit(nm::sin(-0.0)));
+  EXPECT_EQ(nm::cos(0.0), 1.0);
+  EXPECT_EQ(nm::sin(1e-300), 1e-300);
+  EXPECT_TRUE(std::isnan(nm::sin(inf)));
+  EXPECT_TRUE(std::isnan(nm::cos(-inf)));
+  EXPECT_TRUE(std::isnan(nm::sin(nan)));
+  EXPECT_TRUE(std::isnan(nm::cos(nan)));
+  EXPECT_EQ(nm::sin(nm::pi), std::sin(M_PI));  // 1.22e-16, not 0: pi is rounded
+  EXPECT_EQ(nm::cos(nm::pi), -1.0);
+}
+
+TEST(math, log_factorial_matches_lgamma) {
+  double fact = 1.0;
+  for (int k = 0; k <= 20; ++k) {  // small k: against the exact factorial
+    if (k > 0) fact *= k;
+    EXPECT_NEAR(nm::log_factorial(k), std::log(fact), 4e-16 * std::log(fact) + 1e-300) << k;
+  }
+  for (double k = 10.0; k < 1e9; k *= 1.01) {
+    const double kk = std::floor(k);
+    const double ref = std::lgamma(kk + 1.0);
+    EXPECT_NEAR(nm::log_factorial(kk), ref, 6e-16 * ref) << kk;
+  }
+  EXPECT_TRUE(std::isnan(nm::log_factorial(-1.0)));
+}
+
+TEST(math, stirling_tail_is_log_factorial_minus_stirling) {
+  for (double k : {0.0, 1.0, 5.0, 9.0, 10.0, 11.0, 50.0, 1000.0}) {
+    const double main = (k + 0.5) * std::log(k + 1.0) - (k + 1.0) + nm::half_log_two_pi;
+    const double ref = std::lgamma(k + 1.0) - main;
+    EXPECT_NEAR(nm::stirling_tail(k), ref, 1e-14 * (k + 1.0)) << k;  // ref itself loses digits
+  }
+}
+
+}  // namespace
