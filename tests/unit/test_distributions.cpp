@@ -4,6 +4,7 @@
 // errors would flag a correct sampler by chance with probability ~6e-7 per check.
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -208,15 +209,21 @@ TEST(distributions, binomial_symmetry_is_exact) {
   for (int i = 0; i < 1000; ++i) EXPECT_EQ(rnd::binomial(a, 300, 0.75), 300 - rnd::binomial(b, 300, 0.25));
 }
 
-// Regression pin: these values are what published runs were drawn from. A change here breaks
+// Regression pin: published runs were drawn from exactly these values (identical with g++ and
+// clang++ at -O0..-O3, -march=native, given -ffp-contract=off). A change here breaks
 // reproducibility across neuromesh versions, so update them only deliberately.
 TEST(distributions, pinned_values) {
-  keyed_stream s(1, rng_purpose::connectivity, 0);
-  const std::uint64_t p = rnd::poisson(s, 5.0), q = rnd::poisson(s, 500.0), b = rnd::binomial(s, 1000, 0.1);
-  const double x = rnd::normal(s, 0.0, 1.0);
-  keyed_stream t(1, rng_purpose::connectivity, 0);
-  EXPECT_EQ(p, rnd::poisson(t, 5.0));
-  std::printf("pinned: %llu %llu %llu %.17g\n", (unsigned long long)p, (unsigned long long)q, (unsigned long long)b, x);
+  keyed_stream s1(1, rng_purpose::user, 1);
+  for (double x : {-0.46314719877171634, 2.7944632830861047, 0.49655039887130603}) EXPECT_EQ(rnd::normal(s1, 0.0, 1.0), x);
+  keyed_stream s2(1, rng_purpose::user, 2);
+  for (double x : {0.86649950705552992, 1.4762260002710514, 0.80824419582648521}) EXPECT_EQ(rnd::exponential(s2, 1.0), x);
+  keyed_stream s3(1, rng_purpose::user, 3);
+  for (std::uint64_t k : {4, 4, 3}) EXPECT_EQ(rnd::poisson(s3, 5.0), k);
+  for (std::uint64_t k : {468, 475, 528}) EXPECT_EQ(rnd::poisson(s3, 500.0), k);
+  keyed_stream s4(1, rng_purpose::user, 4);
+  for (std::uint64_t k : {5, 5, 4}) EXPECT_EQ(rnd::binomial(s4, 20, 0.3), k);
+  for (std::uint64_t k : {112, 102, 82}) EXPECT_EQ(rnd::binomial(s4, 1000, 0.1), k);
+  for (std::uint64_t k : {12, 11, 31}) EXPECT_EQ(rnd::geometric_failures(s4, 0.1), k);
 }
 
 }  // namespace

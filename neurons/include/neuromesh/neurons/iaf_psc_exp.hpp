@@ -97,7 +97,7 @@ struct iaf_psc_exp {
     const bool fire = v_new >= k[theta];
     v_new = detail::select(fire, k[v_reset], v_new);
     r_new = detail::select(fire, k[ref_steps], r_new);
-    const bool changed = (v_new != v) || (r_new != r) || (ie_new != ie) || (ii_new != ii);
+    const bool changed = (v_new != v) | (r_new != r) | (ie_new != ie) | (ii_new != ii);
     x[V_m] = v_new;
     x[I_syn_ex] = ie_new;
     x[I_syn_in] = ii_new;
