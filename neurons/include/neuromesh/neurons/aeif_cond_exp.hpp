@@ -144,7 +144,7 @@ struct aeif_cond_exp {
     bool fired = false;
     Real v = v0, ww = w0, ge = ge0, gi = gi0;
     for (int s = 0; s < substeps; ++s) {
-      const bool lock = refractory || (fired && has_refractory);
+      const bool lock = refractory | (fired & has_refractory);
       const Real geh = ge * k[Ph_ex], gih = gi * k[Ph_in];
       const Real ge1 = geh * k[Ph_ex], gi1 = gih * k[Ph_in];
       Real v1, w1, v2, w2, v3, w3, v4, w4;
@@ -154,17 +154,17 @@ struct aeif_cond_exp {
       rhs(k, lock, v + k[dt] * v3, ww + k[dt] * w3, ge1, gi1, i, v4, w4);
       v = detail::select(lock, k[v_reset], v + k[sixth_dt] * (v1 + Real(2) * v2 + Real(2) * v3 + v4));
       ww = ww + k[sixth_dt] * (w1 + Real(2) * w2 + Real(2) * w3 + w4);
-      const bool fire = !lock && v >= k[vpeak];
+      const bool fire = !lock & (v >= k[vpeak]);
       v = detail::select(fire, k[v_reset], v);
       ww = detail::select(fire, ww + k[b_], ww);
-      fired = fired || fire;
+      fired = fired | fire;
       ge = ge1;
       gi = gi1;
     }
     const Real r_new = detail::select(fired, k[ref_steps], detail::select(refractory, r - Real(1), Real(0)));
     const Real ge_new = k[P_ex] * ge0 + in_ex;
     const Real gi_new = k[P_in] * gi0 + in_in;
-    const bool changed = (v != v0) || (ww != w0) || (r_new != r) || (ge_new != ge0) || (gi_new != gi0);
+    const bool changed = (v != v0) | (ww != w0) | (r_new != r) | (ge_new != ge0) | (gi_new != gi0);
     x[V_m] = v;
     x[w] = ww;
     x[g_ex] = ge_new;

@@ -103,7 +103,9 @@ struct iaf_psc_alpha {
     k[P11in] = std::exp(-h / p[tau_syn_in]);
     k[P31in] = detail::alpha_derivative_to_membrane(p[tau_syn_in], p[tau_m], p[C_m], h);
     k[P32in] = detail::current_to_membrane(p[tau_syn_in], p[tau_m], p[C_m], h);
-    k[h_] = h;  // P21x = h P11x is formed in step: 16 constants keep GCC's loops fully unrolled
+    // P21x = h P11x is formed in step rather than stored: with at most 16 constants GCC fully
+    // unrolls the engine's per-neuron copy loops, which the vectoriser needs.
+    k[h_] = h;
     k[psc_ex] = std::numbers::e / p[tau_syn_ex];
     k[psc_in] = std::numbers::e / p[tau_syn_in];
     k[theta] = p[V_th] - p[E_L];

@@ -8,7 +8,7 @@
 // v is in mV and t in ms by the model's own scaling; the current terms are in mV/ms (NEST calls
 // them pA). Integration is NEST's default (`consistent_integration = true`): forward Euler over
 // one step h from the old values of both variables, with the same operation order as NEST:
-//   v <- v + h (0.04 v² + 5 v + 140 - u + I_stim + I_e) + input,   u <- u + (h a)(b v_old - u)
+//   v <- v + (h (0.04 v² + 5 v + 140 - u + I_stim + I_e) + input),   u <- u + (h a)(b v_old - u)
 // then v is bounded below by V_min and the threshold is checked. NEST's alternative
 // (`consistent_integration = false`, two half steps as in the 2003 paper) is not provided. The
 // model has no refractory period. State variables are absolute (v is not relative to a
@@ -73,8 +73,9 @@ struct izhikevich {
   template <class Real>
   NEUROMESH_INLINE_HOST_DEVICE static unsigned step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim) {
     const Real v = x[V_m], u = x[U_m];
+    // NEST: v += h * (...) + input, i.e. v + (h * (...) + input).
     Real v_new =
-        v + k[h_] * (Real(0.04) * v * v + Real(5) * v + Real(140) - u + i_stim + k[i_e]) + (in_ex + in_in);
+        v + (k[h_] * (Real(0.04) * v * v + Real(5) * v + Real(140) - u + i_stim + k[i_e]) + (in_ex + in_in));
     Real u_new = u + k[ha] * (k[b_] * v - u);
     v_new = detail::max(v_new, k[v_min]);
     const bool fire = v_new >= k[theta];

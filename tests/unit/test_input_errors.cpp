@@ -1,0 +1,88 @@
+// Bad input gives a typed error that names what is at fault -- never a crash.
+#include <gtest/gtest.h>
+
+#include <neuromesh/api.hpp>
+#include <neuromesh/core/errors.hpp>
+
+using namespace neuromesh;
+
+namespace {
+
+// Expects `f` to throw E whose message contains `needle`.
+template <class E, class F>
+void expect_error(F f, const std::string& needle) {
+  try {
+    f();
+    ADD_FAILURE() << "no error; expected one mentioning '" << needle << "'";
+  } catch (const E& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+const char* good = R"({"populations": [{"label": "E", "size": 10, "model": "iaf_psc_exp"}],
+  "projections": [{"pre": "E", "post": "E", "connector": {"type": "fixed_probability", "p": 0.1},
+                   "synapse": {"weight": 1.0, "delay": 1.0}}]})";
+
+std::string with(const std::string& from, const std::string& to) {
+  std::string s = good;
+  s.replace(s.find(from), from.size(), to);
+  return s;
+}
+
+}  // namespace
+
+TEST(InputErrors, GoodNetworkParsesAndValidates) { EXPECT_NO_THROW(validate(parse_network_json(good))); }
+
+TEST(InputErrors, MalformedJson) { expect_error<config_error>([] { parse_network_json("{\"populations\": [", "net.json"); }, "net.json: malformed JSON"); }
+
+TEST(InputErrors, UnknownKeyNamesItsPath) {
+  expect_error<config_error>([] { parse_network_json(with("\"size\": 10", "\"size\": 10, \"sise\": 3")); }, "populations[0].sise");
+}
+
+TEST(InputErrors, UnknownModel) {
+  expect_error<config_error>([] { validate(parse_network_json(with("iaf_psc_exp", "iaf_psc_nope"))); }, "unknown model 'iaf_psc_nope'");
+}
+
+TEST(InputErrors, NegativeTauNamesPopulationAndParameter) {
+  try {
+    validate(parse_network_json(with("\"model\": \"iaf_psc_exp\"", "\"model\": \"iaf_psc_exp\", \"params\": {\"tau_m\": -5}")));
+    ADD_FAILURE() << "negative tau accepted";
+  } catch (const parameter_error& e) {
+    EXPECT_EQ(e.population(), "E");
+    EXPECT_EQ(e.parameter(), "tau_m");
+  }
+}
+
+TEST(InputErrors, UnknownParameter) {
+  expect_error<config_error>([] { validate(parse_network_json(with("\"model\": \"iaf_psc_exp\"", "\"model\": \"iaf_psc_exp\", \"params\": {\"tau\": 5}"))); },
+                             "populations[E].params.tau");
+}
+
+TEST(InputErrors, DelayBelowOneStep) {
+  expect_error<config_error>([] { validate(parse_network_json(with("\"delay\": 1.0", "\"delay\": 0.01"))); }, "below one time step");
+}
+
+TEST(InputErrors, ProbabilityOutOfRange) {
+  expect_error<config_error>([] { validate(parse_network_json(with("\"p\": 0.1", "\"p\": 1.5"))); }, "connector.p");
+}
+
+TEST(InputErrors, UnknownPopulationInProjection) {
+  expect_error<config_error>([] { validate(parse_network_json(with("\"post\": \"E\"", "\"post\": \"X\""))); }, "no population labelled 'X'");
+}
+
+TEST(InputErrors, WrongTypes) {
+  expect_error<config_error>([] { parse_network_json(with("\"size\": 10", "\"size\": \"ten\"")); }, "populations[0].size");
+  expect_error<config_error>([] { parse_network_json(with("\"p\": 0.1", "\"p\": \"high\"")); }, "connector.p");
+}
+
+TEST(InputErrors, UnknownBackendAndMissingFile) {
+  expect_error<backend_unavailable>([] { make_simulation(parse_network_json(good), {.backend = "quantum"}); }, "available: cpu");
+  expect_error<io_error>([] { load_network_file("/nonexistent/net.json"); }, "cannot open");
+  expect_error<config_error>([] { load_network("not_a_network"); }, "neither a built-in network");
+}
+
+TEST(InputErrors, PerNeuronDistributionCheckedAtBuild) {
+  network net = parse_network_json(good);
+  net.populations[0].params["tau_m"] = distribution{distribution::kind::normal, 1.0, 5.0};  // some draws < 0
+  expect_error<parameter_error>([&] { make_simulation(net, {}); }, "tau_m");
+}
