@@ -56,6 +56,7 @@ void simulation::run(double duration_ms, const progress_callback& progress) {
   if (!(duration_ms >= 0)) throw config_error("duration", "must be >= 0 ms");
   const step_t target = now_ + static_cast<step_t>(std::llround(duration_ms / net_.dt));
   const step_t start = now_;
+  begin_advance();
   const auto t0 = std::chrono::steady_clock::now();
   auto last_report = t0;
   while (now_ < target) {
@@ -71,7 +72,12 @@ void simulation::run(double duration_ms, const progress_callback& progress) {
   if (progress) progress(1.0);
 }
 
+void simulation::begin_advance() {
+  for (auto& v : last_by_pop_) v.clear();
+}
+
 void simulation::advance_steps(step_t n) {
+  begin_advance();
   const step_t target = now_ + n;
   while (now_ < target) advance_chunk(next_stop(target) - now_);
 }
@@ -99,7 +105,6 @@ void simulation::exchange_and_deliver() {
   }
   engine_->deliver(epoch_spikes_);  // phase: deliver
   rec_->record_spikes(epoch_spikes_, offsets_);  // phase: record
-  for (auto& v : last_by_pop_) v.clear();
   for (const spike& s : epoch_spikes_) {
     const auto [pop, id] = locate(s.gid);
     last_by_pop_[pop].push_back(id);

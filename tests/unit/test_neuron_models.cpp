@@ -81,18 +81,21 @@ TEST(NeuronModels, CheckRejectsBadParameters) {
   expect_rejections<iaf_psc_delta>({{"C_m", 0, "C_m"}, {"tau_m", -1, "tau_m"}, {"tau_m", nan, "tau_m"},
                                     {"t_ref", -0.1, "t_ref"}, {"V_reset", -50, "V_reset"}, {"V_min", -60, "V_min"}});
   expect_rejections<iaf_psc_exp>({{"C_m", -1, "C_m"}, {"tau_m", 0, "tau_m"}, {"tau_syn_ex", 0, "tau_syn_ex"},
-                                  {"tau_syn_in", -2, "tau_syn_in"}, {"t_ref", -1, "t_ref"}, {"V_reset", -55, "V_reset"}});
+                                  {"tau_syn_in", -2, "tau_syn_in"}, {"t_ref", -1, "t_ref"},
+                                  {"V_reset", -55, "V_reset"}});
   expect_rejections<iaf_psc_alpha>({{"C_m", 0, "C_m"}, {"tau_m", 0, "tau_m"}, {"tau_syn_ex", 0, "tau_syn_ex"},
                                     {"tau_syn_in", nan, "tau_syn_in"}, {"t_ref", -1, "t_ref"},
                                     {"V_reset", -40, "V_reset"}, {"V_min", -65, "V_min"}});
   expect_rejections<iaf_cond_exp>({{"C_m", 0, "C_m"}, {"g_L", 0, "g_L"}, {"tau_syn_ex", 0, "tau_syn_ex"},
-                                   {"tau_syn_in", -1, "tau_syn_in"}, {"t_ref", -2, "t_ref"}, {"V_reset", -50, "V_reset"}});
+                                   {"tau_syn_in", -1, "tau_syn_in"}, {"t_ref", -2, "t_ref"},
+                                   {"V_reset", -50, "V_reset"}});
   expect_rejections<izhikevich>({{"c", 40, "c"}, {"V_min", -60, "V_min"}, {"a", nan, "a"}, {"b", nan, "b"},
                                  {"d", INFINITY, "d"}});
   expect_rejections<aeif_cond_exp>({{"C_m", 0, "C_m"}, {"g_L", -1, "g_L"}, {"Delta_T", -1, "Delta_T"},
                                     {"tau_w", 0, "tau_w"}, {"tau_syn_ex", 0, "tau_syn_ex"},
                                     {"tau_syn_in", 0, "tau_syn_in"}, {"t_ref", -1, "t_ref"},
-                                    {"V_reset", 10, "V_reset"}, {"V_peak", -51, "V_peak"}, {"Delta_T", 0.01, "V_peak"}});
+                                    {"V_reset", 10, "V_reset"}, {"V_peak", -51, "V_peak"},
+                                    {"Delta_T", 0.01, "V_peak"}});
 }
 
 // ---- (b) analytic and reference solutions (double) ----
@@ -279,9 +282,10 @@ TEST(NeuronModels, AeifCondExpTonicFiringAndFirstSpike) {
     if (n.step() & spiked) times.push_back((s + 1) * n.h);
   ASSERT_GE(times.size(), 10u);  // tonic: keeps firing for the whole second (17 spikes)
   EXPECT_GT(times.back(), 900.0);
-  const double isi_last = times.back() - times[times.size() - 2], isi_prev = times[times.size() - 2] - times[times.size() - 3];
-  EXPECT_NEAR(isi_last, isi_prev, 1.0);                 // adapted to a steady rate
-  EXPECT_GT(isi_last, 2 * (times[1] - times[0]));       // after spike-frequency adaptation
+  const std::size_t z = times.size();
+  const double isi_last = times[z - 1] - times[z - 2], isi_prev = times[z - 2] - times[z - 3];
+  EXPECT_NEAR(isi_last, isi_prev, 1.0);            // adapted to a steady rate
+  EXPECT_GT(isi_last, 2 * (times[1] - times[0]));  // after spike-frequency adaptation
   const double ref = aeif_reference_first_spike(n, 400);
   EXPECT_NEAR(times[0], ref, n.h + 1e-9);
 }

@@ -83,6 +83,7 @@ class simulation {
   std::pair<std::size_t, index_t> locate(gid_t gid) const;
 
  private:
+  void begin_advance();           // a new advance: last_spikes() starts empty
   void advance_chunk(step_t n);  // phases of one chunk (<= one epoch)
   void exchange_and_deliver();
   void record_state_if_due();

@@ -1,0 +1,522 @@
+#!/usr/bin/env python3
+"""Vogels-Abbott COBA/CUBA (Brette et al. 2007, benchmarks 1 and 2): neuromesh vs Brian2 and NEST.
+
+Workload 1 of docs/benchmarks.md / the benchmark spec: 4000 LIF neurons (3200 E + 800 I), p = 0.02,
+h = 0.1 ms, synaptic delay 0.1 ms, one thread per simulator, same parameters everywhere.
+
+  neuromesh   the CLI (`neuromesh run vogels_abbott_{coba,cuba} --threads 1 --seed S`), no -o, so
+              nothing is recorded (spike counting only). Time = the "simulation" seconds it prints
+              (construction excluded). The CLI has no untimed warm-up, so it simulates the warm-up
+              and the timed span in one run and the whole is timed: warm-up + T biological seconds
+              (this only ever counts against neuromesh). Default precision (float32) and --double.
+  brian2      C++ standalone mode, one build per (model, seed) (incremental after the first: only
+              main.cpp changes with the seed), build time reported separately; CUBA exactly as
+              Brian2's examples/CUBA.py, COBA as Brette et al. 2007 benchmark 1 (Brian's reference
+              COBA code, method='euler' as in Brian2's own COBA examples; --brian-coba-method to
+              change). Synaptic delay 0.1 ms. Spikes counted by SpikeMonitor(record=False). run(W)
+              untimed then run(T) timed by a monotonic wall clock inserted into main.cpp (Brian's
+              own `_last_run_time` is CPU time without OpenMP, reported beside it).
+  nest        iaf_psc_exp / iaf_cond_exp, pairwise_bernoulli p = 0.02, spike_recorder per
+              population (n_events), Simulate(W) untimed, then Simulate(T) timed with perf_counter.
+
+Every simulator simulates the same W + T seconds from the same kind of random initial state; mean
+rates are over the whole W + T for all of them (same window), per seed.
+
+Brian2 and NEST run in worker subprocesses of this script (--worker ...) under --peer-python, which
+defaults to this interpreter. Brian2 2.9 does not import under numpy >= 2.4 (ndarray.ptp is gone):
+use a virtual environment with numpy < 2.4, e.g.
+
+  python3 -m venv /work/peers-venv
+  /work/peers-venv/bin/pip install brian2 'numpy<2.4' nest-simulator
+  /work/peers-venv/bin/python benchmarks/macro/compare_peers.py --json /tmp/va_peers.json
+
+Smoke run: --quick (1 seed, 1 repeat, 2 s).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+N_E, N_I = 3200, 800
+MODELS = ("coba", "cuba")
+SIMULATORS = ("neuromesh", "neuromesh-double", "brian2", "nest")
+REPO = Path(__file__).resolve().parents[2]
+
+# ----------------------------------------------------------------------------------------------
+# Workers (run in a subprocess under the peer interpreter; print one JSON object on the last line)
+# ----------------------------------------------------------------------------------------------
+
+
+def worker_brian2(model: str, seed: int, warmup: float, duration: float, repeats: int,
+                  builddir: str, coba_method: str) -> dict:
+    import numpy as np
+    import brian2 as b2
+    from brian2 import (NeuronGroup, Synapses, SpikeMonitor, defaultclock, device, mV, ms, nS,
+                        prefs, run, second, set_device)
+
+    prefs.logging.console_log_level = "ERROR"
+    set_device("cpp_standalone", directory=builddir, build_on_run=False)
+    b2.seed(seed)
+    defaultclock.dt = 0.1 * ms
+    if model == "cuba":
+        # examples/CUBA.py, verbatim except: delay 0.1 ms, record=False, no plotting.
+        taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
+        Vt, Vr, El = -50 * mV, -60 * mV, -49 * mV
+        eqs = """
+        dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
+        dge/dt = -ge/taue : volt
+        dgi/dt = -gi/taui : volt
+        """
+        P = NeuronGroup(4000, eqs, threshold="v>Vt", reset="v = Vr", refractory=5 * ms,
+                        method="linear")
+        P.v = "Vr + rand() * (Vt - Vr)"
+        P.ge = 0 * mV
+        P.gi = 0 * mV
+        we = (60 * 0.27 / 10) * mV  # 1.62 mV
+        wi = (-20 * 4.5 / 10) * mV  # -9 mV
+        Ce = Synapses(P, P, on_pre="ge += we", delay=0.1 * ms)
+        Ci = Synapses(P, P, on_pre="gi += wi", delay=0.1 * ms)
+        method = "linear"
+    else:
+        # Brette et al. 2007 benchmark 1 as Brian's reference COBA (conductances in units of gL).
+        taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
+        Vt, Vr, El = -50 * mV, -60 * mV, -60 * mV
+        Ee, Ei = 0 * mV, -80 * mV
+        eqs = """
+        dv/dt  = (ge*(Ee-v)+gi*(Ei-v)-(v-El))/taum : volt (unless refractory)
+        dge/dt = -ge/taue : 1
+        dgi/dt = -gi/taui : 1
+        """
+        P = NeuronGroup(4000, eqs, threshold="v>Vt", reset="v = Vr", refractory=5 * ms,
+                        method=coba_method)
+        P.v = "El - 5*mV + 5*mV*randn()"  # -65 mV + 5 mV N(0,1)
+        P.ge = "4 + 1.5*randn()"  # x gL = 10 nS
+        P.gi = "20 + 12*randn()"
+        we = 6.0 / 10.0  # 6 nS / gL
+        wi = 67.0 / 10.0  # 67 nS / gL
+        Ce = Synapses(P, P, on_pre="ge += we", delay=0.1 * ms)
+        Ci = Synapses(P, P, on_pre="gi += wi", delay=0.1 * ms)
+        method = coba_method
+    Ce.connect("i<3200", p=0.02)
+    Ci.connect("i>=3200", p=0.02)
+    mon = SpikeMonitor(P, record=False)
+
+    if warmup > 0:
+        run(warmup * second)
+    device.insert_code("main", "struct timespec _nm_t0, _nm_t1; clock_gettime(CLOCK_MONOTONIC, &_nm_t0);")
+    run(duration * second)
+    device.insert_code("main", """
+clock_gettime(CLOCK_MONOTONIC, &_nm_t1);
+{
+    std::ofstream _nm_f(brian::results_dir + "nm_wall_seconds.txt");
+    _nm_f.precision(9);
+    _nm_f << ((_nm_t1.tv_sec - _nm_t0.tv_sec) + 1e-9 * (_nm_t1.tv_nsec - _nm_t0.tv_nsec)) << std::endl;
+}
+""")
+    clean = not os.path.exists(os.path.join(builddir, "main"))
+    t0 = time.perf_counter()
+    device.build(directory=builddir, compile=True, run=False, clean=clean)
+    build_s = time.perf_counter() - t0
+    runs = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        device.run(directory=builddir, with_output=False)
+        process_s = time.perf_counter() - t0
+        with open(os.path.join(device.results_dir, "nm_wall_seconds.txt")) as f:
+            wall = float(f.read())
+        count = np.asarray(mon.count[:], dtype=np.int64)
+        runs.append({"sim_s": wall, "brian_cpu_s": float(device._last_run_time),
+                     "process_s": process_s,
+                     "spikes_E": int(count[:N_E].sum()), "spikes_I": int(count[N_E:].sum())})
+    return {"simulator": "brian2", "version": b2.__version__, "model": model, "seed": seed,
+            "method": method, "build_s": build_s, "clean_build": clean,
+            "compile_args": list(prefs.codegen.cpp.extra_compile_args_gcc), "runs": runs}
+
+
+def worker_nest(model: str, seed: int, warmup: float, duration: float, repeats: int) -> dict:
+    import nest
+
+    nest.set_verbosity("M_ERROR")
+    runs = []
+    for _ in range(repeats):
+        nest.ResetKernel()
+        nest.SetKernelStatus({"resolution": 0.1, "rng_seed": seed, "local_num_threads": 1,
+                              "print_time": False})
+        t0 = time.perf_counter()
+        if model == "cuba":
+            params = {"C_m": 200.0, "tau_m": 20.0, "tau_syn_ex": 5.0, "tau_syn_in": 10.0,
+                      "t_ref": 5.0, "E_L": -49.0, "V_th": -50.0, "V_reset": -60.0, "I_e": 0.0}
+            pop = nest.Create("iaf_psc_exp", N_E + N_I, params=params)
+            pop.V_m = nest.random.uniform(-60.0, -50.0)
+            w_e, w_i = 16.2, -90.0  # pA: 1.62 mV and -9 mV x C_m / tau_m
+        else:
+            params = {"C_m": 200.0, "g_L": 10.0, "E_L": -60.0, "V_th": -50.0, "V_reset": -60.0,
+                      "t_ref": 5.0, "E_ex": 0.0, "E_in": -80.0, "tau_syn_ex": 5.0,
+                      "tau_syn_in": 10.0, "I_e": 0.0}
+            pop = nest.Create("iaf_cond_exp", N_E + N_I, params=params)
+            pop.V_m = nest.random.normal(-65.0, 5.0)
+            pop.g_ex = nest.random.normal(40.0, 15.0)  # (4 + 1.5 N) gL
+            pop.g_in = nest.random.normal(200.0, 120.0)  # (20 + 12 N) gL
+            w_e, w_i = 6.0, -67.0  # nS (negative weight = inhibitory receptor)
+        E, I = pop[:N_E], pop[N_E:]
+        conn = {"rule": "pairwise_bernoulli", "p": 0.02}
+        nest.Connect(E, pop, conn, {"synapse_model": "static_synapse", "weight": w_e, "delay": 0.1})
+        nest.Connect(I, pop, conn, {"synapse_model": "static_synapse", "weight": w_i, "delay": 0.1})
+        rec_E, rec_I = nest.Create("spike_recorder"), nest.Create("spike_recorder")
+        nest.Connect(E, rec_E)
+        nest.Connect(I, rec_I)
+        construction_s = time.perf_counter() - t0
+        if warmup > 0:
+            nest.Simulate(warmup * 1000.0)
+        t0 = time.perf_counter()
+        nest.Simulate(duration * 1000.0)
+        sim_s = time.perf_counter() - t0
+        runs.append({"sim_s": sim_s, "construction_s": construction_s,
+                     "synapses": int(nest.num_connections) - (N_E + N_I),
+                     "spikes_E": int(rec_E.n_events), "spikes_I": int(rec_I.n_events)})
+    return {"simulator": "nest", "version": nest.__version__, "model": model, "seed": seed,
+            "runs": runs}
+
+
+# ----------------------------------------------------------------------------------------------
+# Driver
+# ----------------------------------------------------------------------------------------------
+
+SUMMARY_RE = re.compile(r"construction ([0-9.eE+-]+) s, simulation ([0-9.eE+-]+) s for ([0-9.eE+-]+) ms")
+POP_RE = re.compile(r"^(E|I)\s+(\d+)\s+[0-9.]+\s*$", re.M)
+SYN_RE = re.compile(r"(\d+) neurons, (\d+) synapses")
+
+
+def run_neuromesh(exe: str, model: str, seed: int, total_s: float, double: bool, env: dict) -> dict:
+    cmd = [exe, "run", f"vogels_abbott_{model}", "--duration", f"{total_s * 1000.0:g}",
+           "--threads", "1", "--seed", str(seed)]
+    if double:
+        cmd.append("--double")
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    m = SUMMARY_RE.search(p.stdout)
+    pops = dict((k, int(v)) for k, v in POP_RE.findall(p.stdout))
+    syn = SYN_RE.search(p.stdout)
+    if not m or set(pops) != {"E", "I"}:
+        raise RuntimeError(f"cannot parse neuromesh output:\n{p.stdout}")
+    return {"sim_s": float(m.group(2)), "construction_s": float(m.group(1)),
+            "simulated_ms": float(m.group(3)), "synapses": int(syn.group(2)) if syn else None,
+            "spikes_E": pops["E"], "spikes_I": pops["I"], "command": " ".join(cmd)}
+
+
+def run_worker(python: str, args: list[str], env: dict, timeout: float) -> dict:
+    cmd = [python, str(Path(__file__).resolve()), "--worker"] + args
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    if p.returncode != 0 or not lines:
+        tail = "\n".join((p.stdout + "\n" + p.stderr).strip().splitlines()[-15:])
+        raise RuntimeError(f"worker {' '.join(args[:2])} failed ({p.returncode}): {tail}")
+    return json.loads(lines[-1])
+
+
+def peer_version(python: str, module: str, env: dict) -> tuple[str | None, str | None]:
+    code = f"import {module}; print('VERSION', {module}.__version__)"
+    try:
+        p = subprocess.run([python, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    except Exception as e:  # noqa: BLE001
+        return None, f"{type(e).__name__}: {e}"
+    for line in p.stdout.splitlines():
+        if line.startswith("VERSION "):
+            return line.split(None, 1)[1], None
+    err = (p.stderr.strip().splitlines() or ["(no output)"])[-1]
+    return None, f"import {module} failed under {python}: {err}"
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def fmt_time(t):
+    if t is None:
+        return "—"
+    return f"{t['median']:.3f} ({t['min']:.3f}–{t['max']:.3f})"
+
+
+def summarise(results: dict, total_s: float, timed_s: float) -> dict:
+    """Per (model, simulator): seconds per biological second (median over all runs, min-max) and
+    rates (mean ± sample std over seeds; per seed the first run's counts)."""
+    out = {}
+    for model, by_sim in results.items():
+        out[model] = {}
+        for sim, entry in by_sim.items():
+            if entry.get("unavailable"):
+                out[model][sim] = {"unavailable": entry["unavailable"]}
+                continue
+            per_bio = []
+            rates_E, rates_I = [], []
+            per_seed = []
+            for s in entry["seeds"]:
+                span = s["timed_bio_s"]
+                times = [r["sim_s"] / span for r in s["runs"]]
+                per_bio += times
+                r0 = s["runs"][0]
+                rE = r0["spikes_E"] / (N_E * total_s)
+                rI = r0["spikes_I"] / (N_I * total_s)
+                rates_E.append(rE)
+                rates_I.append(rI)
+                per_seed.append({"seed": s["seed"], "s_per_bio_s_median": med(times),
+                                 "rate_E": rE, "rate_I": rI})
+            if not per_bio:
+                out[model][sim] = {"unavailable": entry.get("error", "no runs")}
+                continue
+            res = {"s_per_bio_s": {"median": med(per_bio), "min": min(per_bio), "max": max(per_bio),
+                                   "n": len(per_bio)},
+                   "rate_E": {"mean": statistics.fmean(rates_E),
+                              "std": statistics.stdev(rates_E) if len(rates_E) > 1 else 0.0,
+                              "min": min(rates_E), "max": max(rates_E)},
+                   "rate_I": {"mean": statistics.fmean(rates_I),
+                              "std": statistics.stdev(rates_I) if len(rates_I) > 1 else 0.0,
+                              "min": min(rates_I), "max": max(rates_I)},
+                   "per_seed": per_seed}
+            if sim == "brian2":
+                builds = [s["build_s"] for s in entry["seeds"]]
+                res["build_s"] = {"first": builds[0], "incremental_median": med(builds[1:])}
+                cpu = [r["brian_cpu_s"] / s["timed_bio_s"] for s in entry["seeds"] for r in s["runs"]]
+                res["brian_own_cpu_s_per_bio_s_median"] = med(cpu)
+            out[model][sim] = res
+        nm = out[model].get("neuromesh", {}).get("s_per_bio_s")
+        for sim in ("brian2", "nest", "neuromesh-double"):
+            peer = out[model].get(sim, {}).get("s_per_bio_s")
+            if nm and peer:
+                out[model][sim]["ratio_to_neuromesh"] = peer["median"] / nm["median"]
+    return out
+
+
+LABELS = {"neuromesh": "neuromesh (float32, default)", "neuromesh-double": "neuromesh --double",
+          "brian2": "Brian2 C++ standalone", "nest": "NEST"}
+
+
+def markdown(summary: dict, meta: dict) -> str:
+    w, T = meta["warmup_s"], meta["duration_s"]
+    lines = []
+    lines.append(f"Wall seconds per biological second (median of all runs, min–max), 1 thread, h = 0.1 ms; "
+                 f"mean rates over {meta['seeds']} seed(s) (± sample std over seeds; [min–max]) over the "
+                 f"whole {w + T:g} s simulated.")
+    lines.append("")
+    lines.append("| model | simulator | s / bio s | ratio to neuromesh | E rate [Hz] | I rate [Hz] |")
+    lines.append("|---|---|---|---|---|---|")
+    for model in summary:
+        for sim in meta["simulators"]:
+            r = summary[model].get(sim)
+            if r is None:
+                continue
+            if "unavailable" in r:
+                lines.append(f"| {model.upper()} | {LABELS[sim]} | unavailable: {r['unavailable']} | | | |")
+                continue
+            ratio = r.get("ratio_to_neuromesh")
+            ratio_s = f"{ratio:.2f}×" if ratio is not None else ("1" if sim == "neuromesh" else "—")
+            e, i = r["rate_E"], r["rate_I"]
+            lines.append(f"| {model.upper()} | {LABELS[sim]} | {fmt_time(r['s_per_bio_s'])} | {ratio_s} | "
+                         f"{e['mean']:.2f} ± {e['std']:.2f} [{e['min']:.2f}–{e['max']:.2f}] | "
+                         f"{i['mean']:.2f} ± {i['std']:.2f} [{i['min']:.2f}–{i['max']:.2f}] |")
+    lines.append("")
+    extra = []
+    for model in summary:
+        b = summary[model].get("brian2", {})
+        if "build_s" in b:
+            inc = b["build_s"]["incremental_median"]
+            extra.append(f"- {model.upper()} Brian2 build (code generation + compile): first "
+                         f"{b['build_s']['first']:.1f} s"
+                         + (f", incremental per seed {inc:.1f} s" if inc is not None else "")
+                         + f"; Brian's own CPU-time `_last_run_time` {b['brian_own_cpu_s_per_bio_s_median']:.3f} s / bio s.")
+    lines += extra
+    lines.append("")
+    lines.append("Per seed (timing median over repeats; rates over the whole run):")
+    lines.append("")
+    sims = [s for s in meta["simulators"]]
+    lines.append("| model | seed | " + " | ".join(f"{LABELS[s]} s/bio s, E/I Hz" for s in sims) + " |")
+    lines.append("|---|---|" + "---|" * len(sims))
+    for model in summary:
+        seeds = meta["seed_list"]
+        for k, seed in enumerate(seeds):
+            cells = []
+            for s in sims:
+                r = summary[model].get(s, {})
+                ps = [p for p in r.get("per_seed", []) if p["seed"] == seed]
+                cells.append(f"{ps[0]['s_per_bio_s_median']:.3f}, {ps[0]['rate_E']:.2f}/{ps[0]['rate_I']:.2f}"
+                             if ps else "—")
+            lines.append(f"| {model.upper()} | {seed} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def machine_info() -> dict:
+    info = {"platform": platform.platform(), "nproc": os.cpu_count()}
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    try:
+        info["loadavg_start"] = os.getloadavg()
+    except OSError:
+        pass
+    try:
+        info["git_commit"] = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                                            capture_output=True, text=True).stdout.strip()
+        info["git_dirty"] = bool(subprocess.run(["git", "-C", str(REPO), "status", "--porcelain",
+                                                 "--untracked-files=no"],
+                                                capture_output=True, text=True).stdout.strip())
+    except OSError:
+        pass
+    return info
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(
+        description="Vogels-Abbott COBA/CUBA: neuromesh CLI vs Brian2 C++ standalone vs NEST, "
+                    "1 thread, h = 0.1 ms (workload 1 of the benchmark spec).",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    ap.add_argument("--json", metavar="PATH", help="write all raw results and the summary as JSON here")
+    ap.add_argument("--markdown", metavar="PATH", help="also write the markdown table here")
+    ap.add_argument("--quick", action="store_true", help="smoke run: 1 seed, 1 repeat, 2 s (warm-up 0.1 s)")
+    ap.add_argument("--seeds", type=int, default=5, help="number of seeds (1..N) for the rates (default 5)")
+    ap.add_argument("--repeats", type=int, default=3, help="timed repeats per seed (default 3)")
+    ap.add_argument("--duration", type=float, default=10.0, help="timed biological seconds (default 10)")
+    ap.add_argument("--warmup", type=float, default=0.2,
+                    help="untimed warm-up in biological seconds (default 0.2; neuromesh: simulated and timed)")
+    ap.add_argument("--models", default="coba,cuba", help="comma list of coba,cuba")
+    ap.add_argument("--simulators", default=",".join(SIMULATORS), help=f"comma list of {','.join(SIMULATORS)}")
+    ap.add_argument("--neuromesh", default=str(REPO / "build" / "apps" / "neuromesh"), help="neuromesh CLI binary")
+    ap.add_argument("--peer-python", default=sys.executable,
+                    help="interpreter with brian2 / nest importable (default: this one)")
+    ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "neuromesh_compare_peers"),
+                    help="Brian2 standalone project directories")
+    ap.add_argument("--fresh-brian-build", action="store_true",
+                    help="delete the Brian2 project directories first, so the first build is a clean one")
+    ap.add_argument("--brian-coba-method", default="euler",
+                    help="Brian2 integration method for COBA (default euler, as Brian2's COBA examples)")
+    ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+
+    if a.worker:
+        kind = a.worker[0]
+        model, seed, warmup, duration, repeats = a.worker[1], int(a.worker[2]), float(a.worker[3]), float(a.worker[4]), int(a.worker[5])
+        if kind == "brian2":
+            res = worker_brian2(model, seed, warmup, duration, repeats, a.worker[6], a.worker[7])
+        else:
+            res = worker_nest(model, seed, warmup, duration, repeats)
+        print(json.dumps(res))
+        return 0
+
+    if a.quick:
+        a.seeds, a.repeats, a.duration, a.warmup = 1, 1, 2.0, 0.1
+    models = [m for m in a.models.split(",") if m]
+    sims = [s for s in a.simulators.split(",") if s]
+    for m in models:
+        if m not in MODELS:
+            ap.error(f"unknown model {m}")
+    for s in sims:
+        if s not in SIMULATORS:
+            ap.error(f"unknown simulator {s}")
+    total_s = a.warmup + a.duration
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    seeds = list(range(1, a.seeds + 1))
+
+    versions, unavailable = {}, {}
+    if any(s.startswith("neuromesh") for s in sims):
+        if not os.access(a.neuromesh, os.X_OK):
+            ap.error(f"neuromesh CLI not found at {a.neuromesh} (cmake --build build --target neuromesh_cli)")
+        v = subprocess.run([a.neuromesh, "--version"], capture_output=True, text=True).stdout.strip()
+        versions["neuromesh"] = v
+    for sim, module in (("brian2", "brian2"), ("nest", "nest")):
+        if sim in sims:
+            v, err = peer_version(a.peer_python, module, env)
+            if v:
+                versions[sim] = v
+            else:
+                unavailable[sim] = err
+                print(f"[{sim}] unavailable: {err}", file=sys.stderr)
+    if "brian2" in sims and not unavailable.get("brian2"):
+        if a.fresh_brian_build:
+            shutil.rmtree(a.workdir, ignore_errors=True)
+        os.makedirs(a.workdir, exist_ok=True)
+
+    meta = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
+            "warmup_s": a.warmup, "duration_s": a.duration, "seeds": a.seeds, "seed_list": seeds,
+            "repeats": a.repeats, "models": models, "simulators": sims, "versions": versions,
+            "brian_coba_method": a.brian_coba_method, "machine": machine_info(),
+            "notes": ["neuromesh: no untimed warm-up in the CLI; its timed span is warm-up + duration.",
+                      "rates of every simulator are over the whole warm-up + duration."]}
+    results = {m: {s: ({"unavailable": unavailable[s]} if s in unavailable else {"seeds": []})
+                   for s in sims} for m in models}
+
+    t_start = time.perf_counter()
+    for seed in seeds:
+        for model in models:
+            for sim in sims:
+                entry = results[model][sim]
+                if entry.get("unavailable"):
+                    continue
+                t0 = time.perf_counter()
+                try:
+                    if sim.startswith("neuromesh"):
+                        runs = [run_neuromesh(a.neuromesh, model, seed, total_s, sim.endswith("double"), env)
+                                for _ in range(a.repeats)]
+                        entry["seeds"].append({"seed": seed, "timed_bio_s": total_s, "runs": runs})
+                    elif sim == "brian2":
+                        d = os.path.join(a.workdir, f"brian2_{model}")
+                        res = run_worker(a.peer_python, ["brian2", model, str(seed), str(a.warmup), str(a.duration),
+                                                         str(a.repeats), d, a.brian_coba_method], env, 3600)
+                        entry["seeds"].append({"seed": seed, "timed_bio_s": a.duration, **res})
+                    else:
+                        res = run_worker(a.peer_python, ["nest", model, str(seed), str(a.warmup), str(a.duration),
+                                                         str(a.repeats)], env, 3600)
+                        entry["seeds"].append({"seed": seed, "timed_bio_s": a.duration, **res})
+                except Exception as e:  # noqa: BLE001  (a failing peer must not stop the others)
+                    msg = f"{type(e).__name__}: {e}"
+                    print(f"[{sim} {model} seed {seed}] failed: {msg}", file=sys.stderr)
+                    entry.setdefault("errors", []).append({"seed": seed, "error": msg})
+                    if not entry["seeds"]:
+                        entry["error"] = msg
+                    continue
+                last = entry["seeds"][-1]
+                ts = ", ".join(f"{r['sim_s']:.3f}" for r in last["runs"])
+                r0 = last["runs"][0]
+                extra = f", build {last['build_s']:.1f} s" if sim == "brian2" else ""
+                print(f"[{time.perf_counter() - t_start:7.1f} s] {model} {sim:16s} seed {seed}: sim [{ts}] s "
+                      f"for {last['timed_bio_s']:g} bio s{extra}; rates E {r0['spikes_E'] / (N_E * total_s):.2f} "
+                      f"I {r0['spikes_I'] / (N_I * total_s):.2f} Hz  ({time.perf_counter() - t0:.1f} s)",
+                      file=sys.stderr, flush=True)
+
+    for model in models:
+        for sim in sims:
+            e = results[model][sim]
+            if not e.get("unavailable") and not e.get("seeds"):
+                e["unavailable"] = e.get("error", "no successful run")
+    summary = summarise(results, total_s, a.duration)
+    meta["total_script_s"] = time.perf_counter() - t_start
+    try:
+        meta["machine"]["loadavg_end"] = os.getloadavg()
+    except OSError:
+        pass
+    md = markdown(summary, meta)
+    print(md)
+    if a.markdown:
+        Path(a.markdown).write_text(md + "\n")
+    if a.json:
+        Path(a.json).write_text(json.dumps({"meta": meta, "summary": summary, "raw": results}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# README command 2: install everything, build, run every test (ctest: GoogleTest + pytest), then
+# install the package into a temporary prefix and build + run the closed-loop example against it
+# (proves find_package(neuromesh) works for C++ users).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh
+(cd build && ctest --output-on-failure -j "$(nproc)")
+prefix=$(mktemp -d)
+cmake --install build --prefix "$prefix" > /dev/null
+cmake -S examples/closed_loop -B build/example -G Ninja -DCMAKE_PREFIX_PATH="$prefix" > /dev/null
+cmake --build build/example
+./build/example/closed_loop
+"$prefix/bin/neuromesh" run vogels_abbott_cuba --duration 100 --quiet
+echo "neuromesh: all tests passed"
