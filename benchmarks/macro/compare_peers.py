@@ -16,8 +16,12 @@ h = 0.1 ms, synaptic delay 0.1 ms, one thread per simulator, same parameters eve
               change). Synaptic delay 0.1 ms. Spikes counted by SpikeMonitor(record=False). run(W)
               untimed then run(T) timed by a monotonic wall clock inserted into main.cpp (Brian's
               own `_last_run_time` is CPU time without OpenMP, reported beside it).
+  brian2-rk4  the same for COBA with method='rk4' (work comparable to neuromesh's RK4 for V; Euler
+              is one derivative evaluation per step, neuromesh's iaf_cond_exp does 2 x 4).
   nest        iaf_psc_exp / iaf_cond_exp, pairwise_bernoulli p = 0.02, spike_recorder per
               population (n_events), Simulate(W) untimed, then Simulate(T) timed with perf_counter.
+              iaf_cond_exp is integrated by GSL's adaptive RKF45, several s per bio s here, so NEST
+              gets --nest-repeats (default 1) runs per seed: its timing spread is over seeds.
 
 Every simulator simulates the same W + T seconds from the same kind of random initial state; mean
 rates are over the whole W + T for all of them (same window), per seed.
@@ -50,7 +54,7 @@ from pathlib import Path
 
 N_E, N_I = 3200, 800
 MODELS = ("coba", "cuba")
-SIMULATORS = ("neuromesh", "neuromesh-double", "brian2", "nest")
+SIMULATORS = ("neuromesh", "neuromesh-double", "brian2", "brian2-rk4", "nest")
 REPO = Path(__file__).resolve().parents[2]
 
 # ----------------------------------------------------------------------------------------------
@@ -285,14 +289,14 @@ def summarise(results: dict, total_s: float, timed_s: float) -> dict:
                               "std": statistics.stdev(rates_I) if len(rates_I) > 1 else 0.0,
                               "min": min(rates_I), "max": max(rates_I)},
                    "per_seed": per_seed}
-            if sim == "brian2":
+            if sim.startswith("brian2"):
                 builds = [s["build_s"] for s in entry["seeds"]]
                 res["build_s"] = {"first": builds[0], "incremental_median": med(builds[1:])}
                 cpu = [r["brian_cpu_s"] / s["timed_bio_s"] for s in entry["seeds"] for r in s["runs"]]
                 res["brian_own_cpu_s_per_bio_s_median"] = med(cpu)
             out[model][sim] = res
         nm = out[model].get("neuromesh", {}).get("s_per_bio_s")
-        for sim in ("brian2", "nest", "neuromesh-double"):
+        for sim in ("brian2", "brian2-rk4", "nest", "neuromesh-double"):
             peer = out[model].get(sim, {}).get("s_per_bio_s")
             if nm and peer:
                 out[model][sim]["ratio_to_neuromesh"] = peer["median"] / nm["median"]
@@ -300,7 +304,8 @@ def summarise(results: dict, total_s: float, timed_s: float) -> dict:
 
 
 LABELS = {"neuromesh": "neuromesh (float32, default)", "neuromesh-double": "neuromesh --double",
-          "brian2": "Brian2 C++ standalone", "nest": "NEST"}
+          "brian2": "Brian2 C++ standalone", "brian2-rk4": "Brian2 C++ standalone, method='rk4'",
+          "nest": "NEST"}
 
 
 def markdown(summary: dict, meta: dict) -> str:
@@ -329,13 +334,15 @@ def markdown(summary: dict, meta: dict) -> str:
     lines.append("")
     extra = []
     for model in summary:
-        b = summary[model].get("brian2", {})
-        if "build_s" in b:
-            inc = b["build_s"]["incremental_median"]
-            extra.append(f"- {model.upper()} Brian2 build (code generation + compile): first "
-                         f"{b['build_s']['first']:.1f} s"
-                         + (f", incremental per seed {inc:.1f} s" if inc is not None else "")
-                         + f"; Brian's own CPU-time `_last_run_time` {b['brian_own_cpu_s_per_bio_s_median']:.3f} s / bio s.")
+        for bsim in ("brian2", "brian2-rk4"):
+            b = summary[model].get(bsim, {})
+            if "build_s" in b:
+                inc = b["build_s"]["incremental_median"]
+                extra.append(f"- {model.upper()} {LABELS[bsim]} build (code generation + compile): first "
+                             f"{b['build_s']['first']:.1f} s"
+                             + (f", incremental per seed {inc:.1f} s" if inc is not None else "")
+                             + f"; Brian's own CPU-time `_last_run_time` "
+                             f"{b['brian_own_cpu_s_per_bio_s_median']:.3f} s / bio s.")
     lines += extra
     lines.append("")
     lines.append("Per seed (timing median over repeats; rates over the whole run):")
@@ -391,6 +398,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=5, help="number of seeds (1..N) for the rates (default 5)")
     ap.add_argument("--repeats", type=int, default=3, help="timed repeats per seed (default 3)")
     ap.add_argument("--duration", type=float, default=10.0, help="timed biological seconds (default 10)")
+    ap.add_argument("--nest-repeats", type=int, default=1,
+                    help="timed repeats per seed for NEST (default 1: its COBA runs at several s per bio s)")
     ap.add_argument("--warmup", type=float, default=0.2,
                     help="untimed warm-up in biological seconds (default 0.2; neuromesh: simulated and timed)")
     ap.add_argument("--models", default="coba,cuba", help="comma list of coba,cuba")
@@ -418,7 +427,7 @@ def main(argv=None) -> int:
         return 0
 
     if a.quick:
-        a.seeds, a.repeats, a.duration, a.warmup = 1, 1, 2.0, 0.1
+        a.seeds, a.repeats, a.nest_repeats, a.duration, a.warmup = 1, 1, 1, 2.0, 0.1
     models = [m for m in a.models.split(",") if m]
     sims = [s for s in a.simulators.split(",") if s]
     for m in models:
@@ -437,7 +446,7 @@ def main(argv=None) -> int:
             ap.error(f"neuromesh CLI not found at {a.neuromesh} (cmake --build build --target neuromesh_cli)")
         v = subprocess.run([a.neuromesh, "--version"], capture_output=True, text=True).stdout.strip()
         versions["neuromesh"] = v
-    for sim, module in (("brian2", "brian2"), ("nest", "nest")):
+    for sim, module in (("brian2", "brian2"), ("brian2-rk4", "brian2"), ("nest", "nest")):
         if sim in sims:
             v, err = peer_version(a.peer_python, module, env)
             if v:
@@ -445,7 +454,7 @@ def main(argv=None) -> int:
             else:
                 unavailable[sim] = err
                 print(f"[{sim}] unavailable: {err}", file=sys.stderr)
-    if "brian2" in sims and not unavailable.get("brian2"):
+    if any(s.startswith("brian2") for s in sims):
         if a.fresh_brian_build:
             shutil.rmtree(a.workdir, ignore_errors=True)
         os.makedirs(a.workdir, exist_ok=True)
@@ -453,7 +462,7 @@ def main(argv=None) -> int:
     meta = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
             "warmup_s": a.warmup, "duration_s": a.duration, "seeds": a.seeds, "seed_list": seeds,
-            "repeats": a.repeats, "models": models, "simulators": sims, "versions": versions,
+            "repeats": a.repeats, "nest_repeats": a.nest_repeats, "models": models, "simulators": sims, "versions": versions,
             "brian_coba_method": a.brian_coba_method, "machine": machine_info(),
             "notes": ["neuromesh: no untimed warm-up in the CLI; its timed span is warm-up + duration.",
                       "rates of every simulator are over the whole warm-up + duration."]}
@@ -473,14 +482,17 @@ def main(argv=None) -> int:
                         runs = [run_neuromesh(a.neuromesh, model, seed, total_s, sim.endswith("double"), env)
                                 for _ in range(a.repeats)]
                         entry["seeds"].append({"seed": seed, "timed_bio_s": total_s, "runs": runs})
-                    elif sim == "brian2":
-                        d = os.path.join(a.workdir, f"brian2_{model}")
+                    elif sim.startswith("brian2"):
+                        if sim == "brian2-rk4" and model != "coba":
+                            continue  # CUBA is integrated exactly ('linear') in both variants
+                        method = "rk4" if sim == "brian2-rk4" else a.brian_coba_method
+                        d = os.path.join(a.workdir, f"{sim}_{model}")
                         res = run_worker(a.peer_python, ["brian2", model, str(seed), str(a.warmup), str(a.duration),
-                                                         str(a.repeats), d, a.brian_coba_method], env, 3600)
+                                                         str(a.repeats), d, method], env, 3600)
                         entry["seeds"].append({"seed": seed, "timed_bio_s": a.duration, **res})
                     else:
                         res = run_worker(a.peer_python, ["nest", model, str(seed), str(a.warmup), str(a.duration),
-                                                         str(a.repeats)], env, 3600)
+                                                         str(a.nest_repeats)], env, 3600)
                         entry["seeds"].append({"seed": seed, "timed_bio_s": a.duration, **res})
                 except Exception as e:  # noqa: BLE001  (a failing peer must not stop the others)
                     msg = f"{type(e).__name__}: {e}"
@@ -492,7 +504,8 @@ def main(argv=None) -> int:
                 last = entry["seeds"][-1]
                 ts = ", ".join(f"{r['sim_s']:.3f}" for r in last["runs"])
                 r0 = last["runs"][0]
-                extra = f", build {last['build_s']:.1f} s" if sim == "brian2" else ""
+                last["loadavg"] = os.getloadavg()
+                extra = f", build {last['build_s']:.1f} s" if sim.startswith("brian2") else ""
                 print(f"[{time.perf_counter() - t_start:7.1f} s] {model} {sim:16s} seed {seed}: sim [{ts}] s "
                       f"for {last['timed_bio_s']:g} bio s{extra}; rates E {r0['spikes_E'] / (N_E * total_s):.2f} "
                       f"I {r0['spikes_I'] / (N_I * total_s):.2f} Hz  ({time.perf_counter() - t0:.1f} s)",
@@ -501,7 +514,9 @@ def main(argv=None) -> int:
     for model in models:
         for sim in sims:
             e = results[model][sim]
-            if not e.get("unavailable") and not e.get("seeds"):
+            if sim == "brian2-rk4" and model != "coba":
+                del results[model][sim]
+            elif not e.get("unavailable") and not e.get("seeds"):
                 e["unavailable"] = e.get("error", "no successful run")
     summary = summarise(results, total_s, a.duration)
     meta["total_script_s"] = time.perf_counter() - t_start

@@ -44,7 +44,10 @@ recording::recording(const network& net, const engine& eng, const std::string& p
       for (index_t i = 0; i < net.populations[pr->population].size; ++i) pr->ids.push_back(i);
     pr->interval = std::max<step_t>(1, static_cast<step_t>(std::llround(r.interval / net.dt)));
     std::vector<std::uint64_t> node_ids(pr->ids.begin(), pr->ids.end());
-    const std::string group = r.variable == "V_m" ? r.population : r.population + "." + r.variable;
+    // libsonata and bmtk look for /report/<pop>: the first variable of a population goes there,
+    // further ones to /report/<pop>_<variable> (each group also carries data@variable).
+    const bool first = std::none_of(probes_.begin(), probes_.end(), [&](const auto& q) { return q->population == pr->population; });
+    const std::string group = first ? r.population : r.population + "_" + r.variable;
     pr->writer = std::make_unique<io::report_writer>(*file_, r.population, r.variable, units, node_ids, 0.0,
                                                      static_cast<double>(pr->interval) * net.dt, group);
     pr->values.resize(pr->ids.size());

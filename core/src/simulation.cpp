@@ -58,10 +58,15 @@ void simulation::run(double duration_ms, const progress_callback& progress) {
   const step_t start = now_;
   begin_advance();
   const auto t0 = std::chrono::steady_clock::now();
-  auto last_report = t0;
+  auto last_report = t0, last_flush = t0;
   while (now_ < target) {
     advance_chunk(next_stop(target) - now_);
     check_interrupt();
+    // Flush to disk every few seconds so even a killed process leaves a readable file.
+    if (std::chrono::steady_clock::now() - last_flush > std::chrono::seconds(5)) {
+      rec_->flush();
+      last_flush = std::chrono::steady_clock::now();
+    }
     if (progress && std::chrono::steady_clock::now() - last_report > std::chrono::milliseconds(100)) {
       progress(static_cast<double>(now_ - start) / static_cast<double>(target - start));
       last_report = std::chrono::steady_clock::now();
@@ -121,7 +126,7 @@ void simulation::record_state_if_due() {
 
 void simulation::check_interrupt() {
   if (!opt_.stop || !opt_.stop->load()) return;
-  rec_->write_provenance({{"status", "interrupted"}}, {{"simulated_ms", time_ms()}});
+  rec_->write_provenance({{"status", "interrupted"}}, {{"duration_ms", time_ms()}});
   rec_->close();
   throw interrupted("simulation interrupted at t = " + std::to_string(time_ms()) + " ms; output so far is closed and readable");
 }
@@ -180,7 +185,7 @@ void simulation::finish() {
       {{"version", config::version}, {"backend", engine_->name()}, {"network", net_.name}, {"status", "complete"},
        {"precision", opt_.prec == precision::single ? "float" : "double"}},
       {{"seed", static_cast<double>(net_.seed)}, {"dt_ms", net_.dt}, {"threads", static_cast<double>(resolve_threads(opt_.threads))},
-       {"ranks", static_cast<double>(comm_->size())}, {"simulated_ms", time_ms()},
+       {"ranks", static_cast<double>(comm_->size())}, {"duration_ms", time_ms()},
        {"build_seconds", summary_.build_seconds}, {"simulate_seconds", summary_.simulate_seconds},
        {"synapses", static_cast<double>(st.synapses)}, {"neuron_updates", static_cast<double>(st.neuron_updates)}});
   rec_->close();

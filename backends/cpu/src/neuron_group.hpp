@@ -133,9 +133,12 @@ class neuron_group final : public population_group {
 #pragma GCC ivdep
     for (std::uint32_t i = 0; i < n; ++i) {
       Real k[C], x[S];
+#pragma GCC unroll 32
       for (std::size_t j = 0; j < C; ++j) k[j] = kp[j * n + i];
+#pragma GCC unroll 16
       for (std::size_t j = 0; j < S; ++j) x[j] = xp[j * n + i];
       fl[i] = static_cast<std::uint8_t>(Model::template step<Real>(k, x, ex[i], in[i], st[i]));
+#pragma GCC unroll 16
       for (std::size_t j = 0; j < S; ++j) xp[j * n + i] = x[j];
     }
   }

@@ -7,6 +7,7 @@
 #include <neuromesh/core/fixed_point.hpp>
 #include <neuromesh/core/random/keyed_stream.hpp>
 #include <neuromesh/neurons/registry.hpp>
+#include <neuromesh/synapses/static_synapse.hpp>
 
 #include "shard.hpp"
 
@@ -96,7 +97,7 @@ void shard::deliver(std::span<const spike> spikes) {
       fixed_t* row = arrays_.ring.row(seg.receptor, arrival);
       for (std::uint32_t k = begin; k < seg.end; ++k) {
         const std::uint32_t t = targets[k];
-        row[t] += to_fixed(weights[k]);
+        row[t] += static_synapse::input(weights[k]);
         pending[t] = std::max(pending[t], arrival);
         if (!awake[t]) {
           awake[t] = 1;

@@ -74,7 +74,7 @@ struct iaf_psc_delta {
     v_new = detail::max(v_new, k[v_min]);
     v_new = detail::select(free, v_new, v);
     Real r_new = detail::select(free, Real(0), r - Real(1));
-    const bool fire = free & v_new >= k[theta];
+    const bool fire = free && (v_new >= k[theta]);
     v_new = detail::select(fire, k[v_reset], v_new);
     r_new = detail::select(fire, k[ref_steps], r_new);
     const bool changed = (v_new != v) | (r_new != r);
