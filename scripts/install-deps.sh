@@ -9,4 +9,4 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config \
   libhdf5-dev hdf5-tools libboost-graph-dev \
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev >/dev/null
-python3 -m pip install -q --disable-pip-version-check numpy h5py pytest
+python3 -m pip install -q --disable-pip-version-check numpy h5py pytest jsonschema

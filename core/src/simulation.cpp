@@ -72,7 +72,8 @@ void simulation::run(double duration_ms, const progress_callback& progress) {
       last_report = std::chrono::steady_clock::now();
     }
   }
-  record_state_if_due();
+  // No frame at the stop time: reports are right-open [t_start, t_stop) as SONATA defines them;
+  // a following run() records that frame at its start.
   summary_.simulate_seconds += seconds_since(t0);
   if (progress) progress(1.0);
 }

@@ -34,6 +34,7 @@ class neuron_group final : public population_group {
         drives_(std::move(drives)), sparse_allowed_(cfg.active_set && !drives_.any()),
         params_(P * n_), k_(C * n_), x_(S * n_), in_ex_(n_), in_in_(n_), stim_(n_), flags_(n_) {
     initialise(*cfg.net, slice, cfg.net->dt);
+    uniform_constants_ = all_constants_equal();
     for (std::uint32_t i = 0; i < n_; ++i) a.awake[offset_ + i] = 1;  // start dense
   }
 
@@ -121,8 +122,12 @@ class neuron_group final : public population_group {
     return f;
   }
 
-  // The vectorised path: plain loops over SoA columns with no aliasing between them.
-  void update_all() {
+  // The vectorised path: plain loops over SoA columns with no aliasing between them. Uniform:
+  // every neuron has the same constants (scalar parameters), loaded once into registers.
+  // Fused: input is read (and cleared) straight from the ring buffer instead of the staging
+  // arrays -- same arithmetic, less memory traffic; used on steps that skip the rest check.
+  template <bool Uniform, bool Fused>
+  void update_all(fixed_t* NEUROMESH_RESTRICT rex, fixed_t* NEUROMESH_RESTRICT rin, const double* NEUROMESH_RESTRICT extra) {
     const std::uint32_t n = n_;
     const Real* NEUROMESH_RESTRICT kp = k_.data();
     Real* NEUROMESH_RESTRICT xp = x_.data();
@@ -130,17 +135,47 @@ class neuron_group final : public population_group {
     const Real* NEUROMESH_RESTRICT in = in_in_.data();
     const Real* NEUROMESH_RESTRICT st = stim_.data();
     std::uint8_t* NEUROMESH_RESTRICT fl = flags_.data();
+    const double dc = dc_now_;
+    Real ku[C > 0 ? C : 1];
+    if constexpr (Uniform)
+      for (std::size_t j = 0; j < C; ++j) ku[j] = kp[j * n];
 #pragma GCC ivdep
     for (std::uint32_t i = 0; i < n; ++i) {
-      Real k[C], x[S];
+      Real k[C > 0 ? C : 1], x[S];
 #pragma GCC unroll 32
-      for (std::size_t j = 0; j < C; ++j) k[j] = kp[j * n + i];
+      for (std::size_t j = 0; j < C; ++j) k[j] = Uniform ? ku[j] : kp[j * n + i];
 #pragma GCC unroll 16
       for (std::size_t j = 0; j < S; ++j) x[j] = xp[j * n + i];
-      fl[i] = static_cast<std::uint8_t>(Model::template step<Real>(k, x, ex[i], in[i], st[i]));
+      Real e, h, c;
+      if constexpr (Fused) {
+        e = static_cast<Real>(static_cast<double>(rex[i]) * fixed_resolution);
+        h = static_cast<Real>(static_cast<double>(rin[i]) * fixed_resolution);
+        c = static_cast<Real>(extra[i] + dc);
+        rex[i] = 0;
+        rin[i] = 0;
+      } else {
+        e = ex[i];
+        h = in[i];
+        c = st[i];
+      }
+      fl[i] = static_cast<std::uint8_t>(Model::template step<Real>(k, x, e, h, c));
 #pragma GCC unroll 16
       for (std::size_t j = 0; j < S; ++j) xp[j * n + i] = x[j];
     }
+  }
+
+  template <bool Fused>
+  void update_all(fixed_t* rex, fixed_t* rin, const double* extra) {
+    if (uniform_constants_) update_all<true, Fused>(rex, rin, extra);
+    else update_all<false, Fused>(rex, rin, extra);
+  }
+
+  bool all_constants_equal() const {
+    if (n_ == 0) return false;  // an empty slice (more threads than neurons) has no column 0
+    for (std::size_t j = 0; j < C; ++j)
+      for (std::uint32_t i = 1; i < n_; ++i)
+        if (k_[j * n_ + i] != k_[j * n_]) return false;
+    return true;
   }
 
   bool quiescent(std::uint32_t i, step_t s, const shard_arrays& a) const {
@@ -203,12 +238,17 @@ class neuron_group final : public population_group {
     fixed_t* in = a.ring.row(1, s);
     dc_now_ = dc_at(s);
     if (!drives_.poisson.empty()) add_poisson(s, ex, in);
-    stage_all(a, ex, in);
-    update_all();
+    // Checking for rest needs the staged input and costs a pass; every 16th step is enough.
+    const bool check_rest = sparse_allowed_ && (s & 15) == 0;
+    if (check_rest) {
+      stage_all(a, ex, in);
+      update_all<false>(ex + offset_, in + offset_, a.extra_current.data() + offset_);
+    } else {
+      update_all<true>(ex + offset_, in + offset_, a.extra_current.data() + offset_);
+    }
     updates_ += n_;
     collect_spikes(s, fired);
-    // Checking for rest costs a pass over the group; every 16th step is often enough.
-    if (sparse_allowed_ && (s & 15) == 0 && count_resting(s, a) * 4 >= n_ * 3) switch_to_sparse(s, a);
+    if (check_rest && count_resting(s, a) * 4 >= n_ * 3) switch_to_sparse(s, a);
   }
 
   void switch_to_sparse(step_t s, shard_arrays& a) {
@@ -250,6 +290,7 @@ class neuron_group final : public population_group {
   group_drives drives_;
   bool sparse_allowed_;
   bool dense_ = true;
+  bool uniform_constants_ = false;
   double dc_now_ = 0.0;
   std::uint64_t updates_ = 0;
   std::vector<double> params_;  // P columns of n: parameters as given (for reading state)

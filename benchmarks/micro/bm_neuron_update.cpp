@@ -1,0 +1,33 @@
+// Question: how many neuron updates per second does the cpu backend do, per model and precision?
+// A population driven by a constant current (so every neuron stays active, no synapses) is
+// advanced step by step; the counter is updates/s on one thread.
+#include <benchmark/benchmark.h>
+
+#include <neuromesh/api.hpp>
+
+namespace nm = neuromesh;
+
+static void run_model(benchmark::State& state, const char* model, double i_e, nm::precision prec) {
+  const auto n = static_cast<nm::index_t>(state.range(0));
+  nm::network net;
+  net.populations.push_back({"P", n, model, {{"I_e", i_e}}, {}, {}});
+  auto sim = nm::make_simulation(net, {.threads = 1, .prec = prec, .keep_spikes_in_memory = false});
+  sim->advance_steps(100);  // warm up
+  for (auto _ : state) sim->advance_steps(100);
+  state.counters["updates/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 100.0 * n, benchmark::Counter::kIsRate);
+}
+
+#define NEUROMESH_MODEL_BENCH(model, ie)                                                                        \
+  static void BM_##model##_float(benchmark::State& s) { run_model(s, #model, ie, nm::precision::single); }       \
+  static void BM_##model##_double(benchmark::State& s) { run_model(s, #model, ie, nm::precision::double_precision); } \
+  BENCHMARK(BM_##model##_float)->Arg(10000);                                                                   \
+  BENCHMARK(BM_##model##_double)->Arg(10000);
+
+NEUROMESH_MODEL_BENCH(iaf_psc_delta, 400.0)
+NEUROMESH_MODEL_BENCH(iaf_psc_exp, 400.0)
+NEUROMESH_MODEL_BENCH(iaf_psc_alpha, 400.0)
+NEUROMESH_MODEL_BENCH(iaf_cond_exp, 400.0)
+NEUROMESH_MODEL_BENCH(izhikevich, 10.0)
+NEUROMESH_MODEL_BENCH(aeif_cond_exp, 800.0)
+
+BENCHMARK_MAIN();

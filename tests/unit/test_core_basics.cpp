@@ -1,0 +1,68 @@
+// Time grid, fixed point, partition, ring buffer: the small pieces everything relies on.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/fixed_point.hpp>
+#include <neuromesh/core/partition.hpp>
+#include <neuromesh/core/ring_buffer.hpp>
+#include <neuromesh/core/time.hpp>
+
+using namespace neuromesh;
+
+TEST(TimeGrid, StepsAndDelays) {
+  const time_grid g(0.1);
+  EXPECT_EQ(g.steps(1.5), 15);
+  EXPECT_DOUBLE_EQ(g.ms(15), 1.5);
+  EXPECT_EQ(g.delay_steps(0.1, "d"), 1);
+  EXPECT_EQ(g.delay_steps(1.5, "d"), 15);
+  EXPECT_THROW(g.delay_steps(0.04, "d"), config_error);
+  EXPECT_THROW(g.delay_steps(1e9, "d"), config_error);
+  EXPECT_THROW(time_grid(0.0), config_error);
+  EXPECT_THROW(time_grid(-0.1), config_error);
+}
+
+TEST(FixedPoint, ResolutionIsTwoToMinus32AndSumsAreOrderIndependent) {
+  EXPECT_EQ(to_fixed(1.0f), fixed_t{1} << 32);
+  EXPECT_EQ(to_fixed(-0.5f), -(fixed_t{1} << 31));
+  EXPECT_DOUBLE_EQ(from_fixed(1), std::ldexp(1.0, -32));
+  // Weights that do not add associatively in float sum to the same value in any order here.
+  const float w[] = {1e8f, 1.0f, -1e8f, 3.25e-3f, 7.0f};
+  fixed_t forward = 0, backward = 0;
+  for (int i = 0; i < 5; ++i) forward += to_fixed(w[i]);
+  for (int i = 4; i >= 0; --i) backward += to_fixed(w[i]);
+  EXPECT_EQ(forward, backward);
+  EXPECT_NEAR(from_fixed(forward), 8.00325, 1e-6);
+}
+
+TEST(Partition, BlocksCoverEveryNeuronOnce) {
+  network net;
+  net.populations.push_back({"A", 10, "iaf_psc_exp", {}, {}, {}});
+  net.populations.push_back({"B", 3, "iaf_psc_exp", {}, {}, {}});
+  for (std::size_t shards : {1u, 2u, 3u, 5u}) {
+    const partition p = make_block_partition(net, shards);
+    ASSERT_EQ(p.n_shards(), shards);
+    std::uint32_t total = 0;
+    for (std::size_t s = 0; s < shards; ++s) {
+      std::uint32_t offset = 0;
+      for (const auto& sl : p.shards[s]) {
+        EXPECT_EQ(sl.local_offset, offset);
+        offset += sl.size();
+      }
+      total += p.local_size(s);
+    }
+    EXPECT_EQ(total, 13u);
+    EXPECT_EQ(p.shards[shards - 1][0].end, 10u);
+  }
+  EXPECT_THROW(make_block_partition(net, 0), config_error);
+}
+
+TEST(RingBuffer, SlotsWrapAndReceptorsAreSeparate) {
+  ring_buffer r(4, 3);
+  r.row(0, 5)[2] += 7;
+  r.row(1, 5)[2] += 9;
+  EXPECT_EQ(r.row(0, 2)[2], 7);  // 5 mod 3 == 2 mod 3
+  EXPECT_EQ(r.row(1, 8)[2], 9);
+  EXPECT_EQ(r.row(0, 6)[2], 0);
+}
