@@ -4,7 +4,7 @@
 // point is the identity: a dense loop over all neurons that GCC vectorises (used while most
 // neurons are active) and a loop over the active list (used while few are). A neuron leaves the
 // active list when a step with zero input left its state bit-for-bit unchanged and no input is
-// pending; delivery wakes it again.
+// waiting in its ring-buffer slots; delivery wakes it again.
 #include <array>
 #include <bit>
 #include <cstring>
@@ -52,6 +52,7 @@ class neuron_group final : public population_group {
 
   void make_dense(shard_arrays& a) override {
     dense_ = true;
+    has_extra_current_ = true;
     sparse_allowed_ = false;
     for (std::uint32_t i = 0; i < n_; ++i) a.awake[offset_ + i] = 1;
   }
@@ -99,8 +100,8 @@ class neuron_group final : public population_group {
       keyed_stream st(seed_, d.purpose, first_gid_ + i, static_cast<std::uint32_t>(s));
       sum[d.receptor] += static_cast<fixed_t>(random::poisson(st, d.mean_per_step)) * d.weight;
     }
-    in_ex_[i] = static_cast<Real>(from_fixed(sum[0]));
-    in_in_[i] = static_cast<Real>(from_fixed(sum[1]));
+    in_ex_[i] = fixed_to<Real>(sum[0]);
+    in_in_[i] = fixed_to<Real>(sum[1]);
     stim_[i] = static_cast<Real>(a.extra_current[offset_ + i] + dc_now_);
   }
 
@@ -127,7 +128,7 @@ class neuron_group final : public population_group {
   // Fused: input is read (and cleared) straight from the ring buffer instead of the staging
   // arrays -- same arithmetic, less memory traffic; used on steps that skip the rest check.
   template <bool Uniform, bool Fused>
-  void update_all(fixed_t* NEUROMESH_RESTRICT rex, fixed_t* NEUROMESH_RESTRICT rin, const double* NEUROMESH_RESTRICT extra) {
+  void update_all(fixed_t* NEUROMESH_RESTRICT rex, fixed_t* NEUROMESH_RESTRICT rin) {
     const std::uint32_t n = n_;
     const Real* NEUROMESH_RESTRICT kp = k_.data();
     Real* NEUROMESH_RESTRICT xp = x_.data();
@@ -135,7 +136,7 @@ class neuron_group final : public population_group {
     const Real* NEUROMESH_RESTRICT in = in_in_.data();
     const Real* NEUROMESH_RESTRICT st = stim_.data();
     std::uint8_t* NEUROMESH_RESTRICT fl = flags_.data();
-    const double dc = dc_now_;
+    const Real dc = static_cast<Real>(dc_now_);
     Real ku[C > 0 ? C : 1];
     if constexpr (Uniform)
       for (std::size_t j = 0; j < C; ++j) ku[j] = kp[j * n];
@@ -148,9 +149,9 @@ class neuron_group final : public population_group {
       for (std::size_t j = 0; j < S; ++j) x[j] = xp[j * n + i];
       Real e, h, c;
       if constexpr (Fused) {
-        e = static_cast<Real>(static_cast<double>(rex[i]) * fixed_resolution);
-        h = static_cast<Real>(static_cast<double>(rin[i]) * fixed_resolution);
-        c = static_cast<Real>(extra[i] + dc);
+        e = fixed_to<Real>(rex[i]);
+        h = fixed_to<Real>(rin[i]);
+        c = dc;
         rex[i] = 0;
         rin[i] = 0;
       } else {
@@ -165,9 +166,9 @@ class neuron_group final : public population_group {
   }
 
   template <bool Fused>
-  void update_all(fixed_t* rex, fixed_t* rin, const double* extra) {
-    if (uniform_constants_) update_all<true, Fused>(rex, rin, extra);
-    else update_all<false, Fused>(rex, rin, extra);
+  void update_all(fixed_t* rex, fixed_t* rin) {
+    if (uniform_constants_) update_all<true, Fused>(rex, rin);
+    else update_all<false, Fused>(rex, rin);
   }
 
   bool all_constants_equal() const {
@@ -178,9 +179,18 @@ class neuron_group final : public population_group {
     return true;
   }
 
+  // No change, no input, no current in step s: a candidate for rest (cheap; used for counting).
+  bool resting(std::uint32_t i) const {
+    return !(flags_[i] & step_flags::changed) && in_ex_[i] == Real(0) && in_in_[i] == Real(0) && stim_[i] == Real(0);
+  }
+
+  // Resting and no input waiting in any future ring-buffer slot: at its fixed point until
+  // delivery wakes it (ring slots of steps after s are all that can hold input for it).
   bool quiescent(std::uint32_t i, step_t s, const shard_arrays& a) const {
-    return !(flags_[i] & step_flags::changed) && in_ex_[i] == Real(0) && in_in_[i] == Real(0) && stim_[i] == Real(0) &&
-           a.pending[offset_ + i] <= s;
+    if (!resting(i)) return false;
+    for (step_t t = s + 1; t < s + static_cast<step_t>(a.ring.slots()); ++t)
+      if (a.ring.row(0, t)[offset_ + i] != 0 || a.ring.row(1, t)[offset_ + i] != 0) return false;
+    return true;
   }
 
   // Adds this step's Poisson drive to the ring-buffer slots (fixed point, before conversion).
@@ -204,8 +214,8 @@ class neuron_group final : public population_group {
     Real* NEUROMESH_RESTRICT sst = stim_.data();
     const double dc = dc_now_;
     for (std::uint32_t i = 0; i < n; ++i) {
-      sex[i] = static_cast<Real>(static_cast<double>(ex[i]) * fixed_resolution);
-      sin[i] = static_cast<Real>(static_cast<double>(in[i]) * fixed_resolution);
+      sex[i] = fixed_to<Real>(ex[i]);
+      sin[i] = fixed_to<Real>(in[i]);
       sst[i] = static_cast<Real>(extra[i] + dc);
       ex[i] = 0;
       in[i] = 0;
@@ -227,10 +237,10 @@ class neuron_group final : public population_group {
       if (fl[i] & step_flags::spiked) fired.push_back({s, first_gid_ + i});
   }
 
-  std::uint32_t count_resting(step_t s, const shard_arrays& a) const {
-    std::uint32_t resting = 0;
-    for (std::uint32_t i = 0; i < n_; ++i) resting += quiescent(i, s, a);
-    return resting;
+  std::uint32_t count_resting() const {
+    std::uint32_t count = 0;
+    for (std::uint32_t i = 0; i < n_; ++i) count += resting(i);
+    return count;
   }
 
   void step_dense(step_t s, shard_arrays& a, std::vector<spike>& fired) {
@@ -240,15 +250,15 @@ class neuron_group final : public population_group {
     if (!drives_.poisson.empty()) add_poisson(s, ex, in);
     // Checking for rest needs the staged input and costs a pass; every 16th step is enough.
     const bool check_rest = sparse_allowed_ && (s & 15) == 0;
-    if (check_rest) {
+    if (check_rest || has_extra_current_) {  // these need the staged per-neuron input
       stage_all(a, ex, in);
-      update_all<false>(ex + offset_, in + offset_, a.extra_current.data() + offset_);
+      update_all<false>(ex + offset_, in + offset_);
     } else {
-      update_all<true>(ex + offset_, in + offset_, a.extra_current.data() + offset_);
+      update_all<true>(ex + offset_, in + offset_);
     }
     updates_ += n_;
     collect_spikes(s, fired);
-    if (check_rest && count_resting(s, a) * 4 >= n_ * 3) switch_to_sparse(s, a);
+    if (check_rest && count_resting() * 4 >= n_ * 3) switch_to_sparse(s, a);
   }
 
   void switch_to_sparse(step_t s, shard_arrays& a) {
@@ -291,6 +301,7 @@ class neuron_group final : public population_group {
   bool sparse_allowed_;
   bool dense_ = true;
   bool uniform_constants_ = false;
+  bool has_extra_current_ = false;  // set_current was used: stim comes from shard_arrays
   double dc_now_ = 0.0;
   std::uint64_t updates_ = 0;
   std::vector<double> params_;  // P columns of n: parameters as given (for reading state)

@@ -13,7 +13,6 @@ namespace neuromesh::cpu {
 // Shard-wide arrays a group reads and writes, indexed by shard-local neuron index.
 struct shard_arrays {
   ring_buffer ring;
-  std::vector<step_t> pending;        // last step for which input was delivered
   std::vector<std::uint8_t> awake;    // 1: in its group's active list (or the group is dense)
   std::vector<std::uint32_t> woken;   // shard-local indices woken by the last delivery
   std::vector<double> extra_current;  // closed-loop current [pA], persistent

@@ -17,7 +17,6 @@ shard::shard(const engine_config& cfg, std::size_t index, bool double_precision)
     : cfg_(cfg), index_(index), double_(double_precision) {
   const network& net = *cfg.net;
   const std::uint32_t n_local = cfg.part.local_size(index);
-  arrays_.pending.assign(n_local, -1);
   arrays_.awake.assign(n_local, 1);
   arrays_.extra_current.assign(n_local, 0.0);
   group_of_.resize(n_local);
@@ -88,7 +87,6 @@ void shard::advance(step_t t0, int n, std::vector<spike>& fired) {
 void shard::deliver(std::span<const spike> spikes) {
   const std::uint32_t* targets = store_.targets();
   const float* weights = store_.weights();
-  step_t* pending = arrays_.pending.data();
   std::uint8_t* awake = arrays_.awake.data();
   for (const spike& sp : spikes) {
     std::uint32_t begin = store_.row_begin(sp.gid);
@@ -98,7 +96,6 @@ void shard::deliver(std::span<const spike> spikes) {
       for (std::uint32_t k = begin; k < seg.end; ++k) {
         const std::uint32_t t = targets[k];
         row[t] += static_synapse::input(weights[k]);
-        pending[t] = std::max(pending[t], arrival);
         if (!awake[t]) {
           awake[t] = 1;
           arrays_.woken.push_back(t);

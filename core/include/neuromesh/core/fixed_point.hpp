@@ -16,8 +16,18 @@ using fixed_t = std::int64_t;
 inline constexpr double fixed_scale = 4294967296.0;          // 2^32
 inline constexpr double fixed_resolution = 1.0 / fixed_scale;  // 2^-32
 
-NEUROMESH_INLINE_HOST_DEVICE fixed_t to_fixed(float w) { return static_cast<fixed_t>(static_cast<double>(w) * fixed_scale); }
+// Scaling a float by 2^32 in float is exact (no rounding), so this equals the double-precision
+// conversion while avoiding a float -> double conversion per delivered synapse.
+NEUROMESH_INLINE_HOST_DEVICE fixed_t to_fixed(float w) { return static_cast<fixed_t>(w * 4294967296.0f); }
 NEUROMESH_INLINE_HOST_DEVICE fixed_t to_fixed(double w) { return static_cast<fixed_t>(w * fixed_scale); }
 NEUROMESH_INLINE_HOST_DEVICE double from_fixed(fixed_t x) { return static_cast<double>(x) * fixed_resolution; }
+
+// A slot's input in the state precision: one correctly rounded int64 -> Real conversion, then an
+// exact scaling by 2^-32. (Not via double for float: that would round twice.) Same-width
+// conversions also keep the cpu backend's vector loops free of mixed-width shuffles.
+template <class Real>
+NEUROMESH_INLINE_HOST_DEVICE Real fixed_to(fixed_t x) {
+  return static_cast<Real>(x) * static_cast<Real>(fixed_resolution);
+}
 
 }  // namespace neuromesh
