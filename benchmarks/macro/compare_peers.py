@@ -220,6 +220,42 @@ def run_neuromesh(exe: str, model: str, seed: int, total_s: float, double: bool,
             "spikes_E": pops["E"], "spikes_I": pops["I"], "command": " ".join(cmd)}
 
 
+def build_commit(rev: str, workdir: str) -> tuple[str, str]:
+    """Build neuromesh_cli from `git archive REV` in WORKDIR (the repository and its build/ are not
+    touched); Release, the project's default options otherwise. Returns (binary, full sha)."""
+    sha = subprocess.run(["git", "-C", str(REPO), "rev-parse", rev], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    root = Path(workdir) / f"neuromesh-{sha[:12]}"
+    exe = root / "build" / "apps" / "neuromesh"
+    if not exe.exists():
+        shutil.rmtree(root, ignore_errors=True)
+        (root / "src").mkdir(parents=True)
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", sha], capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(root / "src")], input=archive, check=True)
+        gen = ["-G", "Ninja"] if shutil.which("ninja") else []
+        subprocess.run(["cmake", "-S", str(root / "src"), "-B", str(root / "build"), *gen,
+                        "-DCMAKE_BUILD_TYPE=Release", "-DNEUROMESH_BUILD_TESTS=OFF",
+                        "-DNEUROMESH_BUILD_BENCHMARKS=OFF", "-DNEUROMESH_WITH_PYTHON=OFF",
+                        "-DNEUROMESH_WITH_MPI=OFF", "-DNEUROMESH_WITH_CUDA=OFF"],
+                       check=True, capture_output=True)
+        subprocess.run(["cmake", "--build", str(root / "build"), "--target", "neuromesh_cli",
+                        "-j", str(os.cpu_count() or 2)], check=True, capture_output=True)
+    return str(exe), sha
+
+
+def snapshot_binary(exe: str, workdir: str) -> str:
+    """Copy the CLI (self-contained: built-in networks are embedded) so that a rebuild of the shared
+    build tree during the run cannot swap the binary under the measurement."""
+    dst = Path(workdir) / "neuromesh-cli-snapshot"
+    shutil.copy2(exe, dst)
+    return str(dst)
+
+
+def sha256(path: str) -> str:
+    import hashlib
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def run_worker(python: str, args: list[str], env: dict, timeout: float) -> dict:
     cmd = [python, str(Path(__file__).resolve()), "--worker"] + args
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
@@ -405,6 +441,9 @@ def main(argv=None) -> int:
     ap.add_argument("--models", default="coba,cuba", help="comma list of coba,cuba")
     ap.add_argument("--simulators", default=",".join(SIMULATORS), help=f"comma list of {','.join(SIMULATORS)}")
     ap.add_argument("--neuromesh", default=str(REPO / "build" / "apps" / "neuromesh"), help="neuromesh CLI binary")
+    ap.add_argument("--build-commit", metavar="REV",
+                    help="build neuromesh_cli from `git archive REV` under WORKDIR (Release) and use it, "
+                         "instead of --neuromesh; pins the measurement to a commit")
     ap.add_argument("--peer-python", default=sys.executable,
                     help="interpreter with brian2 / nest importable (default: this one)")
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "neuromesh_compare_peers"),
@@ -441,9 +480,23 @@ def main(argv=None) -> int:
     seeds = list(range(1, a.seeds + 1))
 
     versions, unavailable = {}, {}
+    os.makedirs(a.workdir, exist_ok=True)
+    nm_info = {}
     if any(s.startswith("neuromesh") for s in sims):
-        if not os.access(a.neuromesh, os.X_OK):
-            ap.error(f"neuromesh CLI not found at {a.neuromesh} (cmake --build build --target neuromesh_cli)")
+        if a.build_commit:
+            print(f"building neuromesh_cli at {a.build_commit} under {a.workdir} ...", file=sys.stderr, flush=True)
+            a.neuromesh, sha = build_commit(a.build_commit, a.workdir)
+            nm_info = {"source": f"git archive {sha} (Release, clean build)", "commit": sha}
+        else:
+            if not os.access(a.neuromesh, os.X_OK):
+                ap.error(f"neuromesh CLI not found at {a.neuromesh} (cmake --build build --target neuromesh_cli)")
+            original = a.neuromesh
+            a.neuromesh = snapshot_binary(a.neuromesh, a.workdir)
+            nm_info = {"source": f"copy of {original} (mtime "
+                                 f"{datetime.datetime.fromtimestamp(os.path.getmtime(original)).isoformat(timespec='seconds')};"
+                                 " built from the working tree, which may differ from the commit)"}
+        nm_info["binary"] = a.neuromesh
+        nm_info["sha256"] = sha256(a.neuromesh)
         v = subprocess.run([a.neuromesh, "--version"], capture_output=True, text=True).stdout.strip()
         versions["neuromesh"] = v
     for sim, module in (("brian2", "brian2"), ("brian2-rk4", "brian2"), ("nest", "nest")):
@@ -456,14 +509,14 @@ def main(argv=None) -> int:
                 print(f"[{sim}] unavailable: {err}", file=sys.stderr)
     if any(s.startswith("brian2") for s in sims):
         if a.fresh_brian_build:
-            shutil.rmtree(a.workdir, ignore_errors=True)
-        os.makedirs(a.workdir, exist_ok=True)
+            for d in Path(a.workdir).glob("brian2*"):
+                shutil.rmtree(d, ignore_errors=True)
 
     meta = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
             "warmup_s": a.warmup, "duration_s": a.duration, "seeds": a.seeds, "seed_list": seeds,
             "repeats": a.repeats, "nest_repeats": a.nest_repeats, "models": models, "simulators": sims, "versions": versions,
-            "brian_coba_method": a.brian_coba_method, "machine": machine_info(),
+            "brian_coba_method": a.brian_coba_method, "machine": machine_info(), "neuromesh_binary": nm_info,
             "notes": ["neuromesh: no untimed warm-up in the CLI; its timed span is warm-up + duration.",
                       "rates of every simulator are over the whole warm-up + duration."]}
     results = {m: {s: ({"unavailable": unavailable[s]} if s in unavailable else {"seeds": []})

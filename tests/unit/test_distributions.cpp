@@ -227,3 +227,15 @@ TEST(distributions, pinned_values) {
 }
 
 }  // namespace
+
+// The tabulated Poisson sampler used for Poisson drive returns exactly what poisson() returns
+// for the same stream, for small and not-so-small means (and falls back above the table range).
+TEST(PoissonTable, SameDrawsAsPoisson) {
+  for (double mean : {1e-4, 0.05, 0.5, 2.0, 7.5, 9.99, 25.0}) {
+    const neuromesh::random::poisson_table table(mean);
+    for (std::uint32_t e = 0; e < 20000; ++e) {
+      neuromesh::keyed_stream a(99, neuromesh::rng_purpose::stimulus, e, 3), b = a;
+      ASSERT_EQ(table.sample(a), neuromesh::random::poisson(b, mean)) << "mean " << mean << " entity " << e;
+    }
+  }
+}

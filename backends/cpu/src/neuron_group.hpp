@@ -15,6 +15,7 @@
 #include <neuromesh/core/fixed_point.hpp>
 #include <neuromesh/core/random/distributions.hpp>
 #include <neuromesh/core/random/keyed_stream.hpp>
+#include <neuromesh/core/random/philox.hpp>
 
 #include "population_group.hpp"
 
@@ -91,18 +92,14 @@ class neuron_group final : public population_group {
     }
   }
 
-  // Input of neuron i (group index) for step s: ring-buffer slots (cleared) plus Poisson drive.
-  void stage_input(step_t s, shard_arrays& a, fixed_t* ex, fixed_t* in, std::uint32_t i) {
-    fixed_t sum[n_receptors] = {ex[offset_ + i], in[offset_ + i]};
+  // Input of neuron i (group index) for step s, for the sparse path (groups with stimulus
+  // devices never go sparse, so only ring-buffer input and closed-loop current apply).
+  void stage_input(shard_arrays& a, fixed_t* ex, fixed_t* in, std::uint32_t i) {
+    in_ex_[i] = fixed_to<Real>(ex[offset_ + i]);
+    in_in_[i] = fixed_to<Real>(in[offset_ + i]);
     ex[offset_ + i] = 0;
     in[offset_ + i] = 0;
-    for (const poisson_drive& d : drives_.poisson) {
-      keyed_stream st(seed_, d.purpose, first_gid_ + i, static_cast<std::uint32_t>(s));
-      sum[d.receptor] += static_cast<fixed_t>(random::poisson(st, d.mean_per_step)) * d.weight;
-    }
-    in_ex_[i] = fixed_to<Real>(sum[0]);
-    in_in_[i] = fixed_to<Real>(sum[1]);
-    stim_[i] = static_cast<Real>(a.extra_current[offset_ + i] + dc_now_);
+    stim_[i] = static_cast<Real>(a.extra_current[offset_ + i]);
   }
 
   double dc_at(step_t s) const {
@@ -194,13 +191,33 @@ class neuron_group final : public population_group {
   }
 
   // Adds this step's Poisson drive to the ring-buffer slots (fixed point, before conversion).
+  // Each neuron's count comes from the first uniform of its keyed stream (seed, generator,
+  // gid, step): the Philox blocks of a batch of neurons are computed in one loop the compiler
+  // vectorises, then turned into counts by the tabulated inversion -- the same numbers as
+  // drawing from keyed_stream one neuron at a time (test_distributions: PoissonTable).
   void add_poisson(step_t s, fixed_t* ex, fixed_t* in) {
-    for (std::uint32_t i = 0; i < n_; ++i)
-      for (const poisson_drive& d : drives_.poisson) {
-        keyed_stream st(seed_, d.purpose, first_gid_ + i, static_cast<std::uint32_t>(s));
-        const fixed_t add = static_cast<fixed_t>(random::poisson(st, d.mean_per_step)) * d.weight;
-        (d.receptor == 0 ? ex : in)[offset_ + i] += add;
+    constexpr std::uint32_t batch = 64;
+    std::uint64_t bits[batch];
+    const philox_key key{{static_cast<std::uint32_t>(seed_), static_cast<std::uint32_t>(seed_ >> 32)}};
+    for (const poisson_drive& d : drives_.poisson) {
+      fixed_t* row = (d.receptor == 0 ? ex : in) + offset_;
+      if (!d.counts.tabulated()) {  // large means: PTRS rejection, one stream per neuron
+        for (std::uint32_t i = 0; i < n_; ++i) {
+          keyed_stream st(seed_, d.purpose, first_gid_ + i, static_cast<std::uint32_t>(s));
+          row[i] += static_cast<fixed_t>(d.counts.sample(st)) * d.weight;
+        }
+        continue;
       }
+      for (std::uint32_t i0 = 0; i0 < n_; i0 += batch) {
+        const std::uint32_t m = std::min(batch, n_ - i0);
+        for (std::uint32_t j = 0; j < m; ++j) {
+          const philox_counter block = philox4x32_10({{0u, static_cast<std::uint32_t>(s), first_gid_ + i0 + j, d.purpose}}, key);
+          bits[j] = (static_cast<std::uint64_t>(block.v[1]) << 32) | block.v[0];  // keyed_stream::next_u64
+        }
+        for (std::uint32_t j = 0; j < m; ++j)
+          row[i0 + j] += static_cast<fixed_t>(d.counts.from_uniform(static_cast<double>(bits[j] >> 11) * 0x1.0p-53)) * d.weight;
+      }
+    }
   }
 
   // Moves this step's input out of the ring buffer into the staging arrays (vectorised).
@@ -278,7 +295,7 @@ class neuron_group final : public population_group {
     std::size_t kept = 0;
     for (std::size_t k = 0; k < active_.size(); ++k) {
       const std::uint32_t i = active_[k];
-      stage_input(s, a, ex, in, i);
+      stage_input(a, ex, in, i);
       flags_[i] = static_cast<std::uint8_t>(update_one(i));
       if (flags_[i] & step_flags::spiked) fired.push_back({s, first_gid_ + i});
       if (quiescent(i, s, a)) a.awake[offset_ + i] = 0;

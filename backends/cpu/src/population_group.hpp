@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <neuromesh/core/engine.hpp>
+#include <neuromesh/core/random/distributions.hpp>
 #include <neuromesh/core/ring_buffer.hpp>
 
 namespace neuromesh::cpu {
@@ -20,7 +21,7 @@ struct shard_arrays {
 
 // Stimulus devices compiled for one population (see network.hpp: stimulus).
 struct poisson_drive {
-  double mean_per_step;   // rate * h
+  random::poisson_table counts;  // Poisson(rate * h), tabulated once (same draws as poisson())
   fixed_t weight;
   int receptor;
   std::uint32_t purpose;  // keyed-stream purpose unique to this generator

@@ -45,7 +45,7 @@ group_drives shard::drives_for(std::size_t population) const {
     if (net.population_index(st.target, "stimuli[" + std::to_string(k) + "].target") != population) continue;
     if (st.type == stimulus::kind::poisson_generator) {
       const auto purpose = static_cast<std::uint32_t>(rng_purpose::stimulus) | static_cast<std::uint32_t>(k << 8);
-      d.poisson.push_back({st.rate * net.dt * 1e-3, to_fixed(static_cast<float>(st.weight)),
+      d.poisson.push_back({random::poisson_table(st.rate * net.dt * 1e-3), to_fixed(static_cast<float>(st.weight)),
                            static_cast<int>(st.target_receptor), purpose});
     } else {
       const step_t stop = std::isfinite(st.stop) ? grid.steps(st.stop) : std::numeric_limits<step_t>::max();

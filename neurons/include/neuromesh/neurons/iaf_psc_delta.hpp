@@ -74,7 +74,9 @@ struct iaf_psc_delta {
     v_new = detail::max(v_new, k[v_min]);
     v_new = detail::select(free, v_new, v);
     Real r_new = detail::select(free, Real(0), r - Real(1));
-    const bool fire = free && (v_new >= k[theta]);
+    // While refractory V stays at V_reset < V_th (check() enforces it), so no `free &` is needed
+    // here -- and leaving it out keeps the loop vectorisable (GCC 12 gives up on it).
+    const bool fire = v_new >= k[theta];
     v_new = detail::select(fire, k[v_reset], v_new);
     r_new = detail::select(fire, k[ref_steps], r_new);
     const bool changed = (v_new != v) | (r_new != r);

@@ -84,9 +84,9 @@ namespace detail {
 // Poisson by inversion with sequential search (Devroye 1986, X.3.3): walk the CDF from 0 until it
 // exceeds one uniform. Expected mean + 1 steps; stops if the pmf underflows (CDF rounding).
 template <uniform_stream S>
-NEUROMESH_INLINE_HOST_DEVICE std::uint64_t poisson_inversion(S& s, double mean) {
+NEUROMESH_INLINE_HOST_DEVICE std::uint64_t poisson_inversion(S& s, double mean, double exp_neg_mean) {
   const double u = s.uniform();
-  double pk = math::exp(-mean);
+  double pk = exp_neg_mean;
   double cdf = pk;
   std::uint64_t k = 0;
   while (u > cdf && pk > 0.0) {
@@ -183,7 +183,7 @@ NEUROMESH_INLINE_HOST_DEVICE std::uint64_t binomial_half(S& s, std::uint64_t n, 
 template <uniform_stream S>
 NEUROMESH_INLINE_HOST_DEVICE std::uint64_t poisson(S& s, double mean) {
   if (!(mean > 0.0)) return 0;
-  return mean < 10.0 ? detail::poisson_inversion(s, mean) : detail::poisson_ptrs(s, mean);
+  return mean < 10.0 ? detail::poisson_inversion(s, mean, math::exp(-mean)) : detail::poisson_ptrs(s, mean);
 }
 
 // Binomial(n, p): successes in n Bernoulli(p) trials. p > 1/2 uses n - Binomial(n, 1-p) (1 - p is
@@ -196,5 +196,45 @@ NEUROMESH_INLINE_HOST_DEVICE std::uint64_t binomial(S& s, std::uint64_t n, doubl
   if (p > 0.5) return n - detail::binomial_half(s, n, 1.0 - p);
   return detail::binomial_half(s, n, p);
 }
+
+// Poisson(mean) for a fixed mean < 10, drawn many times (Poisson drive: every neuron, every
+// step): the cumulative sums of the sequential search are tabulated once, in exactly the order
+// detail::poisson_inversion forms them, so sample() returns bit-for-bit what poisson(s, mean)
+// returns for the same stream -- without the divisions in the loop.
+class poisson_table {
+ public:
+  static constexpr int max_terms = 256;
+  NEUROMESH_INLINE_HOST_DEVICE explicit poisson_table(double mean) : mean_(mean) {
+    if (!(mean > 0.0) || !(mean < 10.0)) return;  // sample() falls back to poisson()
+    double pk = math::exp(-mean), cdf = pk;
+    cdf_[0] = cdf;
+    n_ = 1;
+    while (pk > 0.0 && n_ < max_terms) {
+      pk *= mean / static_cast<double>(n_);
+      cdf += pk;
+      cdf_[n_++] = cdf;
+    }
+    complete_ = pk == 0.0;  // the search would stop here even if u exceeded every cdf value
+  }
+  template <uniform_stream S>
+  NEUROMESH_INLINE_HOST_DEVICE std::uint64_t sample(S& s) const {
+    if (!complete_) return poisson(s, mean_);
+    return from_uniform(s.uniform());
+  }
+  // Whether the table covers this mean (else sample() falls back to poisson()).
+  NEUROMESH_INLINE_HOST_DEVICE bool tabulated() const { return complete_; }
+  // The count for the stream's first uniform u (only when tabulated()).
+  NEUROMESH_INLINE_HOST_DEVICE std::uint64_t from_uniform(double u) const {
+    int k = 0;
+    while (k < n_ - 1 && u > cdf_[k]) ++k;
+    return static_cast<std::uint64_t>(k);
+  }
+
+ private:
+  double mean_;
+  double cdf_[max_terms] = {};
+  int n_ = 0;
+  bool complete_ = false;
+};
 
 }  // namespace neuromesh::random
