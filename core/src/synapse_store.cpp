@@ -6,13 +6,32 @@
 #include <neuromesh/core/synapse_store.hpp>
 
 namespace neuromesh {
+namespace {
+
+// Orders entries by (source, receptor, delay, target): a counting sort by source (linear; the
+// rows are what delivery walks), then a small sort within each row.
+void sort_rows(std::vector<synapse_store::entry>& entries, gid_t n_sources) {
+  std::vector<std::size_t> start(static_cast<std::size_t>(n_sources) + 1, 0);
+  for (const auto& e : entries) {
+    if (e.source >= n_sources) throw internal_error("synapse source out of range");
+    ++start[e.source + 1];
+  }
+  for (std::size_t i = 0; i < n_sources; ++i) start[i + 1] += start[i];
+  std::vector<synapse_store::entry> sorted(entries.size());
+  std::vector<std::size_t> next(start.begin(), start.end() - 1);
+  for (const auto& e : entries) sorted[next[e.source]++] = e;
+  for (std::size_t i = 0; i < n_sources; ++i)
+    std::sort(sorted.begin() + static_cast<std::ptrdiff_t>(start[i]), sorted.begin() + static_cast<std::ptrdiff_t>(start[i + 1]),
+              [](const auto& a, const auto& b) { return std::tie(a.receptor, a.delay, a.target) < std::tie(b.receptor, b.delay, b.target); });
+  entries.swap(sorted);
+}
+
+}  // namespace
 
 void synapse_store::build(std::vector<entry>&& entries, gid_t n_sources) {
   if (entries.size() >= std::numeric_limits<std::uint32_t>::max())
     throw config_error("synapses", "more than 2^32 synapses in one shard; use more threads or ranks");
-  std::sort(entries.begin(), entries.end(), [](const entry& a, const entry& b) {
-    return std::tie(a.source, a.receptor, a.delay, a.target) < std::tie(b.source, b.receptor, b.delay, b.target);
-  });
+  sort_rows(entries, n_sources);
   row_offsets_.assign(static_cast<std::size_t>(n_sources) + 1, 0);
   segments_.clear();
   targets_.resize(entries.size());
@@ -22,7 +41,6 @@ void synapse_store::build(std::vector<entry>&& entries, gid_t n_sources) {
   gid_t row = 0;
   for (std::size_t k = 0; k < entries.size(); ++k) {
     const entry& e = entries[k];
-    if (e.source >= n_sources) throw internal_error("synapse source out of range");
     while (row < e.source) row_offsets_[++row] = static_cast<std::uint32_t>(segments_.size());
     const bool new_segment = k == 0 || e.source != entries[k - 1].source || e.receptor != entries[k - 1].receptor ||
                              e.delay != entries[k - 1].delay;
