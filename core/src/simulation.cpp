@@ -59,17 +59,19 @@ void simulation::run(double duration_ms, const progress_callback& progress) {
   begin_advance();
   const auto t0 = std::chrono::steady_clock::now();
   auto last_report = t0, last_flush = t0;
-  while (now_ < target) {
+  for (std::uint64_t chunk = 0; now_ < target; ++chunk) {
     advance_chunk(next_stop(target) - now_);
     check_interrupt();
+    if (chunk % 64 != 0) continue;  // reading the clock every chunk costs ~2 % on 0.1 ms epochs
+    const auto now = std::chrono::steady_clock::now();
     // Flush to disk every few seconds so even a killed process leaves a readable file.
-    if (std::chrono::steady_clock::now() - last_flush > std::chrono::seconds(5)) {
+    if (now - last_flush > std::chrono::seconds(5)) {
       rec_->flush();
-      last_flush = std::chrono::steady_clock::now();
+      last_flush = now;
     }
-    if (progress && std::chrono::steady_clock::now() - last_report > std::chrono::milliseconds(100)) {
+    if (progress && now - last_report > std::chrono::milliseconds(100)) {
       progress(static_cast<double>(now_ - start) / static_cast<double>(target - start));
-      last_report = std::chrono::steady_clock::now();
+      last_report = now;
     }
   }
   // No frame at the stop time: reports are right-open [t_start, t_stop) as SONATA defines them;

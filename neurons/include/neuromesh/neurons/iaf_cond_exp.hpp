@@ -130,7 +130,7 @@ struct iaf_cond_exp {
     const bool fire = v_new >= k[theta];
     v_new = detail::select(fire, k[v_reset], v_new);
     r_new = detail::select(fire, k[ref_steps], r_new);
-    const bool changed = (v_new != v) || (r_new != r) || (ge_new != ge) || (gi_new != gi);
+    const bool changed = (v_new != v) | (r_new != r) | (ge_new != ge) | (gi_new != gi);
     x[V_m] = v_new;
     x[g_ex] = ge_new;
     x[g_in] = gi_new;

@@ -81,7 +81,7 @@ struct izhikevich {
     const bool fire = v_new >= k[theta];
     v_new = detail::select(fire, k[c_], v_new);
     u_new = detail::select(fire, u_new + k[d_], u_new);
-    const bool changed = (v_new != v) || (u_new != u);
+    const bool changed = (v_new != v) | (u_new != u);
     x[V_m] = v_new;
     x[U_m] = u_new;
     return (fire ? spiked : 0u) | (changed ? step_flags::changed : 0u);
