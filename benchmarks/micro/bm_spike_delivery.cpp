@@ -35,7 +35,7 @@ static void BM_deliver(benchmark::State& state) {
     eng->deliver(spikes);
     state.PauseTiming();
     fired.clear();
-    eng->advance(t, 10, fired);  // consume the ring-buffer slots
+    eng->advance(t, 10, {}, fired);  // consume the ring-buffer slots
     t += 10;
     state.ResumeTiming();
   }

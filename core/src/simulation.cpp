@@ -99,19 +99,15 @@ step_t simulation::next_stop(step_t target) const {
 void simulation::advance_chunk(step_t n) {
   record_state_if_due();  // frames show the state at the start of the chunk
   fired_.clear();
-  engine_->advance(now_, static_cast<int>(n), fired_);  // phases: input, update, detect
+  // Phases deliver (last chunk's spikes), input, update, detect -- one engine call.
+  engine_->advance(now_, static_cast<int>(n), undelivered_, fired_);
   now_ += n;
-  exchange_and_deliver();
+  exchange_and_record();
 }
 
-void simulation::exchange_and_deliver() {
+void simulation::exchange_and_record() {
   comm_->exchange(fired_, epoch_spikes_);  // phase: exchange (sorted by step, gid)
-  if (!injected_.empty()) {
-    epoch_spikes_.insert(epoch_spikes_.end(), injected_.begin(), injected_.end());
-    std::sort(epoch_spikes_.begin(), epoch_spikes_.end());
-    injected_.clear();
-  }
-  engine_->deliver(epoch_spikes_);  // phase: deliver
+  undelivered_.assign(epoch_spikes_.begin(), epoch_spikes_.end());  // delivered by the next advance
   rec_->record_spikes(epoch_spikes_, offsets_);  // phase: record
   for (const spike& s : epoch_spikes_) {
     const auto [pop, id] = locate(s.gid);

@@ -39,8 +39,9 @@ class cpu_engine final : public engine {
 
   std::string name() const override { return "cpu"; }
 
-  void advance(step_t t0, int n, std::vector<spike>& fired) override {
+  void advance(step_t t0, int n, std::span<const spike> deliver_first, std::vector<spike>& fired) override {
     pool_.run([&](int k) {
+      shards_[k]->deliver(deliver_first);
       out_[k].clear();
       shards_[k]->advance(t0, n, out_[k]);
     });

@@ -41,11 +41,13 @@ class engine {
  public:
   virtual ~engine() = default;
   virtual std::string name() const = 0;
-  // Phases update+detect for steps [t0, t0 + n): applies the input due in each step, advances
-  // every neuron and appends the spikes fired to `fired` (any order). n may be any number of
-  // steps not exceeding the minimum delay.
-  virtual void advance(step_t t0, int n, std::vector<spike>& fired) = 0;
-  // Phase deliver: adds the spikes' synaptic input to the ring buffers of their targets.
+  // Phases deliver + update + detect for steps [t0, t0 + n): first delivers `deliver_first`
+  // (the previous chunk's exchanged spikes; they act at step >= t0 because every delay is at
+  // least the chunk length), then applies the input due in each step, advances every neuron and
+  // appends the spikes fired to `fired` (any order). One call = one synchronisation of the
+  // engine's threads. n may be any number of steps not exceeding the minimum delay.
+  virtual void advance(step_t t0, int n, std::span<const spike> deliver_first, std::vector<spike>& fired) = 0;
+  // Phase deliver on its own (closed-loop spike injection).
   virtual void deliver(std::span<const spike> spikes) = 0;
   // Closed loop: a persistent extra current [pA] on neurons of a population, until changed.
   virtual void set_current(std::size_t population, std::span<const index_t> ids, std::span<const double> pA) = 0;

@@ -85,7 +85,7 @@ class simulation {
  private:
   void begin_advance();           // a new advance: last_spikes() starts empty
   void advance_chunk(step_t n);  // phases of one chunk (<= one epoch)
-  void exchange_and_deliver();
+  void exchange_and_record();
   void record_state_if_due();
   step_t next_stop(step_t target) const;
   void check_interrupt();
@@ -98,7 +98,7 @@ class simulation {
   std::vector<gid_t> offsets_;
   step_t now_ = 0;
   step_t min_delay_ = 1;
-  std::vector<spike> fired_, epoch_spikes_, injected_, all_spikes_;
+  std::vector<spike> fired_, epoch_spikes_, undelivered_, all_spikes_;
   std::vector<std::vector<index_t>> last_by_pop_;
   run_summary summary_;
 };
