@@ -39,9 +39,12 @@ run_args parse_run_args(int argc, char** argv) {
   run_args a;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--double") a.dbl = true;
-    else if (arg == "--quiet") a.quiet = true;
-    else if (arg == "-o" || arg == "--output" || arg == "--duration" || arg == "--dt" || arg == "--threads" || arg == "--seed") {
+    if (arg == "--double")
+      a.dbl = true;
+    else if (arg == "--quiet")
+      a.quiet = true;
+    else if (arg == "-o" || arg == "--output" || arg == "--duration" || arg == "--dt" || arg == "--threads" ||
+             arg == "--seed") {
       if (i + 1 >= argc) throw neuromesh::config_error(arg, "needs a value");
       a.opts[arg == "-o" ? "--output" : arg] = argv[++i];
     } else if (!arg.empty() && arg[0] == '-') {
@@ -52,7 +55,8 @@ run_args parse_run_args(int argc, char** argv) {
       throw neuromesh::config_error(arg, "unexpected argument; give one NETWORK");
     }
   }
-  if (a.network.empty()) throw neuromesh::config_error("NETWORK", "missing; give a JSON file or a built-in name (see 'neuromesh list')");
+  if (a.network.empty())
+    throw neuromesh::config_error("NETWORK", "missing; give a JSON file or a built-in name (see 'neuromesh list')");
   return a;
 }
 
@@ -73,11 +77,14 @@ void print_summary(const neuromesh::simulation& sim, const std::string& output) 
   const auto& s = sim.summary();
   const auto& net = sim.description();
   std::printf("\nnetwork %s: %llu neurons, %llu synapses (%.2f bytes/synapse)\n", net.name.c_str(),
-              static_cast<unsigned long long>(s.neurons), static_cast<unsigned long long>(s.synapses), s.bytes_per_synapse);
+              static_cast<unsigned long long>(s.neurons), static_cast<unsigned long long>(s.synapses),
+              s.bytes_per_synapse);
   std::printf("%-16s %10s %12s\n", "population", "spikes", "rate [Hz]");
   for (std::size_t p = 0; p < net.populations.size(); ++p) {
-    const double rate = s.simulated_ms > 0 ? s.spikes_per_population[p] / (net.populations[p].size * s.simulated_ms * 1e-3) : 0;
-    std::printf("%-16s %10llu %12.3f\n", net.populations[p].label.c_str(), static_cast<unsigned long long>(s.spikes_per_population[p]), rate);
+    const double rate =
+        s.simulated_ms > 0 ? s.spikes_per_population[p] / (net.populations[p].size * s.simulated_ms * 1e-3) : 0;
+    std::printf("%-16s %10llu %12.3f\n", net.populations[p].label.c_str(),
+                static_cast<unsigned long long>(s.spikes_per_population[p]), rate);
   }
   std::printf("construction %.3f s, simulation %.3f s for %.1f ms (real-time factor %.3f)\n", s.build_seconds,
               s.simulate_seconds, s.simulated_ms, s.real_time_factor());
@@ -89,7 +96,8 @@ int command_run(int argc, char** argv) {
   neuromesh::network net = neuromesh::load_network(a.network);
   net.dt = number_option(a, "--dt", net.dt);
   const double seed = number_option(a, "--seed", static_cast<double>(net.seed));
-  if (seed < 0 || seed != static_cast<double>(static_cast<std::uint64_t>(seed))) throw neuromesh::config_error("--seed", "must be a non-negative integer");
+  if (seed < 0 || seed != static_cast<double>(static_cast<std::uint64_t>(seed)))
+    throw neuromesh::config_error("--seed", "must be a non-negative integer");
   net.seed = static_cast<std::uint64_t>(seed);
   const double duration = number_option(a, "--duration", net.duration);
   neuromesh::simulation_options opt;

@@ -6,7 +6,7 @@ SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
-  build-essential cmake ninja-build pkg-config \
+  build-essential cmake ninja-build pkg-config clang-format git \
   libhdf5-dev hdf5-tools libboost-graph-dev \
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev >/dev/null
 python3 -m pip install -q --disable-pip-version-check numpy h5py pytest jsonschema

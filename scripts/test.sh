@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
+# Style: the checked-in .clang-format, on every tracked C++ file.
+git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
 (cd build && ctest --output-on-failure -j "$(nproc)")
 prefix=$(mktemp -d)
 cmake --install build --prefix "$prefix" > /dev/null

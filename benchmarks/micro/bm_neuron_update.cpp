@@ -14,13 +14,14 @@ static void run_model(benchmark::State& state, const char* model, double i_e, nm
   auto sim = nm::make_simulation(net, {.threads = 1, .prec = prec, .keep_spikes_in_memory = false});
   sim->advance_steps(100);  // warm up
   for (auto _ : state) sim->advance_steps(100);
-  state.counters["updates/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 100.0 * n, benchmark::Counter::kIsRate);
+  state.counters["updates/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * 100.0 * n, benchmark::Counter::kIsRate);
 }
 
-#define NEUROMESH_MODEL_BENCH(model, ie)                                                                        \
-  static void BM_##model##_float(benchmark::State& s) { run_model(s, #model, ie, nm::precision::single); }       \
+#define NEUROMESH_MODEL_BENCH(model, ie)                                                                              \
+  static void BM_##model##_float(benchmark::State& s) { run_model(s, #model, ie, nm::precision::single); }            \
   static void BM_##model##_double(benchmark::State& s) { run_model(s, #model, ie, nm::precision::double_precision); } \
-  BENCHMARK(BM_##model##_float)->Arg(10000);                                                                   \
+  BENCHMARK(BM_##model##_float)->Arg(10000);                                                                          \
   BENCHMARK(BM_##model##_double)->Arg(10000);
 
 NEUROMESH_MODEL_BENCH(iaf_psc_delta, 400.0)

@@ -22,7 +22,8 @@ static void BM_ring_add(benchmark::State& state) {
     for (std::uint32_t t : targets) row[t] += nm::to_fixed(0.5f);
     benchmark::ClobberMemory();
   }
-  state.counters["adds/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * targets.size(), benchmark::Counter::kIsRate);
+  state.counters["adds/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * targets.size(), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ring_add)->Arg(4000)->Arg(100000)->Arg(1000000);
 
@@ -39,7 +40,8 @@ static void BM_ring_drain(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(staged.data());
   }
-  state.counters["neurons/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * n, benchmark::Counter::kIsRate);
+  state.counters["neurons/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * n, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ring_drain)->Arg(4000)->Arg(100000);
 

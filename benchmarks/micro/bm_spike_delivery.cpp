@@ -39,7 +39,8 @@ static void BM_deliver(benchmark::State& state) {
     t += 10;
     state.ResumeTiming();
   }
-  state.counters["events/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * state.range(0) * 1000.0, benchmark::Counter::kIsRate);
+  state.counters["events/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * state.range(0) * 1000.0,
+                                                  benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_deliver)->Arg(10)->Arg(100)->Arg(1000);
 

@@ -11,7 +11,8 @@ namespace {
 constexpr std::uint32_t whole_projection = 0xFFFFFFFFu;  // entity id of per-projection streams
 
 index_t uniform_index(keyed_stream& s, std::uint64_t n) {
-  return static_cast<index_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(s.uniform() * static_cast<double>(n)), n - 1));
+  return static_cast<index_t>(
+      std::min<std::uint64_t>(static_cast<std::uint64_t>(s.uniform() * static_cast<double>(n)), n - 1));
 }
 
 // Draws weights (or delays) of consecutive synapses of one generating entity.
@@ -27,10 +28,18 @@ class value_sampler {
     for (int attempt = 0; attempt < 10000; ++attempt) {
       double x = 0.0;
       switch (d.type) {
-        case distribution::kind::uniform: x = random::uniform(stream_, d.a, d.b); break;
-        case distribution::kind::normal: x = random::normal(stream_, d.a, d.b); break;
-        case distribution::kind::exponential: x = random::exponential(stream_, d.a); break;
-        case distribution::kind::lognormal: x = random::lognormal(stream_, d.a, d.b); break;
+        case distribution::kind::uniform:
+          x = random::uniform(stream_, d.a, d.b);
+          break;
+        case distribution::kind::normal:
+          x = random::normal(stream_, d.a, d.b);
+          break;
+        case distribution::kind::exponential:
+          x = random::exponential(stream_, d.a);
+          break;
+        case distribution::kind::lognormal:
+          x = random::lognormal(stream_, d.a, d.b);
+          break;
       }
       if (x >= d.low && x <= d.high) return x;
     }
@@ -52,7 +61,9 @@ void sources_of_target(const connector& c, index_t j, index_t n_pre, bool same_p
       for (index_t i = 0; i < n_pre; ++i)
         if (!(skip_self && i == j)) out.push_back(i);
       break;
-    case connector::kind::one_to_one: out.push_back(j); break;
+    case connector::kind::one_to_one:
+      out.push_back(j);
+      break;
     case connector::kind::fixed_probability: {
       if (c.p <= 0.0) break;
       // Skip ahead by geometric gaps: cost proportional to the synapses made, not to n_pre.
@@ -85,7 +96,8 @@ void sources_of_target(const connector& c, index_t j, index_t n_pre, bool same_p
       std::sort(out.begin(), out.end());
       break;
     }
-    default: throw internal_error("sources_of_target: connector is not per-target");
+    default:
+      throw internal_error("sources_of_target: connector is not per-target");
   }
 }
 
@@ -98,11 +110,12 @@ struct projection_context {
   const time_grid& grid;
 };
 
-void emit(const projection_context& ctx, index_t src, index_t tgt, value_sampler& w, value_sampler& d,
-          std::size_t k, std::vector<generated_synapse>& out) {
+void emit(const projection_context& ctx, index_t src, index_t tgt, value_sampler& w, value_sampler& d, std::size_t k,
+          std::vector<generated_synapse>& out) {
   const double weight = w.next(k);
   const double delay = d.next(k);
-  out.push_back({src, tgt, static_cast<float>(weight), ctx.grid.delay_steps(delay, "projections[" + std::to_string(ctx.id) + "].delay")});
+  out.push_back({src, tgt, static_cast<float>(weight),
+                 ctx.grid.delay_steps(delay, "projections[" + std::to_string(ctx.id) + "].delay")});
 }
 
 void generate_per_source(const projection_context& ctx, index_t post_begin, index_t post_end,
@@ -119,7 +132,8 @@ void generate_per_source(const projection_context& ctx, index_t post_begin, inde
     for (index_t t : targets) {
       const double weight = w.next(0), delay = d.next(0);  // drawn for every synapse: order-stable
       if (t >= post_begin && t < post_end)
-        out.push_back({i, t, static_cast<float>(weight), ctx.grid.delay_steps(delay, "projections[" + std::to_string(ctx.id) + "].delay")});
+        out.push_back({i, t, static_cast<float>(weight),
+                       ctx.grid.delay_steps(delay, "projections[" + std::to_string(ctx.id) + "].delay")});
     }
   }
 }
@@ -139,7 +153,8 @@ void generate_explicit(const projection_context& ctx, index_t post_begin, index_
 
 }  // namespace
 
-std::vector<std::uint64_t> split_total_number(std::uint64_t n, index_t n_post, std::uint64_t seed, std::uint32_t proj_id) {
+std::vector<std::uint64_t> split_total_number(std::uint64_t n, index_t n_post, std::uint64_t seed,
+                                              std::uint32_t proj_id) {
   std::vector<std::uint64_t> counts(n_post, 0);
   keyed_stream s(seed, rng_purpose::connectivity, whole_projection, proj_id);
   std::uint64_t left = n;
@@ -155,8 +170,10 @@ void generate_projection(const network& net, std::size_t proj_id, index_t post_b
                          const time_grid& grid, std::vector<generated_synapse>& out) {
   const projection& proj = net.projections[proj_id];
   const auto& pre = net.populations[net.population_index(proj.pre, "projections[" + std::to_string(proj_id) + "].pre")];
-  const auto& post = net.populations[net.population_index(proj.post, "projections[" + std::to_string(proj_id) + "].post")];
-  const projection_context ctx{net, proj, static_cast<std::uint32_t>(proj_id), pre.size, post.size, proj.pre == proj.post, grid};
+  const auto& post =
+      net.populations[net.population_index(proj.post, "projections[" + std::to_string(proj_id) + "].post")];
+  const projection_context ctx{
+      net, proj, static_cast<std::uint32_t>(proj_id), pre.size, post.size, proj.pre == proj.post, grid};
   const connector& c = proj.conn;
   if (c.type == connector::kind::fixed_outdegree) return generate_per_source(ctx, post_begin, post_end, out);
   if (c.type == connector::kind::explicit_list) return generate_explicit(ctx, post_begin, post_end, out);
@@ -174,4 +191,3 @@ void generate_projection(const network& net, std::size_t proj_id, index_t post_b
 }
 
 }  // namespace neuromesh
-

@@ -11,18 +11,22 @@ namespace {
 
 double draw(const distribution& d, keyed_stream& s) {
   switch (d.type) {
-    case distribution::kind::uniform: return random::uniform(s, d.a, d.b);
-    case distribution::kind::normal: return random::normal(s, d.a, d.b);
-    case distribution::kind::exponential: return random::exponential(s, d.a);
-    case distribution::kind::lognormal: return random::lognormal(s, d.a, d.b);
+    case distribution::kind::uniform:
+      return random::uniform(s, d.a, d.b);
+    case distribution::kind::normal:
+      return random::normal(s, d.a, d.b);
+    case distribution::kind::exponential:
+      return random::exponential(s, d.a);
+    case distribution::kind::lognormal:
+      return random::lognormal(s, d.a, d.b);
   }
   throw internal_error("unknown distribution kind");
 }
 
 }  // namespace
 
-double evaluate(const value_spec& v, std::size_t i, std::uint64_t seed, std::uint32_t purpose,
-                std::uint32_t entity, std::uint32_t sub) {
+double evaluate(const value_spec& v, std::size_t i, std::uint64_t seed, std::uint32_t purpose, std::uint32_t entity,
+                std::uint32_t sub) {
   if (const double* x = std::get_if<double>(&v)) return *x;
   if (const auto* a = std::get_if<std::vector<double>>(&v)) return (*a)[i];
   const auto& d = std::get<distribution>(v);
@@ -54,7 +58,8 @@ void validate_value(const value_spec& v, std::size_t n, const std::string& where
   const auto& d = std::get<distribution>(v);
   const bool spread_ok = d.type == distribution::kind::uniform ? d.a <= d.b : d.b >= 0.0;
   if (!spread_ok) throw config_error(where, "distribution has a negative spread (std/sigma < 0 or high < low)");
-  if (d.type == distribution::kind::exponential && !(d.a > 0.0)) throw config_error(where, "exponential mean must be > 0");
+  if (d.type == distribution::kind::exponential && !(d.a > 0.0))
+    throw config_error(where, "exponential mean must be > 0");
   if (!(d.low <= d.high)) throw config_error(where, "distribution bounds have low > high");
 }
 

@@ -44,7 +44,8 @@ struct node {
     return j.get<double>();
   }
   std::uint64_t count() const {
-    if (!j.is_number_integer() || j.get<std::int64_t>() < 0) throw config_error(path, "expected a non-negative integer");
+    if (!j.is_number_integer() || j.get<std::int64_t>() < 0)
+      throw config_error(path, "expected a non-negative integer");
     return j.get<std::uint64_t>();
   }
   std::string text() const {
@@ -91,7 +92,8 @@ value_spec parse_value(const node& n) {
     d.a = n.at("mu").number();
     d.b = n.at("sigma").number();
   } else {
-    throw config_error(n.join("distribution"), "unknown distribution '" + kind + "' (known: uniform, normal, exponential, lognormal)");
+    throw config_error(n.join("distribution"),
+                       "unknown distribution '" + kind + "' (known: uniform, normal, exponential, lognormal)");
   }
   d.low = number_or(n, "min", d.low);
   d.high = number_or(n, "max", d.high);
@@ -127,16 +129,20 @@ population parse_population(const node& n) {
 connector parse_connector(const node& n) {
   n.expect_object({"type", "p", "n", "autapses", "multapses", "sources", "targets"});
   static const std::map<std::string, connector::kind> kinds = {
-      {"all_to_all", connector::kind::all_to_all}, {"one_to_one", connector::kind::one_to_one},
-      {"fixed_probability", connector::kind::fixed_probability}, {"fixed_indegree", connector::kind::fixed_indegree},
-      {"fixed_outdegree", connector::kind::fixed_outdegree}, {"fixed_total_number", connector::kind::fixed_total_number},
+      {"all_to_all", connector::kind::all_to_all},
+      {"one_to_one", connector::kind::one_to_one},
+      {"fixed_probability", connector::kind::fixed_probability},
+      {"fixed_indegree", connector::kind::fixed_indegree},
+      {"fixed_outdegree", connector::kind::fixed_outdegree},
+      {"fixed_total_number", connector::kind::fixed_total_number},
       {"explicit", connector::kind::explicit_list}};
   connector c;
   const std::string type = n.at("type").text();
   auto it = kinds.find(type);
   if (it == kinds.end())
     throw config_error(n.join("type"), "unknown connector '" + type +
-                                           "' (known: all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree, fixed_total_number, explicit)");
+                                           "' (known: all_to_all, one_to_one, fixed_probability, fixed_indegree, "
+                                           "fixed_outdegree, fixed_total_number, explicit)");
   c.type = it->second;
   if (n.has("p")) c.p = n.at("p").number();
   if (n.has("n")) c.n = n.at("n").count();
@@ -233,7 +239,8 @@ network parse_network_json(const std::string& text, const std::string& origin) {
   }
   const node root{j, ""};
   try {
-    root.expect_object({"name", "dt", "seed", "duration", "populations", "projections", "stimuli", "recorders", "description"});
+    root.expect_object(
+        {"name", "dt", "seed", "duration", "populations", "projections", "stimuli", "recorders", "description"});
     network net;
     if (root.has("name")) net.name = root.at("name").text();
     net.dt = number_or(root, "dt", net.dt);
@@ -246,7 +253,8 @@ network parse_network_json(const std::string& text, const std::string& origin) {
     net.recorders = parse_list<recorder>(root, "recorders", parse_recorder);
     return net;
   } catch (const config_error& e) {
-    throw config_error(origin + ": " + e.where(), std::string(e.what()).substr(e.where().size() + (e.where().empty() ? 0 : 2)));
+    throw config_error(origin + ": " + e.where(),
+                       std::string(e.what()).substr(e.where().size() + (e.where().empty() ? 0 : 2)));
   }
 }
 

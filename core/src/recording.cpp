@@ -22,12 +22,13 @@ recording::recording(const network& net, const engine& eng, const std::string& p
   spike_writers_.resize(net.populations.size());
   if (path.empty()) return;
   file_ = std::make_unique<io::output_file>(path);
-  const bool any_spike_recorder = std::any_of(net.recorders.begin(), net.recorders.end(),
-                                              [](const recorder& r) { return r.variable == "spikes"; });
+  const bool any_spike_recorder =
+      std::any_of(net.recorders.begin(), net.recorders.end(), [](const recorder& r) { return r.variable == "spikes"; });
   for (std::size_t p = 0; p < net.populations.size(); ++p) {
-    const bool wanted = !any_spike_recorder || std::any_of(net.recorders.begin(), net.recorders.end(), [&](const recorder& r) {
-      return r.variable == "spikes" && r.population == net.populations[p].label;
-    });
+    const bool wanted =
+        !any_spike_recorder || std::any_of(net.recorders.begin(), net.recorders.end(), [&](const recorder& r) {
+          return r.variable == "spikes" && r.population == net.populations[p].label;
+        });
     if (wanted) spike_writers_[p] = std::make_unique<io::spike_writer>(*file_, net.populations[p].label);
   }
   for (std::size_t k = 0; k < net.recorders.size(); ++k) {
@@ -37,7 +38,9 @@ recording::recording(const network& net, const engine& eng, const std::string& p
     auto pr = std::make_unique<probe>();
     pr->population = net.population_index(r.population, where + ".population");
     const auto [var, units] = eng.find_state(pr->population, r.variable);
-    if (var < 0) throw config_error(where + ".variable", "population '" + r.population + "' has no state variable '" + r.variable + "'");
+    if (var < 0)
+      throw config_error(where + ".variable",
+                         "population '" + r.population + "' has no state variable '" + r.variable + "'");
     pr->variable = var;
     pr->ids = r.ids;
     if (pr->ids.empty())
@@ -46,7 +49,8 @@ recording::recording(const network& net, const engine& eng, const std::string& p
     std::vector<std::uint64_t> node_ids(pr->ids.begin(), pr->ids.end());
     // libsonata and bmtk look for /report/<pop>: the first variable of a population goes there,
     // further ones to /report/<pop>_<variable> (each group also carries data@variable).
-    const bool first = std::none_of(probes_.begin(), probes_.end(), [&](const auto& q) { return q->population == pr->population; });
+    const bool first =
+        std::none_of(probes_.begin(), probes_.end(), [&](const auto& q) { return q->population == pr->population; });
     const std::string group = first ? r.population : r.population + "_" + r.variable;
     pr->writer = std::make_unique<io::report_writer>(*file_, r.population, r.variable, units, node_ids, 0.0,
                                                      static_cast<double>(pr->interval) * net.dt, group);
@@ -89,7 +93,8 @@ void recording::record_state(step_t now, const engine& eng) {
   for (auto& pr : probes_) {
     if (now % pr->interval != 0) continue;
     eng.read_state(pr->population, pr->variable, pr->ids, pr->values);
-    std::transform(pr->values.begin(), pr->values.end(), pr->frame.begin(), [](double v) { return static_cast<float>(v); });
+    std::transform(pr->values.begin(), pr->values.end(), pr->frame.begin(),
+                   [](double v) { return static_cast<float>(v); });
     pr->writer->append_frame(pr->frame);
   }
 }

@@ -41,7 +41,8 @@ simulation::simulation(network net, simulation_options opt, const engine_factory
   summary_.neurons = st.neurons;
   summary_.synapses = st.synapses;
   summary_.spikes_per_population.assign(net_.populations.size(), 0);
-  summary_.bytes_per_synapse = st.synapses ? static_cast<double>(st.synapse_payload_bytes + st.synapse_index_bytes) / st.synapses : 0.0;
+  summary_.bytes_per_synapse =
+      st.synapses ? static_cast<double>(st.synapse_payload_bytes + st.synapse_index_bytes) / st.synapses : 0.0;
   summary_.build_seconds = seconds_since(t0);
 }
 
@@ -106,9 +107,9 @@ void simulation::advance_chunk(step_t n) {
 }
 
 void simulation::exchange_and_record() {
-  comm_->exchange(fired_, epoch_spikes_);  // phase: exchange (sorted by step, gid)
+  comm_->exchange(fired_, epoch_spikes_);                           // phase: exchange (sorted by step, gid)
   undelivered_.assign(epoch_spikes_.begin(), epoch_spikes_.end());  // delivered by the next advance
-  rec_->record_spikes(epoch_spikes_, offsets_);  // phase: record
+  rec_->record_spikes(epoch_spikes_, offsets_);                     // phase: record
   for (const spike& s : epoch_spikes_) {
     const auto [pop, id] = locate(s.gid);
     last_by_pop_[pop].push_back(id);
@@ -127,7 +128,8 @@ void simulation::check_interrupt() {
   if (!opt_.stop || !opt_.stop->load()) return;
   rec_->write_provenance({{"status", "interrupted"}}, {{"duration_ms", time_ms()}});
   rec_->close();
-  throw interrupted("simulation interrupted at t = " + std::to_string(time_ms()) + " ms; output so far is closed and readable");
+  throw interrupted("simulation interrupted at t = " + std::to_string(time_ms()) +
+                    " ms; output so far is closed and readable");
 }
 
 void simulation::inject_spikes(const std::string& population, std::span<const index_t> ids) {
@@ -137,7 +139,8 @@ void simulation::inject_spikes(const std::string& population, std::span<const in
   if (s < 0) throw config_error("inject_spikes", "advance at least one step before injecting spikes");
   std::vector<spike> extra;
   for (index_t id : ids) {
-    if (id >= net_.populations[p].size) throw config_error("inject_spikes", "id " + std::to_string(id) + " out of range for population " + population);
+    if (id >= net_.populations[p].size)
+      throw config_error("inject_spikes", "id " + std::to_string(id) + " out of range for population " + population);
     extra.push_back({s, offsets_[p] + id});
   }
   std::sort(extra.begin(), extra.end());
@@ -152,7 +155,8 @@ void simulation::set_current(const std::string& population, std::span<const inde
   const std::size_t p = net_.population_index(population, "set_current");
   if (ids.size() != pA.size()) throw config_error("set_current", "ids and currents differ in length");
   for (index_t id : ids)
-    if (id >= net_.populations[p].size) throw config_error("set_current", "id " + std::to_string(id) + " out of range for population " + population);
+    if (id >= net_.populations[p].size)
+      throw config_error("set_current", "id " + std::to_string(id) + " out of range for population " + population);
   engine_->set_current(p, ids, pA);
 }
 
@@ -160,12 +164,14 @@ std::span<const index_t> simulation::last_spikes(const std::string& population) 
   return last_by_pop_[net_.population_index(population, "last_spikes")];
 }
 
-std::vector<double> simulation::state(const std::string& population, const std::string& variable, std::span<const index_t> ids) const {
+std::vector<double> simulation::state(const std::string& population, const std::string& variable,
+                                      std::span<const index_t> ids) const {
   const std::size_t p = net_.population_index(population, "state");
   const auto [var, units] = engine_->find_state(p, variable);
   if (var < 0) throw config_error("state", "population '" + population + "' has no state variable '" + variable + "'");
   for (index_t id : ids)
-    if (id >= net_.populations[p].size) throw config_error("state", "id " + std::to_string(id) + " out of range for population " + population);
+    if (id >= net_.populations[p].size)
+      throw config_error("state", "id " + std::to_string(id) + " out of range for population " + population);
   std::vector<double> out(ids.size());
   engine_->read_state(p, var, ids, out);
   return out;
@@ -180,13 +186,20 @@ std::pair<std::size_t, index_t> simulation::locate(gid_t gid) const {
 void simulation::finish() {
   if (!rec_ || !rec_->has_file()) return;
   const engine_statistics st = engine_->statistics();
-  rec_->write_provenance(
-      {{"version", config::version}, {"backend", engine_->name()}, {"network", net_.name}, {"status", "complete"},
-       {"precision", opt_.prec == precision::single ? "float" : "double"}},
-      {{"seed", static_cast<double>(net_.seed)}, {"dt_ms", net_.dt}, {"threads", static_cast<double>(resolve_threads(opt_.threads))},
-       {"ranks", static_cast<double>(comm_->size())}, {"duration_ms", time_ms()},
-       {"build_seconds", summary_.build_seconds}, {"simulate_seconds", summary_.simulate_seconds},
-       {"synapses", static_cast<double>(st.synapses)}, {"neuron_updates", static_cast<double>(st.neuron_updates)}});
+  rec_->write_provenance({{"version", config::version},
+                          {"backend", engine_->name()},
+                          {"network", net_.name},
+                          {"status", "complete"},
+                          {"precision", opt_.prec == precision::single ? "float" : "double"}},
+                         {{"seed", static_cast<double>(net_.seed)},
+                          {"dt_ms", net_.dt},
+                          {"threads", static_cast<double>(resolve_threads(opt_.threads))},
+                          {"ranks", static_cast<double>(comm_->size())},
+                          {"duration_ms", time_ms()},
+                          {"build_seconds", summary_.build_seconds},
+                          {"simulate_seconds", summary_.simulate_seconds},
+                          {"synapses", static_cast<double>(st.synapses)},
+                          {"neuron_updates", static_cast<double>(st.neuron_updates)}});
   rec_->close();
 }
 

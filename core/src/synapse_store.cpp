@@ -21,8 +21,10 @@ void sort_rows(std::vector<synapse_store::entry>& entries, gid_t n_sources) {
   std::vector<std::size_t> next(start.begin(), start.end() - 1);
   for (const auto& e : entries) sorted[next[e.source]++] = e;
   for (std::size_t i = 0; i < n_sources; ++i)
-    std::sort(sorted.begin() + static_cast<std::ptrdiff_t>(start[i]), sorted.begin() + static_cast<std::ptrdiff_t>(start[i + 1]),
-              [](const auto& a, const auto& b) { return std::tie(a.receptor, a.delay, a.target) < std::tie(b.receptor, b.delay, b.target); });
+    std::sort(sorted.begin() + static_cast<std::ptrdiff_t>(start[i]),
+              sorted.begin() + static_cast<std::ptrdiff_t>(start[i + 1]), [](const auto& a, const auto& b) {
+                return std::tie(a.receptor, a.delay, a.target) < std::tie(b.receptor, b.delay, b.target);
+              });
   entries.swap(sorted);
 }
 

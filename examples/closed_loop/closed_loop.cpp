@@ -37,12 +37,13 @@ int main() {
     const auto t0 = std::chrono::steady_clock::now();
     std::fill(current.begin(), current.end(), 100.0 * distance);  // pA: closer = less drive
     sim->set_current("sensor", sensors, current);
-    sim->advance_steps(10);                                          // 1 ms
-    const auto motor_spikes = sim->last_spikes("motor");             // view, no copy
+    sim->advance_steps(10);                                                 // 1 ms
+    const auto motor_spikes = sim->last_spikes("motor");                    // view, no copy
     const double speed = 0.002 * static_cast<double>(motor_spikes.size());  // m per ms
     distance = std::max(0.0, distance - speed);
     latencies.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
-    if (iteration % 250 == 0) std::printf("t = %5.0f ms  distance %.3f m  motor spikes %zu\n", sim->time_ms(), distance, motor_spikes.size());
+    if (iteration % 250 == 0)
+      std::printf("t = %5.0f ms  distance %.3f m  motor spikes %zu\n", sim->time_ms(), distance, motor_spikes.size());
   }
   std::sort(latencies.begin(), latencies.end());
   std::printf("loop latency p50 %.1f us, p99 %.1f us; final distance %.3f m\n", latencies[latencies.size() / 2],

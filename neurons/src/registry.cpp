@@ -8,8 +8,14 @@ namespace {
 
 template <class M>
 constexpr model_info describe(population_kind kind = population_kind::neuron) {
-  return model_info{M::name, kind, M::input, std::span<const parameter_spec>(M::parameters),
-                    std::span<const state_spec>(M::state), M::n_constants, &M::check, &M::derive,
+  return model_info{M::name,
+                    kind,
+                    M::input,
+                    std::span<const parameter_spec>(M::parameters),
+                    std::span<const state_spec>(M::state),
+                    M::n_constants,
+                    &M::check,
+                    &M::derive,
                     &M::initial_state};
 }
 

@@ -19,7 +19,8 @@ inline network single_neuron(const std::string& model, std::map<std::string, val
 // FNV-1a over the sorted (gid, step) list: a fingerprint of a whole spike raster.
 inline std::uint64_t spike_hash(const std::vector<spike>& spikes) {
   std::vector<spike> s = spikes;
-  std::sort(s.begin(), s.end(), [](const spike& a, const spike& b) { return std::tie(a.gid, a.step) < std::tie(b.gid, b.step); });
+  std::sort(s.begin(), s.end(),
+            [](const spike& a, const spike& b) { return std::tie(a.gid, a.step) < std::tie(b.gid, b.step); });
   std::uint64_t h = 1469598103934665603ull;
   auto mix = [&](std::uint64_t v) {
     for (int i = 0; i < 8; ++i) h = (h ^ ((v >> (8 * i)) & 0xff)) * 1099511628211ull;
@@ -43,4 +44,4 @@ inline std::vector<spike> run_spikes(const network& net, double ms, int threads,
   return sim->spikes();
 }
 
-}  // namespace neuromesh::testing
+}  // namespace neuromesh::test_support

@@ -94,8 +94,8 @@ TEST(distributions, geometric_failures_moments_and_edges) {
   for (double p : {0.01, 0.3, 0.9}) {
     keyed_stream s = stream(7);
     const double q = 1 - p;
-    check_moments([&] { return rnd::geometric_failures(s, p); }, {q / p, q / (p * p), q * (9 * q + p * p) / (p * p * p * p)},
-                  "geometric p=" + std::to_string(p));
+    check_moments([&] { return rnd::geometric_failures(s, p); },
+                  {q / p, q / (p * p), q * (9 * q + p * p) / (p * p * p * p)}, "geometric p=" + std::to_string(p));
   }
   keyed_stream s = stream(8);
   EXPECT_EQ(rnd::geometric_failures(s, 1.0), 0u);
@@ -105,7 +105,8 @@ TEST(distributions, geometric_failures_moments_and_edges) {
 TEST(distributions, poisson_moments_across_both_algorithms) {
   for (double lam : {0.5, 3.0, 9.9, 10.0, 30.0, 1000.0, 1e7}) {
     keyed_stream s = stream(9);
-    check_moments([&] { return rnd::poisson(s, lam); }, {lam, lam, lam * (1 + 3 * lam)}, "poisson " + std::to_string(lam));
+    check_moments([&] { return rnd::poisson(s, lam); }, {lam, lam, lam * (1 + 3 * lam)},
+                  "poisson " + std::to_string(lam));
   }
   keyed_stream s = stream(10);
   EXPECT_EQ(rnd::poisson(s, 0.0), 0u);
@@ -118,8 +119,14 @@ TEST(distributions, binomial_moments_across_regimes) {
     double p;
   };
   // Waiting times (n p < 10), BTRS (n p >= 10), and both through the p > 1/2 symmetry.
-  for (param c : {param{20, 0.3}, {1000000, 5e-6}, {50, 0.95}, {1000, 0.3}, {100000, 1e-4}, {1000, 0.9},
-                  {1000000000, 0.5}, {30, 0.5}}) {
+  for (param c : {param{20, 0.3},
+                  {1000000, 5e-6},
+                  {50, 0.95},
+                  {1000, 0.3},
+                  {100000, 1e-4},
+                  {1000, 0.9},
+                  {1000000000, 0.5},
+                  {30, 0.5}}) {
     keyed_stream s = stream(11);
     const double npq = c.n * c.p * (1 - c.p);
     check_moments([&] { return rnd::binomial(s, c.n, c.p); },
@@ -214,9 +221,11 @@ TEST(distributions, binomial_symmetry_is_exact) {
 // reproducibility across neuromesh versions, so update them only deliberately.
 TEST(distributions, pinned_values) {
   keyed_stream s1(1, rng_purpose::user, 1);
-  for (double x : {-0.46314719877171634, 2.7944632830861047, 0.49655039887130603}) EXPECT_EQ(rnd::normal(s1, 0.0, 1.0), x);
+  for (double x : {-0.46314719877171634, 2.7944632830861047, 0.49655039887130603})
+    EXPECT_EQ(rnd::normal(s1, 0.0, 1.0), x);
   keyed_stream s2(1, rng_purpose::user, 2);
-  for (double x : {0.86649950705552992, 1.4762260002710514, 0.80824419582648521}) EXPECT_EQ(rnd::exponential(s2, 1.0), x);
+  for (double x : {0.86649950705552992, 1.4762260002710514, 0.80824419582648521})
+    EXPECT_EQ(rnd::exponential(s2, 1.0), x);
   keyed_stream s3(1, rng_purpose::user, 3);
   for (std::uint64_t k : {4, 4, 3}) EXPECT_EQ(rnd::poisson(s3, 5.0), k);
   for (std::uint64_t k : {468, 475, 528}) EXPECT_EQ(rnd::poisson(s3, 500.0), k);

@@ -33,19 +33,24 @@ std::string with(const std::string& from, const std::string& to) {
 
 TEST(InputErrors, GoodNetworkParsesAndValidates) { EXPECT_NO_THROW(validate(parse_network_json(good))); }
 
-TEST(InputErrors, MalformedJson) { expect_error<config_error>([] { parse_network_json("{\"populations\": [", "net.json"); }, "net.json: malformed JSON"); }
+TEST(InputErrors, MalformedJson) {
+  expect_error<config_error>([] { parse_network_json("{\"populations\": [", "net.json"); }, "net.json: malformed JSON");
+}
 
 TEST(InputErrors, UnknownKeyNamesItsPath) {
-  expect_error<config_error>([] { parse_network_json(with("\"size\": 10", "\"size\": 10, \"sise\": 3")); }, "populations[0].sise");
+  expect_error<config_error>([] { parse_network_json(with("\"size\": 10", "\"size\": 10, \"sise\": 3")); },
+                             "populations[0].sise");
 }
 
 TEST(InputErrors, UnknownModel) {
-  expect_error<config_error>([] { validate(parse_network_json(with("iaf_psc_exp", "iaf_psc_nope"))); }, "unknown model 'iaf_psc_nope'");
+  expect_error<config_error>([] { validate(parse_network_json(with("iaf_psc_exp", "iaf_psc_nope"))); },
+                             "unknown model 'iaf_psc_nope'");
 }
 
 TEST(InputErrors, NegativeTauNamesPopulationAndParameter) {
   try {
-    validate(parse_network_json(with("\"model\": \"iaf_psc_exp\"", "\"model\": \"iaf_psc_exp\", \"params\": {\"tau_m\": -5}")));
+    validate(parse_network_json(
+        with("\"model\": \"iaf_psc_exp\"", "\"model\": \"iaf_psc_exp\", \"params\": {\"tau_m\": -5}")));
     ADD_FAILURE() << "negative tau accepted";
   } catch (const parameter_error& e) {
     EXPECT_EQ(e.population(), "E");
@@ -54,12 +59,17 @@ TEST(InputErrors, NegativeTauNamesPopulationAndParameter) {
 }
 
 TEST(InputErrors, UnknownParameter) {
-  expect_error<config_error>([] { validate(parse_network_json(with("\"model\": \"iaf_psc_exp\"", "\"model\": \"iaf_psc_exp\", \"params\": {\"tau\": 5}"))); },
-                             "populations[E].params.tau");
+  expect_error<config_error>(
+      [] {
+        validate(parse_network_json(
+            with("\"model\": \"iaf_psc_exp\"", "\"model\": \"iaf_psc_exp\", \"params\": {\"tau\": 5}")));
+      },
+      "populations[E].params.tau");
 }
 
 TEST(InputErrors, DelayBelowOneStep) {
-  expect_error<config_error>([] { validate(parse_network_json(with("\"delay\": 1.0", "\"delay\": 0.01"))); }, "below one time step");
+  expect_error<config_error>([] { validate(parse_network_json(with("\"delay\": 1.0", "\"delay\": 0.01"))); },
+                             "below one time step");
 }
 
 TEST(InputErrors, ProbabilityOutOfRange) {
@@ -67,16 +77,19 @@ TEST(InputErrors, ProbabilityOutOfRange) {
 }
 
 TEST(InputErrors, UnknownPopulationInProjection) {
-  expect_error<config_error>([] { validate(parse_network_json(with("\"post\": \"E\"", "\"post\": \"X\""))); }, "no population labelled 'X'");
+  expect_error<config_error>([] { validate(parse_network_json(with("\"post\": \"E\"", "\"post\": \"X\""))); },
+                             "no population labelled 'X'");
 }
 
 TEST(InputErrors, WrongTypes) {
-  expect_error<config_error>([] { parse_network_json(with("\"size\": 10", "\"size\": \"ten\"")); }, "populations[0].size");
+  expect_error<config_error>([] { parse_network_json(with("\"size\": 10", "\"size\": \"ten\"")); },
+                             "populations[0].size");
   expect_error<config_error>([] { parse_network_json(with("\"p\": 0.1", "\"p\": \"high\"")); }, "connector.p");
 }
 
 TEST(InputErrors, UnknownBackendAndMissingFile) {
-  expect_error<backend_unavailable>([] { make_simulation(parse_network_json(good), {.backend = "quantum"}); }, "available: cpu");
+  expect_error<backend_unavailable>([] { make_simulation(parse_network_json(good), {.backend = "quantum"}); },
+                                    "available: cpu");
   expect_error<io_error>([] { load_network_file("/nonexistent/net.json"); }, "cannot open");
   expect_error<config_error>([] { load_network("not_a_network"); }, "neither a built-in network");
 }

@@ -54,7 +54,7 @@ struct neuron {
 // ---- (a) parameter validation ----
 
 struct bad_param {
-  std::string_view param;     // parameter set to `value`
+  std::string_view param;  // parameter set to `value`
   double value;
   std::string_view expected;  // parameter the message must name
 };
@@ -78,23 +78,42 @@ void expect_rejections(const std::vector<bad_param>& cases) {
 const double nan = std::nan("");
 
 TEST(NeuronModels, CheckRejectsBadParameters) {
-  expect_rejections<iaf_psc_delta>({{"C_m", 0, "C_m"}, {"tau_m", -1, "tau_m"}, {"tau_m", nan, "tau_m"},
-                                    {"t_ref", -0.1, "t_ref"}, {"V_reset", -50, "V_reset"}, {"V_min", -60, "V_min"}});
-  expect_rejections<iaf_psc_exp>({{"C_m", -1, "C_m"}, {"tau_m", 0, "tau_m"}, {"tau_syn_ex", 0, "tau_syn_ex"},
-                                  {"tau_syn_in", -2, "tau_syn_in"}, {"t_ref", -1, "t_ref"},
+  expect_rejections<iaf_psc_delta>({{"C_m", 0, "C_m"},
+                                    {"tau_m", -1, "tau_m"},
+                                    {"tau_m", nan, "tau_m"},
+                                    {"t_ref", -0.1, "t_ref"},
+                                    {"V_reset", -50, "V_reset"},
+                                    {"V_min", -60, "V_min"}});
+  expect_rejections<iaf_psc_exp>({{"C_m", -1, "C_m"},
+                                  {"tau_m", 0, "tau_m"},
+                                  {"tau_syn_ex", 0, "tau_syn_ex"},
+                                  {"tau_syn_in", -2, "tau_syn_in"},
+                                  {"t_ref", -1, "t_ref"},
                                   {"V_reset", -55, "V_reset"}});
-  expect_rejections<iaf_psc_alpha>({{"C_m", 0, "C_m"}, {"tau_m", 0, "tau_m"}, {"tau_syn_ex", 0, "tau_syn_ex"},
-                                    {"tau_syn_in", nan, "tau_syn_in"}, {"t_ref", -1, "t_ref"},
-                                    {"V_reset", -40, "V_reset"}, {"V_min", -65, "V_min"}});
-  expect_rejections<iaf_cond_exp>({{"C_m", 0, "C_m"}, {"g_L", 0, "g_L"}, {"tau_syn_ex", 0, "tau_syn_ex"},
-                                   {"tau_syn_in", -1, "tau_syn_in"}, {"t_ref", -2, "t_ref"},
+  expect_rejections<iaf_psc_alpha>({{"C_m", 0, "C_m"},
+                                    {"tau_m", 0, "tau_m"},
+                                    {"tau_syn_ex", 0, "tau_syn_ex"},
+                                    {"tau_syn_in", nan, "tau_syn_in"},
+                                    {"t_ref", -1, "t_ref"},
+                                    {"V_reset", -40, "V_reset"},
+                                    {"V_min", -65, "V_min"}});
+  expect_rejections<iaf_cond_exp>({{"C_m", 0, "C_m"},
+                                   {"g_L", 0, "g_L"},
+                                   {"tau_syn_ex", 0, "tau_syn_ex"},
+                                   {"tau_syn_in", -1, "tau_syn_in"},
+                                   {"t_ref", -2, "t_ref"},
                                    {"V_reset", -50, "V_reset"}});
-  expect_rejections<izhikevich>({{"c", 40, "c"}, {"V_min", -60, "V_min"}, {"a", nan, "a"}, {"b", nan, "b"},
-                                 {"d", INFINITY, "d"}});
-  expect_rejections<aeif_cond_exp>({{"C_m", 0, "C_m"}, {"g_L", -1, "g_L"}, {"Delta_T", -1, "Delta_T"},
-                                    {"tau_w", 0, "tau_w"}, {"tau_syn_ex", 0, "tau_syn_ex"},
-                                    {"tau_syn_in", 0, "tau_syn_in"}, {"t_ref", -1, "t_ref"},
-                                    {"V_reset", 10, "V_reset"}, {"V_peak", -51, "V_peak"},
+  expect_rejections<izhikevich>(
+      {{"c", 40, "c"}, {"V_min", -60, "V_min"}, {"a", nan, "a"}, {"b", nan, "b"}, {"d", INFINITY, "d"}});
+  expect_rejections<aeif_cond_exp>({{"C_m", 0, "C_m"},
+                                    {"g_L", -1, "g_L"},
+                                    {"Delta_T", -1, "Delta_T"},
+                                    {"tau_w", 0, "tau_w"},
+                                    {"tau_syn_ex", 0, "tau_syn_ex"},
+                                    {"tau_syn_in", 0, "tau_syn_in"},
+                                    {"t_ref", -1, "t_ref"},
+                                    {"V_reset", 10, "V_reset"},
+                                    {"V_peak", -51, "V_peak"},
                                     {"Delta_T", 0.01, "V_peak"}});
 }
 
@@ -173,8 +192,15 @@ struct cond_reference {
   double gl, el, e_ex, e_in, i_e, c, t_ex, t_in;
   double v, ge = 0, gi = 0;
   explicit cond_reference(const neuron<iaf_cond_exp>& n)
-      : gl(n.param("g_L")), el(n.param("E_L")), e_ex(n.param("E_ex")), e_in(n.param("E_in")), i_e(n.param("I_e")),
-        c(n.param("C_m")), t_ex(n.param("tau_syn_ex")), t_in(n.param("tau_syn_in")), v(el) {}
+      : gl(n.param("g_L")),
+        el(n.param("E_L")),
+        e_ex(n.param("E_ex")),
+        e_in(n.param("E_in")),
+        i_e(n.param("I_e")),
+        c(n.param("C_m")),
+        t_ex(n.param("tau_syn_ex")),
+        t_in(n.param("tau_syn_in")),
+        v(el) {}
   void deriv(double vv, double e, double i, double* f) const {
     f[0] = (-gl * (vv - el) - e * (vv - e_ex) - i * (vv - e_in) + i_e) / c;
     f[1] = -e / t_ex;

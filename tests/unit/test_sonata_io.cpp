@@ -39,9 +39,7 @@ std::string temp_path(const std::string& name) {
 // output files locked and unflushed.
 class SonataIo : public testing::Test {
  protected:
-  void TearDown() override {
-    EXPECT_EQ(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0) << "HDF5 handles leaked";
-  }
+  void TearDown() override { EXPECT_EQ(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0) << "HDF5 handles leaked"; }
 };
 
 struct spike_list {
@@ -196,9 +194,8 @@ TEST_F(SonataIo, TimeWindowMatchesBruteForce) {
     unsorted.append(s.ids, s.times);
   }
   const double t_end = s.times.back();
-  const std::pair<double, double> windows[] = {
-      {10.0, 20.0},        {0.0, 0.1},   {t_end, t_end + 1},  {-5.0, 0.0},
-      {t_end + 1, t_end + 2}, {50.0, 50.0}, {-INFINITY, 3.3}};
+  const std::pair<double, double> windows[] = {{10.0, 20.0},           {0.0, 0.1},   {t_end, t_end + 1}, {-5.0, 0.0},
+                                               {t_end + 1, t_end + 2}, {50.0, 50.0}, {-INFINITY, 3.3}};
   for (const auto& [lo, hi] : windows) {
     spike_list expected;
     for (std::size_t i = 0; i < s.ids.size(); ++i)

@@ -9,7 +9,8 @@ using namespace neuromesh;
 
 TEST(SynapseStore, RowsSortedAndSegmentedByReceptorAndDelay) {
   synapse_store st;
-  std::vector<synapse_store::entry> e = {{2, 5, 1.f, 3, 0}, {2, 1, 2.f, 1, 0}, {2, 4, 3.f, 1, 1}, {0, 9, 4.f, 2, 0}, {2, 0, 5.f, 1, 0}};
+  std::vector<synapse_store::entry> e = {
+      {2, 5, 1.f, 3, 0}, {2, 1, 2.f, 1, 0}, {2, 4, 3.f, 1, 1}, {0, 9, 4.f, 2, 0}, {2, 0, 5.f, 1, 0}};
   st.build(std::move(e), 4);
   EXPECT_EQ(st.size(), 5u);
   EXPECT_TRUE(st.segments(1).empty());

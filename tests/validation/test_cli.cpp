@@ -71,7 +71,8 @@ TEST(Cli, WritesReadableOutputAndInfoSummarisesIt) {
 
 TEST(Cli, BadInputExitsNonZeroWithMessage) {
   const std::string bad = temp("bad.json");
-  std::ofstream(bad) << R"({"populations": [{"label": "E", "size": 10, "model": "iaf_psc_exp", "params": {"tau_m": -1}}]})";
+  std::ofstream(bad)
+      << R"({"populations": [{"label": "E", "size": 10, "model": "iaf_psc_exp", "params": {"tau_m": -1}}]})";
   auto r = run_cli("run " + bad);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("tau_m"), std::string::npos) << r.out;
@@ -91,7 +92,8 @@ TEST(Cli, BadInputExitsNonZeroWithMessage) {
 TEST(Cli, InterruptedRunLeavesReadableFile) {
   const std::string out = temp("interrupted.h5");
   // SIGINT after a moment: the run stops at the next epoch and closes its file.
-  const std::string cmd = "timeout --preserve-status -s INT 3 " + std::string(NEUROMESH_CLI) + " run brunel --duration 100000 -o " + out + " > /dev/null 2>&1";
+  const std::string cmd = "timeout --preserve-status -s INT 3 " + std::string(NEUROMESH_CLI) +
+                          " run brunel --duration 100000 -o " + out + " > /dev/null 2>&1";
   const int status = std::system(cmd.c_str());
   EXPECT_EQ(WEXITSTATUS(status), 130);
   const auto spikes = neuromesh::io::read_spikes(out);

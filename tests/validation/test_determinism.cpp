@@ -55,7 +55,8 @@ INSTANTIATE_TEST_SUITE_P(Networks, Determinism, ::testing::Values(0, 1));
 // most neurons are skipped, yet every spike is identical to updating every neuron every step.
 TEST(ActiveSet, SkippingRestingNeuronsChangesNoSpike) {
   network net;
-  net.populations.push_back({"S", 10, "spike_source_array", {}, {}, {{5.0}, {5.0}, {5.0}, {5.0}, {5.0}, {5.0}, {5.0}, {5.0}, {5.0}, {5.0}}});
+  net.populations.push_back(
+      {"S", 10, "spike_source_array", {}, {}, {{5.0}, {5.0}, {5.0}, {5.0}, {5.0}, {5.0}, {5.0}, {5.0}, {5.0}, {5.0}}});
   std::string prev = "S";
   for (int g = 0; g < 20; ++g) {
     const std::string label = "G" + std::to_string(g);
@@ -82,6 +83,7 @@ TEST(ActiveSet, SkippingRestingNeuronsChangesNoSpike) {
     EXPECT_EQ(test_support::spike_hash(a->spikes()), test_support::spike_hash(b->spikes()));
     // Groups the wave has not reached sit at rest and are skipped. (Behind the wave, currents and
     // voltages take long to decay to an exact fixed point, so those neurons stay active.)
-    EXPECT_LT(a->statistics().neuron_updates * 2, b->statistics().neuron_updates) << "the active set should skip resting groups";
+    EXPECT_LT(a->statistics().neuron_updates * 2, b->statistics().neuron_updates)
+        << "the active set should skip resting groups";
   }
 }

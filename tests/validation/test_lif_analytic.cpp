@@ -10,7 +10,8 @@ using namespace neuromesh;
 // iaf_psc_exp under a DC current follows V(t) = E_L + I tau/C (1 - exp(-t/tau)) exactly.
 TEST(LifAnalytic, IafPscExpDcTrajectoryMatchesTo1e9mV) {
   const double E_L = -70, C = 250, tau = 10, I = 300;  // R I = 12 mV, stays below threshold
-  network net = test_support::single_neuron("iaf_psc_exp", {{"E_L", E_L}, {"C_m", C}, {"tau_m", tau}, {"I_e", I}, {"V_th", 0.0}});
+  network net =
+      test_support::single_neuron("iaf_psc_exp", {{"E_L", E_L}, {"C_m", C}, {"tau_m", tau}, {"I_e", I}, {"V_th", 0.0}});
   simulation_options opt;
   opt.prec = precision::double_precision;
   opt.threads = 1;
@@ -31,7 +32,8 @@ TEST(LifAnalytic, IafPscDeltaFiCurveMatchesLifFormula) {
   const double tau = 20, C = 250, t_ref = 2, theta = 15, h = 0.01;
   for (double I : {200.0, 250.0, 400.0, 800.0}) {
     network net = test_support::single_neuron(
-        "iaf_psc_delta", {{"E_L", 0.0}, {"C_m", C}, {"tau_m", tau}, {"t_ref", t_ref}, {"V_th", theta}, {"V_reset", 0.0}, {"I_e", I}}, h);
+        "iaf_psc_delta",
+        {{"E_L", 0.0}, {"C_m", C}, {"tau_m", tau}, {"t_ref", t_ref}, {"V_th", theta}, {"V_reset", 0.0}, {"I_e", I}}, h);
     const auto spikes = test_support::run_spikes(net, 2000.0, 1, precision::double_precision);
     ASSERT_GT(spikes.size(), 3u);
     const double isi = (spikes.back().step - spikes.front().step) * h / (spikes.size() - 1);

@@ -34,7 +34,8 @@ TEST(Stimuli, PoissonGeneratorDeliversTheRequestedRate) {
 
 TEST(Stimuli, DcSourceActsOnlyInItsWindow) {
   network net = test_support::single_neuron("iaf_psc_exp", {{"V_th", 1e6}});
-  net.stimuli.push_back({.type = stimulus::kind::dc_source, .target = "N", .amplitude = 250.0, .start = 10.0, .stop = 20.0});
+  net.stimuli.push_back(
+      {.type = stimulus::kind::dc_source, .target = "N", .amplitude = 250.0, .start = 10.0, .stop = 20.0});
   simulation_options opt;
   opt.prec = precision::double_precision;
   auto sim = make_simulation(net, opt);
@@ -53,7 +54,7 @@ TEST(Sources, SpikeSourceArrayEmitsAtTheGivenTimes) {
   net.populations.push_back({"S", 2, "spike_source_array", {}, {}, {{1.0, 2.5, 2.5}, {0.3}}});
   auto sim = make_simulation(net, {});
   sim->run(5.0);
-  ASSERT_EQ(sim->spikes().size(), 3u);  // duplicates on one step are merged
+  ASSERT_EQ(sim->spikes().size(), 3u);       // duplicates on one step are merged
   EXPECT_EQ(sim->spikes()[0].step + 1, 3);   // 0.3 ms
   EXPECT_EQ(sim->spikes()[1].step + 1, 10);  // 1.0 ms
   EXPECT_EQ(sim->spikes()[2].step + 1, 25);  // 2.5 ms

@@ -16,9 +16,11 @@ std::unique_ptr<simulation> make_simulation(network net, simulation_options opt)
   if (opt.backend != "cpu") {
     std::string known;
     for (const auto& b : features().backends) known += (known.empty() ? "" : ", ") + b;
-    throw backend_unavailable("backend '" + opt.backend + "' is not available in this build (available: " + known + ")");
+    throw backend_unavailable("backend '" + opt.backend + "' is not available in this build (available: " + known +
+                              ")");
   }
-  return std::make_unique<simulation>(std::move(net), std::move(opt), [](engine_config cfg) { return cpu::make_engine(std::move(cfg)); });
+  return std::make_unique<simulation>(std::move(net), std::move(opt),
+                                      [](engine_config cfg) { return cpu::make_engine(std::move(cfg)); });
 }
 
 build_features features() {
@@ -42,7 +44,8 @@ network builtin_network(const std::string& name) {
     if (n == name) return parse_network_json(std::string(text), "builtin:" + name);
   std::string known;
   for (const auto& n : builtin_network_names()) known += (known.empty() ? "" : ", ") + n;
-  throw config_error("network", "no built-in network '" + name + "' (built-in: " + known + "; or give a path to a JSON file)");
+  throw config_error("network",
+                     "no built-in network '" + name + "' (built-in: " + known + "; or give a path to a JSON file)");
 }
 
 network load_network(const std::string& name_or_path) {
@@ -51,7 +54,8 @@ network load_network(const std::string& name_or_path) {
   if (std::filesystem::exists(name_or_path)) return load_network_file(name_or_path);
   std::string known;
   for (const auto& n : builtin_network_names()) known += (known.empty() ? "" : ", ") + n;
-  throw config_error("network", "'" + name_or_path + "' is neither a built-in network (" + known + ") nor an existing JSON file");
+  throw config_error("network",
+                     "'" + name_or_path + "' is neither a built-in network (" + known + ") nor an existing JSON file");
 }
 
 }  // namespace neuromesh

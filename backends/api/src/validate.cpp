@@ -24,7 +24,8 @@ void validate_population(const population& p, const std::string& where, double d
     if (k < 0) {
       std::string known;
       for (const auto& spec : m->parameters) known += (known.empty() ? "" : ", ") + std::string(spec.name);
-      throw config_error(where + ".params." + name, "model " + p.model + " has no parameter '" + name + "' (known: " + known + ")");
+      throw config_error(where + ".params." + name,
+                         "model " + p.model + " has no parameter '" + name + "' (known: " + known + ")");
     }
     validate_value(value, p.size, where + ".params." + name);
     if (const double* x = std::get_if<double>(&value)) scalars[k] = *x;
@@ -32,14 +33,16 @@ void validate_population(const population& p, const std::string& where, double d
   if (std::string problem = m->check(scalars.data(), dt); !problem.empty())
     throw parameter_error(p.label, problem.substr(0, problem.find(':')), problem.substr(problem.find(':') + 2));
   for (const auto& [name, value] : p.initial) {
-    if (m->state_variable(name) < 0) throw config_error(where + ".initial." + name, "model " + p.model + " has no state variable '" + name + "'");
+    if (m->state_variable(name) < 0)
+      throw config_error(where + ".initial." + name, "model " + p.model + " has no state variable '" + name + "'");
     validate_value(value, p.size, where + ".initial." + name);
   }
   if (m->kind == population_kind::spike_source_array) {
     if (p.spike_times.size() > p.size) throw config_error(where + ".spike_times", "more spike trains than neurons");
     for (const auto& train : p.spike_times)
       for (double t : train)
-        if (!(t > 0) || !std::isfinite(t)) throw config_error(where + ".spike_times", "spike times must be finite and > 0 ms");
+        if (!(t > 0) || !std::isfinite(t))
+          throw config_error(where + ".spike_times", "spike times must be finite and > 0 ms");
   } else if (!p.spike_times.empty()) {
     throw config_error(where + ".spike_times", "only spike_source_array populations take spike_times");
   }
@@ -50,37 +53,46 @@ void validate_connector(const connector& c, index_t n_pre, index_t n_post, bool 
   const std::uint64_t pool = n_pre - ((same && !c.autapses) ? 1 : 0);
   switch (c.type) {
     case k::fixed_probability:
-      if (!(c.p >= 0.0 && c.p <= 1.0)) throw config_error(where + ".p", "connection probability " + std::to_string(c.p) + " is outside [0, 1]");
+      if (!(c.p >= 0.0 && c.p <= 1.0))
+        throw config_error(where + ".p", "connection probability " + std::to_string(c.p) + " is outside [0, 1]");
       break;
     case k::one_to_one:
       if (n_pre != n_post) throw config_error(where, "one_to_one needs pre and post of equal size");
       break;
     case k::fixed_indegree:
-      if (!c.multapses && c.n > pool) throw config_error(where + ".n", "in-degree exceeds the number of distinct sources without multapses");
+      if (!c.multapses && c.n > pool)
+        throw config_error(where + ".n", "in-degree exceeds the number of distinct sources without multapses");
       if (c.n > 0 && pool == 0) throw config_error(where + ".n", "no source available");
       break;
     case k::fixed_outdegree: {
       const std::uint64_t targets = n_post - ((same && !c.autapses) ? 1 : 0);
-      if (!c.multapses && c.n > targets) throw config_error(where + ".n", "out-degree exceeds the number of distinct targets without multapses");
+      if (!c.multapses && c.n > targets)
+        throw config_error(where + ".n", "out-degree exceeds the number of distinct targets without multapses");
       break;
     }
     case k::fixed_total_number:
-      if (!c.multapses && c.n > pool) throw config_error(where + ".n", "without multapses at most one synapse per pair; n exceeds what a target can receive");
+      if (!c.multapses && c.n > pool)
+        throw config_error(where + ".n",
+                           "without multapses at most one synapse per pair; n exceeds what a target can receive");
       break;
     case k::explicit_list:
       if (c.sources.size() != c.targets.size()) throw config_error(where, "'sources' and 'targets' differ in length");
       for (std::size_t i = 0; i < c.sources.size(); ++i)
-        if (c.sources[i] >= n_pre || c.targets[i] >= n_post) throw config_error(where, "pair " + std::to_string(i) + " is out of range");
+        if (c.sources[i] >= n_pre || c.targets[i] >= n_post)
+          throw config_error(where, "pair " + std::to_string(i) + " is out of range");
       break;
-    case k::all_to_all: break;
+    case k::all_to_all:
+      break;
   }
 }
 
 // Weights and delays as arrays only make sense where synapses have a fixed order.
 void validate_synapse_values(const projection& pr, index_t n_post, double dt, const std::string& where) {
-  const bool explicit_order = pr.conn.type == connector::kind::explicit_list || pr.conn.type == connector::kind::one_to_one;
+  const bool explicit_order =
+      pr.conn.type == connector::kind::explicit_list || pr.conn.type == connector::kind::one_to_one;
   const std::size_t n = pr.conn.type == connector::kind::explicit_list ? pr.conn.sources.size() : n_post;
-  for (const auto& [name, value] : {std::pair<std::string, const value_spec*>{"weight", &pr.weight}, {"delay", &pr.delay}}) {
+  for (const auto& [name, value] :
+       {std::pair<std::string, const value_spec*>{"weight", &pr.weight}, {"delay", &pr.delay}}) {
     if (std::holds_alternative<std::vector<double>>(*value) && !explicit_order)
       throw config_error(where + ".synapse." + name, "arrays are accepted only with one_to_one or explicit connectors");
     validate_value(*value, n, where + ".synapse." + name);
@@ -90,7 +102,8 @@ void validate_synapse_values(const projection& pr, index_t n_post, double dt, co
   if (const auto* a = std::get_if<std::vector<double>>(&pr.delay))
     for (double d : *a) grid.delay_steps(d, where + ".synapse.delay");
   if (const auto* d = std::get_if<distribution>(&pr.delay); d && d->low < dt * 0.5)
-    throw config_error(where + ".synapse.delay", "a delay distribution needs 'min' >= dt so no delay rounds below one step");
+    throw config_error(where + ".synapse.delay",
+                       "a delay distribution needs 'min' >= dt so no delay rounds below one step");
 }
 
 void validate_projection(const network& net, std::size_t i) {
@@ -99,21 +112,26 @@ void validate_projection(const network& net, std::size_t i) {
   const auto& pre = net.populations[net.population_index(pr.pre, where + ".pre")];
   const auto& post = net.populations[net.population_index(pr.post, where + ".post")];
   const model_info* m = find_model(post.model);
-  if (m->kind != population_kind::neuron) throw config_error(where + ".post", "population '" + post.label + "' is a spike source and takes no input");
-  if (pr.synapse != "static") throw config_error(where + ".synapse.model", "unknown synapse model '" + pr.synapse + "' (known: static)");
+  if (m->kind != population_kind::neuron)
+    throw config_error(where + ".post", "population '" + post.label + "' is a spike source and takes no input");
+  if (pr.synapse != "static")
+    throw config_error(where + ".synapse.model", "unknown synapse model '" + pr.synapse + "' (known: static)");
   validate_connector(pr.conn, pre.size, post.size, pr.pre == pr.post, where + ".connector");
   validate_synapse_values(pr, post.size, net.dt, where);
   if (m->input == receptor_kind::conductance)
     if (const double* w = std::get_if<double>(&pr.weight); w && *w < 0)
-      throw config_error(where + ".synapse.weight", "conductance-based model " + post.model + " needs weights >= 0 nS (choose the receptor for inhibition)");
+      throw config_error(where + ".synapse.weight", "conductance-based model " + post.model +
+                                                        " needs weights >= 0 nS (choose the receptor for inhibition)");
 }
 
 void validate_stimulus(const network& net, std::size_t i) {
   const stimulus& s = net.stimuli[i];
   const std::string where = "stimuli[" + std::to_string(i) + "]";
   const auto& target = net.populations[net.population_index(s.target, where + ".target")];
-  if (find_model(target.model)->kind != population_kind::neuron) throw config_error(where + ".target", "spike sources take no stimulus");
-  if (!(s.rate >= 0) || !std::isfinite(s.rate)) throw config_error(where + ".rate", "rate must be a finite number >= 0 Hz");
+  if (find_model(target.model)->kind != population_kind::neuron)
+    throw config_error(where + ".target", "spike sources take no stimulus");
+  if (!(s.rate >= 0) || !std::isfinite(s.rate))
+    throw config_error(where + ".rate", "rate must be a finite number >= 0 Hz");
   if (!std::isfinite(s.weight)) throw config_error(where + ".weight", "must be finite");
   if (!(s.start <= s.stop) || !(s.start >= 0)) throw config_error(where, "needs 0 <= start <= stop");
 }
@@ -123,7 +141,8 @@ void validate_recorder(const network& net, std::size_t i) {
   const std::string where = "recorders[" + std::to_string(i) + "]";
   const auto& pop = net.populations[net.population_index(r.population, where + ".population")];
   if (r.variable != "spikes" && find_model(pop.model)->state_variable(r.variable) < 0)
-    throw config_error(where + ".variable", "population '" + pop.label + "' (" + pop.model + ") has no state variable '" + r.variable + "'");
+    throw config_error(where + ".variable",
+                       "population '" + pop.label + "' (" + pop.model + ") has no state variable '" + r.variable + "'");
   if (!(r.interval >= net.dt * 0.999)) throw config_error(where + ".interval", "must be at least one time step");
   for (index_t id : r.ids)
     if (id >= pop.size) throw config_error(where + ".ids", "id " + std::to_string(id) + " out of range");

@@ -12,7 +12,10 @@ namespace {
 class cpu_engine final : public engine {
  public:
   explicit cpu_engine(engine_config cfg)
-      : cfg_(std::move(cfg)), pool_(static_cast<int>(cfg_.part.n_shards())), shards_(cfg_.part.n_shards()), out_(cfg_.part.n_shards()) {
+      : cfg_(std::move(cfg)),
+        pool_(static_cast<int>(cfg_.part.n_shards())),
+        shards_(cfg_.part.n_shards()),
+        out_(cfg_.part.n_shards()) {
     const bool dbl = cfg_.prec == precision::double_precision;
     // Each thread builds its own shard: first-touch places its memory near it, and connectivity
     // generation runs in parallel without any coordination (keyed streams).
@@ -57,8 +60,10 @@ class cpu_engine final : public engine {
     for (auto& s : shards_) s->set_current(population, ids, pA);
   }
 
-  void read_state(std::size_t population, int variable, std::span<const index_t> ids, std::span<double> out) const override {
-    for (std::size_t k = 0; k < ids.size(); ++k) out[k] = shards_[owner(population, ids[k])]->read(population, variable, ids[k]);
+  void read_state(std::size_t population, int variable, std::span<const index_t> ids,
+                  std::span<double> out) const override {
+    for (std::size_t k = 0; k < ids.size(); ++k)
+      out[k] = shards_[owner(population, ids[k])]->read(population, variable, ids[k]);
   }
 
   std::pair<int, std::string> find_state(std::size_t population, const std::string& variable) const override {
@@ -80,7 +85,8 @@ class cpu_engine final : public engine {
       const shard_slice& sl = cfg_.part.shards[k][population];
       if (id >= sl.begin && id < sl.end) return k;
     }
-    throw config_error("ids", "neuron " + std::to_string(id) + " is not in population " + cfg_.net->populations[population].label);
+    throw config_error(
+        "ids", "neuron " + std::to_string(id) + " is not in population " + cfg_.net->populations[population].label);
   }
 
   engine_config cfg_;

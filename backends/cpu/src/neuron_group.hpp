@@ -30,18 +30,31 @@ class neuron_group final : public population_group {
   static constexpr std::size_t C = Model::n_constants;
 
  public:
-  neuron_group(const engine_config& cfg, const shard_slice& slice, gid_t first_gid, group_drives drives, shard_arrays& a)
-      : n_(slice.size()), offset_(slice.local_offset), first_gid_(first_gid), seed_(cfg.net->seed),
-        drives_(std::move(drives)), sparse_allowed_(cfg.active_set && !drives_.any()),
-        params_(P * n_), k_(C * n_), x_(S * n_), in_ex_(n_), in_in_(n_), stim_(n_), flags_(n_) {
+  neuron_group(const engine_config& cfg, const shard_slice& slice, gid_t first_gid, group_drives drives,
+               shard_arrays& a)
+      : n_(slice.size()),
+        offset_(slice.local_offset),
+        first_gid_(first_gid),
+        seed_(cfg.net->seed),
+        drives_(std::move(drives)),
+        sparse_allowed_(cfg.active_set && !drives_.any()),
+        params_(P * n_),
+        k_(C * n_),
+        x_(S * n_),
+        in_ex_(n_),
+        in_in_(n_),
+        stim_(n_),
+        flags_(n_) {
     initialise(*cfg.net, slice, cfg.net->dt);
     uniform_constants_ = all_constants_equal();
     for (std::uint32_t i = 0; i < n_; ++i) a.awake[offset_ + i] = 1;  // start dense
   }
 
   void step(step_t s, shard_arrays& a, std::vector<spike>& fired) override {
-    if (dense_) step_dense(s, a, fired);
-    else step_sparse(s, a, fired);
+    if (dense_)
+      step_dense(s, a, fired);
+    else
+      step_sparse(s, a, fired);
   }
 
   void wake(std::uint32_t i) override { active_.push_back(i); }
@@ -71,8 +84,10 @@ class neuron_group final : public population_group {
       const gid_t gid = first_gid_ + i;
       for (std::size_t j = 0; j < P; ++j) {
         auto it = pop.params.find(std::string(Model::parameters[j].name));
-        p[j] = it == pop.params.end() ? Model::parameters[j].default_value
-                                      : evaluate(it->second, idx, seed_, static_cast<std::uint32_t>(rng_purpose::parameter), gid, name_key(Model::parameters[j].name));
+        p[j] = it == pop.params.end()
+                   ? Model::parameters[j].default_value
+                   : evaluate(it->second, idx, seed_, static_cast<std::uint32_t>(rng_purpose::parameter), gid,
+                              name_key(Model::parameters[j].name));
       }
       if (std::string problem = Model::check(p.data(), h); !problem.empty())
         throw parameter_error(pop.label, problem.substr(0, problem.find(':')),
@@ -83,7 +98,8 @@ class neuron_group final : public population_group {
         auto it = pop.initial.find(std::string(Model::state[j].name));
         if (it == pop.initial.end()) continue;
         const int off = Model::state[j].offset_parameter;
-        x[j] = evaluate(it->second, idx, seed_, static_cast<std::uint32_t>(rng_purpose::initial_state), gid, name_key(Model::state[j].name)) -
+        x[j] = evaluate(it->second, idx, seed_, static_cast<std::uint32_t>(rng_purpose::initial_state), gid,
+                        name_key(Model::state[j].name)) -
                (off >= 0 ? p[off] : 0.0);
       }
       for (std::size_t j = 0; j < P; ++j) params_[j * n_ + i] = p[j];
@@ -164,8 +180,10 @@ class neuron_group final : public population_group {
 
   template <bool Fused>
   void update_all(fixed_t* rex, fixed_t* rin) {
-    if (uniform_constants_) update_all<true, Fused>(rex, rin);
-    else update_all<false, Fused>(rex, rin);
+    if (uniform_constants_)
+      update_all<true, Fused>(rex, rin);
+    else
+      update_all<false, Fused>(rex, rin);
   }
 
   bool all_constants_equal() const {
@@ -211,11 +229,13 @@ class neuron_group final : public population_group {
       for (std::uint32_t i0 = 0; i0 < n_; i0 += batch) {
         const std::uint32_t m = std::min(batch, n_ - i0);
         for (std::uint32_t j = 0; j < m; ++j) {
-          const philox_counter block = philox4x32_10({{0u, static_cast<std::uint32_t>(s), first_gid_ + i0 + j, d.purpose}}, key);
+          const philox_counter block =
+              philox4x32_10({{0u, static_cast<std::uint32_t>(s), first_gid_ + i0 + j, d.purpose}}, key);
           bits[j] = (static_cast<std::uint64_t>(block.v[1]) << 32) | block.v[0];  // keyed_stream::next_u64
         }
         for (std::uint32_t j = 0; j < m; ++j)
-          row[i0 + j] += static_cast<fixed_t>(d.counts.from_uniform(static_cast<double>(bits[j] >> 11) * 0x1.0p-53)) * d.weight;
+          row[i0 + j] +=
+              static_cast<fixed_t>(d.counts.from_uniform(static_cast<double>(bits[j] >> 11) * 0x1.0p-53)) * d.weight;
       }
     }
   }
@@ -298,8 +318,10 @@ class neuron_group final : public population_group {
       stage_input(a, ex, in, i);
       flags_[i] = static_cast<std::uint8_t>(update_one(i));
       if (flags_[i] & step_flags::spiked) fired.push_back({s, first_gid_ + i});
-      if (quiescent(i, s, a)) a.awake[offset_ + i] = 0;
-      else active_[kept++] = i;
+      if (quiescent(i, s, a))
+        a.awake[offset_ + i] = 0;
+      else
+        active_[kept++] = i;
     }
     updates_ += active_.size();
     active_.resize(kept);

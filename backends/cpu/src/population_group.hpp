@@ -27,7 +27,7 @@ struct poisson_drive {
   std::uint32_t purpose;  // keyed-stream purpose unique to this generator
 };
 struct dc_drive {
-  double amplitude;  // pA
+  double amplitude;    // pA
   step_t start, stop;  // active in steps [start, stop)
 };
 struct group_drives {

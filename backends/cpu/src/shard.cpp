@@ -24,8 +24,9 @@ shard::shard(const engine_config& cfg, std::size_t index, bool double_precision)
     const shard_slice& sl = slice_of(p);
     const gid_t first = cfg.part.population_offsets[p] + sl.begin;
     const model_info* m = find_model(net.populations[p].model);
-    if (!m) throw config_error("populations[" + net.populations[p].label + "].model",
-                               "unknown model '" + net.populations[p].model + "' (known: " + model_names() + ")");
+    if (!m)
+      throw config_error("populations[" + net.populations[p].label + "].model",
+                         "unknown model '" + net.populations[p].model + "' (known: " + model_names() + ")");
     if (m->kind == population_kind::spike_source_array)
       groups_.push_back(std::make_unique<source_group>(net.populations[p], sl, first, net.dt));
     else if (double_)

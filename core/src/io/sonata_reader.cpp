@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
-#include <sstream>
 #include <span>
+#include <sstream>
 
 #include <hdf5.h>
 
@@ -47,12 +47,12 @@ reader open_for_reading(const std::string& path) {
 #else
   const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
 #endif
-  if (is_hdf5 <= 0)
-    throw io_error(path, "is not an HDF5 file; expected a neuromesh/SONATA output file");
+  if (is_hdf5 <= 0) throw io_error(path, "is not an HDF5 file; expected a neuromesh/SONATA output file");
   const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0)
-    throw io_error(path, "HDF5 could not open the file; if a simulation is still writing it, wait for it to "
-                         "finish (HDF5 locks files that are open for writing)");
+    throw io_error(path,
+                   "HDF5 could not open the file; if a simulation is still writing it, wait for it to "
+                   "finish (HDF5 locks files that are open for writing)");
   return reader{path, hdf5_id(f)};
 }
 
@@ -63,9 +63,12 @@ kind object_kind(hid_t loc, const std::string& name) {
   hdf5_id obj(H5Oopen(loc, name.c_str(), H5P_DEFAULT));
   if (!obj.valid()) return kind::missing;  // e.g. a dangling soft link
   switch (H5Iget_type(obj.get())) {
-    case H5I_GROUP: return kind::group;
-    case H5I_DATASET: return kind::dataset;
-    default: return kind::other;
+    case H5I_GROUP:
+      return kind::group;
+    case H5I_DATASET:
+      return kind::dataset;
+    default:
+      return kind::other;
   }
 }
 
@@ -172,7 +175,10 @@ hsize_t lower_bound_rows(const reader& r, hid_t dset, hsize_t n, double t, const
     const hsize_t mid = lo + (hi - lo) / 2;
     double value = 0.0;
     read_rows(r, dset, mid, 1, H5T_NATIVE_DOUBLE, &value, where);
-    if (value < t) lo = mid + 1; else hi = mid;
+    if (value < t)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo;
 }
@@ -285,8 +291,8 @@ report_table read_report(const reader& r, hid_t report, const std::string& name,
   t.frames = dims[0];
   t.values = dims[1];
   t.units = read_string_attr(data.get(), "units").value_or("");
-  t.variable = read_string_attr(data.get(), "variable")
-                   .value_or(read_string_attr(data.get(), "variable_name").value_or(""));
+  t.variable =
+      read_string_attr(data.get(), "variable").value_or(read_string_attr(data.get(), "variable_name").value_or(""));
   if (with_data && t.frames * t.values > 0) {
     t.data.resize(t.frames * t.values);
     r.check(H5Dread(data.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.data.data()), where + "/data");
@@ -330,8 +336,10 @@ provenance_table provenance_of(const reader& r) {
   r.check(H5Aiterate2(group.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_attr_name, &names),
           "the attributes of /provenance");
   for (const std::string& name : names) {
-    if (auto s = read_string_attr(group.get(), name)) p.text.emplace(name, *s);
-    else if (auto v = read_number_attr(group.get(), name)) p.numbers.emplace(name, *v);
+    if (auto s = read_string_attr(group.get(), name))
+      p.text.emplace(name, *s);
+    else if (auto v = read_number_attr(group.get(), name))
+      p.numbers.emplace(name, *v);
   }
   return p;
 }

@@ -34,14 +34,30 @@ bool hdf5_id::reset() noexcept {
   const hid_t id = std::exchange(id_, -1);
   herr_t rc = -1;
   switch (H5Iget_type(id)) {
-    case H5I_FILE: rc = H5Fclose(id); break;
-    case H5I_GROUP: rc = H5Gclose(id); break;
-    case H5I_DATASET: rc = H5Dclose(id); break;
-    case H5I_ATTR: rc = H5Aclose(id); break;
-    case H5I_DATATYPE: rc = H5Tclose(id); break;
-    case H5I_DATASPACE: rc = H5Sclose(id); break;
-    case H5I_GENPROP_LST: rc = H5Pclose(id); break;
-    default: rc = H5Idec_ref(id) < 0 ? -1 : 0; break;
+    case H5I_FILE:
+      rc = H5Fclose(id);
+      break;
+    case H5I_GROUP:
+      rc = H5Gclose(id);
+      break;
+    case H5I_DATASET:
+      rc = H5Dclose(id);
+      break;
+    case H5I_ATTR:
+      rc = H5Aclose(id);
+      break;
+    case H5I_DATATYPE:
+      rc = H5Tclose(id);
+      break;
+    case H5I_DATASPACE:
+      rc = H5Sclose(id);
+      break;
+    case H5I_GENPROP_LST:
+      rc = H5Pclose(id);
+      break;
+    default:
+      rc = H5Idec_ref(id) < 0 ? -1 : 0;
+      break;
   }
   return rc >= 0;
 }
@@ -85,8 +101,7 @@ void validate_name(const std::string& name, const std::string& what) {
 
 hdf5_id open_or_create_group(hid_t loc, const std::string& name, const std::string& path) {
   if (link_exists(loc, name)) return checked(H5Gopen2(loc, name.c_str(), H5P_DEFAULT), path, "open group " + name);
-  return checked(H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path,
-                 "create group " + name);
+  return checked(H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "create group " + name);
 }
 
 hdf5_id create_new_group(hid_t loc, const std::string& name, const std::string& path, const std::string& where) {
@@ -96,8 +111,8 @@ hdf5_id create_new_group(hid_t loc, const std::string& name, const std::string& 
 }
 
 // Attributes are deleted before writing so repeated calls may change their type or value.
-void write_attr(hid_t obj, const std::string& name, hid_t file_type, hid_t mem_type, const void* value,
-                hsize_t n, const std::string& path) {
+void write_attr(hid_t obj, const std::string& name, hid_t file_type, hid_t mem_type, const void* value, hsize_t n,
+                const std::string& path) {
   if (H5Aexists(obj, name.c_str()) > 0) check(H5Adelete(obj, name.c_str()), path, "replace attribute " + name);
   hdf5_id space = checked(n == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, nullptr), path, "create dataspace");
   hdf5_id attr = checked(H5Acreate2(obj, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), path,
@@ -258,9 +273,8 @@ void spike_writer::check_order(std::span<const std::uint64_t> node_ids, std::spa
     const std::uint64_t id = node_ids[i];
     const double t = times_ms[i];
     if (have_last_) {
-      const bool ok = order_ == sorting::by_time
-                          ? !(t < last_time_)
-                          : (id > last_id_ || (id == last_id_ && !(t < last_time_)));
+      const bool ok =
+          order_ == sorting::by_time ? !(t < last_time_) : (id > last_id_ || (id == last_id_ && !(t < last_time_)));
       if (!ok) {
         order_ = sorting::none;
         write_sorting(group_.get(), order_, path_);

@@ -26,6 +26,7 @@ void generate_projection(const network& net, std::size_t proj_id, index_t post_b
 
 // Synapse counts per target for fixed_total_number: a multinomial split of n over the targets
 // from one keyed stream (every builder computes the same split without communication).
-std::vector<std::uint64_t> split_total_number(std::uint64_t n, index_t n_post, std::uint64_t seed, std::uint32_t proj_id);
+std::vector<std::uint64_t> split_total_number(std::uint64_t n, index_t n_post, std::uint64_t seed,
+                                              std::uint32_t proj_id);
 
 }  // namespace neuromesh

@@ -52,7 +52,8 @@ class engine {
   // Closed loop: a persistent extra current [pA] on neurons of a population, until changed.
   virtual void set_current(std::size_t population, std::span<const index_t> ids, std::span<const double> pA) = 0;
   // Reads a state variable (user-visible units) of neurons of a population into `out`.
-  virtual void read_state(std::size_t population, int variable, std::span<const index_t> ids, std::span<double> out) const = 0;
+  virtual void read_state(std::size_t population, int variable, std::span<const index_t> ids,
+                          std::span<double> out) const = 0;
   // Index and unit of a state variable of a population's model, or {-1, ""} if it has none.
   virtual std::pair<int, std::string> find_state(std::size_t population, const std::string& variable) const = 0;
   virtual engine_statistics statistics() const = 0;

@@ -13,7 +13,7 @@
 namespace neuromesh {
 
 using fixed_t = std::int64_t;
-inline constexpr double fixed_scale = 4294967296.0;          // 2^32
+inline constexpr double fixed_scale = 4294967296.0;            // 2^32
 inline constexpr double fixed_resolution = 1.0 / fixed_scale;  // 2^-32
 
 // Scaling a float by 2^32 in float is exact (no rounding), so this equals the double-precision

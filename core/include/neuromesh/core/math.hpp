@@ -49,9 +49,7 @@ NEUROMESH_INLINE_HOST_DEVICE std::int32_t high_word(double x) {
 }
 
 // 2^k for k in the normal range [-1022, 1023], built exactly from bits.
-NEUROMESH_INLINE_HOST_DEVICE double pow2(int k) {
-  return from_bits(static_cast<std::uint64_t>(k + 1023) << 52);
-}
+NEUROMESH_INLINE_HOST_DEVICE double pow2(int k) { return from_bits(static_cast<std::uint64_t>(k + 1023) << 52); }
 
 // y * 2^k by adding k to y's exponent field; y must be normal and the result too.
 NEUROMESH_INLINE_HOST_DEVICE double add_exponent(double y, int k) {
@@ -72,9 +70,8 @@ NEUROMESH_INLINE_HOST_DEVICE double exp(double x) {
   constexpr double o_threshold = 7.09782712893383973096e+02;   // log(DBL_MAX)
   constexpr double u_threshold = -7.45133219101941108420e+02;  // log(smallest subnormal / 2)
   constexpr double invln2 = 1.44269504088896338700e+00;
-  constexpr double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
-                   P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
-                   P5 = 4.13813679705723846039e-08;
+  constexpr double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03, P3 = 6.61375632143793436117e-05,
+                   P4 = -1.65339022054652515390e-06, P5 = 4.13813679705723846039e-08;
   if (x != x) return x;
   if (x > o_threshold) return detail::infinity();
   if (x < u_threshold) return 0.0;
@@ -102,14 +99,13 @@ NEUROMESH_INLINE_HOST_DEVICE float exp(float x) { return static_cast<float>(math
 // Natural logarithm. fdlibm e_log.c: x = 2^k (1+f) with sqrt(2)/2 < 1+f < sqrt(2), then
 // log(1+f) = 2s + s R(s^2) with s = f/(2+f) and a degree-14 Remez polynomial R.
 NEUROMESH_INLINE_HOST_DEVICE double log(double x) {
-  constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
-                   Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
-                   Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
+  constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01, Lg3 = 2.857142874366239149e-01,
+                   Lg4 = 2.222219843214978396e-01, Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
                    Lg7 = 1.479819860511658591e-01;
   const std::uint64_t bits = detail::to_bits(x);
   std::int32_t hx = static_cast<std::int32_t>(static_cast<std::uint32_t>(bits >> 32));
   int k = 0;
-  if (hx < 0x00100000) {                                     // x < 2^-1022, or negative
+  if (hx < 0x00100000) {  // x < 2^-1022, or negative
     if ((bits & 0x7fffffffffffffffULL) == 0) return -detail::infinity();
     if (hx < 0) return detail::quiet_nan();
     k -= 54;
@@ -164,9 +160,8 @@ namespace detail {
 // sin on [-pi/4, pi/4] of x + y (y the tail of the reduced argument); iy == 0 means y == 0.
 // fdlibm k_sin.c: degree-13 odd Remez polynomial, |error| < 2^-58.
 NEUROMESH_INLINE_HOST_DEVICE double kernel_sin(double x, double y, int iy) {
-  constexpr double S1 = -1.66666666666666324348e-01, S2 = 8.33333333332248946124e-03,
-                   S3 = -1.98412698298579493134e-04, S4 = 2.75573137070700676789e-06,
-                   S5 = -2.50507602534068634195e-08, S6 = 1.58969099521155010221e-10;
+  constexpr double S1 = -1.66666666666666324348e-01, S2 = 8.33333333332248946124e-03, S3 = -1.98412698298579493134e-04,
+                   S4 = 2.75573137070700676789e-06, S5 = -2.50507602534068634195e-08, S6 = 1.58969099521155010221e-10;
   if (std::fabs(x) < 7.4505805969238281e-09) return x;  // |x| < 2^-27
   const double z = x * x;
   const double v = z * x;
@@ -178,9 +173,8 @@ NEUROMESH_INLINE_HOST_DEVICE double kernel_sin(double x, double y, int iy) {
 // cos on [-pi/4, pi/4] of x + y. fdlibm k_cos.c: 1 - x^2/2 + x^4 C(x^2), with 1 - x^2/2 split as
 // (1 - qx) - (x^2/2 - qx) so the subtraction stays exact for |x| > 0.3.
 NEUROMESH_INLINE_HOST_DEVICE double kernel_cos(double x, double y) {
-  constexpr double C1 = 4.16666666666666019037e-02, C2 = -1.38888888888741095749e-03,
-                   C3 = 2.48015872894767294178e-05, C4 = -2.75573143513906633035e-07,
-                   C5 = 2.08757232129817482790e-09, C6 = -1.13596475577881948265e-11;
+  constexpr double C1 = 4.16666666666666019037e-02, C2 = -1.38888888888741095749e-03, C3 = 2.48015872894767294178e-05,
+                   C4 = -2.75573143513906633035e-07, C5 = 2.08757232129817482790e-09, C6 = -1.13596475577881948265e-11;
   const std::int32_t ix = high_word(x) & 0x7fffffff;
   if (ix < 0x3e400000) return 1.0;  // |x| < 2^-27
   const double z = x * x;
@@ -228,7 +222,7 @@ NEUROMESH_INLINE_HOST_DEVICE int rem_pio2_large(double x, double& y0, double& y1
   int n = static_cast<int>(p[5] >> 30);
   p[5] &= 0x3fffffff;
   const bool negative = (p[5] & 0x20000000) != 0;  // fraction >= 1/2: round n up
-  if (negative) {                                    // |fraction| = 2^190 - p
+  if (negative) {                                  // |fraction| = 2^190 - p
     ++n;
     std::uint64_t borrow = 1;
     for (int k = 0; k < 6; ++k) {
@@ -239,7 +233,8 @@ NEUROMESH_INLINE_HOST_DEVICE int rem_pio2_large(double x, double& y0, double& y1
     p[5] &= 0x3fffffff;
   }
   // Normalise so the leading bit is bit 191, then take 53 exact bits + 64 more as a double pair.
-  std::uint64_t L[3] = {(static_cast<std::uint64_t>(p[1]) << 32) | p[0], (static_cast<std::uint64_t>(p[3]) << 32) | p[2],
+  std::uint64_t L[3] = {(static_cast<std::uint64_t>(p[1]) << 32) | p[0],
+                        (static_cast<std::uint64_t>(p[3]) << 32) | p[2],
                         (static_cast<std::uint64_t>(p[5]) << 32) | p[4]};
   if ((L[0] | L[1] | L[2]) == 0) {
     y0 = y1 = 0.0;
@@ -312,13 +307,17 @@ NEUROMESH_INLINE_HOST_DEVICE int rem_pio2(double x, double& y0, double& y1) {
 
 NEUROMESH_INLINE_HOST_DEVICE double sin(double x) {
   if (std::fabs(x) <= 0.78539816339744828) return detail::kernel_sin(x, 0.0, 0);  // |x| <= pi/4
-  if (x - x != 0.0) return detail::quiet_nan();                                    // inf or NaN
+  if (x - x != 0.0) return detail::quiet_nan();                                   // inf or NaN
   double y0, y1;
   switch (detail::rem_pio2(x, y0, y1)) {
-    case 0: return detail::kernel_sin(y0, y1, 1);
-    case 1: return detail::kernel_cos(y0, y1);
-    case 2: return -detail::kernel_sin(y0, y1, 1);
-    default: return -detail::kernel_cos(y0, y1);
+    case 0:
+      return detail::kernel_sin(y0, y1, 1);
+    case 1:
+      return detail::kernel_cos(y0, y1);
+    case 2:
+      return -detail::kernel_sin(y0, y1, 1);
+    default:
+      return -detail::kernel_cos(y0, y1);
   }
 }
 
@@ -327,10 +326,14 @@ NEUROMESH_INLINE_HOST_DEVICE double cos(double x) {
   if (x - x != 0.0) return detail::quiet_nan();
   double y0, y1;
   switch (detail::rem_pio2(x, y0, y1)) {
-    case 0: return detail::kernel_cos(y0, y1);
-    case 1: return -detail::kernel_sin(y0, y1, 1);
-    case 2: return -detail::kernel_cos(y0, y1);
-    default: return detail::kernel_sin(y0, y1, 1);
+    case 0:
+      return detail::kernel_cos(y0, y1);
+    case 1:
+      return -detail::kernel_sin(y0, y1, 1);
+    case 2:
+      return -detail::kernel_cos(y0, y1);
+    default:
+      return detail::kernel_sin(y0, y1, 1);
   }
 }
 
@@ -343,16 +346,16 @@ inline constexpr double half_log_two_pi = 0.9189385332046728;  // log(2 pi) / 2
 // asymptotic series in n = k + 1 through the n^-11 term (Abramowitz & Stegun 6.1.40), whose
 // truncation error at n = 11 is 2e-16. Used by the BTRS binomial sampler.
 NEUROMESH_INLINE_HOST_DEVICE double stirling_tail(double k) {
-  constexpr double table[10] = {0.08106146679532726, 0.0413406959554093,   0.02767792568499834,
-                                0.020790672103765093, 0.016644691189821193, 0.013876128823070748,
-                                0.01189670994589177,  0.010411265261972096, 0.009255462182712733,
-                                0.00833056343336287};
+  constexpr double table[10] = {0.08106146679532726,  0.0413406959554093,   0.02767792568499834, 0.020790672103765093,
+                                0.016644691189821193, 0.013876128823070748, 0.01189670994589177, 0.010411265261972096,
+                                0.009255462182712733, 0.00833056343336287};
   if (!(k >= 0.0)) return detail::quiet_nan();
   if (k <= 9.0) return table[static_cast<int>(k)];
   const double n = k + 1.0;
   const double n2 = 1.0 / (n * n);
   return (1.0 / 12.0 -
-          n2 * (1.0 / 360.0 - n2 * (1.0 / 1260.0 - n2 * (1.0 / 1680.0 - n2 * (1.0 / 1188.0 - n2 * (691.0 / 360360.0)))))) /
+          n2 * (1.0 / 360.0 -
+                n2 * (1.0 / 1260.0 - n2 * (1.0 / 1680.0 - n2 * (1.0 / 1188.0 - n2 * (691.0 / 360360.0)))))) /
          n;
 }
 

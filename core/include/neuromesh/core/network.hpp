@@ -31,8 +31,8 @@ using value_spec = std::variant<double, std::vector<double>, distribution>;
 
 // Evaluates a value_spec for one entity (index i of n) from a keyed stream identified by
 // (seed, purpose, entity, sub). Throws config_error naming `where` for an array of the wrong size.
-double evaluate(const value_spec& v, std::size_t i, std::uint64_t seed, std::uint32_t purpose,
-                std::uint32_t entity, std::uint32_t sub);
+double evaluate(const value_spec& v, std::size_t i, std::uint64_t seed, std::uint32_t purpose, std::uint32_t entity,
+                std::uint32_t sub);
 // Checks an array-valued spec has n entries and a distribution is well-formed; names `where`.
 void validate_value(const value_spec& v, std::size_t n, const std::string& where);
 
@@ -52,12 +52,20 @@ inline constexpr int n_receptors = 2;
 
 // How sources are chosen for each target. Defaults follow NEST: autapses and multapses allowed.
 struct connector {
-  enum class kind { all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree, fixed_total_number, explicit_list };
+  enum class kind {
+    all_to_all,
+    one_to_one,
+    fixed_probability,
+    fixed_indegree,
+    fixed_outdegree,
+    fixed_total_number,
+    explicit_list
+  };
   kind type = kind::all_to_all;
-  double p = 0.0;            // fixed_probability
-  std::uint64_t n = 0;       // fixed_indegree / fixed_outdegree / fixed_total_number
-  bool autapses = true;      // a neuron may connect to itself (only when pre == post)
-  bool multapses = true;     // a pair may be connected more than once
+  double p = 0.0;                         // fixed_probability
+  std::uint64_t n = 0;                    // fixed_indegree / fixed_outdegree / fixed_total_number
+  bool autapses = true;                   // a neuron may connect to itself (only when pre == post)
+  bool multapses = true;                  // a pair may be connected more than once
   std::vector<index_t> sources, targets;  // explicit_list: pairs (sources[k], targets[k])
 };
 
@@ -95,7 +103,7 @@ struct recorder {
 
 struct network {
   std::string name = "network";
-  double dt = 0.1;           // ms
+  double dt = 0.1;  // ms
   std::uint64_t seed = 12345;
   double duration = 1000.0;  // ms; the run length front ends use when none is given
   std::vector<population> populations;

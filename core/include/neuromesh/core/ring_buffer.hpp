@@ -18,7 +18,9 @@ class ring_buffer {
       : n_(n_neurons), slots_(n_slots), data_(static_cast<std::size_t>(n_receptors) * n_slots * n_neurons, 0) {}
   // The row of all neurons' input for receptor r at step s.
   fixed_t* row(int r, step_t s) { return data_.data() + (static_cast<std::size_t>(r) * slots_ + slot(s)) * n_; }
-  const fixed_t* row(int r, step_t s) const { return data_.data() + (static_cast<std::size_t>(r) * slots_ + slot(s)) * n_; }
+  const fixed_t* row(int r, step_t s) const {
+    return data_.data() + (static_cast<std::size_t>(r) * slots_ + slot(s)) * n_;
+  }
   std::uint32_t slots() const { return slots_; }
 
  private:

@@ -20,10 +20,10 @@ class recording;  // recording.hpp
 
 struct simulation_options {
   std::string backend = "cpu";
-  int threads = 0;                      // 0: all cores
+  int threads = 0;  // 0: all cores
   precision prec = precision::single;
-  std::string output;                   // SONATA HDF5 file; empty: no file
-  bool keep_spikes_in_memory = true;    // for spikes() after the run (12 bytes per spike)
+  std::string output;                 // SONATA HDF5 file; empty: no file
+  bool keep_spikes_in_memory = true;  // for spikes() after the run (12 bytes per spike)
   bool active_set = true;
   const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to end a run early, cleanly
 };
@@ -68,7 +68,8 @@ class simulation {
   // All spikes recorded in memory so far (sorted by step, then gid).
   const std::vector<spike>& spikes() const { return all_spikes_; }
   // Current value of a state variable of neurons of a population (user units).
-  std::vector<double> state(const std::string& population, const std::string& variable, std::span<const index_t> ids) const;
+  std::vector<double> state(const std::string& population, const std::string& variable,
+                            std::span<const index_t> ids) const;
 
   // Closes the output file (also done by the destructor).
   void finish();
@@ -83,7 +84,7 @@ class simulation {
   std::pair<std::size_t, index_t> locate(gid_t gid) const;
 
  private:
-  void begin_advance();           // a new advance: last_spikes() starts empty
+  void begin_advance();          // a new advance: last_spikes() starts empty
   void advance_chunk(step_t n);  // phases of one chunk (<= one epoch)
   void exchange_and_record();
   void record_state_if_due();

@@ -51,7 +51,9 @@ class synapse_store {
   delay_t max_delay() const { return max_delay_; }
   // Bytes of per-synapse payload (targets + weights) and of the row/segment index.
   std::size_t payload_bytes() const { return size() * (sizeof(std::uint32_t) + sizeof(float)); }
-  std::size_t index_bytes() const { return row_offsets_.size() * sizeof(std::uint32_t) + segments_.size() * sizeof(row_segment); }
+  std::size_t index_bytes() const {
+    return row_offsets_.size() * sizeof(std::uint32_t) + segments_.size() * sizeof(row_segment);
+  }
 
  private:
   std::vector<std::uint32_t> row_offsets_;  // n_sources + 1 offsets into segments_

@@ -10,8 +10,8 @@
 
 namespace neuromesh {
 
-using step_t = std::int64_t;     // index of a time step since t = 0
-using delay_t = std::uint16_t;   // synaptic delay in steps, >= 1
+using step_t = std::int64_t;    // index of a time step since t = 0
+using delay_t = std::uint16_t;  // synaptic delay in steps, >= 1
 
 // Converts between ms and steps on a grid of width h_ms. Conversions round to the nearest step and
 // reject values that are not on the grid within 1e-6 steps when exactness matters (delays).

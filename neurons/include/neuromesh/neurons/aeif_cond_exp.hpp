@@ -40,8 +40,23 @@ struct aeif_cond_exp {
   static constexpr int substeps = 8;
 
   enum param : int {
-    C_m, g_L, E_L, V_th, Delta_T, tau_w, a, b, V_peak, V_reset, t_ref, E_ex, E_in,
-    tau_syn_ex, tau_syn_in, I_e, n_params
+    C_m,
+    g_L,
+    E_L,
+    V_th,
+    Delta_T,
+    tau_w,
+    a,
+    b,
+    V_peak,
+    V_reset,
+    t_ref,
+    E_ex,
+    E_in,
+    tau_syn_ex,
+    tau_syn_in,
+    I_e,
+    n_params
   };
   static constexpr std::array<parameter_spec, n_params> parameters{{
       {"C_m", 281.0, "pF", "membrane capacitance"},
@@ -72,8 +87,29 @@ struct aeif_cond_exp {
   }};
 
   enum constant : int {
-    dt, half_dt, sixth_dt, inv_c, gl, gl_delta, inv_delta, vth, vpeak, a_, inv_tau_w, b_,
-    e_ex, e_in, Ph_ex, Ph_in, P_ex, P_in, v_reset, has_ref, i_e, ref_steps, n_constants_
+    dt,
+    half_dt,
+    sixth_dt,
+    inv_c,
+    gl,
+    gl_delta,
+    inv_delta,
+    vth,
+    vpeak,
+    a_,
+    inv_tau_w,
+    b_,
+    e_ex,
+    e_in,
+    Ph_ex,
+    Ph_in,
+    P_ex,
+    P_in,
+    v_reset,
+    has_ref,
+    i_e,
+    ref_steps,
+    n_constants_
   };
   static constexpr std::size_t n_constants = n_constants_;
 
@@ -120,9 +156,7 @@ struct aeif_cond_exp {
     k[i_e] = p[I_e];
   }
 
-  static void initial_state(const double* /*p*/, double* x) {
-    x[V_m] = x[w] = x[g_ex] = x[g_in] = x[refr] = 0.0;
-  }
+  static void initial_state(const double* /*p*/, double* x) { x[V_m] = x[w] = x[g_ex] = x[g_in] = x[refr] = 0.0; }
 
   // Right-hand side for (V, w): V relative to E_L, `lock` while refractory.
   template <class Real>

@@ -36,9 +36,7 @@ struct iaf_cond_exp {
   // RK4 substeps per time step for V (see the accuracy notes above).
   static constexpr int substeps = 1;
 
-  enum param : int {
-    V_th, V_reset, t_ref, g_L, C_m, E_ex, E_in, E_L, tau_syn_ex, tau_syn_in, I_e, n_params
-  };
+  enum param : int { V_th, V_reset, t_ref, g_L, C_m, E_ex, E_in, E_L, tau_syn_ex, tau_syn_in, I_e, n_params };
   static constexpr std::array<parameter_spec, n_params> parameters{{
       {"V_th", -55.0, "mV", "spike threshold"},
       {"V_reset", -60.0, "mV", "reset potential"},
@@ -62,8 +60,22 @@ struct iaf_cond_exp {
   }};
 
   enum constant : int {
-    dt, half_dt, sixth_dt, inv_c, gl, e_ex, e_in, Ph_ex, Ph_in, P_ex, P_in,
-    theta, v_reset, i_e, ref_steps, n_constants_
+    dt,
+    half_dt,
+    sixth_dt,
+    inv_c,
+    gl,
+    e_ex,
+    e_in,
+    Ph_ex,
+    Ph_in,
+    P_ex,
+    P_in,
+    theta,
+    v_reset,
+    i_e,
+    ref_steps,
+    n_constants_
   };
   static constexpr std::size_t n_constants = n_constants_;
 
@@ -96,9 +108,7 @@ struct iaf_cond_exp {
     k[ref_steps] = refractory_steps(p[t_ref], h);
   }
 
-  static void initial_state(const double* /*p*/, double* x) {
-    x[V_m] = x[g_ex] = x[g_in] = x[refr] = 0.0;
-  }
+  static void initial_state(const double* /*p*/, double* x) { x[V_m] = x[g_ex] = x[g_in] = x[refr] = 0.0; }
 
   // dV/dt for V relative to E_L, conductances ge, gi and total injected current i.
   template <class Real>

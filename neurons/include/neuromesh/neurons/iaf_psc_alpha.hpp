@@ -78,8 +78,23 @@ struct iaf_psc_alpha {
   }};
 
   enum constant : int {
-    P33, P30, P11ex, P31ex, P32ex, P11in, P31in, P32in, h_, psc_ex, psc_in,
-    theta, v_reset, i_e, ref_steps, v_min, n_constants_
+    P33,
+    P30,
+    P11ex,
+    P31ex,
+    P32ex,
+    P11in,
+    P31in,
+    P32in,
+    h_,
+    psc_ex,
+    psc_in,
+    theta,
+    v_reset,
+    i_e,
+    ref_steps,
+    v_min,
+    n_constants_
   };
   static constexpr std::size_t n_constants = n_constants_;
 
@@ -124,8 +139,8 @@ struct iaf_psc_alpha {
     const Real v = x[V_m], r = x[refr];
     const Real die = x[dI_syn_ex], ie = x[I_syn_ex], dii = x[dI_syn_in], ii = x[I_syn_in];
     const bool free = r <= Real(0);
-    Real v_new = k[P30] * (k[i_e] + i_stim) + k[P31ex] * die + k[P32ex] * ie + k[P31in] * dii +
-                 k[P32in] * ii + k[P33] * v;
+    Real v_new =
+        k[P30] * (k[i_e] + i_stim) + k[P31ex] * die + k[P32ex] * ie + k[P31in] * dii + k[P32in] * ii + k[P33] * v;
     v_new = detail::max(v_new, k[v_min]);
     v_new = detail::select(free, v_new, v);
     Real r_new = detail::select(free, Real(0), r - Real(1));
@@ -137,8 +152,8 @@ struct iaf_psc_alpha {
     v_new = detail::select(fire, k[v_reset], v_new);
     r_new = detail::select(fire, k[ref_steps], r_new);
     // Bitwise | rather than ||: no short-circuit branches, so GCC if-converts and vectorises.
-    const bool changed = (v_new != v) | (r_new != r) | (ie_new != ie) | (ii_new != ii) | (die_new != die) |
-                         (dii_new != dii);
+    const bool changed =
+        (v_new != v) | (r_new != r) | (ie_new != ie) | (ii_new != ii) | (die_new != die) | (dii_new != dii);
     x[V_m] = v_new;
     x[dI_syn_ex] = die_new;
     x[I_syn_ex] = ie_new;

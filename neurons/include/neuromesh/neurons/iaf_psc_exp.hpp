@@ -81,9 +81,7 @@ struct iaf_psc_exp {
     k[ref_steps] = refractory_steps(p[t_ref], h);
   }
 
-  static void initial_state(const double* /*p*/, double* x) {
-    x[V_m] = x[I_syn_ex] = x[I_syn_in] = x[refr] = 0.0;
-  }
+  static void initial_state(const double* /*p*/, double* x) { x[V_m] = x[I_syn_ex] = x[I_syn_in] = x[refr] = 0.0; }
 
   template <class Real>
   NEUROMESH_INLINE_HOST_DEVICE static unsigned step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim) {

@@ -74,8 +74,7 @@ struct izhikevich {
   NEUROMESH_INLINE_HOST_DEVICE static unsigned step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim) {
     const Real v = x[V_m], u = x[U_m];
     // NEST: v += h * (...) + input, i.e. v + (h * (...) + input).
-    Real v_new =
-        v + (k[h_] * (Real(0.04) * v * v + Real(5) * v + Real(140) - u + i_stim + k[i_e]) + (in_ex + in_in));
+    Real v_new = v + (k[h_] * (Real(0.04) * v * v + Real(5) * v + Real(140) - u + i_stim + k[i_e]) + (in_ex + in_in));
     Real u_new = u + k[ha] * (k[b_] * v - u);
     v_new = detail::max(v_new, k[v_min]);
     const bool fire = v_new >= k[theta];

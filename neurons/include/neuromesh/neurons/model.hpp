@@ -70,9 +70,13 @@ inline double refractory_steps(double t_ref_ms, double h) {
 namespace detail {
 // Branch-free helpers the compiler turns into vector blends.
 template <class Real>
-NEUROMESH_INLINE_HOST_DEVICE Real select(bool c, Real a, Real b) { return c ? a : b; }
+NEUROMESH_INLINE_HOST_DEVICE Real select(bool c, Real a, Real b) {
+  return c ? a : b;
+}
 template <class Real>
-NEUROMESH_INLINE_HOST_DEVICE Real max(Real a, Real b) { return a > b ? a : b; }
+NEUROMESH_INLINE_HOST_DEVICE Real max(Real a, Real b) {
+  return a > b ? a : b;
+}
 }  // namespace detail
 
 }  // namespace neuromesh

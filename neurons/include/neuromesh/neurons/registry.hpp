@@ -8,12 +8,12 @@
 #include <tuple>
 #include <vector>
 
+#include <neuromesh/neurons/aeif_cond_exp.hpp>
+#include <neuromesh/neurons/iaf_cond_exp.hpp>
+#include <neuromesh/neurons/iaf_psc_alpha.hpp>
 #include <neuromesh/neurons/iaf_psc_delta.hpp>
 #include <neuromesh/neurons/iaf_psc_exp.hpp>
-#include <neuromesh/neurons/iaf_psc_alpha.hpp>
-#include <neuromesh/neurons/iaf_cond_exp.hpp>
 #include <neuromesh/neurons/izhikevich.hpp>
-#include <neuromesh/neurons/aeif_cond_exp.hpp>
 
 namespace neuromesh {
 
@@ -40,7 +40,7 @@ struct model_info {
   std::string (*check)(const double* p, double h);
   void (*derive)(const double* p, double h, double* k);
   void (*initial_state)(const double* p, double* x);
-  int parameter(std::string_view pname) const;  // index or -1
+  int parameter(std::string_view pname) const;       // index or -1
   int state_variable(std::string_view sname) const;  // index or -1
 };
 

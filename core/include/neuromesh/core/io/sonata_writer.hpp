@@ -140,9 +140,8 @@ class spike_writer {
 // whatever the group is called.
 class report_writer {
  public:
-  report_writer(output_file& file, const std::string& population, const std::string& variable,
-                const std::string& units, std::span<const std::uint64_t> node_ids, double tstart_ms,
-                double dt_ms, std::string group_name = "");
+  report_writer(output_file& file, const std::string& population, const std::string& variable, const std::string& units,
+                std::span<const std::uint64_t> node_ids, double tstart_ms, double dt_ms, std::string group_name = "");
   report_writer(report_writer&&) noexcept = default;
   report_writer& operator=(report_writer&&) = delete;  // as for spike_writer
   report_writer(const report_writer&) = delete;

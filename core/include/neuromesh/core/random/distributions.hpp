@@ -8,8 +8,8 @@
 // Each function consumes a parameter-dependent but deterministic number of words from the stream
 // and keeps no cached state (Box-Muller returns one value per call), so a stream can be copied,
 // split by `sub` or restarted anywhere without hidden carry-over.
-#include <concepts>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 
 #include <neuromesh/core/macros.hpp>
@@ -153,8 +153,8 @@ NEUROMESH_INLINE_HOST_DEVICE std::uint64_t binomial_btrs(S& s, double n, double 
   const double alpha = (2.83 + 5.1 / b) * spq;
   const double m = std::floor((n + 1.0) * p);  // mode
   // Parts of log f(k)/f(m) that do not depend on k, hoisted out of the loop.
-  const double bound_m = (m + 0.5) * math::log((m + 1.0) / (r * (n - m + 1.0))) + math::stirling_tail(m) +
-                         math::stirling_tail(n - m);
+  const double bound_m =
+      (m + 0.5) * math::log((m + 1.0) / (r * (n - m + 1.0))) + math::stirling_tail(m) + math::stirling_tail(n - m);
   while (true) {
     const double u = s.uniform() - 0.5;
     double v = s.uniform();

@@ -62,9 +62,7 @@ class keyed_stream {
   NEUROMESH_INLINE_HOST_DEVICE double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
 
   // Uniform on (0, 1]: safe to take the logarithm of.
-  NEUROMESH_INLINE_HOST_DEVICE double uniform_open() {
-    return static_cast<double>((next_u64() >> 11) + 1) * 0x1.0p-53;
-  }
+  NEUROMESH_INLINE_HOST_DEVICE double uniform_open() { return static_cast<double>((next_u64() >> 11) + 1) * 0x1.0p-53; }
 
  private:
   philox_key key_;
