@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # README command 2: install everything, build, run every test (ctest: GoogleTest + pytest), then
-# install the package into a temporary prefix and build + run the closed-loop example against it
+# install the package into a temporary prefix and build + run the C++ examples against it
 # (proves find_package(neuromesh) works for C++ users).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,8 +11,9 @@ git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
 (cd build && ctest --output-on-failure -j "$(nproc)")
 prefix=$(mktemp -d)
 cmake --install build --prefix "$prefix" > /dev/null
-cmake -S examples/closed_loop -B build/example -G Ninja -DCMAKE_PREFIX_PATH="$prefix" > /dev/null
+cmake -S examples/cpp -B build/example -G Ninja -DCMAKE_PREFIX_PATH="$prefix" > /dev/null
 cmake --build build/example
 ./build/example/closed_loop
+(cd build/example && ./quickstart)
 "$prefix/bin/neuromesh" run vogels_abbott_cuba --duration 100 --quiet
 echo "neuromesh: all tests passed"
