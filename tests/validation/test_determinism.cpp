@@ -87,3 +87,12 @@ TEST(ActiveSet, SkippingRestingNeuronsChangesNoSpike) {
         << "the active set should skip resting groups";
   }
 }
+
+// More threads than neurons: some shards own nothing, and the result is unchanged.
+TEST(Determinism, MoreThreadsThanNeurons) {
+  network net = test_support::single_neuron("iaf_psc_exp", {{"I_e", 400.0}});
+  net.populations.push_back({"Q", 2, "iaf_psc_delta", {{"I_e", 500.0}}, {}, {}});
+  const auto one = test_support::run_spikes(net, 200.0, 1);
+  ASSERT_GT(one.size(), 10u);
+  EXPECT_EQ(test_support::spike_hash(test_support::run_spikes(net, 200.0, 5)), test_support::spike_hash(one));
+}
