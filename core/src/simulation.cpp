@@ -186,6 +186,9 @@ std::pair<std::size_t, index_t> simulation::locate(gid_t gid) const {
 void simulation::finish() {
   if (!rec_ || !rec_->has_file()) return;
   const engine_statistics st = engine_->statistics();
+  std::vector<std::pair<std::string, double>> sizes;
+  for (const auto& p : net_.populations) sizes.emplace_back("population_size." + p.label, static_cast<double>(p.size));
+  rec_->write_provenance({}, sizes);
   rec_->write_provenance({{"version", config::version},
                           {"backend", engine_->name()},
                           {"network", net_.name},

@@ -373,9 +373,14 @@ void describe_spikes(std::ostream& os, const reader& r, const provenance_table& 
       std::string source;
       const double duration = run_duration_ms(prov, t_max, source);
       os << ", node ids " << id_min << ".." << id_max << ", t " << t_min << ".." << t_max << " ms";
+      // The population size comes from provenance when the writer recorded it (neuromesh
+      // does); otherwise the largest id that spiked is all there is to go on.
+      const auto size_it = prov.numbers.find("population_size." + name);
+      const bool known = size_it != prov.numbers.end() && size_it->second > 0;
+      const double nodes = known ? size_it->second : static_cast<double>(id_max + 1);
       if (duration > 0.0)
-        os << ", mean rate " << static_cast<double>(count) / static_cast<double>(id_max + 1) / (duration / 1000.0)
-           << " Hz (" << id_max + 1 << " nodes assumed, " << duration << " ms from " << source << ")";
+        os << ", mean rate " << static_cast<double>(count) / nodes / (duration / 1000.0) << " Hz (" << nodes
+           << (known ? " nodes, " : " nodes assumed, ") << duration << " ms from " << source << ")";
     }
     os << ", sorting " << (s.sorting.empty() ? "unspecified" : s.sorting) << "\n";
   }
