@@ -65,6 +65,7 @@ class neuron_group final : public population_group {
   }
 
   void make_dense(shard_arrays& a) override {
+    if (!dense_) --a.sparse_groups;
     dense_ = true;
     has_extra_current_ = true;
     sparse_allowed_ = false;
@@ -300,6 +301,7 @@ class neuron_group final : public population_group {
 
   void switch_to_sparse(step_t s, shard_arrays& a) {
     dense_ = false;
+    ++a.sparse_groups;
     active_.clear();
     for (std::uint32_t i = 0; i < n_; ++i) {
       const bool rest = quiescent(i, s, a);
@@ -330,6 +332,7 @@ class neuron_group final : public population_group {
 
   void make_dense_keep_sparse_allowed(shard_arrays& a) {
     dense_ = true;
+    --a.sparse_groups;
     for (std::uint32_t i = 0; i < n_; ++i) a.awake[offset_ + i] = 1;
   }
 

@@ -17,6 +17,7 @@ struct shard_arrays {
   std::vector<std::uint8_t> awake;    // 1: in its group's active list (or the group is dense)
   std::vector<std::uint32_t> woken;   // shard-local indices woken by the last delivery
   std::vector<double> extra_current;  // closed-loop current [pA], persistent
+  int sparse_groups = 0;              // groups now on their active list (0: skip wake-ups)
 };
 
 // Stimulus devices compiled for one population (see network.hpp: stimulus).

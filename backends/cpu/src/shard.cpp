@@ -86,26 +86,34 @@ void shard::advance(step_t t0, int n, std::vector<spike>& fired) {
 }
 
 void shard::deliver(std::span<const spike> spikes) {
+  // While every group updates densely nobody sleeps, so the wake-up bookkeeping is skipped.
+  if (arrays_.sparse_groups == 0)
+    deliver_rows(spikes, [](std::uint32_t) {});
+  else
+    deliver_rows(spikes, [this](std::uint32_t t) {
+      if (!arrays_.awake[t]) {
+        arrays_.awake[t] = 1;
+        arrays_.woken.push_back(t);
+      }
+    });
+  wake_woken();
+}
+
+template <class OnTarget>
+void shard::deliver_rows(std::span<const spike> spikes, OnTarget on_target) {
   const std::uint32_t* targets = store_.targets();
   const float* weights = store_.weights();
-  std::uint8_t* awake = arrays_.awake.data();
   for (const spike& sp : spikes) {
     std::uint32_t begin = store_.row_begin(sp.gid);
     for (const row_segment& seg : store_.segments(sp.gid)) {
-      const step_t arrival = sp.step + seg.delay;
-      fixed_t* row = arrays_.ring.row(seg.receptor, arrival);
+      fixed_t* row = arrays_.ring.row(seg.receptor, sp.step + seg.delay);
       for (std::uint32_t k = begin; k < seg.end; ++k) {
-        const std::uint32_t t = targets[k];
-        row[t] += static_synapse::input(weights[k]);
-        if (!awake[t]) {
-          awake[t] = 1;
-          arrays_.woken.push_back(t);
-        }
+        row[targets[k]] += static_synapse::input(weights[k]);
+        on_target(targets[k]);
       }
       begin = seg.end;
     }
   }
-  wake_woken();
 }
 
 void shard::wake_woken() {
