@@ -99,3 +99,12 @@ TEST(InputErrors, PerNeuronDistributionCheckedAtBuild) {
   net.populations[0].params["tau_m"] = distribution{distribution::kind::normal, 1.0, 5.0};  // some draws < 0
   expect_error<parameter_error>([&] { make_simulation(net, {}); }, "tau_m");
 }
+
+TEST(InputErrors, FixedTotalNumberNeedsMultapses) {
+  expect_error<config_error>(
+      [] {
+        validate(parse_network_json(with("\"type\": \"fixed_probability\", \"p\": 0.1",
+                                         "\"type\": \"fixed_total_number\", \"n\": 5, \"multapses\": false")));
+      },
+      "needs multapses");
+}

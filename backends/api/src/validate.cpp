@@ -71,9 +71,11 @@ void validate_connector(const connector& c, index_t n_pre, index_t n_post, bool 
       break;
     }
     case k::fixed_total_number:
-      if (!c.multapses && c.n > pool)
-        throw config_error(where + ".n",
-                           "without multapses at most one synapse per pair; n exceeds what a target can receive");
+      // As NEST: the total is split over targets by a multinomial draw, so a target may be
+      // assigned more synapses than it has distinct sources; only multapses keep the total exact.
+      if (!c.multapses)
+        throw config_error(where + ".multapses", "fixed_total_number needs multapses: true (as in NEST)");
+      if (c.n > 0 && pool == 0) throw config_error(where + ".n", "no source available");
       break;
     case k::explicit_list:
       if (c.sources.size() != c.targets.size()) throw config_error(where, "'sources' and 'targets' differ in length");
