@@ -173,7 +173,8 @@ class neuron_group final : public population_group {
         h = in[i];
         c = st[i];
       }
-      fl[i] = static_cast<std::uint8_t>(Model::template step<Real>(k, x, e, h, c));
+      // The fused path never checks for rest, so it skips the model's change detection.
+      fl[i] = static_cast<std::uint8_t>(Model::template step<Real, !Fused>(k, x, e, h, c));
 #pragma GCC unroll 16
       for (std::size_t j = 0; j < S; ++j) xp[j * n + i] = x[j];
     }
@@ -286,8 +287,9 @@ class neuron_group final : public population_group {
     fixed_t* in = a.ring.row(1, s);
     dc_now_ = dc_at(s);
     if (!drives_.poisson.empty()) add_poisson(s, ex, in);
-    // Checking for rest needs the staged input and costs a pass; every 16th step is enough.
-    const bool check_rest = sparse_allowed_ && (s & 15) == 0;
+    // Looking for resting neurons needs the staged input and a pass over the group; it is done
+    // every 16 steps, backing off to every 1024 while the group is busy (COBA never rests).
+    const bool check_rest = sparse_allowed_ && s >= next_rest_check_;
     if (check_rest || has_extra_current_) {  // these need the staged per-neuron input
       stage_all(a, ex, in);
       update_all<false>(ex + offset_, in + offset_);
@@ -296,7 +298,12 @@ class neuron_group final : public population_group {
     }
     updates_ += n_;
     collect_spikes(s, fired);
-    if (check_rest && count_resting() * 4 >= n_ * 3) switch_to_sparse(s, a);
+    if (check_rest) {
+      const std::uint32_t resting = count_resting();
+      if (resting * 4 >= n_ * 3) switch_to_sparse(s, a);
+      rest_check_interval_ = resting * 10 < n_ ? std::min<step_t>(rest_check_interval_ * 2, 1024) : 16;
+      next_rest_check_ = s + rest_check_interval_;
+    }
   }
 
   void switch_to_sparse(step_t s, shard_arrays& a) {
@@ -343,7 +350,8 @@ class neuron_group final : public population_group {
   bool sparse_allowed_;
   bool dense_ = true;
   bool uniform_constants_ = false;
-  bool has_extra_current_ = false;  // set_current was used: stim comes from shard_arrays
+  bool has_extra_current_ = false;
+  step_t rest_check_interval_ = 16, next_rest_check_ = 0;  // set_current was used: stim comes from shard_arrays
   double dc_now_ = 0.0;
   std::uint64_t updates_ = 0;
   std::vector<double> params_;  // P columns of n: parameters as given (for reading state)

@@ -169,7 +169,7 @@ struct aeif_cond_exp {
     fw = (k[a_] * vc - ww) * k[inv_tau_w];
   }
 
-  template <class Real>
+  template <class Real, bool DetectChange = true>
   NEUROMESH_INLINE_HOST_DEVICE static unsigned step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim) {
     const Real v0 = x[V_m], w0 = x[w], ge0 = x[g_ex], gi0 = x[g_in], r = x[refr];
     const Real i = k[i_e] + i_stim;
@@ -204,7 +204,7 @@ struct aeif_cond_exp {
     x[g_ex] = ge_new;
     x[g_in] = gi_new;
     x[refr] = r_new;
-    return (fired ? spiked : 0u) | (changed ? step_flags::changed : 0u);
+    return step_result<DetectChange>(fired, changed);
   }
 };
 

@@ -69,8 +69,6 @@ struct iaf_cond_exp {
     e_in,
     Ph_ex,
     Ph_in,
-    P_ex,
-    P_in,
     theta,
     v_reset,
     i_e,
@@ -100,8 +98,6 @@ struct iaf_cond_exp {
     k[e_in] = p[E_in] - p[E_L];
     k[Ph_ex] = std::exp(-0.5 * sub / p[tau_syn_ex]);  // conductance decay over half a substep
     k[Ph_in] = std::exp(-0.5 * sub / p[tau_syn_in]);
-    k[P_ex] = std::exp(-h / p[tau_syn_ex]);  // and over the whole step
-    k[P_in] = std::exp(-h / p[tau_syn_in]);
     k[theta] = p[V_th] - p[E_L];
     k[v_reset] = p[V_reset] - p[E_L];
     k[i_e] = p[I_e];
@@ -110,33 +106,39 @@ struct iaf_cond_exp {
 
   static void initial_state(const double* /*p*/, double* x) { x[V_m] = x[g_ex] = x[g_in] = x[refr] = 0.0; }
 
-  // dV/dt for V relative to E_L, conductances ge, gi and total injected current i.
+  // The linear ODE V' = b - a V for V relative to E_L has a = (g_L + g_ex + g_in)/C and
+  // b = (I + g_ex E_ex + g_in E_in)/C; RK4 needs (a, b) at the start, middle and end of a substep.
   template <class Real>
-  NEUROMESH_INLINE_HOST_DEVICE static Real dv(const Real* k, Real v, Real ge, Real gi, Real i) {
-    return (i - k[gl] * v - ge * (v - k[e_ex]) - gi * (v - k[e_in])) * k[inv_c];
+  NEUROMESH_INLINE_HOST_DEVICE static void rates(const Real* k, Real ge, Real gi, Real i, Real& a, Real& b) {
+    a = (k[gl] + ge + gi) * k[inv_c];
+    b = (i + ge * k[e_ex] + gi * k[e_in]) * k[inv_c];
   }
 
-  template <class Real>
+  template <class Real, bool DetectChange = true>
   NEUROMESH_INLINE_HOST_DEVICE static unsigned step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim) {
     const Real v = x[V_m], ge = x[g_ex], gi = x[g_in], r = x[refr];
     const Real i = k[i_e] + i_stim;
     Real vs = v, ges = ge, gis = gi;
     for (int s = 0; s < substeps; ++s) {
-      const Real geh = ges * k[Ph_ex], gih = gis * k[Ph_in];
+      const Real geh = ges * k[Ph_ex], gih = gis * k[Ph_in];  // exact decay to mid and end
       const Real ge1 = geh * k[Ph_ex], gi1 = gih * k[Ph_in];
-      const Real k1 = dv(k, vs, ges, gis, i);
-      const Real k2 = dv(k, vs + k[half_dt] * k1, geh, gih, i);
-      const Real k3 = dv(k, vs + k[half_dt] * k2, geh, gih, i);
-      const Real k4 = dv(k, vs + k[dt] * k3, ge1, gi1, i);
-      vs = vs + k[sixth_dt] * (k1 + Real(2) * k2 + Real(2) * k3 + k4);
+      Real a1, b1, a2, b2, a3, b3;
+      rates(k, ges, gis, i, a1, b1);
+      rates(k, geh, gih, i, a2, b2);
+      rates(k, ge1, gi1, i, a3, b3);
+      const Real k1 = b1 - a1 * vs;
+      const Real k2 = b2 - a2 * (vs + k[half_dt] * k1);
+      const Real k3 = b2 - a2 * (vs + k[half_dt] * k2);
+      const Real k4 = b3 - a3 * (vs + k[dt] * k3);
+      vs = vs + k[sixth_dt] * ((k1 + k4) + Real(2) * (k2 + k3));
       ges = ge1;
       gis = gi1;
     }
     const bool free = r <= Real(0);
     Real v_new = detail::select(free, vs, k[v_reset]);
     Real r_new = detail::select(free, Real(0), r - Real(1));
-    const Real ge_new = k[P_ex] * ge + in_ex;
-    const Real gi_new = k[P_in] * gi + in_in;
+    const Real ge_new = ges + in_ex;  // decayed over the whole step, then this step's input
+    const Real gi_new = gis + in_in;
     const bool fire = v_new >= k[theta];
     v_new = detail::select(fire, k[v_reset], v_new);
     r_new = detail::select(fire, k[ref_steps], r_new);
@@ -145,7 +147,7 @@ struct iaf_cond_exp {
     x[g_ex] = ge_new;
     x[g_in] = gi_new;
     x[refr] = r_new;
-    return (fire ? spiked : 0u) | (changed ? step_flags::changed : 0u);
+    return step_result<DetectChange>(fire, changed);
   }
 };
 

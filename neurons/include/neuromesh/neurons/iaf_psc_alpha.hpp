@@ -134,7 +134,7 @@ struct iaf_psc_alpha {
     for (int i = 0; i < n_state; ++i) x[i] = 0.0;
   }
 
-  template <class Real>
+  template <class Real, bool DetectChange = true>
   NEUROMESH_INLINE_HOST_DEVICE static unsigned step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim) {
     const Real v = x[V_m], r = x[refr];
     const Real die = x[dI_syn_ex], ie = x[I_syn_ex], dii = x[dI_syn_in], ii = x[I_syn_in];
@@ -160,7 +160,7 @@ struct iaf_psc_alpha {
     x[dI_syn_in] = dii_new;
     x[I_syn_in] = ii_new;
     x[refr] = r_new;
-    return (fire ? spiked : 0u) | (changed ? step_flags::changed : 0u);
+    return step_result<DetectChange>(fire, changed);
   }
 };
 

@@ -66,7 +66,7 @@ struct iaf_psc_delta {
     x[refr] = 0.0;
   }
 
-  template <class Real>
+  template <class Real, bool DetectChange = true>
   NEUROMESH_INLINE_HOST_DEVICE static unsigned step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim) {
     const Real v = x[V_m], r = x[refr];
     const bool free = r <= Real(0);
@@ -82,7 +82,7 @@ struct iaf_psc_delta {
     const bool changed = (v_new != v) | (r_new != r);
     x[V_m] = v_new;
     x[refr] = r_new;
-    return (fire ? spiked : 0u) | (changed ? step_flags::changed : 0u);
+    return step_result<DetectChange>(fire, changed);
   }
 };
 

@@ -83,7 +83,7 @@ struct iaf_psc_exp {
 
   static void initial_state(const double* /*p*/, double* x) { x[V_m] = x[I_syn_ex] = x[I_syn_in] = x[refr] = 0.0; }
 
-  template <class Real>
+  template <class Real, bool DetectChange = true>
   NEUROMESH_INLINE_HOST_DEVICE static unsigned step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim) {
     const Real v = x[V_m], ie = x[I_syn_ex], ii = x[I_syn_in], r = x[refr];
     const bool free = r <= Real(0);
@@ -100,7 +100,7 @@ struct iaf_psc_exp {
     x[I_syn_ex] = ie_new;
     x[I_syn_in] = ii_new;
     x[refr] = r_new;
-    return (fire ? spiked : 0u) | (changed ? step_flags::changed : 0u);
+    return step_result<DetectChange>(fire, changed);
   }
 };
 

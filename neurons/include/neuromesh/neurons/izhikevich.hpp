@@ -70,7 +70,7 @@ struct izhikevich {
     x[U_m] = 0.0;
   }
 
-  template <class Real>
+  template <class Real, bool DetectChange = true>
   NEUROMESH_INLINE_HOST_DEVICE static unsigned step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim) {
     const Real v = x[V_m], u = x[U_m];
     // NEST: v += h * (...) + input, i.e. v + (h * (...) + input).
@@ -83,7 +83,7 @@ struct izhikevich {
     const bool changed = (v_new != v) | (u_new != u);
     x[V_m] = v_new;
     x[U_m] = u_new;
-    return (fire ? spiked : 0u) | (changed ? step_flags::changed : 0u);
+    return step_result<DetectChange>(fire, changed);
   }
 };
 

@@ -15,10 +15,11 @@
 //   static std::string check(const double* p, double h);    // "" or "<param>: problem"
 //   static void derive(const double* p, double h, double* k);        // k[n_constants]
 //   static void initial_state(const double* p, double* x);           // x[S], internal units
-//   template <class Real> NEUROMESH_INLINE_HOST_DEVICE
+//   template <class Real, bool DetectChange = true> NEUROMESH_INLINE_HOST_DEVICE
 //   static unsigned step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim);
-// `step` returns step_flags. in_ex/in_in are this step's summed synaptic input per receptor
-// (weights in the unit of `input`); i_stim is injected current [pA] (dc_source, closed loop).
+// `step` returns step_flags, built by step_result<DetectChange>(fire, changed). in_ex/in_in are this step's summed
+// synaptic input per receptor (weights in the unit of `input`); i_stim is injected current [pA] (dc_source, closed
+// loop).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -53,6 +54,14 @@ struct state_spec {
 // Bits returned by step(): the neuron spiked; its state changed (used by the active set: a neuron
 // whose state did not change with zero input is at its fixed point and can be skipped exactly).
 enum step_flags : unsigned { spiked = 1u, changed = 2u };
+
+// The flags a step returns. With DetectChange = false (the backends' hot loop on steps that do
+// not look for resting neurons) `changed` is dead code the compiler removes: measured 30 % of
+// an iaf_cond_exp update in float.
+template <bool DetectChange>
+NEUROMESH_INLINE_HOST_DEVICE unsigned step_result(bool fire, bool changed) {
+  return (fire ? spiked : 0u) | (DetectChange && changed ? step_flags::changed : 0u);
+}
 
 // Index of a parameter by name within a model's table, or -1.
 template <std::size_t N>
