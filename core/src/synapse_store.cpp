@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <tuple>
 
@@ -54,9 +55,30 @@ void synapse_store::build(std::vector<entry>&& entries, gid_t n_sources) {
     max_delay_ = std::max(max_delay_, e.delay);
   }
   while (row < n_sources) row_offsets_[++row] = static_cast<std::uint32_t>(segments_.size());
+  share_weights_if_uniform();
   if (entries.empty()) min_delay_ = 0;
   entries.clear();
   entries.shrink_to_fit();
+}
+
+// Drops the weight array when each receptor has a single weight (compared bit for bit).
+void synapse_store::share_weights_if_uniform() {
+  bool seen[n_receptors] = {false, false};
+  float first[n_receptors] = {0.0f, 0.0f};
+  for (std::size_t k = 0, seg = 0; k < weights_.size(); ++k) {
+    while (segments_[seg].end <= k) ++seg;
+    const int r = segments_[seg].receptor;
+    if (!seen[r]) {
+      seen[r] = true;
+      first[r] = weights_[k];
+    } else if (std::memcmp(&first[r], &weights_[k], sizeof(float)) != 0) {
+      return;
+    }
+  }
+  shared_ = true;
+  for (int r = 0; r < n_receptors; ++r) shared_weight_[r] = first[r];
+  weights_.clear();
+  weights_.shrink_to_fit();
 }
 
 }  // namespace neuromesh

@@ -26,11 +26,27 @@ TEST(SynapseStore, RowsSortedAndSegmentedByReceptorAndDelay) {
   EXPECT_EQ(st.max_delay(), 3);
 }
 
-TEST(SynapseStore, EightBytesPayloadPerStaticSynapse) {
-  auto sim = make_simulation(builtin_network("vogels_abbott_cuba"), {.threads = 1});
-  const auto s = sim->statistics();
-  ASSERT_GT(s.synapses, 300000u);
-  EXPECT_EQ(s.synapse_payload_bytes, 8 * s.synapses);
-  // Row index (one offset per source + one segment per (row, receptor, delay)) stays small.
-  EXPECT_LE(static_cast<double>(s.synapse_payload_bytes + s.synapse_index_bytes) / s.synapses, 8.5);
+TEST(SynapseStore, EightBytesPerSynapseOrFourWithSharedWeights) {
+  // Vogels-Abbott: one weight per receptor, so the weight array is dropped.
+  network net = builtin_network("vogels_abbott_cuba");
+  auto shared = make_simulation(net, {.threads = 1})->statistics();
+  ASSERT_GT(shared.synapses, 300000u);
+  EXPECT_EQ(shared.synapse_payload_bytes, 4 * shared.synapses);
+  // Distributed weights: target + weight, 8 bytes.
+  for (auto& p : net.projections) p.weight = distribution{distribution::kind::normal, 16.2, 1.0};
+  auto own = make_simulation(net, {.threads = 1})->statistics();
+  EXPECT_EQ(own.synapse_payload_bytes, 8 * own.synapses);
+  // The row index (one offset per source + one segment per (row, receptor, delay)) stays small.
+  EXPECT_LE(static_cast<double>(own.synapse_payload_bytes + own.synapse_index_bytes) / own.synapses, 8.5);
+}
+
+TEST(SynapseStore, SharedWeightsOnlyWhenEveryWeightOfAReceptorIsEqual) {
+  synapse_store a, b;
+  a.build({{0, 1, 2.f, 1, 0}, {1, 2, 2.f, 1, 0}, {1, 3, -5.f, 2, 1}}, 2);
+  EXPECT_TRUE(a.shared_weights());
+  EXPECT_EQ(a.shared_weight(0), 2.f);
+  EXPECT_EQ(a.shared_weight(1), -5.f);
+  b.build({{0, 1, 2.f, 1, 0}, {1, 2, 2.5f, 1, 0}}, 2);
+  EXPECT_FALSE(b.shared_weights());
+  EXPECT_EQ(b.weights()[1], 2.5f);
 }

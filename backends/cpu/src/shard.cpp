@@ -103,13 +103,24 @@ template <class OnTarget>
 void shard::deliver_rows(std::span<const spike> spikes, OnTarget on_target) {
   const std::uint32_t* targets = store_.targets();
   const float* weights = store_.weights();
+  const bool shared = store_.shared_weights();
+  const fixed_t shared_input[n_receptors] = {static_synapse::input(store_.shared_weight(0)),
+                                             static_synapse::input(store_.shared_weight(1))};
   for (const spike& sp : spikes) {
     std::uint32_t begin = store_.row_begin(sp.gid);
     for (const row_segment& seg : store_.segments(sp.gid)) {
       fixed_t* row = arrays_.ring.row(seg.receptor, sp.step + seg.delay);
-      for (std::uint32_t k = begin; k < seg.end; ++k) {
-        row[targets[k]] += static_synapse::input(weights[k]);
-        on_target(targets[k]);
+      if (shared) {
+        const fixed_t w = shared_input[seg.receptor];
+        for (std::uint32_t k = begin; k < seg.end; ++k) {
+          row[targets[k]] += w;
+          on_target(targets[k]);
+        }
+      } else {
+        for (std::uint32_t k = begin; k < seg.end; ++k) {
+          row[targets[k]] += static_synapse::input(weights[k]);
+          on_target(targets[k]);
+        }
       }
       begin = seg.end;
     }

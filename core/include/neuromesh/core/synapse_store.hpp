@@ -4,7 +4,9 @@
 // per-synapse payload is exactly a 32-bit shard-local target and a 32-bit float weight
 // (8 bytes; delays and receptors live once per segment). Targets and weights are separate arrays
 // so plastic synapse models can add their own per-synapse arrays (traces, mutable weights)
-// beside them without changing this layout.
+// beside them without changing this layout. When every synapse of a receptor carries the same
+// weight (Vogels-Abbott, Brunel), the weight array is dropped -- 4 bytes per synapse -- and
+// delivery adds one constant per receptor (GeNN's GLOBALG connectivity).
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -44,22 +46,30 @@ class synapse_store {
     return k == 0 ? 0u : segments_[k - 1].end;
   }
   const std::uint32_t* targets() const { return targets_.data(); }
+  // Per-synapse weights; empty when shared_weights().
   const float* weights() const { return weights_.data(); }
+  bool shared_weights() const { return shared_; }
+  // The one weight of every synapse on `receptor` (only when shared_weights()).
+  float shared_weight(int receptor) const { return shared_weight_[receptor]; }
 
   std::size_t size() const { return targets_.size(); }
   delay_t min_delay() const { return min_delay_; }
   delay_t max_delay() const { return max_delay_; }
   // Bytes of per-synapse payload (targets + weights) and of the row/segment index.
-  std::size_t payload_bytes() const { return size() * (sizeof(std::uint32_t) + sizeof(float)); }
+  std::size_t payload_bytes() const { return size() * sizeof(std::uint32_t) + weights_.size() * sizeof(float); }
   std::size_t index_bytes() const {
     return row_offsets_.size() * sizeof(std::uint32_t) + segments_.size() * sizeof(row_segment);
   }
 
  private:
+  void share_weights_if_uniform();
+
   std::vector<std::uint32_t> row_offsets_;  // n_sources + 1 offsets into segments_
   std::vector<row_segment> segments_;
   std::vector<std::uint32_t> targets_;
   std::vector<float> weights_;
+  bool shared_ = false;
+  float shared_weight_[n_receptors] = {0.0f, 0.0f};
   delay_t min_delay_ = 0, max_delay_ = 0;
 };
 
