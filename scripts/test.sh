@@ -16,4 +16,9 @@ cmake --build build/example
 ./build/example/closed_loop
 (cd build/example && ./quickstart)
 "$prefix/bin/neuromesh" run vogels_abbott_cuba --duration 100 --quiet
+# The Python package as users get it: pip install . (scikit-build-core builds the same CMake
+# targets), then import it and use its command from outside the source tree.
+python3 -m pip install -q --disable-pip-version-check .
+(cd "$prefix" && python3 -c "import neuromesh; print('neuromesh', neuromesh.__version__, neuromesh.features()['backends'])" \
+  && neuromesh run vogels_abbott_cuba --duration 100 --quiet)
 echo "neuromesh: all tests passed"

@@ -1,0 +1,20 @@
+"""neuromesh: an event-driven spiking network simulator with bit-identical results for any
+thread count. See README.md and docs/python.md."""
+from . import random
+from ._core import features, models as _models
+from .connectors import (AllToAll, AllToAllConnector, FixedInDegree, FixedNumberPostConnector,
+                         FixedNumberPreConnector, FixedOutDegree, FixedProbability, FixedProbabilityConnector,
+                         FixedTotalNumber, FixedTotalNumberConnector, FromList, FromListConnector, OneToOne,
+                         OneToOneConnector)
+from .errors import BackendUnavailable, ConfigError, Error, NeuromeshIOError, ParameterError
+from .models import (EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_alpha, IF_curr_exp, Izhikevich, Model,
+                     SpikeSourceArray)
+from .network import DCSource, Network, Population, Result, Simulator
+from .synapses import StaticSynapse
+
+__version__ = features()["version"]
+
+
+def model_names():
+    """The core model names (NEST names) usable with neuromesh.Model."""
+    return sorted(_models())

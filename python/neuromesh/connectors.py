@@ -1,0 +1,91 @@
+"""Connectors (PyNN names and NEST-style aliases). Each generates, in C++, the synapses of one
+target from that target's keyed stream: the result does not depend on threads."""
+from .errors import ConfigError
+
+
+class Connector:
+    """Base: `kind` and keyword arguments for the core's projection builder."""
+
+    kind = ""
+
+    def __init__(self, allow_self_connections=True, allow_multapses=True):
+        self.autapses = bool(allow_self_connections)
+        self.multapses = bool(allow_multapses)
+
+    def core_args(self):
+        return dict(connector=self.kind, autapses=self.autapses, multapses=self.multapses)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.core_args()})"
+
+
+class AllToAllConnector(Connector):
+    kind = "all_to_all"
+
+
+class OneToOneConnector(Connector):
+    kind = "one_to_one"
+
+
+class FixedProbabilityConnector(Connector):
+    """Each pair independently with probability p_connect."""
+
+    kind = "fixed_probability"
+
+    def __init__(self, p_connect, allow_self_connections=True):
+        super().__init__(allow_self_connections)
+        if not 0.0 <= float(p_connect) <= 1.0:
+            raise ConfigError(f"FixedProbabilityConnector: p_connect = {p_connect} is outside [0, 1]")
+        self.p = float(p_connect)
+
+    def core_args(self):
+        return {**super().core_args(), "p": self.p}
+
+
+class _FixedNumber(Connector):
+    def __init__(self, n, allow_self_connections=True, with_replacement=True):
+        super().__init__(allow_self_connections, with_replacement)
+        if int(n) != n or n < 0:
+            raise ConfigError(f"{type(self).__name__}: n = {n} must be a non-negative integer")
+        self.n = int(n)
+
+    def core_args(self):
+        return {**super().core_args(), "n": self.n}
+
+
+class FixedNumberPreConnector(_FixedNumber):
+    """Exactly n sources per target (NEST: fixed_indegree)."""
+
+    kind = "fixed_indegree"
+
+
+class FixedNumberPostConnector(_FixedNumber):
+    """Exactly n targets per source (NEST: fixed_outdegree)."""
+
+    kind = "fixed_outdegree"
+
+
+class FixedTotalNumberConnector(_FixedNumber):
+    """Exactly n synapses in total (with replacement, as NEST)."""
+
+    kind = "fixed_total_number"
+
+
+class FromListConnector(Connector):
+    """Explicit (pre, post) pairs; weights/delays may be given per pair by the synapse."""
+
+    kind = "explicit"
+
+    def __init__(self, conn_list):
+        super().__init__()
+        pairs = [(int(c[0]), int(c[1])) for c in conn_list]
+        self.sources = [p[0] for p in pairs]
+        self.targets = [p[1] for p in pairs]
+
+    def core_args(self):
+        return {**super().core_args(), "sources": self.sources, "targets": self.targets}
+
+
+AllToAll, OneToOne, FixedProbability = AllToAllConnector, OneToOneConnector, FixedProbabilityConnector
+FixedInDegree, FixedOutDegree, FixedTotalNumber = FixedNumberPreConnector, FixedNumberPostConnector, FixedTotalNumberConnector
+FromList = FromListConnector

@@ -1,0 +1,174 @@
+"""Cell types. PyNN's standard cells with PyNN's names and units (ms, mV, nA, uS, nF), mapped to
+the core's NEST-named models, and `Model` for any core model with NEST names and units.
+
+PyNN -> core mapping (units converted here, once):
+
+==========================  ===============  ==============================================
+PyNN cell                   core model        parameter mapping
+==========================  ===============  ==============================================
+IF_curr_exp                 iaf_psc_exp       cm [nF] -> C_m [pF] x1000, v_rest -> E_L,
+IF_curr_alpha               iaf_psc_alpha     v_thresh -> V_th, v_reset -> V_reset,
+                                             tau_refrac -> t_ref, tau_syn_E/I -> tau_syn_ex/in,
+                                             i_offset [nA] -> I_e [pA] x1000; weights nA -> pA
+IF_cond_exp                 iaf_cond_exp      as above, plus g_L = cm / tau_m [uS] -> nS,
+                                             e_rev_E/I -> E_ex/E_in; weights uS -> nS
+EIF_cond_exp_isfa_ista      aeif_cond_exp     as IF_cond_exp, plus v_spike -> V_peak,
+                                             delta_T, tau_w, a [nS], b [nA] -> pA x1000
+Izhikevich                  izhikevich        a, b, c, d; i_offset [nA] -> I_e x1000;
+                                             weights are voltage jumps [mV]
+SpikeSourceArray            spike_source_array spike_times [ms]
+==========================  ===============  ==============================================
+"""
+from . import _core
+from .errors import ConfigError
+from .random import Distribution
+
+
+class CellType:
+    """A neuron model with parameters; `core_model`, `core_params()` and `weight_scale` tell the
+    core what to build and how to convert this type's weights to the core's units."""
+
+    core_model = ""
+    defaults = {}
+    weight_scale = 1.0
+
+    def __init__(self, **params):
+        unknown = sorted(set(params) - set(self.defaults))
+        if unknown:
+            raise ConfigError(f"{type(self).__name__} has no parameter(s) {', '.join(unknown)} "
+                              f"(known: {', '.join(sorted(self.defaults))})")
+        self.params = {**self.defaults, **params}
+
+    def core_params(self):
+        return {}
+
+    def core_initial(self, initial):
+        """Initial values named by this type ('v' for PyNN cells) in core names."""
+        return {("V_m" if k == "v" else k): v for k, v in initial.items()}
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.params.items())})"
+
+
+def _scale(value, factor):
+    if isinstance(value, Distribution):
+        return value.scaled(factor)
+    if hasattr(value, "__len__"):
+        return [float(x) * factor for x in value]
+    return float(value) * factor
+
+
+def _ratio(num, den, factor):
+    if isinstance(num, Distribution) or isinstance(den, Distribution):
+        raise ConfigError("cm and tau_m of conductance-based PyNN cells must be numbers or arrays, "
+                          "not distributions (g_L = cm / tau_m)")
+    if hasattr(num, "__len__") or hasattr(den, "__len__"):
+        n = len(num) if hasattr(num, "__len__") else len(den)
+        nums = num if hasattr(num, "__len__") else [num] * n
+        dens = den if hasattr(den, "__len__") else [den] * n
+        return [float(a) / float(b) * factor for a, b in zip(nums, dens)]
+    return float(num) / float(den) * factor
+
+
+class _PyNNLif(CellType):
+    defaults = dict(cm=1.0, tau_m=20.0, tau_refrac=0.1, tau_syn_E=5.0, tau_syn_I=5.0, v_rest=-65.0,
+                    v_reset=-65.0, v_thresh=-50.0, i_offset=0.0)
+    weight_scale = 1000.0  # nA -> pA
+
+    def core_params(self):
+        p = self.params
+        return dict(C_m=_scale(p["cm"], 1000.0), tau_m=p["tau_m"], t_ref=p["tau_refrac"],
+                    tau_syn_ex=p["tau_syn_E"], tau_syn_in=p["tau_syn_I"], E_L=p["v_rest"],
+                    V_reset=p["v_reset"], V_th=p["v_thresh"], I_e=_scale(p["i_offset"], 1000.0))
+
+
+class IF_curr_exp(_PyNNLif):
+    """Leaky integrate-and-fire, exponential current synapses (PyNN)."""
+
+    core_model = "iaf_psc_exp"
+
+
+class IF_curr_alpha(_PyNNLif):
+    """Leaky integrate-and-fire, alpha-shaped current synapses (PyNN)."""
+
+    core_model = "iaf_psc_alpha"
+    defaults = {**_PyNNLif.defaults, "tau_syn_E": 0.5, "tau_syn_I": 0.5}
+
+
+class IF_cond_exp(_PyNNLif):
+    """Leaky integrate-and-fire, exponential conductance synapses (PyNN)."""
+
+    core_model = "iaf_cond_exp"
+    defaults = {**_PyNNLif.defaults, "e_rev_E": 0.0, "e_rev_I": -70.0}
+    weight_scale = 1000.0  # uS -> nS
+
+    def core_params(self):
+        p = self.params
+        out = super().core_params()
+        del out["tau_m"]
+        out.update(g_L=_ratio(p["cm"], p["tau_m"], 1000.0), E_ex=p["e_rev_E"], E_in=p["e_rev_I"])
+        return out
+
+
+class EIF_cond_exp_isfa_ista(IF_cond_exp):
+    """Adaptive exponential integrate-and-fire (AdEx), conductance synapses (PyNN)."""
+
+    core_model = "aeif_cond_exp"
+    defaults = dict(cm=0.281, tau_refrac=0.1, v_spike=-40.0, v_reset=-70.6, v_rest=-70.6, tau_m=9.3667,
+                    i_offset=0.0, a=4.0, b=0.0805, delta_T=2.0, tau_w=144.0, v_thresh=-50.4, e_rev_E=0.0,
+                    tau_syn_E=5.0, e_rev_I=-80.0, tau_syn_I=5.0)
+
+    def core_params(self):
+        p = self.params
+        out = super().core_params()
+        out.update(V_peak=p["v_spike"], Delta_T=p["delta_T"], tau_w=p["tau_w"], a=p["a"], b=_scale(p["b"], 1000.0))
+        return out
+
+
+class Izhikevich(CellType):
+    """Izhikevich (2003) neuron; weights are membrane potential jumps [mV]."""
+
+    core_model = "izhikevich"
+    defaults = dict(a=0.02, b=0.2, c=-65.0, d=2.0, i_offset=0.0)
+
+    def core_params(self):
+        p = self.params
+        return dict(a=p["a"], b=p["b"], c=p["c"], d=p["d"], I_e=_scale(p["i_offset"], 1000.0))
+
+    def core_initial(self, initial):
+        return {{"v": "V_m", "u": "U_m"}.get(k, k): v for k, v in initial.items()}
+
+
+class SpikeSourceArray(CellType):
+    """Sources emitting given spike times [ms]: one list for all neurons, or one per neuron."""
+
+    core_model = "spike_source_array"
+    defaults = dict(spike_times=())
+
+    def spike_times(self, size):
+        times = self.params["spike_times"]
+        if len(times) and hasattr(times[0], "__len__"):
+            if len(times) != size:
+                raise ConfigError(f"SpikeSourceArray: {len(times)} spike trains for {size} neurons")
+            return [list(map(float, t)) for t in times]
+        return [list(map(float, times))] * size
+
+
+class Model(CellType):
+    """Any core model by its NEST name with NEST parameter names and units, e.g.
+    Model("iaf_psc_alpha", tau_m=10.0). `neuromesh.model_names()` lists them."""
+
+    def __init__(self, name, **params):
+        info = _core.models().get(name)
+        if info is None:
+            raise ConfigError(f"unknown model '{name}' (known: {', '.join(sorted(_core.models()))})")
+        self.core_model = name
+        self.defaults = {k: v[0] for k, v in info["parameters"].items()}
+        super().__init__(**params)
+        self._given = params
+
+    def core_params(self):
+        return dict(self._given)
+
+    def __repr__(self):
+        return f"Model({self.core_model!r}, {', '.join(f'{k}={v!r}' for k, v in self._given.items())})"

@@ -1,0 +1,229 @@
+"""Describing and running networks from Python (PyNN/PyNEST style).
+
+    net = neuromesh.Network(dt=0.1, seed=42)
+    exc = net.population(3200, neuromesh.IF_cond_exp(tau_m=20.0), label="E")
+    net.connect(exc, exc, neuromesh.FixedProbability(0.02), neuromesh.StaticSynapse(weight=0.006, delay=0.1))
+    exc.record("spikes")
+    result = net.run(1000.0, threads=2, output="run.h5", progress=True)
+    ids, times = exc.spikes
+"""
+import sys
+
+import numpy as np
+
+from . import _core
+from .errors import ConfigError
+from .models import CellType, SpikeSourceArray
+from .random import Distribution
+from .synapses import StaticSynapse
+
+
+def _core_value(value, where):
+    """A parameter value as the core takes it: float, list of floats or core Distribution."""
+    if isinstance(value, Distribution):
+        return value.to_core()
+    if isinstance(value, (list, tuple, np.ndarray)):
+        arr = np.asarray(value, dtype=float)
+        if arr.ndim != 1:
+            raise ConfigError(f"{where}: arrays must be one-dimensional")
+        return arr.tolist()
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: {value!r} is not a number, array or neuromesh.random distribution") from None
+
+
+def _core_weight(weight, cell, receptor):
+    """A weight in the core's unit and sign: PyNN units scaled; inhibition is a negative current
+    for current-based models and a positive conductance for conductance-based ones, whatever sign
+    the user gave (PyNN accepts both)."""
+    if isinstance(weight, Distribution):
+        return weight.scaled(cell.weight_scale)
+    w = np.asarray(weight, dtype=float) * cell.weight_scale
+    if receptor == "inhibitory" and cell.core_model.endswith(("psc_exp", "psc_alpha")):
+        w = -np.abs(w)
+    elif cell.core_model.endswith("cond_exp"):
+        w = np.abs(w)
+    return w if w.ndim else float(w)
+
+
+class DCSource:
+    """A constant current [nA, PyNN units] from start to stop [ms]."""
+
+    def __init__(self, amplitude, start=0.0, stop=None):
+        self.amplitude, self.start, self.stop = float(amplitude), float(start), stop
+
+    def inject_into(self, population):
+        population.network._dc.append((population.label, self.amplitude * 1000.0, self.start, self.stop))
+
+
+class Population:
+    """A group of neurons of one cell type. After a run, `spikes` holds (ids, times [ms])."""
+
+    def __init__(self, network, size, cell, label, initial):
+        self.network, self.size, self.cell, self.label = network, int(size), cell, label
+        self.initial = dict(initial or {})
+        self._recording = []
+
+    def record(self, variables="spikes", interval=1.0, ids=None):
+        """Record "spikes" and/or state variables ("v" or core names such as "V_m", "g_ex")."""
+        for var in [variables] if isinstance(variables, str) else variables:
+            core_var = {"v": "V_m", "gsyn_exc": "g_ex", "gsyn_inh": "g_in"}.get(var, var)
+            self._recording.append((core_var, float(interval), [] if ids is None else [int(i) for i in ids]))
+
+    def inject(self, source):
+        source.inject_into(self)
+
+    @property
+    def spikes(self):
+        """(population-local ids, times in ms) of the last run, as numpy arrays."""
+        if self.network._last is None:
+            raise ConfigError(f"population '{self.label}': run the network before reading spikes")
+        return self.network._last.spikes(self.label)
+
+    def __len__(self):
+        return self.size
+
+    def __repr__(self):
+        return f"Population({self.size}, {self.cell!r}, label={self.label!r})"
+
+
+class Result:
+    """What a run produced: summary numbers and spikes per population."""
+
+    def __init__(self, sim, output):
+        self._sim, self.output = sim, output
+        self.summary = sim.summary()
+
+    def spikes(self, population):
+        return self._sim.spikes(population)
+
+    def rates(self):
+        return dict(self.summary["rates_hz"])
+
+
+class Network:
+    """A network description. Nothing is built until run() or simulator()."""
+
+    def __init__(self, dt=0.1, seed=12345, name="network"):
+        if not dt > 0:
+            raise ConfigError(f"dt = {dt} ms: the time step must be > 0")
+        self.dt, self.seed, self.name = float(dt), int(seed), name
+        self.populations = []
+        self._projections, self._poisson, self._dc = [], [], []
+        self._last = None
+
+    def population(self, size, cell, label=None, initial=None):
+        if not isinstance(cell, CellType):
+            raise ConfigError(f"population {label!r}: {cell!r} is not a cell type (e.g. neuromesh.IF_cond_exp())")
+        if int(size) != size or size <= 0:
+            raise ConfigError(f"population {label!r}: size {size} must be a positive integer")
+        label = label or f"population{len(self.populations)}"
+        if any(p.label == label for p in self.populations):
+            raise ConfigError(f"population label {label!r} is used twice")
+        pop = Population(self, size, cell, label, initial)
+        self.populations.append(pop)
+        return pop
+
+    def connect(self, pre, post, connector, synapse=None, receptor="excitatory"):
+        for p in (pre, post):
+            if not isinstance(p, Population) or p.network is not self:
+                raise ConfigError(f"connect: {p!r} is not a population of this network")
+        if receptor not in ("excitatory", "inhibitory"):
+            raise ConfigError(f"connect {pre.label}->{post.label}: receptor {receptor!r} must be 'excitatory' or 'inhibitory'")
+        self._projections.append((pre, post, connector, synapse or StaticSynapse(), receptor))
+
+    def poisson_input(self, target, rate, weight, receptor="excitatory"):
+        """Each neuron of `target` receives its own Poisson train of `rate` Hz (NEST's poisson_generator)."""
+        self._poisson.append((target, float(rate), weight, receptor))
+
+    def spec(self):
+        """The core description (validated when built)."""
+        s = _core.NetworkSpec()
+        s.name, s.dt, s.seed = self.name, self.dt, self.seed
+        for p in self.populations:
+            where = f"population '{p.label}'"
+            params = {k: _core_value(v, f"{where}, parameter {k}") for k, v in p.cell.core_params().items()}
+            initial = {k: _core_value(v, f"{where}, initial {k}") for k, v in p.cell.core_initial(p.initial).items()}
+            times = p.cell.spike_times(p.size) if isinstance(p.cell, SpikeSourceArray) else []
+            s.add_population(p.label, p.size, p.cell.core_model, params, initial, times)
+            for var, interval, ids in p._recording:
+                s.add_recorder(p.label, var, interval, ids)
+        for pre, post, conn, syn, receptor in self._projections:
+            where = f"projection {pre.label}->{post.label}"
+            delay = self.dt if syn.delay is None else syn.delay
+            s.add_projection(pre.label, post.label, weight=_core_value(_core_weight(syn.weight, post.cell, receptor), f"{where}, weight"),
+                             delay=_core_value(delay, f"{where}, delay"), receptor=receptor, **conn.core_args())
+        for target, rate, weight, receptor in self._poisson:
+            s.add_poisson(target.label, rate, float(weight) * target.cell.weight_scale, receptor)
+        for label, amplitude, start, stop in self._dc:
+            s.add_dc(label, amplitude, start, float("inf") if stop is None else float(stop))
+        s.validate()
+        return s
+
+    def run(self, duration, backend="cpu", threads=0, output=None, progress=False, precision="float"):
+        """Builds and runs the network for `duration` ms; returns a Result. Ctrl-C stops the run
+        with KeyboardInterrupt and leaves the output file closed and readable."""
+        sim = _core.Simulation(self.spec(), backend, int(threads), precision, output or "")
+        self._last = sim
+        sim.run(float(duration), _progress_bar(duration) if progress else None)
+        sim.finish()
+        return Result(sim, output)
+
+    def simulator(self, backend="cpu", threads=0, output=None, precision="float"):
+        """A closed-loop simulator: step(), advance(ms), set_current(), inject_spikes(), last_spikes()."""
+        sim = Simulator(self, _core.Simulation(self.spec(), backend, int(threads), precision, output or ""))
+        self._last = sim._sim
+        return sim
+
+
+class Simulator:
+    """Closed-loop stepping for robot-controller prototypes (see docs)."""
+
+    def __init__(self, network, sim):
+        self.network, self._sim = network, sim
+
+    @property
+    def time(self):
+        return self._sim.time
+
+    def step(self):
+        self._sim.step()
+
+    def advance(self, ms):
+        self._sim.advance(int(round(ms / self.network.dt)))
+
+    def inject_spikes(self, population, ids):
+        self._sim.inject_spikes(population.label, [int(i) for i in ids])
+
+    def set_current(self, population, ids, amplitude_nA):
+        amps = np.broadcast_to(np.asarray(amplitude_nA, dtype=float) * 1000.0, (len(ids),))
+        self._sim.set_current(population.label, [int(i) for i in ids], amps.tolist())
+
+    def last_spikes(self, population):
+        return self._sim.last_spikes(population.label)
+
+    def state(self, population, variable, ids=None):
+        ids = range(population.size) if ids is None else ids
+        return self._sim.state(population.label, {"v": "V_m"}.get(variable, variable), [int(i) for i in ids])
+
+    def close(self):
+        self._sim.finish()
+
+
+def _progress_bar(duration):
+    try:
+        from tqdm import tqdm
+    except ImportError:  # a plain bar on stderr
+        def report(fraction):
+            sys.stderr.write(f"\rsimulating {fraction * 100:5.1f} % of {duration:g} ms")
+            if fraction >= 1.0:
+                sys.stderr.write("\n")
+        return report
+    bar = tqdm(total=float(duration), unit="ms", desc="simulating")
+
+    def report(fraction):
+        bar.update(fraction * duration - bar.n)
+        if fraction >= 1.0:
+            bar.close()
+    return report

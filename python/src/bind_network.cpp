@@ -1,0 +1,143 @@
+// The network description as a builder: Python adds populations, projections, stimuli and
+// recorders to a C++ `network` value; values are numbers, sequences (numpy arrays) or
+// Distribution objects, converted once here. Validation is the core's (api.hpp: validate).
+#include <pybind11/stl.h>
+
+#include <neuromesh/api.hpp>
+#include <neuromesh/core/errors.hpp>
+
+#include "bindings.hpp"
+
+namespace py = pybind11;
+
+namespace neuromesh::python {
+namespace {
+
+distribution make_distribution(const std::string& kind, double a, double b, double low, double high) {
+  static const std::map<std::string, distribution::kind> kinds = {{"uniform", distribution::kind::uniform},
+                                                                  {"normal", distribution::kind::normal},
+                                                                  {"exponential", distribution::kind::exponential},
+                                                                  {"lognormal", distribution::kind::lognormal}};
+  auto it = kinds.find(kind);
+  if (it == kinds.end())
+    throw config_error("distribution", "unknown kind '" + kind + "' (uniform, normal, exponential, lognormal)");
+  return {it->second, a, b, low, high};
+}
+
+connector::kind connector_kind(const std::string& name) {
+  static const std::map<std::string, connector::kind> kinds = {
+      {"all_to_all", connector::kind::all_to_all},
+      {"one_to_one", connector::kind::one_to_one},
+      {"fixed_probability", connector::kind::fixed_probability},
+      {"fixed_indegree", connector::kind::fixed_indegree},
+      {"fixed_outdegree", connector::kind::fixed_outdegree},
+      {"fixed_total_number", connector::kind::fixed_total_number},
+      {"explicit", connector::kind::explicit_list}};
+  auto it = kinds.find(name);
+  if (it == kinds.end()) throw config_error("connector", "unknown connector '" + name + "'");
+  return it->second;
+}
+
+receptor receptor_of(const std::string& name) {
+  if (name == "excitatory") return receptor::excitatory;
+  if (name == "inhibitory") return receptor::inhibitory;
+  throw config_error("receptor", "unknown receptor '" + name + "' (excitatory, inhibitory)");
+}
+
+void add_projection(network& net, const std::string& pre, const std::string& post, const std::string& kind, double p,
+                    std::uint64_t n, bool autapses, bool multapses, std::vector<index_t> sources,
+                    std::vector<index_t> targets, value_spec weight, value_spec delay, const std::string& rec) {
+  projection pr;
+  pr.pre = pre;
+  pr.post = post;
+  pr.conn.type = connector_kind(kind);
+  pr.conn.p = p;
+  pr.conn.n = n;
+  pr.conn.autapses = autapses;
+  pr.conn.multapses = multapses;
+  pr.conn.sources = std::move(sources);
+  pr.conn.targets = std::move(targets);
+  pr.weight = std::move(weight);
+  pr.delay = std::move(delay);
+  pr.target = receptor_of(rec);
+  net.projections.push_back(std::move(pr));
+}
+
+void bind_distribution(py::module_& m) {
+  py::class_<distribution>(m, "Distribution")
+      .def(py::init(&make_distribution), py::arg("kind"), py::arg("a"), py::arg("b") = 0.0,
+           py::arg("low") = -std::numeric_limits<double>::infinity(),
+           py::arg("high") = std::numeric_limits<double>::infinity())
+      .def_readonly("a", &distribution::a)
+      .def_readonly("b", &distribution::b)
+      .def_readonly("low", &distribution::low)
+      .def_readonly("high", &distribution::high);
+}
+
+}  // namespace
+
+void register_network(py::module_& m) {
+  bind_distribution(m);
+  py::class_<network>(m, "NetworkSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &network::name)
+      .def_readwrite("dt", &network::dt)
+      .def_readwrite("seed", &network::seed)
+      .def_readwrite("duration", &network::duration)
+      .def(
+          "add_population",
+          [](network& net, const std::string& label, index_t size, const std::string& model,
+             std::map<std::string, value_spec> params, std::map<std::string, value_spec> initial,
+             std::vector<std::vector<double>> spike_times) {
+            net.populations.push_back(
+                {label, size, model, std::move(params), std::move(initial), std::move(spike_times)});
+          },
+          py::arg("label"), py::arg("size"), py::arg("model"), py::arg("params") = std::map<std::string, value_spec>{},
+          py::arg("initial") = std::map<std::string, value_spec>{},
+          py::arg("spike_times") = std::vector<std::vector<double>>{})
+      .def("add_projection", &add_projection, py::arg("pre"), py::arg("post"), py::arg("connector"), py::arg("p") = 0.0,
+           py::arg("n") = 0, py::arg("autapses") = true, py::arg("multapses") = true,
+           py::arg("sources") = std::vector<index_t>{}, py::arg("targets") = std::vector<index_t>{}, py::arg("weight"),
+           py::arg("delay"), py::arg("receptor") = "excitatory")
+      .def(
+          "add_poisson",
+          [](network& net, const std::string& target, double rate, double weight, const std::string& rec) {
+            net.stimuli.push_back({.type = stimulus::kind::poisson_generator,
+                                   .target = target,
+                                   .rate = rate,
+                                   .weight = weight,
+                                   .target_receptor = receptor_of(rec)});
+          },
+          py::arg("target"), py::arg("rate"), py::arg("weight"), py::arg("receptor") = "excitatory")
+      .def(
+          "add_dc",
+          [](network& net, const std::string& target, double amplitude, double start, double stop) {
+            net.stimuli.push_back({.type = stimulus::kind::dc_source,
+                                   .target = target,
+                                   .amplitude = amplitude,
+                                   .start = start,
+                                   .stop = stop});
+          },
+          py::arg("target"), py::arg("amplitude"), py::arg("start") = 0.0,
+          py::arg("stop") = std::numeric_limits<double>::infinity())
+      .def(
+          "add_recorder",
+          [](network& net, const std::string& pop, const std::string& variable, double interval,
+             std::vector<index_t> ids) {
+            net.recorders.push_back({pop, variable, interval, std::move(ids)});
+          },
+          py::arg("population"), py::arg("variable"), py::arg("interval") = 1.0,
+          py::arg("ids") = std::vector<index_t>{})
+      .def("population_sizes",
+           [](const network& net) {
+             std::vector<std::pair<std::string, index_t>> out;
+             for (const auto& p : net.populations) out.emplace_back(p.label, p.size);
+             return out;
+           })
+      .def("validate", [](const network& net) { validate(net); })
+      .def_static("from_json", &parse_network_json, py::arg("text"), py::arg("origin") = "<string>")
+      .def_static("load", &load_network, py::arg("name_or_path"), "A built-in network name or a JSON file.");
+  m.def("builtin_networks", &builtin_network_names);
+}
+
+}  // namespace neuromesh::python

@@ -1,0 +1,170 @@
+// Running a network from Python: the GIL is released while the simulation runs; every ~100 ms
+// the run loop calls back, takes the GIL, checks for Ctrl-C (which stops the run cleanly and
+// raises KeyboardInterrupt with the output file closed) and reports progress. Spikes and state
+// come back as numpy arrays built in C++ -- no Python object per spike.
+#include <atomic>
+#include <optional>
+
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <neuromesh/api.hpp>
+#include <neuromesh/core/errors.hpp>
+
+#include "bindings.hpp"
+
+namespace py = pybind11;
+
+namespace neuromesh::python {
+namespace {
+
+// A simulation plus the stop flag its run loop watches (stable address: held by pointer).
+class py_simulation {
+ public:
+  py_simulation(network net, const std::string& backend, int threads, const std::string& prec,
+                const std::string& output, bool keep_spikes, bool active_set) {
+    if (prec != "float" && prec != "double")
+      throw config_error("precision", "must be 'float' or 'double', not '" + prec + "'");
+    simulation_options opt;
+    opt.backend = backend;
+    opt.threads = threads;
+    opt.prec = prec == "double" ? precision::double_precision : precision::single;
+    opt.output = output;
+    opt.keep_spikes_in_memory = keep_spikes;
+    opt.active_set = active_set;
+    opt.stop = &stop_;
+    py::gil_scoped_release release;  // construction can take seconds for large networks
+    sim_ = make_simulation(std::move(net), std::move(opt));
+  }
+
+  void run(double duration_ms, const std::optional<py::function>& progress) {
+    std::optional<py::error_already_set> callback_error;
+    auto on_progress = [&](double fraction) {
+      py::gil_scoped_acquire gil;
+      if (PyErr_CheckSignals() != 0) {  // Ctrl-C: stop at the next chunk; we raise ourselves
+        PyErr_Clear();
+        stop_.store(true);
+        return;
+      }
+      if (!progress || callback_error) return;
+      try {
+        (*progress)(fraction);
+      } catch (py::error_already_set& e) {
+        callback_error.emplace(std::move(e));
+        stop_.store(true);
+      }
+    };
+    {
+      py::gil_scoped_release release;
+      try {
+        sim_->run(duration_ms, on_progress);
+      } catch (const interrupted&) {
+        stop_.store(false);
+        if (!callback_error) throw;
+      }
+    }
+    if (callback_error) throw std::move(*callback_error);
+  }
+
+  simulation& sim() { return *sim_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::unique_ptr<simulation> sim_;
+};
+
+template <class T>
+py::array_t<T> to_numpy(std::span<const T> v) {
+  py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
+  std::copy(v.begin(), v.end(), out.mutable_data());
+  return out;
+}
+
+// All spikes recorded in memory as (global ids, times in ms), or those of one population as
+// (population-local ids, times).
+py::tuple spikes_of(const simulation& s, std::optional<std::string> population) {
+  const auto& all = s.spikes();
+  const double dt = s.description().dt;
+  std::vector<index_t> ids;
+  std::vector<double> times;
+  ids.reserve(all.size());
+  times.reserve(all.size());
+  for (const spike& sp : all) {
+    const auto [pop, id] = s.locate(sp.gid);
+    if (population && s.description().populations[pop].label != *population) continue;
+    ids.push_back(population ? id : sp.gid);
+    times.push_back(static_cast<double>(sp.step + 1) * dt);
+  }
+  if (population) s.description().population_index(*population, "population");  // names a bad label
+  return py::make_tuple(to_numpy<index_t>(ids), to_numpy<double>(times));
+}
+
+py::dict summary_of(const simulation& s) {
+  const run_summary& r = s.summary();
+  py::dict rates, counts;
+  for (std::size_t p = 0; p < s.description().populations.size(); ++p) {
+    const auto& pop = s.description().populations[p];
+    counts[py::str(pop.label)] = r.spikes_per_population[p];
+    rates[py::str(pop.label)] =
+        r.simulated_ms > 0 ? r.spikes_per_population[p] / (pop.size * r.simulated_ms * 1e-3) : 0.0;
+  }
+  py::dict d;
+  d["neurons"] = r.neurons;
+  d["synapses"] = r.synapses;
+  d["spikes"] = r.spikes;
+  d["spikes_per_population"] = counts;
+  d["rates_hz"] = rates;
+  d["build_seconds"] = r.build_seconds;
+  d["simulate_seconds"] = r.simulate_seconds;
+  d["simulated_ms"] = r.simulated_ms;
+  d["real_time_factor"] = r.real_time_factor();
+  d["bytes_per_synapse"] = r.bytes_per_synapse;
+  return d;
+}
+
+}  // namespace
+
+void register_simulation(py::module_& m) {
+  py::class_<py_simulation>(m, "Simulation")
+      .def(py::init<network, const std::string&, int, const std::string&, const std::string&, bool, bool>(),
+           py::arg("spec"), py::arg("backend") = "cpu", py::arg("threads") = 0, py::arg("precision") = "float",
+           py::arg("output") = "", py::arg("keep_spikes") = true, py::arg("active_set") = true)
+      .def("run", &py_simulation::run, py::arg("duration_ms"), py::arg("progress") = py::none())
+      .def("step", [](py_simulation& s) { s.sim().step(); })
+      .def("advance",
+           [](py_simulation& s, step_t n) {
+             py::gil_scoped_release release;
+             s.sim().advance_steps(n);
+           })
+      .def("inject_spikes",
+           [](py_simulation& s, const std::string& pop, std::vector<index_t> ids) { s.sim().inject_spikes(pop, ids); })
+      .def("set_current", [](py_simulation& s, const std::string& pop, std::vector<index_t> ids,
+                             std::vector<double> pA) { s.sim().set_current(pop, ids, pA); })
+      .def("last_spikes",
+           [](py_simulation& s, const std::string& pop) { return to_numpy<index_t>(s.sim().last_spikes(pop)); })
+      .def(
+          "spikes", [](py_simulation& s, std::optional<std::string> pop) { return spikes_of(s.sim(), std::move(pop)); },
+          py::arg("population") = py::none())
+      .def("state",
+           [](py_simulation& s, const std::string& pop, const std::string& var, std::vector<index_t> ids) {
+             const auto v = s.sim().state(pop, var, ids);
+             return to_numpy<double>(v);
+           })
+      .def("summary", [](py_simulation& s) { return summary_of(s.sim()); })
+      .def("finish", [](py_simulation& s) { s.sim().finish(); })
+      .def_property_readonly("time", [](py_simulation& s) { return s.sim().time_ms(); })
+      .def_property_readonly("min_delay_steps", [](py_simulation& s) { return s.sim().min_delay(); });
+  m.def("features", [] {
+    const build_features f = features();
+    py::dict d;
+    d["backends"] = f.backends;
+    d["cuda"] = f.cuda;
+    d["mpi"] = f.mpi;
+    d["python"] = true;
+    d["version"] = f.version;
+    return d;
+  });
+}
+
+}  // namespace neuromesh::python

@@ -1,0 +1,12 @@
+#pragma once
+// Registration functions of the binding files (one per concept), called in order by module.cpp.
+#include <pybind11/pybind11.h>
+
+namespace neuromesh::python {
+
+void register_errors(pybind11::module_& m);
+void register_network(pybind11::module_& m);
+void register_simulation(pybind11::module_& m);
+void register_models(pybind11::module_& m);
+
+}  // namespace neuromesh::python

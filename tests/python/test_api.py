@@ -1,0 +1,110 @@
+"""The Python API: building, running, reading spikes, errors, determinism and closed loop.
+Runs against the in-tree package (PYTHONPATH=build/python, set by ctest) or an installed one."""
+import os
+
+import numpy as np
+import pytest
+
+nm = pytest.importorskip("neuromesh", reason="the neuromesh Python package is not built (NEUROMESH_WITH_PYTHON=OFF)")
+
+
+def coba(seed=42, n_exc=800, n_inh=200):
+    net = nm.Network(dt=0.1, seed=seed)
+    cell = nm.IF_cond_exp(tau_m=20.0, cm=0.2, v_rest=-60.0, v_thresh=-50.0, v_reset=-60.0, tau_refrac=5.0,
+                          e_rev_E=0.0, e_rev_I=-80.0, tau_syn_E=5.0, tau_syn_I=10.0)
+    init = {"v": nm.random.Normal(-65.0, 5.0), "g_ex": nm.random.Normal(40.0, 15.0), "g_in": nm.random.Normal(200.0, 120.0)}
+    exc = net.population(n_exc, cell, label="E", initial=init)
+    inh = net.population(n_inh, cell, label="I", initial=init)
+    for pre, w, rec in ((exc, 0.006 * 4, "excitatory"), (inh, 0.067 * 4, "inhibitory")):
+        for post in (exc, inh):
+            net.connect(pre, post, nm.FixedProbability(0.02), nm.StaticSynapse(weight=w, delay=0.1), receptor=rec)
+    return net, exc, inh
+
+
+def test_run_gives_spikes_as_numpy_arrays():
+    net, exc, _ = coba()
+    result = net.run(200.0, threads=1)
+    ids, times = exc.spikes
+    assert isinstance(ids, np.ndarray) and isinstance(times, np.ndarray)
+    assert len(ids) == len(times) > 100
+    assert ids.max() < 800 and times.min() >= 0.1 and times.max() <= 200.0
+    assert np.all(np.diff(times) >= 0)
+    assert result.summary["spikes_per_population"]["E"] == len(ids)
+
+
+def test_one_and_two_threads_are_bit_identical():
+    a, exc_a, _ = coba()
+    b, exc_b, _ = coba()
+    a.run(200.0, threads=1)
+    b.run(200.0, threads=2)
+    for x, y in zip(exc_a.spikes, exc_b.spikes):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_pynn_units_are_converted():
+    net = nm.Network()
+    pop = net.population(1, nm.IF_curr_exp(cm=0.25, tau_m=10.0, v_rest=-70.0, i_offset=0.3, v_thresh=0.0), label="N")
+    sim = net.simulator(precision="double")
+    sim.advance(1000.0)
+    # i_offset 0.3 nA = 300 pA into R = tau/C = 40 MOhm: V -> -70 + 12 mV
+    assert sim.state(pop, "v")[0] == pytest.approx(-58.0, abs=1e-6)
+
+
+def test_output_file_round_trip(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    net, exc, _ = coba()
+    exc.record("spikes")
+    exc.record("v", interval=1.0, ids=[0, 1])
+    out = tmp_path / "run.h5"
+    net.run(100.0, output=str(out))
+    with h5py.File(out, "r") as f:
+        np.testing.assert_array_equal(f["spikes/E/node_ids"][:], exc.spikes[0])
+        np.testing.assert_allclose(f["spikes/E/timestamps"][:], exc.spikes[1])
+        assert f["report/E/data"].shape == (100, 2)
+
+
+def test_closed_loop():
+    net = nm.Network()
+    sensor = net.population(5, nm.IF_curr_exp(), label="sensor")
+    motor = net.population(5, nm.IF_curr_exp(), label="motor")
+    net.connect(sensor, motor, nm.OneToOne(), nm.StaticSynapse(weight=5.0, delay=1.0))
+    sim = net.simulator()
+    sim.set_current(sensor, range(5), 2.0)
+    fired = 0
+    for _ in range(100):
+        sim.advance(1.0)
+        fired += len(sim.last_spikes(motor))
+    assert fired > 0
+    assert sim.time == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda net: net.population(0, nm.IF_curr_exp()), "size"),
+    (lambda net: net.population(5, nm.IF_curr_exp(tau_mm=3.0)), "tau_mm"),
+    (lambda net: nm.FixedProbability(1.5), "outside [0, 1]"),
+    (lambda net: net.population(5, "iaf"), "not a cell type"),
+    (lambda net: nm.Model("iaf_nope"), "unknown model"),
+])
+def test_bad_input_raises_value_errors(make, message):
+    net = nm.Network()
+    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        make(net)
+
+
+def test_core_validation_names_population_and_parameter():
+    net = nm.Network()
+    net.population(5, nm.Model("iaf_psc_exp", tau_m=-1.0), label="bad")
+    with pytest.raises(nm.ParameterError, match="bad.*tau_m"):
+        net.run(10.0)
+    assert issubclass(nm.ConfigError, ValueError)
+
+
+def test_unknown_backend():
+    net, _, _ = coba(n_exc=8, n_inh=2)
+    with pytest.raises(nm.BackendUnavailable, match="available: cpu"):
+        net.run(1.0, backend="quantum")
+
+
+def test_builtin_network_and_features():
+    assert "cpu" in nm.features()["backends"]
+    assert "iaf_cond_exp" in nm.model_names()
