@@ -1,0 +1,173 @@
+"""Figures of neuromesh/SONATA output files (matplotlib, imported lazily).
+
+Every function takes {population: SpikeData} as returned by ``analysis.read_spikes`` and returns
+the matplotlib Figure it drew on; times are in ms, rates in Hz per neuron. Without a display the
+Agg backend is used, so the functions work on headless machines and in CI.
+"""
+import os
+import sys
+
+import numpy as np
+
+try:  # inside the neuromesh package
+    from . import analysis
+except ImportError:  # loaded standalone (tests, or python/neuromesh on sys.path without the package)
+    import importlib.util
+
+    _spec = importlib.util.spec_from_file_location(
+        "neuromesh_analysis", os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.py"))
+    analysis = sys.modules.get("neuromesh_analysis") or importlib.util.module_from_spec(_spec)
+    if "neuromesh_analysis" not in sys.modules:
+        sys.modules["neuromesh_analysis"] = analysis
+        _spec.loader.exec_module(analysis)
+
+MAX_POINTS = 200_000  # raster points drawn before neurons are subsampled
+
+
+def _pyplot():
+    """matplotlib.pyplot, switched to Agg first when there is no display to draw on."""
+    import matplotlib
+    if "matplotlib.pyplot" not in sys.modules and sys.platform.startswith("linux") \
+            and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _axes(ax, figsize):
+    """(figure, axes): the given axes, or a new pyplot figure with one axes."""
+    if ax is not None:
+        return ax.figure, ax
+    fig, ax = _pyplot().subplots(figsize=figsize)
+    return fig, ax
+
+
+def _colours(names):
+    """One colour per population, in order (tab10 cycle)."""
+    import matplotlib
+    cmap = matplotlib.colormaps["tab10"]
+    return {name: cmap(i % 10) for i, name in enumerate(names)}
+
+
+def raster(spikes_by_pop, ax=None, max_points=MAX_POINTS, colours=None):
+    """Spike raster: time (ms) against neuron, populations stacked bottom-up in dict order and
+    labelled on the y axis. Above max_points spikes only every k-th neuron is drawn and the
+    title says so."""
+    fig, ax = _axes(ax, (10, 5))
+    colours = colours or _colours(list(spikes_by_pop))
+    total = sum(len(s) for s in spikes_by_pop.values())
+    stride = max(1, int(np.ceil(total / max_points))) if max_points else 1
+    offset, ticks, labels = 0, [], []
+    for name, s in spikes_by_pop.items():
+        keep = s.ids % np.uint64(stride) == 0 if stride > 1 else slice(None)
+        ax.scatter(s.times[keep], s.ids[keep].astype(np.float64) + offset, s=1.5, marker=".",
+                   linewidths=0, color=colours[name], rasterized=True, label=name)
+        ticks.append(offset + s.size / 2.0)
+        labels.append(f"{name}\n({s.size})")
+        offset += s.size
+        ax.axhline(offset, color="0.75", lw=0.6)
+    ax.set_yticks(ticks, labels)
+    ax.set_ylim(0, max(offset, 1))
+    _set_time_limits(ax, spikes_by_pop)
+    ax.set_ylabel("neuron (population)")
+    title = "spike raster"
+    if stride > 1:
+        title += f" (every {stride}th neuron shown: {total:,} spikes in total)"
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+def _set_time_limits(ax, spikes_by_pop):
+    if spikes_by_pop:
+        first = next(iter(spikes_by_pop.values()))
+        if first.t_stop > first.t_start:
+            ax.set_xlim(first.t_start, first.t_stop)
+
+
+def population_rate(spikes_by_pop, bin_size=5.0, ax=None, colours=None):
+    """Population firing rate (Hz per neuron) in bins of bin_size ms, one line per population."""
+    fig, ax = _axes(ax, (10, 3))
+    colours = colours or _colours(list(spikes_by_pop))
+    for name, s in spikes_by_pop.items():
+        if s.t_stop - s.t_start < bin_size:
+            continue
+        edges, rate = analysis.binned_population_rate(s, bin_size)
+        ax.step(edges[:-1], rate, where="post", color=colours[name], lw=1.0,
+                label=f"{name} ({analysis.population_rate(s):.2f} Hz)")
+    _set_time_limits(ax, spikes_by_pop)
+    ax.set_xlabel("time [ms]")
+    ax.set_ylabel(f"rate [Hz]\n({bin_size:g} ms bins)")
+    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    return fig
+
+
+def rate_histogram(spikes_by_pop, ax=None, bins=30, colours=None):
+    """Histogram of the per-neuron mean firing rates (Hz), one outline per population."""
+    fig, ax = _axes(ax, (4, 3))
+    colours = colours or _colours(list(spikes_by_pop))
+    rates = {n: analysis.mean_firing_rate(s) for n, s in spikes_by_pop.items()
+             if s.t_stop > s.t_start and s.size > 0}
+    top = max((float(r.max()) for r in rates.values()), default=1.0)
+    edges = np.linspace(0.0, max(top, 1e-9) * 1.001, bins + 1)
+    for name, r in rates.items():
+        ax.hist(r, bins=edges, histtype="step", lw=1.4, color=colours[name],
+                label=f"{name}: mean {r.mean():.2f} Hz")
+    ax.set_xlabel("firing rate [Hz]")
+    ax.set_ylabel("neurons")
+    ax.set_title("per-neuron rates", fontsize=10)
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def _stats_text(spikes_by_pop, bin_size):
+    """Monospaced per-population table for the figure's side panel."""
+    lines = [f"{'pop':<8}{'rate Hz':>8}{'CV ISI':>8}{'Fano':>7}"]
+    for name, s in spikes_by_pop.items():
+        ok = s.t_stop - s.t_start >= bin_size
+        rate = analysis.population_rate(s) if ok else float("nan")
+        fano = analysis.fano_factor(s, bin_size) if ok else float("nan")
+        lines.append(f"{name[:8]:<8}{rate:>8.2f}{analysis.mean_cv_isi(s):>8.2f}{fano:>7.2f}")
+    return "\n".join(lines) + f"\n\nFano: population count\nin {bin_size:g} ms bins"
+
+
+def _title(path, prov, spikes_by_pop):
+    network = prov.get("network", os.path.basename(os.fspath(path)))
+    parts = [f"{network}"]
+    if "duration_ms" in prov:
+        parts.append(f"{prov['duration_ms']:g} ms simulated")
+    if "dt_ms" in prov:
+        parts.append(f"dt {prov['dt_ms']:g} ms")
+    if "backend" in prov:
+        parts.append(f"backend {prov['backend']}")
+    first = next(iter(spikes_by_pop.values()), None)
+    if first is not None:
+        parts.append(f"window {first.t_start:g}–{first.t_stop:g} ms")
+    return " · ".join(parts)
+
+
+def report_figure(path, out_png=None, t_start=None, t_stop=None, population=None,
+                  bin_size=5.0, max_points=MAX_POINTS):
+    """One overview figure of an output file: raster on top, population rate (bin_size ms) below,
+    per-neuron rate histogram and a statistics table on the side, title from /provenance.
+    Saves it to out_png when given; returns the Figure."""
+    from matplotlib.figure import Figure  # not registered with pyplot: no leak, no display needed
+
+    spikes = analysis.read_spikes(path, population, t_start, t_stop)
+    prov = analysis.read_provenance(path)
+    colours = _colours(list(spikes))
+    fig = Figure(figsize=(13, 7.5), layout="constrained")
+    grid = fig.add_gridspec(2, 2, width_ratios=(3.2, 1), height_ratios=(2.2, 1))
+    ax_raster = fig.add_subplot(grid[0, 0])
+    ax_rate = fig.add_subplot(grid[1, 0], sharex=ax_raster)
+    raster(spikes, ax=ax_raster, max_points=max_points, colours=colours)
+    ax_raster.tick_params(labelbottom=False)
+    population_rate(spikes, bin_size, ax=ax_rate, colours=colours)
+    rate_histogram(spikes, ax=fig.add_subplot(grid[0, 1]), colours=colours)
+    ax_text = fig.add_subplot(grid[1, 1])
+    ax_text.axis("off")
+    ax_text.text(0.0, 1.0, _stats_text(spikes, 10.0), family="monospace", fontsize=9, va="top",
+                 transform=ax_text.transAxes)
+    fig.suptitle(_title(path, prov, spikes), fontsize=12)
+    if out_png is not None:
+        fig.savefig(os.fspath(out_png), dpi=110)
+    return fig

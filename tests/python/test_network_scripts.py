@@ -1,0 +1,38 @@
+"""The runnable reference-network scripts in networks/: they run, write SONATA output and print
+a rate per population in the expected range."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("neuromesh", reason="the neuromesh Python package is not built")
+ROOT = os.environ.get("NEUROMESH_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def run_script(*args):
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "networks", args[0]), *args[1:]],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return {m[0]: float(m[1]) for m in re.findall(r"^\s*(\w+):\s+([0-9.]+) Hz", proc.stdout, re.M)}
+
+
+@pytest.mark.parametrize("model, low, high", [("coba", 10.0, 30.0), ("cuba", 3.0, 9.0)])
+def test_vogels_abbott(tmp_path, model, low, high):
+    rates = run_script("vogels_abbott.py", model, "--duration", "500", "-o", str(tmp_path / "va.h5"))
+    assert set(rates) == {"E", "I"}
+    assert all(low < r < high for r in rates.values()), rates
+    assert (tmp_path / "va.h5").stat().st_size > 10000
+
+
+def test_brunel_reference_regime():
+    rates = run_script("brunel.py", "--duration", "200", "--threads", "2")
+    assert all(20.0 < r < 60.0 for r in rates.values()), rates
+
+
+def test_scripts_have_help():
+    for script in ("brunel.py", "vogels_abbott.py"):
+        out = subprocess.run([sys.executable, os.path.join(ROOT, "networks", script), "--help"],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0 and "usage" in out.stdout
