@@ -51,15 +51,18 @@ class value_sampler {
   keyed_stream stream_;
 };
 
-// Sources of one target for the per-target connectors.
-void sources_of_target(const connector& c, index_t j, index_t n_pre, bool same_pop, std::uint64_t count,
+constexpr std::int64_t no_self = -1;
+
+// Sources of target j for the per-target connectors; `self` is the source index that is the
+// target neuron itself when autapses are excluded (no_self otherwise). Indices are view-local.
+void sources_of_target(const connector& c, index_t j, index_t n_pre, std::int64_t self, std::uint64_t count,
                        keyed_stream& s, std::vector<index_t>& out) {
   out.clear();
-  const bool skip_self = same_pop && !c.autapses;
+  const bool skip_self = self != no_self;
   switch (c.type) {
     case connector::kind::all_to_all:
       for (index_t i = 0; i < n_pre; ++i)
-        if (!(skip_self && i == j)) out.push_back(i);
+        if (!(skip_self && i == self)) out.push_back(i);
       break;
     case connector::kind::one_to_one:
       out.push_back(j);
@@ -68,7 +71,7 @@ void sources_of_target(const connector& c, index_t j, index_t n_pre, bool same_p
       if (c.p <= 0.0) break;
       // Skip ahead by geometric gaps: cost proportional to the synapses made, not to n_pre.
       for (std::uint64_t i = random::geometric_failures(s, c.p); i < n_pre; i += 1 + random::geometric_failures(s, c.p))
-        if (!(skip_self && i == j)) out.push_back(static_cast<index_t>(i));
+        if (!(skip_self && static_cast<std::int64_t>(i) == self)) out.push_back(static_cast<index_t>(i));
       break;
     }
     case connector::kind::fixed_indegree:
@@ -78,14 +81,14 @@ void sources_of_target(const connector& c, index_t j, index_t n_pre, bool same_p
       if (c.multapses) {
         while (out.size() < k) {
           index_t i = uniform_index(s, pool);
-          if (skip_self && i >= j) ++i;  // map the pool [0, n_pre-1) around j
+          if (skip_self && i >= self) ++i;  // map the pool [0, n_pre-1) around the target itself
           out.push_back(i);
         }
       } else {
         // Selection sampling (Knuth's Algorithm S): k distinct sources in increasing order.
         std::uint64_t needed = k;
         for (std::uint64_t i = 0, left = pool; i < n_pre && needed > 0; ++i) {
-          if (skip_self && i == j) continue;
+          if (skip_self && static_cast<std::int64_t>(i) == self) continue;
           if (s.uniform() * static_cast<double>(left) < static_cast<double>(needed)) {
             out.push_back(static_cast<index_t>(i));
             --needed;
@@ -101,13 +104,25 @@ void sources_of_target(const connector& c, index_t j, index_t n_pre, bool same_p
   }
 }
 
+// A projection's pre and post views: population indices [begin, begin + n). Generation works
+// in view-local indices and shifts them at the end.
 struct projection_context {
   const network& net;
   const projection& proj;
   std::uint32_t id;
-  index_t n_pre, n_post;
-  bool same_pop;
+  index_t pre_begin, n_pre, post_begin, n_post;
+  bool exclude_self;  // same population and no autapses
   const time_grid& grid;
+
+  // The view-local source that is target j itself, or no_self.
+  std::int64_t self_of_target(index_t j) const {
+    const std::int64_t i = static_cast<std::int64_t>(j) + post_begin - pre_begin;
+    return exclude_self && i >= 0 && i < n_pre ? i : no_self;
+  }
+  std::int64_t self_of_source(index_t i) const {
+    const std::int64_t j = static_cast<std::int64_t>(i) + pre_begin - post_begin;
+    return exclude_self && j >= 0 && j < n_post ? j : no_self;
+  }
 };
 
 void emit(const projection_context& ctx, index_t src, index_t tgt, value_sampler& w, value_sampler& d, std::size_t k,
@@ -126,7 +141,7 @@ void generate_per_source(const projection_context& ctx, index_t post_begin, inde
     keyed_stream s(ctx.net.seed, rng_purpose::connectivity, i, ctx.id);
     connector mirrored = c;
     mirrored.type = connector::kind::fixed_indegree;  // same sampling, roles swapped
-    sources_of_target(mirrored, i, ctx.n_post, ctx.same_pop, 0, s, targets);
+    sources_of_target(mirrored, i, ctx.n_post, ctx.self_of_source(i), 0, s, targets);
     value_sampler w(ctx.proj.weight, ctx.net.seed, rng_purpose::weight, i, ctx.id);
     value_sampler d(ctx.proj.delay, ctx.net.seed, rng_purpose::delay, i, ctx.id);
     for (index_t t : targets) {
@@ -153,6 +168,27 @@ void generate_explicit(const projection_context& ctx, index_t post_begin, index_
 
 }  // namespace
 
+namespace {
+
+// Synapses onto view-local targets [first, last).
+void generate_local(const projection_context& ctx, index_t first, index_t last, std::vector<generated_synapse>& out) {
+  const connector& c = ctx.proj.conn;
+  if (c.type == connector::kind::fixed_outdegree) return generate_per_source(ctx, first, last, out);
+  if (c.type == connector::kind::explicit_list) return generate_explicit(ctx, first, last, out);
+  std::vector<std::uint64_t> counts;
+  if (c.type == connector::kind::fixed_total_number) counts = split_total_number(c.n, ctx.n_post, ctx.net.seed, ctx.id);
+  std::vector<index_t> sources;
+  for (index_t j = first; j < last; ++j) {
+    keyed_stream s(ctx.net.seed, rng_purpose::connectivity, j, ctx.id);
+    sources_of_target(c, j, ctx.n_pre, ctx.self_of_target(j), counts.empty() ? 0 : counts[j], s, sources);
+    value_sampler w(ctx.proj.weight, ctx.net.seed, rng_purpose::weight, j, ctx.id);
+    value_sampler d(ctx.proj.delay, ctx.net.seed, rng_purpose::delay, j, ctx.id);
+    for (index_t i : sources) emit(ctx, i, j, w, d, j, out);
+  }
+}
+
+}  // namespace
+
 std::vector<std::uint64_t> split_total_number(std::uint64_t n, index_t n_post, std::uint64_t seed,
                                               std::uint32_t proj_id) {
   std::vector<std::uint64_t> counts(n_post, 0);
@@ -169,24 +205,20 @@ std::vector<std::uint64_t> split_total_number(std::uint64_t n, index_t n_post, s
 void generate_projection(const network& net, std::size_t proj_id, index_t post_begin, index_t post_end,
                          const time_grid& grid, std::vector<generated_synapse>& out) {
   const projection& proj = net.projections[proj_id];
-  const auto& pre = net.populations[net.population_index(proj.pre, "projections[" + std::to_string(proj_id) + "].pre")];
-  const auto& post =
-      net.populations[net.population_index(proj.post, "projections[" + std::to_string(proj_id) + "].post")];
-  const projection_context ctx{
-      net, proj, static_cast<std::uint32_t>(proj_id), pre.size, post.size, proj.pre == proj.post, grid};
-  const connector& c = proj.conn;
-  if (c.type == connector::kind::fixed_outdegree) return generate_per_source(ctx, post_begin, post_end, out);
-  if (c.type == connector::kind::explicit_list) return generate_explicit(ctx, post_begin, post_end, out);
-
-  std::vector<std::uint64_t> counts;
-  if (c.type == connector::kind::fixed_total_number) counts = split_total_number(c.n, post.size, net.seed, ctx.id);
-  std::vector<index_t> sources;
-  for (index_t j = post_begin; j < post_end; ++j) {
-    keyed_stream s(net.seed, rng_purpose::connectivity, j, ctx.id);
-    sources_of_target(c, j, pre.size, ctx.same_pop, counts.empty() ? 0 : counts[j], s, sources);
-    value_sampler w(proj.weight, net.seed, rng_purpose::weight, j, ctx.id);
-    value_sampler d(proj.delay, net.seed, rng_purpose::delay, j, ctx.id);
-    for (index_t i : sources) emit(ctx, i, j, w, d, j, out);
+  const std::string where = "projections[" + std::to_string(proj_id) + "]";
+  const auto& pre = net.populations[net.population_index(proj.pre, where + ".pre")];
+  const auto& post = net.populations[net.population_index(proj.post, where + ".post")];
+  const auto [pb, pe] = view_of(proj.pre_view, pre.size);
+  const auto [qb, qe] = view_of(proj.post_view, post.size);
+  const projection_context ctx{net, proj,    static_cast<std::uint32_t>(proj_id),          pb,  pe - pb,
+                               qb,  qe - qb, proj.pre == proj.post && !proj.conn.autapses, grid};
+  // The requested targets, as view-local indices.
+  const index_t first = std::max(post_begin, qb) - qb, last = std::max(std::min(post_end, qe), qb) - qb;
+  const std::size_t start = out.size();
+  if (first < last) generate_local(ctx, first, last, out);
+  for (std::size_t k = start; k < out.size(); ++k) {
+    out[k].source += pb;
+    out[k].target += qb;
   }
 }
 

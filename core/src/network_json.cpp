@@ -169,11 +169,19 @@ receptor parse_receptor(const node& n) {
   throw config_error(n.path, "unknown receptor '" + r + "' (known: excitatory, inhibitory)");
 }
 
+// [begin, end) of a population, as two non-negative integers.
+view parse_view(const node& n) {
+  if (!n.j.is_array() || n.j.size() != 2) throw config_error(n.path, "expected [begin, end]");
+  return {static_cast<index_t>(n[0].count()), static_cast<index_t>(n[1].count())};
+}
+
 projection parse_projection(const node& n) {
-  n.expect_object({"pre", "post", "connector", "synapse", "receptor"});
+  n.expect_object({"pre", "post", "pre_slice", "post_slice", "connector", "synapse", "receptor"});
   projection p;
   p.pre = n.at("pre").text();
   p.post = n.at("post").text();
+  if (n.has("pre_slice")) p.pre_view = parse_view(n.at("pre_slice"));
+  if (n.has("post_slice")) p.post_view = parse_view(n.at("post_slice"));
   p.conn = parse_connector(n.at("connector"));
   const node syn = n.at("synapse");
   syn.expect_object({"model", "weight", "delay"});

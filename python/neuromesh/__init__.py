@@ -9,7 +9,7 @@ from .connectors import (AllToAll, AllToAllConnector, FixedInDegree, FixedNumber
 from .errors import BackendUnavailable, ConfigError, Error, NeuromeshIOError, ParameterError
 from .models import (EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_alpha, IF_curr_exp, Izhikevich, Model,
                      SpikeSourceArray)
-from .network import DCSource, Network, Population, Result, Simulator
+from .network import DCSource, Network, Population, PopulationView, Result, Simulator
 from .synapses import StaticSynapse
 
 __version__ = features()["version"]

@@ -250,7 +250,7 @@ def _order_by_id_then_time(ids, times):
     top = int(ids.max()) if ids.size else 0
     order = np.argsort(ids if top >= 1 << 32 else ids.astype(np.uint16), kind="stable")  # radix on u16
     if (1 << 16) <= top < (1 << 32):
-        order = order[np.argsort((ids >> np.uint64(16)).astype(np.uint16)[order], kind="stable")]
+        order = order[np.argsort((ids >> 16).astype(np.uint16)[order], kind="stable")]
     return order if pre is None else pre[order]
 
 

@@ -33,6 +33,10 @@ def _core_value(value, where):
         raise ConfigError(f"{where}: {value!r} is not a number, array or neuromesh.random distribution") from None
 
 
+def _slice_of(p):
+    return (p.begin, p.end) if isinstance(p, PopulationView) else (0, p.size)
+
+
 def _core_weight(weight, cell, receptor):
     """A weight in the core's unit and sign: PyNN units scaled; inhibition is a negative current
     for current-based models and a positive conductance for conductance-based ones, whatever sign
@@ -84,8 +88,38 @@ class Population:
     def __len__(self):
         return self.size
 
+    def __getitem__(self, index):
+        """A contiguous slice as a PopulationView (pop[10:20]) for connect()."""
+        if not isinstance(index, slice):
+            raise ConfigError(f"population '{self.label}': index with a slice, e.g. pop[0:100]")
+        begin, end, step = index.indices(self.size)
+        if step != 1 or end <= begin:
+            raise ConfigError(f"population '{self.label}': slice {index} must be contiguous and non-empty")
+        return PopulationView(self, begin, end)
+
     def __repr__(self):
         return f"Population({self.size}, {self.cell!r}, label={self.label!r})"
+
+
+class PopulationView:
+    """Neurons [begin, end) of a population, usable as pre or post of connect()."""
+
+    def __init__(self, parent, begin, end):
+        self.parent, self.begin, self.end = parent, begin, end
+        self.size, self.label, self.cell, self.network = end - begin, parent.label, parent.cell, parent.network
+
+    def __len__(self):
+        return self.size
+
+    @property
+    def spikes(self):
+        """(population-local ids, times [ms]) of the view's neurons in the last run."""
+        ids, times = self.parent.spikes
+        keep = (ids >= self.begin) & (ids < self.end)
+        return ids[keep], times[keep]
+
+    def __repr__(self):
+        return f"{self.label}[{self.begin}:{self.end}]"
 
 
 class Result:
@@ -127,14 +161,16 @@ class Network:
 
     def connect(self, pre, post, connector, synapse=None, receptor="excitatory"):
         for p in (pre, post):
-            if not isinstance(p, Population) or p.network is not self:
-                raise ConfigError(f"connect: {p!r} is not a population of this network")
+            if not isinstance(p, (Population, PopulationView)) or p.network is not self:
+                raise ConfigError(f"connect: {p!r} is not a population (or view) of this network")
         if receptor not in ("excitatory", "inhibitory"):
             raise ConfigError(f"connect {pre.label}->{post.label}: receptor {receptor!r} must be 'excitatory' or 'inhibitory'")
         self._projections.append((pre, post, connector, synapse or StaticSynapse(), receptor))
 
     def poisson_input(self, target, rate, weight, receptor="excitatory"):
         """Each neuron of `target` receives its own Poisson train of `rate` Hz (NEST's poisson_generator)."""
+        if isinstance(target, PopulationView):
+            raise ConfigError(f"poisson_input: give the whole population '{target.label}', not a view")
         self._poisson.append((target, float(rate), weight, receptor))
 
     def spec(self):
@@ -153,7 +189,8 @@ class Network:
             where = f"projection {pre.label}->{post.label}"
             delay = self.dt if syn.delay is None else syn.delay
             s.add_projection(pre.label, post.label, weight=_core_value(_core_weight(syn.weight, post.cell, receptor), f"{where}, weight"),
-                             delay=_core_value(delay, f"{where}, delay"), receptor=receptor, **conn.core_args())
+                             delay=_core_value(delay, f"{where}, delay"), receptor=receptor,
+                             pre_slice=_slice_of(pre), post_slice=_slice_of(post), **conn.core_args())
         for target, rate, weight, receptor in self._poisson:
             s.add_poisson(target.label, rate, float(weight) * target.cell.weight_scale, receptor)
         for label, amplitude, start, stop in self._dc:

@@ -59,7 +59,7 @@ def raster(spikes_by_pop, ax=None, max_points=MAX_POINTS, colours=None):
     stride = max(1, int(np.ceil(total / max_points))) if max_points else 1
     offset, ticks, labels = 0, [], []
     for name, s in spikes_by_pop.items():
-        keep = s.ids % np.uint64(stride) == 0 if stride > 1 else slice(None)
+        keep = s.ids % stride == 0 if stride > 1 else slice(None)
         ax.scatter(s.times[keep], s.ids[keep].astype(np.float64) + offset, s=1.5, marker=".",
                    linewidths=0, color=colours[name], rasterized=True, label=name)
         ticks.append(offset + s.size / 2.0)
@@ -72,7 +72,7 @@ def raster(spikes_by_pop, ax=None, max_points=MAX_POINTS, colours=None):
     ax.set_ylabel("neuron (population)")
     title = "spike raster"
     if stride > 1:
-        title += f" (every {stride}th neuron shown: {total:,} spikes in total)"
+        title += f" (1 neuron in {stride} shown; {total:,} spikes in total)"
     ax.set_title(title, fontsize=10)
     return fig
 
@@ -105,17 +105,20 @@ def rate_histogram(spikes_by_pop, ax=None, bins=30, colours=None):
     """Histogram of the per-neuron mean firing rates (Hz), one outline per population."""
     fig, ax = _axes(ax, (4, 3))
     colours = colours or _colours(list(spikes_by_pop))
-    rates = {n: analysis.mean_firing_rate(s) for n, s in spikes_by_pop.items()
-             if s.t_stop > s.t_start and s.size > 0}
+    live = {n: s for n, s in spikes_by_pop.items() if s.t_stop > s.t_start and s.size > 0}
+    rates = {n: analysis.mean_firing_rate(s) for n, s in live.items()}
     top = max((float(r.max()) for r in rates.values()), default=1.0)
-    edges = np.linspace(0.0, max(top, 1e-9) * 1.001, bins + 1)
+    # rates are multiples of 1/window: whole multiples per bin avoid empty and doubled bins
+    quantum = max((1000.0 / (s.t_stop - s.t_start) for s in live.values()), default=1.0)
+    width = quantum * max(1, int(np.ceil(top / bins / quantum)))
+    edges = np.arange(-0.5 * quantum, top + width, width)
     for name, r in rates.items():
         ax.hist(r, bins=edges, histtype="step", lw=1.4, color=colours[name],
                 label=f"{name}: mean {r.mean():.2f} Hz")
     ax.set_xlabel("firing rate [Hz]")
     ax.set_ylabel("neurons")
     ax.set_title("per-neuron rates", fontsize=10)
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(loc="best", fontsize=8, frameon=False)
     return fig
 
 

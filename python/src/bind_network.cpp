@@ -46,10 +46,13 @@ receptor receptor_of(const std::string& name) {
 
 void add_projection(network& net, const std::string& pre, const std::string& post, const std::string& kind, double p,
                     std::uint64_t n, bool autapses, bool multapses, std::vector<index_t> sources,
-                    std::vector<index_t> targets, value_spec weight, value_spec delay, const std::string& rec) {
+                    std::vector<index_t> targets, value_spec weight, value_spec delay, const std::string& rec,
+                    std::pair<index_t, index_t> pre_slice, std::pair<index_t, index_t> post_slice) {
   projection pr;
   pr.pre = pre;
   pr.post = post;
+  pr.pre_view = {pre_slice.first, pre_slice.second};
+  pr.post_view = {post_slice.first, post_slice.second};
   pr.conn.type = connector_kind(kind);
   pr.conn.p = p;
   pr.conn.n = n;
@@ -98,7 +101,9 @@ void register_network(py::module_& m) {
       .def("add_projection", &add_projection, py::arg("pre"), py::arg("post"), py::arg("connector"), py::arg("p") = 0.0,
            py::arg("n") = 0, py::arg("autapses") = true, py::arg("multapses") = true,
            py::arg("sources") = std::vector<index_t>{}, py::arg("targets") = std::vector<index_t>{}, py::arg("weight"),
-           py::arg("delay"), py::arg("receptor") = "excitatory")
+           py::arg("delay"), py::arg("receptor") = "excitatory",
+           py::arg("pre_slice") = std::pair<index_t, index_t>{0, view{}.end},
+           py::arg("post_slice") = std::pair<index_t, index_t>{0, view{}.end})
       .def(
           "add_poisson",
           [](network& net, const std::string& target, double rate, double weight, const std::string& rec) {

@@ -108,3 +108,16 @@ def test_unknown_backend():
 def test_builtin_network_and_features():
     assert "cpu" in nm.features()["backends"]
     assert "iaf_cond_exp" in nm.model_names()
+
+
+def test_population_views_restrict_connections():
+    net = nm.Network()
+    src = net.population(20, nm.SpikeSourceArray(spike_times=[5.0]), label="S")
+    dst = net.population(20, nm.IF_curr_exp(), label="T")
+    net.connect(src[0:5], dst[10:15], nm.OneToOne(), nm.StaticSynapse(weight=10.0, delay=1.0))
+    net.run(20.0)
+    ids, _ = dst.spikes
+    assert set(ids.tolist()) == set(range(10, 15))
+    assert set(dst[10:12].spikes[0].tolist()) == {10, 11}
+    with pytest.raises(ValueError, match="contiguous"):
+        dst[::2]

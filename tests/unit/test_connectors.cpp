@@ -132,3 +132,37 @@ TEST(Connectors, ResultIndependentOfWhoBuildsWhichTargets) {
     for (std::size_t i = 0; i < whole.size(); ++i) ASSERT_EQ(key(whole[i]), key(parts[i]));
   }
 }
+
+// Population slices (PyNN's pop[a:b]): synapses stay inside the slices, degrees are exact within
+// them, and autapses are excluded where the slices of one population overlap.
+TEST(Connectors, SlicesRestrictSourcesAndTargets) {
+  network net = two_pops(make(connector::kind::fixed_indegree, 0, 7, false, false), 100, 100, true);
+  net.projections[0].pre_view = {10, 40};
+  net.projections[0].post_view = {30, 60};
+  const auto syn = all(net, 100);
+  std::map<index_t, int> indeg;
+  for (const auto& s : syn) {
+    ASSERT_GE(s.source, 10u);
+    ASSERT_LT(s.source, 40u);
+    ASSERT_GE(s.target, 30u);
+    ASSERT_LT(s.target, 60u);
+    ASSERT_NE(s.source, s.target);
+    ++indeg[s.target];
+  }
+  EXPECT_EQ(indeg.size(), 30u);
+  for (const auto& [t, d] : indeg) EXPECT_EQ(d, 7);
+  // The same synapses whichever way the targets are split (a shard boundary inside the slice).
+  std::vector<generated_synapse> parts;
+  generate_projection(net, 0, 0, 45, time_grid(0.1), parts);
+  generate_projection(net, 0, 45, 100, time_grid(0.1), parts);
+  ASSERT_EQ(parts.size(), syn.size());
+}
+
+TEST(Connectors, OneToOneBetweenSlices) {
+  network net = two_pops(make(connector::kind::one_to_one), 50, 80);
+  net.projections[0].pre_view = {0, 10};
+  net.projections[0].post_view = {70, 80};
+  const auto syn = all(net, 80);
+  ASSERT_EQ(syn.size(), 10u);
+  for (const auto& s : syn) EXPECT_EQ(s.target, s.source + 70);
+}

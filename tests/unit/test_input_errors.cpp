@@ -108,3 +108,11 @@ TEST(InputErrors, FixedTotalNumberNeedsMultapses) {
       },
       "needs multapses");
 }
+
+TEST(InputErrors, SliceOutsidePopulation) {
+  expect_error<config_error>(
+      [] { validate(parse_network_json(with("\"post\": \"E\"", "\"post\": \"E\", \"post_slice\": [5, 20]"))); },
+      "post_slice");
+  expect_error<config_error>([] { parse_network_json(with("\"post\": \"E\"", "\"post\": \"E\", \"pre_slice\": [5]")); },
+                             "expected [begin, end]");
+}

@@ -118,8 +118,22 @@ void validate_projection(const network& net, std::size_t i) {
     throw config_error(where + ".post", "population '" + post.label + "' is a spike source and takes no input");
   if (pr.synapse != "static")
     throw config_error(where + ".synapse.model", "unknown synapse model '" + pr.synapse + "' (known: static)");
-  validate_connector(pr.conn, pre.size, post.size, pr.pre == pr.post, where + ".connector");
-  validate_synapse_values(pr, post.size, net.dt, where);
+  const auto check_view = [&](const view& v, const population& pop, const std::string& key) {
+    const bool whole_end = v.end == view{}.end;
+    if (v.begin >= (whole_end ? pop.size : v.end) || (!whole_end && v.end > pop.size))
+      throw config_error(where + "." + key, "slice [" + std::to_string(v.begin) + ", " +
+                                                (whole_end ? std::string("end") : std::to_string(v.end)) +
+                                                ") is empty or outside population '" + pop.label + "' of " +
+                                                std::to_string(pop.size) + " neurons");
+  };
+  check_view(pr.pre_view, pre, "pre_slice");
+  check_view(pr.post_view, post, "post_slice");
+  const auto [pb, pe] = view_of(pr.pre_view, pre.size);
+  const auto [qb, qe] = view_of(pr.post_view, post.size);
+  // Autapse exclusion shrinks a target's pool only where the two views overlap; the check below
+  // is conservative (it assumes every target could lose one source).
+  validate_connector(pr.conn, pe - pb, qe - qb, pr.pre == pr.post, where + ".connector");
+  validate_synapse_values(pr, qe - qb, net.dt, where);
   if (m->input == receptor_kind::conductance)
     if (const double* w = std::get_if<double>(&pr.weight); w && *w < 0)
       throw config_error(where + ".synapse.weight", "conductance-based model " + post.model +

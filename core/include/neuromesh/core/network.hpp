@@ -2,10 +2,12 @@
 // The network description: a pure value (no simulation state) that every front end produces (C++,
 // JSON files, built-in networks, later Python/NIR/SONATA) and every backend instantiates.
 // Nothing downstream knows where a description came from.
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <map>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -71,8 +73,19 @@ struct connector {
 
 // Synapses from `pre` to `post`. weight is in the target model's unit (pA, nS or mV; inhibitory
 // current weights are negative, conductance weights positive); delay in ms (>= dt).
+// A contiguous range [begin, end) of a population's neurons; the default is all of them.
+struct view {
+  index_t begin = 0;
+  index_t end = std::numeric_limits<index_t>::max();
+};
+// The range a view covers in a population of `size` neurons (end clamped to size).
+inline std::pair<index_t, index_t> view_of(const view& v, index_t size) {
+  return {std::min(v.begin, size), std::min(v.end, size)};
+}
+
 struct projection {
   std::string pre, post;
+  view pre_view, post_view;  // population slices (PyNN's pop[a:b]); connectors see only these
   connector conn;
   std::string synapse = "static";
   value_spec weight = 1.0;
