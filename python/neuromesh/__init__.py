@@ -1,6 +1,7 @@
 """neuromesh: an event-driven spiking network simulator with bit-identical results for any
 thread count. See README.md and docs/python.md."""
-from . import random
+from . import analysis, plots, random, report
+from .analysis import AnalysisError
 from ._core import features, models as _models
 from .connectors import (AllToAll, AllToAllConnector, FixedInDegree, FixedNumberPostConnector,
                          FixedNumberPreConnector, FixedOutDegree, FixedProbability, FixedProbabilityConnector,

@@ -23,7 +23,6 @@ except ImportError as exc:  # skipped with a reason, never a silent pass
     pytest.skip(f"h5py/numpy not available ({exc}); install python3-h5py", allow_module_level=True)
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "python"))
 SORTING = h5py.enum_dtype({"none": 0, "by_id": 1, "by_time": 2}, basetype="u1")
 
 
