@@ -36,3 +36,9 @@ def test_scripts_have_help():
         out = subprocess.run([sys.executable, os.path.join(ROOT, "networks", script), "--help"],
                              capture_output=True, text=True, timeout=60)
         assert out.returncode == 0 and "usage" in out.stdout
+
+
+def test_potjans_diesmann_small_scale_runs():
+    rates = run_script("potjans_diesmann.py", "--scale", "0.02", "--duration", "300", "--threads", "2")
+    assert set(rates) == {"L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I"}
+    assert all(0.0 < r < 50.0 for r in rates.values()), rates
