@@ -121,3 +121,22 @@ def test_population_views_restrict_connections():
     assert set(dst[10:12].spikes[0].tolist()) == {10, 11}
     with pytest.raises(ValueError, match="contiguous"):
         dst[::2]
+
+
+def test_ctrl_c_raises_keyboard_interrupt_and_leaves_a_readable_file(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    import signal
+    import threading
+    net = nm.Network()
+    pop = net.population(2000, nm.IF_curr_exp(i_offset=1.0), label="P")  # fires steadily
+    pop.record("spikes")
+    out = tmp_path / "interrupted.h5"
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        net.run(1e7, threads=1, output=str(out))  # ~hours if not interrupted
+    timer.cancel()
+    with h5py.File(out, "r") as f:
+        n = len(f["spikes/P/node_ids"])
+        assert n == len(f["spikes/P/timestamps"]) > 0
+        assert f["provenance"].attrs["status"] == "interrupted"
