@@ -21,4 +21,9 @@ cmake --build build/example
 python3 -m pip install -q --disable-pip-version-check .
 (cd "$prefix" && python3 -c "import neuromesh; print('neuromesh', neuromesh.__version__, neuromesh.features()['backends'])" \
   && neuromesh run vogels_abbott_cuba --duration 100 --quiet)
+# The wheel carries the C++ package too: build the examples against it.
+wheel_prefix=$(cd "$prefix" && python3 -c "import neuromesh; print(neuromesh.cmake_prefix())")
+cmake -S examples/cpp -B build/example-wheel -G Ninja -DCMAKE_PREFIX_PATH="$wheel_prefix" > /dev/null
+cmake --build build/example-wheel
+./build/example-wheel/closed_loop | tail -n 1
 echo "neuromesh: all tests passed"

@@ -19,3 +19,11 @@ __version__ = features()["version"]
 def model_names():
     """The core model names (NEST names) usable with neuromesh.Model."""
     return sorted(_models())
+
+
+def cmake_prefix():
+    """The install prefix of the C++ package inside this Python package: C++ projects use
+    cmake -DCMAKE_PREFIX_PATH=$(python3 -c "import neuromesh; print(neuromesh.cmake_prefix())")
+    and find_package(neuromesh)."""
+    import os
+    return os.path.dirname(os.path.abspath(__file__))
