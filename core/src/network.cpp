@@ -1,4 +1,5 @@
 #include <cmath>
+#include <map>
 #include <sstream>
 
 #include <neuromesh/core/errors.hpp>
@@ -61,6 +62,45 @@ void validate_value(const value_spec& v, std::size_t n, const std::string& where
   if (d.type == distribution::kind::exponential && !(d.a > 0.0))
     throw config_error(where, "exponential mean must be > 0");
   if (!(d.low <= d.high)) throw config_error(where, "distribution bounds have low > high");
+}
+
+namespace {
+
+template <class Kind>
+Kind from_name(const std::map<std::string, Kind>& table, const std::string& name, const std::string& where,
+               const std::string& what) {
+  if (auto it = table.find(name); it != table.end()) return it->second;
+  std::string known;
+  for (const auto& [n, k] : table) known += (known.empty() ? "" : ", ") + n;
+  throw config_error(where, "unknown " + what + " '" + name + "' (known: " + known + ")");
+}
+
+}  // namespace
+
+connector::kind connector_kind_from_name(const std::string& name, const std::string& where) {
+  static const std::map<std::string, connector::kind> kinds = {
+      {"all_to_all", connector::kind::all_to_all},
+      {"one_to_one", connector::kind::one_to_one},
+      {"fixed_probability", connector::kind::fixed_probability},
+      {"fixed_indegree", connector::kind::fixed_indegree},
+      {"fixed_outdegree", connector::kind::fixed_outdegree},
+      {"fixed_total_number", connector::kind::fixed_total_number},
+      {"explicit", connector::kind::explicit_list}};
+  return from_name(kinds, name, where, "connector");
+}
+
+receptor receptor_from_name(const std::string& name, const std::string& where) {
+  static const std::map<std::string, receptor> kinds = {{"excitatory", receptor::excitatory},
+                                                        {"inhibitory", receptor::inhibitory}};
+  return from_name(kinds, name, where, "receptor");
+}
+
+distribution::kind distribution_kind_from_name(const std::string& name, const std::string& where) {
+  static const std::map<std::string, distribution::kind> kinds = {{"uniform", distribution::kind::uniform},
+                                                                  {"normal", distribution::kind::normal},
+                                                                  {"exponential", distribution::kind::exponential},
+                                                                  {"lognormal", distribution::kind::lognormal}};
+  return from_name(kinds, name, where, "distribution");
 }
 
 std::size_t network::population_index(const std::string& label, const std::string& where) const {

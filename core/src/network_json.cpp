@@ -128,22 +128,9 @@ population parse_population(const node& n) {
 
 connector parse_connector(const node& n) {
   n.expect_object({"type", "p", "n", "autapses", "multapses", "sources", "targets"});
-  static const std::map<std::string, connector::kind> kinds = {
-      {"all_to_all", connector::kind::all_to_all},
-      {"one_to_one", connector::kind::one_to_one},
-      {"fixed_probability", connector::kind::fixed_probability},
-      {"fixed_indegree", connector::kind::fixed_indegree},
-      {"fixed_outdegree", connector::kind::fixed_outdegree},
-      {"fixed_total_number", connector::kind::fixed_total_number},
-      {"explicit", connector::kind::explicit_list}};
   connector c;
   const std::string type = n.at("type").text();
-  auto it = kinds.find(type);
-  if (it == kinds.end())
-    throw config_error(n.join("type"), "unknown connector '" + type +
-                                           "' (known: all_to_all, one_to_one, fixed_probability, fixed_indegree, "
-                                           "fixed_outdegree, fixed_total_number, explicit)");
-  c.type = it->second;
+  c.type = connector_kind_from_name(type, n.join("type"));
   if (n.has("p")) c.p = n.at("p").number();
   if (n.has("n")) c.n = n.at("n").count();
   if (n.has("autapses")) c.autapses = n.at("autapses").flag();
@@ -162,12 +149,7 @@ connector parse_connector(const node& n) {
   return c;
 }
 
-receptor parse_receptor(const node& n) {
-  const std::string r = n.text();
-  if (r == "excitatory") return receptor::excitatory;
-  if (r == "inhibitory") return receptor::inhibitory;
-  throw config_error(n.path, "unknown receptor '" + r + "' (known: excitatory, inhibitory)");
-}
+receptor parse_receptor(const node& n) { return receptor_from_name(n.text(), n.path); }
 
 // [begin, end) of a population, as two non-negative integers.
 view parse_view(const node& n) {

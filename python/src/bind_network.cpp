@@ -14,34 +14,7 @@ namespace neuromesh::python {
 namespace {
 
 distribution make_distribution(const std::string& kind, double a, double b, double low, double high) {
-  static const std::map<std::string, distribution::kind> kinds = {{"uniform", distribution::kind::uniform},
-                                                                  {"normal", distribution::kind::normal},
-                                                                  {"exponential", distribution::kind::exponential},
-                                                                  {"lognormal", distribution::kind::lognormal}};
-  auto it = kinds.find(kind);
-  if (it == kinds.end())
-    throw config_error("distribution", "unknown kind '" + kind + "' (uniform, normal, exponential, lognormal)");
-  return {it->second, a, b, low, high};
-}
-
-connector::kind connector_kind(const std::string& name) {
-  static const std::map<std::string, connector::kind> kinds = {
-      {"all_to_all", connector::kind::all_to_all},
-      {"one_to_one", connector::kind::one_to_one},
-      {"fixed_probability", connector::kind::fixed_probability},
-      {"fixed_indegree", connector::kind::fixed_indegree},
-      {"fixed_outdegree", connector::kind::fixed_outdegree},
-      {"fixed_total_number", connector::kind::fixed_total_number},
-      {"explicit", connector::kind::explicit_list}};
-  auto it = kinds.find(name);
-  if (it == kinds.end()) throw config_error("connector", "unknown connector '" + name + "'");
-  return it->second;
-}
-
-receptor receptor_of(const std::string& name) {
-  if (name == "excitatory") return receptor::excitatory;
-  if (name == "inhibitory") return receptor::inhibitory;
-  throw config_error("receptor", "unknown receptor '" + name + "' (excitatory, inhibitory)");
+  return {distribution_kind_from_name(kind, "distribution"), a, b, low, high};
 }
 
 void add_projection(network& net, const std::string& pre, const std::string& post, const std::string& kind, double p,
@@ -53,7 +26,7 @@ void add_projection(network& net, const std::string& pre, const std::string& pos
   pr.post = post;
   pr.pre_view = {pre_slice.first, pre_slice.second};
   pr.post_view = {post_slice.first, post_slice.second};
-  pr.conn.type = connector_kind(kind);
+  pr.conn.type = connector_kind_from_name(kind, "connector");
   pr.conn.p = p;
   pr.conn.n = n;
   pr.conn.autapses = autapses;
@@ -62,7 +35,7 @@ void add_projection(network& net, const std::string& pre, const std::string& pos
   pr.conn.targets = std::move(targets);
   pr.weight = std::move(weight);
   pr.delay = std::move(delay);
-  pr.target = receptor_of(rec);
+  pr.target = receptor_from_name(rec, "receptor");
   net.projections.push_back(std::move(pr));
 }
 
@@ -111,7 +84,7 @@ void register_network(py::module_& m) {
                                    .target = target,
                                    .rate = rate,
                                    .weight = weight,
-                                   .target_receptor = receptor_of(rec)});
+                                   .target_receptor = receptor_from_name(rec, "receptor")});
           },
           py::arg("target"), py::arg("rate"), py::arg("weight"), py::arg("receptor") = "excitatory")
       .def(

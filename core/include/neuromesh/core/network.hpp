@@ -114,6 +114,12 @@ struct recorder {
   std::vector<index_t> ids;
 };
 
+// Names used by every front end (JSON, Python): "fixed_probability", "inhibitory", "normal", ...
+// Unknown names throw config_error naming `where` and listing the known ones.
+connector::kind connector_kind_from_name(const std::string& name, const std::string& where);
+receptor receptor_from_name(const std::string& name, const std::string& where);
+distribution::kind distribution_kind_from_name(const std::string& name, const std::string& where);
+
 struct network {
   std::string name = "network";
   double dt = 0.1;  // ms
