@@ -19,6 +19,12 @@ with the same initial weight (JE_pA); the dynamics correspond to the network at 
 
 NEST's only statement on the expected activity (docstring of hpc_benchmark.py): use scale > 10
 and check that the reported firing rate is below 10 spikes/s (asynchronous irregular, low rate).
+The asynchronous state's diffusion-approximation (Siegert) rate for these parameters is about
+7 Hz. Below scale 1 every neuron receives on average 1/scale synapses from each presynaptic
+neuron, so inputs are fully shared: the activity oscillates synchronously (fast population
+rhythm) and rates are higher and seed dependent. Measured with neuromesh (static E->E, seed
+12345): E 23.9 Hz at scale 0.1, 9.4 Hz at scale 1 (500 ms), 8.4 Hz at scale 3 (400 ms); scale
+0.02, 200 ms: 0.1 to 28 Hz across seeds.
 
     python3 networks/hpc_benchmark.py --scale 0.1 --duration 500 -o hpc.h5
 

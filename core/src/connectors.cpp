@@ -96,8 +96,7 @@ void sources_of_target(const connector& c, index_t j, index_t n_pre, std::int64_
           --left;
         }
       }
-      std::sort(out.begin(), out.end());
-      break;
+      break;  // order is the draw order; the store sorts each row anyway
     }
     default:
       throw internal_error("sources_of_target: connector is not per-target");
@@ -113,6 +112,7 @@ struct projection_context {
   index_t pre_begin, n_pre, post_begin, n_post;
   bool exclude_self;  // same population and no autapses
   const time_grid& grid;
+  bool values;  // draw weights and delays (false: counting pass)
 
   // The view-local source that is target j itself, or no_self.
   std::int64_t self_of_target(index_t j) const {
@@ -125,12 +125,20 @@ struct projection_context {
   }
 };
 
+// A delay in steps; the key path for the error message is only built when there is an error
+// (building it per synapse used to cost more than generating the synapse).
+delay_t delay_steps(const projection_context& ctx, double delay_ms) {
+  const double steps = delay_ms / ctx.grid.h();
+  if (steps >= 0.5 && steps < 65535.0) return static_cast<delay_t>(std::llround(steps));
+  return ctx.grid.delay_steps(delay_ms, "projections[" + std::to_string(ctx.id) + "].delay");  // throws
+}
+
 void emit(const projection_context& ctx, index_t src, index_t tgt, value_sampler& w, value_sampler& d, std::size_t k,
           std::vector<generated_synapse>& out) {
+  if (!ctx.values) return out.push_back({src, tgt, 0.0f, 1});
   const double weight = w.next(k);
   const double delay = d.next(k);
-  out.push_back({src, tgt, static_cast<float>(weight),
-                 ctx.grid.delay_steps(delay, "projections[" + std::to_string(ctx.id) + "].delay")});
+  out.push_back({src, tgt, static_cast<float>(weight), delay_steps(ctx, delay)});
 }
 
 void generate_per_source(const projection_context& ctx, index_t post_begin, index_t post_end,
@@ -145,10 +153,12 @@ void generate_per_source(const projection_context& ctx, index_t post_begin, inde
     value_sampler w(ctx.proj.weight, ctx.net.seed, rng_purpose::weight, i, ctx.id);
     value_sampler d(ctx.proj.delay, ctx.net.seed, rng_purpose::delay, i, ctx.id);
     for (index_t t : targets) {
+      if (!ctx.values) {
+        if (t >= post_begin && t < post_end) out.push_back({i, t, 0.0f, 1});
+        continue;
+      }
       const double weight = w.next(0), delay = d.next(0);  // drawn for every synapse: order-stable
-      if (t >= post_begin && t < post_end)
-        out.push_back({i, t, static_cast<float>(weight),
-                       ctx.grid.delay_steps(delay, "projections[" + std::to_string(ctx.id) + "].delay")});
+      if (t >= post_begin && t < post_end) out.push_back({i, t, static_cast<float>(weight), delay_steps(ctx, delay)});
     }
   }
 }
@@ -161,8 +171,7 @@ void generate_explicit(const projection_context& ctx, index_t post_begin, index_
   for (std::size_t k = 0; k < c.sources.size(); ++k) {
     const double weight = w.next(k), delay = d.next(k);
     if (c.targets[k] >= post_begin && c.targets[k] < post_end)
-      out.push_back({c.sources[k], c.targets[k], static_cast<float>(weight),
-                     ctx.grid.delay_steps(delay, "projections[" + std::to_string(ctx.id) + "].delay")});
+      out.push_back({c.sources[k], c.targets[k], static_cast<float>(weight), delay_steps(ctx, delay)});
   }
 }
 
@@ -203,15 +212,15 @@ std::vector<std::uint64_t> split_total_number(std::uint64_t n, index_t n_post, s
 }
 
 void generate_projection(const network& net, std::size_t proj_id, index_t post_begin, index_t post_end,
-                         const time_grid& grid, std::vector<generated_synapse>& out) {
+                         const time_grid& grid, std::vector<generated_synapse>& out, bool values) {
   const projection& proj = net.projections[proj_id];
   const std::string where = "projections[" + std::to_string(proj_id) + "]";
   const auto& pre = net.populations[net.population_index(proj.pre, where + ".pre")];
   const auto& post = net.populations[net.population_index(proj.post, where + ".post")];
   const auto [pb, pe] = view_of(proj.pre_view, pre.size);
   const auto [qb, qe] = view_of(proj.post_view, post.size);
-  const projection_context ctx{net, proj,    static_cast<std::uint32_t>(proj_id),          pb,  pe - pb,
-                               qb,  qe - qb, proj.pre == proj.post && !proj.conn.autapses, grid};
+  const projection_context ctx{net, proj,    static_cast<std::uint32_t>(proj_id),          pb,   pe - pb,
+                               qb,  qe - qb, proj.pre == proj.post && !proj.conn.autapses, grid, values};
   // The requested targets, as view-local indices.
   const index_t first = std::max(post_begin, qb) - qb, last = std::max(std::min(post_end, qe), qb) - qb;
   const std::size_t start = out.size();

@@ -7,58 +7,84 @@
 #include <neuromesh/core/synapse_store.hpp>
 
 namespace neuromesh {
-namespace {
-
-// Orders entries by (source, receptor, delay, target): a counting sort by source (linear; the
-// rows are what delivery walks), then a small sort within each row.
-void sort_rows(std::vector<synapse_store::entry>& entries, gid_t n_sources) {
-  std::vector<std::size_t> start(static_cast<std::size_t>(n_sources) + 1, 0);
-  for (const auto& e : entries) {
-    if (e.source >= n_sources) throw internal_error("synapse source out of range");
-    ++start[e.source + 1];
-  }
-  for (std::size_t i = 0; i < n_sources; ++i) start[i + 1] += start[i];
-  std::vector<synapse_store::entry> sorted(entries.size());
-  std::vector<std::size_t> next(start.begin(), start.end() - 1);
-  for (const auto& e : entries) sorted[next[e.source]++] = e;
-  for (std::size_t i = 0; i < n_sources; ++i)
-    std::sort(sorted.begin() + static_cast<std::ptrdiff_t>(start[i]),
-              sorted.begin() + static_cast<std::ptrdiff_t>(start[i + 1]), [](const auto& a, const auto& b) {
-                return std::tie(a.receptor, a.delay, a.target) < std::tie(b.receptor, b.delay, b.target);
-              });
-  entries.swap(sorted);
+void synapse_store::builder::allocate() {
+  for (std::size_t i = 1; i < next_.size(); ++i) next_[i] += next_[i - 1];
+  const std::uint64_t n = next_.back();
+  if (n >= std::numeric_limits<std::uint32_t>::max())
+    throw config_error("synapses", "more than 2^32 synapses in one shard; use more threads or ranks");
+  targets_.resize(n);
+  weights_.resize(n);
+  delays_.resize(n);
+  receptors_.resize(n);
+  next_.pop_back();  // next_[s] is now where row s starts
 }
 
-}  // namespace
-
 void synapse_store::build(std::vector<entry>&& entries, gid_t n_sources) {
-  if (entries.size() >= std::numeric_limits<std::uint32_t>::max())
-    throw config_error("synapses", "more than 2^32 synapses in one shard; use more threads or ranks");
-  sort_rows(entries, n_sources);
-  row_offsets_.assign(static_cast<std::size_t>(n_sources) + 1, 0);
-  segments_.clear();
-  targets_.resize(entries.size());
-  weights_.resize(entries.size());
-  min_delay_ = std::numeric_limits<delay_t>::max();
-  max_delay_ = 0;
-  gid_t row = 0;
-  for (std::size_t k = 0; k < entries.size(); ++k) {
-    const entry& e = entries[k];
-    while (row < e.source) row_offsets_[++row] = static_cast<std::uint32_t>(segments_.size());
-    const bool new_segment = k == 0 || e.source != entries[k - 1].source || e.receptor != entries[k - 1].receptor ||
-                             e.delay != entries[k - 1].delay;
-    if (new_segment) segments_.push_back({0, e.delay, e.receptor});
-    segments_.back().end = static_cast<std::uint32_t>(k + 1);
-    targets_[k] = e.target;
-    weights_[k] = e.weight;
-    min_delay_ = std::min(min_delay_, e.delay);
-    max_delay_ = std::max(max_delay_, e.delay);
+  builder b(n_sources);
+  for (const entry& e : entries) {
+    if (e.source >= n_sources) throw internal_error("synapse source out of range");
+    b.count(e.source);
   }
-  while (row < n_sources) row_offsets_[++row] = static_cast<std::uint32_t>(segments_.size());
-  share_weights_if_uniform();
-  if (entries.empty()) min_delay_ = 0;
+  b.allocate();
+  for (const entry& e : entries) b.place(e);
   entries.clear();
   entries.shrink_to_fit();
+  build(std::move(b));
+}
+
+// Orders one row by (receptor, delay, target): one packed 64-bit key per synapse (8 + 16 + 32
+// bits) sorted with its index, then the columns permuted (rows are short).
+void synapse_store::sort_row(builder& b, std::uint64_t begin, std::uint64_t end) {
+  const auto n = static_cast<std::uint32_t>(end - begin);
+  if (n < 2) return;
+  auto key = [&](std::uint64_t k) {
+    return (static_cast<std::uint64_t>(b.receptors_[k]) << 48) | (static_cast<std::uint64_t>(b.delays_[k]) << 32) |
+           b.targets_[k];
+  };
+  bool sorted = true;
+  for (std::uint64_t k = begin + 1; k < end && sorted; ++k) sorted = key(k - 1) <= key(k);
+  if (sorted) return;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> order(n);
+  for (std::uint32_t i = 0; i < n; ++i) order[i] = {key(begin + i), i};
+  std::sort(order.begin(), order.end());
+  auto permute = [&](auto& column) {
+    using T = typename std::decay_t<decltype(column)>::value_type;
+    std::vector<T> row(n);
+    for (std::uint32_t i = 0; i < n; ++i) row[i] = column[begin + order[i].second];
+    std::copy(row.begin(), row.end(), column.begin() + static_cast<std::ptrdiff_t>(begin));
+  };
+  permute(b.targets_);
+  permute(b.weights_);
+  permute(b.delays_);
+  permute(b.receptors_);
+}
+
+void synapse_store::build(builder&& b) {
+  const std::size_t n_sources = b.next_.size();
+  // After placing, next_[s] is the end of row s (= start of row s + 1).
+  row_offsets_.assign(n_sources + 1, 0);
+  segments_.clear();
+  min_delay_ = std::numeric_limits<delay_t>::max();
+  max_delay_ = 0;
+  std::uint64_t begin = 0;
+  for (std::size_t src = 0; src < n_sources; ++src) {
+    const std::uint64_t end = b.next_[src];
+    sort_row(b, begin, end);
+    for (std::uint64_t k = begin; k < end; ++k) {
+      if (k == begin || b.receptors_[k] != b.receptors_[k - 1] || b.delays_[k] != b.delays_[k - 1])
+        segments_.push_back({0, b.delays_[k], b.receptors_[k]});
+      segments_.back().end = static_cast<std::uint32_t>(k + 1);
+      min_delay_ = std::min(min_delay_, b.delays_[k]);
+      max_delay_ = std::max(max_delay_, b.delays_[k]);
+    }
+    row_offsets_[src + 1] = static_cast<std::uint32_t>(segments_.size());
+    begin = end;
+  }
+  if (begin == 0) min_delay_ = 0;
+  targets_ = std::move(b.targets_);
+  weights_ = std::move(b.weights_);
+  b = builder(0);  // release the per-synapse keys now
+  share_weights_if_uniform();
 }
 
 // Drops the weight array when each receptor has a single weight (compared bit for bit).

@@ -56,24 +56,41 @@ group_drives shard::drives_for(std::size_t population) const {
   return d;
 }
 
-void shard::build_synapses() {
+// Calls fn(entry) for every synapse onto this shard's neurons, always in the same order. Targets
+// are generated in blocks so the buffer stays small (fixed_outdegree and explicit lists walk all
+// their sources for any block, so they are generated in one go).
+template <class Fn>
+void shard::for_each_synapse(bool values, Fn&& fn) const {
   const network& net = *cfg_.net;
   const time_grid grid(net.dt);
-  std::vector<synapse_store::entry> entries;
+  constexpr index_t block = 4096;
   std::vector<generated_synapse> generated;
   for (std::size_t k = 0; k < net.projections.size(); ++k) {
     const projection& proj = net.projections[k];
     const std::size_t pre = net.population_index(proj.pre, "projections[" + std::to_string(k) + "].pre");
     const std::size_t post = net.population_index(proj.post, "projections[" + std::to_string(k) + "].post");
     const shard_slice& sl = slice_of(post);
-    generated.clear();
-    generate_projection(net, k, sl.begin, sl.end, grid, generated);
+    const bool whole =
+        proj.conn.type == connector::kind::fixed_outdegree || proj.conn.type == connector::kind::explicit_list;
     const gid_t pre_offset = cfg_.part.population_offsets[pre];
-    for (const generated_synapse& g : generated)
-      entries.push_back({pre_offset + g.source, sl.local_offset + (g.target - sl.begin), g.weight, g.delay,
-                         static_cast<std::uint8_t>(proj.target)});
+    for (index_t b = sl.begin; b < sl.end; b = whole ? sl.end : std::min<index_t>(sl.end, b + block)) {
+      generated.clear();
+      generate_projection(net, k, b, whole ? sl.end : std::min<index_t>(sl.end, b + block), grid, generated, values);
+      for (const generated_synapse& g : generated)
+        fn(synapse_store::entry{pre_offset + g.source, sl.local_offset + (g.target - sl.begin), g.weight, g.delay,
+                                static_cast<std::uint8_t>(proj.target)});
+    }
   }
-  store_.build(std::move(entries), cfg_.part.population_offsets.back());
+}
+
+// Two passes over the (deterministic) generators: count per source row, then place each synapse
+// at its final position -- no list of all synapses and no sorted copy of it is ever held.
+void shard::build_synapses() {
+  synapse_store::builder builder(cfg_.part.population_offsets.back());
+  for_each_synapse(false, [&](const synapse_store::entry& e) { builder.count(e.source); });
+  builder.allocate();
+  for_each_synapse(true, [&](const synapse_store::entry& e) { builder.place(e); });
+  store_.build(std::move(builder));
 }
 
 void shard::allocate_input(delay_t max_delay) {

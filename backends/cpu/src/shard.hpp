@@ -31,6 +31,8 @@ class shard {
   const shard_slice& slice_of(std::size_t population) const { return cfg_.part.shards[index_][population]; }
   group_drives drives_for(std::size_t population) const;
   void wake_woken();
+  template <class Fn>
+  void for_each_synapse(bool values, Fn&& fn) const;
   template <class OnTarget>
   void deliver_rows(std::span<const spike> spikes, OnTarget on_target);
 

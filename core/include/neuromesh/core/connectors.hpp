@@ -21,8 +21,11 @@ struct generated_synapse {
 
 // Appends the synapses of projection `proj_id` whose targets lie in [post_begin, post_end).
 // The union over any split of [0, n_post) into ranges is the same set of synapses.
+// With values = false only sources and targets are generated (weight 0, delay 1): enough to
+// count synapses per row, at a fraction of the cost (weights and delays have their own streams,
+// so skipping them changes nothing else).
 void generate_projection(const network& net, std::size_t proj_id, index_t post_begin, index_t post_end,
-                         const time_grid& grid, std::vector<generated_synapse>& out);
+                         const time_grid& grid, std::vector<generated_synapse>& out, bool values = true);
 
 // Synapse counts per target for fixed_total_number: a multinomial split of n over the targets
 // from one keyed stream (every builder computes the same split without communication).

@@ -34,7 +34,35 @@ class synapse_store {
     std::uint8_t receptor;
   };
 
-  // Sorts and compresses `entries` (consumed) for sources [0, n_sources).
+  // Collects synapses in two passes over a deterministic generator, so construction needs about
+  // 11 bytes per synapse rather than a sorted copy of 16-byte entries:
+  //   builder b(n_sources);  (generate: b.count(e.source) for each)  b.allocate();
+  //   (generate again, same order: b.place(e) for each)  store.build(std::move(b));
+  class builder {
+   public:
+    explicit builder(gid_t n_sources) : next_(static_cast<std::size_t>(n_sources) + 1, 0) {}
+    void count(gid_t source) { ++next_[source + 1]; }
+    void allocate();
+    void place(const entry& e) {
+      const std::uint64_t k = next_[e.source]++;
+      targets_[k] = e.target;
+      weights_[k] = e.weight;
+      delays_[k] = e.delay;
+      receptors_[k] = e.receptor;
+    }
+
+   private:
+    friend class synapse_store;
+    std::vector<std::uint64_t> next_;  // counts, then the next free slot of each row
+    std::vector<std::uint32_t> targets_;
+    std::vector<float> weights_;
+    std::vector<delay_t> delays_;
+    std::vector<std::uint8_t> receptors_;
+  };
+
+  // Sorts each row by (receptor, delay, target) and cuts it into segments.
+  void build(builder&& b);
+  // The same from a list of entries (consumed), for sources [0, n_sources).
   void build(std::vector<entry>&& entries, gid_t n_sources);
 
   // Segments of the row of `source` and the index where its first segment begins.
@@ -63,6 +91,7 @@ class synapse_store {
 
  private:
   void share_weights_if_uniform();
+  void sort_row(builder& b, std::uint64_t begin, std::uint64_t end);
 
   std::vector<std::uint32_t> row_offsets_;  // n_sources + 1 offsets into segments_
   std::vector<row_segment> segments_;
