@@ -13,6 +13,7 @@ import argparse
 import sys
 
 import neuromesh as nm
+from _script import add_run_options, run_and_report
 
 
 def build(scale=1.0, g=5.0, eta=2.0, J=0.1, delay=1.5, seed=12345, dt=0.1):
@@ -38,22 +39,9 @@ def main(argv=None):
     parser.add_argument("--scale", type=float, default=1.0, help="network size relative to 12,500 neurons")
     parser.add_argument("--g", type=float, default=5.0, help="relative inhibition")
     parser.add_argument("--eta", type=float, default=2.0, help="external rate / threshold rate")
-    parser.add_argument("--duration", type=float, default=1000.0, help="ms")
-    parser.add_argument("--seed", type=int, default=12345)
-    parser.add_argument("--threads", type=int, default=0, help="0: all cores")
-    parser.add_argument("-o", "--output", default=None, help="SONATA HDF5 output file")
+    add_run_options(parser)
     args = parser.parse_args(argv)
-    try:
-        net = build(args.scale, args.g, args.eta, seed=args.seed)
-        result = net.run(args.duration, threads=args.threads, output=args.output, progress=True)
-    except ValueError as e:
-        print(f"brunel.py: {e}", file=sys.stderr)
-        return 1
-    for label, rate in result.rates().items():
-        print(f"{label:>4}: {rate:7.2f} Hz")
-    s = result.summary
-    print(f"{s['synapses']} synapses; construction {s['build_seconds']:.2f} s, simulation {s['simulate_seconds']:.2f} s")
-    return 0
+    return run_and_report("brunel.py", lambda: build(args.scale, args.g, args.eta, seed=args.seed), args)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ import math
 import sys
 
 import neuromesh as nm
+from _script import add_run_options, run_and_report
 
 # Parameters of pynest/examples/hpc_benchmark.py (nest/nest-simulator; brunel_params, build_network).
 TAU_SYN = 0.32582722403722841  # ms; chosen by NEST so that the PSP rise time is 1.700759 ms
@@ -111,10 +112,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=0.1,
                         help="network size relative to 11,250 neurons; in-degrees stay 9000 + 2250 (default 0.1)")
-    parser.add_argument("--duration", type=float, default=500.0, help="ms (NEST: 50 ms presimulation + 250 ms)")
-    parser.add_argument("--seed", type=int, default=12345)
-    parser.add_argument("--threads", type=int, default=0, help="0: all cores")
-    parser.add_argument("-o", "--output", default=None, help="SONATA HDF5 output file")
+    add_run_options(parser, duration=500.0)
     args = parser.parse_args(argv)
     if not args.scale > 0:
         parser.error("--scale must be > 0")
@@ -122,19 +120,8 @@ def main(argv=None):
     print(f"NE {p['NE']}, NI {p['NI']}, CE {p['CE']}, CI {p['CI']}, J {p['JE_pA']:.3f} pA, "
           f"g {G:g}, Poisson {p['p_rate']:.1f} Hz per neuron")
     print("note: E->E synapses are static (NEST: stdp_pl_synapse_hom_hpc); neuromesh has no STDP yet")
-    try:
-        net = build(args.scale, args.seed)
-        result = net.run(args.duration, threads=args.threads, output=args.output, progress=True)
-    except ValueError as e:
-        print(f"hpc_benchmark.py: {e}", file=sys.stderr)
-        return 1
-    for label, rate in result.rates().items():
-        print(f"{label:>4}: {rate:7.2f} Hz")
-    s = result.summary
-    print(f"{s['neurons']} neurons, {s['synapses']} synapses ({s['bytes_per_synapse']:.2f} bytes/synapse); "
-          f"construction {s['build_seconds']:.2f} s, simulation {s['simulate_seconds']:.2f} s "
-          f"(real-time factor {s['real_time_factor']:.2f}); NEST expects < 10 Hz at scale > 10")
-    return 0
+    return run_and_report("hpc_benchmark.py", lambda: build(args.scale, args.seed), args,
+                          footer="; NEST expects < 10 Hz at scale > 10")
 
 
 if __name__ == "__main__":

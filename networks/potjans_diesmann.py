@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 import neuromesh as nm
+from _script import add_run_options, run_and_report
 
 POPULATIONS = ["L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I"]
 FULL_SIZE = [20683, 5834, 21915, 5479, 4850, 1065, 14395, 2948]
@@ -89,27 +90,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=0.1, help="neuron numbers relative to the full model (default 0.1)")
     parser.add_argument("--background", choices=["poisson", "dc"], default="poisson")
-    parser.add_argument("--duration", type=float, default=1000.0, help="ms")
-    parser.add_argument("--seed", type=int, default=55)
-    parser.add_argument("--threads", type=int, default=0, help="0: all cores")
-    parser.add_argument("-o", "--output", default=None, help="SONATA HDF5 output file")
+    add_run_options(parser, seed=55)
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 1:
         parser.error("--scale must be in (0, 1]")
-    try:
-        net = build(args.scale, args.seed, background=args.background)
-        result = net.run(args.duration, threads=args.threads, output=args.output, progress=True)
-    except ValueError as e:
-        print(f"potjans_diesmann.py: {e}", file=sys.stderr)
-        return 1
-    print(f"{'population':>10} {'rate [Hz]':>10} {'reference':>10}")
-    for label, rate in result.rates().items():
-        print(f"{label:>10}: {rate:8.2f} Hz {REFERENCE_RATES[label]:8.1f}")
-    s = result.summary
-    print(f"{s['neurons']} neurons, {s['synapses']} synapses ({s['bytes_per_synapse']:.2f} bytes/synapse); "
-          f"construction {s['build_seconds']:.1f} s, simulation {s['simulate_seconds']:.1f} s "
-          f"(real-time factor {s['real_time_factor']:.2f})")
-    return 0
+    return run_and_report("potjans_diesmann.py", lambda: build(args.scale, args.seed, background=args.background), args,
+                          reference=REFERENCE_RATES)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import argparse
 import sys
 
 import neuromesh as nm
+from _script import add_run_options, run_and_report
 
 
 def build(model, seed, dt):
@@ -36,21 +37,10 @@ def build(model, seed, dt):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", choices=["coba", "cuba"])
-    parser.add_argument("--duration", type=float, default=1000.0, help="ms (default 1000)")
     parser.add_argument("--dt", type=float, default=0.1, help="ms (default 0.1)")
-    parser.add_argument("--seed", type=int, default=12345)
-    parser.add_argument("--threads", type=int, default=0, help="0: all cores")
-    parser.add_argument("-o", "--output", default=None, help="SONATA HDF5 output file")
+    add_run_options(parser)
     args = parser.parse_args(argv)
-    try:
-        result = build(args.model, args.seed, args.dt).run(args.duration, threads=args.threads, output=args.output, progress=True)
-    except ValueError as e:
-        print(f"vogels_abbott.py: {e}", file=sys.stderr)
-        return 1
-    for label, rate in result.rates().items():
-        print(f"{label:>4}: {rate:7.2f} Hz")
-    print(f"simulation {result.summary['simulate_seconds']:.3f} s (real-time factor {result.summary['real_time_factor']:.3f})")
-    return 0
+    return run_and_report("vogels_abbott.py", lambda: build(args.model, args.seed, args.dt), args)
 
 
 if __name__ == "__main__":
