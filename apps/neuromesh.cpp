@@ -109,8 +109,11 @@ int command_run(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   if (!a.quiet) std::fprintf(stderr, "building %s ...\n", net.name.c_str());
+  neuromesh::cli::progress_bar build_bar("building  ");
+  opt.build_progress = [&](double f) { build_bar.update(f); };
   auto sim = neuromesh::make_simulation(std::move(net), opt);
-  neuromesh::cli::progress_bar bar("simulating");
+  build_bar.finish();
+  neuromesh::cli::progress_bar bar("simulating");  // same width as "building  "
   sim->run(duration, [&](double f) { bar.update(f); });
   bar.finish();
   sim->finish();

@@ -61,6 +61,8 @@ def load_pd(stub_neuromesh: bool):
     """Import networks/potjans_diesmann.py by path; with a stub neuromesh where that is absent."""
     if stub_neuromesh and "neuromesh" not in sys.modules:
         sys.modules["neuromesh"] = types.ModuleType("neuromesh")
+    if str(PD_SCRIPT.parent) not in sys.path:
+        sys.path.insert(0, str(PD_SCRIPT.parent))  # its sibling helpers (networks/_script.py)
     spec = importlib.util.spec_from_file_location("potjans_diesmann", PD_SCRIPT)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -98,6 +100,10 @@ def spike_stats(ids, times, n, t_start, t_stop, bin_ms=3.0):
 
 def worker_neuromesh(a) -> dict:
     pd = load_pd(stub_neuromesh=False)
+    import neuromesh
+
+    core = next(Path(neuromesh.__file__).parent.glob("_core*.so"), None)
+    built = datetime.datetime.fromtimestamp(core.stat().st_mtime, datetime.timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     net = pd.build(scale=a.scale, seed=a.seed, dt=a.dt, background="poisson")
     result = net.run(a.duration, threads=a.threads, precision=a.nm_precision)
@@ -109,7 +115,8 @@ def worker_neuromesh(a) -> dict:
         pops[pop.label] = spike_stats(ids, times, pop.size, a.t_start, a.duration)
     return dict(simulator="neuromesh", seed=a.seed, neurons=int(s["neurons"]), synapses=int(s["synapses"]),
                 build_s=float(s["build_seconds"]), sim_s=float(s["simulate_seconds"]), wall_s=wall,
-                precision=a.nm_precision, populations=pops)
+                precision=a.nm_precision, module=str(Path(neuromesh.__file__).parent), core_built=built,
+                populations=pops)
 
 
 def worker_nest(a) -> dict:
@@ -277,10 +284,14 @@ def main(argv=None):
     pd = load_pd(stub_neuromesh=True)
     seeds = list(range(a.first_seed, a.first_seed + a.seeds))
     runs = {s: [] for s in sims}
+    sizes = [max(1, int(round(n * a.scale))) for n in pd.FULL_SIZE]
+    expected_synapses = int(pd.synapse_numbers(sizes).sum())
     for seed in seeds:
         for sim in sims:
             t0 = time.perf_counter()
             r = run_worker(sim, seed, a)
+            if r["synapses"] != expected_synapses:  # a broken build, or a model changed under us
+                raise RuntimeError(f"{sim} seed {seed}: {r['synapses']} recurrent synapses, expected {expected_synapses}")
             runs[sim].append(r)
             rates = " ".join(f"{k} {v['rate']:.2f}" for k, v in r["populations"].items())
             print(f"[{sim} seed {seed}] build {r['build_s']:.1f} s, sim {r['sim_s']:.1f} s "
@@ -290,7 +301,8 @@ def main(argv=None):
           f"[{a.t_start:g}, {a.duration:g}] ms, {len(seeds)} seeds {seeds}\n")
     print_table(summary, pd, len(seeds))
     if a.json:
-        doc = dict(date=datetime.datetime.now().isoformat(timespec="seconds"), host=platform.node(),
+        git = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+        doc = dict(date=datetime.datetime.now().isoformat(timespec="seconds"), host=platform.node(), git_head=git,
                    machine=dict(platform=platform.platform(), processor=platform.processor(), cpus=os.cpu_count()),
                    args={k: v for k, v in vars(a).items() if k not in ("worker", "seed")}, seeds=seeds,
                    reference_rates=pd.REFERENCE_RATES, summary=summary, runs=runs)

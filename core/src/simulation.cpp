@@ -33,6 +33,7 @@ simulation::simulation(network net, simulation_options opt, const engine_factory
   cfg.part = make_block_partition(net_, static_cast<std::size_t>(resolve_threads(opt_.threads)));
   cfg.prec = opt_.prec;
   cfg.active_set = opt_.active_set;
+  cfg.build_progress = opt_.build_progress;
   engine_ = make_engine(std::move(cfg));
   const engine_statistics st = engine_->statistics();
   min_delay_ = st.min_delay;

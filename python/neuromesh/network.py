@@ -201,7 +201,8 @@ class Network:
     def run(self, duration, backend="cpu", threads=0, output=None, progress=False, precision="float"):
         """Builds and runs the network for `duration` ms; returns a Result. Ctrl-C stops the run
         with KeyboardInterrupt and leaves the output file closed and readable."""
-        sim = _core.Simulation(self.spec(), backend, int(threads), precision, output or "")
+        sim = _core.Simulation(self.spec(), backend, int(threads), precision, output or "",
+                               build_progress=_progress_bar(1.0, "building", "") if progress else None)
         self._last = sim
         sim.run(float(duration), _progress_bar(duration) if progress else None)
         sim.finish()
@@ -248,19 +249,20 @@ class Simulator:
         self._sim.finish()
 
 
-def _progress_bar(duration):
+def _progress_bar(total, desc="simulating", unit="ms"):
+    """A callback taking the fraction done: tqdm when installed, else a plain line on stderr."""
     try:
         from tqdm import tqdm
-    except ImportError:  # a plain bar on stderr
+    except ImportError:
         def report(fraction):
-            sys.stderr.write(f"\rsimulating {fraction * 100:5.1f} % of {duration:g} ms")
+            sys.stderr.write(f"\r{desc} {fraction * 100:5.1f} %")
             if fraction >= 1.0:
                 sys.stderr.write("\n")
         return report
-    bar = tqdm(total=float(duration), unit="ms", desc="simulating")
+    bar = tqdm(total=float(total), unit=unit, desc=desc)
 
     def report(fraction):
-        bar.update(fraction * duration - bar.n)
+        bar.update(fraction * total - bar.n)
         if fraction >= 1.0:
             bar.close()
     return report

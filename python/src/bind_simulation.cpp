@@ -23,7 +23,8 @@ namespace {
 class py_simulation {
  public:
   py_simulation(network net, const std::string& backend, int threads, const std::string& prec,
-                const std::string& output, bool keep_spikes, bool active_set) {
+                const std::string& output, bool keep_spikes, bool active_set,
+                const std::optional<py::function>& build_progress) {
     if (prec != "float" && prec != "double")
       throw config_error("precision", "must be 'float' or 'double', not '" + prec + "'");
     simulation_options opt;
@@ -34,6 +35,11 @@ class py_simulation {
     opt.keep_spikes_in_memory = keep_spikes;
     opt.active_set = active_set;
     opt.stop = &stop_;
+    if (build_progress)  // called on this thread while the GIL is released
+      opt.build_progress = [f = *build_progress](double fraction) {
+        py::gil_scoped_acquire gil;
+        f(fraction);
+      };
     py::gil_scoped_release release;  // construction can take seconds for large networks
     sim_ = make_simulation(std::move(net), std::move(opt));
   }
@@ -127,9 +133,11 @@ py::dict summary_of(const simulation& s) {
 
 void register_simulation(py::module_& m) {
   py::class_<py_simulation>(m, "Simulation")
-      .def(py::init<network, const std::string&, int, const std::string&, const std::string&, bool, bool>(),
+      .def(py::init<network, const std::string&, int, const std::string&, const std::string&, bool, bool,
+                    const std::optional<py::function>&>(),
            py::arg("spec"), py::arg("backend") = "cpu", py::arg("threads") = 0, py::arg("precision") = "float",
-           py::arg("output") = "", py::arg("keep_spikes") = true, py::arg("active_set") = true)
+           py::arg("output") = "", py::arg("keep_spikes") = true, py::arg("active_set") = true,
+           py::arg("build_progress") = py::none())
       .def("run", &py_simulation::run, py::arg("duration_ms"), py::arg("progress") = py::none())
       .def("step", [](py_simulation& s) { s.sim().step(); })
       .def("advance",

@@ -21,7 +21,8 @@ class cpu_engine final : public engine {
     // generation runs in parallel without any coordination (keyed streams).
     pool_.run([&](int k) {
       shards_[k] = std::make_unique<shard>(cfg_, static_cast<std::size_t>(k), dbl);
-      shards_[k]->build_synapses();
+      // Shard 0 runs on the calling thread: it reports progress for all (shards build alike).
+      shards_[k]->build_synapses(k == 0 ? cfg_.build_progress : std::function<void(double)>{});
     });
     stats_.neurons = cfg_.part.population_offsets.back();
     delay_t min_d = 0, max_d = 1;

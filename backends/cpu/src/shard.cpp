@@ -60,7 +60,7 @@ group_drives shard::drives_for(std::size_t population) const {
 // are generated in blocks so the buffer stays small (fixed_outdegree and explicit lists walk all
 // their sources for any block, so they are generated in one go).
 template <class Fn>
-void shard::for_each_synapse(bool values, Fn&& fn) const {
+void shard::for_each_synapse(bool values, Fn&& fn, const std::function<void(std::size_t)>& projection_done) const {
   const network& net = *cfg_.net;
   const time_grid grid(net.dt);
   constexpr index_t block = 4096;
@@ -80,16 +80,24 @@ void shard::for_each_synapse(bool values, Fn&& fn) const {
         fn(synapse_store::entry{pre_offset + g.source, sl.local_offset + (g.target - sl.begin), g.weight, g.delay,
                                 static_cast<std::uint8_t>(proj.target)});
     }
+    if (projection_done) projection_done(k);
   }
 }
 
 // Two passes over the (deterministic) generators: count per source row, then place each synapse
 // at its final position -- no list of all synapses and no sorted copy of it is ever held.
-void shard::build_synapses() {
+void shard::build_synapses(const std::function<void(double)>& progress) {
+  const double n = static_cast<double>(cfg_.net->projections.size());
+  auto pass_done = [&](double pass) -> std::function<void(std::size_t)> {
+    if (!progress) return {};
+    return [&progress, pass, n](std::size_t k) { progress((pass + static_cast<double>(k + 1) / n) / 2.0); };
+  };
   synapse_store::builder builder(cfg_.part.population_offsets.back());
-  for_each_synapse(false, [&](const synapse_store::entry& e) { builder.count(e.source); });
+  for_each_synapse(
+      false, [&](const synapse_store::entry& e) { builder.count(e.source); }, pass_done(0));
   builder.allocate();
-  for_each_synapse(true, [&](const synapse_store::entry& e) { builder.place(e); });
+  for_each_synapse(
+      true, [&](const synapse_store::entry& e) { builder.place(e); }, pass_done(1));
   store_.build(std::move(builder));
 }
 

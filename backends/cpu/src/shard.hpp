@@ -1,6 +1,7 @@
 #pragma once
 // Everything one thread owns: a slice of every population, the synapses onto those neurons, and
 // their input ring buffers. Only the owning thread writes them, so nothing needs atomics.
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -15,7 +16,7 @@ class shard {
  public:
   shard(const engine_config& cfg, std::size_t index, bool double_precision);
   // Generates and stores this shard's synapses (every projection, targets it owns).
-  void build_synapses();
+  void build_synapses(const std::function<void(double)>& progress);
   // Allocates ring buffers once the network's maximum delay is known.
   void allocate_input(delay_t max_delay);
   void advance(step_t t0, int n, std::vector<spike>& fired);
@@ -32,7 +33,7 @@ class shard {
   group_drives drives_for(std::size_t population) const;
   void wake_woken();
   template <class Fn>
-  void for_each_synapse(bool values, Fn&& fn) const;
+  void for_each_synapse(bool values, Fn&& fn, const std::function<void(std::size_t)>& projection_done) const;
   template <class OnTarget>
   void deliver_rows(std::span<const spike> spikes, OnTarget on_target);
 

@@ -5,6 +5,7 @@
 //   advance (deliver ring-buffer input, update, detect)  ->  exchange  ->  deliver  ->  record.
 // Kept deliberately small (STYLE anti-pattern 3): memory, kernels and exchange stay separate.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -27,6 +28,8 @@ struct engine_config {
   partition part;
   precision prec = precision::single;
   bool active_set = true;  // skip neurons at their fixed point (exact; off only for testing)
+  // Called on the constructing thread with the fraction of the synapses built (may be empty).
+  std::function<void(double)> build_progress;
 };
 
 // Sizes an engine reports after construction.

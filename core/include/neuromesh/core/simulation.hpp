@@ -25,7 +25,8 @@ struct simulation_options {
   std::string output;                 // SONATA HDF5 file; empty: no file
   bool keep_spikes_in_memory = true;  // for spikes() after the run (12 bytes per spike)
   bool active_set = true;
-  const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to end a run early, cleanly
+  const std::atomic<bool>* stop = nullptr;     // set (e.g. by SIGINT) to end a run early, cleanly
+  std::function<void(double)> build_progress;  // construction progress, fraction in [0, 1]
 };
 
 // What a run did, for summaries and provenance.
