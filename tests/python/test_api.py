@@ -32,11 +32,11 @@ def test_run_gives_spikes_as_numpy_arrays():
     assert result.summary["spikes_per_population"]["E"] == len(ids)
 
 
-def test_one_and_two_threads_are_bit_identical():
+def test_one_and_two_threads_are_bit_identical(backend):
     a, exc_a, _ = coba()
     b, exc_b, _ = coba()
-    a.run(200.0, threads=1)
-    b.run(200.0, threads=2)
+    a.run(200.0, threads=1, backend=backend)
+    b.run(200.0, threads=2, backend=backend)
     for x, y in zip(exc_a.spikes, exc_b.spikes):
         np.testing.assert_array_equal(x, y)
 

@@ -1,0 +1,28 @@
+"""Shared pytest fixtures: `backend` runs a test once per backend this build has
+(neuromesh.features()), and the markers requires_mpi / requires_cuda skip, with the reason, when
+that part is not built -- never a silent pass."""
+import pytest
+
+try:
+    import neuromesh as _nm
+    _FEATURES = _nm.features()
+except ImportError:  # package not built: the tests that need it skip themselves
+    _FEATURES = {"backends": [], "mpi": False, "cuda": False}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "requires_mpi: needs the MPI backend")
+    config.addinivalue_line("markers", "requires_cuda: needs the CUDA backend")
+
+
+def pytest_runtest_setup(item):
+    for marker, feature in (("requires_mpi", "mpi"), ("requires_cuda", "cuda")):
+        if item.get_closest_marker(marker) and not _FEATURES.get(feature):
+            pytest.skip(f"this build has no {feature.upper()} backend (features: {_FEATURES})")
+
+
+@pytest.fixture(params=_FEATURES["backends"] or ["none"])
+def backend(request):
+    if request.param == "none":
+        pytest.skip("the neuromesh Python package is not built")
+    return request.param
