@@ -24,26 +24,7 @@ class value_sampler {
   double next(std::size_t k) {
     if (const double* x = std::get_if<double>(&spec_)) return *x;
     if (const auto* a = std::get_if<std::vector<double>>(&spec_)) return (*a)[k];
-    const auto& d = std::get<distribution>(spec_);
-    for (int attempt = 0; attempt < 10000; ++attempt) {
-      double x = 0.0;
-      switch (d.type) {
-        case distribution::kind::uniform:
-          x = random::uniform(stream_, d.a, d.b);
-          break;
-        case distribution::kind::normal:
-          x = random::normal(stream_, d.a, d.b);
-          break;
-        case distribution::kind::exponential:
-          x = random::exponential(stream_, d.a);
-          break;
-        case distribution::kind::lognormal:
-          x = random::lognormal(stream_, d.a, d.b);
-          break;
-      }
-      if (x >= d.low && x <= d.high) return x;
-    }
-    throw config_error("weight/delay distribution", "no value inside [low, high] in 10000 draws; widen the bounds");
+    return draw(std::get<distribution>(spec_), stream_);
   }
 
  private:

@@ -8,34 +8,32 @@
 #include <neuromesh/core/random/keyed_stream.hpp>
 
 namespace neuromesh {
-namespace {
-
-double draw(const distribution& d, keyed_stream& s) {
-  switch (d.type) {
-    case distribution::kind::uniform:
-      return random::uniform(s, d.a, d.b);
-    case distribution::kind::normal:
-      return random::normal(s, d.a, d.b);
-    case distribution::kind::exponential:
-      return random::exponential(s, d.a);
-    case distribution::kind::lognormal:
-      return random::lognormal(s, d.a, d.b);
-  }
-  throw internal_error("unknown distribution kind");
-}
-
-}  // namespace
 
 double evaluate(const value_spec& v, std::size_t i, std::uint64_t seed, std::uint32_t purpose, std::uint32_t entity,
                 std::uint32_t sub) {
   if (const double* x = std::get_if<double>(&v)) return *x;
   if (const auto* a = std::get_if<std::vector<double>>(&v)) return (*a)[i];
-  const auto& d = std::get<distribution>(v);
   keyed_stream s(seed, purpose, entity, sub);
-  // Redraw outside [low, high]; validate_value made sure the window has positive probability
-  // for the common cases, and the cap turns a hopeless window into an error, not a hang.
+  return draw(std::get<distribution>(v), s);
+}
+
+double draw(const distribution& d, keyed_stream& s) {
   for (int attempt = 0; attempt < 10000; ++attempt) {
-    const double x = draw(d, s);
+    double x = 0.0;
+    switch (d.type) {
+      case distribution::kind::uniform:
+        x = random::uniform(s, d.a, d.b);
+        break;
+      case distribution::kind::normal:
+        x = random::normal(s, d.a, d.b);
+        break;
+      case distribution::kind::exponential:
+        x = random::exponential(s, d.a);
+        break;
+      case distribution::kind::lognormal:
+        x = random::lognormal(s, d.a, d.b);
+        break;
+    }
     if (x >= d.low && x <= d.high) return x;
   }
   throw config_error("distribution", "could not draw a value inside [low, high] in 10000 attempts; widen the bounds");

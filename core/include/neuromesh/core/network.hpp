@@ -31,6 +31,11 @@ struct distribution {
 // A value given as one scalar for all, one number per entity, or a distribution.
 using value_spec = std::variant<double, std::vector<double>, distribution>;
 
+class keyed_stream;
+// One value of `d` from stream `s`, redrawn while outside [low, high] (config_error after 10,000
+// tries): the one place distributions are sampled for parameters, weights and delays.
+double draw(const distribution& d, keyed_stream& s);
+
 // Evaluates a value_spec for one entity (index i of n) from a keyed stream identified by
 // (seed, purpose, entity, sub). Throws config_error naming `where` for an array of the wrong size.
 double evaluate(const value_spec& v, std::size_t i, std::uint64_t seed, std::uint32_t purpose, std::uint32_t entity,

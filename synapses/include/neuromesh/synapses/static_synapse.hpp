@@ -13,12 +13,6 @@
 
 namespace neuromesh {
 
-// How a projection's synapses are represented (cf. GeNN's SynapseMatrixType).
-enum class connectivity_kind {
-  sparse_rows,  // compressed rows by source (8 bytes/synapse): the default and only kind so far
-  procedural,   // rows regenerated from the keyed stream on each spike (~0 bytes; planned)
-};
-
 struct static_synapse {
   static constexpr const char* name = "static";
   // The fixed-point input one spike adds (weights are float32; see fixed_point.hpp).
