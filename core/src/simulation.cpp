@@ -105,6 +105,7 @@ void simulation::advance_chunk(step_t n) {
   engine_->advance(now_, static_cast<int>(n), undelivered_, fired_);
   now_ += n;
   exchange_and_record();
+  for (const auto& obs : observers_) obs->on_chunk(*this, now_ - n, now_, epoch_spikes_);
 }
 
 void simulation::exchange_and_record() {
@@ -146,6 +147,7 @@ void simulation::inject_spikes(const std::string& population, std::span<const in
   }
   std::sort(extra.begin(), extra.end());
   engine_->deliver(extra);
+  for (const auto& obs : observers_) obs->on_chunk(*this, now_, now_, extra);
   rec_->record_spikes(extra, offsets_);
   if (opt_.keep_spikes_in_memory) all_spikes_.insert(all_spikes_.end(), extra.begin(), extra.end());
   summary_.spikes += extra.size();
@@ -185,6 +187,13 @@ std::pair<std::size_t, index_t> simulation::locate(gid_t gid) const {
 }
 
 void simulation::finish() {
+  if (finished_) return;
+  finished_ = true;
+  close_output();
+  for (const auto& obs : observers_) obs->on_finish(*this, opt_.output);
+}
+
+void simulation::close_output() {
   if (!rec_ || !rec_->has_file()) return;
   const engine_statistics st = engine_->statistics();
   std::vector<std::pair<std::string, double>> sizes;

@@ -13,6 +13,7 @@
 #include <neuromesh/core/communicator.hpp>
 #include <neuromesh/core/engine.hpp>
 #include <neuromesh/core/network.hpp>
+#include <neuromesh/core/observer.hpp>
 
 namespace neuromesh {
 
@@ -72,7 +73,11 @@ class simulation {
   std::vector<double> state(const std::string& population, const std::string& variable,
                             std::span<const index_t> ids) const;
 
-  // Closes the output file (also done by the destructor).
+  // Adds an observer called after every chunk and at finish() (observer.hpp), e.g. the hardware
+  // model's energy accounting. The simulation shares ownership.
+  void add_observer(std::shared_ptr<epoch_observer> obs) { observers_.push_back(std::move(obs)); }
+
+  // Closes the output file (also done by the destructor), then lets observers add to it.
   void finish();
 
   const network& description() const { return net_; }
@@ -91,6 +96,7 @@ class simulation {
   void record_state_if_due();
   step_t next_stop(step_t target) const;
   void check_interrupt();
+  void close_output();
 
   network net_;
   simulation_options opt_;
@@ -103,6 +109,8 @@ class simulation {
   std::vector<spike> fired_, epoch_spikes_, undelivered_, all_spikes_;
   std::vector<std::vector<index_t>> last_by_pop_;
   run_summary summary_;
+  std::vector<std::shared_ptr<epoch_observer>> observers_;
+  bool finished_ = false;
 };
 
 }  // namespace neuromesh
