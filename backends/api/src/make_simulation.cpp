@@ -11,16 +11,23 @@ namespace detail {
 const std::vector<std::pair<std::string_view, std::string_view>>& builtin_network_sources();
 }
 
+namespace {
+
+// The engine factory of a backend this build has (backend registry: add new backends here and in
+// features()).
+engine_factory factory_for(const std::string& backend) {
+  if (backend == "cpu") return [](engine_config cfg) { return cpu::make_engine(std::move(cfg)); };
+  std::string known;
+  for (const auto& b : features().backends) known += (known.empty() ? "" : ", ") + b;
+  throw backend_unavailable("backend '" + backend + "' is not available in this build (available: " + known + ")");
+}
+
+}  // namespace
+
 std::unique_ptr<simulation> make_simulation(network net, simulation_options opt) {
   validate(net);
-  if (opt.backend != "cpu") {
-    std::string known;
-    for (const auto& b : features().backends) known += (known.empty() ? "" : ", ") + b;
-    throw backend_unavailable("backend '" + opt.backend + "' is not available in this build (available: " + known +
-                              ")");
-  }
-  return std::make_unique<simulation>(std::move(net), std::move(opt),
-                                      [](engine_config cfg) { return cpu::make_engine(std::move(cfg)); });
+  engine_factory factory = factory_for(opt.backend);
+  return std::make_unique<simulation>(std::move(net), std::move(opt), factory);
 }
 
 build_features features() {
