@@ -18,10 +18,10 @@ struct recording::probe {
   std::vector<float> frame;
 };
 
-recording::recording(const network& net, const engine& eng, const std::string& path) : dt_(net.dt) {
+recording::recording(const network& net, const engine& eng, const std::string& path, bool writer) : dt_(net.dt) {
   spike_writers_.resize(net.populations.size());
   if (path.empty()) return;
-  file_ = std::make_unique<io::output_file>(path);
+  if (writer) file_ = std::make_unique<io::output_file>(path);
   const bool any_spike_recorder =
       std::any_of(net.recorders.begin(), net.recorders.end(), [](const recorder& r) { return r.variable == "spikes"; });
   for (std::size_t p = 0; p < net.populations.size(); ++p) {
@@ -29,7 +29,7 @@ recording::recording(const network& net, const engine& eng, const std::string& p
         !any_spike_recorder || std::any_of(net.recorders.begin(), net.recorders.end(), [&](const recorder& r) {
           return r.variable == "spikes" && r.population == net.populations[p].label;
         });
-    if (wanted) spike_writers_[p] = std::make_unique<io::spike_writer>(*file_, net.populations[p].label);
+    if (wanted && file_) spike_writers_[p] = std::make_unique<io::spike_writer>(*file_, net.populations[p].label);
   }
   for (std::size_t k = 0; k < net.recorders.size(); ++k) {
     const recorder& r = net.recorders[k];
@@ -52,8 +52,9 @@ recording::recording(const network& net, const engine& eng, const std::string& p
     const bool first =
         std::none_of(probes_.begin(), probes_.end(), [&](const auto& q) { return q->population == pr->population; });
     const std::string group = first ? r.population : r.population + "_" + r.variable;
-    pr->writer = std::make_unique<io::report_writer>(*file_, r.population, r.variable, units, node_ids, 0.0,
-                                                     static_cast<double>(pr->interval) * net.dt, group);
+    if (file_)
+      pr->writer = std::make_unique<io::report_writer>(*file_, r.population, r.variable, units, node_ids, 0.0,
+                                                       static_cast<double>(pr->interval) * net.dt, group);
     pr->values.resize(pr->ids.size());
     pr->frame.resize(pr->ids.size());
     probes_.push_back(std::move(pr));
@@ -89,10 +90,11 @@ step_t recording::next_state_step(step_t from) const {
   return next;
 }
 
-void recording::record_state(step_t now, const engine& eng) {
+void recording::record_state(step_t now, const state_reader& read) {
   for (auto& pr : probes_) {
     if (now % pr->interval != 0) continue;
-    eng.read_state(pr->population, pr->variable, pr->ids, pr->values);
+    read(pr->population, pr->variable, pr->ids, pr->values);
+    if (!pr->writer) continue;
     std::transform(pr->values.begin(), pr->values.end(), pr->frame.begin(),
                    [](double v) { return static_cast<float>(v); });
     pr->writer->append_frame(pr->frame);
@@ -108,15 +110,16 @@ void recording::flush() {
   if (!file_) return;
   for (auto& w : spike_writers_)
     if (w) w->flush();
-  for (auto& pr : probes_) pr->writer->flush();
+  for (auto& pr : probes_)
+    if (pr->writer) pr->writer->flush();
   file_->flush();
 }
 
 void recording::close() {
-  if (!file_) return;
-  flush();
+  if (file_) flush();
   spike_writers_.clear();
-  probes_.clear();
+  probes_.clear();  // also on processes without the file: nothing is recorded after close
+  if (!file_) return;
   file_->close();
   file_.reset();
 }

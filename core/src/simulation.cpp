@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <thread>
 
@@ -28,23 +29,49 @@ simulation::simulation(network net, simulation_options opt, const engine_factory
   const auto t0 = std::chrono::steady_clock::now();
   if (!comm_) comm_ = std::make_unique<local_communicator>();
   offsets_ = net_.offsets();
-  engine_config cfg;
-  cfg.net = &net_;
-  cfg.part = make_block_partition(net_, static_cast<std::size_t>(resolve_threads(opt_.threads)));
-  cfg.prec = opt_.prec;
-  cfg.active_set = opt_.active_set;
-  cfg.build_progress = opt_.build_progress;
-  engine_ = make_engine(std::move(cfg));
+  // Purely local work first (no communication during construction), then one agreement: a rank
+  // that failed reports its error, every other rank stops with peer_failure -- nobody hangs.
+  std::exception_ptr failure;
+  try {
+    construct(make_engine);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  comm_->agree(failure);
   const engine_statistics st = engine_->statistics();
-  min_delay_ = st.min_delay;
-  rec_ = std::make_unique<recording>(net_, *engine_, opt_.output);
+  // The epoch is the smallest delay anywhere, the same on every rank.
+  constexpr std::uint64_t no_synapses = std::numeric_limits<delay_t>::max() + std::uint64_t{1};
+  const std::uint64_t min_d = comm_->min_over_ranks(st.synapses ? st.min_delay : no_synapses);
+  min_delay_ = min_d == no_synapses ? 1 : static_cast<step_t>(min_d);
+  std::vector<gid_t> needed;
+  if (!engine_->sources_with_targets(needed)) {
+    needed.resize(offsets_.back());
+    for (gid_t g = 0; g < offsets_.back(); ++g) needed[g] = g;
+  }
+  comm_->prepare(ranks_, needed);
   last_by_pop_.resize(net_.populations.size());
   summary_.neurons = st.neurons;
-  summary_.synapses = st.synapses;
+  summary_.synapses = comm_->sum_over_ranks(st.synapses);
+  const std::uint64_t bytes = comm_->sum_over_ranks(st.synapse_payload_bytes + st.synapse_index_bytes);
   summary_.spikes_per_population.assign(net_.populations.size(), 0);
-  summary_.bytes_per_synapse =
-      st.synapses ? static_cast<double>(st.synapse_payload_bytes + st.synapse_index_bytes) / st.synapses : 0.0;
+  summary_.bytes_per_synapse = summary_.synapses ? static_cast<double>(bytes) / summary_.synapses : 0.0;
   summary_.build_seconds = seconds_since(t0);
+}
+
+void simulation::construct(const engine_factory& make_engine) {
+  const auto n_ranks = static_cast<std::uint32_t>(comm_->size());
+  ranks_ = opt_.rank_of_gid.empty() ? rank_map::by_name(opt_.decomposition, net_, n_ranks)
+                                    : rank_map::from_owners(net_, opt_.rank_of_gid, n_ranks);
+  engine_config cfg;
+  cfg.net = &net_;
+  cfg.part = make_rank_partition(net_, ranks_, static_cast<std::uint32_t>(comm_->rank()),
+                                 static_cast<std::size_t>(resolve_threads(opt_.threads)));
+  part_ = cfg.part;
+  cfg.prec = opt_.prec;
+  cfg.active_set = opt_.active_set;
+  if (comm_->rank() == 0) cfg.build_progress = opt_.build_progress;  // one progress bar, not one per rank
+  engine_ = make_engine(std::move(cfg));
+  rec_ = std::make_unique<recording>(net_, *engine_, opt_.output, comm_->rank() == 0);
 }
 
 simulation::~simulation() {
@@ -56,6 +83,16 @@ simulation::~simulation() {
 
 void simulation::run(double duration_ms, const progress_callback& progress) {
   if (!(duration_ms >= 0)) throw config_error("duration", "must be >= 0 ms");
+  try {
+    run_steps(duration_ms, progress);
+  } catch (const std::exception& e) {
+    fail_everywhere(e);
+    throw;
+  }
+  gather_run_totals();
+}
+
+void simulation::run_steps(double duration_ms, const progress_callback& progress) {
   const step_t target = now_ + static_cast<step_t>(std::llround(duration_ms / net_.dt));
   const step_t start = now_;
   begin_advance();
@@ -63,8 +100,10 @@ void simulation::run(double duration_ms, const progress_callback& progress) {
   auto last_report = t0, last_flush = t0;
   for (std::uint64_t chunk = 0; now_ < target; ++chunk) {
     advance_chunk(next_stop(target) - now_);
-    check_interrupt();
+    // Under MPI every rank must stop at the same chunk: the flag is agreed on every 64th.
+    if (comm_->size() == 1) check_interrupt(false);
     if (chunk % 64 != 0) continue;  // reading the clock every chunk costs ~2 % on 0.1 ms epochs
+    if (comm_->size() > 1) check_interrupt(true);
     const auto now = std::chrono::steady_clock::now();
     // Flush to disk every few seconds so even a killed process leaves a readable file.
     if (now - last_flush > std::chrono::seconds(5)) {
@@ -89,7 +128,26 @@ void simulation::begin_advance() {
 void simulation::advance_steps(step_t n) {
   begin_advance();
   const step_t target = now_ + n;
-  while (now_ < target) advance_chunk(next_stop(target) - now_);
+  try {
+    while (now_ < target) advance_chunk(next_stop(target) - now_);
+  } catch (const std::exception& e) {
+    fail_everywhere(e);
+    throw;
+  }
+}
+
+// An error in the middle of a distributed run (I/O, memory) is seen by one rank while the others
+// wait in the next exchange: print it once, here, and end every process (never a hang).
+void simulation::fail_everywhere(const std::exception& e) {
+  if (comm_->size() == 1 || dynamic_cast<const interrupted*>(&e) || dynamic_cast<const peer_failure*>(&e)) return;
+  std::fprintf(stderr, "neuromesh: error on rank %d of %d: %s\n", comm_->rank(), comm_->size(), e.what());
+  std::fflush(stderr);
+  comm_->abort(1);
+}
+
+void simulation::gather_run_totals() {
+  summary_.neuron_updates = comm_->sum_over_ranks(engine_->statistics().neuron_updates);
+  summary_.exchange_bytes = comm_->sum_over_ranks(comm_->statistics().bytes_sent);
 }
 
 // The next step at which the loop must stop: end of the epoch, a state frame, or the target.
@@ -109,9 +167,13 @@ void simulation::advance_chunk(step_t n) {
 }
 
 void simulation::exchange_and_record() {
-  comm_->exchange(fired_, epoch_spikes_);                           // phase: exchange (sorted by step, gid)
-  undelivered_.assign(epoch_spikes_.begin(), epoch_spikes_.end());  // delivered by the next advance
-  rec_->record_spikes(epoch_spikes_, offsets_);                     // phase: record
+  comm_->exchange(fired_, undelivered_);  // phase exchange (sorted by step, gid); delivered by the next advance
+  // What is recorded and reported: every spike at the root (rank 0), own spikes elsewhere.
+  if (comm_->exchange_gives_all())
+    epoch_spikes_.assign(undelivered_.begin(), undelivered_.end());
+  else
+    comm_->gather_to_root(fired_, epoch_spikes_);
+  rec_->record_spikes(epoch_spikes_, offsets_);  // phase: record
   for (const spike& s : epoch_spikes_) {
     const auto [pop, id] = locate(s.gid);
     last_by_pop_[pop].push_back(id);
@@ -123,11 +185,15 @@ void simulation::exchange_and_record() {
 }
 
 void simulation::record_state_if_due() {
-  if (rec_->next_state_step(now_) == now_) rec_->record_state(now_, *engine_);
+  if (rec_->next_state_step(now_) == now_)
+    rec_->record_state(now_, [this](std::size_t p, int var, std::span<const index_t> ids, std::span<double> out) {
+      read_state_everywhere(p, var, ids, out);
+    });
 }
 
-void simulation::check_interrupt() {
-  if (!opt_.stop || !opt_.stop->load()) return;
+void simulation::check_interrupt(bool collective) {
+  const bool stop = opt_.stop && opt_.stop->load();
+  if (collective ? comm_->max_over_ranks(stop) == 0 : !stop) return;
   rec_->write_provenance({{"status", "interrupted"}}, {{"duration_ms", time_ms()}});
   rec_->close();
   throw interrupted("simulation interrupted at t = " + std::to_string(time_ms()) +
@@ -176,8 +242,26 @@ std::vector<double> simulation::state(const std::string& population, const std::
     if (id >= net_.populations[p].size)
       throw config_error("state", "id " + std::to_string(id) + " out of range for population " + population);
   std::vector<double> out(ids.size());
-  engine_->read_state(p, var, ids, out);
+  read_state_everywhere(p, var, ids, out);
   return out;
+}
+
+void simulation::read_state_everywhere(std::size_t p, int var, std::span<const index_t> ids,
+                                       std::span<double> out) const {
+  if (comm_->size() == 1) {
+    engine_->read_state(p, var, ids, out);
+    return;
+  }
+  std::vector<std::uint32_t> positions;
+  std::vector<index_t> own;
+  for (std::size_t k = 0; k < ids.size(); ++k)
+    if (part_.owns(p, ids[k])) {
+      positions.push_back(static_cast<std::uint32_t>(k));
+      own.push_back(ids[k]);
+    }
+  std::vector<double> values(own.size());
+  engine_->read_state(p, var, own, values);
+  comm_->combine_values(positions, values, out);
 }
 
 std::pair<std::size_t, index_t> simulation::locate(gid_t gid) const {
@@ -195,24 +279,28 @@ void simulation::finish() {
 
 void simulation::close_output() {
   if (!rec_ || !rec_->has_file()) return;
-  const engine_statistics st = engine_->statistics();
   std::vector<std::pair<std::string, double>> sizes;
   for (const auto& p : net_.populations) sizes.emplace_back("population_size." + p.label, static_cast<double>(p.size));
   rec_->write_provenance({}, sizes);
-  rec_->write_provenance({{"version", config::version},
-                          {"backend", engine_->name()},
-                          {"network", net_.name},
-                          {"status", "complete"},
-                          {"precision", opt_.prec == precision::single ? "float" : "double"}},
-                         {{"seed", static_cast<double>(net_.seed)},
-                          {"dt_ms", net_.dt},
-                          {"threads", static_cast<double>(resolve_threads(opt_.threads))},
-                          {"ranks", static_cast<double>(comm_->size())},
-                          {"duration_ms", time_ms()},
-                          {"build_seconds", summary_.build_seconds},
-                          {"simulate_seconds", summary_.simulate_seconds},
-                          {"synapses", static_cast<double>(st.synapses)},
-                          {"neuron_updates", static_cast<double>(st.neuron_updates)}});
+  rec_->write_provenance(
+      {{"version", config::version},
+       {"backend", engine_->name()},
+       {"network", net_.name},
+       {"exchange", comm_->strategy()},
+       {"decomposition", ranks_.name()},
+       {"status", "complete"},
+       {"precision", opt_.prec == precision::single ? "float" : "double"}},
+      {{"seed", static_cast<double>(net_.seed)},
+       {"dt_ms", net_.dt},
+       {"threads", static_cast<double>(resolve_threads(opt_.threads))},
+       {"ranks", static_cast<double>(comm_->size())},
+       {"duration_ms", time_ms()},
+       {"build_seconds", summary_.build_seconds},
+       {"simulate_seconds", summary_.simulate_seconds},
+       {"synapses", static_cast<double>(summary_.synapses)},
+       {"neuron_updates",
+        static_cast<double>(comm_->size() == 1 ? engine_->statistics().neuron_updates : summary_.neuron_updates)},
+       {"exchange_bytes", static_cast<double>(summary_.exchange_bytes)}});
   rec_->close();
 }
 

@@ -74,6 +74,16 @@ class cpu_engine final : public engine {
     return {var, std::string(m->state[var].unit)};
   }
 
+  bool sources_with_targets(std::vector<gid_t>& out) const override {
+    out.clear();
+    const gid_t n = cfg_.part.population_offsets.back();
+    for (gid_t g = 0; g < n; ++g)
+      if (std::any_of(shards_.begin(), shards_.end(),
+                      [g](const auto& s) { return !s->synapses().segments(g).empty(); }))
+        out.push_back(g);
+    return true;
+  }
+
   engine_statistics statistics() const override {
     engine_statistics s = stats_;
     for (const auto& sh : shards_) s.neuron_updates += sh->updates();
@@ -83,11 +93,10 @@ class cpu_engine final : public engine {
  private:
   std::size_t owner(std::size_t population, index_t id) const {
     for (std::size_t k = 0; k < cfg_.part.n_shards(); ++k) {
-      const shard_slice& sl = cfg_.part.shards[k][population];
-      if (id >= sl.begin && id < sl.end) return k;
+      if (cfg_.part.shards[k][population].contains(id)) return k;
     }
-    throw config_error(
-        "ids", "neuron " + std::to_string(id) + " is not in population " + cfg_.net->populations[population].label);
+    throw config_error("ids", "neuron " + std::to_string(id) + " of population " +
+                                  cfg_.net->populations[population].label + " is not owned by this process");
   }
 
   engine_config cfg_;

@@ -45,6 +45,8 @@ class neuron_group final : public population_group {
         in_in_(n_),
         stim_(n_),
         flags_(n_) {
+    if (!slice.contiguous())  // a rank that owns scattered neurons (round-robin, placement)
+      for (index_t id : slice.ids) gids_.push_back(first_gid - slice.begin + id);
     initialise(*cfg.net, slice, cfg.net->dt);
     uniform_constants_ = all_constants_equal();
     for (std::uint32_t i = 0; i < n_; ++i) a.awake[offset_ + i] = 1;  // start dense
@@ -81,8 +83,8 @@ class neuron_group final : public population_group {
     std::array<double, S> x{};
     std::array<double, C> k{};
     for (std::uint32_t i = 0; i < n_; ++i) {
-      const index_t idx = slice.begin + i;
-      const gid_t gid = first_gid_ + i;
+      const index_t idx = slice.id(i);
+      const gid_t gid = gid_of(i);
       for (std::size_t j = 0; j < P; ++j) {
         auto it = pop.params.find(std::string(Model::parameters[j].name));
         p[j] = it == pop.params.end()
@@ -223,7 +225,7 @@ class neuron_group final : public population_group {
       fixed_t* row = (d.receptor == 0 ? ex : in) + offset_;
       if (!d.counts.tabulated()) {  // large means: PTRS rejection, one stream per neuron
         for (std::uint32_t i = 0; i < n_; ++i) {
-          keyed_stream st(seed_, d.purpose, first_gid_ + i, static_cast<std::uint32_t>(s));
+          keyed_stream st(seed_, d.purpose, gid_of(i), static_cast<std::uint32_t>(s));
           row[i] += static_cast<fixed_t>(d.counts.sample(st)) * d.weight;
         }
         continue;
@@ -232,7 +234,7 @@ class neuron_group final : public population_group {
         const std::uint32_t m = std::min(batch, n_ - i0);
         for (std::uint32_t j = 0; j < m; ++j) {
           const philox_counter block =
-              philox4x32_10({{0u, static_cast<std::uint32_t>(s), first_gid_ + i0 + j, d.purpose}}, key);
+              philox4x32_10({{0u, static_cast<std::uint32_t>(s), gid_of(i0 + j), d.purpose}}, key);
           bits[j] = (static_cast<std::uint64_t>(block.v[1]) << 32) | block.v[0];  // keyed_stream::next_u64
         }
         for (std::uint32_t j = 0; j < m; ++j)
@@ -270,10 +272,10 @@ class neuron_group final : public population_group {
       std::uint64_t word;
       std::memcpy(&word, fl + i, sizeof word);
       for (word &= spike_bits; word != 0; word &= word - 1)
-        fired.push_back({s, first_gid_ + i + static_cast<std::uint32_t>(std::countr_zero(word) / 8)});
+        fired.push_back({s, gid_of(i + static_cast<std::uint32_t>(std::countr_zero(word) / 8))});
     }
     for (; i < n_; ++i)
-      if (fl[i] & step_flags::spiked) fired.push_back({s, first_gid_ + i});
+      if (fl[i] & step_flags::spiked) fired.push_back({s, gid_of(i)});
   }
 
   std::uint32_t count_resting() const {
@@ -326,7 +328,7 @@ class neuron_group final : public population_group {
       const std::uint32_t i = active_[k];
       stage_input(a, ex, in, i);
       flags_[i] = static_cast<std::uint8_t>(update_one(i));
-      if (flags_[i] & step_flags::spiked) fired.push_back({s, first_gid_ + i});
+      if (flags_[i] & step_flags::spiked) fired.push_back({s, gid_of(i)});
       if (quiescent(i, s, a))
         a.awake[offset_ + i] = 0;
       else
@@ -343,8 +345,12 @@ class neuron_group final : public population_group {
     for (std::uint32_t i = 0; i < n_; ++i) a.awake[offset_ + i] = 1;
   }
 
+  // Global id of the group's i-th neuron: consecutive from first_gid_ unless the slice is a list.
+  gid_t gid_of(std::uint32_t i) const { return gids_.empty() ? first_gid_ + i : gids_[i]; }
+
   std::uint32_t n_, offset_;
   gid_t first_gid_;
+  std::vector<gid_t> gids_;  // per neuron, only for non-contiguous slices
   std::uint64_t seed_;
   group_drives drives_;
   bool sparse_allowed_;

@@ -73,12 +73,26 @@ void shard::for_each_synapse(bool values, Fn&& fn, const std::function<void(std:
     const bool whole =
         proj.conn.type == connector::kind::fixed_outdegree || proj.conn.type == connector::kind::explicit_list;
     const gid_t pre_offset = cfg_.part.population_offsets[pre];
-    for (index_t b = sl.begin; b < sl.end; b = whole ? sl.end : std::min<index_t>(sl.end, b + block)) {
+    auto emit = [&](const generated_synapse& g) {
+      fn(synapse_store::entry{pre_offset + g.source, sl.local_offset + sl.index_of(g.target), g.weight, g.delay,
+                              static_cast<std::uint8_t>(proj.target)});
+    };
+    if (whole) {  // walks all sources whatever the targets: generate once over the hull, keep ours
       generated.clear();
-      generate_projection(net, k, b, whole ? sl.end : std::min<index_t>(sl.end, b + block), grid, generated, values);
+      generate_projection(net, k, sl.begin, sl.end, grid, generated, values);
       for (const generated_synapse& g : generated)
-        fn(synapse_store::entry{pre_offset + g.source, sl.local_offset + (g.target - sl.begin), g.weight, g.delay,
-                                static_cast<std::uint8_t>(proj.target)});
+        if (sl.contiguous() || sl.contains(g.target)) emit(g);
+    } else {
+      // Runs of consecutive owned targets (the whole slice when contiguous), in blocks.
+      for (std::uint32_t i = 0; i < sl.size();) {
+        const index_t b = sl.id(i);
+        std::uint32_t j = i + 1;
+        while (j < sl.size() && j - i < block && sl.id(j) == b + (j - i)) ++j;
+        generated.clear();
+        generate_projection(net, k, b, b + (j - i), grid, generated, values);
+        for (const generated_synapse& g : generated) emit(g);
+        i = j;
+      }
     }
     if (projection_done) projection_done(k);
   }
@@ -164,8 +178,8 @@ void shard::set_current(std::size_t population, std::span<const index_t> ids, st
   const shard_slice& sl = slice_of(population);
   bool touched = false;
   for (std::size_t k = 0; k < ids.size(); ++k) {
-    if (ids[k] < sl.begin || ids[k] >= sl.end) continue;
-    arrays_.extra_current[sl.local_offset + (ids[k] - sl.begin)] = pA[k];
+    if (!sl.contains(ids[k])) continue;
+    arrays_.extra_current[sl.local_offset + sl.index_of(ids[k])] = pA[k];
     touched = true;
   }
   if (touched) groups_[population]->make_dense(arrays_);
@@ -173,7 +187,7 @@ void shard::set_current(std::size_t population, std::span<const index_t> ids, st
 
 double shard::read(std::size_t population, int var, index_t id) const {
   const shard_slice& sl = slice_of(population);
-  return groups_[population]->read(var, id - sl.begin);
+  return groups_[population]->read(var, sl.index_of(id));
 }
 
 std::uint64_t shard::updates() const {

@@ -6,12 +6,13 @@
 namespace neuromesh::cpu {
 
 source_group::source_group(const population& pop, const shard_slice& slice, gid_t first_gid, double h) {
-  for (index_t i = slice.begin; i < slice.end; ++i) {
+  for (std::uint32_t k = 0; k < slice.size(); ++k) {
+    const index_t i = slice.id(k);
     if (i >= pop.spike_times.size()) continue;
     for (double t : pop.spike_times[i]) {
       // A spike at t is fired in the step ending at t (see spike.hpp).
       const step_t s = static_cast<step_t>(std::llround(t / h)) - 1;
-      if (s >= 0) schedule_.push_back({s, first_gid + (i - slice.begin)});
+      if (s >= 0) schedule_.push_back({s, first_gid + (i - slice.begin)});  // first_gid: gid of slice.begin
     }
   }
   std::sort(schedule_.begin(), schedule_.end());

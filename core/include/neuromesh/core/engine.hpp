@@ -60,6 +60,10 @@ class engine {
   // Index and unit of a state variable of a population's model, or {-1, ""} if it has none.
   virtual std::pair<int, std::string> find_state(std::size_t population, const std::string& variable) const = 0;
   virtual engine_statistics statistics() const = 0;
+  // Sorted gids of the sources with at least one synapse onto this engine's neurons (for the
+  // MPI backend's targeted exchange). An engine that cannot tell returns false: every spike is
+  // then sent to this process.
+  virtual bool sources_with_targets(std::vector<gid_t>& /*out*/) const { return false; }
 };
 
 }  // namespace neuromesh

@@ -57,6 +57,13 @@ class interrupted : public error {
   using error::error;
 };
 
+// Under MPI: another rank failed (it printed its own message); this rank stops too. Programs
+// that print errors should stay silent for this one, so each failure is reported once.
+class peer_failure : public error {
+ public:
+  using error::error;
+};
+
 // A broken internal invariant: a bug in neuromesh, never the user's fault.
 class internal_error : public error {
  public:

@@ -1,6 +1,7 @@
 #pragma once
 // Recorders of one run: spikes and state reports streamed to one SONATA HDF5 file in chunks, so
 // memory does not grow with run length and an interrupted run leaves a readable file.
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -19,16 +20,21 @@ class report_writer;
 
 class recording {
  public:
-  // Opens `path` (empty: no file) and prepares the writers of net.recorders; with no spike
-  // recorder at all, the spikes of every population are recorded.
-  recording(const network& net, const engine& eng, const std::string& path);
+  // Reads a state variable of neurons of a population, wherever they live (under MPI: collective).
+  using state_reader =
+      std::function<void(std::size_t population, int variable, std::span<const index_t> ids, std::span<double> out)>;
+
+  // Prepares the writers of net.recorders for the output `path` (empty: nothing is recorded);
+  // with no spike recorder at all, the spikes of every population are recorded. Only the
+  // `writer` process opens the file; the others still take part in reading state (MPI).
+  recording(const network& net, const engine& eng, const std::string& path, bool writer = true);
   ~recording();
 
   void record_spikes(std::span<const spike> spikes, const std::vector<gid_t>& offsets);
   // The first step >= `from` at which a state frame is due (or a huge value when none).
   step_t next_state_step(step_t from) const;
   // Records the state frames due at step `now` (state at time now * dt).
-  void record_state(step_t now, const engine& eng);
+  void record_state(step_t now, const state_reader& read);
   void write_provenance(const std::vector<std::pair<std::string, std::string>>& text,
                         const std::vector<std::pair<std::string, double>>& numbers);
   void flush();

@@ -26,7 +26,13 @@ struct simulation_options {
   std::string output;                 // SONATA HDF5 file; empty: no file
   bool keep_spikes_in_memory = true;  // for spikes() after the run (12 bytes per spike)
   bool active_set = true;
-  const std::atomic<bool>* stop = nullptr;     // set (e.g. by SIGINT) to end a run early, cleanly
+  const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to end a run early, cleanly
+  // Distribution over processes (MPI; see docs/mpi.md). `communicator`: "auto" uses MPI when the
+  // program was started by mpirun/mpiexec, "local" runs this process alone.
+  std::string communicator = "auto";
+  std::string exchange = "targeted";           // "targeted" (only to ranks with targets) or "allgather"
+  std::string decomposition = "block";         // neuron -> rank: "block" or "round-robin"
+  std::vector<std::uint32_t> rank_of_gid;      // any neuron -> rank map (overrides decomposition)
   std::function<void(double)> build_progress;  // construction progress, fraction in [0, 1]
 };
 
@@ -36,6 +42,8 @@ struct run_summary {
   std::vector<std::uint64_t> spikes_per_population;
   double build_seconds = 0, simulate_seconds = 0, simulated_ms = 0;
   double bytes_per_synapse = 0;
+  std::uint64_t neuron_updates = 0;  // over all ranks, at the end of the last run()
+  std::uint64_t exchange_bytes = 0;  // spike-exchange payload sent by all ranks together (MPI)
   double real_time_factor() const { return simulated_ms > 0 ? simulate_seconds / (simulated_ms * 1e-3) : 0; }
 };
 
@@ -86,21 +94,37 @@ class simulation {
   step_t min_delay() const { return min_delay_; }
   const run_summary& summary() const { return summary_; }
   const engine_statistics statistics() const { return engine_->statistics(); }
+  // MPI: this process's rank and the number of ranks (0 and 1 in one process). Under MPI the
+  // rank-0 process holds all spikes (spikes(), last_spikes(), summary) and writes the output file;
+  // the others hold the spikes of their own neurons.
+  int rank() const { return comm_->rank(); }
+  int ranks() const { return comm_->size(); }
+  const rank_map& decomposition() const { return ranks_; }
+  neuromesh::exchange_statistics communication() const { return comm_->statistics(); }
   // Population (index) and population-local id of a global id.
   std::pair<std::size_t, index_t> locate(gid_t gid) const;
 
  private:
+  void run_steps(double duration_ms, const progress_callback& progress);
   void begin_advance();          // a new advance: last_spikes() starts empty
   void advance_chunk(step_t n);  // phases of one chunk (<= one epoch)
   void exchange_and_record();
   void record_state_if_due();
   step_t next_stop(step_t target) const;
-  void check_interrupt();
+  void check_interrupt(bool collective);
   void close_output();
+  void construct(const engine_factory& make_engine);
+  void fail_everywhere(const std::exception& e);
+  void gather_run_totals();
+  // Reads a state variable of any neurons (collective under MPI: each rank reads its own).
+  void read_state_everywhere(std::size_t population, int var, std::span<const index_t> ids,
+                             std::span<double> out) const;
 
   network net_;
   simulation_options opt_;
   std::unique_ptr<communicator> comm_;
+  rank_map ranks_;
+  partition part_;  // this rank's neurons (kept for ownership queries)
   std::unique_ptr<engine> engine_;
   std::unique_ptr<recording> rec_;
   std::vector<gid_t> offsets_;
