@@ -1,10 +1,12 @@
 // neuromesh — command-line front end.
 //   neuromesh run NETWORK [--duration MS] [--dt MS] [--threads N] [--seed S] [-o OUT.h5] [--double]
+//   mpirun -n 4 neuromesh run NETWORK [--exchange targeted|allgather] [--decomposition block|round-robin]
 //   neuromesh info OUT.h5
 //   neuromesh list
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <string>
@@ -20,14 +22,26 @@
 namespace {
 
 std::atomic<bool> stop_requested{false};
+// Set once make_simulation has agreed on errors across ranks: from then on a rank that throws is
+// the only one that does, and prints its message itself.
+bool agreed_error = false;
 extern "C" void on_signal(int) { stop_requested.store(true); }
 
 const char* usage =
     "usage:\n"
     "  neuromesh run NETWORK [--duration MS] [--dt MS] [--threads N] [--seed S] [-o OUT.h5] [--double] [--quiet]\n"
     "      NETWORK: a JSON network file (docs/network-format.md) or a built-in name\n"
+    "      under mpirun: [--exchange targeted|allgather] [--decomposition block|round-robin] (docs/mpi.md)\n"
     "  neuromesh info OUT.h5     summarise an output file\n"
     "  neuromesh list            list built-in networks and neuron models\n";
+
+// This process's rank as the MPI launcher numbered it (0 without a launcher): before a simulation
+// exists, every rank sees the same input, so only rank 0 reports.
+int launcher_rank() {
+  for (const char* var : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"})
+    if (const char* v = std::getenv(var)) return std::atoi(v);
+  return 0;
+}
 
 struct run_args {
   std::string network;
@@ -44,7 +58,7 @@ run_args parse_run_args(int argc, char** argv) {
     else if (arg == "--quiet")
       a.quiet = true;
     else if (arg == "-o" || arg == "--output" || arg == "--duration" || arg == "--dt" || arg == "--threads" ||
-             arg == "--seed") {
+             arg == "--seed" || arg == "--exchange" || arg == "--decomposition") {
       if (i + 1 >= argc) throw neuromesh::config_error(arg, "needs a value");
       a.opts[arg == "-o" ? "--output" : arg] = argv[++i];
     } else if (!arg.empty() && arg[0] == '-') {
@@ -88,6 +102,11 @@ void print_summary(const neuromesh::simulation& sim, const std::string& output) 
   }
   std::printf("construction %.3f s, simulation %.3f s for %.1f ms (real-time factor %.3f)\n", s.build_seconds,
               s.simulate_seconds, s.simulated_ms, s.real_time_factor());
+  if (sim.ranks() > 1)
+    std::printf("MPI: %d ranks, %s decomposition, %s exchange: %.1f kB of spikes sent in all (%.1f kB/rank/s)\n",
+                sim.ranks(), sim.decomposition().name().c_str(), sim.communication_strategy().c_str(),
+                s.exchange_bytes / 1e3,
+                s.simulated_ms > 0 ? s.exchange_bytes / 1e3 / sim.ranks() / (s.simulated_ms * 1e-3) : 0.0);
   if (!output.empty()) std::printf("output: %s  (inspect with: neuromesh info %s)\n", output.c_str(), output.c_str());
 }
 
@@ -105,19 +124,25 @@ int command_run(int argc, char** argv) {
   opt.prec = a.dbl ? neuromesh::precision::double_precision : neuromesh::precision::single;
   opt.output = a.opts.count("--output") ? a.opts.at("--output") : "";
   opt.keep_spikes_in_memory = false;
+  if (a.opts.count("--exchange")) opt.exchange = a.opts.at("--exchange");
+  if (a.opts.count("--decomposition")) opt.decomposition = a.opts.at("--decomposition");
   opt.stop = &stop_requested;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  if (!a.quiet) std::fprintf(stderr, "building %s ...\n", net.name.c_str());
+  const bool root = launcher_rank() == 0;  // under mpirun only rank 0 talks
+  if (!a.quiet && root) std::fprintf(stderr, "building %s ...\n", net.name.c_str());
   neuromesh::cli::progress_bar build_bar("building  ");
   opt.build_progress = [&](double f) { build_bar.update(f); };
+  agreed_error = true;  // make_simulation reports a failure on exactly one rank
   auto sim = neuromesh::make_simulation(std::move(net), opt);
   build_bar.finish();
   neuromesh::cli::progress_bar bar("simulating");  // same width as "building  "
-  sim->run(duration, [&](double f) { bar.update(f); });
+  neuromesh::progress_callback show;
+  if (root) show = [&](double f) { bar.update(f); };
+  sim->run(duration, show);
   bar.finish();
   sim->finish();
-  if (!a.quiet) print_summary(*sim, opt.output);
+  if (!a.quiet && sim->rank() == 0) print_summary(*sim, opt.output);
   return 0;
 }
 
@@ -149,11 +174,14 @@ int main(int argc, char** argv) {
     if (cmd == "-h" || cmd == "--help" || cmd == "help") return std::printf("%s", usage), 0;
     std::fprintf(stderr, "neuromesh: unknown command '%s'\n%s", cmd.c_str(), usage);
     return 2;
+  } catch (const neuromesh::peer_failure&) {
+    return 1;  // another rank failed and printed why
   } catch (const neuromesh::interrupted& e) {
     std::fprintf(stderr, "\nneuromesh: %s\n", e.what());
     return 130;
   } catch (const neuromesh::error& e) {
-    std::fprintf(stderr, "neuromesh: error: %s\n", e.what());
+    if (launcher_rank() == 0 || neuromesh::launcher_process_count() <= 1 || agreed_error)
+      std::fprintf(stderr, "neuromesh: error: %s\n", e.what());
     return 1;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "neuromesh: out of memory; try fewer neurons or synapses, or more machines\n");

@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config clang-format git \
-  libhdf5-dev hdf5-tools libboost-graph-dev \
+  libhdf5-dev hdf5-tools libboost-graph-dev openmpi-bin libopenmpi-dev \
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev >/dev/null
 python3 -m pip install -q --disable-pip-version-check numpy h5py pytest jsonschema matplotlib tqdm \
   pybind11 scikit-build-core libsonata neo

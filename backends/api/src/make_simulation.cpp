@@ -5,18 +5,29 @@
 #include <neuromesh/core/config.hpp>
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/cpu/cpu_engine.hpp>
+#if NEUROMESH_WITH_CUDA_ENABLED
+#include <neuromesh/cuda/cuda_engine.hpp>
+#endif
 
 namespace neuromesh {
 namespace detail {
 const std::vector<std::pair<std::string_view, std::string_view>>& builtin_network_sources();
-}
+std::unique_ptr<communicator> make_communicator(const simulation_options& opt);  // choose_communicator.cpp
+void check_distribution_options(const simulation_options& opt);
+}  // namespace detail
 
 namespace {
 
 // The engine factory of a backend this build has (backend registry: add new backends here and in
 // features()).
-engine_factory factory_for(const std::string& backend) {
+engine_factory factory_for(const std::string& backend, int device = 0) {
   if (backend == "cpu") return [](engine_config cfg) { return cpu::make_engine(std::move(cfg)); };
+#if NEUROMESH_WITH_CUDA_ENABLED
+  // "cuda" throws backend_unavailable naming the driver problem when there is no usable GPU.
+  if (backend == "cuda")
+    return [device](engine_config cfg) { return cuda::make_engine(std::move(cfg), {.device = device}); };
+  if (backend == "cuda-omp") return [](engine_config cfg) { return cuda_omp::make_engine(std::move(cfg)); };
+#endif
   std::string known;
   for (const auto& b : features().backends) known += (known.empty() ? "" : ", ") + b;
   throw backend_unavailable("backend '" + backend + "' is not available in this build (available: " + known + ")");
@@ -25,14 +36,29 @@ engine_factory factory_for(const std::string& backend) {
 }  // namespace
 
 std::unique_ptr<simulation> make_simulation(network net, simulation_options opt) {
-  validate(net);
-  engine_factory factory = factory_for(opt.backend);
-  return std::make_unique<simulation>(std::move(net), std::move(opt), factory);
+  std::unique_ptr<communicator> comm = detail::make_communicator(opt);
+  // Under MPI every rank validates the same input: agree, so the error is reported once.
+  std::exception_ptr failure;
+  engine_factory factory;
+  try {
+    detail::check_distribution_options(opt);
+    validate(net);
+    factory = factory_for(opt.backend, opt.device);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  comm->agree(failure);
+  return std::make_unique<simulation>(std::move(net), std::move(opt), factory, std::move(comm));
 }
 
 build_features features() {
   build_features f;
   f.backends = {"cpu"};
+#if NEUROMESH_WITH_CUDA_ENABLED
+  // Backends that can run here: "cuda" needs a GPU and driver (f.cuda says it is built).
+  if (cuda::device_count() > 0) f.backends.push_back("cuda");
+  f.backends.push_back("cuda-omp");
+#endif
   f.cuda = config::with_cuda;
   f.mpi = config::with_mpi;
   f.python = config::with_python;

@@ -24,6 +24,10 @@ void validate(const network& net);
 // backends this build has when another is requested.
 std::unique_ptr<simulation> make_simulation(network net, simulation_options opt = {});
 
+// Processes started by an MPI launcher (mpirun/mpiexec), from its environment; 0 when none.
+// make_simulation uses MPI exactly when this is > 0 (and refuses when > 1 in a build without MPI).
+int launcher_process_count();
+
 // What this build contains: backends and optional features.
 struct build_features {
   std::vector<std::string> backends;

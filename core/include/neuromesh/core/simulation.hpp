@@ -22,6 +22,7 @@ class recording;  // recording.hpp
 struct simulation_options {
   std::string backend = "cpu";
   int threads = 0;  // 0: all cores
+  int device = 0;   // GPU index for backend "cuda"
   precision prec = precision::single;
   std::string output;                 // SONATA HDF5 file; empty: no file
   bool keep_spikes_in_memory = true;  // for spikes() after the run (12 bytes per spike)
@@ -101,6 +102,7 @@ class simulation {
   int ranks() const { return comm_->size(); }
   const rank_map& decomposition() const { return ranks_; }
   neuromesh::exchange_statistics communication() const { return comm_->statistics(); }
+  std::string communication_strategy() const { return comm_->strategy(); }
   // Population (index) and population-local id of a global id.
   std::pair<std::size_t, index_t> locate(gid_t gid) const;
 
