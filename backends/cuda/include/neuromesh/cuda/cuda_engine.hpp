@@ -1,0 +1,60 @@
+#pragma once
+// The CUDA backend: the whole engine on one device, written once over Thrust and libcu++ and
+// compiled twice (docs/cuda.md):
+//   neuromesh::cuda      -- by nvcc, for NVIDIA GPUs (backend "cuda");
+//   neuromesh::cuda_omp  -- by the host compiler against Thrust's OpenMP device system (backend
+//                           "cuda-omp"): the same code run on the CPU, to test it without a GPU.
+// Both give spike trains bit-identical to the cpu backend.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <neuromesh/core/engine.hpp>
+
+namespace neuromesh {
+
+// How a projection's spikes reach their synapses (GeNN's PreSpan / load-balanced span).
+enum class delivery_strategy {
+  automatic,      // chosen per projection and epoch from row lengths and spike count (docs/cuda.md)
+  presynaptic,    // one thread per spiking source row: cheap for short, even rows
+  load_balanced,  // one thread per synapse of the epoch's spikes (scan + search): long/uneven rows
+};
+
+// Backend preferences (GeNN's Preferences): not part of the network, they change speed only.
+struct gpu_preferences {
+  int device = 0;  // CUDA device index (ignored by cuda-omp)
+  delivery_strategy delivery = delivery_strategy::automatic;
+  std::vector<delivery_strategy> per_projection;  // overrides `delivery` for projection k when set
+};
+
+// What a projection's automatic choice looks at (exposed for tests and benchmarks).
+struct row_shape {
+  double mean_length = 0;  // synapses per source row
+  std::uint32_t max_length = 0;
+};
+// The automatic rule: load-balanced when rows are uneven (max > 4 mean + 32), or when the spikes
+// of an epoch are too few to fill the device with rows that are long (spikes < 1024 and
+// mean >= 64); presynaptic otherwise.
+inline delivery_strategy choose_delivery(const row_shape& rows, std::size_t spikes_in_epoch) {
+  const bool uneven = rows.max_length > 4.0 * rows.mean_length + 32.0;
+  const bool few_long_rows = spikes_in_epoch < 1024 && rows.mean_length >= 64.0;
+  return uneven || few_long_rows ? delivery_strategy::load_balanced : delivery_strategy::presynaptic;
+}
+
+namespace cuda {
+// "" when `device` can run the engine, else why not (no driver, no GPU, no such device).
+std::string device_problem(int device);
+// Number of CUDA devices (0 when there is no usable driver).
+int device_count();
+// The engine on GPU prefs.device; backend_unavailable (naming the driver problem and suggesting
+// backend="cpu") when there is none.
+std::unique_ptr<engine> make_engine(engine_config cfg, const gpu_preferences& prefs = {});
+}  // namespace cuda
+
+namespace cuda_omp {
+std::string device_problem(int device);  // always "" (the host is the device)
+int device_count();                      // 1
+std::unique_ptr<engine> make_engine(engine_config cfg, const gpu_preferences& prefs = {});
+}  // namespace cuda_omp
+
+}  // namespace neuromesh

@@ -1,0 +1,248 @@
+// The engine on one device: every population and every projection of the network lives in
+// device memory; the host only orchestrates Thrust calls and moves each chunk's spikes once in
+// each direction (exchanged spikes in, fired spikes out).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <thrust/copy.h>
+#include <thrust/device_vector.h>
+#include <thrust/execution_policy.h>
+#include <thrust/fill.h>
+#include <thrust/for_each.h>
+#include <thrust/iterator/counting_iterator.h>
+
+#include <neuromesh/core/errors.hpp>
+#include <neuromesh/cuda/cuda_engine.hpp>
+#include <neuromesh/neurons/registry.hpp>
+
+#include "neuron_groups.hpp"
+#include "projections.hpp"
+#include "runtime.hpp"
+
+namespace neuromesh::NEUROMESH_GPU_NS {
+namespace {
+
+struct is_spiked {
+  NEUROMESH_HOST_DEVICE bool operator()(std::uint8_t f) const { return (f & step_flags::spiked) != 0; }
+};
+
+// Flags delivered spikes whose gid is outside the network.
+struct check_source {
+  const spike* spikes;
+  gid_t n;
+  unsigned* error;
+  NEUROMESH_HOST_DEVICE void operator()(std::uint32_t j) const {
+    if (spikes[j].gid >= n) raise(error, unknown_source);
+  }
+};
+
+class gpu_engine final : public engine {
+ public:
+  // The device is selected first (device_ is the first member), so every allocation lands on it.
+  gpu_engine(engine_config cfg, const gpu_preferences& prefs)
+      : device_(select_device(prefs.device)), cfg_(std::move(cfg)) {
+    const network& net = *cfg_.net;
+    offsets_ = net.offsets();
+    n_ = offsets_.back();
+    std::uint64_t owned = 0;
+    for (std::size_t k = 0; k < cfg_.part.n_shards(); ++k) owned += cfg_.part.local_size(k);
+    if (owned != n_)  // one device holds the whole network (no rank decomposition yet)
+      throw backend_unavailable(std::string(NEUROMESH_GPU_BACKEND) +
+                                " backend: runs a whole network on one device; combining it with MPI ranks is "
+                                "not implemented yet (use backend=\"cpu\" under MPI)");
+    build_groups(net);
+    for (std::size_t k = 0; k < net.projections.size(); ++k) {
+      const delivery_strategy s = k < prefs.per_projection.size() ? prefs.per_projection[k] : prefs.delivery;
+      projections_.push_back(std::make_unique<device_projection>(net, k, s));
+      if (cfg_.build_progress) cfg_.build_progress(static_cast<double>(k + 1) / net.projections.size());
+    }
+    summarise();
+    ring_.assign(static_cast<std::size_t>(n_receptors) * slots_ * n_, 0);
+    extra_.assign(n_, 0.0);
+    flags_.assign(n_, 0);
+    synchronize();
+  }
+
+  std::string name() const override { return NEUROMESH_GPU_BACKEND; }
+
+  void advance(step_t t0, int n, std::span<const spike> deliver_first, std::vector<spike>& fired) override {
+    deliver_at(deliver_first, t0);
+    const step_context ctx{ring(), thrust::raw_pointer_cast(extra_.data()), thrust::raw_pointer_cast(flags_.data())};
+    std::size_t count = 0;
+    counts_.assign(static_cast<std::size_t>(n), 0);
+    for (int j = 0; j < n; ++j) {
+      const step_t s = t0 + j;
+      if (fired_.size() < count + n_) fired_.resize(2 * (count + n_));
+      for (auto& g : groups_)
+        if (g) g->update(s, ctx);
+      updates_ += n_updated_;
+      const std::size_t before = count;
+      count = detect(count);
+      count = emit_sources(s, count);
+      counts_[j] = count - before;
+    }
+    errors_.check("the update");
+    host_gids_.resize(count);
+    thrust::copy(fired_.begin(), fired_.begin() + static_cast<std::ptrdiff_t>(count), host_gids_.begin());
+    std::size_t k = 0;
+    for (int j = 0; j < n; ++j)
+      for (std::size_t c = 0; c < counts_[j]; ++c) fired.push_back({t0 + j, host_gids_[k++]});
+  }
+
+  void deliver(std::span<const spike> spikes) override {
+    // Injected spikes count as fired in the last completed step: their input is due from then on.
+    step_t earliest = std::numeric_limits<step_t>::max();
+    for (const spike& s : spikes) earliest = std::min(earliest, s.step + 1);
+    deliver_at(spikes, earliest);
+  }
+
+  void set_current(std::size_t population, std::span<const index_t> ids, std::span<const double> pA) override {
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+      if (ids[k] >= cfg_.net->populations.at(population).size)
+        throw config_error("ids", "neuron " + std::to_string(ids[k]) + " is not in population " +
+                                      cfg_.net->populations[population].label);
+      extra_[offsets_[population] + ids[k]] = pA[k];
+    }
+  }
+
+  void read_state(std::size_t population, int variable, std::span<const index_t> ids,
+                  std::span<double> out) const override {
+    const auto& g = groups_.at(population);
+    if (!g) {
+      std::fill(out.begin(), out.end(), 0.0);
+      return;
+    }
+    for (index_t id : ids)
+      if (id >= cfg_.net->populations[population].size)
+        throw config_error(
+            "ids", "neuron " + std::to_string(id) + " is not in population " + cfg_.net->populations[population].label);
+    g->read(variable, ids, out);
+  }
+
+  std::pair<int, std::string> find_state(std::size_t population, const std::string& variable) const override {
+    const model_info* m = find_model(cfg_.net->populations.at(population).model);
+    const int var = m ? m->state_variable(variable) : -1;
+    if (var < 0) return {-1, ""};
+    return {var, std::string(m->state[var].unit)};
+  }
+
+  engine_statistics statistics() const override {
+    engine_statistics s = stats_;
+    s.neuron_updates = updates_;
+    return s;
+  }
+
+ private:
+  ring_view ring() { return {thrust::raw_pointer_cast(ring_.data()), n_, slots_}; }
+
+  // One group per neuron population; spike sources keep their schedule (sorted by step).
+  void build_groups(const network& net) {
+    const bool dbl = cfg_.prec == precision::double_precision;
+    const time_grid grid(net.dt);
+    std::vector<spike> schedule;
+    for (std::size_t p = 0; p < net.populations.size(); ++p) {
+      const population& pop = net.populations[p];
+      const model_info* m = find_model(pop.model);
+      if (!m)
+        throw config_error("populations[" + pop.label + "].model",
+                           "unknown model '" + pop.model + "' (known: " + model_names() + ")");
+      if (m->kind == population_kind::spike_source_array) {
+        groups_.push_back(nullptr);
+        for (index_t i = 0; i < pop.size && i < pop.spike_times.size(); ++i)
+          for (double t : pop.spike_times[i]) {
+            const step_t s = static_cast<step_t>(std::llround(t / net.dt)) - 1;  // fired in the step ending at t
+            if (s >= 0) schedule.push_back({s, offsets_[p] + i});
+          }
+        continue;
+      }
+      n_updated_ += pop.size;
+      groups_.push_back(dbl ? make_device_group<double>(net, p, offsets_[p], offsets_[p])
+                            : make_device_group<float>(net, p, offsets_[p], offsets_[p]));
+    }
+    std::sort(schedule.begin(), schedule.end());
+    schedule.erase(std::unique(schedule.begin(), schedule.end()), schedule.end());
+    std::vector<gid_t> gids;
+    for (const spike& s : schedule) {
+      source_steps_.push_back(s.step);
+      gids.push_back(s.gid);
+    }
+    source_gids_ = gids;
+  }
+
+  void summarise() {
+    stats_.neurons = n_;
+    delay_t min_d = 0, max_d = 1;
+    for (const auto& p : projections_) {
+      stats_.synapses += p->size();
+      stats_.synapse_payload_bytes += p->payload_bytes();
+      stats_.synapse_index_bytes += p->index_bytes();
+      if (p->size() == 0) continue;
+      min_d = min_d == 0 ? p->min_delay() : std::min(min_d, p->min_delay());
+      max_d = std::max(max_d, p->max_delay());
+    }
+    stats_.min_delay = min_d == 0 ? 1 : min_d;
+    stats_.max_delay = max_d;
+    slots_ = static_cast<std::uint32_t>(max_d) + 1;
+  }
+
+  // Copies spikes to the device once and delivers them through every projection.
+  void deliver_at(std::span<const spike> spikes, step_t earliest) {
+    if (spikes.empty()) return;
+    incoming_.assign(spikes.begin(), spikes.end());
+    const spike* d = thrust::raw_pointer_cast(incoming_.data());
+    const auto m = static_cast<std::uint32_t>(spikes.size());
+    thrust::for_each(thrust::device, thrust::counting_iterator<std::uint32_t>(0),
+                     thrust::counting_iterator<std::uint32_t>(m), check_source{d, n_, errors_.get()});
+    const delivery_target t{ring(), earliest, errors_.get()};
+    for (auto& p : projections_) p->deliver(d, m, t);
+    errors_.check("spike delivery");
+  }
+
+  // Spike detection and compaction: gids of neurons that fired, appended at fired_[count].
+  std::size_t detect(std::size_t count) {
+    auto end =
+        thrust::copy_if(thrust::device, thrust::counting_iterator<gid_t>(0), thrust::counting_iterator<gid_t>(n_),
+                        flags_.begin(), fired_.begin() + static_cast<std::ptrdiff_t>(count), is_spiked{});
+    return static_cast<std::size_t>(end - fired_.begin());
+  }
+
+  // spike_source_array spikes of step s (their schedule is on the device; ranges found on the host).
+  std::size_t emit_sources(step_t s, std::size_t count) {
+    const auto lo = std::lower_bound(source_steps_.begin(), source_steps_.end(), s);
+    const auto hi = std::upper_bound(lo, source_steps_.end(), s);
+    if (lo == hi) return count;
+    thrust::copy(source_gids_.begin() + (lo - source_steps_.begin()),
+                 source_gids_.begin() + (hi - source_steps_.begin()),
+                 fired_.begin() + static_cast<std::ptrdiff_t>(count));
+    return count + static_cast<std::size_t>(hi - lo);
+  }
+
+  std::string device_;
+  engine_config cfg_;
+  std::vector<gid_t> offsets_;
+  gid_t n_ = 0;
+  std::uint32_t slots_ = 2;
+  std::vector<std::unique_ptr<device_group>> groups_;  // null for spike sources
+  std::vector<std::unique_ptr<device_projection>> projections_;
+  std::vector<step_t> source_steps_;
+  thrust::device_vector<gid_t> source_gids_;
+  thrust::device_vector<fixed_t> ring_;
+  thrust::device_vector<double> extra_;
+  thrust::device_vector<std::uint8_t> flags_;
+  thrust::device_vector<gid_t> fired_;  // this chunk's spikes, gathered on the device
+  thrust::device_vector<spike> incoming_;
+  error_flag errors_;
+  std::vector<std::size_t> counts_;  // spikes per step of this chunk
+  std::vector<gid_t> host_gids_;
+  std::uint64_t n_updated_ = 0, updates_ = 0;
+  engine_statistics stats_;
+};
+
+}  // namespace
+
+std::unique_ptr<engine> make_engine(engine_config cfg, const gpu_preferences& prefs) {
+  return std::make_unique<gpu_engine>(std::move(cfg), prefs);
+}
+
+}  // namespace neuromesh::NEUROMESH_GPU_NS

@@ -1,0 +1,217 @@
+// Neuron groups on the device: host-side initialisation (parameters, propagators and initial
+// state from the keyed streams, exactly as the cpu backend computes them), then one Thrust
+// for_each per step and group over the model's shared `step`.
+#include <array>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include <thrust/copy.h>
+#include <thrust/device_vector.h>
+#include <thrust/execution_policy.h>
+#include <thrust/for_each.h>
+#include <thrust/iterator/counting_iterator.h>
+
+#include <neuromesh/core/errors.hpp>
+#include <neuromesh/neurons/registry.hpp>
+
+#include "neuron_groups.hpp"
+
+namespace neuromesh::NEUROMESH_GPU_NS {
+namespace {
+
+std::uint32_t name_key(std::string_view name) {
+  std::uint32_t h = 2166136261u;  // FNV-1a, as the cpu backend keys parameter streams
+  for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  return h;
+}
+
+// Advances neuron i of a group by one step: this step's ring-buffer input plus Poisson drive
+// (summed in fixed point, then converted once), the model's step, flags for spike detection.
+// Uniform: all neurons share their constants, held in the functor (registers on a GPU).
+template <class Model, class Real, bool Uniform>
+struct update_neuron {
+  static constexpr std::size_t C = Model::n_constants, S = Model::state.size();
+  const Real* k;
+  Real* x;
+  std::uint32_t n;
+  fixed_t* ex;  // this step's ring rows, at the group's first neuron
+  fixed_t* in;
+  const double* extra;
+  double dc;
+  std::uint8_t* flags;
+  const poisson_source* poisson;
+  std::uint32_t n_poisson;
+  std::uint64_t seed;
+  gid_t first_gid;
+  std::uint32_t step;
+  Real ku[C > 0 ? C : 1];
+
+  NEUROMESH_HOST_DEVICE void operator()(std::uint32_t i) const {
+    fixed_t e = ex[i], h = in[i];
+    for (std::uint32_t d = 0; d < n_poisson; ++d) {
+      const fixed_t add = poisson[d].input(seed, first_gid + i, step);
+      (poisson[d].receptor == 0 ? e : h) += add;
+    }
+    ex[i] = 0;
+    in[i] = 0;
+    Real kk[C > 0 ? C : 1], xx[S];
+    for (std::size_t j = 0; j < C; ++j) kk[j] = Uniform ? ku[j] : k[j * n + i];
+    for (std::size_t j = 0; j < S; ++j) xx[j] = x[j * n + i];
+    const Real stim = static_cast<Real>(extra[i] + dc);
+    flags[i] = static_cast<std::uint8_t>(
+        Model::template step<Real, false>(kk, xx, fixed_to<Real>(e), fixed_to<Real>(h), stim));
+    for (std::size_t j = 0; j < S; ++j) x[j * n + i] = xx[j];
+  }
+};
+
+template <class Model, class Real>
+class group final : public device_group {
+  static constexpr std::size_t P = Model::parameters.size(), S = Model::state.size(), C = Model::n_constants;
+
+ public:
+  group(const network& net, std::size_t p, std::uint32_t offset, gid_t first_gid)
+      : n_(net.populations[p].size), offset_(offset), first_gid_(first_gid), seed_(net.seed), params_(P * n_) {
+    std::vector<Real> k(C * n_), x(S * n_);
+    initialise(net, net.populations[p], k, x);
+    uniform_ = n_ > 0;
+    for (std::size_t j = 0; j < C; ++j) {
+      for (std::uint32_t i = 1; i < n_; ++i) uniform_ = uniform_ && k[j * n_ + i] == k[j * n_];
+      ku_[j] = n_ > 0 ? k[j * n_] : Real(0);
+    }
+    k_ = k;
+    x_ = x;
+    drives(net, p);
+  }
+
+  void update(step_t s, const step_context& c) override {
+    if (n_ == 0) return;
+    double dc = 0.0;
+    for (const dc_source& d : dc_)
+      if (s >= d.start && s < d.stop) dc += d.amplitude;
+    if (uniform_)
+      launch<true>(s, c, dc);
+    else
+      launch<false>(s, c, dc);
+  }
+
+  void read(int var, std::span<const index_t> ids, std::span<double> out) const override {
+    std::vector<Real> column(n_);
+    thrust::copy(x_.begin() + static_cast<std::ptrdiff_t>(var) * n_,
+                 x_.begin() + static_cast<std::ptrdiff_t>(var + 1) * n_, column.begin());
+    const int off = Model::state[var].offset_parameter;
+    for (std::size_t j = 0; j < ids.size(); ++j)
+      out[j] = static_cast<double>(column[ids[j]]) + (off >= 0 ? params_[off * n_ + ids[j]] : 0.0);
+  }
+
+ private:
+  template <bool Uniform>
+  void launch(step_t s, const step_context& c, double dc) {
+    update_neuron<Model, Real, Uniform> f{thrust::raw_pointer_cast(k_.data()),
+                                          thrust::raw_pointer_cast(x_.data()),
+                                          n_,
+                                          c.ring.row(0, s) + offset_,
+                                          c.ring.row(1, s) + offset_,
+                                          c.extra_current + offset_,
+                                          dc,
+                                          c.flags + offset_,
+                                          thrust::raw_pointer_cast(poisson_.data()),
+                                          static_cast<std::uint32_t>(poisson_.size()),
+                                          seed_,
+                                          first_gid_,
+                                          static_cast<std::uint32_t>(s),
+                                          {}};
+    for (std::size_t j = 0; j < C; ++j) f.ku[j] = ku_[j];
+    thrust::for_each(thrust::device, thrust::counting_iterator<std::uint32_t>(0),
+                     thrust::counting_iterator<std::uint32_t>(n_), f);
+  }
+
+  // Parameters, derived constants and initial state of every neuron, from the same keyed
+  // streams as the cpu backend (purpose, gid, name key).
+  void initialise(const network& net, const population& pop, std::vector<Real>& kc, std::vector<Real>& xc) {
+    std::array<double, P> p{};
+    std::array<double, S> x{};
+    std::array<double, C> k{};
+    for (std::uint32_t i = 0; i < n_; ++i) {
+      const gid_t gid = first_gid_ + i;
+      for (std::size_t j = 0; j < P; ++j) {
+        auto it = pop.params.find(std::string(Model::parameters[j].name));
+        p[j] = it == pop.params.end()
+                   ? Model::parameters[j].default_value
+                   : evaluate(it->second, i, seed_, static_cast<std::uint32_t>(rng_purpose::parameter), gid,
+                              name_key(Model::parameters[j].name));
+      }
+      if (std::string problem = Model::check(p.data(), net.dt); !problem.empty())
+        throw parameter_error(pop.label, problem.substr(0, problem.find(':')),
+                              problem.substr(problem.find(':') + 2) + " (neuron " + std::to_string(i) + ")");
+      Model::derive(p.data(), net.dt, k.data());
+      Model::initial_state(p.data(), x.data());
+      for (std::size_t j = 0; j < S; ++j) {
+        auto it = pop.initial.find(std::string(Model::state[j].name));
+        if (it == pop.initial.end()) continue;
+        const int off = Model::state[j].offset_parameter;
+        x[j] = evaluate(it->second, i, seed_, static_cast<std::uint32_t>(rng_purpose::initial_state), gid,
+                        name_key(Model::state[j].name)) -
+               (off >= 0 ? p[off] : 0.0);
+      }
+      for (std::size_t j = 0; j < P; ++j) params_[j * n_ + i] = p[j];
+      for (std::size_t j = 0; j < C; ++j) kc[j * n_ + i] = static_cast<Real>(k[j]);
+      for (std::size_t j = 0; j < S; ++j) xc[j * n_ + i] = static_cast<Real>(x[j]);
+    }
+  }
+
+  // The stimulus devices attached to population p, in network order (the dc sum's order).
+  void drives(const network& net, std::size_t p) {
+    const time_grid grid(net.dt);
+    std::vector<poisson_source> poisson;
+    for (std::size_t s = 0; s < net.stimuli.size(); ++s) {
+      const stimulus& st = net.stimuli[s];
+      if (net.population_index(st.target, "stimuli[" + std::to_string(s) + "].target") != p) continue;
+      if (st.type == stimulus::kind::poisson_generator) {
+        const auto purpose = static_cast<std::uint32_t>(rng_purpose::stimulus) | static_cast<std::uint32_t>(s << 8);
+        poisson.push_back({random::poisson_table(st.rate * net.dt * 1e-3), to_fixed(static_cast<float>(st.weight)),
+                           static_cast<std::uint32_t>(st.target_receptor), purpose});
+      } else {
+        const step_t stop = std::isfinite(st.stop) ? grid.steps(st.stop) : std::numeric_limits<step_t>::max();
+        dc_.push_back({st.amplitude, grid.steps(st.start), stop});
+      }
+    }
+    poisson_ = poisson;
+  }
+
+  std::uint32_t n_, offset_;
+  gid_t first_gid_;
+  std::uint64_t seed_;
+  bool uniform_ = false;
+  Real ku_[C > 0 ? C : 1] = {};
+  std::vector<double> params_;  // host copy of the parameters as given (for reading state)
+  thrust::device_vector<Real> k_, x_;
+  thrust::device_vector<poisson_source> poisson_;
+  std::vector<dc_source> dc_;
+};
+
+template <class Real, class... Models>
+std::unique_ptr<device_group> make_for(model_list<Models...>, const network& net, std::size_t p, std::uint32_t offset,
+                                       gid_t first_gid) {
+  const std::string& name = net.populations[p].model;
+  std::unique_ptr<device_group> out;
+  ((name == Models::name ? (void)(out = std::make_unique<group<Models, Real>>(net, p, offset, first_gid)) : void()),
+   ...);
+  if (!out)
+    throw config_error("populations[" + net.populations[p].label + "].model",
+                       "unknown model '" + name + "' (known: " + model_names() + ")");
+  return out;
+}
+
+}  // namespace
+
+template <class Real>
+std::unique_ptr<device_group> make_device_group(const network& net, std::size_t p, std::uint32_t offset,
+                                                gid_t first_gid) {
+  return make_for<Real>(neuron_models{}, net, p, offset, first_gid);
+}
+
+template std::unique_ptr<device_group> make_device_group<float>(const network&, std::size_t, std::uint32_t, gid_t);
+template std::unique_ptr<device_group> make_device_group<double>(const network&, std::size_t, std::uint32_t, gid_t);
+
+}  // namespace neuromesh::NEUROMESH_GPU_NS

@@ -1,0 +1,68 @@
+#pragma once
+// One population's neurons on the device, in structure-of-arrays layout, advanced by the model's
+// shared host/device `step` (neurons/). Every neuron is updated every step: the cpu backend's
+// active set skips only neurons whose update is the identity, so dense updating gives the same
+// spikes.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include <neuromesh/core/engine.hpp>
+#include <neuromesh/core/fixed_point.hpp>
+#include <neuromesh/core/random/distributions.hpp>
+#include <neuromesh/core/random/keyed_stream.hpp>
+
+#include "namespace.hpp"
+
+namespace neuromesh::NEUROMESH_GPU_NS {
+
+// Input ring buffers of all local neurons, [receptor][slot][neuron] in 64-bit fixed point.
+struct ring_view {
+  fixed_t* data;
+  std::uint32_t n, slots;
+  NEUROMESH_INLINE_HOST_DEVICE fixed_t* row(int receptor, step_t s) const {
+    return data + (static_cast<std::size_t>(receptor) * slots + static_cast<std::size_t>(s % slots)) * n;
+  }
+};
+
+// A Poisson generator driving a population: every neuron draws its count per step from its own
+// keyed stream (seed, generator, gid, step) -- exactly the cpu backend's draws.
+struct poisson_source {
+  random::poisson_table counts;  // Poisson(rate h), tabulated as the cpu backend does
+  fixed_t weight;
+  std::uint32_t receptor;
+  std::uint32_t purpose;
+  NEUROMESH_INLINE_HOST_DEVICE fixed_t input(std::uint64_t seed, std::uint32_t gid, std::uint32_t step) const {
+    keyed_stream s(seed, purpose, gid, step);
+    return static_cast<fixed_t>(counts.sample(s)) * weight;
+  }
+};
+
+// A dc_source: amplitude [pA] during steps [start, stop).
+struct dc_source {
+  double amplitude;
+  step_t start, stop;
+};
+
+// What a group needs besides its own state in a step.
+struct step_context {
+  ring_view ring;
+  const double* extra_current;  // closed-loop current [pA] per local neuron
+  std::uint8_t* flags;          // step flags per local neuron (spike detection reads them)
+};
+
+class device_group {
+ public:
+  virtual ~device_group() = default;
+  virtual void update(step_t s, const step_context& ctx) = 0;
+  // State variable `var` (user units) of population-local neurons `ids`.
+  virtual void read(int var, std::span<const index_t> ids, std::span<double> out) const = 0;
+};
+
+// The group of population `p` (neurons at local indices [offset, offset + size)), in Real.
+template <class Real>
+std::unique_ptr<device_group> make_device_group(const network& net, std::size_t p, std::uint32_t offset,
+                                                gid_t first_gid);
+
+}  // namespace neuromesh::NEUROMESH_GPU_NS

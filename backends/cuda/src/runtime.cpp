@@ -1,0 +1,63 @@
+#include <neuromesh/core/errors.hpp>
+#include <neuromesh/cuda/cuda_engine.hpp>
+
+#include "runtime.hpp"
+
+namespace neuromesh::NEUROMESH_GPU_NS {
+
+void throw_api_error(const char* error, const char* call, const char* file, int line) {
+  throw internal_error(std::string("CUDA error '") + error + "' in " + call + " at " + file + ":" +
+                       std::to_string(line));
+}
+
+void error_flag::check(const char* phase) {
+  const unsigned bits = flag_[0];
+  if (bits == 0) return;
+  flag_[0] = 0u;
+  std::string what;
+  if (bits & unknown_source) what += " a spike from a gid outside the network;";
+  if (bits & late_input) what += " input for a step already simulated (delay shorter than the chunk);";
+  throw internal_error(std::string(NEUROMESH_GPU_BACKEND) + " backend: device code reported during " + phase + ":" +
+                       what);
+}
+
+#if defined(__CUDACC__)
+
+int device_count() {
+  int n = 0;
+  return cudaGetDeviceCount(&n) == cudaSuccess ? n : 0;
+}
+
+std::string device_problem(int device) {
+  int n = 0;
+  const cudaError_t e = cudaGetDeviceCount(&n);
+  if (e != cudaSuccess)
+    return std::string("no usable CUDA driver or GPU (cudaGetDeviceCount: ") + cudaGetErrorString(e) +
+           "); install the NVIDIA driver or use backend=\"cpu\"";
+  if (n == 0) return "no CUDA GPU found; use backend=\"cpu\"";
+  if (device < 0 || device >= n)
+    return "CUDA device " + std::to_string(device) + " does not exist (this machine has " + std::to_string(n) + ")";
+  return {};
+}
+
+std::string select_device(int device) {
+  if (std::string problem = device_problem(device); !problem.empty()) throw backend_unavailable(problem);
+  NEUROMESH_CUDA_CHECK(cudaSetDevice(device));
+  cudaDeviceProp prop{};
+  NEUROMESH_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+  return std::string(prop.name) + ", sm_" + std::to_string(prop.major) + std::to_string(prop.minor) + ", " +
+         std::to_string(prop.totalGlobalMem >> 20) + " MiB";
+}
+
+void synchronize() { NEUROMESH_CUDA_CHECK(cudaDeviceSynchronize()); }
+
+#else  // Thrust-OMP: the host is the device.
+
+int device_count() { return 1; }
+std::string device_problem(int) { return {}; }
+std::string select_device(int) { return "host CPU (Thrust OpenMP device system)"; }
+void synchronize() {}
+
+#endif
+
+}  // namespace neuromesh::NEUROMESH_GPU_NS

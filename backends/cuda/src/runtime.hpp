@@ -1,0 +1,68 @@
+#pragma once
+// The backend's contact with the CUDA runtime: device selection, the API error macro and the
+// device error flag. This is the only part that differs between the two builds of the backend
+// (nvcc: the CUDA runtime; Thrust-OMP: the host is the device and there is no runtime to call).
+#include <cstdint>
+#include <string>
+
+#include <thrust/device_vector.h>
+#include <cuda/atomic>
+#include <cuda/std/atomic>
+
+#include <neuromesh/core/macros.hpp>
+
+#include "namespace.hpp"
+
+namespace neuromesh::NEUROMESH_GPU_NS {
+
+// Throws internal_error naming the failed CUDA call, its error, file and line.
+[[noreturn]] void throw_api_error(const char* error, const char* call, const char* file, int line);
+
+#if defined(__CUDACC__)
+// Every CUDA runtime call goes through this: a failure names the call, file and line.
+#define NEUROMESH_CUDA_CHECK(call)                                                                           \
+  do {                                                                                                       \
+    const cudaError_t neuromesh_status_ = (call);                                                            \
+    if (neuromesh_status_ != cudaSuccess)                                                                    \
+      ::neuromesh::NEUROMESH_GPU_NS::throw_api_error(cudaGetErrorString(neuromesh_status_), #call, __FILE__, \
+                                                     __LINE__);                                              \
+  } while (0)
+#endif
+
+// Makes `device` current; returns its description ("NVIDIA H100 80GB HBM3, sm_90, 79.1 GiB").
+// Throws backend_unavailable when it cannot be used.
+std::string select_device(int device);
+// Waits for the device's queued work (after kernels, before reading results).
+void synchronize();
+
+// Bits device code sets in the error flag (device code never throws; the host checks the flag
+// after every epoch and throws internal_error naming what went wrong).
+enum device_error : unsigned {
+  unknown_source = 1u,  // a delivered spike names a gid outside the network
+  late_input = 2u,      // input would land in a ring-buffer slot already consumed (delay < chunk)
+};
+
+// The device-side error flag: device code ORs bits in, the host reads and clears it.
+class error_flag {
+ public:
+  error_flag() : flag_(1, 0u) {}
+  unsigned* get() { return thrust::raw_pointer_cast(flag_.data()); }
+  // Throws internal_error when device code reported a problem during `phase`.
+  void check(const char* phase);
+
+ private:
+  thrust::device_vector<unsigned> flag_;
+};
+
+// Sets bits in the error flag (from device code).
+NEUROMESH_INLINE_HOST_DEVICE void raise(unsigned* flag, unsigned bits) {
+  ::cuda::atomic_ref<unsigned, ::cuda::thread_scope_device>(*flag).fetch_or(bits, ::cuda::std::memory_order_relaxed);
+}
+
+// Adds v to a ring-buffer slot. Fixed point makes the sum independent of the order in which
+// threads add (determinism contract rule 3), so a relaxed atomic is all that is needed.
+NEUROMESH_INLINE_HOST_DEVICE void atomic_add(std::int64_t* slot, std::int64_t v) {
+  ::cuda::atomic_ref<std::int64_t, ::cuda::thread_scope_device>(*slot).fetch_add(v, ::cuda::std::memory_order_relaxed);
+}
+
+}  // namespace neuromesh::NEUROMESH_GPU_NS
