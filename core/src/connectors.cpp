@@ -1,7 +1,9 @@
 #include <algorithm>
+#include <cmath>
 
 #include <neuromesh/core/connectors.hpp>
 #include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/math.hpp>
 #include <neuromesh/core/random/distributions.hpp>
 #include <neuromesh/core/random/keyed_stream.hpp>
 
@@ -81,6 +83,39 @@ void sources_of_target(const connector& c, index_t j, index_t n_pre, std::int64_
     }
     default:
       throw internal_error("sources_of_target: connector is not per-target");
+  }
+}
+
+// Sources of target j for distance_probability: every source within the kernel's 4-sigma window
+// (on the periodic unit square) gets one uniform draw, in a fixed order, and connects with
+// p exp(-d^2 / (2 sigma^2)). The exponential is the in-project one (same on every backend).
+void sources_by_distance(const connector& c, index_t j, index_t n_pre, index_t n_post, std::int64_t self,
+                         keyed_stream& s, std::vector<index_t>& out) {
+  out.clear();
+  if (c.p <= 0.0 || n_pre == 0) return;
+  const auto side = [](index_t n) { return static_cast<std::int64_t>(std::ceil(std::sqrt(static_cast<double>(n)))); };
+  const std::int64_t sp = side(n_pre), sq = side(n_post);
+  const double ty = (static_cast<double>(j / sq) + 0.5) / static_cast<double>(sq);
+  const double tx = (static_cast<double>(j % sq) + 0.5) / static_cast<double>(sq);
+  const auto w = static_cast<std::int64_t>(std::ceil(4.0 * c.sigma * static_cast<double>(sp)));
+  const bool all = 2 * w + 1 >= sp;  // the window covers the whole sheet
+  const std::int64_t cy = static_cast<std::int64_t>(ty * static_cast<double>(sp));
+  const std::int64_t cx = static_cast<std::int64_t>(tx * static_cast<double>(sp));
+  const double inv_two_sigma2 = 1.0 / (2.0 * c.sigma * c.sigma);
+  const auto wrap = [](double d) {
+    d = std::abs(d);
+    return d > 0.5 ? 1.0 - d : d;
+  };
+  for (std::int64_t a = all ? 0 : -w; a <= (all ? sp - 1 : w); ++a) {
+    const std::int64_t row = all ? a : ((cy + a) % sp + sp) % sp;
+    for (std::int64_t b = all ? 0 : -w; b <= (all ? sp - 1 : w); ++b) {
+      const std::int64_t col = all ? b : ((cx + b) % sp + sp) % sp;
+      const std::int64_t i = row * sp + col;
+      if (i >= n_pre || i == self) continue;
+      const double dy = wrap((static_cast<double>(row) + 0.5) / static_cast<double>(sp) - ty);
+      const double dx = wrap((static_cast<double>(col) + 0.5) / static_cast<double>(sp) - tx);
+      if (s.uniform() < c.p * math::exp(-(dx * dx + dy * dy) * inv_two_sigma2)) out.push_back(static_cast<index_t>(i));
+    }
   }
 }
 
@@ -170,7 +205,10 @@ void generate_local(const projection_context& ctx, index_t first, index_t last, 
   std::vector<index_t> sources;
   for (index_t j = first; j < last; ++j) {
     keyed_stream s(ctx.net.seed, rng_purpose::connectivity, j, ctx.id);
-    sources_of_target(c, j, ctx.n_pre, ctx.self_of_target(j), counts.empty() ? 0 : counts[j], s, sources);
+    if (c.type == connector::kind::distance_probability)
+      sources_by_distance(c, j, ctx.n_pre, ctx.n_post, ctx.self_of_target(j), s, sources);
+    else
+      sources_of_target(c, j, ctx.n_pre, ctx.self_of_target(j), counts.empty() ? 0 : counts[j], s, sources);
     value_sampler w(ctx.proj.weight, ctx.net.seed, rng_purpose::weight, j, ctx.id);
     value_sampler d(ctx.proj.delay, ctx.net.seed, rng_purpose::delay, j, ctx.id);
     for (index_t i : sources) emit(ctx, i, j, w, d, j, out);

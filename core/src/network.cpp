@@ -80,6 +80,7 @@ connector::kind connector_kind_from_name(const std::string& name, const std::str
       {"all_to_all", connector::kind::all_to_all},
       {"one_to_one", connector::kind::one_to_one},
       {"fixed_probability", connector::kind::fixed_probability},
+      {"distance_probability", connector::kind::distance_probability},
       {"fixed_indegree", connector::kind::fixed_indegree},
       {"fixed_outdegree", connector::kind::fixed_outdegree},
       {"fixed_total_number", connector::kind::fixed_total_number},

@@ -141,7 +141,10 @@ connector parse_connector(const node& n) {
     const node list = n.at(key);
     for (std::size_t i = 0; i < list.array().size(); ++i) out.push_back(static_cast<index_t>(list[i].count()));
   }
-  const bool needs_p = c.type == connector::kind::fixed_probability;
+  if (n.has("sigma")) c.sigma = n.at("sigma").number();
+  if (c.type == connector::kind::distance_probability && !n.has("sigma"))
+    throw config_error(n.path, "connector '" + type + "' needs 'sigma'");
+  const bool needs_p = c.type == connector::kind::fixed_probability || c.type == connector::kind::distance_probability;
   const bool needs_n = c.type == connector::kind::fixed_indegree || c.type == connector::kind::fixed_outdegree ||
                        c.type == connector::kind::fixed_total_number;
   if (needs_p && !n.has("p")) throw config_error(n.path, "connector '" + type + "' needs 'p'");

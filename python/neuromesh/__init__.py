@@ -5,8 +5,8 @@ from .analysis import AnalysisError
 from ._core import features, models as _models
 from .connectors import (AllToAll, AllToAllConnector, FixedInDegree, FixedNumberPostConnector,
                          FixedNumberPreConnector, FixedOutDegree, FixedProbability, FixedProbabilityConnector,
-                         FixedTotalNumber, FixedTotalNumberConnector, FromList, FromListConnector, OneToOne,
-                         OneToOneConnector)
+                         FixedTotalNumber, FixedTotalNumberConnector, FromList, FromListConnector,
+                         GaussianDistanceConnector, OneToOne, OneToOneConnector)
 from .errors import BackendUnavailable, ConfigError, Error, NeuromeshIOError, ParameterError
 from .models import (EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_alpha, IF_curr_exp, Izhikevich, Model,
                      SpikeSourceArray)

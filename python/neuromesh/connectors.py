@@ -42,6 +42,25 @@ class FixedProbabilityConnector(Connector):
         return {**super().core_args(), "p": self.p}
 
 
+class GaussianDistanceConnector(Connector):
+    """Locally connected sheet: both populations lie on the unit square (row-major grids, periodic
+    edges); a pair at distance d connects with p_peak * exp(-d**2 / (2 sigma**2)), sigma a fraction
+    of the side, the kernel cut at 4 sigma (core: distance_probability)."""
+
+    kind = "distance_probability"
+
+    def __init__(self, p_peak, sigma, allow_self_connections=True):
+        super().__init__(allow_self_connections)
+        if not 0.0 <= float(p_peak) <= 1.0:
+            raise ConfigError(f"GaussianDistanceConnector: p_peak = {p_peak} is outside [0, 1]")
+        if not 0.0 < float(sigma) <= 1.0:
+            raise ConfigError(f"GaussianDistanceConnector: sigma = {sigma} must lie in (0, 1]")
+        self.p, self.sigma = float(p_peak), float(sigma)
+
+    def core_args(self):
+        return {**super().core_args(), "p": self.p, "sigma": self.sigma}
+
+
 class _FixedNumber(Connector):
     def __init__(self, n, allow_self_connections=True, with_replacement=True):
         super().__init__(allow_self_connections, with_replacement)

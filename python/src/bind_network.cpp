@@ -20,7 +20,7 @@ distribution make_distribution(const std::string& kind, double a, double b, doub
 void add_projection(network& net, const std::string& pre, const std::string& post, const std::string& kind, double p,
                     std::uint64_t n, bool autapses, bool multapses, std::vector<index_t> sources,
                     std::vector<index_t> targets, value_spec weight, value_spec delay, const std::string& rec,
-                    std::pair<index_t, index_t> pre_slice, std::pair<index_t, index_t> post_slice) {
+                    std::pair<index_t, index_t> pre_slice, std::pair<index_t, index_t> post_slice, double sigma) {
   projection pr;
   pr.pre = pre;
   pr.post = post;
@@ -28,6 +28,7 @@ void add_projection(network& net, const std::string& pre, const std::string& pos
   pr.post_view = {post_slice.first, post_slice.second};
   pr.conn.type = connector_kind_from_name(kind, "connector");
   pr.conn.p = p;
+  pr.conn.sigma = sigma;
   pr.conn.n = n;
   pr.conn.autapses = autapses;
   pr.conn.multapses = multapses;
@@ -76,7 +77,7 @@ void register_network(py::module_& m) {
            py::arg("sources") = std::vector<index_t>{}, py::arg("targets") = std::vector<index_t>{}, py::arg("weight"),
            py::arg("delay"), py::arg("receptor") = "excitatory",
            py::arg("pre_slice") = std::pair<index_t, index_t>{0, view{}.end},
-           py::arg("post_slice") = std::pair<index_t, index_t>{0, view{}.end})
+           py::arg("post_slice") = std::pair<index_t, index_t>{0, view{}.end}, py::arg("sigma") = 0.0)
       .def(
           "add_poisson",
           [](network& net, const std::string& target, double rate, double weight, const std::string& rec) {

@@ -56,6 +56,13 @@ void validate_connector(const connector& c, index_t n_pre, index_t n_post, bool 
       if (!(c.p >= 0.0 && c.p <= 1.0))
         throw config_error(where + ".p", "connection probability " + std::to_string(c.p) + " is outside [0, 1]");
       break;
+    case k::distance_probability:
+      if (!(c.p >= 0.0 && c.p <= 1.0))
+        throw config_error(where + ".p", "peak connection probability " + std::to_string(c.p) + " is outside [0, 1]");
+      if (!(c.sigma > 0.0 && c.sigma <= 1.0))
+        throw config_error(where + ".sigma", "kernel width " + std::to_string(c.sigma) +
+                                                 " must lie in (0, 1] (a fraction of the sheet's side)");
+      break;
     case k::one_to_one:
       if (n_pre != n_post) throw config_error(where, "one_to_one needs pre and post of equal size");
       break;

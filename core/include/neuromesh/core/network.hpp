@@ -66,10 +66,15 @@ struct connector {
     fixed_indegree,
     fixed_outdegree,
     fixed_total_number,
-    explicit_list
+    explicit_list,
+    distance_probability
   };
   kind type = kind::all_to_all;
-  double p = 0.0;                         // fixed_probability
+  double p = 0.0;  // fixed_probability; distance_probability: peak probability
+  // distance_probability: both views lie on the unit square as row-major grids (side ceil(sqrt(n)),
+  // periodic edges); a pair at distance d connects with p exp(-d^2 / (2 sigma^2)), sigma in units
+  // of the square's side, the kernel cut at 4 sigma. A locally connected sheet (e.g. for MPI).
+  double sigma = 0.0;
   std::uint64_t n = 0;                    // fixed_indegree / fixed_outdegree / fixed_total_number
   bool autapses = true;                   // a neuron may connect to itself (only when pre == post)
   bool multapses = true;                  // a pair may be connected more than once
