@@ -135,6 +135,21 @@ class Result:
     def rates(self):
         return dict(self.summary["rates_hz"])
 
+    @property
+    def rank(self):
+        """MPI rank of this process (0 without mpirun). Rank 0 holds every spike and writes the file."""
+        return self.summary["rank"]
+
+    @property
+    def ranks(self):
+        return self.summary["ranks"]
+
+    def communication_volume(self, ranks=(2, 4, 8, 16, 32, 64), decomposition="block"):
+        """What each of N MPI ranks would send per biological second to exchange this run's spikes,
+        all-gather vs targeted (the communication-volume model, docs/mpi.md); needs the spikes in
+        memory (a single-process run)."""
+        return self._sim.estimate_communication([int(r) for r in ranks], decomposition)
+
 
 class Network:
     """A network description. Nothing is built until run() or simulator()."""
@@ -198,11 +213,15 @@ class Network:
         s.validate()
         return s
 
-    def run(self, duration, backend="cpu", threads=0, output=None, progress=False, precision="float"):
+    def run(self, duration, backend="cpu", threads=0, output=None, progress=False, precision="float",
+            exchange="targeted", decomposition="block"):
         """Builds and runs the network for `duration` ms; returns a Result. Ctrl-C stops the run
-        with KeyboardInterrupt and leaves the output file closed and readable."""
+        with KeyboardInterrupt and leaves the output file closed and readable. Under mpirun the
+        network is distributed over the ranks (exchange: "targeted" or "allgather"; decomposition:
+        "block" or "round-robin"); rank 0's Result holds every spike."""
         sim = _core.Simulation(self.spec(), backend, int(threads), precision, output or "",
-                               build_progress=_progress_bar(1.0, "building", "") if progress else None)
+                               build_progress=_progress_bar(1.0, "building", "") if progress else None,
+                               exchange=exchange, decomposition=decomposition)
         self._last = sim
         sim.run(float(duration), _progress_bar(duration) if progress else None)
         sim.finish()

@@ -10,6 +10,7 @@
 #include <pybind11/stl.h>
 
 #include <neuromesh/api.hpp>
+#include <neuromesh/core/communication_model.hpp>
 #include <neuromesh/core/errors.hpp>
 
 #include "bindings.hpp"
@@ -24,7 +25,8 @@ class py_simulation {
  public:
   py_simulation(network net, const std::string& backend, int threads, const std::string& prec,
                 const std::string& output, bool keep_spikes, bool active_set,
-                const std::optional<py::function>& build_progress) {
+                const std::optional<py::function>& build_progress, const std::string& exchange,
+                const std::string& decomposition) {
     if (prec != "float" && prec != "double")
       throw config_error("precision", "must be 'float' or 'double', not '" + prec + "'");
     simulation_options opt;
@@ -35,6 +37,8 @@ class py_simulation {
     opt.keep_spikes_in_memory = keep_spikes;
     opt.active_set = active_set;
     opt.stop = &stop_;
+    opt.exchange = exchange;  // under mpirun (docs/mpi.md)
+    opt.decomposition = decomposition;
     if (build_progress)  // called on this thread while the GIL is released
       opt.build_progress = [f = *build_progress](double fraction) {
         py::gil_scoped_acquire gil;
@@ -53,7 +57,7 @@ class py_simulation {
         stop_.store(true);
         return;
       }
-      if (!progress || callback_error) return;
+      if (!progress || callback_error || sim_->rank() != 0) return;  // one progress bar under mpirun
       try {
         (*progress)(fraction);
       } catch (py::error_already_set& e) {
@@ -126,6 +130,11 @@ py::dict summary_of(const simulation& s) {
   d["simulated_ms"] = r.simulated_ms;
   d["real_time_factor"] = r.real_time_factor();
   d["bytes_per_synapse"] = r.bytes_per_synapse;
+  d["rank"] = s.rank();  // MPI: rank 0 holds every spike; others their own neurons' spikes
+  d["ranks"] = s.ranks();
+  d["exchange"] = s.communication_strategy();
+  d["decomposition"] = s.decomposition().name();
+  d["exchange_bytes"] = r.exchange_bytes;
   return d;
 }
 
@@ -134,10 +143,10 @@ py::dict summary_of(const simulation& s) {
 void register_simulation(py::module_& m) {
   py::class_<py_simulation>(m, "Simulation")
       .def(py::init<network, const std::string&, int, const std::string&, const std::string&, bool, bool,
-                    const std::optional<py::function>&>(),
+                    const std::optional<py::function>&, const std::string&, const std::string&>(),
            py::arg("spec"), py::arg("backend") = "cpu", py::arg("threads") = 0, py::arg("precision") = "float",
            py::arg("output") = "", py::arg("keep_spikes") = true, py::arg("active_set") = true,
-           py::arg("build_progress") = py::none())
+           py::arg("build_progress") = py::none(), py::arg("exchange") = "targeted", py::arg("decomposition") = "block")
       .def("run", &py_simulation::run, py::arg("duration_ms"), py::arg("progress") = py::none())
       .def("step", [](py_simulation& s) { s.sim().step(); })
       .def("advance",
@@ -160,6 +169,27 @@ void register_simulation(py::module_& m) {
              return to_numpy<double>(v);
            })
       .def("summary", [](py_simulation& s) { return summary_of(s.sim()); })
+      .def(
+          "estimate_communication",
+          [](py_simulation& s, const std::vector<std::uint32_t>& ranks, const std::string& decomposition) {
+            const simulation& sim = s.sim();
+            std::vector<rank_map> maps;
+            for (std::uint32_t r : ranks) maps.push_back(rank_map::by_name(decomposition, sim.description(), r));
+            py::list out;
+            for (const auto& e :
+                 estimate_communication(sim.description(), sim.spikes(), sim.min_delay(), sim.time_ms(), maps)) {
+              py::dict d;
+              d["ranks"] = e.ranks;
+              d["decomposition"] = e.decomposition;
+              d["allgather_bytes_per_rank_per_s"] = e.allgather_bytes_per_rank_per_s();
+              d["targeted_bytes_per_rank_per_s"] = e.targeted_bytes_per_rank_per_s();
+              d["allgather_bytes"] = e.allgather_bytes;
+              d["targeted_bytes"] = e.targeted_bytes;
+              out.append(d);
+            }
+            return out;
+          },
+          py::arg("ranks"), py::arg("decomposition") = "block")
       .def("finish", [](py_simulation& s) { s.sim().finish(); })
       .def_property_readonly("time", [](py_simulation& s) { return s.sim().time_ms(); })
       .def_property_readonly("min_delay_steps", [](py_simulation& s) { return s.sim().min_delay(); });

@@ -3,6 +3,7 @@
 // exchanges and both decompositions; closed-loop calls behave as in one process.
 #include <gtest/gtest.h>
 
+#include <neuromesh/core/communication_model.hpp>
 #include <neuromesh/core/io/sonata_reader.hpp>
 
 #include "distributed_support.hpp"
@@ -159,5 +160,27 @@ TEST(DistributedClosedLoop, StepInjectReadStateAsInOneProcess) {
     // State is read collectively, so every rank sees every value; last_spikes is complete at rank 0.
     for (std::size_t i = 0; i + 1 < expected[k].size(); ++i) EXPECT_EQ(distributed[k][i], expected[k][i]) << k;
     if (sim->rank() == 0) EXPECT_EQ(distributed[k].back(), expected[k].back()) << k;
+  }
+}
+
+// The communication-volume model (one process) predicts exactly the bytes MPI sent.
+TEST(CommunicationModel, PredictsTheMeasuredBytes) {
+  const network net = heterogeneous_delays();
+  for (const std::string exchange : {"targeted", "allgather"}) {
+    simulation_options opt;
+    opt.threads = threads_per_rank();
+    opt.exchange = exchange;
+    auto sim = make_simulation(net, opt);
+    sim->run(100.0);
+    if (sim->rank() != 0) continue;
+    opt.communicator = "local";
+    auto single = make_simulation(net, opt);
+    single->run(100.0);
+    const auto model = estimate_communication(net, single->spikes(), single->min_delay(), single->time_ms(),
+                                              {rank_map::block(net, static_cast<std::uint32_t>(sim->ranks()))});
+    const std::uint64_t predicted = exchange == "targeted" ? model[0].targeted_total() : model[0].allgather_total();
+    EXPECT_EQ(sim->summary().exchange_bytes, predicted) << exchange;
+    if (sim->ranks() > 1) EXPECT_GT(predicted, 0u);
+    EXPECT_LE(model[0].targeted_total(), model[0].allgather_total());
   }
 }
