@@ -148,6 +148,7 @@ void simulation::fail_everywhere(const std::exception& e) {
 void simulation::gather_run_totals() {
   summary_.neuron_updates = comm_->sum_over_ranks(engine_->statistics().neuron_updates);
   summary_.exchange_bytes = comm_->sum_over_ranks(comm_->statistics().bytes_sent);
+  summary_.exchange_seconds = comm_->statistics().seconds;
 }
 
 // The next step at which the loop must stop: end of the epoch, a state frame, or the target.

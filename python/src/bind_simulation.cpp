@@ -135,6 +135,7 @@ py::dict summary_of(const simulation& s) {
   d["exchange"] = s.communication_strategy();
   d["decomposition"] = s.decomposition().name();
   d["exchange_bytes"] = r.exchange_bytes;
+  d["exchange_seconds"] = r.exchange_seconds;
   return d;
 }
 

@@ -45,6 +45,7 @@ struct run_summary {
   double bytes_per_synapse = 0;
   std::uint64_t neuron_updates = 0;  // over all ranks, at the end of the last run()
   std::uint64_t exchange_bytes = 0;  // spike-exchange payload sent by all ranks together (MPI)
+  double exchange_seconds = 0;       // this rank's wall time in exchange and gathers (MPI)
   double real_time_factor() const { return simulated_ms > 0 ? simulate_seconds / (simulated_ms * 1e-3) : 0; }
 };
 
