@@ -31,6 +31,7 @@ const char* usage =
     "usage:\n"
     "  neuromesh run NETWORK [--duration MS] [--dt MS] [--threads N] [--seed S] [-o OUT.h5] [--double] [--quiet]\n"
     "      NETWORK: a JSON network file (docs/network-format.md) or a built-in name\n"
+    "      [--backend cpu|cuda|cuda-omp] [--device N]: engine (see 'neuromesh list'; cuda: GPU N, docs/cuda.md)\n"
     "      under mpirun: [--exchange targeted|allgather] [--decomposition block|round-robin] (docs/mpi.md)\n"
     "  neuromesh info OUT.h5     summarise an output file\n"
     "  neuromesh list            list built-in networks and neuron models\n";
@@ -58,7 +59,8 @@ run_args parse_run_args(int argc, char** argv) {
     else if (arg == "--quiet")
       a.quiet = true;
     else if (arg == "-o" || arg == "--output" || arg == "--duration" || arg == "--dt" || arg == "--threads" ||
-             arg == "--seed" || arg == "--exchange" || arg == "--decomposition") {
+             arg == "--seed" || arg == "--exchange" || arg == "--decomposition" || arg == "--backend" ||
+             arg == "--device") {
       if (i + 1 >= argc) throw neuromesh::config_error(arg, "needs a value");
       a.opts[arg == "-o" ? "--output" : arg] = argv[++i];
     } else if (!arg.empty() && arg[0] == '-') {
@@ -127,6 +129,8 @@ int command_run(int argc, char** argv) {
   opt.output = a.opts.count("--output") ? a.opts.at("--output") : "";
   opt.keep_spikes_in_memory = false;
   if (a.opts.count("--exchange")) opt.exchange = a.opts.at("--exchange");
+  if (a.opts.count("--backend")) opt.backend = a.opts.at("--backend");
+  opt.device = static_cast<int>(number_option(a, "--device", 0));
   if (a.opts.count("--decomposition")) opt.decomposition = a.opts.at("--decomposition");
   opt.stop = &stop_requested;
   std::signal(SIGINT, on_signal);
@@ -149,6 +153,9 @@ int command_run(int argc, char** argv) {
 }
 
 int command_list() {
+  std::printf("backends:");
+  for (const auto& b : neuromesh::features().backends) std::printf(" %s", b.c_str());
+  std::printf("\n");
   std::printf("built-in networks:\n");
   for (const auto& n : neuromesh::builtin_network_names()) std::printf("  %s\n", n.c_str());
   std::printf("models:\n");

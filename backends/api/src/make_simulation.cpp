@@ -25,7 +25,11 @@ engine_factory factory_for(const std::string& backend, int device = 0) {
 #if NEUROMESH_WITH_CUDA_ENABLED
   // "cuda" throws backend_unavailable naming the driver problem when there is no usable GPU.
   if (backend == "cuda")
-    return [device](engine_config cfg) { return cuda::make_engine(std::move(cfg), {.device = device}); };
+    return [device](engine_config cfg) {
+      gpu_preferences prefs;
+      prefs.device = device;
+      return cuda::make_engine(std::move(cfg), prefs);
+    };
   if (backend == "cuda-omp") return [](engine_config cfg) { return cuda_omp::make_engine(std::move(cfg)); };
 #endif
   std::string known;

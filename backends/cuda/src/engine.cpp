@@ -23,20 +23,6 @@
 namespace neuromesh::NEUROMESH_GPU_NS {
 namespace {
 
-struct is_spiked {
-  NEUROMESH_HOST_DEVICE bool operator()(std::uint8_t f) const { return (f & step_flags::spiked) != 0; }
-};
-
-// Flags delivered spikes whose gid is outside the network.
-struct check_source {
-  const spike* spikes;
-  gid_t n;
-  unsigned* error;
-  NEUROMESH_HOST_DEVICE void operator()(std::uint32_t j) const {
-    if (spikes[j].gid >= n) raise(error, unknown_source);
-  }
-};
-
 class gpu_engine final : public engine {
  public:
   // The device is selected first (device_ is the first member), so every allocation lands on it.
@@ -60,41 +46,36 @@ class gpu_engine final : public engine {
     summarise();
     ring_.assign(static_cast<std::size_t>(n_receptors) * slots_ * n_, 0);
     extra_.assign(n_, 0.0);
-    flags_.assign(n_, 0);
     synchronize();
   }
 
   std::string name() const override { return NEUROMESH_GPU_BACKEND; }
 
   void advance(step_t t0, int n, std::span<const spike> deliver_first, std::vector<spike>& fired) override {
-    deliver_at(deliver_first, t0);
-    const step_context ctx{ring(), thrust::raw_pointer_cast(extra_.data()), thrust::raw_pointer_cast(flags_.data())};
-    std::size_t count = 0;
-    counts_.assign(static_cast<std::size_t>(n), 0);
+    deliver_to_ring(deliver_first, t0);
+    const std::size_t capacity = static_cast<std::size_t>(n_updated_) * static_cast<std::size_t>(n);
+    if (fired_.size() < capacity) fired_.resize(capacity);
+    const spike_sink sink{thrust::raw_pointer_cast(fired_.data()), words_.count()};
     for (int j = 0; j < n; ++j) {
-      const step_t s = t0 + j;
-      if (fired_.size() < count + n_) fired_.resize(2 * (count + n_));
+      const step_context ctx{ring(), thrust::raw_pointer_cast(extra_.data()), sink, static_cast<std::uint32_t>(j)};
       for (auto& g : groups_)
-        if (g) g->update(s, ctx);
-      updates_ += n_updated_;
-      const std::size_t before = count;
-      count = detect(count);
-      count = emit_sources(s, count);
-      counts_[j] = count - before;
+        if (g) g->update(t0 + j, ctx);
     }
-    errors_.check("the update");
-    host_gids_.resize(count);
-    thrust::copy(fired_.begin(), fired_.begin() + static_cast<std::ptrdiff_t>(count), host_gids_.begin());
-    std::size_t k = 0;
-    for (int j = 0; j < n; ++j)
-      for (std::size_t c = 0; c < counts_[j]; ++c) fired.push_back({t0 + j, host_gids_[k++]});
+    updates_ += n_updated_ * static_cast<std::uint64_t>(n);
+    // One read per chunk: the error flag and the spike count, then the spikes themselves.
+    const unsigned count = words_.collect("this chunk");
+    host_fired_.resize(count);
+    thrust::copy(fired_.begin(), fired_.begin() + count, host_fired_.begin());
+    for (std::uint64_t e : host_fired_) fired.push_back({t0 + static_cast<step_t>(e >> 32), static_cast<gid_t>(e)});
+    emit_sources(t0, n, fired);
   }
 
   void deliver(std::span<const spike> spikes) override {
     // Injected spikes count as fired in the last completed step: their input is due from then on.
     step_t earliest = std::numeric_limits<step_t>::max();
     for (const spike& s : spikes) earliest = std::min(earliest, s.step + 1);
-    deliver_at(spikes, earliest);
+    deliver_to_ring(spikes, earliest);
+    words_.collect("spike delivery");
   }
 
   void set_current(std::size_t population, std::span<const index_t> ids, std::span<const double> pA) override {
@@ -162,12 +143,7 @@ class gpu_engine final : public engine {
     }
     std::sort(schedule.begin(), schedule.end());
     schedule.erase(std::unique(schedule.begin(), schedule.end()), schedule.end());
-    std::vector<gid_t> gids;
-    for (const spike& s : schedule) {
-      source_steps_.push_back(s.step);
-      gids.push_back(s.gid);
-    }
-    source_gids_ = gids;
+    schedule_ = std::move(schedule);
   }
 
   void summarise() {
@@ -187,35 +163,22 @@ class gpu_engine final : public engine {
   }
 
   // Copies spikes to the device once and delivers them through every projection.
-  void deliver_at(std::span<const spike> spikes, step_t earliest) {
+  void deliver_to_ring(std::span<const spike> spikes, step_t earliest) {
     if (spikes.empty()) return;
+    for (const spike& s : spikes)
+      if (s.gid >= n_)
+        throw config_error("spikes", "spike of gid " + std::to_string(s.gid) + " delivered to a network of " +
+                                         std::to_string(n_) + " neurons");
     incoming_.assign(spikes.begin(), spikes.end());
     const spike* d = thrust::raw_pointer_cast(incoming_.data());
-    const auto m = static_cast<std::uint32_t>(spikes.size());
-    thrust::for_each(thrust::device, thrust::counting_iterator<std::uint32_t>(0),
-                     thrust::counting_iterator<std::uint32_t>(m), check_source{d, n_, errors_.get()});
-    const delivery_target t{ring(), earliest, errors_.get()};
-    for (auto& p : projections_) p->deliver(d, m, t);
-    errors_.check("spike delivery");
+    const delivery_target t{ring(), earliest, words_.error()};
+    for (auto& p : projections_) p->deliver(d, static_cast<std::uint32_t>(spikes.size()), t);
   }
 
-  // Spike detection and compaction: gids of neurons that fired, appended at fired_[count].
-  std::size_t detect(std::size_t count) {
-    auto end =
-        thrust::copy_if(thrust::device, thrust::counting_iterator<gid_t>(0), thrust::counting_iterator<gid_t>(n_),
-                        flags_.begin(), fired_.begin() + static_cast<std::ptrdiff_t>(count), is_spiked{});
-    return static_cast<std::size_t>(end - fired_.begin());
-  }
-
-  // spike_source_array spikes of step s (their schedule is on the device; ranges found on the host).
-  std::size_t emit_sources(step_t s, std::size_t count) {
-    const auto lo = std::lower_bound(source_steps_.begin(), source_steps_.end(), s);
-    const auto hi = std::upper_bound(lo, source_steps_.end(), s);
-    if (lo == hi) return count;
-    thrust::copy(source_gids_.begin() + (lo - source_steps_.begin()),
-                 source_gids_.begin() + (hi - source_steps_.begin()),
-                 fired_.begin() + static_cast<std::ptrdiff_t>(count));
-    return count + static_cast<std::size_t>(hi - lo);
+  // spike_source_array spikes of steps [t0, t0 + n): prescribed, so known on the host.
+  void emit_sources(step_t t0, int n, std::vector<spike>& fired) const {
+    auto it = std::lower_bound(schedule_.begin(), schedule_.end(), spike{t0, 0});
+    for (; it != schedule_.end() && it->step < t0 + n; ++it) fired.push_back(*it);
   }
 
   std::string device_;
@@ -225,16 +188,13 @@ class gpu_engine final : public engine {
   std::uint32_t slots_ = 2;
   std::vector<std::unique_ptr<device_group>> groups_;  // null for spike sources
   std::vector<std::unique_ptr<device_projection>> projections_;
-  std::vector<step_t> source_steps_;
-  thrust::device_vector<gid_t> source_gids_;
+  std::vector<spike> schedule_;  // spike_source_array spikes, sorted
   thrust::device_vector<fixed_t> ring_;
   thrust::device_vector<double> extra_;
-  thrust::device_vector<std::uint8_t> flags_;
-  thrust::device_vector<gid_t> fired_;  // this chunk's spikes, gathered on the device
+  thrust::device_vector<std::uint64_t> fired_;  // this chunk's spikes, gathered on the device
   thrust::device_vector<spike> incoming_;
-  error_flag errors_;
-  std::vector<std::size_t> counts_;  // spikes per step of this chunk
-  std::vector<gid_t> host_gids_;
+  device_words words_;
+  std::vector<std::uint64_t> host_fired_;
   std::uint64_t n_updated_ = 0, updates_ = 0;
   engine_statistics stats_;
 };

@@ -27,7 +27,7 @@ std::uint32_t name_key(std::string_view name) {
 }
 
 // Advances neuron i of a group by one step: this step's ring-buffer input plus Poisson drive
-// (summed in fixed point, then converted once), the model's step, flags for spike detection.
+// (summed in fixed point, then converted once), the model's step, and spike detection.
 // Uniform: all neurons share their constants, held in the functor (registers on a GPU).
 template <class Model, class Real, bool Uniform>
 struct update_neuron {
@@ -39,7 +39,8 @@ struct update_neuron {
   fixed_t* in;
   const double* extra;
   double dc;
-  std::uint8_t* flags;
+  spike_sink fired;
+  std::uint32_t step_in_chunk;
   const poisson_source* poisson;
   std::uint32_t n_poisson;
   std::uint64_t seed;
@@ -59,9 +60,9 @@ struct update_neuron {
     for (std::size_t j = 0; j < C; ++j) kk[j] = Uniform ? ku[j] : k[j * n + i];
     for (std::size_t j = 0; j < S; ++j) xx[j] = x[j * n + i];
     const Real stim = static_cast<Real>(extra[i] + dc);
-    flags[i] = static_cast<std::uint8_t>(
-        Model::template step<Real, false>(kk, xx, fixed_to<Real>(e), fixed_to<Real>(h), stim));
+    const unsigned f = Model::template step<Real, false>(kk, xx, fixed_to<Real>(e), fixed_to<Real>(h), stim);
     for (std::size_t j = 0; j < S; ++j) x[j * n + i] = xx[j];
+    if (f & step_flags::spiked) fired.push(step_in_chunk, first_gid + i);
   }
 };
 
@@ -114,7 +115,8 @@ class group final : public device_group {
                                           c.ring.row(1, s) + offset_,
                                           c.extra_current + offset_,
                                           dc,
-                                          c.flags + offset_,
+                                          c.fired,
+                                          c.step_in_chunk,
                                           thrust::raw_pointer_cast(poisson_.data()),
                                           static_cast<std::uint32_t>(poisson_.size()),
                                           seed_,

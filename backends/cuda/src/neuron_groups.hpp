@@ -8,6 +8,9 @@
 #include <span>
 #include <vector>
 
+#include <cuda/atomic>
+#include <cuda/std/atomic>
+
 #include <neuromesh/core/engine.hpp>
 #include <neuromesh/core/fixed_point.hpp>
 #include <neuromesh/core/random/distributions.hpp>
@@ -45,11 +48,26 @@ struct dc_source {
   step_t start, stop;
 };
 
+// Where fired spikes go: spike detection and compaction in one. A neuron that fires takes the
+// next slot with one relaxed atomic increment; an entry packs the step within the chunk (high
+// 32 bits) and the gid. The order of entries varies from run to run, which the engine interface
+// allows (the communicator sorts); the set does not.
+struct spike_sink {
+  std::uint64_t* entries;  // capacity: neurons x chunk steps (every neuron firing every step)
+  unsigned* count;
+  NEUROMESH_INLINE_HOST_DEVICE void push(std::uint32_t step_in_chunk, gid_t gid) const {
+    const unsigned k = ::cuda::atomic_ref<unsigned, ::cuda::thread_scope_device>(*count).fetch_add(
+        1u, ::cuda::std::memory_order_relaxed);
+    entries[k] = (static_cast<std::uint64_t>(step_in_chunk) << 32) | gid;
+  }
+};
+
 // What a group needs besides its own state in a step.
 struct step_context {
   ring_view ring;
   const double* extra_current;  // closed-loop current [pA] per local neuron
-  std::uint8_t* flags;          // step flags per local neuron (spike detection reads them)
+  spike_sink fired;
+  std::uint32_t step_in_chunk;
 };
 
 class device_group {

@@ -1,6 +1,9 @@
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/cuda/cuda_engine.hpp>
 
+#include <thrust/copy.h>
+#include <thrust/fill.h>
+
 #include "runtime.hpp"
 
 namespace neuromesh::NEUROMESH_GPU_NS {
@@ -10,15 +13,16 @@ void throw_api_error(const char* error, const char* call, const char* file, int 
                        std::to_string(line));
 }
 
-void error_flag::check(const char* phase) {
-  const unsigned bits = flag_[0];
-  if (bits == 0) return;
-  flag_[0] = 0u;
-  std::string what;
-  if (bits & unknown_source) what += " a spike from a gid outside the network;";
-  if (bits & late_input) what += " input for a step already simulated (delay shorter than the chunk);";
-  throw internal_error(std::string(NEUROMESH_GPU_BACKEND) + " backend: device code reported during " + phase + ":" +
-                       what);
+unsigned device_words::collect(const char* phase) {
+  unsigned host[2] = {0u, 0u};
+  thrust::copy(words_.begin(), words_.end(), host);
+  if (host[0] == 0 && host[1] == 0) return 0;
+  thrust::fill(words_.begin(), words_.end(), 0u);
+  if (host[0] & late_input)
+    throw internal_error(std::string(NEUROMESH_GPU_BACKEND) + " backend: during " + phase +
+                         ", device code reported input for a step already simulated (a delay shorter than the "
+                         "chunk)");
+  return host[1];
 }
 
 #if defined(__CUDACC__)

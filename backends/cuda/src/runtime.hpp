@@ -38,20 +38,22 @@ void synchronize();
 // Bits device code sets in the error flag (device code never throws; the host checks the flag
 // after every epoch and throws internal_error naming what went wrong).
 enum device_error : unsigned {
-  unknown_source = 1u,  // a delivered spike names a gid outside the network
-  late_input = 2u,      // input would land in a ring-buffer slot already consumed (delay < chunk)
+  late_input = 1u,  // input would land in a ring-buffer slot already consumed (delay < chunk)
 };
 
-// The device-side error flag: device code ORs bits in, the host reads and clears it.
-class error_flag {
+// Two device words the host reads in one copy per chunk: the error flag (device code ORs bits
+// in) and the chunk's spike counter (spike_sink).
+class device_words {
  public:
-  error_flag() : flag_(1, 0u) {}
-  unsigned* get() { return thrust::raw_pointer_cast(flag_.data()); }
-  // Throws internal_error when device code reported a problem during `phase`.
-  void check(const char* phase);
+  device_words() : words_(2, 0u) {}
+  unsigned* error() { return thrust::raw_pointer_cast(words_.data()); }
+  unsigned* count() { return thrust::raw_pointer_cast(words_.data()) + 1; }
+  // Reads and clears both; throws internal_error when device code reported a problem during
+  // `phase`. Returns the spike count.
+  unsigned collect(const char* phase);
 
  private:
-  thrust::device_vector<unsigned> flag_;
+  thrust::device_vector<unsigned> words_;
 };
 
 // Sets bits in the error flag (from device code).
