@@ -33,6 +33,12 @@ const char* usage =
     "      NETWORK: a JSON network file (docs/network-format.md) or a built-in name\n"
     "      [--backend cpu|cuda|cuda-omp] [--device N]: engine (see 'neuromesh list'; cuda: GPU N, docs/cuda.md)\n"
     "      under mpirun: [--exchange targeted|allgather] [--decomposition block|round-robin] (docs/mpi.md)\n"
+    "      [--hardware HW [--placement sequential|random|energy-aware] [--placement-seed S] [--profile MS]\n"
+    "       [--chips XxY] [--routing multicast|unicast|single_destination] [--splitters] [--energy-json PATH]]\n"
+    "      HW: a hardware preset (loihi, loihi-measured, spinnaker, spinnaker2, truenorth) or a JSON file;\n"
+    "      prints the energy table and adds /energy to OUT.h5 (docs/routing.md)\n"
+    "  neuromesh map NETWORK --hardware HW [--placement ...] [--placement-seed S] [--profile MS] [--chips XxY]\n"
+    "      [--routing MODE] [--splitters] [--json PATH]   place and route without simulating\n"
     "  neuromesh info OUT.h5     summarise an output file\n"
     "  neuromesh list            list built-in networks and neuron models\n";
 
@@ -56,7 +62,13 @@ run_args parse_run_args(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--double")
       a.dbl = true;
-    else if (arg == "--quiet")
+    else if (arg == "--splitters")
+      a.opts[arg] = "1";
+    else if (arg == "--hardware" || arg == "--placement" || arg == "--placement-seed" || arg == "--profile" ||
+             arg == "--chips" || arg == "--routing" || arg == "--energy-json" || arg == "--json") {
+      if (i + 1 >= argc) throw neuromesh::config_error(arg, "needs a value");
+      a.opts[arg] = argv[++i];
+    } else if (arg == "--quiet")
       a.quiet = true;
     else if (arg == "-o" || arg == "--output" || arg == "--duration" || arg == "--dt" || arg == "--threads" ||
              arg == "--seed" || arg == "--exchange" || arg == "--decomposition" || arg == "--backend" ||
@@ -136,12 +148,19 @@ int command_run(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   const bool root = launcher_rank() == 0;  // under mpirun only rank 0 talks
+  std::shared_ptr<const neuromesh::routing::hardware_mapping> hw_map;
+  if (a.opts.count("--hardware")) hw_map = neuromesh::map_to_hardware(net, hardware_args(a, net));
   if (!a.quiet && root) std::fprintf(stderr, "building %s ...\n", net.name.c_str());
   neuromesh::cli::progress_bar build_bar("building  ");
   opt.build_progress = [&](double f) { build_bar.update(f); };
   agreed_error = true;  // make_simulation reports a failure on exactly one rank
   auto sim = neuromesh::make_simulation(std::move(net), opt);
   build_bar.finish();
+  std::shared_ptr<neuromesh::routing::energy_accountant> energy;
+  if (hw_map) {
+    energy = neuromesh::attach_hardware(*sim, hw_map);
+    if (a.opts.count("--energy-json")) energy->set_json_path(a.opts.at("--energy-json"));
+  }
   neuromesh::cli::progress_bar bar("simulating");  // same width as "building  "
   neuromesh::progress_callback show;
   if (root) show = [&](double f) { bar.update(f); };
@@ -149,6 +168,7 @@ int command_run(int argc, char** argv) {
   bar.finish();
   sim->finish();
   if (!a.quiet && sim->rank() == 0) print_summary(*sim, opt.output);
+  if (energy && !a.quiet && sim->rank() == 0) std::printf("%s", energy->report().table().c_str());
   return 0;
 }
 
@@ -173,6 +193,7 @@ int main(int argc, char** argv) {
   const std::string cmd = argc > 1 ? argv[1] : "";
   try {
     if (cmd == "run") return command_run(argc, argv);
+    if (cmd == "map") return command_map(argc, argv);
     if (cmd == "info") {
       if (argc != 3) throw neuromesh::config_error("info", "give exactly one output file: neuromesh info OUT.h5");
       std::cout << neuromesh::io::describe_file(argv[2]);

@@ -12,6 +12,7 @@
 
 #include <neuromesh/core/network.hpp>
 #include <neuromesh/core/network_json.hpp>
+#include <neuromesh/core/routing/energy.hpp>
 #include <neuromesh/core/simulation.hpp>
 
 namespace neuromesh {
@@ -41,5 +42,29 @@ std::vector<std::string> builtin_network_names();
 network builtin_network(const std::string& name);
 // A built-in name or a path to a JSON network file.
 network load_network(const std::string& name_or_path);
+
+// The neuromorphic hardware model (docs/routing.md; hardware_api.cpp).
+// Preset names (networks/hardware/*.json, embedded) and loading a preset or a user JSON file.
+std::vector<std::string> hardware_preset_names();
+routing::hardware load_hardware(const std::string& name_or_path);
+// Firing rate [Hz] of every neuron in a run of duration_ms without output (for placement).
+std::vector<double> profile_rates(const network& net, double duration_ms, int threads = 0);
+
+struct hardware_options {
+  std::string hardware = "loihi";      // preset name or JSON file
+  std::string placement = "sequential";  // sequential | random | energy-aware
+  std::uint64_t seed = 1;
+  double profile_ms = 200;  // energy-aware: rates from a run this long (0: 1 Hz estimate for all)
+  std::string routing;      // empty: the chip's own; multicast | unicast | single_destination
+  bool splitters = false;   // single_destination: allow splitter neurons
+  std::uint32_t chips_x = 0, chips_y = 0;  // 0: the preset's board
+  int threads = 0;          // for the profiling run
+};
+// Places and routes `net` on the hardware (validating the options; config_error names the bad one).
+std::shared_ptr<const routing::hardware_mapping> map_to_hardware(const network& net, const hardware_options& opt);
+// Adds energy accounting to a simulation; its report is complete after sim.finish().
+std::shared_ptr<routing::energy_accountant> attach_hardware(simulation& sim,
+                                                            std::shared_ptr<const routing::hardware_mapping> mapping,
+                                                            double bin_ms = 10.0);
 
 }  // namespace neuromesh

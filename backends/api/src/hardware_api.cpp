@@ -1,0 +1,74 @@
+// Facade of the neuromorphic hardware model: presets, profiling runs, mapping and accounting.
+#include <filesystem>
+#include <string_view>
+
+#include <neuromesh/api.hpp>
+#include <neuromesh/core/errors.hpp>
+
+namespace neuromesh {
+namespace detail {
+const std::vector<std::pair<std::string_view, std::string_view>>& hardware_preset_sources();
+}
+
+std::vector<std::string> hardware_preset_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, text] : detail::hardware_preset_sources()) names.emplace_back(name);
+  return names;
+}
+
+routing::hardware load_hardware(const std::string& name_or_path) {
+  for (const auto& [n, text] : detail::hardware_preset_sources())
+    if (n == name_or_path) return routing::parse_hardware(std::string(text), name_or_path);
+  if (std::filesystem::is_regular_file(name_or_path)) return routing::load_hardware_file(name_or_path);
+  std::string known;
+  for (const auto& n : hardware_preset_names()) known += (known.empty() ? "" : ", ") + n;
+  throw config_error("hardware", "'" + name_or_path + "' is neither a preset (" + known + ") nor a JSON file");
+}
+
+std::vector<double> profile_rates(const network& net, double duration_ms, int threads) {
+  if (!(duration_ms > 0)) throw config_error("profile", "the profiling run needs a duration > 0 ms");
+  simulation_options opt;
+  opt.threads = threads;
+  opt.keep_spikes_in_memory = true;
+  auto sim = make_simulation(net, opt);
+  sim->run(duration_ms);
+  std::vector<double> rates(net.offsets().back(), 0.0);
+  for (const spike& s : sim->spikes()) rates[s.gid] += 1.0;
+  const double seconds = sim->time_ms() * 1e-3;
+  for (double& r : rates) r /= seconds;
+  return rates;
+}
+
+std::shared_ptr<const routing::hardware_mapping> map_to_hardware(const network& net, const hardware_options& opt) {
+  validate(net);
+  routing::hardware hw = load_hardware(opt.hardware);
+  if (opt.chips_x || opt.chips_y) hw = routing::with_chips(std::move(hw), opt.chips_x, opt.chips_y);
+  routing::mapping_options mo;
+  mo.placement.algorithm = routing::placement_algorithm_from_name(opt.placement, "placement");
+  mo.placement.seed = opt.seed;
+  if (opt.profile_ms < 0) throw config_error("profile", "must be >= 0 ms");
+  if (mo.placement.algorithm == routing::placement_algorithm::energy_aware && opt.profile_ms > 0)
+    mo.placement.rates = profile_rates(net, opt.profile_ms, opt.threads);
+  if (!opt.routing.empty()) {
+    mo.mode = routing::routing_mode_from_name(opt.routing, "routing");
+    mo.mode_from_hardware = false;
+    if (hw.limits.router_entries > 0 && mo.mode != routing::routing_mode::multicast)
+      hw.limits.router_entries = 0;  // tables describe multicast routes only
+  }
+  mo.splitters = opt.splitters;
+  return routing::map_network(net, hw, mo);
+}
+
+std::shared_ptr<routing::energy_accountant> attach_hardware(simulation& sim,
+                                                            std::shared_ptr<const routing::hardware_mapping> mapping,
+                                                            double bin_ms) {
+  if (!mapping) throw config_error("hardware", "no mapping given");
+  if (mapping->n_neurons != sim.description().offsets().back())
+    throw config_error("hardware", "the mapping was made for a network of " + std::to_string(mapping->n_neurons) +
+                                       " neurons, not this one");
+  auto acc = std::make_shared<routing::energy_accountant>(std::move(mapping), bin_ms);
+  sim.add_observer(acc);
+  return acc;
+}
+
+}  // namespace neuromesh

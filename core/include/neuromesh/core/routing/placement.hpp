@@ -1,0 +1,88 @@
+#pragma once
+// Placement of neurons onto the cores of a hardware description, within every per-core limit.
+//   sequential   : population by population, each split into consecutive cores (PACMAN-style,
+//                  the SpiNNaker default) -- the baseline;
+//   random       : neurons shuffled (seeded), then packed;
+//   energy_aware : activity-weighted partitioning that counts a spike once per destination core
+//                  (the hypergraph connectivity-1 metric), from the better of the sequential
+//                  packing and a greedy graph-growing packing, refined by gain-driven moves; then
+//                  the parts are placed on the mesh by pairwise swaps minimising
+//                  rate x direction-weighted hop energy plus a penalty on the busiest link.
+// All three are deterministic for a given seed. A network that cannot fit throws config_error
+// naming the limit, the core and the neuron.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <neuromesh/core/network.hpp>
+#include <neuromesh/core/routing/connectivity.hpp>
+#include <neuromesh/core/routing/hardware.hpp>
+#include <neuromesh/core/routing/topology.hpp>
+
+namespace neuromesh::routing {
+
+enum class placement_algorithm { sequential, random, energy_aware };
+placement_algorithm placement_algorithm_from_name(const std::string& name, const std::string& where);
+std::string to_string(placement_algorithm a);
+
+struct placement_options {
+  placement_algorithm algorithm = placement_algorithm::sequential;
+  std::uint64_t seed = 1;
+  std::vector<double> rates;  // Hz per gid (a profiling run); empty: every neuron 1 Hz
+  int refinement_passes = 6;  // gain-driven move passes over all neurons
+  double link_penalty = 1.0;  // beta in J = hop energy + beta * n_links * max link load energy
+};
+
+// What a core holds, against the limits in hardware::limits.
+struct core_usage {
+  std::uint32_t neurons = 0;
+  std::uint64_t fan_in_synapses = 0;
+  std::uint32_t input_axons = 0;
+  std::uint32_t fan_out_edges = 0;
+};
+
+struct placement {
+  std::string algorithm;
+  std::uint64_t seed = 0;
+  std::vector<std::uint32_t> core_of;  // per gid: global core index (topology numbering)
+  std::vector<core_usage> usage;       // per global core (all cores of the hardware)
+  std::uint32_t cores_used = 0, chips_used = 0;
+  double seconds = 0;              // mapping runtime
+  double cut_packets = 0;          // sum over sources of rate x destination cores other than its own [packets/s]
+  double edge_cut = 0;             // sum over synapses crossing cores of source rate [events/s] (plain edge cut)
+  double hop_energy = 0;           // rate x route energy over (source, destination core) pairs [W]
+  double max_link_load = 0;        // busiest link under unicast routes [packets/s]
+  double objective = 0;            // J = hop_energy + beta * n_links * max link load energy [W]
+  std::vector<std::string> notes;  // what the algorithm did (initial packing chosen, passes, skipped steps)
+};
+
+// Places `net` (its connectivity `conn`) on `hw`; throws config_error when it cannot fit.
+placement place(const network& net, const connectivity& conn, const hardware& hw, const topology& topo,
+                const placement_options& opt);
+
+// Usage per core of an assignment (core_of per gid), and the checks of every limit: throws
+// config_error naming the first core over a limit.
+std::vector<core_usage> usage_of(const std::vector<std::uint32_t>& core_of, const connectivity& conn,
+                                 std::uint32_t n_cores);
+void check_limits(const std::vector<core_usage>& usage, const hardware& hw, const topology& topo);
+
+// Fills the metrics of `p` (cut, edge cut, hop energy, link load, objective) for rates (Hz per gid).
+void evaluate(placement& p, const connectivity& conn, const hardware& hw, const topology& topo,
+              const std::vector<double>& rates, double link_penalty = 1.0);
+
+// The MPI link: owner rank per gid for n_ranks. Chips are dealt to ranks in contiguous blocks
+// (chips first); with more ranks than chips in use, the cores of each chip are split (then cores).
+std::vector<std::uint32_t> rank_of_gid(const placement& p, const topology& topo, int n_ranks);
+
+// Spike traffic between ranks for an owner vector: every spike counted once per distinct
+// destination rank other than its own (what an MPI exchange of spike ids sends).
+struct rank_traffic {
+  double messages_per_s = 0;  // rate-weighted (source, remote rank) pairs
+  double bytes_per_s = 0;     // 8 bytes (gid + step) per spike record sent
+  double local_fraction = 0;  // fraction of (source, destination rank) pairs that stay on the rank
+  std::vector<double> sent_per_rank;
+};
+rank_traffic inter_rank_traffic(const std::vector<std::uint32_t>& rank_of, const connectivity& conn,
+                                const std::vector<double>& rates, int n_ranks);
+
+}  // namespace neuromesh::routing

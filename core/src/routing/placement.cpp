@@ -1,0 +1,393 @@
+// Placement algorithms (see placement.hpp). Neurons are first packed into parts (one part = one
+// core) within the per-core limits; parts are then given core slots on the mesh.
+#include <neuromesh/core/routing/placement.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+#include <queue>
+
+#include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/random/keyed_stream.hpp>
+
+#include "placement_detail.hpp"
+
+namespace neuromesh::routing {
+namespace {
+
+constexpr std::uint32_t npos = 0xffffffffu;
+
+std::string where_of(const hardware& hw) { return "placement on '" + hw.name + "'"; }
+
+// Packs neurons into parts in the order they are offered, opening a new part when a limit would
+// be exceeded. Tracks distinct input axons with a per-source stamp.
+class packer {
+ public:
+  packer(const connectivity& conn, const hardware& hw, const network& net)
+      : conn_(conn), hw_(hw), net_(net), stamp_(conn.n, npos), part_of_(conn.n, npos) {}
+
+  bool assigned(gid_t v) const { return part_of_[v] != npos; }
+  bool empty_part() const { return cur_.neurons == 0; }
+  bool full() const { return cur_.neurons >= hw_.limits.neurons; }
+
+  bool fits(gid_t v) const {
+    const auto& l = hw_.limits;
+    if (cur_.neurons + 1 > l.neurons) return false;
+    const auto src = conn_.sources(v);
+    if (l.fan_in_synapses && cur_.fan_in_synapses + src.size() > l.fan_in_synapses) return false;
+    if (l.input_axons && cur_.input_axons + new_axons(v) > l.input_axons) return false;
+    return true;
+  }
+
+  // Adds v to the current part, opening a new one if it does not fit; throws if v fits nowhere.
+  void add(gid_t v) {
+    if (!fits(v)) {
+      if (empty_part()) throw_alone(v);
+      next_part();
+      if (!fits(v)) throw_alone(v);
+    }
+    cur_.input_axons += new_axons(v);
+    for (gid_t s : conn_.sources(v)) stamp_[s] = part_;
+    cur_.neurons += 1;
+    cur_.fan_in_synapses += conn_.sources(v).size();
+    part_of_[v] = part_;
+  }
+
+  void next_part() {
+    if (empty_part()) return;
+    ++part_;
+    cur_ = {};
+  }
+
+  std::vector<std::uint32_t> finish() {
+    if (!empty_part()) ++part_;
+    return std::move(part_of_);
+  }
+
+ private:
+  std::uint32_t new_axons(gid_t v) const {
+    std::uint32_t n = 0;
+    gid_t last = npos;
+    for (gid_t s : conn_.sources(v)) {
+      if (s != last && stamp_[s] != part_) ++n;
+      last = s;
+    }
+    return n;
+  }
+
+  [[noreturn]] void throw_alone(gid_t v) const {
+    const auto pop = conn_.population_of[v];
+    const gid_t first = net_.offsets()[pop];
+    const auto src = conn_.sources(v);
+    std::uint32_t axons = 0;
+    for (std::size_t i = 0; i < src.size(); ++i) axons += (i == 0 || src[i] != src[i - 1]);
+    throw config_error(where_of(hw_), "neuron " + std::to_string(v - first) + " of population '" +
+                                          net_.populations[pop].label + "' alone exceeds a core's limits (" +
+                                          std::to_string(src.size()) + " fan-in synapses, limit " +
+                                          std::to_string(hw_.limits.fan_in_synapses) + "; " + std::to_string(axons) +
+                                          " input axons, limit " + std::to_string(hw_.limits.input_axons) +
+                                          "): the network cannot fit on this hardware");
+  }
+
+  const connectivity& conn_;
+  const hardware& hw_;
+  const network& net_;
+  std::vector<std::uint32_t> stamp_, part_of_;
+  std::uint32_t part_ = 0;
+  core_usage cur_;
+};
+
+std::vector<std::uint32_t> pack_sequential(const network& net, const connectivity& conn, const hardware& hw) {
+  packer pk(conn, hw, net);
+  std::uint32_t last_pop = npos;
+  for (gid_t v = 0; v < conn.n; ++v) {
+    if (conn.population_of[v] != last_pop) pk.next_part();  // PACMAN: a core holds one population
+    last_pop = conn.population_of[v];
+    pk.add(v);
+  }
+  return pk.finish();
+}
+
+std::vector<std::uint32_t> pack_random(const network& net, const connectivity& conn, const hardware& hw,
+                                       std::uint64_t seed) {
+  std::vector<gid_t> order(conn.n);
+  std::iota(order.begin(), order.end(), 0u);
+  keyed_stream rng(seed, static_cast<std::uint32_t>(rng_purpose::user) + 50, 0);
+  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.next_u64() % i]);
+  packer pk(conn, hw, net);
+  for (gid_t v : order) pk.add(v);
+  return pk.finish();
+}
+
+// Greedy graph growing: a part grows from the lowest unassigned neuron by repeatedly adding the
+// neighbour with the largest rate-weighted connection to it (what it saves in packets).
+std::vector<std::uint32_t> pack_growing(const network& net, const connectivity& conn, const hardware& hw,
+                                        const std::vector<double>& r) {
+  packer pk(conn, hw, net);
+  std::vector<double> gain(conn.n, 0.0);
+  std::vector<std::uint32_t> placed_nbrs(conn.n, 0);  // assigned neighbours of each neuron
+  std::vector<gid_t> touched;
+  std::priority_queue<std::pair<double, gid_t>> heap;
+  gid_t next_seed = 0;
+  bool seed_failed = false;
+  auto reset = [&] {
+    for (gid_t t : touched) gain[t] = 0;
+    touched.clear();
+    heap = {};
+  };
+  auto bump = [&](gid_t u, double w) {
+    if (pk.assigned(u)) return;
+    if (gain[u] == 0) touched.push_back(u);
+    gain[u] += w;
+    heap.emplace(gain[u], ~u);  // ~u: ties go to the lower gid
+  };
+  for (gid_t done = 0; done < conn.n;) {
+    if (heap.empty()) {
+      // The part keeps growing from a new seed beside the parts already made (so parts stay full
+      // and no fragments are stranded); it closes when even the seed does not fit.
+      if (seed_failed && !pk.empty_part()) pk.next_part(), reset();
+      while (pk.assigned(next_seed)) ++next_seed;
+      gid_t seed = next_seed;
+      for (gid_t u = next_seed; u < conn.n; ++u)
+        if (!pk.assigned(u) && placed_nbrs[u] > placed_nbrs[seed]) seed = u;
+      heap.emplace(-1.0, ~seed);
+      seed_failed = false;
+    }
+    const auto [g, nv] = heap.top();
+    heap.pop();
+    const gid_t v = ~nv;
+    if (pk.assigned(v) || (g != gain[v] && g != -1.0)) continue;
+    if (!pk.fits(v) && !pk.empty_part()) {  // tried again by a later part
+      seed_failed |= g == -1.0;
+      continue;
+    }
+    pk.add(v);
+    ++done;
+    for (gid_t t : conn.targets(v)) bump(t, r[v]), ++placed_nbrs[t];
+    for (gid_t s : conn.sources(v)) bump(s, r[s]), ++placed_nbrs[s];
+    if (pk.full()) pk.next_part(), reset();
+  }
+  return pk.finish();
+}
+
+std::uint32_t count_parts(const std::vector<std::uint32_t>& part_of) {
+  std::uint32_t n = 0;
+  for (auto p : part_of) n = std::max(n, p + 1);
+  return n;
+}
+
+}  // namespace
+
+placement_algorithm placement_algorithm_from_name(const std::string& name, const std::string& where) {
+  if (name == "sequential") return placement_algorithm::sequential;
+  if (name == "random") return placement_algorithm::random;
+  if (name == "energy-aware" || name == "energy_aware") return placement_algorithm::energy_aware;
+  throw config_error(where, "'" + name + "' is not one of sequential, random, energy-aware");
+}
+
+std::string to_string(placement_algorithm a) {
+  switch (a) {
+    case placement_algorithm::sequential:
+      return "sequential";
+    case placement_algorithm::random:
+      return "random";
+    case placement_algorithm::energy_aware:
+      return "energy-aware";
+  }
+  return "?";
+}
+
+std::vector<core_usage> usage_of(const std::vector<std::uint32_t>& core_of, const connectivity& conn,
+                                 std::uint32_t n_cores) {
+  std::vector<core_usage> u(n_cores);
+  std::vector<std::uint32_t> core_stamp(n_cores, npos);
+  std::vector<gid_t> by_core(conn.n);
+  std::iota(by_core.begin(), by_core.end(), 0u);
+  std::stable_sort(by_core.begin(), by_core.end(), [&](gid_t a, gid_t b) { return core_of[a] < core_of[b]; });
+  std::vector<std::uint32_t> src_stamp(conn.n, npos);
+  for (gid_t v : by_core) {
+    const std::uint32_t c = core_of[v];
+    auto& cu = u.at(c);
+    cu.neurons += 1;
+    cu.fan_in_synapses += conn.sources(v).size();
+    for (gid_t s : conn.sources(v))
+      if (src_stamp[s] != c) src_stamp[s] = c, ++cu.input_axons;
+    for (gid_t t : conn.targets(v))
+      if (core_stamp[core_of[t]] != v) core_stamp[core_of[t]] = v, ++cu.fan_out_edges;
+  }
+  return u;
+}
+
+void check_limits(const std::vector<core_usage>& usage, const hardware& hw, const topology& topo) {
+  const auto& l = hw.limits;
+  for (std::uint32_t c = 0; c < usage.size(); ++c) {
+    const auto& u = usage[c];
+    auto fail = [&](const std::string& what, std::uint64_t have, std::uint64_t limit) {
+      const auto& r = topo.router(topo.router_of_core(c));
+      throw config_error(where_of(hw), "core " + std::to_string(c) + " (chip " + std::to_string(r.chip) +
+                                           ", router at x=" + std::to_string(r.x) + " y=" + std::to_string(r.y) +
+                                           ") has " + std::to_string(have) + " " + what + ", over the limit of " +
+                                           std::to_string(limit));
+    };
+    if (u.neurons > l.neurons) fail("neurons", u.neurons, l.neurons);
+    if (l.fan_in_synapses && u.fan_in_synapses > l.fan_in_synapses)
+      fail("fan-in synapses", u.fan_in_synapses, l.fan_in_synapses);
+    if (l.input_axons && u.input_axons > l.input_axons) fail("input axons", u.input_axons, l.input_axons);
+    if (l.fan_out_edges && u.fan_out_edges > l.fan_out_edges) fail("fan-out edges", u.fan_out_edges, l.fan_out_edges);
+  }
+}
+
+placement place(const network& net, const connectivity& conn, const hardware& hw, const topology& topo,
+                const placement_options& opt) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (!opt.rates.empty() && opt.rates.size() != conn.n)
+    throw config_error(
+        "rates", "has " + std::to_string(opt.rates.size()) + " entries for " + std::to_string(conn.n) + " neurons");
+  for (double r : opt.rates)
+    if (!(r >= 0)) throw config_error("rates", "must be finite and >= 0 Hz");
+  const std::vector<double> rates = opt.rates.empty() ? std::vector<double>(conn.n, 1.0) : opt.rates;
+  placement p;
+  p.algorithm = to_string(opt.algorithm);
+  p.seed = opt.seed;
+  std::vector<std::uint32_t> part_of, slot_of;
+  switch (opt.algorithm) {
+    case placement_algorithm::sequential:
+      part_of = pack_sequential(net, conn, hw);
+      break;
+    case placement_algorithm::random:
+      part_of = pack_random(net, conn, hw, opt.seed);
+      break;
+    case placement_algorithm::energy_aware: {
+      const auto w = detail::placement_weights(rates);
+      auto seq = pack_sequential(net, conn, hw);
+      const std::uint32_t n_parts = count_parts(seq);
+      part_of = std::move(seq);
+      double best = detail::part_cut(part_of, conn, w, n_parts);
+      p.notes.push_back("initial packing: sequential cut " + std::to_string(best));
+      if (conn.n > 0 && conn.n_synapses() / conn.n <= 1000) {
+        auto grown = pack_growing(net, conn, hw, w);
+        const double cut = detail::part_cut(grown, conn, w, count_parts(grown));
+        p.notes.push_back("initial packing: graph growing cut " + std::to_string(cut));
+        if (cut < best && count_parts(grown) <= hw.n_cores()) part_of = std::move(grown), best = cut;
+      } else {
+        p.notes.push_back("graph growing skipped (mean fan-out > 1000)");
+      }
+      detail::refine_moves(part_of, std::max(n_parts, count_parts(part_of)), conn, hw, w, opt, p.notes);
+      break;
+    }
+  }
+  const std::uint32_t n_parts = count_parts(part_of);
+  if (n_parts > hw.n_cores())
+    throw config_error(where_of(hw), "the network needs " + std::to_string(n_parts) + " cores but '" + hw.name +
+                                         "' has " + std::to_string(hw.n_cores()) + " (" + std::to_string(hw.chips_x) +
+                                         "x" + std::to_string(hw.chips_y) + " chips); give more chips");
+  if (opt.algorithm == placement_algorithm::energy_aware)
+    slot_of = detail::place_parts(part_of, n_parts, conn, hw, topo, detail::placement_weights(rates), opt, p.notes);
+  else {
+    slot_of.resize(n_parts);
+    std::iota(slot_of.begin(), slot_of.end(), 0u);
+  }
+  p.core_of.resize(conn.n);
+  for (gid_t v = 0; v < conn.n; ++v) p.core_of[v] = slot_of[part_of[v]];
+  p.usage = usage_of(p.core_of, conn, hw.n_cores());
+  check_limits(p.usage, hw, topo);
+  std::vector<bool> chip_used(hw.n_chips(), false);
+  for (std::uint32_t c = 0; c < p.usage.size(); ++c)
+    if (p.usage[c].neurons) ++p.cores_used, chip_used[topo.chip_of_core(c)] = true;
+  p.chips_used = static_cast<std::uint32_t>(std::count(chip_used.begin(), chip_used.end(), true));
+  p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  evaluate(p, conn, hw, topo, rates, opt.link_penalty);
+  return p;
+}
+
+void evaluate(placement& p, const connectivity& conn, const hardware& hw, const topology& topo,
+              const std::vector<double>& rates, double link_penalty) {
+  std::vector<std::uint32_t> stamp(hw.n_cores(), npos);
+  std::vector<double> load(topo.links().size(), 0.0);
+  std::vector<std::uint32_t> path;
+  p.cut_packets = p.edge_cut = p.hop_energy = 0;
+  for (gid_t s = 0; s < conn.n; ++s) {
+    const std::uint32_t cs = p.core_of[s];
+    const double r = rates[s];
+    for (gid_t t : conn.targets(s)) {
+      const std::uint32_t ct = p.core_of[t];
+      if (ct == cs) continue;
+      p.edge_cut += r;
+      if (stamp[ct] == s) continue;
+      stamp[ct] = s;
+      p.cut_packets += r;
+      path.clear();
+      topo.route(topo.router_of_core(cs), topo.router_of_core(ct), path);
+      for (auto l : path) load[l] += r, p.hop_energy += r * topo.links()[l].energy;
+    }
+  }
+  p.max_link_load = load.empty() ? 0.0 : *std::max_element(load.begin(), load.end());
+  double mean_e = 0;
+  for (const auto& l : topo.links()) mean_e += l.energy;
+  mean_e = topo.links().empty() ? 0 : mean_e / static_cast<double>(topo.links().size());
+  p.objective = p.hop_energy + link_penalty * static_cast<double>(topo.links().size()) * p.max_link_load * mean_e;
+}
+
+std::vector<std::uint32_t> rank_of_gid(const placement& p, const topology& topo, int n_ranks) {
+  if (n_ranks < 1) throw config_error("ranks", "must be at least 1");
+  // Units of distribution: used chips in order; with more ranks than chips, used cores in order.
+  std::vector<std::uint32_t> unit_of_core(p.usage.size(), npos);
+  std::uint32_t n_units = 0;
+  std::vector<std::uint32_t> chip_unit(topo.n_routers() ? topo.chip_of_router(topo.n_routers() - 1) + 1 : 0, npos);
+  const bool by_chip = static_cast<std::uint32_t>(n_ranks) <= p.chips_used;
+  for (std::uint32_t c = 0; c < p.usage.size(); ++c) {
+    if (!p.usage[c].neurons) continue;
+    if (by_chip) {
+      auto& cu = chip_unit[topo.chip_of_core(c)];
+      if (cu == npos) cu = n_units++;
+      unit_of_core[c] = cu;
+    } else {
+      unit_of_core[c] = n_units++;
+    }
+  }
+  // Contiguous blocks of units, balanced by neuron count.
+  std::vector<std::uint64_t> neurons_of_unit(n_units, 0);
+  for (std::uint32_t c = 0; c < p.usage.size(); ++c)
+    if (unit_of_core[c] != npos) neurons_of_unit[unit_of_core[c]] += p.usage[c].neurons;
+  const std::uint64_t total = std::accumulate(neurons_of_unit.begin(), neurons_of_unit.end(), std::uint64_t{0});
+  std::vector<std::uint32_t> rank_of_unit(n_units, 0);
+  std::uint64_t before = 0;
+  for (std::uint32_t u = 0; u < n_units; ++u) {
+    const std::uint64_t mid = before + neurons_of_unit[u] / 2;
+    rank_of_unit[u] =
+        total ? static_cast<std::uint32_t>(std::min<std::uint64_t>(n_ranks - 1, mid * n_ranks / total)) : 0;
+    before += neurons_of_unit[u];
+  }
+  std::vector<std::uint32_t> out(p.core_of.size());
+  for (std::size_t g = 0; g < out.size(); ++g) out[g] = rank_of_unit[unit_of_core[p.core_of[g]]];
+  return out;
+}
+
+rank_traffic inter_rank_traffic(const std::vector<std::uint32_t>& rank_of, const connectivity& conn,
+                                const std::vector<double>& rates, int n_ranks) {
+  if (rank_of.size() != conn.n) throw config_error("ranks", "owner vector does not match the network size");
+  rank_traffic t;
+  t.sent_per_rank.assign(static_cast<std::size_t>(std::max(n_ranks, 1)), 0.0);
+  std::vector<std::uint32_t> stamp(t.sent_per_rank.size(), npos);
+  double pairs = 0, local = 0;
+  for (gid_t s = 0; s < conn.n; ++s) {
+    const double r = rates.empty() ? 1.0 : rates[s];
+    for (gid_t v : conn.targets(s)) {
+      const std::uint32_t rk = rank_of[v];
+      if (stamp[rk] == s) continue;
+      stamp[rk] = s;
+      pairs += r;
+      if (rk == rank_of[s]) {
+        local += r;
+      } else {
+        t.messages_per_s += r;
+        t.sent_per_rank[rank_of[s]] += r;
+      }
+    }
+  }
+  t.bytes_per_s = 8.0 * t.messages_per_s;
+  t.local_fraction = pairs > 0 ? local / pairs : 1.0;
+  return t;
+}
+
+}  // namespace neuromesh::routing
