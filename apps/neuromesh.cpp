@@ -126,6 +126,46 @@ void print_summary(const neuromesh::simulation& sim, const std::string& output) 
   if (!output.empty()) std::printf("output: %s  (inspect with: neuromesh info %s)\n", output.c_str(), output.c_str());
 }
 
+// --hardware and friends (docs/routing.md); placement seed defaults to the network's seed.
+neuromesh::hardware_options hardware_args(const run_args& a, const neuromesh::network& net) {
+  neuromesh::hardware_options h;
+  h.hardware = a.opts.at("--hardware");
+  if (a.opts.count("--placement")) h.placement = a.opts.at("--placement");
+  const double seed = number_option(a, "--placement-seed", static_cast<double>(net.seed));
+  if (seed < 0 || seed != static_cast<double>(static_cast<std::uint64_t>(seed)))
+    throw neuromesh::config_error("--placement-seed", "must be a non-negative integer");
+  h.seed = static_cast<std::uint64_t>(seed);
+  h.profile_ms = number_option(a, "--profile", h.profile_ms);
+  if (a.opts.count("--routing")) h.routing = a.opts.at("--routing");
+  h.splitters = a.opts.count("--splitters") > 0;
+  h.threads = static_cast<int>(number_option(a, "--threads", 0));
+  if (a.opts.count("--chips")) {
+    const std::string c = a.opts.at("--chips");
+    unsigned x = 0, y = 0;
+    char sep = 0, extra = 0;
+    if (std::sscanf(c.c_str(), "%u%c%u%c", &x, &sep, &y, &extra) != 3 || sep != 'x' || !x || !y)
+      throw neuromesh::config_error("--chips", "'" + c + "' is not XxY with positive X and Y (e.g. 2x2)");
+    h.chips_x = x, h.chips_y = y;
+  }
+  return h;
+}
+
+int command_map(int argc, char** argv) {
+  const run_args a = parse_run_args(argc, argv);
+  if (!a.opts.count("--hardware")) throw neuromesh::config_error("--hardware", "map needs a hardware preset or file");
+  const neuromesh::network net = neuromesh::load_network(a.network);
+  const auto m = neuromesh::map_to_hardware(net, hardware_args(a, net));
+  if (!a.quiet) std::printf("%s", neuromesh::routing::describe(*m).c_str());
+  if (a.opts.count("--json")) {
+    std::FILE* f = std::fopen(a.opts.at("--json").c_str(), "w");
+    if (!f) throw neuromesh::io_error(a.opts.at("--json"), "cannot write");
+    const std::string text = neuromesh::routing::mapping_json(*m);
+    std::fwrite(text.data(), 1, text.size(), f);
+    if (std::fclose(f) != 0) throw neuromesh::io_error(a.opts.at("--json"), "writing failed");
+  }
+  return 0;
+}
+
 int command_run(int argc, char** argv) {
   const run_args a = parse_run_args(argc, argv);
   neuromesh::network net = neuromesh::load_network(a.network);
