@@ -28,6 +28,7 @@ class gpu_engine final : public engine {
   // The device is selected first (device_ is the first member), so every allocation lands on it.
   gpu_engine(engine_config cfg, const gpu_preferences& prefs)
       : device_(select_device(prefs.device)), cfg_(std::move(cfg)) {
+    use_host_threads(static_cast<int>(cfg_.part.n_shards()));
     const network& net = *cfg_.net;
     offsets_ = net.offsets();
     n_ = offsets_.back();
@@ -172,7 +173,7 @@ class gpu_engine final : public engine {
     incoming_.assign(spikes.begin(), spikes.end());
     const spike* d = thrust::raw_pointer_cast(incoming_.data());
     const delivery_target t{ring(), earliest, words_.error()};
-    for (auto& p : projections_) p->deliver(d, static_cast<std::uint32_t>(spikes.size()), t);
+    plan_.deliver(projections_, d, static_cast<std::uint32_t>(spikes.size()), t);
   }
 
   // spike_source_array spikes of steps [t0, t0 + n): prescribed, so known on the host.
@@ -188,6 +189,7 @@ class gpu_engine final : public engine {
   std::uint32_t slots_ = 2;
   std::vector<std::unique_ptr<device_group>> groups_;  // null for spike sources
   std::vector<std::unique_ptr<device_projection>> projections_;
+  delivery_plan plan_;
   std::vector<spike> schedule_;  // spike_source_array spikes, sorted
   thrust::device_vector<fixed_t> ring_;
   thrust::device_vector<double> extra_;

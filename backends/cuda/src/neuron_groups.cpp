@@ -16,6 +16,7 @@
 #include <neuromesh/neurons/registry.hpp>
 
 #include "neuron_groups.hpp"
+#include "runtime.hpp"
 
 namespace neuromesh::NEUROMESH_GPU_NS {
 namespace {
@@ -48,7 +49,8 @@ struct update_neuron {
   std::uint32_t step;
   Real ku[C > 0 ? C : 1];
 
-  NEUROMESH_HOST_DEVICE void operator()(std::uint32_t i) const {
+  NEUROMESH_HOST_DEVICE void operator()(std::uint64_t u) const {
+    const auto i = static_cast<std::uint32_t>(u);
     fixed_t e = ex[i], h = in[i];
     for (std::uint32_t d = 0; d < n_poisson; ++d) {
       const fixed_t add = poisson[d].input(seed, first_gid + i, step);
@@ -124,8 +126,7 @@ class group final : public device_group {
                                           static_cast<std::uint32_t>(s),
                                           {}};
     for (std::size_t j = 0; j < C; ++j) f.ku[j] = ku_[j];
-    thrust::for_each(thrust::device, thrust::counting_iterator<std::uint32_t>(0),
-                     thrust::counting_iterator<std::uint32_t>(n_), f);
+    for_each_index(n_, f);
   }
 
   // Parameters, derived constants and initial state of every neuron, from the same keyed

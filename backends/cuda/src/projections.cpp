@@ -16,79 +16,68 @@
 namespace neuromesh::NEUROMESH_GPU_NS {
 namespace {
 
-// A projection's rows as device code sees them.
-struct rows_view {
-  const std::uint32_t* row_ptr;
-  const row_segment* segs;
-  const std::uint32_t* targets;
-  const float* weights;  // null: every synapse adds `shared`
-  fixed_t shared;
-  gid_t pre_offset;
-  index_t n_pre;
+// Adds synapse k's input (a segment with `delay`, `receptor`) for a spike of step `fired`.
+NEUROMESH_INLINE_HOST_DEVICE void add(const rows_view& v, const delivery_target& t, const row_segment& seg,
+                                      step_t fired, std::uint32_t k) {
+  const step_t when = fired + seg.delay;
+  if (when < t.earliest) {
+    raise(t.error, late_input);
+    return;
+  }
+  atomic_add(t.ring.row(seg.receptor, when) + v.targets[k], v.weights ? static_synapse::input(v.weights[k]) : v.shared);
+}
 
-  NEUROMESH_INLINE_HOST_DEVICE bool has(gid_t g) const { return g >= pre_offset && g - pre_offset < n_pre; }
-  NEUROMESH_INLINE_HOST_DEVICE std::uint32_t offset(std::uint32_t seg_index) const {
-    return seg_index == 0 ? 0u : segs[seg_index - 1].end;
-  }
-  NEUROMESH_INLINE_HOST_DEVICE std::uint64_t length(gid_t g) const {
-    if (!has(g)) return 0;
-    const std::uint32_t src = g - pre_offset;
-    return offset(row_ptr[src + 1]) - offset(row_ptr[src]);
-  }
-  // Adds synapse k's input (a segment with `delay`, `receptor`) for a spike of step `fired`.
-  NEUROMESH_INLINE_HOST_DEVICE void add(const delivery_target& t, const row_segment& seg, step_t fired,
-                                        std::uint32_t k) const {
-    const step_t when = fired + seg.delay;
-    if (when < t.earliest) {
-      raise(t.error, late_input);
-      return;
-    }
-    atomic_add(t.ring.row(seg.receptor, when) + targets[k], weights ? static_synapse::input(weights[k]) : shared);
-  }
-};
-
-// Presynaptic: one thread walks the whole row of one spike.
+// Presynaptic: thread u walks the whole row of spike u % m in projection u / m.
 struct deliver_row {
-  rows_view v;
+  const rows_view* views;
   const spike* spikes;
+  std::uint32_t m;
   delivery_target t;
-  NEUROMESH_HOST_DEVICE void operator()(std::uint32_t j) const {
-    const spike sp = spikes[j];
+  NEUROMESH_HOST_DEVICE void operator()(std::uint64_t u) const {
+    const rows_view v = views[u / m];
+    const spike sp = spikes[u % m];
     if (!v.has(sp.gid)) return;
     const std::uint32_t src = sp.gid - v.pre_offset;
     for (std::uint32_t s = v.row_ptr[src]; s < v.row_ptr[src + 1]; ++s) {
       const row_segment seg = v.segs[s];
-      for (std::uint32_t k = v.offset(s); k < seg.end; ++k) v.add(t, seg, sp.step, k);
+      for (std::uint32_t k = v.offset(s); k < seg.end; ++k) add(v, t, seg, sp.step, k);
     }
   }
 };
 
+// Row length of pair u = (projection u / m, spike u % m).
 struct row_length {
-  rows_view v;
-  NEUROMESH_HOST_DEVICE std::uint64_t operator()(const spike& sp) const { return v.length(sp.gid); }
+  const rows_view* views;
+  const spike* spikes;
+  std::uint32_t m;
+  NEUROMESH_HOST_DEVICE std::uint64_t operator()(std::uint64_t u) const {
+    return views[u / m].length(spikes[u % m].gid);
+  }
 };
 
-// Load-balanced: thread u handles the u-th synapse of the epoch; a binary search in the scanned
-// row lengths finds its spike, a second one its row segment.
+// Load-balanced: thread w handles the w-th synapse of all (projection, spike) pairs; a binary
+// search in the scanned row lengths finds its pair, a second one its row segment.
 struct deliver_synapse {
-  rows_view v;
+  const rows_view* views;
   const spike* spikes;
-  const std::uint64_t* ends;  // inclusive scan of the spikes' row lengths
+  const std::uint64_t* ends;  // inclusive scan of the pairs' row lengths
   std::uint32_t m;
+  std::uint64_t pairs;
   delivery_target t;
-  NEUROMESH_HOST_DEVICE void operator()(std::uint64_t u) const {
-    std::uint32_t lo = 0, hi = m;  // first j with ends[j] > u
+  NEUROMESH_HOST_DEVICE void operator()(std::uint64_t w) const {
+    std::uint64_t lo = 0, hi = pairs;  // first pair with ends > w
     while (lo < hi) {
-      const std::uint32_t mid = lo + (hi - lo) / 2;
-      if (ends[mid] > u)
+      const std::uint64_t mid = lo + (hi - lo) / 2;
+      if (ends[mid] > w)
         hi = mid;
       else
         lo = mid + 1;
     }
-    const spike sp = spikes[lo];
+    const rows_view v = views[lo / m];
+    const spike sp = spikes[lo % m];
     const std::uint32_t src = sp.gid - v.pre_offset;
     const std::uint64_t start = lo == 0 ? 0 : ends[lo - 1];
-    const std::uint32_t k = v.offset(v.row_ptr[src]) + static_cast<std::uint32_t>(u - start);
+    const std::uint32_t k = v.offset(v.row_ptr[src]) + static_cast<std::uint32_t>(w - start);
     std::uint32_t a = v.row_ptr[src], b = v.row_ptr[src + 1];  // first segment with end > k
     while (a < b) {
       const std::uint32_t mid = a + (b - a) / 2;
@@ -97,7 +86,7 @@ struct deliver_synapse {
       else
         a = mid + 1;
     }
-    v.add(t, v.segs[a], sp.step, k);
+    add(v, t, v.segs[a], sp.step, k);
   }
 };
 
@@ -159,46 +148,46 @@ void device_projection::upload(const synapse_store& store, float shared_weight) 
   if (!shared_) weights_.assign(store.weights(), store.weights() + store.size());
 }
 
-void device_projection::deliver(const spike* spikes, std::uint32_t m, const delivery_target& t) {
-  if (m == 0 || n_synapses_ == 0) return;
-  last_ = strategy_ == delivery_strategy::automatic ? choose_delivery(shape_, m) : strategy_;
-  if (last_ == delivery_strategy::presynaptic)
-    deliver_presynaptic(spikes, m, t);
-  else
-    deliver_load_balanced(spikes, m, t);
+rows_view device_projection::view() const {
+  return {thrust::raw_pointer_cast(row_ptr_.data()),
+          thrust::raw_pointer_cast(segments_.data()),
+          thrust::raw_pointer_cast(targets_.data()),
+          weights_.empty() ? nullptr : thrust::raw_pointer_cast(weights_.data()),
+          shared_input_,
+          pre_offset_,
+          n_pre_};
 }
 
-namespace {
-rows_view view_of(const thrust::device_vector<std::uint32_t>& row_ptr, const thrust::device_vector<row_segment>& segs,
-                  const thrust::device_vector<std::uint32_t>& targets, const thrust::device_vector<float>& weights,
-                  fixed_t shared, gid_t pre_offset, index_t n_pre) {
-  return {thrust::raw_pointer_cast(row_ptr.data()),
-          thrust::raw_pointer_cast(segs.data()),
-          thrust::raw_pointer_cast(targets.data()),
-          weights.empty() ? nullptr : thrust::raw_pointer_cast(weights.data()),
-          shared,
-          pre_offset,
-          n_pre};
-}
-}  // namespace
-
-void device_projection::deliver_presynaptic(const spike* spikes, std::uint32_t m, const delivery_target& t) {
-  const rows_view v = view_of(row_ptr_, segments_, targets_, weights_, shared_input_, pre_offset_, n_pre_);
-  thrust::for_each(thrust::device, thrust::counting_iterator<std::uint32_t>(0),
-                   thrust::counting_iterator<std::uint32_t>(m), deliver_row{v, spikes, t});
-}
-
-void device_projection::deliver_load_balanced(const spike* spikes, std::uint32_t m, const delivery_target& t) {
-  const rows_view v = view_of(row_ptr_, segments_, targets_, weights_, shared_input_, pre_offset_, n_pre_);
-  if (ends_.size() < m) ends_.resize(m);
-  thrust::transform_inclusive_scan(thrust::device, thrust::device_pointer_cast(spikes),
-                                   thrust::device_pointer_cast(spikes) + m, ends_.begin(), row_length{v},
-                                   thrust::plus<std::uint64_t>());
-  const std::uint64_t total = ends_[m - 1];
+void delivery_plan::deliver(const std::vector<std::unique_ptr<device_projection>>& projections, const spike* spikes,
+                            std::uint32_t m, const delivery_target& t) {
+  if (m == 0) return;
+  std::vector<delivery_strategy> chosen;
+  for (const auto& p : projections)
+    chosen.push_back(p->size() == 0 ? delivery_strategy::automatic : p->strategy_for(m));
+  if (chosen != chosen_) {  // upload the two lists of views only when the choice changes
+    std::vector<rows_view> pre, lb;
+    for (std::size_t k = 0; k < projections.size(); ++k) {
+      if (chosen[k] == delivery_strategy::presynaptic) pre.push_back(projections[k]->view());
+      if (chosen[k] == delivery_strategy::load_balanced) lb.push_back(projections[k]->view());
+    }
+    pre_ = pre;
+    lb_ = lb;
+    n_pre_ = pre.size();
+    n_lb_ = lb.size();
+    chosen_ = std::move(chosen);
+  }
+  if (n_pre_ > 0)
+    for_each_index(std::uint64_t{m} * n_pre_, deliver_row{thrust::raw_pointer_cast(pre_.data()), spikes, m, t});
+  if (n_lb_ == 0) return;
+  const std::uint64_t pairs = std::uint64_t{m} * n_lb_;
+  if (ends_.size() < pairs) ends_.resize(pairs);
+  const rows_view* views = thrust::raw_pointer_cast(lb_.data());
+  thrust::transform_inclusive_scan(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
+                                   thrust::counting_iterator<std::uint64_t>(pairs), ends_.begin(),
+                                   row_length{views, spikes, m}, thrust::plus<std::uint64_t>());
+  const std::uint64_t total = ends_[pairs - 1];
   if (total == 0) return;
-  thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
-                   thrust::counting_iterator<std::uint64_t>(total),
-                   deliver_synapse{v, spikes, thrust::raw_pointer_cast(ends_.data()), m, t});
+  for_each_index(total, deliver_synapse{views, spikes, thrust::raw_pointer_cast(ends_.data()), m, pairs, t});
 }
 
 }  // namespace neuromesh::NEUROMESH_GPU_NS

@@ -1,3 +1,7 @@
+#if !defined(__CUDACC__)
+#include <omp.h>
+#endif
+
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/cuda/cuda_engine.hpp>
 
@@ -54,6 +58,7 @@ std::string select_device(int device) {
 }
 
 void synchronize() { NEUROMESH_CUDA_CHECK(cudaDeviceSynchronize()); }
+void use_host_threads(int) {}
 
 #else  // Thrust-OMP: the host is the device.
 
@@ -61,6 +66,9 @@ int device_count() { return 1; }
 std::string device_problem(int) { return {}; }
 std::string select_device(int) { return "host CPU (Thrust OpenMP device system)"; }
 void synchronize() {}
+void use_host_threads(int threads) {
+  if (threads > 0) omp_set_num_threads(threads);
+}
 
 #endif
 

@@ -6,6 +6,9 @@
 #include <string>
 
 #include <thrust/device_vector.h>
+#include <thrust/execution_policy.h>
+#include <thrust/for_each.h>
+#include <thrust/iterator/counting_iterator.h>
 #include <cuda/atomic>
 #include <cuda/std/atomic>
 
@@ -29,9 +32,29 @@ namespace neuromesh::NEUROMESH_GPU_NS {
   } while (0)
 #endif
 
+// Runs f(i) for i in [0, n) on the device. In the Thrust-OMP build a launch smaller than
+// `serial_below` runs on the calling thread: an OpenMP parallel region costs microseconds (far
+// more on a loaded machine), more than a few thousand small work items; same results, since
+// every launch is order-independent.
+inline constexpr std::uint64_t serial_below = 4096;
+template <class F>
+void for_each_index(std::uint64_t n, const F& f) {
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+  if (n < serial_below) {
+    for (std::uint64_t i = 0; i < n; ++i) f(i);
+    return;
+  }
+#endif
+  thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
+                   thrust::counting_iterator<std::uint64_t>(n), f);
+}
+
 // Makes `device` current; returns its description ("NVIDIA H100 80GB HBM3, sm_90, 79.1 GiB").
 // Throws backend_unavailable when it cannot be used.
 std::string select_device(int device);
+// Thrust-OMP: the number of host threads the "device" uses (the simulation's thread count);
+// nothing for a GPU.
+void use_host_threads(int threads);
 // Waits for the device's queued work (after kernels, before reading results).
 void synchronize();
 
