@@ -117,12 +117,11 @@ void print_summary(const neuromesh::simulation& sim, const std::string& output) 
   std::printf("construction %.3f s, simulation %.3f s for %.1f ms (real-time factor %.3f)\n", s.build_seconds,
               s.simulate_seconds, s.simulated_ms, s.real_time_factor());
   if (sim.ranks() > 1)
-    std::printf("MPI: %d ranks, %s decomposition, %s exchange: %.1f kB of spikes sent in all (%.1f kB/rank/s); "
-                "rank 0 spent %.3f s in exchange\n",
-                sim.ranks(), sim.decomposition().name().c_str(), sim.communication_strategy().c_str(),
-                s.exchange_bytes / 1e3,
-                s.simulated_ms > 0 ? s.exchange_bytes / 1e3 / sim.ranks() / (s.simulated_ms * 1e-3) : 0.0,
-                s.exchange_seconds);
+    std::printf(
+        "MPI: %d ranks, %s decomposition, %s exchange: %.1f kB of spikes sent in all (%.1f kB/rank/s); "
+        "rank 0 spent %.3f s in exchange\n",
+        sim.ranks(), sim.decomposition().name().c_str(), sim.communication_strategy().c_str(), s.exchange_bytes / 1e3,
+        s.simulated_ms > 0 ? s.exchange_bytes / 1e3 / sim.ranks() / (s.simulated_ms * 1e-3) : 0.0, s.exchange_seconds);
   if (!output.empty()) std::printf("output: %s  (inspect with: neuromesh info %s)\n", output.c_str(), output.c_str());
 }
 
