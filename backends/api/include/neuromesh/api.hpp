@@ -51,14 +51,14 @@ routing::hardware load_hardware(const std::string& name_or_path);
 std::vector<double> profile_rates(const network& net, double duration_ms, int threads = 0);
 
 struct hardware_options {
-  std::string hardware = "loihi";      // preset name or JSON file
+  std::string hardware = "loihi";        // preset name or JSON file
   std::string placement = "sequential";  // sequential | random | energy-aware
   std::uint64_t seed = 1;
-  double profile_ms = 200;  // energy-aware: rates from a run this long (0: 1 Hz estimate for all)
-  std::string routing;      // empty: the chip's own; multicast | unicast | single_destination
-  bool splitters = false;   // single_destination: allow splitter neurons
+  double profile_ms = 200;                 // energy-aware: rates from a run this long (0: 1 Hz estimate for all)
+  std::string routing;                     // empty: the chip's own; multicast | unicast | single_destination
+  bool splitters = false;                  // single_destination: allow splitter neurons
   std::uint32_t chips_x = 0, chips_y = 0;  // 0: the preset's board
-  int threads = 0;          // for the profiling run
+  int threads = 0;                         // for the profiling run
 };
 // Places and routes `net` on the hardware (validating the options; config_error names the bad one).
 std::shared_ptr<const routing::hardware_mapping> map_to_hardware(const network& net, const hardware_options& opt);
