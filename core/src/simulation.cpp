@@ -275,7 +275,9 @@ void simulation::finish() {
   if (finished_) return;
   finished_ = true;
   close_output();
-  for (const auto& obs : observers_) obs->on_finish(*this, opt_.output);
+  // Under MPI only rank 0 has the file (and every spike): the others get no path.
+  const std::string path = comm_->rank() == 0 ? opt_.output : std::string();
+  for (const auto& obs : observers_) obs->on_finish(*this, path);
 }
 
 void simulation::close_output() {

@@ -20,7 +20,7 @@ class epoch_observer {
   // other ranks their own.
   virtual void on_chunk(const simulation& sim, step_t t0, step_t t1, std::span<const spike> spikes) = 0;
   // The run is finished and the output file (path, may be empty) is closed: an observer may
-  // add its own groups to it now.
+  // add its own groups to it now. Under MPI only rank 0 gets the path (it alone writes the file).
   virtual void on_finish(const simulation& /*sim*/, const std::string& /*output_path*/) {}
 };
 
