@@ -128,6 +128,7 @@ class Result:
     def __init__(self, sim, output):
         self._sim, self.output = sim, output
         self.summary = sim.summary()
+        self.energy = None  # a neuromesh.hardware.EnergyReport when run with hardware=
 
     def spikes(self, population):
         return self._sim.spikes(population)
@@ -214,18 +215,28 @@ class Network:
         return s
 
     def run(self, duration, backend="cpu", threads=0, output=None, progress=False, precision="float",
-            exchange="targeted", decomposition="block"):
+            exchange="targeted", decomposition="block", hardware=None, placement="sequential", **hardware_options):
         """Builds and runs the network for `duration` ms; returns a Result. Ctrl-C stops the run
         with KeyboardInterrupt and leaves the output file closed and readable. Under mpirun the
         network is distributed over the ranks (exchange: "targeted" or "allgather"; decomposition:
-        "block" or "round-robin"); rank 0's Result holds every spike."""
+        "block" or "round-robin"); rank 0's Result holds every spike.
+        hardware="loihi" (a preset or JSON file) also maps the network onto that chip family
+        (placement: sequential, random or energy-aware; hardware_options: see
+        neuromesh.hardware.map_network) and sets result.energy (docs/routing.md)."""
+        mapping = None
+        if hardware is not None:
+            from . import hardware as _hw
+            mapping = _hw.map_network(self, hardware, placement, **hardware_options)
         sim = _core.Simulation(self.spec(), backend, int(threads), precision, output or "",
                                build_progress=_progress_bar(1.0, "building", "") if progress else None,
                                exchange=exchange, decomposition=decomposition)
         self._last = sim
         sim.run(float(duration), _progress_bar(duration) if progress else None)
         sim.finish()
-        return Result(sim, output)
+        result = Result(sim, output)
+        if mapping is not None and result.summary.get("rank", 0) == 0:  # rank 0 holds every spike
+            result.energy = _hw.account(mapping, sim, self.dt, output=output)
+        return result
 
     def simulator(self, backend="cpu", threads=0, output=None, precision="float"):
         """A closed-loop simulator: step(), advance(ms), set_current(), inject_spikes(), last_spikes()."""

@@ -174,3 +174,70 @@ def report_figure(path, out_png=None, t_start=None, t_stop=None, population=None
     if out_png is not None:
         fig.savefig(os.fspath(out_png), dpi=110)
     return fig
+
+
+# Hardware model (docs/routing.md): figures of a neuromesh.hardware.EnergyReport.
+
+def energy_components(energy, ax=None):
+    """Horizontal bars of the energy per component [J]; unverified constants named in the title."""
+    fig, ax = _axes(ax, (7, 4))
+    names = [k for k, v in energy.components.items() if v > 0] or list(energy.components)
+    ax.barh(names, [energy.components[k] for k in names], color="tab:blue")
+    ax.set_xlabel("energy [J]")
+    ax.invert_yaxis()
+    flag = f" ({len(energy.unverified)} unverified constants)" if energy.unverified else ""
+    ax.set_title(f"{energy.summary['hardware']}, {energy.summary['placement']}: {energy.total:.3g} J{flag}")
+    return fig
+
+
+def _mesh_grid(energy, values_of_core):
+    """An image of per-core values over the router grid (cores of one router summed)."""
+    lay = energy.mapping.layout()
+    grid = np.zeros((int(lay["core_y"].max()) + 1, int(lay["core_x"].max()) + 1))
+    for core, value in values_of_core:
+        grid[lay["core_y"][core], lay["core_x"][core]] += value
+    return grid
+
+
+def core_load(energy, ax=None, quantity="energy"):
+    """Per-core load over the mesh: energy [J] or received synaptic events ('synaptic_events')."""
+    fig, ax = _axes(ax, (6, 5))
+    if quantity == "energy":
+        cores, values = energy.per_core
+    elif quantity == "synaptic_events":
+        values = energy._r["core_synaptic_events"]
+        cores = np.arange(len(values))
+    else:
+        raise ValueError(f"quantity {quantity!r} must be 'energy' or 'synaptic_events'")
+    im = ax.imshow(_mesh_grid(energy, zip(cores, values)), origin="lower", cmap="viridis")
+    fig.colorbar(im, ax=ax, label="energy [J]" if quantity == "energy" else "synaptic events")
+    ax.set_xlabel("router x")
+    ax.set_ylabel("router y")
+    ax.set_title(f"per-core {quantity.replace('_', ' ')}")
+    return fig
+
+
+def link_heatmap(energy, ax=None):
+    """Every link of the mesh as a line between its routers, coloured by the packets it carried
+    (both directions drawn side by side)."""
+    from matplotlib.collections import LineCollection
+    fig, ax = _axes(ax, (7, 5))
+    lay = energy.mapping.layout()
+    load = np.asarray(energy.links, dtype=float)
+    fx, fy, tx, ty = (np.asarray(lay[k], dtype=float) for k in ("link_from_x", "link_from_y", "link_to_x", "link_to_y"))
+    long_way = (np.abs(tx - fx) > 1) | (np.abs(ty - fy) > 1)  # torus wrap-around links are not drawn
+    dx, dy = tx - fx, ty - fy
+    norm = np.hypot(dx, dy) + 1e-12
+    off_x, off_y = -dy / norm * 0.08, dx / norm * 0.08  # each direction on its own side
+    segs = [((a + ox, b + oy), (c + ox, d + oy)) for a, b, c, d, ox, oy, w in
+            zip(fx, fy, tx, ty, off_x, off_y, long_way) if not w]
+    lc = LineCollection(segs, array=load[~long_way], cmap="inferno", linewidths=3)
+    ax.add_collection(lc)
+    ax.autoscale()
+    ax.set_aspect("equal")
+    fig.colorbar(lc, ax=ax, label="packets")
+    ax.set_xlabel("router x")
+    ax.set_ylabel("router y")
+    t = energy.traffic
+    ax.set_title(f"link load (busiest {t['max_link_load']:.0f}, mean {t['mean_link_load']:.1f} packets)")
+    return fig

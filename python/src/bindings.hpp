@@ -8,5 +8,6 @@ void register_errors(pybind11::module_& m);
 void register_network(pybind11::module_& m);
 void register_simulation(pybind11::module_& m);
 void register_models(pybind11::module_& m);
+void register_routing(pybind11::module_& m);
 
 }  // namespace neuromesh::python

@@ -8,4 +8,5 @@ PYBIND11_MODULE(_core, m) {
   neuromesh::python::register_models(m);
   neuromesh::python::register_network(m);
   neuromesh::python::register_simulation(m);
+  neuromesh::python::register_routing(m);
 }

@@ -198,7 +198,7 @@ void energy_accountant::on_finish(const simulation& sim, const std::string& outp
   }
 }
 
-energy_report energy_accountant::finish(std::uint64_t steps, std::uint64_t neuron_updates) const {
+energy_report energy_accountant::finish(std::uint64_t steps, std::optional<std::uint64_t> neuron_updates) const {
   const auto& hw = m_->hw;
   const auto& p = m_->place;
   energy_report r = r_;
@@ -210,7 +210,11 @@ energy_report energy_accountant::finish(std::uint64_t steps, std::uint64_t neuro
   r.steps = steps;
   r.simulated_ms = static_cast<double>(steps) * m_->dt_ms;
   const std::uint64_t all_updates = static_cast<std::uint64_t>(m_->n_neurons) * steps;
-  r.neuron_updates_active = std::min(neuron_updates, all_updates);
+  r.neuron_updates_active = std::min(neuron_updates.value_or(all_updates), all_updates);
+  if (!neuron_updates) r.notes.push_back("neuron updates not measured (replay): every neuron-step counted as active");
+  r.notes.push_back(
+      "per-core neuron-update and static energy shared by neuron count; step time assumes every "
+      "neuron of a core is updated");
   r.neuron_updates_idle = all_updates - r.neuron_updates_active;
   const double accounted = sum_step_seconds_ + (steps > steps_seen_ ? (steps - steps_seen_) * idle_step_seconds_ : 0);
   r.step_seconds_mean = steps ? accounted / static_cast<double>(steps) : 0;

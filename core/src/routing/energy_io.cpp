@@ -140,6 +140,7 @@ std::string energy_report::to_json() const {
   j["routing"] = routing;
   j["seed"] = seed;
   j["unverified_constants"] = unverified;
+  j["notes"] = notes;
   j["energy_j"] = components_json(*this);
   j["total_energy_j"] = total_j;
   j["hardware_time_s"] = hardware_seconds;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -52,6 +53,7 @@ struct energy_report {
   std::string hardware, placement, routing;
   std::uint64_t seed = 0;
   std::vector<std::string> unverified;  // flagged constants used by this report
+  std::vector<std::string> notes;       // approximations this report made
   std::vector<double> components;       // J, in energy_components() order
   double total_j = 0, hardware_seconds = 0, power_w = 0, simulated_ms = 0;
   std::uint64_t steps = 0;
@@ -104,8 +106,10 @@ class energy_accountant : public epoch_observer {
 
   // Spikes of steps [t0, t1), sorted by step.
   void add_spikes(step_t t0, step_t t1, std::span<const spike> spikes);
-  // Final report after `steps` steps with `neuron_updates` updates (the rest idle).
-  energy_report finish(std::uint64_t steps, std::uint64_t neuron_updates) const;
+  // Final report after `steps` steps with `neuron_updates` updates (the rest idle). Without a
+  // count from the engine (a replay), every neuron-step counts as an active update, and the
+  // report notes it.
+  energy_report finish(std::uint64_t steps, std::optional<std::uint64_t> neuron_updates) const;
   const energy_report& report() const { return final_; }
   void set_json_path(std::string p) { json_path_ = std::move(p); }
 

@@ -1,0 +1,133 @@
+"""What a network would cost on neuromorphic hardware (docs/routing.md): hardware presets, mapping
+a network onto a chip (placement, routes, routing tables) and the energy of a run, by component,
+core, chip, link and time bin.
+
+    net.run(1000, hardware="loihi", placement="energy-aware").energy     # an EnergyReport
+    neuromesh.hardware.map_network(net, "spinnaker", placement="energy-aware").summary()
+"""
+import numpy as np
+
+from . import _core
+from .errors import ConfigError
+
+PLACEMENTS = ("sequential", "random", "energy-aware")
+
+
+def presets():
+    """Names of the built-in hardware descriptions."""
+    return sorted(_core.hardware_presets())
+
+
+def info(name_or_path):
+    """A hardware description (preset name or JSON file) as a dict: geometry, limits, every
+    constant with its unit, source and status, and the list of unverified constants."""
+    return _core.hardware_info(str(name_or_path))
+
+
+class Mapping:
+    """A network placed and routed on a chip family."""
+
+    def __init__(self, core_mapping, network):
+        self._m, self.network = core_mapping, network
+
+    def summary(self):
+        """Cores and chips used, inter-core packets, hop energy, busiest link, usage against limits,
+        routing-table sizes, unverified constants."""
+        return self._m.summary()
+
+    def __repr__(self):
+        return self._m.describe()
+
+    def core_of(self):
+        """Core index of every neuron (global ids)."""
+        return self._m.core_of()
+
+    def layout(self):
+        """Grid positions of cores and links (for plots over the mesh)."""
+        return self._m.layout()
+
+    def rank_of_gid(self, ranks):
+        """Owner MPI rank of every neuron: chips to ranks first, then cores."""
+        return self._m.rank_of_gid(int(ranks))
+
+    def inter_rank_traffic(self, ranks):
+        """Spike messages and bytes per second between `ranks` ranks under this placement."""
+        return self._m.inter_rank_traffic(int(ranks))
+
+
+class EnergyReport:
+    """Energy of a run on a chip family. `components` maps each component (hardware.md §6(b)) to
+    joules; table() gives them as rows; `per_core`, `per_chip`, `links` and `bins` are arrays."""
+
+    def __init__(self, report, mapping):
+        self._r, self.mapping = report, mapping
+        self.total = report["total_energy_j"]
+        self.power = report["power_w"]
+        self.components = dict(zip(report["components"], report["component_joules"]))
+        self.unverified = list(report["unverified_constants"])
+        self.traffic = dict(report["traffic"])
+        self.summary = {k: v for k, v in report.items() if not isinstance(v, np.ndarray)}
+
+    def table(self):
+        """Rows (component, joules, share of the total); a pandas DataFrame when pandas is installed."""
+        rows = [(k, v, v / self.total if self.total > 0 else 0.0) for k, v in self.components.items()]
+        try:
+            import pandas as pd
+        except ImportError:
+            return rows
+        return pd.DataFrame(rows, columns=["component", "energy_j", "share"])
+
+    @property
+    def per_core(self):
+        """(core index, joules) of every used core."""
+        return self._r["core_index"], self._r["core_joules"]
+
+    @property
+    def per_chip(self):
+        return self._r["chip_joules"]
+
+    @property
+    def links(self):
+        """Packets that crossed every link of the topology (order of mapping.layout())."""
+        return self._r["link_packets"]
+
+    @property
+    def bins(self):
+        """(bin start times [ms], dynamic joules per bin, spikes per bin)."""
+        j = self._r["bin_joules"]
+        return np.arange(len(j)) * self._r["bin_ms"], j, self._r["bin_spikes"]
+
+    def __repr__(self):
+        return self._r["table"]
+
+
+def _check(placement, profile_ms):
+    if placement not in PLACEMENTS:
+        raise ConfigError(f"placement {placement!r} is not one of {', '.join(PLACEMENTS)}")
+    if not profile_ms >= 0:
+        raise ConfigError(f"profile_ms = {profile_ms}: must be >= 0")
+
+
+def map_network(network, hardware="loihi", placement="sequential", seed=None, profile_ms=200.0, routing=None,
+                splitters=False, chips=None, threads=0):
+    """Places and routes `network` on `hardware` (preset or JSON file). energy-aware placement uses
+    rates from a profiling run of `profile_ms` (0: every neuron 1 Hz). chips=(x, y) overrides the
+    preset's board. Raises ConfigError (naming the limit, core and neuron) when it cannot fit."""
+    _check(placement, profile_ms)
+    if chips is not None and (len(chips) != 2 or min(int(c) for c in chips) < 1):
+        raise ConfigError(f"chips = {chips!r}: give (x, y) with positive integers")
+    m = _core.map_network(network.spec(), str(hardware), placement, int(network.seed if seed is None else seed),
+                          float(profile_ms), routing or "", bool(splitters),
+                          tuple(int(c) for c in chips) if chips else (0, 0), int(threads))
+    return Mapping(m, network)
+
+
+def account(mapping, sim, dt, output=None, bin_ms=10.0):
+    """The energy of a finished core simulation's recorded spikes (replayed through the same
+    accountant the CLI runs during the simulation)."""
+    gids, times = sim.spikes()
+    steps = np.rint(np.asarray(times) / dt).astype(np.int64) - 1
+    n_steps = int(round(sim.time / dt))
+    report = _core.account_energy(mapping._m, np.asarray(gids, dtype=np.uint32), steps, n_steps,
+                                  bin_ms=float(bin_ms), output=output or "")
+    return EnergyReport(report, mapping)

@@ -1,0 +1,173 @@
+// The neuromorphic hardware model from Python: presets, mapping a network onto a chip (placement,
+// routes, tables) and accounting the energy of a run's spikes. Python runs the network with
+// _core.Simulation and then feeds its recorded spikes through the same accountant the CLI uses
+// during the run (identical counts; see docs/routing.md for the one difference: neuron updates).
+#include <cstdio>
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <neuromesh/api.hpp>
+#include <neuromesh/core/errors.hpp>
+
+#include "bindings.hpp"
+
+namespace py = pybind11;
+
+namespace neuromesh::python {
+namespace {
+
+// A mapping plus the network it was made for (for traffic questions asked later).
+struct py_mapping {
+  std::shared_ptr<const routing::hardware_mapping> m;
+  network net;
+};
+
+template <class T>
+py::array_t<T> array_of(const std::vector<T>& v) {
+  py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
+  std::copy(v.begin(), v.end(), out.mutable_data());
+  return out;
+}
+
+py::object json_loads(const std::string& text) { return py::module_::import("json").attr("loads")(text); }
+
+py::dict hardware_dict(const routing::hardware& hw) {
+  py::dict constants;
+  for (const auto& [name, c] : hw.constants)
+    constants[py::str(name)] =
+        py::dict(py::arg("value_si") = c.value, py::arg("unit") = c.unit, py::arg("source") = c.source,
+                 py::arg("status") = c.status, py::arg("flagged") = c.flagged());
+  py::dict d;
+  d["name"] = hw.name;
+  d["description"] = hw.description;
+  d["chips"] = py::make_tuple(hw.chips_x, hw.chips_y);
+  d["mesh"] = py::make_tuple(hw.mesh_x, hw.mesh_y);
+  d["cores_per_router"] = hw.cores_per_router;
+  d["cores"] = hw.n_cores();
+  d["routing"] = routing::to_string(hw.routing);
+  d["limits"] =
+      py::dict(py::arg("neurons") = hw.limits.neurons, py::arg("fan_in_synapses") = hw.limits.fan_in_synapses,
+               py::arg("input_axons") = hw.limits.input_axons, py::arg("fan_out_edges") = hw.limits.fan_out_edges,
+               py::arg("router_entries") = hw.limits.router_entries);
+  d["constants"] = constants;
+  d["unverified"] = hw.unverified();
+  return d;
+}
+
+// Router grid positions of cores and links, for plots over the mesh.
+py::dict layout_of(const routing::hardware_mapping& m) {
+  const auto& t = m.topo;
+  std::vector<std::uint32_t> cx, cy, lfx, lfy, ltx, lty, inter;
+  std::vector<std::string> dir;
+  for (std::uint32_t c = 0; c < t.n_cores(); ++c)
+    cx.push_back(t.router(t.router_of_core(c)).x), cy.push_back(t.router(t.router_of_core(c)).y);
+  for (const auto& l : t.links()) {
+    lfx.push_back(t.router(l.from).x), lfy.push_back(t.router(l.from).y);
+    ltx.push_back(t.router(l.to).x), lty.push_back(t.router(l.to).y);
+    dir.emplace_back(routing::to_string(l.dir));
+    inter.push_back(l.inter_chip);
+  }
+  py::dict d;
+  d["core_x"] = array_of(cx), d["core_y"] = array_of(cy);
+  d["link_from_x"] = array_of(lfx), d["link_from_y"] = array_of(lfy);
+  d["link_to_x"] = array_of(ltx), d["link_to_y"] = array_of(lty);
+  d["link_direction"] = dir;
+  d["link_inter_chip"] = array_of(inter);
+  return d;
+}
+
+py::dict report_dict(const routing::energy_report& r) {
+  py::dict d = json_loads(r.to_json());
+  d["components"] = routing::energy_components();
+  d["component_joules"] = r.components;
+  d["core_index"] = array_of(r.core_index);
+  d["core_joules"] = array_of(r.core_joules);
+  d["chip_joules"] = array_of(r.chip_joules);
+  d["core_packets_in"] = array_of(r.core_packets_in);
+  d["core_packets_out"] = array_of(r.core_packets_out);
+  d["core_synaptic_events"] = array_of(r.core_synaptic_events);
+  d["link_packets"] = array_of(r.link_packets);
+  d["bin_ms"] = r.bin_ms;
+  d["bin_joules"] = array_of(r.bin_joules);
+  d["bin_spikes"] = array_of(r.bin_spikes);
+  d["table"] = r.table();
+  return d;
+}
+
+py_mapping map_network(network net, const std::string& hardware, const std::string& placement, std::uint64_t seed,
+                       double profile_ms, const std::string& routing, bool splitters,
+                       std::pair<std::uint32_t, std::uint32_t> chips, int threads) {
+  hardware_options o{hardware, placement, seed, profile_ms, routing, splitters, chips.first, chips.second, threads};
+  py::gil_scoped_release release;
+  auto m = map_to_hardware(net, o);
+  return {std::move(m), std::move(net)};
+}
+
+// The energy of spikes (global ids, steps; sorted by step) over n_steps steps.
+py::dict account(const py_mapping& pm, py::array_t<std::uint32_t> gids, py::array_t<std::int64_t> steps,
+                 std::int64_t n_steps, std::optional<std::uint64_t> neuron_updates, double bin_ms,
+                 const std::string& output) {
+  if (gids.size() != steps.size()) throw config_error("spikes", "ids and steps differ in length");
+  if (n_steps < 0) throw config_error("steps", "must be >= 0");
+  std::vector<spike> sp(static_cast<std::size_t>(gids.size()));
+  const auto g = gids.unchecked<1>();
+  const auto s = steps.unchecked<1>();
+  for (py::ssize_t i = 0; i < gids.size(); ++i) {
+    if (g(i) >= pm.m->n_neurons) throw config_error("spikes", "id " + std::to_string(g(i)) + " is not a neuron");
+    if (s(i) < 0 || s(i) >= n_steps) throw config_error("spikes", "step outside the run");
+    sp[static_cast<std::size_t>(i)] = {s(i), g(i)};
+  }
+  std::stable_sort(sp.begin(), sp.end());
+  routing::energy_accountant acc(pm.m, bin_ms);
+  routing::energy_report r;
+  {
+    py::gil_scoped_release release;
+    acc.add_spikes(0, n_steps, sp);
+    r = acc.finish(static_cast<std::uint64_t>(n_steps), neuron_updates);
+    if (!output.empty()) {
+      r.write_hdf5(output);
+      const std::string json = output + ".energy.json";
+      std::FILE* f = std::fopen(json.c_str(), "w");
+      if (!f) throw io_error(json, "cannot write the energy summary");
+      const std::string text = r.to_json();
+      const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+      if (std::fclose(f) != 0 || !ok) throw io_error(json, "writing the energy summary failed");
+    }
+  }
+  return report_dict(r);
+}
+
+}  // namespace
+
+void register_routing(py::module_& m) {
+  m.def("hardware_presets", &hardware_preset_names);
+  m.def(
+      "hardware_info", [](const std::string& name) { return hardware_dict(load_hardware(name)); },
+      py::arg("name_or_path"));
+  py::class_<py_mapping>(m, "HardwareMapping")
+      .def("summary", [](const py_mapping& p) { return json_loads(routing::mapping_json(*p.m)); })
+      .def("describe", [](const py_mapping& p) { return routing::describe(*p.m); })
+      .def("core_of", [](const py_mapping& p) { return array_of(p.m->place.core_of); })
+      .def("layout", [](const py_mapping& p) { return layout_of(*p.m); })
+      .def(
+          "rank_of_gid",
+          [](const py_mapping& p, int n) { return array_of(routing::rank_of_gid(p.m->place, p.m->topo, n)); },
+          py::arg("ranks"))
+      .def(
+          "inter_rank_traffic",
+          [](const py_mapping& p, int n) {
+            const auto owner = routing::rank_of_gid(p.m->place, p.m->topo, n);
+            const auto t = routing::inter_rank_traffic(owner, routing::build_connectivity(p.net), p.m->rates, n);
+            return py::dict(py::arg("messages_per_s") = t.messages_per_s, py::arg("bytes_per_s") = t.bytes_per_s,
+                            py::arg("local_fraction") = t.local_fraction, py::arg("sent_per_rank") = t.sent_per_rank);
+          },
+          py::arg("ranks"));
+  m.def("map_network", &map_network, py::arg("spec"), py::arg("hardware"), py::arg("placement") = "sequential",
+        py::arg("seed") = 1, py::arg("profile_ms") = 200.0, py::arg("routing") = "", py::arg("splitters") = false,
+        py::arg("chips") = std::pair<std::uint32_t, std::uint32_t>{0, 0}, py::arg("threads") = 0);
+  m.def("account_energy", &account, py::arg("mapping"), py::arg("gids"), py::arg("steps"), py::arg("n_steps"),
+        py::arg("neuron_updates") = py::none(), py::arg("bin_ms") = 10.0, py::arg("output") = "");
+}
+
+}  // namespace neuromesh::python

@@ -1,0 +1,81 @@
+"""The hardware model from Python: presets, mapping with errors that name the problem,
+net.run(..., hardware=, placement=) with result.energy, /energy in the output file, plots."""
+import json
+
+import numpy as np
+import pytest
+
+nm = pytest.importorskip("neuromesh")
+
+
+def sheet(side=24, seed=3):
+    net = nm.Network(dt=0.1, seed=seed, name="sheet")
+    e = net.population(side * side, nm.IF_curr_exp(), label="sheet")
+    net.connect(e, e, nm.GaussianDistanceConnector(0.5, 0.08), nm.StaticSynapse(weight=0.3, delay=1.0))
+    net.poisson_input(e, rate=4000.0, weight=0.3)
+    return net
+
+
+def test_presets_and_their_sources():
+    assert set(nm.hardware.presets()) >= {"loihi", "loihi-measured", "spinnaker", "spinnaker2", "truenorth"}
+    tn = nm.hardware.info("truenorth")
+    assert tn["limits"]["neurons"] == 256
+    assert any(u.startswith("e_hop_ew") for u in tn["unverified"])
+    assert all(c["source"] for c in tn["constants"].values())
+
+
+def test_errors_name_the_problem(tmp_path):
+    net = sheet(8)
+    with pytest.raises(nm.ConfigError, match="placement 'clever'"):
+        net.run(10, hardware="loihi", placement="clever")
+    with pytest.raises(nm.ConfigError, match="neither a preset"):
+        nm.hardware.map_network(net, "loihi-9000")
+    bad = tmp_path / "chip.json"
+    spec = json.loads(json.dumps({"name": "x"}))
+    bad.write_text(json.dumps(spec))
+    with pytest.raises(nm.ConfigError, match="chips"):
+        nm.hardware.map_network(net, str(bad))
+    with pytest.raises(nm.ConfigError, match="single_destination|one destination core"):
+        nm.hardware.map_network(sheet(24), "truenorth")  # 3 cores: neurons reach several
+    with pytest.raises(nm.ConfigError, match="needs .* cores"):
+        nm.hardware.map_network(sheet(72), "spinnaker", chips=(1, 1))  # 21 cores of 256 > 16
+
+
+def test_run_on_hardware_gives_an_energy_table(tmp_path):
+    out = tmp_path / "run.h5"
+    res = sheet().run(100, hardware="spinnaker", placement="sequential", output=str(out))
+    e = res.energy
+    assert e.traffic["spikes"] == res.summary["spikes"] > 0
+    assert e.total == pytest.approx(sum(e.components.values()))
+    assert e.components["synaptic"] > 0
+    assert e.unverified, "SpiNNaker's per-hop energy is an assumption and must be flagged"
+    rows = e.table()
+    assert len(rows) == len(e.components)
+    assert "UNVERIFIED" in repr(e)
+    h5py = pytest.importorskip("h5py")
+    with h5py.File(out, "r") as f:
+        assert np.allclose(f["energy/component_joules"][:], list(e.components.values()))
+        assert "spikes" in f
+    assert json.loads((tmp_path / "run.h5.energy.json").read_text())["traffic"]["spikes"] == e.traffic["spikes"]
+
+
+def test_energy_aware_placement_cuts_packets_and_is_deterministic():
+    net = sheet(32)
+    seq = nm.hardware.map_network(net, "spinnaker", placement="sequential").summary()
+    # profile_ms=0: the same 1 Hz estimate as the sequential summary, so the cuts compare
+    ea1 = nm.hardware.map_network(net, "spinnaker", placement="energy-aware", profile_ms=0)
+    ea2 = nm.hardware.map_network(net, "spinnaker", placement="energy-aware", profile_ms=0)
+    assert np.array_equal(ea1.core_of(), ea2.core_of())
+    assert ea1.summary()["cut_packets_per_s"] < seq["cut_packets_per_s"]
+    owner = ea1.rank_of_gid(2)
+    assert set(np.unique(owner)) <= {0, 1}
+    assert ea1.inter_rank_traffic(2)["bytes_per_s"] >= 0
+
+
+def test_plots(tmp_path):
+    pytest.importorskip("matplotlib")
+    e = sheet(16).run(50, hardware="loihi", placement="random", chips=(1, 1)).energy
+    for f in (nm.plots.energy_components(e), nm.plots.core_load(e), nm.plots.link_heatmap(e)):
+        f.savefig(tmp_path / "x.png")
+    with pytest.raises(ValueError, match="quantity"):
+        nm.plots.core_load(e, quantity="heat")
