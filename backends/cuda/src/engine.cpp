@@ -23,6 +23,16 @@
 namespace neuromesh::NEUROMESH_GPU_NS {
 namespace {
 
+// Spike detection and compaction over all neurons after a step (sources never set flags).
+struct detect_spikes {
+  const std::uint8_t* flags;
+  spike_sink sink;
+  std::uint32_t step_in_chunk;
+  NEUROMESH_HOST_DEVICE void operator()(std::uint64_t i) const {
+    if (flags[i] & step_flags::spiked) sink.push(step_in_chunk, static_cast<gid_t>(i));
+  }
+};
+
 class gpu_engine final : public engine {
  public:
   // The device is selected first (device_ is the first member), so every allocation lands on it.
@@ -47,6 +57,7 @@ class gpu_engine final : public engine {
     summarise();
     ring_.assign(static_cast<std::size_t>(n_receptors) * slots_ * n_, 0);
     extra_.assign(n_, 0.0);
+    flags_.assign(n_, 0);
     synchronize();
   }
 
@@ -57,16 +68,17 @@ class gpu_engine final : public engine {
     const std::size_t capacity = static_cast<std::size_t>(n_updated_) * static_cast<std::size_t>(n);
     if (fired_.size() < capacity) fired_.resize(capacity);
     const spike_sink sink{thrust::raw_pointer_cast(fired_.data()), words_.count()};
+    const step_context ctx{ring(), thrust::raw_pointer_cast(extra_.data()), thrust::raw_pointer_cast(flags_.data())};
     for (int j = 0; j < n; ++j) {
-      const step_context ctx{ring(), thrust::raw_pointer_cast(extra_.data()), sink, static_cast<std::uint32_t>(j)};
       for (auto& g : groups_)
         if (g) g->update(t0 + j, ctx);
+      for_each_index(n_, detect_spikes{thrust::raw_pointer_cast(flags_.data()), sink, static_cast<std::uint32_t>(j)});
     }
     updates_ += n_updated_ * static_cast<std::uint64_t>(n);
     // One read per chunk: the error flag and the spike count, then the spikes themselves.
     const unsigned count = words_.collect("this chunk");
     host_fired_.resize(count);
-    thrust::copy(fired_.begin(), fired_.begin() + count, host_fired_.begin());
+    copy_bytes(host_fired_.data(), thrust::raw_pointer_cast(fired_.data()), count * sizeof(std::uint64_t));
     for (std::uint64_t e : host_fired_) fired.push_back({t0 + static_cast<step_t>(e >> 32), static_cast<gid_t>(e)});
     emit_sources(t0, n, fired);
   }
@@ -170,7 +182,8 @@ class gpu_engine final : public engine {
       if (s.gid >= n_)
         throw config_error("spikes", "spike of gid " + std::to_string(s.gid) + " delivered to a network of " +
                                          std::to_string(n_) + " neurons");
-    incoming_.assign(spikes.begin(), spikes.end());
+    if (incoming_.size() < spikes.size()) incoming_.resize(2 * spikes.size());
+    copy_bytes(thrust::raw_pointer_cast(incoming_.data()), spikes.data(), spikes.size_bytes());
     const spike* d = thrust::raw_pointer_cast(incoming_.data());
     const delivery_target t{ring(), earliest, words_.error()};
     plan_.deliver(projections_, d, static_cast<std::uint32_t>(spikes.size()), t);
@@ -193,6 +206,7 @@ class gpu_engine final : public engine {
   std::vector<spike> schedule_;  // spike_source_array spikes, sorted
   thrust::device_vector<fixed_t> ring_;
   thrust::device_vector<double> extra_;
+  thrust::device_vector<std::uint8_t> flags_;
   thrust::device_vector<std::uint64_t> fired_;  // this chunk's spikes, gathered on the device
   thrust::device_vector<spike> incoming_;
   device_words words_;

@@ -27,8 +27,26 @@ std::uint32_t name_key(std::string_view name) {
   return h;
 }
 
-// Advances neuron i of a group by one step: this step's ring-buffer input plus Poisson drive
-// (summed in fixed point, then converted once), the model's step, and spike detection.
+// Adds this step's Poisson drive to the ring-buffer slots of a group's neurons (fixed point,
+// before the conversion -- as the cpu backend does; a separate pass keeps the update loop free of
+// data-dependent inner loops, so the host compiler vectorises it in the OMP build).
+struct add_poisson {
+  fixed_t* ex;  // this step's ring rows, at the group's first neuron
+  fixed_t* in;
+  const poisson_source* poisson;
+  std::uint32_t n_poisson;
+  std::uint64_t seed;
+  gid_t first_gid;
+  std::uint32_t step;
+  NEUROMESH_HOST_DEVICE void operator()(std::uint64_t u) const {
+    const auto i = static_cast<std::size_t>(u);  // 64-bit: affine indices the host compiler vectorises
+    for (std::uint32_t d = 0; d < n_poisson; ++d)
+      (poisson[d].receptor == 0 ? ex : in)[i] += poisson[d].input(seed, static_cast<gid_t>(first_gid + i), step);
+  }
+};
+
+// Advances neuron i of a group by one step: this step's ring-buffer input (converted once from
+// fixed point, then cleared), the model's step, the step flags for spike detection.
 // Uniform: all neurons share their constants, held in the functor (registers on a GPU).
 template <class Model, class Real, bool Uniform>
 struct update_neuron {
@@ -40,31 +58,23 @@ struct update_neuron {
   fixed_t* in;
   const double* extra;
   double dc;
-  spike_sink fired;
-  std::uint32_t step_in_chunk;
-  const poisson_source* poisson;
-  std::uint32_t n_poisson;
-  std::uint64_t seed;
-  gid_t first_gid;
-  std::uint32_t step;
+  std::uint8_t* flags;
   Real ku[C > 0 ? C : 1];
 
   NEUROMESH_HOST_DEVICE void operator()(std::uint64_t u) const {
-    const auto i = static_cast<std::uint32_t>(u);
-    fixed_t e = ex[i], h = in[i];
-    for (std::uint32_t d = 0; d < n_poisson; ++d) {
-      const fixed_t add = poisson[d].input(seed, first_gid + i, step);
-      (poisson[d].receptor == 0 ? e : h) += add;
-    }
+    const auto i = static_cast<std::size_t>(u);  // 64-bit: affine indices the host compiler vectorises
+    const Real e = fixed_to<Real>(ex[i]), h = fixed_to<Real>(in[i]);
     ex[i] = 0;
     in[i] = 0;
     Real kk[C > 0 ? C : 1], xx[S];
+    NEUROMESH_UNROLL
     for (std::size_t j = 0; j < C; ++j) kk[j] = Uniform ? ku[j] : k[j * n + i];
+    NEUROMESH_UNROLL
     for (std::size_t j = 0; j < S; ++j) xx[j] = x[j * n + i];
     const Real stim = static_cast<Real>(extra[i] + dc);
-    const unsigned f = Model::template step<Real, false>(kk, xx, fixed_to<Real>(e), fixed_to<Real>(h), stim);
+    flags[i] = static_cast<std::uint8_t>(Model::template step<Real, false>(kk, xx, e, h, stim));
+    NEUROMESH_UNROLL
     for (std::size_t j = 0; j < S; ++j) x[j * n + i] = xx[j];
-    if (f & step_flags::spiked) fired.push(step_in_chunk, first_gid + i);
   }
 };
 
@@ -110,20 +120,20 @@ class group final : public device_group {
  private:
   template <bool Uniform>
   void launch(step_t s, const step_context& c, double dc) {
+    fixed_t* ex = c.ring.row(0, s) + offset_;
+    fixed_t* in = c.ring.row(1, s) + offset_;
+    if (!poisson_.empty())
+      for_each_index(n_, add_poisson{ex, in, thrust::raw_pointer_cast(poisson_.data()),
+                                     static_cast<std::uint32_t>(poisson_.size()), seed_, first_gid_,
+                                     static_cast<std::uint32_t>(s)});
     update_neuron<Model, Real, Uniform> f{thrust::raw_pointer_cast(k_.data()),
                                           thrust::raw_pointer_cast(x_.data()),
                                           n_,
-                                          c.ring.row(0, s) + offset_,
-                                          c.ring.row(1, s) + offset_,
+                                          ex,
+                                          in,
                                           c.extra_current + offset_,
                                           dc,
-                                          c.fired,
-                                          c.step_in_chunk,
-                                          thrust::raw_pointer_cast(poisson_.data()),
-                                          static_cast<std::uint32_t>(poisson_.size()),
-                                          seed_,
-                                          first_gid_,
-                                          static_cast<std::uint32_t>(s),
+                                          c.flags + offset_,
                                           {}};
     for (std::size_t j = 0; j < C; ++j) f.ku[j] = ku_[j];
     for_each_index(n_, f);

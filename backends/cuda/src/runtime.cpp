@@ -5,8 +5,7 @@
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/cuda/cuda_engine.hpp>
 
-#include <thrust/copy.h>
-#include <thrust/fill.h>
+#include <cstring>
 
 #include "runtime.hpp"
 
@@ -19,9 +18,10 @@ void throw_api_error(const char* error, const char* call, const char* file, int 
 
 unsigned device_words::collect(const char* phase) {
   unsigned host[2] = {0u, 0u};
-  thrust::copy(words_.begin(), words_.end(), host);
+  copy_bytes(host, error(), sizeof host);
   if (host[0] == 0 && host[1] == 0) return 0;
-  thrust::fill(words_.begin(), words_.end(), 0u);
+  const unsigned zero[2] = {0u, 0u};
+  copy_bytes(error(), zero, sizeof zero);
   if (host[0] & late_input)
     throw internal_error(std::string(NEUROMESH_GPU_BACKEND) + " backend: during " + phase +
                          ", device code reported input for a step already simulated (a delay shorter than the "
@@ -59,6 +59,9 @@ std::string select_device(int device) {
 
 void synchronize() { NEUROMESH_CUDA_CHECK(cudaDeviceSynchronize()); }
 void use_host_threads(int) {}
+void copy_bytes(void* dst, const void* src, std::size_t bytes) {
+  if (bytes > 0) NEUROMESH_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDefault));
+}
 
 #else  // Thrust-OMP: the host is the device.
 
@@ -66,6 +69,9 @@ int device_count() { return 1; }
 std::string device_problem(int) { return {}; }
 std::string select_device(int) { return "host CPU (Thrust OpenMP device system)"; }
 void synchronize() {}
+void copy_bytes(void* dst, const void* src, std::size_t bytes) {
+  if (bytes > 0) std::memcpy(dst, src, bytes);
+}
 void use_host_threads(int threads) {
   if (threads > 0) omp_set_num_threads(threads);
 }

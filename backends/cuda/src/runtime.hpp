@@ -32,22 +32,49 @@ namespace neuromesh::NEUROMESH_GPU_NS {
   } while (0)
 #endif
 
-// Runs f(i) for i in [0, n) on the device. In the Thrust-OMP build a launch smaller than
-// `serial_below` runs on the calling thread: an OpenMP parallel region costs microseconds (far
-// more on a loaded machine), more than a few thousand small work items; same results, since
-// every launch is order-independent.
+// Fully unrolls a short loop over a model's constants or state, so the loop over neurons
+// around it stays a simple loop (GCC vectorises it in the OMP build; nvcc keeps the arrays in
+// registers).
+#if defined(__CUDA_ARCH__)
+#define NEUROMESH_UNROLL _Pragma("unroll")
+#elif defined(__CUDACC__)
+#define NEUROMESH_UNROLL
+#else
+#define NEUROMESH_UNROLL _Pragma("GCC unroll 32")
+#endif
+
+// Runs f(i) for i in [0, n) on the device. In the Thrust-OMP build the indices go in blocks of
+// 256 to each thread, and each block is a plain loop the host compiler can vectorise (every
+// launch here is free of loop-carried dependences, or uses atomics); a launch smaller than
+// `serial_below` runs on the calling thread, since an OpenMP parallel region costs microseconds
+// (far more on a loaded machine). Same results either way: every launch is order-independent.
 inline constexpr std::uint64_t serial_below = 4096;
 template <class F>
 void for_each_index(std::uint64_t n, const F& f) {
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+  constexpr std::uint64_t block = 256;
+  auto run = [&f](std::uint64_t begin, std::uint64_t end) {
+    const F g = f;  // a local copy: its members are loop invariants the vectoriser can hoist
+#pragma GCC ivdep
+    for (std::uint64_t i = begin; i < end; ++i) g(i);
+  };
   if (n < serial_below) {
-    for (std::uint64_t i = 0; i < n; ++i) f(i);
+    run(0, n);
     return;
   }
-#endif
+  thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
+                   thrust::counting_iterator<std::uint64_t>((n + block - 1) / block),
+                   [run, n](std::uint64_t b) { run(b * block, b * block + block < n ? b * block + block : n); });
+#else
   thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
                    thrust::counting_iterator<std::uint64_t>(n), f);
+#endif
 }
+
+// Plain copies between host and device memory (cudaMemcpy; memcpy in the OMP build, where the
+// device's memory is the host's): the per-chunk transfers, without a Thrust algorithm (and, in the
+// OMP build, an OpenMP parallel region) for a handful of bytes.
+void copy_bytes(void* dst, const void* src, std::size_t bytes);
 
 // Makes `device` current; returns its description ("NVIDIA H100 80GB HBM3, sm_90, 79.1 GiB").
 // Throws backend_unavailable when it cannot be used.
