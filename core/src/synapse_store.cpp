@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <limits>
 #include <tuple>
@@ -7,6 +8,30 @@
 #include <neuromesh/core/synapse_store.hpp>
 
 namespace neuromesh {
+
+synapse_store::builder::builder(gid_t n_sources, std::uint32_t n_targets)
+    : next_(static_cast<std::size_t>(n_sources) + 1, 0) {
+  if (n_targets == 0) return;
+  target_bits_ = std::max(1, static_cast<int>(std::bit_width(n_targets - 1)));
+  const int delay_bits = 31 - target_bits_;  // the top bit is the receptor
+  if (delay_bits < 4) return;                // too little room: separate columns
+  packed_ = true;
+  max_packed_delay_ = std::min<std::uint32_t>((1u << delay_bits) - 1, std::numeric_limits<delay_t>::max());
+}
+
+void synapse_store::builder::unpack() {
+  const std::uint32_t mask = (1u << target_bits_) - 1;
+  delays_.resize(targets_.size());
+  receptors_.resize(targets_.size());
+  for (std::size_t k = 0; k < targets_.size(); ++k) {  // slots not placed yet are overwritten later
+    const std::uint32_t key = targets_[k];
+    receptors_[k] = static_cast<std::uint8_t>(key >> 31);
+    delays_[k] = static_cast<delay_t>((key & 0x7fffffffu) >> target_bits_);
+    targets_[k] = key & mask;
+  }
+  packed_ = false;
+}
+
 void synapse_store::builder::allocate() {
   for (std::size_t i = 1; i < next_.size(); ++i) next_[i] += next_[i - 1];
   const std::uint64_t n = next_.back();
@@ -14,13 +39,17 @@ void synapse_store::builder::allocate() {
     throw config_error("synapses", "more than 2^32 synapses in one shard; use more threads or ranks");
   targets_.resize(n);
   weights_.resize(n);
-  delays_.resize(n);
-  receptors_.resize(n);
+  if (!packed_) {
+    delays_.resize(n);
+    receptors_.resize(n);
+  }
   next_.pop_back();  // next_[s] is now where row s starts
 }
 
 void synapse_store::build(std::vector<entry>&& entries, gid_t n_sources) {
-  builder b(n_sources);
+  std::uint32_t n_targets = 0;
+  for (const entry& e : entries) n_targets = std::max(n_targets, e.target + 1);
+  builder b(n_sources, n_targets);
   for (const entry& e : entries) {
     if (e.source >= n_sources) throw internal_error("synapse source out of range");
     b.count(e.source);
@@ -37,7 +66,9 @@ void synapse_store::build(std::vector<entry>&& entries, gid_t n_sources) {
 void synapse_store::sort_row(builder& b, std::uint64_t begin, std::uint64_t end) {
   const auto n = static_cast<std::uint32_t>(end - begin);
   if (n < 2) return;
-  auto key = [&](std::uint64_t k) {
+  // Packed keys already order as (receptor, delay, target); ties keep their placing order.
+  auto key = [&](std::uint64_t k) -> std::uint64_t {
+    if (b.packed_) return b.targets_[k];
     return (static_cast<std::uint64_t>(b.receptors_[k]) << 48) | (static_cast<std::uint64_t>(b.delays_[k]) << 32) |
            b.targets_[k];
   };
@@ -55,6 +86,7 @@ void synapse_store::sort_row(builder& b, std::uint64_t begin, std::uint64_t end)
   };
   permute(b.targets_);
   permute(b.weights_);
+  if (b.packed_) return;
   permute(b.delays_);
   permute(b.receptors_);
 }
@@ -66,21 +98,34 @@ void synapse_store::build(builder&& b) {
   segments_.clear();
   min_delay_ = std::numeric_limits<delay_t>::max();
   max_delay_ = 0;
+  // (receptor, delay) of synapse k, from the packed key or the separate columns.
+  auto segment_key = [&b](std::uint64_t k) -> std::pair<std::uint8_t, delay_t> {
+    if (!b.packed_) return {b.receptors_[k], b.delays_[k]};
+    const std::uint32_t key = b.targets_[k];
+    return {static_cast<std::uint8_t>(key >> 31), static_cast<delay_t>((key & 0x7fffffffu) >> b.target_bits_)};
+  };
   std::uint64_t begin = 0;
   for (std::size_t src = 0; src < n_sources; ++src) {
     const std::uint64_t end = b.next_[src];
     sort_row(b, begin, end);
+    std::pair<std::uint8_t, delay_t> previous{};
     for (std::uint64_t k = begin; k < end; ++k) {
-      if (k == begin || b.receptors_[k] != b.receptors_[k - 1] || b.delays_[k] != b.delays_[k - 1])
-        segments_.push_back({0, b.delays_[k], b.receptors_[k]});
+      const auto [receptor, delay] = segment_key(k);
+      if (k == begin || receptor != previous.first || delay != previous.second)
+        segments_.push_back({0, delay, receptor});
+      previous = {receptor, delay};
       segments_.back().end = static_cast<std::uint32_t>(k + 1);
-      min_delay_ = std::min(min_delay_, b.delays_[k]);
-      max_delay_ = std::max(max_delay_, b.delays_[k]);
+      min_delay_ = std::min(min_delay_, delay);
+      max_delay_ = std::max(max_delay_, delay);
     }
     row_offsets_[src + 1] = static_cast<std::uint32_t>(segments_.size());
     begin = end;
   }
   if (begin == 0) min_delay_ = 0;
+  if (b.packed_) {
+    const std::uint32_t mask = (1u << b.target_bits_) - 1;
+    for (std::uint32_t& t : b.targets_) t &= mask;
+  }
   targets_ = std::move(b.targets_);
   weights_ = std::move(b.weights_);
   b = builder(0);  // release the per-synapse keys now

@@ -50,3 +50,45 @@ TEST(SynapseStore, SharedWeightsOnlyWhenEveryWeightOfAReceptorIsEqual) {
   EXPECT_FALSE(b.shared_weights());
   EXPECT_EQ(b.weights()[1], 2.5f);
 }
+
+// Construction packs (receptor, delay, target) into one 32-bit key while it fits; a delay too long
+// for the bits left switches to separate columns mid-way. Both give the same store as separate
+// columns from the start (the order within a row, ties included, is the placing order).
+TEST(SynapseStore, PackedConstructionEqualsSeparateColumnsAndSpillsOnLongDelays) {
+  auto make = [](std::uint32_t n_targets, delay_t long_delay) {
+    synapse_store::builder b(3, n_targets);
+    std::vector<synapse_store::entry> e;
+    for (std::uint32_t k = 0; k < 40; ++k)
+      e.push_back({k % 3, (k * 7919u) % 50u, 0.25f * static_cast<float>(k), static_cast<delay_t>(1 + k % 5),
+                   static_cast<std::uint8_t>(k % 2)});
+    e.push_back({1, 3, 9.0f, 3, 0});  // a multapse: same (receptor, delay, target), other weight
+    e.push_back({2, 4, 1.5f, long_delay, 1});
+    for (const auto& x : e) b.count(x.source);
+    b.allocate();
+    for (const auto& x : e) b.place(x);
+    synapse_store st;
+    st.build(std::move(b));
+    return st;
+  };
+  auto same = [](const synapse_store& a, const synapse_store& b) {
+    ASSERT_EQ(a.size(), b.size());
+    EXPECT_EQ(a.max_delay(), b.max_delay());
+    for (gid_t s = 0; s < 3; ++s) {
+      ASSERT_EQ(a.segments(s).size(), b.segments(s).size());
+      for (std::size_t k = 0; k < a.segments(s).size(); ++k) {
+        EXPECT_EQ(a.segments(s)[k].end, b.segments(s)[k].end);
+        EXPECT_EQ(a.segments(s)[k].delay, b.segments(s)[k].delay);
+        EXPECT_EQ(a.segments(s)[k].receptor, b.segments(s)[k].receptor);
+      }
+    }
+    for (std::size_t k = 0; k < a.size(); ++k) {
+      EXPECT_EQ(a.targets()[k], b.targets()[k]);
+      EXPECT_EQ(a.weights()[k], b.weights()[k]);
+    }
+  };
+  const synapse_store columns = make(0, 9);   // separate columns throughout
+  same(make(50, 9), columns);                 // packed throughout (25 delay bits)
+  const synapse_store wide = make(0, 40000);  // a delay that needs 16 bits
+  same(make(1u << 26, 40000), wide);          // 5 delay bits: spills to columns mid-way
+  EXPECT_EQ(make(1u << 26, 40000).max_delay(), 40000);
+}

@@ -106,7 +106,7 @@ void shard::build_synapses(const std::function<void(double)>& progress) {
     if (!progress) return {};
     return [&progress, pass, n](std::size_t k) { progress((pass + static_cast<double>(k + 1) / n) / 2.0); };
   };
-  synapse_store::builder builder(cfg_.part.population_offsets.back());
+  synapse_store::builder builder(cfg_.part.population_offsets.back(), cfg_.part.local_size(index_));
   for_each_synapse(
       false, [&](const synapse_store::entry& e) { builder.count(e.source); }, pass_done(0));
   builder.allocate();

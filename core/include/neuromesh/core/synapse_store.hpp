@@ -34,25 +34,39 @@ class synapse_store {
     std::uint8_t receptor;
   };
 
-  // Collects synapses in two passes over a deterministic generator, so construction needs about
-  // 11 bytes per synapse rather than a sorted copy of 16-byte entries:
-  //   builder b(n_sources);  (generate: b.count(e.source) for each)  b.allocate();
+  // Collects synapses in two passes over a deterministic generator, so construction needs no
+  // sorted copy of 16-byte entries:
+  //   builder b(n_sources, n_targets);  (generate: b.count(e.source) for each)  b.allocate();
   //   (generate again, same order: b.place(e) for each)  store.build(std::move(b));
+  // With n_targets given, receptor, delay and target are packed into one 32-bit key
+  // (receptor | delay | target, high to low bits) whose order is the row order, so construction
+  // peaks at the final 8 bytes per synapse; a delay too long for the bits left moves the builder
+  // to separate columns (11 bytes per synapse) on the fly.
   class builder {
    public:
-    explicit builder(gid_t n_sources) : next_(static_cast<std::size_t>(n_sources) + 1, 0) {}
+    explicit builder(gid_t n_sources, std::uint32_t n_targets = 0);
     void count(gid_t source) { ++next_[source + 1]; }
     void allocate();
     void place(const entry& e) {
       const std::uint64_t k = next_[e.source]++;
-      targets_[k] = e.target;
       weights_[k] = e.weight;
+      if (packed_ && e.delay <= max_packed_delay_) {
+        targets_[k] = (static_cast<std::uint32_t>(e.receptor) << 31) |
+                      (static_cast<std::uint32_t>(e.delay) << target_bits_) | e.target;
+        return;
+      }
+      if (packed_) unpack();
+      targets_[k] = e.target;
       delays_[k] = e.delay;
       receptors_[k] = e.receptor;
     }
 
    private:
     friend class synapse_store;
+    void unpack();  // packed keys -> separate columns
+    bool packed_ = false;
+    int target_bits_ = 0;
+    std::uint32_t max_packed_delay_ = 0;
     std::vector<std::uint64_t> next_;  // counts, then the next free slot of each row
     std::vector<std::uint32_t> targets_;
     std::vector<float> weights_;
