@@ -25,7 +25,7 @@ namespace {
 
 // Spike detection and compaction over all neurons after a step (sources never set flags).
 struct detect_spikes {
-  const std::uint8_t* flags;
+  const std::uint32_t* flags;
   spike_sink sink;
   std::uint32_t step_in_chunk;
   NEUROMESH_HOST_DEVICE void operator()(std::uint64_t i) const {
@@ -206,7 +206,7 @@ class gpu_engine final : public engine {
   std::vector<spike> schedule_;  // spike_source_array spikes, sorted
   thrust::device_vector<fixed_t> ring_;
   thrust::device_vector<double> extra_;
-  thrust::device_vector<std::uint8_t> flags_;
+  thrust::device_vector<std::uint32_t> flags_;  // 32-bit: a char store could alias anything and block vectorisation
   thrust::device_vector<std::uint64_t> fired_;  // this chunk's spikes, gathered on the device
   thrust::device_vector<spike> incoming_;
   device_words words_;

@@ -58,7 +58,7 @@ struct update_neuron {
   fixed_t* in;
   const double* extra;
   double dc;
-  std::uint8_t* flags;
+  std::uint32_t* flags;
   Real ku[C > 0 ? C : 1];
 
   NEUROMESH_HOST_DEVICE void operator()(std::uint64_t u) const {
@@ -72,7 +72,7 @@ struct update_neuron {
     NEUROMESH_UNROLL
     for (std::size_t j = 0; j < S; ++j) xx[j] = x[j * n + i];
     const Real stim = static_cast<Real>(extra[i] + dc);
-    flags[i] = static_cast<std::uint8_t>(Model::template step<Real, false>(kk, xx, e, h, stim));
+    flags[i] = Model::template step<Real, false>(kk, xx, e, h, stim);
     NEUROMESH_UNROLL
     for (std::size_t j = 0; j < S; ++j) x[j * n + i] = xx[j];
   }

@@ -66,7 +66,7 @@ struct spike_sink {
 struct step_context {
   ring_view ring;
   const double* extra_current;  // closed-loop current [pA] per local neuron
-  std::uint8_t* flags;          // step flags per local neuron (spike detection reads them)
+  std::uint32_t* flags;         // step flags per local neuron (spike detection reads them)
 };
 
 class device_group {

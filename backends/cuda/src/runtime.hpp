@@ -49,22 +49,28 @@ namespace neuromesh::NEUROMESH_GPU_NS {
 // `serial_below` runs on the calling thread, since an OpenMP parallel region costs microseconds
 // (far more on a loaded machine). Same results either way: every launch is order-independent.
 inline constexpr std::uint64_t serial_below = 4096;
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+// One block of a launch as a plain loop, kept out of line so that GCC vectorises it once per
+// functor, with the functor's members as loop invariants.
+template <class F>
+__attribute__((noinline)) void run_block(const F f, std::uint64_t begin, std::uint64_t end) {
+#pragma GCC ivdep
+  for (std::uint64_t i = begin; i < end; ++i) f(i);
+}
+#endif
+
 template <class F>
 void for_each_index(std::uint64_t n, const F& f) {
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
   constexpr std::uint64_t block = 256;
-  auto run = [&f](std::uint64_t begin, std::uint64_t end) {
-    const F g = f;  // a local copy: its members are loop invariants the vectoriser can hoist
-#pragma GCC ivdep
-    for (std::uint64_t i = begin; i < end; ++i) g(i);
-  };
   if (n < serial_below) {
-    run(0, n);
+    run_block(f, 0, n);
     return;
   }
   thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
-                   thrust::counting_iterator<std::uint64_t>((n + block - 1) / block),
-                   [run, n](std::uint64_t b) { run(b * block, b * block + block < n ? b * block + block : n); });
+                   thrust::counting_iterator<std::uint64_t>((n + block - 1) / block), [&f, n](std::uint64_t b) {
+                     run_block(f, b * block, b * block + block < n ? b * block + block : n);
+                   });
 #else
   thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
                    thrust::counting_iterator<std::uint64_t>(n), f);
