@@ -215,6 +215,12 @@ class poisson_table {
       cdf_[n_++] = cdf;
     }
     complete_ = pk == 0.0;  // the search would stop here even if u exceeded every cdf value
+    // Guide table (Chen & Asau 1974): where the search for u in [b/G, (b+1)/G) may start.
+    for (int b = 0, k = 0; b < guide_size; ++b) {
+      const double lo = static_cast<double>(b) / guide_size;  // exact: G is a power of two
+      while (k < n_ - 1 && cdf_[k] < lo) ++k;
+      guide_[b] = static_cast<std::uint8_t>(k);
+    }
   }
   template <uniform_stream S>
   NEUROMESH_INLINE_HOST_DEVICE std::uint64_t sample(S& s) const {
@@ -224,13 +230,18 @@ class poisson_table {
   // Whether the table covers this mean (else sample() falls back to poisson()).
   NEUROMESH_INLINE_HOST_DEVICE bool tabulated() const { return complete_; }
   // The count for the stream's first uniform u (only when tabulated()).
+  // Smallest k with u <= cdf[k] (the last term if none); starting at the guide entry of u's
+  // bucket skips only terms whose cdf lies below the bucket, so the answer is the plain search's.
   NEUROMESH_INLINE_HOST_DEVICE std::uint64_t from_uniform(double u) const {
-    int k = 0;
+    const int b = static_cast<int>(u * guide_size);
+    int k = guide_[b < guide_size ? b : guide_size - 1];
     while (k < n_ - 1 && u > cdf_[k]) ++k;
     return static_cast<std::uint64_t>(k);
   }
 
  private:
+  static constexpr int guide_size = 64;
+  std::uint8_t guide_[guide_size] = {};
   double mean_;
   double cdf_[max_terms] = {};
   int n_ = 0;
