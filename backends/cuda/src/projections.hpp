@@ -15,6 +15,7 @@
 #include <neuromesh/cuda/cuda_engine.hpp>
 
 #include "neuron_groups.hpp"
+#include "runtime.hpp"
 
 namespace neuromesh::NEUROMESH_GPU_NS {
 
@@ -54,7 +55,7 @@ class device_projection {
 
   // The automatic or fixed strategy for an epoch of m spikes.
   delivery_strategy strategy_for(std::size_t m) const {
-    return strategy_ == delivery_strategy::automatic ? choose_delivery(shape_, m) : strategy_;
+    return strategy_ == delivery_strategy::automatic ? choose_delivery(shape_, m, device_fill()) : strategy_;
   }
   rows_view view() const;
 

@@ -59,6 +59,7 @@ std::string select_device(int device) {
 
 void synchronize() { NEUROMESH_CUDA_CHECK(cudaDeviceSynchronize()); }
 void use_host_threads(int) {}
+std::size_t device_fill() { return 1024; }
 void copy_bytes(void* dst, const void* src, std::size_t bytes) {
   if (bytes > 0) NEUROMESH_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDefault));
 }
@@ -72,6 +73,7 @@ void synchronize() {}
 void copy_bytes(void* dst, const void* src, std::size_t bytes) {
   if (bytes > 0) std::memcpy(dst, src, bytes);
 }
+std::size_t device_fill() { return static_cast<std::size_t>(omp_get_max_threads()); }
 void use_host_threads(int threads) {
   if (threads > 0) omp_set_num_threads(threads);
 }

@@ -88,6 +88,9 @@ std::string select_device(int device);
 // Thrust-OMP: the number of host threads the "device" uses (the simulation's thread count);
 // nothing for a GPU.
 void use_host_threads(int threads);
+// Rows in flight that keep the device busy (choose_delivery): 1024 on a GPU, the thread count in
+// the OMP build.
+std::size_t device_fill();
 // Waits for the device's queued work (after kernels, before reading results).
 void synchronize();
 

@@ -33,11 +33,12 @@ struct row_shape {
   std::uint32_t max_length = 0;
 };
 // The automatic rule: load-balanced when rows are uneven (max > 4 mean + 32), or when the spikes
-// of an epoch are too few to fill the device with rows that are long (spikes < 1024 and
-// mean >= 64); presynaptic otherwise.
-inline delivery_strategy choose_delivery(const row_shape& rows, std::size_t spikes_in_epoch) {
+// of an epoch are too few to fill the device with rows that are long (spikes < fill and
+// mean >= 64); presynaptic otherwise. `fill`: rows in flight that keep the device busy -- 1024 on
+// a GPU, the number of threads in the OMP build (there, a thread per row is already balanced).
+inline delivery_strategy choose_delivery(const row_shape& rows, std::size_t spikes_in_epoch, std::size_t fill = 1024) {
   const bool uneven = rows.max_length > 4.0 * rows.mean_length + 32.0;
-  const bool few_long_rows = spikes_in_epoch < 1024 && rows.mean_length >= 64.0;
+  const bool few_long_rows = spikes_in_epoch < fill && rows.mean_length >= 64.0;
   return uneven || few_long_rows ? delivery_strategy::load_balanced : delivery_strategy::presynaptic;
 }
 
