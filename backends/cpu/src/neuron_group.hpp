@@ -232,15 +232,25 @@ class neuron_group final : public population_group {
       }
       for (std::uint32_t i0 = 0; i0 < n_; i0 += batch) {
         const std::uint32_t m = std::min(batch, n_ - i0);
-        for (std::uint32_t j = 0; j < m; ++j) {
-          const philox_counter block =
-              philox4x32_10({{0u, static_cast<std::uint32_t>(s), gid_of(i0 + j), d.purpose}}, key);
-          bits[j] = (static_cast<std::uint64_t>(block.v[1]) << 32) | block.v[0];  // keyed_stream::next_u64
-        }
+        // Two copies of the loop, so the common one (consecutive gids) stays branch-free and vectorises.
+        if (gids_.empty())
+          philox_batch(bits, m, s, d.purpose, key, [&](std::uint32_t j) { return first_gid_ + i0 + j; });
+        else
+          philox_batch(bits, m, s, d.purpose, key, [&](std::uint32_t j) { return gids_[i0 + j]; });
         for (std::uint32_t j = 0; j < m; ++j)
           row[i0 + j] +=
               static_cast<fixed_t>(d.counts.from_uniform(static_cast<double>(bits[j] >> 11) * 0x1.0p-53)) * d.weight;
       }
+    }
+  }
+
+  // First 64 bits of the keyed streams (seed, purpose, gid(j), step) for j < m: keyed_stream::next_u64.
+  template <class GidOf>
+  static void philox_batch(std::uint64_t* bits, std::uint32_t m, step_t s, std::uint32_t purpose, const philox_key& key,
+                           GidOf gid) {
+    for (std::uint32_t j = 0; j < m; ++j) {
+      const philox_counter block = philox4x32_10({{0u, static_cast<std::uint32_t>(s), gid(j), purpose}}, key);
+      bits[j] = (static_cast<std::uint64_t>(block.v[1]) << 32) | block.v[0];
     }
   }
 
