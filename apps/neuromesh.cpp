@@ -34,7 +34,8 @@ const char* usage =
     "      [--backend cpu|cuda|cuda-omp] [--device N]: engine (see 'neuromesh list'; cuda: GPU N, docs/cuda.md)\n"
     "      under mpirun: [--exchange targeted|allgather] [--decomposition block|round-robin] (docs/mpi.md)\n"
     "      [--hardware HW [--placement sequential|random|energy-aware] [--placement-seed S] [--profile MS]\n"
-    "       [--chips XxY] [--routing multicast|unicast|single_destination] [--splitters] [--energy-json PATH]]\n"
+    "       [--chips XxY] [--routing multicast|unicast|single_destination] [--splitters] [--energy-json PATH]\n"
+    "       [--energy-detail]]  (detail: link serialisation in the step time, per-link packets per time bin)\n"
     "      HW: a hardware preset (loihi, loihi-measured, spinnaker, spinnaker2, truenorth) or a JSON file;\n"
     "      prints the energy table and adds /energy to OUT.h5 (docs/routing.md)\n"
     "  neuromesh map NETWORK --hardware HW [--placement ...] [--placement-seed S] [--profile MS] [--chips XxY]\n"
@@ -62,7 +63,7 @@ run_args parse_run_args(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--double")
       a.dbl = true;
-    else if (arg == "--splitters")
+    else if (arg == "--splitters" || arg == "--energy-detail")
       a.opts[arg] = "1";
     else if (arg == "--hardware" || arg == "--placement" || arg == "--placement-seed" || arg == "--profile" ||
              arg == "--chips" || arg == "--routing" || arg == "--energy-json" || arg == "--json") {
@@ -197,7 +198,7 @@ int command_run(int argc, char** argv) {
   build_bar.finish();
   std::shared_ptr<neuromesh::routing::energy_accountant> energy;
   if (hw_map) {
-    energy = neuromesh::attach_hardware(*sim, hw_map);
+    energy = neuromesh::attach_hardware(*sim, hw_map, 10.0, a.opts.count("--energy-detail") > 0);
     if (a.opts.count("--energy-json")) energy->set_json_path(a.opts.at("--energy-json"));
   }
   neuromesh::cli::progress_bar bar("simulating");  // same width as "building  "

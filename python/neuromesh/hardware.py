@@ -50,9 +50,10 @@ class Mapping:
         """Owner MPI rank of every neuron: chips to ranks first, then cores."""
         return self._m.rank_of_gid(int(ranks))
 
-    def inter_rank_traffic(self, ranks):
-        """Spike messages and bytes per second between `ranks` ranks under this placement."""
-        return self._m.inter_rank_traffic(int(ranks))
+    def inter_rank_traffic(self, ranks, rates=None):
+        """Spike messages and bytes per second between `ranks` ranks under this placement, for
+        `rates` (Hz per neuron; default: the rates the placement used)."""
+        return self._m.inter_rank_traffic(int(ranks), None if rates is None else [float(r) for r in rates])
 
 
 class EnergyReport:
@@ -108,6 +109,11 @@ def _check(placement, profile_ms):
         raise ConfigError(f"profile_ms = {profile_ms}: must be >= 0")
 
 
+def profile_rates(network, duration_ms=200.0, threads=0):
+    """Firing rate [Hz] of every neuron (global ids) in a run of `duration_ms` without output."""
+    return np.asarray(_core.profile_rates(network.spec(), float(duration_ms), int(threads)))
+
+
 def map_network(network, hardware="loihi", placement="sequential", seed=None, profile_ms=200.0, routing=None,
                 splitters=False, chips=None, threads=0):
     """Places and routes `network` on `hardware` (preset or JSON file). energy-aware placement uses
@@ -122,12 +128,13 @@ def map_network(network, hardware="loihi", placement="sequential", seed=None, pr
     return Mapping(m, network)
 
 
-def account(mapping, sim, dt, output=None, bin_ms=10.0):
+def account(mapping, sim, dt, output=None, bin_ms=10.0, detail=False):
     """The energy of a finished core simulation's recorded spikes (replayed through the same
-    accountant the CLI runs during the simulation)."""
+    accountant the CLI runs during the simulation). detail=True adds link serialisation to the
+    step time and per-link packets per time bin (slower: walks every route's links)."""
     gids, times = sim.spikes()
     steps = np.rint(np.asarray(times) / dt).astype(np.int64) - 1
     n_steps = int(round(sim.time / dt))
     report = _core.account_energy(mapping._m, np.asarray(gids, dtype=np.uint32), steps, n_steps,
-                                  bin_ms=float(bin_ms), output=output or "")
+                                  bin_ms=float(bin_ms), output=output or "", detail=bool(detail))
     return EnergyReport(report, mapping)

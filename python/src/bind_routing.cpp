@@ -107,7 +107,7 @@ py_mapping map_network(network net, const std::string& hardware, const std::stri
 // The energy of spikes (global ids, steps; sorted by step) over n_steps steps.
 py::dict account(const py_mapping& pm, py::array_t<std::uint32_t> gids, py::array_t<std::int64_t> steps,
                  std::int64_t n_steps, std::optional<std::uint64_t> neuron_updates, double bin_ms,
-                 const std::string& output) {
+                 const std::string& output, bool detail) {
   if (gids.size() != steps.size()) throw config_error("spikes", "ids and steps differ in length");
   if (n_steps < 0) throw config_error("steps", "must be >= 0");
   std::vector<spike> sp(static_cast<std::size_t>(gids.size()));
@@ -119,7 +119,7 @@ py::dict account(const py_mapping& pm, py::array_t<std::uint32_t> gids, py::arra
     sp[static_cast<std::size_t>(i)] = {s(i), g(i)};
   }
   std::stable_sort(sp.begin(), sp.end());
-  routing::energy_accountant acc(pm.m, bin_ms);
+  routing::energy_accountant acc(pm.m, bin_ms, detail);
   routing::energy_report r;
   {
     py::gil_scoped_release release;
@@ -142,6 +142,8 @@ py::dict account(const py_mapping& pm, py::array_t<std::uint32_t> gids, py::arra
 
 void register_routing(py::module_& m) {
   m.def("hardware_presets", &hardware_preset_names);
+  m.def("profile_rates", &profile_rates, py::arg("spec"), py::arg("duration_ms"), py::arg("threads") = 0,
+        py::call_guard<py::gil_scoped_release>());
   m.def(
       "hardware_info", [](const std::string& name) { return hardware_dict(load_hardware(name)); },
       py::arg("name_or_path"));
@@ -156,18 +158,22 @@ void register_routing(py::module_& m) {
           py::arg("ranks"))
       .def(
           "inter_rank_traffic",
-          [](const py_mapping& p, int n) {
+          [](const py_mapping& p, int n, std::optional<std::vector<double>> rates) {
             const auto owner = routing::rank_of_gid(p.m->place, p.m->topo, n);
-            const auto t = routing::inter_rank_traffic(owner, routing::build_connectivity(p.net), p.m->rates, n);
+            if (rates && rates->size() != p.m->n_neurons)
+              throw config_error("rates", "give one rate per neuron (" + std::to_string(p.m->n_neurons) + ")");
+            const auto t =
+                routing::inter_rank_traffic(owner, routing::build_connectivity(p.net), rates ? *rates : p.m->rates, n);
             return py::dict(py::arg("messages_per_s") = t.messages_per_s, py::arg("bytes_per_s") = t.bytes_per_s,
                             py::arg("local_fraction") = t.local_fraction, py::arg("sent_per_rank") = t.sent_per_rank);
           },
-          py::arg("ranks"));
+          py::arg("ranks"), py::arg("rates") = py::none());
   m.def("map_network", &map_network, py::arg("spec"), py::arg("hardware"), py::arg("placement") = "sequential",
         py::arg("seed") = 1, py::arg("profile_ms") = 200.0, py::arg("routing") = "", py::arg("splitters") = false,
         py::arg("chips") = std::pair<std::uint32_t, std::uint32_t>{0, 0}, py::arg("threads") = 0);
   m.def("account_energy", &account, py::arg("mapping"), py::arg("gids"), py::arg("steps"), py::arg("n_steps"),
-        py::arg("neuron_updates") = py::none(), py::arg("bin_ms") = 10.0, py::arg("output") = "");
+        py::arg("neuron_updates") = py::none(), py::arg("bin_ms") = 10.0, py::arg("output") = "",
+        py::arg("detail") = false);
 }
 
 }  // namespace neuromesh::python

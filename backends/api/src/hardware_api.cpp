@@ -61,12 +61,12 @@ std::shared_ptr<const routing::hardware_mapping> map_to_hardware(const network& 
 
 std::shared_ptr<routing::energy_accountant> attach_hardware(simulation& sim,
                                                             std::shared_ptr<const routing::hardware_mapping> mapping,
-                                                            double bin_ms) {
+                                                            double bin_ms, bool detail) {
   if (!mapping) throw config_error("hardware", "no mapping given");
   if (mapping->n_neurons != sim.description().offsets().back())
     throw config_error("hardware", "the mapping was made for a network of " + std::to_string(mapping->n_neurons) +
                                        " neurons, not this one");
-  auto acc = std::make_shared<routing::energy_accountant>(std::move(mapping), bin_ms);
+  auto acc = std::make_shared<routing::energy_accountant>(std::move(mapping), bin_ms, detail);
   sim.add_observer(acc);
   return acc;
 }

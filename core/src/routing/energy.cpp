@@ -16,9 +16,12 @@ std::shared_ptr<const hardware_mapping> map_network(const network& net, const ha
   const connectivity conn = build_connectivity(net);
   m->n_neurons = conn.n;
   m->n_synapses = conn.n_synapses();
-  m->place = place(net, conn, hw, m->topo, opt.placement);
   route_options ro;
   ro.mode = opt.mode_from_hardware ? hw.routing : opt.mode;
+  placement_options po = opt.placement;
+  po.mode = ro.mode;
+  po.core_trees = hw.limits.router_entries > 0 && ro.mode == routing_mode::multicast;
+  m->place = place(net, conn, hw, m->topo, po);
   ro.splitters = opt.splitters;
   ro.compress = opt.compress_tables;
   m->routes = build_routes(net, conn, m->place, hw, m->topo, ro);
@@ -33,8 +36,8 @@ const std::vector<std::string>& energy_components() {
   return names;
 }
 
-energy_accountant::energy_accountant(std::shared_ptr<const hardware_mapping> mapping, double bin_ms)
-    : m_(std::move(mapping)) {
+energy_accountant::energy_accountant(std::shared_ptr<const hardware_mapping> mapping, double bin_ms, bool detail)
+    : m_(std::move(mapping)), detail_(detail) {
   if (!m_) throw config_error("hardware", "no mapping given to the energy accountant");
   if (!(bin_ms > 0)) throw config_error("energy bin", "must be > 0 ms");
   const auto& hw = m_->hw;
@@ -46,6 +49,11 @@ energy_accountant::energy_accountant(std::shared_ptr<const hardware_mapping> map
   r_.core_synaptic_events.assign(nc, 0);
   r_.link_packets.assign(m_->topo.links().size(), 0);
   core_dynamic_.assign(nc, 0.0);
+  spike_count_.assign(rt.sources.size(), 0);
+  max_hops_.assign(rt.sources.size(), 0);
+  for (std::size_t g = 0; g < rt.sources.size(); ++g)
+    for (auto k = rt.sources[g].dest_begin; k < rt.sources[g].dest_end; ++k)
+      max_hops_[g] = std::max(max_hops_[g], rt.dests[k].hops);
   step_core_syn_.assign(nc, 0);
   step_link_load_.assign(m_->topo.links().size(), 0);
   core_neurons_.assign(nc, 0);
@@ -125,47 +133,65 @@ void energy_accountant::add_spikes(step_t t0, step_t t1, std::span<const spike> 
   r_.accounting_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
 }
 
+// Per spike only what cannot wait: its source's count (every total is count x the source's
+// precomputed route at the end), the time bin's sums, and the step's per-core synaptic events for
+// the step time. Per-link loads per step and per bin (detail mode) walk the route's links.
 void energy_accountant::count_spike(const spike& sp) {
   const auto& rt = m_->routes;
-  const double e_syn = e_synop_;
-  const std::size_t n_links = r_.link_packets.size();
   if (sp.gid >= rt.sources.size()) throw config_error("energy accounting", "spike of an unknown neuron");
   const std::size_t bin = static_cast<std::size_t>(static_cast<double>(sp.step) * m_->dt_ms / r_.bin_ms);
   if (r_.bin_joules.size() <= bin) grow_bins(bin + 1);
   const source_route& s = rt.sources[sp.gid];
-  const std::uint32_t c0 = m_->place.core_of[sp.gid];
-  ++r_.spikes;
-  r_.splitter_spikes += s.extra_spikes;
-  r_.packets += s.packets;
-  r_.synaptic_events += s.synapses;
-  r_.hops_ew += s.hops_ew, r_.hops_ns += s.hops_ns, r_.hops_diag += s.hops_diag;
-  r_.router_traversals += s.routers;
-  r_.chip_crossings += s.chip_crossings;
-  r_.local_deliveries += s.local_deliveries;
-  r_.core_packets_out[c0] += s.packets;
-  core_dynamic_[c0] += spike_energy_[sp.gid];
-  r_.bin_joules[bin] += spike_energy_[sp.gid] + s.synapses * e_syn;
+  ++spike_count_[sp.gid];
+  r_.bin_joules[bin] += spike_energy_[sp.gid] + s.synapses * e_synop_;
   ++r_.bin_spikes[bin];
   r_.bin_packets[bin] += s.packets;
+  step_max_hops_ = std::max(step_max_hops_, max_hops_[sp.gid]);
+  for (auto k = s.dest_begin; k < s.dest_end; ++k) {
+    const destination& d = rt.dests[k];
+    if (step_core_syn_[d.core] == 0 && d.synapses) touched_cores_.push_back(d.core);
+    step_core_syn_[d.core] += d.synapses;
+  }
+  if (!detail_) return;
+  const std::size_t n_links = r_.link_packets.size();
   for (auto k = s.link_begin; k < s.link_end; ++k) {
     const std::uint32_t l = rt.links[k];
-    ++r_.link_packets[l];
     if (step_link_load_[l]++ == 0) touched_links_.push_back(l);
     if (link_bins_) ++r_.link_bin_packets[bin * n_links + l];
   }
+}
+
+// Totals from the spike count of every source and its precomputed route.
+void energy_accountant::totals(energy_report& r) const {
+  const auto& rt = m_->routes;
+  const double e_syn = e_synop_;
   const bool multicast = rt.mode == routing_mode::multicast;
-  for (auto k = s.dest_begin; k < s.dest_end; ++k) {
-    const destination& d = rt.dests[k];
-    if (d.core != c0) ++r_.core_packets_in[d.core];
-    r_.core_synaptic_events[d.core] += d.synapses;
-    core_dynamic_[d.core] += d.synapses * e_syn;
-    if (step_core_syn_[d.core] == 0 && d.synapses) touched_cores_.push_back(d.core);
-    step_core_syn_[d.core] += d.synapses;
-    bump(r_.hops_per_delivery, d.hops);
-    step_max_hops_ = std::max(step_max_hops_, d.hops);
-    if (!multicast && d.core != c0) bump(r_.hops_per_packet, d.hops);
+  for (std::size_t g = 0; g < spike_count_.size(); ++g) {
+    const std::uint64_t n = spike_count_[g];
+    if (!n) continue;
+    const source_route& s = rt.sources[g];
+    const std::uint32_t c0 = m_->place.core_of[g];
+    r.spikes += n;
+    r.splitter_spikes += n * s.extra_spikes;
+    r.packets += n * s.packets;
+    r.synaptic_events += n * s.synapses;
+    r.hops_ew += n * s.hops_ew, r.hops_ns += n * s.hops_ns, r.hops_diag += n * s.hops_diag;
+    r.router_traversals += n * s.routers;
+    r.chip_crossings += n * s.chip_crossings;
+    r.local_deliveries += n * s.local_deliveries;
+    r.core_packets_out[c0] += n * s.packets;
+    core_dynamic_[c0] += n * spike_energy_[g];
+    for (auto k = s.link_begin; k < s.link_end; ++k) r.link_packets[rt.links[k]] += n;
+    for (auto k = s.dest_begin; k < s.dest_end; ++k) {
+      const destination& d = rt.dests[k];
+      if (d.core != c0) r.core_packets_in[d.core] += n;
+      r.core_synaptic_events[d.core] += n * d.synapses;
+      core_dynamic_[d.core] += n * d.synapses * e_syn;
+      add(r.hops_per_delivery, d.hops, n);
+      if (!multicast && d.core != c0) add(r.hops_per_packet, d.hops, n);
+    }
+    if (multicast && s.packets) add(r.hops_per_packet, s.link_end - s.link_begin, n);
   }
-  if (multicast && s.packets) bump(r_.hops_per_packet, s.link_end - s.link_begin);
 }
 
 void energy_accountant::grow_bins(std::size_t n) {
@@ -173,15 +199,15 @@ void energy_accountant::grow_bins(std::size_t n) {
   r_.bin_joules.resize(n, 0.0);
   r_.bin_spikes.resize(n, 0);
   r_.bin_packets.resize(n, 0);
-  if (link_bins_ && n * n_links <= 20'000'000)
+  if (detail_ && link_bins_ && n * n_links <= 20'000'000)
     r_.link_bin_packets.resize(n * n_links, 0);
   else
     link_bins_ = false, r_.link_bin_packets.clear();
 }
 
-void energy_accountant::bump(std::vector<std::uint64_t>& hist, std::uint64_t k) {
+void energy_accountant::add(std::vector<std::uint64_t>& hist, std::uint64_t k, std::uint64_t n) {
   if (hist.size() <= k) hist.resize(k + 1, 0);
-  ++hist[k];
+  hist[k] += n;
 }
 
 void energy_accountant::on_finish(const simulation& sim, const std::string& output_path) {
@@ -202,6 +228,9 @@ energy_report energy_accountant::finish(std::uint64_t steps, std::optional<std::
   const auto& hw = m_->hw;
   const auto& p = m_->place;
   energy_report r = r_;
+  std::fill(core_dynamic_.begin(), core_dynamic_.end(), 0.0);
+  totals(r);
+  if (!detail_) r.notes.push_back("step time without link serialisation and no per-link time series (detail mode off)");
   r.hardware = hw.name;
   r.placement = p.algorithm;
   r.routing = to_string(m_->routes.mode);

@@ -97,11 +97,14 @@ class packer {
   core_usage cur_;
 };
 
-std::vector<std::uint32_t> pack_sequential(const network& net, const connectivity& conn, const hardware& hw) {
+// by_population: PACMAN's rule that a core holds one population; without it neurons are packed in
+// gid order across population boundaries (fewer cores, same locality).
+std::vector<std::uint32_t> pack_sequential(const network& net, const connectivity& conn, const hardware& hw,
+                                           bool by_population = true) {
   packer pk(conn, hw, net);
   std::uint32_t last_pop = npos;
   for (gid_t v = 0; v < conn.n; ++v) {
-    if (conn.population_of[v] != last_pop) pk.next_part();  // PACMAN: a core holds one population
+    if (by_population && conn.population_of[v] != last_pop) pk.next_part();
     last_pop = conn.population_of[v];
     pk.add(v);
   }
@@ -237,15 +240,11 @@ void check_limits(const std::vector<core_usage>& usage, const hardware& hw, cons
   }
 }
 
-placement place(const network& net, const connectivity& conn, const hardware& hw, const topology& topo,
-                const placement_options& opt) {
-  const auto t0 = std::chrono::steady_clock::now();
-  if (!opt.rates.empty() && opt.rates.size() != conn.n)
-    throw config_error(
-        "rates", "has " + std::to_string(opt.rates.size()) + " entries for " + std::to_string(conn.n) + " neurons");
-  for (double r : opt.rates)
-    if (!(r >= 0)) throw config_error("rates", "must be finite and >= 0 Hz");
-  const std::vector<double> rates = opt.rates.empty() ? std::vector<double>(conn.n, 1.0) : opt.rates;
+namespace {
+
+// One placement with the limits of `hw` (its neuron limit may be lowered by place()).
+placement place_once(const network& net, const connectivity& conn, const hardware& hw, const topology& topo,
+                     const placement_options& opt, const std::vector<double>& rates) {
   placement p;
   p.algorithm = to_string(opt.algorithm);
   p.seed = opt.seed;
@@ -264,6 +263,11 @@ placement place(const network& net, const connectivity& conn, const hardware& hw
       part_of = std::move(seq);
       double best = detail::part_cut(part_of, conn, w, n_parts);
       p.notes.push_back("initial packing: sequential cut " + std::to_string(best));
+      auto compact = pack_sequential(net, conn, hw, false);
+      const double compact_cut = detail::part_cut(compact, conn, w, count_parts(compact));
+      p.notes.push_back("initial packing: gid order across populations cut " + std::to_string(compact_cut) + " on " +
+                        std::to_string(count_parts(compact)) + " cores");
+      if (compact_cut <= best) part_of = std::move(compact), best = compact_cut;
       if (conn.n > 0 && conn.n_synapses() / conn.n <= 1000) {
         auto grown = pack_growing(net, conn, hw, w);
         const double cut = detail::part_cut(grown, conn, w, count_parts(grown));
@@ -290,7 +294,54 @@ placement place(const network& net, const connectivity& conn, const hardware& hw
   p.core_of.resize(conn.n);
   for (gid_t v = 0; v < conn.n; ++v) p.core_of[v] = slot_of[part_of[v]];
   p.usage = usage_of(p.core_of, conn, hw.n_cores());
+  return p;
+}
+
+bool fan_out_over(const std::vector<core_usage>& usage, const hardware& hw) {
+  return hw.limits.fan_out_edges && std::any_of(usage.begin(), usage.end(), [&](const auto& u) {
+           return u.fan_out_edges > hw.limits.fan_out_edges;
+         });
+}
+
+}  // namespace
+
+placement place(const network& net, const connectivity& conn, const hardware& hw, const topology& topo,
+                const placement_options& opt) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (!opt.rates.empty() && opt.rates.size() != conn.n)
+    throw config_error(
+        "rates", "has " + std::to_string(opt.rates.size()) + " entries for " + std::to_string(conn.n) + " neurons");
+  for (double r : opt.rates)
+    if (!(r >= 0)) throw config_error("rates", "must be finite and >= 0 Hz");
+  const std::vector<double> rates = opt.rates.empty() ? std::vector<double>(conn.n, 1.0) : opt.rates;
+  // Fan-out edges depend on where the targets go, so they cannot be checked while packing: as
+  // PACMAN does, fewer neurons per core are tried until every core is within the limit.
+  hardware packing = hw;
+  placement p = place_once(net, conn, packing, topo, opt, rates);
+  for (int attempt = 0; attempt < 40 && fan_out_over(p.usage, hw) && packing.limits.neurons > 1; ++attempt) {
+    std::uint32_t most = 0;
+    for (const auto& u : p.usage) most = std::max(most, u.neurons);
+    packing.limits.neurons = std::max<std::uint32_t>(1, most * 9 / 10);
+    p = place_once(net, conn, packing, topo, opt, rates);
+    p.notes.push_back("fan-out edges over the limit: at most " + std::to_string(packing.limits.neurons) +
+                      " neurons per core");
+  }
   check_limits(p.usage, hw, topo);
+  p.routed_hop_energy = routed_hop_energy(p.core_of, conn, topo, rates, opt.mode, opt.core_trees);
+  if (opt.algorithm == placement_algorithm::energy_aware) {
+    placement_options so = opt;
+    so.algorithm = placement_algorithm::sequential;
+    placement seq = place(net, conn, hw, topo, so);
+    if (seq.routed_hop_energy < p.routed_hop_energy) {
+      seq.notes = p.notes;
+      seq.notes.push_back("kept the sequential placement: its routed link energy " +
+                          std::to_string(seq.routed_hop_energy) + " W is below the energy-aware " +
+                          std::to_string(p.routed_hop_energy) + " W under this routing");
+      seq.algorithm = p.algorithm;
+      seq.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      return seq;
+    }
+  }
   std::vector<bool> chip_used(hw.n_chips(), false);
   for (std::uint32_t c = 0; c < p.usage.size(); ++c)
     if (p.usage[c].neurons) ++p.cores_used, chip_used[topo.chip_of_core(c)] = true;
@@ -326,6 +377,44 @@ void evaluate(placement& p, const connectivity& conn, const hardware& hw, const 
   for (const auto& l : topo.links()) mean_e += l.energy;
   mean_e = topo.links().empty() ? 0 : mean_e / static_cast<double>(topo.links().size());
   p.objective = p.hop_energy + link_penalty * static_cast<double>(topo.links().size()) * p.max_link_load * mean_e;
+}
+
+double routed_hop_energy(const std::vector<std::uint32_t>& core_of, const connectivity& conn, const topology& topo,
+                         const std::vector<double>& rates, routing_mode mode, bool core_trees) {
+  const std::uint32_t n_cores = topo.n_cores();
+  std::vector<std::uint32_t> stamp(n_cores, npos), link_stamp(topo.links().size(), npos), path;
+  std::vector<double> core_rate(n_cores, 0.0);
+  std::vector<std::vector<std::uint32_t>> core_dests(core_trees ? n_cores : 0);
+  double e = 0;
+  auto send = [&](std::uint32_t from, std::uint32_t to, double r, std::uint32_t tree) {
+    path.clear();
+    topo.route(topo.router_of_core(from), topo.router_of_core(to), path);
+    for (auto l : path)
+      if (tree == npos || link_stamp[l] != tree) {
+        if (tree != npos) link_stamp[l] = tree;
+        e += r * topo.links()[l].energy;
+      }
+  };
+  for (gid_t s = 0; s < conn.n; ++s) {
+    const std::uint32_t cs = core_of[s];
+    if (core_trees) core_rate[cs] += rates[s];
+    for (gid_t t : conn.targets(s)) {
+      const std::uint32_t ct = core_of[t];
+      if (stamp[ct] == s) continue;
+      stamp[ct] = s;
+      if (core_trees)
+        core_dests[cs].push_back(ct);
+      else if (ct != cs)
+        send(cs, ct, rates[s], mode == routing_mode::multicast ? s : npos);
+    }
+  }
+  for (std::uint32_t c = 0; c < core_dests.size(); ++c) {
+    auto& d = core_dests[c];
+    std::sort(d.begin(), d.end());
+    d.erase(std::unique(d.begin(), d.end()), d.end());
+    for (auto x : d) send(c, x, core_rate[c], conn.n + c);
+  }
+  return e;
 }
 
 std::vector<std::uint32_t> rank_of_gid(const placement& p, const topology& topo, int n_ranks) {

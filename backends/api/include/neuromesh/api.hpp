@@ -62,9 +62,10 @@ struct hardware_options {
 };
 // Places and routes `net` on the hardware (validating the options; config_error names the bad one).
 std::shared_ptr<const routing::hardware_mapping> map_to_hardware(const network& net, const hardware_options& opt);
-// Adds energy accounting to a simulation; its report is complete after sim.finish().
+// Adds energy accounting to a simulation; its report is complete after sim.finish(). detail:
+// link serialisation in the step time and per-link packets per bin (walks every route's links).
 std::shared_ptr<routing::energy_accountant> attach_hardware(simulation& sim,
                                                             std::shared_ptr<const routing::hardware_mapping> mapping,
-                                                            double bin_ms = 10.0);
+                                                            double bin_ms = 10.0, bool detail = false);
 
 }  // namespace neuromesh

@@ -97,7 +97,10 @@ struct energy_report {
 // (replay of a recorded run) with add_spikes and finish.
 class energy_accountant : public epoch_observer {
  public:
-  explicit energy_accountant(std::shared_ptr<const hardware_mapping> mapping, double bin_ms = 10.0);
+  // detail: per-step link loads in the step time (link serialisation) and per-link packets per
+  // time bin; costs a walk over every link of each spike's route.
+  explicit energy_accountant(std::shared_ptr<const hardware_mapping> mapping, double bin_ms = 10.0,
+                             bool detail = false);
 
   void on_chunk(const simulation& sim, step_t t0, step_t t1, std::span<const spike> spikes) override;
   // Completes the report (neuron updates from the engine) and, if path is not empty, writes
@@ -118,13 +121,16 @@ class energy_accountant : public epoch_observer {
   void idle_steps(step_t n);
   void count_spike(const spike& sp);
   void grow_bins(std::size_t n);
-  static void bump(std::vector<std::uint64_t>& hist, std::uint64_t k);
+  void totals(energy_report& r) const;
+  static void add(std::vector<std::uint64_t>& hist, std::uint64_t k, std::uint64_t n);
 
   std::shared_ptr<const hardware_mapping> m_;
   energy_report r_, final_;
   std::vector<double> spike_energy_;  // dynamic J per spike of each gid
   std::vector<std::uint32_t> core_neurons_, used_cores_;
-  std::vector<double> core_dynamic_;
+  mutable std::vector<double> core_dynamic_;  // filled by finish()
+  std::vector<std::uint64_t> spike_count_;    // per source neuron
+  std::vector<std::uint32_t> max_hops_;       // longest route of each source
   std::vector<std::uint32_t> step_core_syn_, step_link_load_, touched_cores_, touched_links_;
   std::uint32_t step_max_hops_ = 0;
   step_t open_step_ = -1, next_step_ = 0;  // step whose spikes are being counted; first step not yet timed
@@ -132,7 +138,7 @@ class energy_accountant : public epoch_observer {
   double e_synop_ = 0;
   std::uint64_t steps_seen_ = 0;
   std::string json_path_;
-  bool link_bins_ = true;
+  bool detail_ = false, link_bins_ = true;
 };
 
 }  // namespace neuromesh::routing

@@ -31,6 +31,10 @@ struct placement_options {
   std::vector<double> rates;  // Hz per gid (a profiling run); empty: every neuron 1 Hz
   int refinement_passes = 6;  // gain-driven move passes over all neurons
   double link_penalty = 1.0;  // beta in J = hop energy + beta * n_links * max link load energy
+  // How packets will travel (map_network sets these from the routing): energy-aware placement is
+  // checked against the sequential one under this routing and falls back to it when not cheaper.
+  routing_mode mode = routing_mode::unicast;
+  bool core_trees = false;  // routing tables: a spike follows the tree of its whole core
 };
 
 // What a core holds, against the limits in hardware::limits.
@@ -53,6 +57,7 @@ struct placement {
   double hop_energy = 0;           // rate x route energy over (source, destination core) pairs [W]
   double max_link_load = 0;        // busiest link under unicast routes [packets/s]
   double objective = 0;            // J = hop_energy + beta * n_links * max link load energy [W]
+  double routed_hop_energy = 0;    // link energy rate under the actual routing (trees, tables) [W]
   std::vector<std::string> notes;  // what the algorithm did (initial packing chosen, passes, skipped steps)
 };
 
@@ -69,6 +74,11 @@ void check_limits(const std::vector<core_usage>& usage, const hardware& hw, cons
 // Fills the metrics of `p` (cut, edge cut, hop energy, link load, objective) for rates (Hz per gid).
 void evaluate(placement& p, const connectivity& conn, const hardware& hw, const topology& topo,
               const std::vector<double>& rates, double link_penalty = 1.0);
+
+// Link energy rate [W] of spikes at `rates` under a routing: unicast paths, per-neuron multicast
+// trees, or (core_trees) the tree of each source's whole core.
+double routed_hop_energy(const std::vector<std::uint32_t>& core_of, const connectivity& conn, const topology& topo,
+                         const std::vector<double>& rates, routing_mode mode, bool core_trees);
 
 // The MPI link: owner rank per gid for n_ranks. Chips are dealt to ranks in contiguous blocks
 // (chips first); with more ranks than chips in use, the cores of each chip are split (then cores).
