@@ -68,7 +68,8 @@ class gpu_engine final : public engine {
     const std::size_t capacity = static_cast<std::size_t>(n_updated_) * static_cast<std::size_t>(n);
     if (fired_.size() < capacity) fired_.resize(capacity);
     const spike_sink sink{thrust::raw_pointer_cast(fired_.data()), words_.count()};
-    const step_context ctx{ring(), thrust::raw_pointer_cast(extra_.data()), thrust::raw_pointer_cast(flags_.data())};
+    const step_context ctx{ring(), thrust::raw_pointer_cast(extra_.data()), extra_set_,
+                           thrust::raw_pointer_cast(flags_.data())};
     for (int j = 0; j < n; ++j) {
       for (auto& g : groups_)
         if (g) g->update(t0 + j, ctx);
@@ -97,6 +98,7 @@ class gpu_engine final : public engine {
         throw config_error("ids", "neuron " + std::to_string(ids[k]) + " is not in population " +
                                       cfg_.net->populations[population].label);
       extra_[offsets_[population] + ids[k]] = pA[k];
+      extra_set_ = true;
     }
   }
 
@@ -212,6 +214,7 @@ class gpu_engine final : public engine {
   device_words words_;
   std::vector<std::uint64_t> host_fired_;
   std::uint64_t n_updated_ = 0, updates_ = 0;
+  bool extra_set_ = false;  // set_current was used
   engine_statistics stats_;
 };
 

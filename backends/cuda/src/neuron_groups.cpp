@@ -48,7 +48,9 @@ struct add_poisson {
 // Advances neuron i of a group by one step: this step's ring-buffer input (converted once from
 // fixed point, then cleared), the model's step, the step flags for spike detection.
 // Uniform: all neurons share their constants, held in the functor (registers on a GPU).
-template <class Model, class Real, bool Uniform>
+// Extra: a closed-loop current was set (else it is zero and only the dc drive is read, which
+// also lets GCC vectorise the loop in the OMP build).
+template <class Model, class Real, bool Uniform, bool Extra>
 struct update_neuron {
   static constexpr std::size_t C = Model::n_constants, S = Model::state.size();
   const Real* k;
@@ -71,7 +73,7 @@ struct update_neuron {
     for (std::size_t j = 0; j < C; ++j) kk[j] = Uniform ? ku[j] : k[j * n + i];
     NEUROMESH_UNROLL
     for (std::size_t j = 0; j < S; ++j) xx[j] = x[j * n + i];
-    const Real stim = static_cast<Real>(extra[i] + dc);
+    const Real stim = Extra ? static_cast<Real>(extra[i] + dc) : static_cast<Real>(dc);
     flags[i] = Model::template step<Real, false>(kk, xx, e, h, stim);
     NEUROMESH_UNROLL
     for (std::size_t j = 0; j < S; ++j) x[j * n + i] = xx[j];
@@ -102,10 +104,14 @@ class group final : public device_group {
     double dc = 0.0;
     for (const dc_source& d : dc_)
       if (s >= d.start && s < d.stop) dc += d.amplitude;
-    if (uniform_)
-      launch<true>(s, c, dc);
+    if (uniform_ && !c.extra_set)
+      launch<true, false>(s, c, dc);
+    else if (uniform_)
+      launch<true, true>(s, c, dc);
+    else if (!c.extra_set)
+      launch<false, false>(s, c, dc);
     else
-      launch<false>(s, c, dc);
+      launch<false, true>(s, c, dc);
   }
 
   void read(int var, std::span<const index_t> ids, std::span<double> out) const override {
@@ -118,7 +124,7 @@ class group final : public device_group {
   }
 
  private:
-  template <bool Uniform>
+  template <bool Uniform, bool Extra>
   void launch(step_t s, const step_context& c, double dc) {
     fixed_t* ex = c.ring.row(0, s) + offset_;
     fixed_t* in = c.ring.row(1, s) + offset_;
@@ -126,15 +132,15 @@ class group final : public device_group {
       for_each_index(n_, add_poisson{ex, in, thrust::raw_pointer_cast(poisson_.data()),
                                      static_cast<std::uint32_t>(poisson_.size()), seed_, first_gid_,
                                      static_cast<std::uint32_t>(s)});
-    update_neuron<Model, Real, Uniform> f{thrust::raw_pointer_cast(k_.data()),
-                                          thrust::raw_pointer_cast(x_.data()),
-                                          n_,
-                                          ex,
-                                          in,
-                                          c.extra_current + offset_,
-                                          dc,
-                                          c.flags + offset_,
-                                          {}};
+    update_neuron<Model, Real, Uniform, Extra> f{thrust::raw_pointer_cast(k_.data()),
+                                                 thrust::raw_pointer_cast(x_.data()),
+                                                 n_,
+                                                 ex,
+                                                 in,
+                                                 c.extra_current + offset_,
+                                                 dc,
+                                                 c.flags + offset_,
+                                                 {}};
     for (std::size_t j = 0; j < C; ++j) f.ku[j] = ku_[j];
     for_each_index(n_, f);
   }

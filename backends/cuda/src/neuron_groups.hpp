@@ -66,6 +66,7 @@ struct spike_sink {
 struct step_context {
   ring_view ring;
   const double* extra_current;  // closed-loop current [pA] per local neuron
+  bool extra_set;               // false: extra_current is all zero (never set)
   std::uint32_t* flags;         // step flags per local neuron (spike detection reads them)
 };
 
