@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include <unistd.h>
+
 #include <neuromesh/api.hpp>
 
 namespace neuromesh::test_support {
@@ -14,11 +16,19 @@ inline int threads_per_rank() {
   return v ? std::atoi(v) : 1;
 }
 
-// A path every rank of this job computes identically, distinct per ctest configuration.
+// A path every rank of this job computes identically and no other job uses: in the working
+// directory (ctest runs in the build tree, so two build trees never collide), named by the MPI
+// job (PMIx namespace) or, without a launcher, by the process id.
 inline std::string shared_temp_path(const std::string& name) {
+  std::string job = std::to_string(::getpid());
+  for (const char* var : {"PMIX_NAMESPACE", "OMPI_MCA_ess_base_jobid"})
+    if (const char* v = std::getenv(var)) {
+      job = v;
+      break;
+    }
   const int ranks = std::max(1, launcher_process_count());
-  return (std::filesystem::temp_directory_path() /
-          ("neuromesh_dist_" + name + "_r" + std::to_string(ranks) + "_t" + std::to_string(threads_per_rank()) + ".h5"))
+  return (std::filesystem::current_path() / ("neuromesh_dist_" + name + "_" + job + "_r" + std::to_string(ranks) +
+                                             "_t" + std::to_string(threads_per_rank()) + ".h5"))
       .string();
 }
 
