@@ -190,6 +190,10 @@ int command_run(int argc, char** argv) {
   const bool root = launcher_rank() == 0;  // under mpirun only rank 0 talks
   std::shared_ptr<const neuromesh::routing::hardware_mapping> hw_map;
   if (a.opts.count("--hardware")) hw_map = neuromesh::map_to_hardware(net, hardware_args(a, net));
+  // Under mpirun the hardware placement also decides which rank owns which neuron (chips -> ranks,
+  // then cores), unless --decomposition says otherwise.
+  if (hw_map && neuromesh::launcher_process_count() > 1 && !a.opts.count("--decomposition"))
+    opt.rank_of_gid = neuromesh::routing::rank_of_gid(hw_map->place, hw_map->topo, neuromesh::launcher_process_count());
   if (!a.quiet && root) std::fprintf(stderr, "building %s ...\n", net.name.c_str());
   neuromesh::cli::progress_bar build_bar("building  ");
   opt.build_progress = [&](double f) { build_bar.update(f); };

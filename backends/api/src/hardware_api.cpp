@@ -30,6 +30,7 @@ std::vector<double> profile_rates(const network& net, double duration_ms, int th
   simulation_options opt;
   opt.threads = threads;
   opt.keep_spikes_in_memory = true;
+  opt.communicator = "local";  // under mpirun every rank profiles alone: the same rates, the same placement
   auto sim = make_simulation(net, opt);
   sim->run(duration_ms);
   std::vector<double> rates(net.offsets().back(), 0.0);

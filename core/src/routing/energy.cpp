@@ -211,8 +211,10 @@ void energy_accountant::add(std::vector<std::uint64_t>& hist, std::uint64_t k, s
 }
 
 void energy_accountant::on_finish(const simulation& sim, const std::string& output_path) {
+  // Under MPI, rank 0 sees every spike and the updates summed over ranks; the others stop here.
+  if (sim.rank() != 0) return;
   const auto steps = static_cast<std::uint64_t>(sim.now());
-  final_ = finish(steps, sim.statistics().neuron_updates);
+  final_ = finish(steps, sim.ranks() > 1 ? sim.summary().neuron_updates : sim.statistics().neuron_updates);
   if (!output_path.empty()) final_.write_hdf5(output_path);
   const std::string json = !json_path_.empty() ? json_path_ : output_path.empty() ? "" : output_path + ".energy.json";
   if (!json.empty()) {
