@@ -184,3 +184,28 @@ TEST(CommunicationModel, PredictsTheMeasuredBytes) {
     EXPECT_LE(model[0].targeted_total(), model[0].allgather_total());
   }
 }
+
+// Any neuron -> rank map, here the one the neuromorphic hardware placement gives (chips, then
+// cores, to ranks; scattered ownership): the spikes are those of one process.
+TEST(DistributedPlacement, HardwarePlacementAsRankMapGivesTheSameSpikes) {
+  const network net = heterogeneous_delays();
+  hardware_options hw;
+  hw.hardware = "loihi";
+  hw.placement = "random";
+  hw.profile_ms = 0;
+  const auto mapping = map_to_hardware(net, hw);
+  simulation_options opt;
+  opt.threads = threads_per_rank();
+  const int ranks = std::max(1, launcher_process_count());
+  opt.rank_of_gid = routing::rank_of_gid(mapping->place, mapping->topo, ranks);
+  auto sim = make_simulation(net, opt);
+  sim->run(100.0);
+  EXPECT_EQ(sim->decomposition().name(), "explicit");
+  if (sim->rank() != 0) return;
+  opt.communicator = "local";
+  opt.rank_of_gid.clear();
+  auto single = make_simulation(net, opt);
+  single->run(100.0);
+  EXPECT_EQ(sim->spikes(), single->spikes());
+  EXPECT_FALSE(single->spikes().empty());
+}
