@@ -65,6 +65,25 @@ INSTANTIATE_TEST_SUITE_P(Cuda, DeliveryStrategy,
                          ::testing::Values(delivery_strategy::presynaptic, delivery_strategy::load_balanced,
                                            delivery_strategy::automatic));
 
+// Every launch in OpenMP parallel regions (threads adding into the ring buffers at once, with
+// atomics), both strategies: still the cpu backend's spikes.
+TEST(CudaOmp, ParallelLaunchesGiveTheSameSpikes) {
+  const network net = mixed_rows();
+  const auto cpu = test_support::run_spikes(net, 100.0, 2);
+  for (delivery_strategy s : {delivery_strategy::presynaptic, delivery_strategy::load_balanced}) {
+    simulation_options opt;
+    opt.threads = 2;
+    simulation sim(net, opt, [s](engine_config cfg) {
+      gpu_preferences prefs;
+      prefs.delivery = s;
+      prefs.host_serial_below = 0;
+      return cuda_omp::make_engine(std::move(cfg), prefs);
+    });
+    sim.run(100.0);
+    EXPECT_TRUE(sim.spikes() == cpu);
+  }
+}
+
 TEST(CudaDelivery, AutomaticChoiceFollowsRowShapeAndSpikeCount) {
   EXPECT_EQ(choose_delivery({100.0, 130}, 5000), delivery_strategy::presynaptic);    // long, even, many spikes
   EXPECT_EQ(choose_delivery({100.0, 130}, 50), delivery_strategy::load_balanced);    // long rows, few spikes

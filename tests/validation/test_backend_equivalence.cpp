@@ -12,8 +12,7 @@ using namespace neuromesh;
 
 namespace {
 
-// Full size (12,500 neurons: launches large enough for the OMP build's parallel path), a
-// tenth of the in-degree to keep construction short.
+// Full size (12,500 neurons), a tenth of the in-degree to keep construction short.
 network brunel_short() {
   network net = builtin_network("brunel");
   for (auto& p : net.projections) p.conn.n /= 10;

@@ -39,6 +39,7 @@ class gpu_engine final : public engine {
   gpu_engine(engine_config cfg, const gpu_preferences& prefs)
       : device_(select_device(prefs.device)), cfg_(std::move(cfg)) {
     use_host_threads(static_cast<int>(cfg_.part.n_shards()));
+    launch_.serial_below = prefs.host_serial_below;
     const network& net = *cfg_.net;
     offsets_ = net.offsets();
     n_ = offsets_.back();
@@ -69,11 +70,12 @@ class gpu_engine final : public engine {
     if (fired_.size() < capacity) fired_.resize(capacity);
     const spike_sink sink{thrust::raw_pointer_cast(fired_.data()), words_.count()};
     const step_context ctx{ring(), thrust::raw_pointer_cast(extra_.data()), extra_set_,
-                           thrust::raw_pointer_cast(flags_.data())};
+                           thrust::raw_pointer_cast(flags_.data()), launch_};
     for (int j = 0; j < n; ++j) {
       for (auto& g : groups_)
         if (g) g->update(t0 + j, ctx);
-      for_each_index(n_, detect_spikes{thrust::raw_pointer_cast(flags_.data()), sink, static_cast<std::uint32_t>(j)});
+      for_each_index(launch_, n_,
+                     detect_spikes{thrust::raw_pointer_cast(flags_.data()), sink, static_cast<std::uint32_t>(j)});
     }
     updates_ += n_updated_ * static_cast<std::uint64_t>(n);
     // One read per chunk: the error flag and the spike count, then the spikes themselves.
@@ -187,7 +189,7 @@ class gpu_engine final : public engine {
     if (incoming_.size() < spikes.size()) incoming_.resize(2 * spikes.size());
     copy_bytes(thrust::raw_pointer_cast(incoming_.data()), spikes.data(), spikes.size_bytes());
     const spike* d = thrust::raw_pointer_cast(incoming_.data());
-    const delivery_target t{ring(), earliest, words_.error()};
+    const delivery_target t{ring(), earliest, words_.error(), launch_};
     plan_.deliver(projections_, d, static_cast<std::uint32_t>(spikes.size()), t);
   }
 
@@ -215,6 +217,7 @@ class gpu_engine final : public engine {
   std::vector<std::uint64_t> host_fired_;
   std::uint64_t n_updated_ = 0, updates_ = 0;
   bool extra_set_ = false;  // set_current was used
+  launch_policy launch_;
   engine_statistics stats_;
 };
 

@@ -129,9 +129,10 @@ class group final : public device_group {
     fixed_t* ex = c.ring.row(0, s) + offset_;
     fixed_t* in = c.ring.row(1, s) + offset_;
     if (!poisson_.empty())
-      for_each_index(n_, add_poisson{ex, in, thrust::raw_pointer_cast(poisson_.data()),
-                                     static_cast<std::uint32_t>(poisson_.size()), seed_, first_gid_,
-                                     static_cast<std::uint32_t>(s)});
+      for_each_index(
+          c.launch, n_,
+          add_poisson{ex, in, thrust::raw_pointer_cast(poisson_.data()), static_cast<std::uint32_t>(poisson_.size()),
+                      seed_, first_gid_, static_cast<std::uint32_t>(s)});
     update_neuron<Model, Real, Uniform, Extra> f{thrust::raw_pointer_cast(k_.data()),
                                                  thrust::raw_pointer_cast(x_.data()),
                                                  n_,
@@ -142,7 +143,7 @@ class group final : public device_group {
                                                  c.flags + offset_,
                                                  {}};
     for (std::size_t j = 0; j < C; ++j) f.ku[j] = ku_[j];
-    for_each_index(n_, f);
+    for_each_index(c.launch, n_, f);
   }
 
   // Parameters, derived constants and initial state of every neuron, from the same keyed

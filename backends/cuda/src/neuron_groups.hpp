@@ -17,6 +17,7 @@
 #include <neuromesh/core/random/keyed_stream.hpp>
 
 #include "namespace.hpp"
+#include "runtime.hpp"
 
 namespace neuromesh::NEUROMESH_GPU_NS {
 
@@ -68,6 +69,7 @@ struct step_context {
   const double* extra_current;  // closed-loop current [pA] per local neuron
   bool extra_set;               // false: extra_current is all zero (never set)
   std::uint32_t* flags;         // step flags per local neuron (spike detection reads them)
+  launch_policy launch;
 };
 
 class device_group {

@@ -24,6 +24,8 @@ struct delivery_target {
   ring_view ring;
   step_t earliest;  // input for steps before this one arrives too late (error flag)
   unsigned* error;
+  launch_policy launch;
+  bool exclusive = false;  // one thread runs the launch (OMP build, small launch): plain adds
 };
 
 // A projection's rows as device code sees them.

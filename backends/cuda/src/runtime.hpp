@@ -46,9 +46,13 @@ namespace neuromesh::NEUROMESH_GPU_NS {
 // Runs f(i) for i in [0, n) on the device. In the Thrust-OMP build the indices go in blocks of
 // 256 to each thread, and each block is a plain loop the host compiler can vectorise (every
 // launch here is free of loop-carried dependences, or uses atomics); a launch smaller than
-// `serial_below` runs on the calling thread, since an OpenMP parallel region costs microseconds
-// (far more on a loaded machine). Same results either way: every launch is order-independent.
-inline constexpr std::uint64_t serial_below = 4096;
+// `serial_below` runs on the calling thread: an OpenMP parallel region costs microseconds, and
+// milliseconds on an oversubscribed machine (libgomp's threads then sleep at once between
+// regions; measured: Brunel with 2 OMP threads at load 7 on 2 cores ran 15x slower with a region
+// per launch). Same results either way: every launch is order-independent.
+struct launch_policy {
+  std::uint64_t serial_below = 65536;  // OMP build only (gpu_preferences::host_serial_below)
+};
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
 // One block of a launch as a plain loop, kept out of line so that GCC vectorises it once per
 // functor, with the functor's members as loop invariants.
@@ -59,11 +63,22 @@ __attribute__((noinline)) void run_block(const F f, std::uint64_t begin, std::ui
 }
 #endif
 
+// Whether for_each_index(n, ...) runs on one thread only (never on a GPU).
+inline bool runs_serially(const launch_policy& p, std::uint64_t n) {
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+  return n < p.serial_below;
+#else
+  (void)p;
+  (void)n;
+  return false;
+#endif
+}
+
 template <class F>
-void for_each_index(std::uint64_t n, const F& f) {
+void for_each_index(const launch_policy& p, std::uint64_t n, const F& f) {
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
   constexpr std::uint64_t block = 256;
-  if (n < serial_below) {
+  if (runs_serially(p, n)) {
     run_block(f, 0, n);
     return;
   }
@@ -72,6 +87,7 @@ void for_each_index(std::uint64_t n, const F& f) {
                      run_block(f, b * block, b * block + block < n ? b * block + block : n);
                    });
 #else
+  (void)p;
   thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
                    thrust::counting_iterator<std::uint64_t>(n), f);
 #endif

@@ -5,6 +5,7 @@
 //   neuromesh::cuda_omp  -- by the host compiler against Thrust's OpenMP device system (backend
 //                           "cuda-omp"): the same code run on the CPU, to test it without a GPU.
 // Both give spike trains bit-identical to the cpu backend.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,9 @@ struct gpu_preferences {
   int device = 0;  // CUDA device index (ignored by cuda-omp)
   delivery_strategy delivery = delivery_strategy::automatic;
   std::vector<delivery_strategy> per_projection;  // overrides `delivery` for projection k when set
+  // cuda-omp only: launches of fewer items run on the calling thread, not in an OpenMP parallel
+  // region (whose cost dwarfs small launches, above all on a loaded machine); 0: always parallel.
+  std::uint64_t host_serial_below = 65536;
 };
 
 // What a projection's automatic choice looks at (exposed for tests and benchmarks).
