@@ -147,6 +147,7 @@ void energy_accountant::count_spike(const spike& sp) {
   ++r_.bin_spikes[bin];
   r_.bin_packets[bin] += s.packets;
   step_max_hops_ = std::max(step_max_hops_, max_hops_[sp.gid]);
+  if (m_->hw.real_time && !detail_) return;  // ticked chips: the step time is not needed for energy
   for (auto k = s.dest_begin; k < s.dest_end; ++k) {
     const destination& d = rt.dests[k];
     if (step_core_syn_[d.core] == 0 && d.synapses) touched_cores_.push_back(d.core);
