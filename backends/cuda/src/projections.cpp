@@ -182,8 +182,12 @@ void delivery_plan::deliver(const std::vector<std::unique_ptr<device_projection>
       if (chosen[k] == delivery_strategy::presynaptic) pre.push_back(projections[k]->view());
       if (chosen[k] == delivery_strategy::load_balanced) lb.push_back(projections[k]->view());
     }
-    pre_ = pre;
-    lb_ = lb;
+    if (pre_.size() < projections.size()) {  // sized once; then plain copies of a few views
+      pre_.resize(projections.size());
+      lb_.resize(projections.size());
+    }
+    copy_bytes(thrust::raw_pointer_cast(pre_.data()), pre.data(), pre.size() * sizeof(rows_view));
+    copy_bytes(thrust::raw_pointer_cast(lb_.data()), lb.data(), lb.size() * sizeof(rows_view));
     n_pre_ = pre.size();
     n_lb_ = lb.size();
     chosen_ = std::move(chosen);
@@ -196,10 +200,10 @@ void delivery_plan::deliver(const std::vector<std::unique_ptr<device_projection>
   const std::uint64_t pairs = std::uint64_t{m} * n_lb_;
   if (ends_.size() < pairs) ends_.resize(pairs);
   const rows_view* views = thrust::raw_pointer_cast(lb_.data());
-  thrust::transform_inclusive_scan(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
-                                   thrust::counting_iterator<std::uint64_t>(pairs), ends_.begin(),
-                                   row_length{views, spikes, m}, thrust::plus<std::uint64_t>());
-  const std::uint64_t total = ends_[pairs - 1];
+  std::uint64_t* ends = thrust::raw_pointer_cast(ends_.data());
+  inclusive_scan_index(t.launch, pairs, row_length{views, spikes, m}, ends);
+  std::uint64_t total = 0;
+  copy_bytes(&total, ends + (pairs - 1), sizeof total);
   if (total == 0) return;
   for_each_index(t.launch, total,
                  deliver_synapse{views, spikes, thrust::raw_pointer_cast(ends_.data()), m, pairs, exclusive(t, total)});

@@ -8,7 +8,9 @@
 #include <thrust/device_vector.h>
 #include <thrust/execution_policy.h>
 #include <thrust/for_each.h>
+#include <thrust/functional.h>
 #include <thrust/iterator/counting_iterator.h>
+#include <thrust/transform_scan.h>
 #include <cuda/atomic>
 #include <cuda/std/atomic>
 
@@ -91,6 +93,23 @@ void for_each_index(const launch_policy& p, std::uint64_t n, const F& f) {
   thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
                    thrust::counting_iterator<std::uint64_t>(n), f);
 #endif
+}
+
+// out[i] = f(0) + ... + f(i) for i in [0, n) (an inclusive scan), on the calling thread when the
+// launch policy says so (OMP build), else as one Thrust scan on the device.
+template <class F>
+void inclusive_scan_index(const launch_policy& p, std::uint64_t n, const F& f, std::uint64_t* out) {
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+  if (runs_serially(p, n)) {
+    std::uint64_t sum = 0;
+    for (std::uint64_t i = 0; i < n; ++i) out[i] = sum += f(i);
+    return;
+  }
+#endif
+  (void)p;
+  thrust::transform_inclusive_scan(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
+                                   thrust::counting_iterator<std::uint64_t>(n), thrust::device_pointer_cast(out), f,
+                                   thrust::plus<std::uint64_t>());
 }
 
 // Plain copies between host and device memory (cudaMemcpy; memcpy in the OMP build, where the
