@@ -35,6 +35,7 @@ struct placement_options {
   // checked against the sequential one under this routing and falls back to it when not cheaper.
   routing_mode mode = routing_mode::unicast;
   bool core_trees = false;  // routing tables: a spike follows the tree of its whole core
+  bool compare = true;      // energy-aware: keep the cheapest of itself and its fallbacks
 };
 
 // What a core holds, against the limits in hardware::limits.
@@ -58,6 +59,7 @@ struct placement {
   double max_link_load = 0;        // busiest link under unicast routes [packets/s]
   double objective = 0;            // J = hop_energy + beta * n_links * max link load energy [W]
   double routed_hop_energy = 0;    // link energy rate under the actual routing (trees, tables) [W]
+  double estimated_power = 0;      // static over the modelled time + links + messages [W]
   std::vector<std::string> notes;  // what the algorithm did (initial packing chosen, passes, skipped steps)
 };
 
