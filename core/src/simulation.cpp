@@ -247,6 +247,23 @@ std::vector<double> simulation::state(const std::string& population, const std::
   return out;
 }
 
+state_column simulation::state_view(const std::string& population, const std::string& variable,
+                                    std::string* why) const {
+  const std::size_t p = net_.population_index(population, "state_view");
+  const auto [var, units] = engine_->find_state(p, variable);
+  if (var < 0)
+    throw config_error("state_view", "population '" + population + "' has no state variable '" + variable + "'");
+  state_column c;
+  if (comm_->size() == 1) c = engine_->view_state(p, var);
+  if (!c.data && why)
+    *why = comm_->size() > 1 ? "the population is spread over MPI ranks"
+           : part_.n_shards() > 1
+               ? "the population is split over threads (use threads=1 for views)"
+               : "the " + engine_->name() + " engine stores '" + variable +
+                     "' elsewhere or relative to a parameter (e.g. V_m - E_L); use state() for a copy";
+  return c;
+}
+
 void simulation::read_state_everywhere(std::size_t p, int var, std::span<const index_t> ids,
                                        std::span<double> out) const {
   if (comm_->size() == 1) {

@@ -275,6 +275,14 @@ class Simulator:
         ids = range(population.size) if ids is None else ids
         return self._sim.state(population.label, {"v": "V_m"}.get(variable, variable), [int(i) for i in ids])
 
+    def state_view(self, population, variable):
+        """A read-only numpy view of a state variable of the whole population in the engine's
+        memory (no copy), updated in place by step()/advance(). Only where the engine allows it:
+        one thread, one process, and a variable stored as the user sees it (e.g. g_ex, I_syn_ex,
+        w, u -- not V_m, which is kept relative to E_L for exact integration); otherwise a
+        ConfigError says why, and state() gives a copy."""
+        return self._sim.state_view(population.label, {"v": "V_m"}.get(variable, variable))
+
     def close(self):
         self._sim.finish()
 

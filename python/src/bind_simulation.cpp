@@ -169,6 +169,19 @@ void register_simulation(py::module_& m) {
              const auto v = s.sim().state(pop, var, ids);
              return to_numpy<double>(v);
            })
+      .def("state_view",
+           [](py::object self, const std::string& pop, const std::string& var) {
+             // A read-only numpy array over the engine's own memory; `self` is its base, so the
+             // simulation outlives the array.
+             std::string why;
+             const state_column c = self.cast<py_simulation&>().sim().state_view(pop, var, &why);
+             if (!c.data) throw config_error("state_view", "no zero-copy view of '" + var + "' of " + pop + ": " + why);
+             const auto n = static_cast<py::ssize_t>(c.size);
+             py::array a = c.single ? py::array(py::dtype::of<float>(), {n}, {}, c.data, self)
+                                    : py::array(py::dtype::of<double>(), {n}, {}, c.data, self);
+             a.attr("flags").attr("writeable") = false;
+             return a;
+           })
       .def("summary", [](py_simulation& s) { return summary_of(s.sim()); })
       .def(
           "estimate_communication",

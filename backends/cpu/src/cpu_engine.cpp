@@ -84,6 +84,12 @@ class cpu_engine final : public engine {
     return true;
   }
 
+  // One shard holds every neuron of the population in one column: hand out a view of it.
+  state_column view_state(std::size_t population, int variable) const override {
+    if (shards_.size() != 1 || !cfg_.part.shards[0][population].contiguous()) return {};
+    return shards_[0]->column(population, variable);
+  }
+
   engine_statistics statistics() const override {
     engine_statistics s = stats_;
     for (const auto& sh : shards_) s.neuron_updates += sh->updates();

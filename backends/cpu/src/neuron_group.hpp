@@ -66,6 +66,11 @@ class neuron_group final : public population_group {
     return static_cast<double>(x_[var * n_ + i]) + (off >= 0 ? params_[off * n_ + i] : 0.0);
   }
 
+  state_column column(int var) const override {
+    if (Model::state[var].offset_parameter >= 0) return {};  // stored relative to a parameter (V_m - E_L)
+    return {x_.data() + static_cast<std::size_t>(var) * n_, n_, std::is_same_v<Real, float>};
+  }
+
   void make_dense(shard_arrays& a) override {
     if (!dense_) --a.sparse_groups;
     dense_ = true;

@@ -46,6 +46,8 @@ class population_group {
   virtual void wake(std::uint32_t i) = 0;
   // State variable `var` of neuron i (index within the group), user-visible units.
   virtual double read(int var, std::uint32_t i) const = 0;
+  // The group's column of state variable var, if stored as the user sees it (else data null).
+  virtual state_column column(int /*var*/) const { return {}; }
   // Forces dense updating (e.g. after a closed-loop current was set).
   virtual void make_dense(shard_arrays& a) = 0;
   virtual std::uint64_t updates() const = 0;

@@ -23,6 +23,7 @@ class shard {
   void deliver(std::span<const spike> spikes);
   void set_current(std::size_t population, std::span<const index_t> ids, std::span<const double> pA);
   double read(std::size_t population, int var, index_t id) const;
+  state_column column(std::size_t population, int var) const { return groups_[population]->column(var); }
 
   const synapse_store& synapses() const { return store_; }
   std::uint64_t updates() const;

@@ -32,6 +32,15 @@ struct engine_config {
   std::function<void(double)> build_progress;
 };
 
+// A state variable of a whole population in the engine's own memory (zero-copy), valid while the
+// engine lives and updated in place as it advances. data == nullptr: no such view (several
+// shards, device memory, or a variable stored relative to a parameter).
+struct state_column {
+  const void* data = nullptr;
+  std::size_t size = 0;
+  bool single = true;  // float; false: double
+};
+
 // Sizes an engine reports after construction.
 struct engine_statistics {
   std::uint64_t neurons = 0, synapses = 0;
@@ -64,6 +73,8 @@ class engine {
   // MPI backend's targeted exchange). An engine that cannot tell returns false: every spike is
   // then sent to this process.
   virtual bool sources_with_targets(std::vector<gid_t>& /*out*/) const { return false; }
+  // Zero-copy view of state variable `variable` of a population, where the engine allows it.
+  virtual state_column view_state(std::size_t /*population*/, int /*variable*/) const { return {}; }
 };
 
 }  // namespace neuromesh

@@ -79,6 +79,10 @@ class simulation {
 
   // All spikes recorded in memory so far (sorted by step, then gid).
   const std::vector<spike>& spikes() const { return all_spikes_; }
+  // Zero-copy view of a state variable of a whole population (user units), updated in place as
+  // the simulation advances; data == nullptr where the engine cannot give one (several threads or
+  // ranks, device memory, V_m which is stored relative to E_L). `why` then says which.
+  state_column state_view(const std::string& population, const std::string& variable, std::string* why = nullptr) const;
   // Current value of a state variable of neurons of a population (user units).
   std::vector<double> state(const std::string& population, const std::string& variable,
                             std::span<const index_t> ids) const;
