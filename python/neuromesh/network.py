@@ -215,11 +215,12 @@ class Network:
         return s
 
     def run(self, duration, backend="cpu", threads=0, output=None, progress=False, precision="float",
-            exchange="targeted", decomposition="block", hardware=None, placement="sequential", **hardware_options):
+            exchange="targeted", decomposition=None, hardware=None, placement="sequential", **hardware_options):
         """Builds and runs the network for `duration` ms; returns a Result. Ctrl-C stops the run
         with KeyboardInterrupt and leaves the output file closed and readable. Under mpirun the
         network is distributed over the ranks (exchange: "targeted" or "allgather"; decomposition:
-        "block" or "round-robin"); rank 0's Result holds every spike.
+        "block" or "round-robin"; default block, or with hardware= the chips and cores of the
+        placement, as in the CLI); rank 0's Result holds every spike.
         hardware="loihi" (a preset or JSON file) also maps the network onto that chip family
         (placement: sequential, random or energy-aware; hardware_options: see
         neuromesh.hardware.map_network) and sets result.energy (docs/routing.md)."""
@@ -227,9 +228,13 @@ class Network:
         if hardware is not None:
             from . import hardware as _hw
             mapping = _hw.map_network(self, hardware, placement, **hardware_options)
+        ranks = _core.launcher_process_count()
+        rank_of_gid = []
+        if mapping is not None and decomposition is None and ranks > 1:  # placement decides ownership
+            rank_of_gid = mapping._m.rank_of_gid(ranks).tolist()
         sim = _core.Simulation(self.spec(), backend, int(threads), precision, output or "",
                                build_progress=_progress_bar(1.0, "building", "") if progress else None,
-                               exchange=exchange, decomposition=decomposition)
+                               exchange=exchange, decomposition=decomposition or "block", rank_of_gid=rank_of_gid)
         self._last = sim
         sim.run(float(duration), _progress_bar(duration) if progress else None)
         sim.finish()

@@ -26,7 +26,7 @@ class py_simulation {
   py_simulation(network net, const std::string& backend, int threads, const std::string& prec,
                 const std::string& output, bool keep_spikes, bool active_set,
                 const std::optional<py::function>& build_progress, const std::string& exchange,
-                const std::string& decomposition) {
+                const std::string& decomposition, std::vector<std::uint32_t> rank_of_gid) {
     if (prec != "float" && prec != "double")
       throw config_error("precision", "must be 'float' or 'double', not '" + prec + "'");
     simulation_options opt;
@@ -39,7 +39,8 @@ class py_simulation {
     opt.stop = &stop_;
     opt.exchange = exchange;  // under mpirun (docs/mpi.md)
     opt.decomposition = decomposition;
-    if (build_progress)  // called on this thread while the GIL is released
+    opt.rank_of_gid = std::move(rank_of_gid);  // e.g. from a hardware placement (chips -> ranks)
+    if (build_progress)                        // called on this thread while the GIL is released
       opt.build_progress = [f = *build_progress](double fraction) {
         py::gil_scoped_acquire gil;
         f(fraction);
@@ -144,10 +145,12 @@ py::dict summary_of(const simulation& s) {
 void register_simulation(py::module_& m) {
   py::class_<py_simulation>(m, "Simulation")
       .def(py::init<network, const std::string&, int, const std::string&, const std::string&, bool, bool,
-                    const std::optional<py::function>&, const std::string&, const std::string&>(),
+                    const std::optional<py::function>&, const std::string&, const std::string&,
+                    std::vector<std::uint32_t>>(),
            py::arg("spec"), py::arg("backend") = "cpu", py::arg("threads") = 0, py::arg("precision") = "float",
            py::arg("output") = "", py::arg("keep_spikes") = true, py::arg("active_set") = true,
-           py::arg("build_progress") = py::none(), py::arg("exchange") = "targeted", py::arg("decomposition") = "block")
+           py::arg("build_progress") = py::none(), py::arg("exchange") = "targeted", py::arg("decomposition") = "block",
+           py::arg("rank_of_gid") = std::vector<std::uint32_t>{})
       .def("run", &py_simulation::run, py::arg("duration_ms"), py::arg("progress") = py::none())
       .def("step", [](py_simulation& s) { s.sim().step(); })
       .def("advance",
@@ -207,6 +210,8 @@ void register_simulation(py::module_& m) {
       .def("finish", [](py_simulation& s) { s.sim().finish(); })
       .def_property_readonly("time", [](py_simulation& s) { return s.sim().time_ms(); })
       .def_property_readonly("min_delay_steps", [](py_simulation& s) { return s.sim().min_delay(); });
+  m.def("launcher_process_count", &launcher_process_count,
+        "processes started by mpirun/mpiexec (0 without a launcher)");
   m.def("features", [] {
     const build_features f = features();
     py::dict d;
