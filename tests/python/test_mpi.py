@@ -93,3 +93,39 @@ def test_local_sheet_script_runs(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "E:" in proc.stdout and (tmp_path / "s.h5").stat().st_size > 1000
+
+
+HW_SCRIPT = r'''
+import json, sys
+import neuromesh as nm
+net = nm.Network(dt=0.1, seed=11)
+cell = nm.IF_curr_exp(tau_m=20.0, v_thresh=-50.0, v_reset=-60.0, v_rest=-60.0, tau_refrac=2.0)
+e = net.population(300, cell, label="E", initial={"v": nm.random.Uniform(-60.0, -50.0)})
+net.connect(e, e, nm.FixedProbability(0.1), nm.StaticSynapse(weight=0.3, delay=1.5))
+net.poisson_input(e, rate=9000.0, weight=0.25)
+r = net.run(100.0, threads=1, hardware="loihi", placement="random")
+if r.rank == 0:
+    ids, times = r.spikes("E")
+    with open(sys.argv[1], "w") as f:
+        json.dump({"ranks": r.ranks, "decomposition": r.summary["decomposition"], "ids": ids.tolist(),
+                   "times": times.tolist(), "energy": r.energy is not None}, f)
+'''
+
+
+@pytest.mark.requires_mpi
+def test_hardware_placement_decides_rank_ownership_under_mpirun(tmp_path):
+    mpiexec = shutil.which("mpiexec") or shutil.which("mpirun")
+    if mpiexec is None:
+        pytest.skip("no mpiexec/mpirun on PATH")
+    script = tmp_path / "hw.py"
+    script.write_text(HW_SCRIPT)
+    env = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+    out = {}
+    for name, launcher in (("single", []), ("multi", [mpiexec, "--oversubscribe", "-n", "3"])):
+        proc = subprocess.run([*launcher, sys.executable, str(script), str(tmp_path / name)], capture_output=True,
+                              text=True, timeout=300, env=env)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        out[name] = json.loads((tmp_path / name).read_text())
+    assert out["multi"]["ranks"] == 3 and out["multi"]["decomposition"] == "explicit"
+    assert out["multi"]["ids"] == out["single"]["ids"] and out["multi"]["times"] == out["single"]["times"]
+    assert out["multi"]["energy"] and len(out["single"]["ids"]) > 50
