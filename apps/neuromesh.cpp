@@ -222,6 +222,9 @@ int command_list() {
   std::printf("\n");
   std::printf("built-in networks:\n");
   for (const auto& n : neuromesh::builtin_network_names()) std::printf("  %s\n", n.c_str());
+  std::printf("hardware presets (--hardware):");
+  for (const auto& n : neuromesh::hardware_preset_names()) std::printf(" %s", n.c_str());
+  std::printf("\n");
   std::printf("models:\n");
   for (const auto& m : neuromesh::all_models()) {
     std::printf("  %s:", std::string(m.name).c_str());
@@ -251,7 +254,7 @@ int main(int argc, char** argv) {
   } catch (const neuromesh::peer_failure&) {
     return 1;  // another rank failed and printed why
   } catch (const neuromesh::interrupted& e) {
-    std::fprintf(stderr, "\nneuromesh: %s\n", e.what());
+    if (launcher_rank() == 0) std::fprintf(stderr, "\nneuromesh: %s\n", e.what());  // every rank stops at once
     return 130;
   } catch (const neuromesh::error& e) {
     if (launcher_rank() == 0 || neuromesh::launcher_process_count() <= 1 || agreed_error)
