@@ -1,0 +1,50 @@
+"""The CUDA backend from Python: backend="cuda-omp" (the GPU code on OpenMP threads) gives the cpu
+backend's spikes bit-for-bit, in float and double; backend="cuda" runs them on a GPU when there is
+one and otherwise fails with a clear BackendUnavailable-style error. Skipped, with the reason,
+when the CUDA backend is not built."""
+import numpy as np
+import pytest
+
+nm = pytest.importorskip("neuromesh", reason="the neuromesh Python package is not built (NEUROMESH_WITH_PYTHON=OFF)")
+
+pytestmark = pytest.mark.requires_cuda
+
+
+def brunel_like(seed=7):
+    net = nm.Network(dt=0.1, seed=seed)
+    cell = nm.IF_curr_exp(tau_m=20.0, cm=0.25, v_rest=-65.0, v_thresh=-50.0, v_reset=-65.0, tau_refrac=2.0,
+                          tau_syn_E=0.5, tau_syn_I=0.5)
+    exc = net.population(400, cell, label="E", initial={"v": nm.random.Uniform(-65.0, -50.0)})
+    inh = net.population(100, cell, label="I", initial={"v": nm.random.Uniform(-65.0, -50.0)})
+    delay = nm.random.Normal(1.5, 0.7, low=0.5, high=3.0)  # heterogeneous delays, 5..30 steps
+    for pre, w, rec in ((exc, 0.06, "excitatory"), (inh, -0.3, "inhibitory")):
+        for post in (exc, inh):
+            net.connect(pre, post, nm.FixedProbability(0.1), nm.StaticSynapse(weight=w, delay=delay), receptor=rec)
+    net.poisson_input(exc, rate=9000.0, weight=0.06)
+    net.poisson_input(inh, rate=9000.0, weight=0.06)
+    return net, exc, inh
+
+
+def spikes_on(backend, precision):
+    net, exc, inh = brunel_like()
+    net.run(200.0, backend=backend, threads=2, precision=precision)
+    return [np.asarray(a) for pop in (exc, inh) for a in pop.spikes]
+
+
+@pytest.mark.parametrize("precision", ["float", "double"])
+def test_cuda_omp_spikes_equal_cpu(precision):
+    cpu = spikes_on("cpu", precision)
+    assert len(cpu[0]) > 200, "the network should be active"
+    for a, b in zip(cpu, spikes_on("cuda-omp", precision)):
+        assert np.array_equal(a, b)
+
+
+def test_cuda_needs_a_gpu_or_says_why():
+    if "cuda" in nm.features()["backends"]:
+        for a, b in zip(spikes_on("cpu", "float"), spikes_on("cuda", "float")):
+            assert np.array_equal(a, b)
+        return
+    net, _, _ = brunel_like()
+    with pytest.raises(Exception) as err:
+        net.run(10.0, backend="cuda")
+    assert 'backend="cpu"' in str(err.value)
