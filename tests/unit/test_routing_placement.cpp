@@ -188,6 +188,14 @@ TEST(RoutingMpi, ChipsGoToRanksFirstThenCores) {
   EXPECT_EQ(rank_of_gid(p, topo, 2), (std::vector<std::uint32_t>{0, 0, 0, 0, 1, 1, 1, 1}));
   EXPECT_EQ(rank_of_gid(p, topo, 4), (std::vector<std::uint32_t>{0, 0, 1, 1, 2, 2, 3, 3}));
   EXPECT_EQ(rank_of_gid(p, topo, 1), std::vector<std::uint32_t>(8, 0));
+  // More ranks than cores: the (core, gid) order is split into equal blocks.
+  const hardware big = tiny_hardware(tiny_hardware_json(1, 1, 1, 8));
+  const placement one = place_with(net, big, placement_algorithm::random);
+  ASSERT_EQ(one.cores_used, 1u);
+  const auto r3 = rank_of_gid(one, topology(big), 3);
+  EXPECT_EQ(std::count(r3.begin(), r3.end(), 0u), 3);
+  EXPECT_EQ(std::count(r3.begin(), r3.end(), 1u), 3);
+  EXPECT_EQ(std::count(r3.begin(), r3.end(), 2u), 2);
   EXPECT_THROW(rank_of_gid(p, topo, 0), config_error);
   const connectivity conn = build_connectivity(net);
   const auto t2 = inter_rank_traffic(rank_of_gid(p, topo, 2), conn, {}, 2);

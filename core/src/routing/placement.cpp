@@ -462,36 +462,32 @@ double routed_hop_energy(const std::vector<std::uint32_t>& core_of, const connec
 
 std::vector<std::uint32_t> rank_of_gid(const placement& p, const topology& topo, int n_ranks) {
   if (n_ranks < 1) throw config_error("ranks", "must be at least 1");
-  // Units of distribution: used chips in order; with more ranks than chips, used cores in order.
-  std::vector<std::uint32_t> unit_of_core(p.usage.size(), npos);
-  std::uint32_t n_units = 0;
-  std::vector<std::uint32_t> chip_unit(topo.n_routers() ? topo.chip_of_router(topo.n_routers() - 1) + 1 : 0, npos);
-  const bool by_chip = static_cast<std::uint32_t>(n_ranks) <= p.chips_used;
-  for (std::uint32_t c = 0; c < p.usage.size(); ++c) {
-    if (!p.usage[c].neurons) continue;
-    if (by_chip) {
-      auto& cu = chip_unit[topo.chip_of_core(c)];
-      if (cu == npos) cu = n_units++;
-      unit_of_core[c] = cu;
-    } else {
-      unit_of_core[c] = n_units++;
+  // Neurons in (chip, core, gid) order; cores are numbered chip by chip, so core order is enough.
+  std::vector<gid_t> order(p.core_of.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(), [&](gid_t a, gid_t b) { return p.core_of[a] < p.core_of[b]; });
+  const std::uint64_t total = order.size();
+  std::vector<std::uint32_t> out(total, 0);
+  if (static_cast<std::uint32_t>(n_ranks) <= p.chips_used) {
+    // Whole chips to ranks: contiguous blocks of chips, balanced by neuron count (a chip goes to
+    // the rank its middle neuron falls in).
+    std::vector<std::uint64_t> first(topo.n_routers() ? topo.chip_of_router(topo.n_routers() - 1) + 2 : 1, 0);
+    std::vector<std::uint64_t> count(first.size(), 0);
+    for (gid_t g : order) ++count[topo.chip_of_core(p.core_of[g])];
+    std::uint64_t before = 0;
+    std::vector<std::uint32_t> rank_of_chip(count.size(), 0);
+    for (std::size_t c = 0; c < count.size(); ++c) {
+      const std::uint64_t mid = before + count[c] / 2;
+      rank_of_chip[c] =
+          total ? static_cast<std::uint32_t>(std::min<std::uint64_t>(n_ranks - 1, mid * n_ranks / total)) : 0;
+      before += count[c];
     }
+    for (gid_t g : order) out[g] = rank_of_chip[topo.chip_of_core(p.core_of[g])];
+    return out;
   }
-  // Contiguous blocks of units, balanced by neuron count.
-  std::vector<std::uint64_t> neurons_of_unit(n_units, 0);
-  for (std::uint32_t c = 0; c < p.usage.size(); ++c)
-    if (unit_of_core[c] != npos) neurons_of_unit[unit_of_core[c]] += p.usage[c].neurons;
-  const std::uint64_t total = std::accumulate(neurons_of_unit.begin(), neurons_of_unit.end(), std::uint64_t{0});
-  std::vector<std::uint32_t> rank_of_unit(n_units, 0);
-  std::uint64_t before = 0;
-  for (std::uint32_t u = 0; u < n_units; ++u) {
-    const std::uint64_t mid = before + neurons_of_unit[u] / 2;
-    rank_of_unit[u] =
-        total ? static_cast<std::uint32_t>(std::min<std::uint64_t>(n_ranks - 1, mid * n_ranks / total)) : 0;
-    before += neurons_of_unit[u];
-  }
-  std::vector<std::uint32_t> out(p.core_of.size());
-  for (std::size_t g = 0; g < out.size(); ++g) out[g] = rank_of_unit[unit_of_core[p.core_of[g]]];
+  // More ranks than chips: equal contiguous blocks of the (core, gid) order, so a rank holds whole
+  // cores where it can and cores are split only at block edges.
+  for (std::uint64_t k = 0; k < total; ++k) out[order[k]] = static_cast<std::uint32_t>(k * n_ranks / total);
   return out;
 }
 
