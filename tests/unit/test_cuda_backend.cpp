@@ -66,7 +66,8 @@ INSTANTIATE_TEST_SUITE_P(Cuda, DeliveryStrategy,
                                            delivery_strategy::automatic));
 
 // Every launch in OpenMP parallel regions (threads adding into the ring buffers at once, with
-// atomics), both strategies: still the cpu backend's spikes.
+// atomics), both strategies, Poisson drive fused into the update launch (a GPU's default) or
+// not: still the cpu backend's spikes.
 TEST(CudaOmp, ParallelLaunchesGiveTheSameSpikes) {
   const network net = mixed_rows();
   const auto cpu = test_support::run_spikes(net, 100.0, 2);
@@ -77,6 +78,7 @@ TEST(CudaOmp, ParallelLaunchesGiveTheSameSpikes) {
       gpu_preferences prefs;
       prefs.delivery = s;
       prefs.host_serial_below = 0;
+      prefs.fuse_poisson = s == delivery_strategy::presynaptic;  // the GPU's fused launch, and not
       return cuda_omp::make_engine(std::move(cfg), prefs);
     });
     sim.run(100.0);

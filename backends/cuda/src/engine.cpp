@@ -40,6 +40,7 @@ class gpu_engine final : public engine {
       : device_(select_device(prefs.device)), cfg_(std::move(cfg)) {
     use_host_threads(static_cast<int>(cfg_.part.n_shards()));
     launch_.serial_below = prefs.host_serial_below;
+    launch_.fuse_poisson = prefs.fuse_poisson.value_or(default_fuse_poisson());
     const network& net = *cfg_.net;
     offsets_ = net.offsets();
     n_ = offsets_.back();

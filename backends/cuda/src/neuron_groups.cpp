@@ -48,6 +48,17 @@ struct add_poisson {
 // Advances neuron i of a group by one step: this step's ring-buffer input (converted once from
 // fixed point, then cleared), the model's step, the step flags for spike detection.
 // Uniform: all neurons share their constants, held in the functor (registers on a GPU).
+// Two functors in one launch: a(i), then b(i).
+template <class A, class B>
+struct then {
+  A a;
+  B b;
+  NEUROMESH_HOST_DEVICE void operator()(std::uint64_t i) const {
+    a(i);
+    b(i);
+  }
+};
+
 // Extra: a closed-loop current was set (else it is zero and only the dc drive is read, which
 // also lets GCC vectorise the loop in the OMP build).
 template <class Model, class Real, bool Uniform, bool Extra>
@@ -128,11 +139,13 @@ class group final : public device_group {
   void launch(step_t s, const step_context& c, double dc) {
     fixed_t* ex = c.ring.row(0, s) + offset_;
     fixed_t* in = c.ring.row(1, s) + offset_;
-    if (!poisson_.empty())
-      for_each_index(
-          c.launch, n_,
-          add_poisson{ex, in, thrust::raw_pointer_cast(poisson_.data()), static_cast<std::uint32_t>(poisson_.size()),
-                      seed_, first_gid_, static_cast<std::uint32_t>(s)});
+    const add_poisson drive{ex,
+                            in,
+                            thrust::raw_pointer_cast(poisson_.data()),
+                            static_cast<std::uint32_t>(poisson_.size()),
+                            seed_,
+                            first_gid_,
+                            static_cast<std::uint32_t>(s)};
     update_neuron<Model, Real, Uniform, Extra> f{thrust::raw_pointer_cast(k_.data()),
                                                  thrust::raw_pointer_cast(x_.data()),
                                                  n_,
@@ -143,7 +156,14 @@ class group final : public device_group {
                                                  c.flags + offset_,
                                                  {}};
     for (std::size_t j = 0; j < C; ++j) f.ku[j] = ku_[j];
-    for_each_index(c.launch, n_, f);
+    if (poisson_.empty()) {
+      for_each_index(c.launch, n_, f);
+    } else if (c.launch.fuse_poisson) {  // one launch (GPU default)
+      for_each_index(c.launch, n_, then<add_poisson, decltype(f)>{drive, f});
+    } else {  // two passes: the update loop stays vectorisable (OMP default)
+      for_each_index(c.launch, n_, drive);
+      for_each_index(c.launch, n_, f);
+    }
   }
 
   // Parameters, derived constants and initial state of every neuron, from the same keyed

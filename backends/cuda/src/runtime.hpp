@@ -54,6 +54,7 @@ namespace neuromesh::NEUROMESH_GPU_NS {
 // per launch). Same results either way: every launch is order-independent.
 struct launch_policy {
   std::uint64_t serial_below = 65536;  // OMP build only (gpu_preferences::host_serial_below)
+  bool fuse_poisson = true;            // Poisson drive inside the update launch
 };
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
 // One block of a launch as a plain loop, kept out of line so that GCC vectorises it once per
@@ -64,6 +65,16 @@ __attribute__((noinline)) void run_block(const F f, std::uint64_t begin, std::ui
   for (std::uint64_t i = begin; i < end; ++i) f(i);
 }
 #endif
+
+// Poisson drive fused into the update launch by default on a GPU (one launch fewer per step and
+// population), separate in the OMP build (the update loop then vectorises).
+constexpr bool default_fuse_poisson() {
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+  return false;
+#else
+  return true;
+#endif
+}
 
 // Whether for_each_index(n, ...) runs on one thread only (never on a GPU).
 inline bool runs_serially(const launch_policy& p, std::uint64_t n) {

@@ -7,6 +7,7 @@
 // Both give spike trains bit-identical to the cpu backend.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct gpu_preferences {
   // cuda-omp only: launches of fewer items run on the calling thread, not in an OpenMP parallel
   // region (whose cost dwarfs small launches, above all on a loaded machine); 0: always parallel.
   std::uint64_t host_serial_below = 65536;
+  // Poisson drive inside the neuron update launch (unset: yes on a GPU, no in the OMP build,
+  // whose update loop then vectorises). Same spikes either way.
+  std::optional<bool> fuse_poisson;
 };
 
 // What a projection's automatic choice looks at (exposed for tests and benchmarks).
