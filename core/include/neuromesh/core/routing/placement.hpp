@@ -83,7 +83,8 @@ double routed_hop_energy(const std::vector<std::uint32_t>& core_of, const connec
                          const std::vector<double>& rates, routing_mode mode, bool core_trees);
 
 // The MPI link: owner rank per gid for n_ranks. Chips are dealt to ranks in contiguous blocks
-// (chips first); with more ranks than chips in use, the cores of each chip are split (then cores).
+// balanced by neurons (chips first); with more ranks than chips in use, the neurons in (core, gid)
+// order are split into equal contiguous blocks (then cores).
 std::vector<std::uint32_t> rank_of_gid(const placement& p, const topology& topo, int n_ranks);
 
 // Spike traffic between ranks for an owner vector: every spike counted once per distinct
