@@ -1,12 +1,24 @@
 #pragma once
 // Small networks and helpers shared by the engine tests.
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <neuromesh/api.hpp>
 
 namespace neuromesh::test_support {
+
+// A directory for this test process's files ("/tmp/neuromesh_<pid>/"): test runs of two build
+// trees on one machine (or ctest -j) never share a file name.
+inline std::string unique_temp_dir() {
+  const std::string dir = ::testing::TempDir() + "neuromesh_" + std::to_string(::getpid()) + "/";
+  std::filesystem::create_directories(dir);
+  return dir;
+}
 
 // One neuron of `model` with parameters `params` (scalars).
 inline network single_neuron(const std::string& model, std::map<std::string, value_spec> params, double dt = 0.1) {

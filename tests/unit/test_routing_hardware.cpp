@@ -2,6 +2,8 @@
 // constant, user files fail with the key path at fault, X–Y routes and hop counts on small meshes.
 #include <gtest/gtest.h>
 
+#include "test_networks.hpp"
+
 #include <cstdio>
 #include <fstream>
 
@@ -84,7 +86,7 @@ TEST(RoutingHardware, UserFilesFailNamingTheKey) {
 }
 
 TEST(RoutingHardware, UserFileLoadsFromAPath) {
-  const std::string path = ::testing::TempDir() + "/tiny_hw.json";
+  const std::string path = neuromesh::test_support::unique_temp_dir() + "/tiny_hw.json";
   std::ofstream(path) << tiny_hardware_json(3, 2, 2, 8).dump();
   const hardware hw = load_hardware(path);
   EXPECT_EQ(hw.n_cores(), 12u);

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_networks.hpp"
+
 #include <neuromesh/core/io/sonata_reader.hpp>
 
 namespace {
@@ -33,7 +35,7 @@ double rate_of(const std::string& out, const std::string& pop) {
   return std::stod(m[1]);
 }
 
-std::string temp(const std::string& name) { return ::testing::TempDir() + name; }
+std::string temp(const std::string& name) { return neuromesh::test_support::unique_temp_dir() + name; }
 
 }  // namespace
 

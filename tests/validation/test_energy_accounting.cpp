@@ -3,6 +3,8 @@
 // recorded spikes gives the same report as accounting during the run.
 #include <gtest/gtest.h>
 
+#include "test_networks.hpp"
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -105,7 +107,7 @@ TEST(EnergyAccounting, LocalDeliveryOnOneRouter) {
 }
 
 TEST(EnergyAccounting, WritesEnergyToTheHdf5FileAndAJsonSummary) {
-  const std::string out = ::testing::TempDir() + "/energy_run.h5";
+  const std::string out = neuromesh::test_support::unique_temp_dir() + "/energy_run.h5";
   const network net = explicit_network(1, 3, {0, 0, 0}, {0, 1, 2});
   const hardware hw = tiny_hardware(tiny_hardware_json(2, 2, 1, 1));
   const energy_report e = run_on(net, hw, routing_mode::multicast, out).report;

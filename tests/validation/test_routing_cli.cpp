@@ -5,14 +5,16 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+
 #include <hdf5.h>
 #include <nlohmann/json.hpp>
+#include "test_networks.hpp"
 
 namespace {
 
 // Exit code and combined output of the CLI with `args` (output captured through a file).
 std::pair<int, std::string> cli(const std::string& args) {
-  const std::string log = ::testing::TempDir() + "/routing_cli.log";
+  const std::string log = neuromesh::test_support::unique_temp_dir() + "/routing_cli.log";
   const int status = std::system((std::string(NEUROMESH_CLI) + " " + args + " > " + log + " 2>&1").c_str());
   std::stringstream text;
   text << std::ifstream(log).rdbuf();
@@ -22,7 +24,7 @@ std::pair<int, std::string> cli(const std::string& args) {
 }  // namespace
 
 TEST(RoutingCli, MapPrintsTheMappingAndWritesJson) {
-  const std::string json = ::testing::TempDir() + "/map.json";
+  const std::string json = neuromesh::test_support::unique_temp_dir() + "/map.json";
   const auto [code, out] = cli("map brunel --hardware spinnaker --placement energy-aware --profile 0 --json " + json);
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("mapping on 'spinnaker'"), std::string::npos) << out;
@@ -34,7 +36,7 @@ TEST(RoutingCli, MapPrintsTheMappingAndWritesJson) {
 }
 
 TEST(RoutingCli, RunWithHardwarePrintsTheEnergyTableAndAddsEnergyToTheFile) {
-  const std::string out_h5 = ::testing::TempDir() + "/hw_run.h5";
+  const std::string out_h5 = neuromesh::test_support::unique_temp_dir() + "/hw_run.h5";
   const auto [code, out] =
       cli("run vogels_abbott_cuba --duration 100 --threads 1 --hardware loihi-measured -o " + out_h5);
   ASSERT_EQ(code, 0) << out;

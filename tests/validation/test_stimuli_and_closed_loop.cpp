@@ -95,7 +95,7 @@ TEST(Recording, StateReportRoundTripThroughSonata) {
   network net = test_support::single_neuron("iaf_psc_exp", {{"I_e", 300.0}, {"V_th", 1e6}});
   net.recorders.push_back({"N", "V_m", 0.5, {}});
   net.recorders.push_back({"N", "I_syn_ex", 1.0, {}});
-  const std::string path = ::testing::TempDir() + "report.h5";
+  const std::string path = neuromesh::test_support::unique_temp_dir() + "report.h5";
   simulation_options opt;
   opt.output = path;
   opt.prec = precision::double_precision;
