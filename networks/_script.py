@@ -18,6 +18,8 @@ def run_and_report(script, build, args, reference=None, footer=""):
     except ValueError as e:
         print(f"{script}: {e}", file=sys.stderr)
         return 1
+    if result.rank != 0:  # under mpirun rank 0 holds every spike and reports
+        return 0
     for label, rate in result.rates().items():
         extra = f"   (reference {reference[label]:g} Hz)" if reference else ""
         print(f"{label:>6}: {rate:8.2f} Hz{extra}")
