@@ -196,12 +196,15 @@ void generate_explicit(const projection_context& ctx, index_t post_begin, index_
 namespace {
 
 // Synapses onto view-local targets [first, last).
-void generate_local(const projection_context& ctx, index_t first, index_t last, std::vector<generated_synapse>& out) {
+void generate_local(const projection_context& ctx, index_t first, index_t last, std::vector<generated_synapse>& out,
+                    const std::vector<std::uint64_t>* total_split) {
   const connector& c = ctx.proj.conn;
   if (c.type == connector::kind::fixed_outdegree) return generate_per_source(ctx, first, last, out);
   if (c.type == connector::kind::explicit_list) return generate_explicit(ctx, first, last, out);
-  std::vector<std::uint64_t> counts;
-  if (c.type == connector::kind::fixed_total_number) counts = split_total_number(c.n, ctx.n_post, ctx.net.seed, ctx.id);
+  std::vector<std::uint64_t> own;
+  if (c.type == connector::kind::fixed_total_number && !total_split)
+    own = split_total_number(c.n, ctx.n_post, ctx.net.seed, ctx.id);
+  const std::vector<std::uint64_t>& counts = total_split ? *total_split : own;
   std::vector<index_t> sources;
   for (index_t j = first; j < last; ++j) {
     keyed_stream s(ctx.net.seed, rng_purpose::connectivity, j, ctx.id);
@@ -230,8 +233,38 @@ std::vector<std::uint64_t> split_total_number(std::uint64_t n, index_t n_post, s
   return counts;
 }
 
+double expected_synapses_per_target(const network& net, std::size_t proj_id) {
+  const projection& proj = net.projections[proj_id];
+  const auto& pre = net.populations[net.population_index(proj.pre, "projections")];
+  const auto& post = net.populations[net.population_index(proj.post, "projections")];
+  const auto [pb, pe] = view_of(proj.pre_view, pre.size);
+  const auto [qb, qe] = view_of(proj.post_view, post.size);
+  const double n_pre = pe - pb, n_post = std::max<double>(1.0, qe - qb);
+  const connector& c = proj.conn;
+  switch (c.type) {
+    case connector::kind::all_to_all:
+      return n_pre;
+    case connector::kind::one_to_one:
+      return 1.0;
+    case connector::kind::fixed_probability:
+      return c.p * n_pre;
+    case connector::kind::fixed_indegree:
+      return static_cast<double>(c.n);
+    case connector::kind::fixed_outdegree:
+      return static_cast<double>(c.n) * n_pre / n_post;
+    case connector::kind::fixed_total_number:
+      return static_cast<double>(c.n) / n_post;
+    case connector::kind::explicit_list:
+      return static_cast<double>(c.sources.size()) / n_post;
+    case connector::kind::distance_probability:
+      return std::min(n_pre, c.p * 2.0 * math::pi * c.sigma * c.sigma * n_pre);
+  }
+  return n_pre;
+}
+
 void generate_projection(const network& net, std::size_t proj_id, index_t post_begin, index_t post_end,
-                         const time_grid& grid, std::vector<generated_synapse>& out, bool values) {
+                         const time_grid& grid, std::vector<generated_synapse>& out, bool values,
+                         const std::vector<std::uint64_t>* total_split) {
   const projection& proj = net.projections[proj_id];
   const std::string where = "projections[" + std::to_string(proj_id) + "]";
   const auto& pre = net.populations[net.population_index(proj.pre, where + ".pre")];
@@ -243,7 +276,7 @@ void generate_projection(const network& net, std::size_t proj_id, index_t post_b
   // The requested targets, as view-local indices.
   const index_t first = std::max(post_begin, qb) - qb, last = std::max(std::min(post_end, qe), qb) - qb;
   const std::size_t start = out.size();
-  if (first < last) generate_local(ctx, first, last, out);
+  if (first < last) generate_local(ctx, first, last, out, total_split);
   for (std::size_t k = start; k < out.size(); ++k) {
     out[k].source += pb;
     out[k].target += qb;

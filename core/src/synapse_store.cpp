@@ -126,6 +126,7 @@ void synapse_store::build(builder&& b) {
     const std::uint32_t mask = (1u << b.target_bits_) - 1;
     for (std::uint32_t& t : b.targets_) t &= mask;
   }
+  segments_.shrink_to_fit();  // push_back left up to twice the capacity
   targets_ = std::move(b.targets_);
   weights_ = std::move(b.weights_);
   b = builder(0);  // release the per-synapse keys now

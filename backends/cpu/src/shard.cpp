@@ -63,8 +63,8 @@ template <class Fn>
 void shard::for_each_synapse(bool values, Fn&& fn, const std::function<void(std::size_t)>& projection_done) const {
   const network& net = *cfg_.net;
   const time_grid grid(net.dt);
-  constexpr index_t block = 4096;
   std::vector<generated_synapse> generated;
+  std::vector<std::uint64_t> split;
   for (std::size_t k = 0; k < net.projections.size(); ++k) {
     const projection& proj = net.projections[k];
     const std::size_t pre = net.population_index(proj.pre, "projections[" + std::to_string(k) + "].pre");
@@ -83,13 +83,21 @@ void shard::for_each_synapse(bool values, Fn&& fn, const std::function<void(std:
       for (const generated_synapse& g : generated)
         if (sl.contiguous() || sl.contains(g.target)) emit(g);
     } else {
-      // Runs of consecutive owned targets (the whole slice when contiguous), in blocks.
+      // Runs of consecutive owned targets (the whole slice when contiguous), in blocks of about
+      // 2^20 synapses (16 MB of generated entries), the total number's split computed once.
+      const double per_target = std::max(1.0, expected_synapses_per_target(net, k));
+      const auto block = static_cast<std::uint32_t>(std::clamp(1048576.0 / per_target, 64.0, 4096.0));
+      const bool total = proj.conn.type == connector::kind::fixed_total_number;
+      if (total) {
+        const auto [qb, qe] = view_of(proj.post_view, net.populations[post].size);
+        split = split_total_number(proj.conn.n, qe - qb, net.seed, static_cast<std::uint32_t>(k));
+      }
       for (std::uint32_t i = 0; i < sl.size();) {
         const index_t b = sl.id(i);
         std::uint32_t j = i + 1;
         while (j < sl.size() && j - i < block && sl.id(j) == b + (j - i)) ++j;
         generated.clear();
-        generate_projection(net, k, b, b + (j - i), grid, generated, values);
+        generate_projection(net, k, b, b + (j - i), grid, generated, values, total ? &split : nullptr);
         for (const generated_synapse& g : generated) emit(g);
         i = j;
       }

@@ -24,8 +24,15 @@ struct generated_synapse {
 // With values = false only sources and targets are generated (weight 0, delay 1): enough to
 // count synapses per row, at a fraction of the cost (weights and delays have their own streams,
 // so skipping them changes nothing else).
+// `total_split`: for fixed_total_number, the per-target counts of split_total_number for this
+// projection, when the caller generates in many blocks (else they are recomputed per call).
 void generate_projection(const network& net, std::size_t proj_id, index_t post_begin, index_t post_end,
-                         const time_grid& grid, std::vector<generated_synapse>& out, bool values = true);
+                         const time_grid& grid, std::vector<generated_synapse>& out, bool values = true,
+                         const std::vector<std::uint64_t>* total_split = nullptr);
+
+// Synapses a target of projection `proj_id` gets on average (the caller's block size: bounded
+// memory for generated blocks).
+double expected_synapses_per_target(const network& net, std::size_t proj_id);
 
 // Synapse counts per target for fixed_total_number: a multinomial split of n over the targets
 // from one keyed stream (every builder computes the same split without communication).
