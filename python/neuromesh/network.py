@@ -214,10 +214,11 @@ class Network:
         s.validate()
         return s
 
-    def run(self, duration, backend="cpu", threads=0, output=None, progress=False, precision="float",
+    def run(self, duration, backend="cpu", threads=0, output=None, progress=False, precision="float", device=0,
             exchange="targeted", decomposition=None, hardware=None, placement="sequential", **hardware_options):
         """Builds and runs the network for `duration` ms; returns a Result. Ctrl-C stops the run
-        with KeyboardInterrupt and leaves the output file closed and readable. Under mpirun the
+        with KeyboardInterrupt and leaves the output file closed and readable. backend: "cpu",
+        "cuda" (GPU number `device`) or "cuda-omp" (see neuromesh.features()). Under mpirun the
         network is distributed over the ranks (exchange: "targeted" or "allgather"; decomposition:
         "block" or "round-robin"; default block, or with hardware= the chips and cores of the
         placement, as in the CLI); rank 0's Result holds every spike.
@@ -234,7 +235,8 @@ class Network:
             rank_of_gid = mapping._m.rank_of_gid(ranks).tolist()
         sim = _core.Simulation(self.spec(), backend, int(threads), precision, output or "",
                                build_progress=_progress_bar(1.0, "building", "") if progress else None,
-                               exchange=exchange, decomposition=decomposition or "block", rank_of_gid=rank_of_gid)
+                               exchange=exchange, decomposition=decomposition or "block", rank_of_gid=rank_of_gid,
+                               device=int(device))
         self._last = sim
         sim.run(float(duration), _progress_bar(duration) if progress else None)
         sim.finish()
@@ -243,9 +245,10 @@ class Network:
             result.energy = _hw.account(mapping, sim, self.dt, output=output)
         return result
 
-    def simulator(self, backend="cpu", threads=0, output=None, precision="float"):
+    def simulator(self, backend="cpu", threads=0, output=None, precision="float", device=0):
         """A closed-loop simulator: step(), advance(ms), set_current(), inject_spikes(), last_spikes()."""
-        sim = Simulator(self, _core.Simulation(self.spec(), backend, int(threads), precision, output or ""))
+        sim = Simulator(self, _core.Simulation(self.spec(), backend, int(threads), precision, output or "",
+                                               device=int(device)))
         self._last = sim._sim
         return sim
 
