@@ -5,12 +5,6 @@
 
 namespace neuromesh::cpu {
 
-std::uint32_t name_key(std::string_view name) {
-  std::uint32_t h = 2166136261u;  // FNV-1a: stable across platforms and builds
-  for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
-  return h;
-}
-
 namespace {
 template <class Real, class... Models>
 std::unique_ptr<population_group> make_for(model_list<Models...>, const engine_config& cfg, const shard_slice& slice,

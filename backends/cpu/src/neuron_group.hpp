@@ -16,12 +16,11 @@
 #include <neuromesh/core/random/distributions.hpp>
 #include <neuromesh/core/random/keyed_stream.hpp>
 #include <neuromesh/core/random/philox.hpp>
+#include <neuromesh/neurons/initial_values.hpp>
 
 #include "population_group.hpp"
 
 namespace neuromesh::cpu {
-
-std::uint32_t name_key(std::string_view name);  // stable 32-bit key of a parameter name
 
 template <class Model, class Real>
 class neuron_group final : public population_group {
@@ -84,35 +83,11 @@ class neuron_group final : public population_group {
  private:
   void initialise(const network& net, const shard_slice& slice, double h) {
     const population& pop = net.populations[slice.population];
-    std::array<double, P> p{};
-    std::array<double, S> x{};
-    std::array<double, C> k{};
     for (std::uint32_t i = 0; i < n_; ++i) {
-      const index_t idx = slice.id(i);
-      const gid_t gid = gid_of(i);
-      for (std::size_t j = 0; j < P; ++j) {
-        auto it = pop.params.find(std::string(Model::parameters[j].name));
-        p[j] = it == pop.params.end()
-                   ? Model::parameters[j].default_value
-                   : evaluate(it->second, idx, seed_, static_cast<std::uint32_t>(rng_purpose::parameter), gid,
-                              name_key(Model::parameters[j].name));
-      }
-      if (std::string problem = Model::check(p.data(), h); !problem.empty())
-        throw parameter_error(pop.label, problem.substr(0, problem.find(':')),
-                              problem.substr(problem.find(':') + 2) + " (neuron " + std::to_string(idx) + ")");
-      Model::derive(p.data(), h, k.data());
-      Model::initial_state(p.data(), x.data());
-      for (std::size_t j = 0; j < S; ++j) {
-        auto it = pop.initial.find(std::string(Model::state[j].name));
-        if (it == pop.initial.end()) continue;
-        const int off = Model::state[j].offset_parameter;
-        x[j] = evaluate(it->second, idx, seed_, static_cast<std::uint32_t>(rng_purpose::initial_state), gid,
-                        name_key(Model::state[j].name)) -
-               (off >= 0 ? p[off] : 0.0);
-      }
-      for (std::size_t j = 0; j < P; ++j) params_[j * n_ + i] = p[j];
-      for (std::size_t j = 0; j < C; ++j) k_[j * n_ + i] = static_cast<Real>(k[j]);
-      for (std::size_t j = 0; j < S; ++j) x_[j * n_ + i] = static_cast<Real>(x[j]);
+      const auto v = initial_values<Model>(pop, slice.id(i), gid_of(i), seed_, h);
+      for (std::size_t j = 0; j < P; ++j) params_[j * n_ + i] = v.p[j];
+      for (std::size_t j = 0; j < C; ++j) k_[j * n_ + i] = static_cast<Real>(v.k[j]);
+      for (std::size_t j = 0; j < S; ++j) x_[j * n_ + i] = static_cast<Real>(v.x[j]);
     }
   }
 

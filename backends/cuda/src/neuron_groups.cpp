@@ -13,6 +13,7 @@
 #include <thrust/iterator/counting_iterator.h>
 
 #include <neuromesh/core/errors.hpp>
+#include <neuromesh/neurons/initial_values.hpp>
 #include <neuromesh/neurons/registry.hpp>
 
 #include "neuron_groups.hpp"
@@ -20,12 +21,6 @@
 
 namespace neuromesh::NEUROMESH_GPU_NS {
 namespace {
-
-std::uint32_t name_key(std::string_view name) {
-  std::uint32_t h = 2166136261u;  // FNV-1a, as the cpu backend keys parameter streams
-  for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
-  return h;
-}
 
 // Adds this step's Poisson drive to the ring-buffer slots of a group's neurons (fixed point,
 // before the conversion -- as the cpu backend does; a separate pass keeps the update loop free of
@@ -169,34 +164,11 @@ class group final : public device_group {
   // Parameters, derived constants and initial state of every neuron, from the same keyed
   // streams as the cpu backend (purpose, gid, name key).
   void initialise(const network& net, const population& pop, std::vector<Real>& kc, std::vector<Real>& xc) {
-    std::array<double, P> p{};
-    std::array<double, S> x{};
-    std::array<double, C> k{};
     for (std::uint32_t i = 0; i < n_; ++i) {
-      const gid_t gid = first_gid_ + i;
-      for (std::size_t j = 0; j < P; ++j) {
-        auto it = pop.params.find(std::string(Model::parameters[j].name));
-        p[j] = it == pop.params.end()
-                   ? Model::parameters[j].default_value
-                   : evaluate(it->second, i, seed_, static_cast<std::uint32_t>(rng_purpose::parameter), gid,
-                              name_key(Model::parameters[j].name));
-      }
-      if (std::string problem = Model::check(p.data(), net.dt); !problem.empty())
-        throw parameter_error(pop.label, problem.substr(0, problem.find(':')),
-                              problem.substr(problem.find(':') + 2) + " (neuron " + std::to_string(i) + ")");
-      Model::derive(p.data(), net.dt, k.data());
-      Model::initial_state(p.data(), x.data());
-      for (std::size_t j = 0; j < S; ++j) {
-        auto it = pop.initial.find(std::string(Model::state[j].name));
-        if (it == pop.initial.end()) continue;
-        const int off = Model::state[j].offset_parameter;
-        x[j] = evaluate(it->second, i, seed_, static_cast<std::uint32_t>(rng_purpose::initial_state), gid,
-                        name_key(Model::state[j].name)) -
-               (off >= 0 ? p[off] : 0.0);
-      }
-      for (std::size_t j = 0; j < P; ++j) params_[j * n_ + i] = p[j];
-      for (std::size_t j = 0; j < C; ++j) kc[j * n_ + i] = static_cast<Real>(k[j]);
-      for (std::size_t j = 0; j < S; ++j) xc[j * n_ + i] = static_cast<Real>(x[j]);
+      const auto v = initial_values<Model>(pop, i, first_gid_ + i, seed_, net.dt);  // as the cpu backend
+      for (std::size_t j = 0; j < P; ++j) params_[j * n_ + i] = v.p[j];
+      for (std::size_t j = 0; j < C; ++j) kc[j * n_ + i] = static_cast<Real>(v.k[j]);
+      for (std::size_t j = 0; j < S; ++j) xc[j * n_ + i] = static_cast<Real>(v.x[j]);
     }
   }
 

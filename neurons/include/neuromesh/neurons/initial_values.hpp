@@ -1,0 +1,56 @@
+#pragma once
+// The starting point of one neuron, computed the same way by every backend (so their spikes can be
+// bit-identical): parameters as given (scalars, per-neuron arrays, or distributions drawn from the
+// keyed stream (seed, purpose, gid, name key)), the model's check and derived constants, and the
+// initial state -- defaults from the model, or given values in user units made relative to their
+// offset parameter (V_m is stored as V_m - E_L). Host code.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/network.hpp>
+#include <neuromesh/core/random/keyed_stream.hpp>
+
+namespace neuromesh {
+
+// Stable 32-bit key of a parameter or state name (FNV-1a): part of the keyed stream's address.
+std::uint32_t name_key(std::string_view name);
+
+template <class Model>
+struct neuron_values {
+  std::array<double, Model::parameters.size()> p{};
+  std::array<double, Model::n_constants> k{};
+  std::array<double, Model::state.size()> x{};
+};
+
+// Values of neuron `idx` (population-local; global id `gid`) of `pop`. parameter_error names the
+// population, the parameter and the neuron when the model's check fails.
+template <class Model>
+neuron_values<Model> initial_values(const population& pop, index_t idx, gid_t gid, std::uint64_t seed, double dt) {
+  neuron_values<Model> v;
+  for (std::size_t j = 0; j < v.p.size(); ++j) {
+    auto it = pop.params.find(std::string(Model::parameters[j].name));
+    v.p[j] = it == pop.params.end()
+                 ? Model::parameters[j].default_value
+                 : evaluate(it->second, idx, seed, static_cast<std::uint32_t>(rng_purpose::parameter), gid,
+                            name_key(Model::parameters[j].name));
+  }
+  if (std::string problem = Model::check(v.p.data(), dt); !problem.empty())
+    throw parameter_error(pop.label, problem.substr(0, problem.find(':')),
+                          problem.substr(problem.find(':') + 2) + " (neuron " + std::to_string(idx) + ")");
+  Model::derive(v.p.data(), dt, v.k.data());
+  Model::initial_state(v.p.data(), v.x.data());
+  for (std::size_t j = 0; j < v.x.size(); ++j) {
+    auto it = pop.initial.find(std::string(Model::state[j].name));
+    if (it == pop.initial.end()) continue;
+    const int off = Model::state[j].offset_parameter;
+    v.x[j] = evaluate(it->second, idx, seed, static_cast<std::uint32_t>(rng_purpose::initial_state), gid,
+                      name_key(Model::state[j].name)) -
+             (off >= 0 ? v.p[off] : 0.0);
+  }
+  return v;
+}
+
+}  // namespace neuromesh
