@@ -20,23 +20,15 @@ std::vector<std::vector<std::uint64_t>> target_ranks(const network& net, const s
                                                      const std::vector<std::vector<std::uint8_t>>& owner) {
   const std::vector<gid_t> offsets = net.offsets();
   std::vector<std::vector<std::uint64_t>> bits(maps.size(), std::vector<std::uint64_t>(offsets.back(), 0));
-  const time_grid grid(net.dt);
-  std::vector<generated_synapse> block;
   for (std::size_t k = 0; k < net.projections.size(); ++k) {
     const projection& pr = net.projections[k];
     const gid_t pre = offsets[net.population_index(pr.pre, "projections")];
     const std::size_t post_pop = net.population_index(pr.post, "projections");
     const gid_t post = offsets[post_pop];
-    const index_t n_post = net.populations[post_pop].size;
-    const bool whole =
-        pr.conn.type == connector::kind::fixed_outdegree || pr.conn.type == connector::kind::explicit_list;
-    for (index_t b = 0; b < n_post; b = whole ? n_post : std::min<index_t>(n_post, b + 4096)) {
-      block.clear();
-      generate_projection(net, k, b, whole ? n_post : std::min<index_t>(n_post, b + 4096), grid, block, false);
-      for (const generated_synapse& s : block)
-        for (std::size_t m = 0; m < maps.size(); ++m)
-          bits[m][pre + s.source] |= std::uint64_t{1} << owner[m][post + s.target];
-    }
+    for_each_generated_synapse(net, k, 0, net.populations[post_pop].size, false, [&](const generated_synapse& s) {
+      for (std::size_t m = 0; m < maps.size(); ++m)
+        bits[m][pre + s.source] |= std::uint64_t{1} << owner[m][post + s.target];
+    });
   }
   return bits;
 }

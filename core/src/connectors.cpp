@@ -262,6 +262,23 @@ double expected_synapses_per_target(const network& net, std::size_t proj_id) {
   return n_pre;
 }
 
+index_t generation_block(const network& net, std::size_t proj_id) {
+  const double per_target = std::max(1.0, expected_synapses_per_target(net, proj_id));
+  return static_cast<index_t>(std::clamp(1048576.0 / per_target, 64.0, 4096.0));
+}
+
+bool generates_whole(const connector& c) {
+  return c.type == connector::kind::fixed_outdegree || c.type == connector::kind::explicit_list;
+}
+
+std::vector<std::uint64_t> projection_total_split(const network& net, std::size_t proj_id) {
+  const projection& proj = net.projections[proj_id];
+  if (proj.conn.type != connector::kind::fixed_total_number) return {};
+  const auto& post = net.populations[net.population_index(proj.post, "projections")];
+  const auto [qb, qe] = view_of(proj.post_view, post.size);
+  return split_total_number(proj.conn.n, qe - qb, net.seed, static_cast<std::uint32_t>(proj_id));
+}
+
 void generate_projection(const network& net, std::size_t proj_id, index_t post_begin, index_t post_end,
                          const time_grid& grid, std::vector<generated_synapse>& out, bool values,
                          const std::vector<std::uint64_t>* total_split) {

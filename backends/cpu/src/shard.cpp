@@ -64,40 +64,30 @@ void shard::for_each_synapse(bool values, Fn&& fn, const std::function<void(std:
   const network& net = *cfg_.net;
   const time_grid grid(net.dt);
   std::vector<generated_synapse> generated;
-  std::vector<std::uint64_t> split;
   for (std::size_t k = 0; k < net.projections.size(); ++k) {
     const projection& proj = net.projections[k];
     const std::size_t pre = net.population_index(proj.pre, "projections[" + std::to_string(k) + "].pre");
     const std::size_t post = net.population_index(proj.post, "projections[" + std::to_string(k) + "].post");
     const shard_slice& sl = slice_of(post);
-    const bool whole =
-        proj.conn.type == connector::kind::fixed_outdegree || proj.conn.type == connector::kind::explicit_list;
     const gid_t pre_offset = cfg_.part.population_offsets[pre];
     auto emit = [&](const generated_synapse& g) {
       fn(synapse_store::entry{pre_offset + g.source, sl.local_offset + sl.index_of(g.target), g.weight, g.delay,
                               static_cast<std::uint8_t>(proj.target)});
     };
-    if (whole) {  // walks all sources whatever the targets: generate once over the hull, keep ours
-      generated.clear();
-      generate_projection(net, k, sl.begin, sl.end, grid, generated, values);
-      for (const generated_synapse& g : generated)
+    if (sl.contiguous() || generates_whole(proj.conn)) {  // the hull, keeping owned targets
+      for_each_generated_synapse(net, k, sl.begin, sl.end, values, [&](const generated_synapse& g) {
         if (sl.contiguous() || sl.contains(g.target)) emit(g);
+      });
     } else {
-      // Runs of consecutive owned targets (the whole slice when contiguous), in blocks of about
-      // 2^20 synapses (16 MB of generated entries), the total number's split computed once.
-      const double per_target = std::max(1.0, expected_synapses_per_target(net, k));
-      const auto block = static_cast<std::uint32_t>(std::clamp(1048576.0 / per_target, 64.0, 4096.0));
-      const bool total = proj.conn.type == connector::kind::fixed_total_number;
-      if (total) {
-        const auto [qb, qe] = view_of(proj.post_view, net.populations[post].size);
-        split = split_total_number(proj.conn.n, qe - qb, net.seed, static_cast<std::uint32_t>(k));
-      }
+      // Scattered ownership: runs of consecutive owned targets, in bounded blocks.
+      const index_t block = generation_block(net, k);
+      const std::vector<std::uint64_t> split = projection_total_split(net, k);
       for (std::uint32_t i = 0; i < sl.size();) {
         const index_t b = sl.id(i);
         std::uint32_t j = i + 1;
         while (j < sl.size() && j - i < block && sl.id(j) == b + (j - i)) ++j;
         generated.clear();
-        generate_projection(net, k, b, b + (j - i), grid, generated, values, total ? &split : nullptr);
+        generate_projection(net, k, b, b + (j - i), grid, generated, values, split.empty() ? nullptr : &split);
         for (const generated_synapse& g : generated) emit(g);
         i = j;
       }

@@ -106,20 +106,12 @@ device_projection::device_projection(const network& net, std::size_t k, delivery
   pre_offset_ = offsets[pre];
   n_pre_ = net.populations[pre].size;
   const index_t n_post = net.populations[post].size;
-  const time_grid grid(net.dt);
-  const bool whole =
-      proj.conn.type == connector::kind::fixed_outdegree || proj.conn.type == connector::kind::explicit_list;
-  constexpr index_t block = 4096;
-  std::vector<generated_synapse> generated;
   // Two passes over the keyed generators, as the cpu backend builds: count rows, then place.
   auto each = [&](bool values, auto&& fn) {
-    for (index_t b = 0; b < n_post; b = whole ? n_post : std::min<index_t>(n_post, b + block)) {
-      generated.clear();
-      generate_projection(net, k, b, whole ? n_post : std::min<index_t>(n_post, b + block), grid, generated, values);
-      for (const generated_synapse& g : generated)
-        fn(synapse_store::entry{g.source, offsets[post] + g.target, g.weight, g.delay,
-                                static_cast<std::uint8_t>(proj.target)});
-    }
+    for_each_generated_synapse(net, k, 0, n_post, values, [&](const generated_synapse& g) {
+      fn(synapse_store::entry{g.source, offsets[post] + g.target, g.weight, g.delay,
+                              static_cast<std::uint8_t>(proj.target)});
+    });
   };
   synapse_store::builder builder(n_pre_);
   each(false, [&](const synapse_store::entry& e) { builder.count(e.source); });

@@ -13,19 +13,13 @@ namespace {
 // Calls f(source gid, target gid) for every synapse of the network.
 void for_each_synapse(const network& net, const std::vector<gid_t>& offsets,
                       const std::function<void(gid_t, gid_t)>& f) {
-  const time_grid grid(net.dt);
-  constexpr index_t block = 4096;
-  std::vector<generated_synapse> syn;
   for (std::size_t k = 0; k < net.projections.size(); ++k) {
     const auto& pr = net.projections[k];
     const std::size_t pre = net.population_index(pr.pre, "projections[" + std::to_string(k) + "].pre");
     const std::size_t post = net.population_index(pr.post, "projections[" + std::to_string(k) + "].post");
-    const index_t n_post = net.populations[post].size;
-    for (index_t b = 0; b < n_post; b += block) {
-      syn.clear();
-      generate_projection(net, k, b, std::min<index_t>(n_post, b + block), grid, syn, false);
-      for (const auto& s : syn) f(offsets[pre] + s.source, offsets[post] + s.target);
-    }
+    for_each_generated_synapse(net, k, 0, net.populations[post].size, false, [&](const generated_synapse& s) {
+      f(offsets[pre] + s.source, offsets[post] + s.target);
+    });
   }
 }
 

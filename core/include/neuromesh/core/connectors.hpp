@@ -3,6 +3,7 @@
 // of one source) from that entity's own keyed stream, so whoever builds a target's synapses --
 // any thread, any rank -- gets exactly the same ones (determinism contract rule 2). Weights and
 // delays are drawn from separate keyed streams in the order the synapses are generated.
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -30,9 +31,35 @@ void generate_projection(const network& net, std::size_t proj_id, index_t post_b
                          const time_grid& grid, std::vector<generated_synapse>& out, bool values = true,
                          const std::vector<std::uint64_t>* total_split = nullptr);
 
-// Synapses a target of projection `proj_id` gets on average (the caller's block size: bounded
-// memory for generated blocks).
+// Synapses a target of projection `proj_id` gets on average.
 double expected_synapses_per_target(const network& net, std::size_t proj_id);
+// Targets per generated block: about 2^20 synapses (16 MB of entries), 64 to 4096 targets.
+index_t generation_block(const network& net, std::size_t proj_id);
+// Whether the connector walks all its sources whatever targets are asked for (fixed_outdegree,
+// explicit lists): such projections are generated in one call.
+bool generates_whole(const connector& c);
+// split_total_number for projection `proj_id` over its post view (empty unless fixed_total_number).
+std::vector<std::uint64_t> projection_total_split(const network& net, std::size_t proj_id);
+
+// Calls fn(const generated_synapse&) for every synapse of projection `proj_id` onto targets
+// [post_begin, post_end), generating in bounded blocks (the total number's split computed once):
+// the one way construction, routing and the communication model walk a projection.
+template <class Fn>
+void for_each_generated_synapse(const network& net, std::size_t proj_id, index_t post_begin, index_t post_end,
+                                bool values, Fn&& fn) {
+  const time_grid grid(net.dt);
+  const std::vector<std::uint64_t> split = projection_total_split(net, proj_id);
+  const bool whole = generates_whole(net.projections[proj_id].conn);
+  const index_t block = generation_block(net, proj_id);
+  std::vector<generated_synapse> out;
+  for (index_t b = post_begin; b < post_end;) {
+    const index_t e = whole ? post_end : std::min<index_t>(post_end, b + block);
+    out.clear();
+    generate_projection(net, proj_id, b, e, grid, out, values, split.empty() ? nullptr : &split);
+    for (const generated_synapse& g : out) fn(g);
+    b = e;
+  }
+}
 
 // Synapse counts per target for fixed_total_number: a multinomial split of n over the targets
 // from one keyed stream (every builder computes the same split without communication).
