@@ -38,6 +38,9 @@ const char* usage =
     "       [--energy-detail]]  (detail: link serialisation in the step time, per-link packets per time bin)\n"
     "      HW: a hardware preset (loihi, loihi-measured, spinnaker, spinnaker2, truenorth) or a JSON file;\n"
     "      prints the energy table and adds /energy to OUT.h5 (docs/routing.md)\n"
+    "      [--timing delay|drop [--link-capacity PACKETS_PER_STEP] [--step-time-us US] [--no-reference]]\n"
+    "       timing mode: links forward a limited number of packets per step; late (delay) or lost (drop)\n"
+    "       packets change what the network receives; compared with an ideal run made first; adds /timing\n"
     "  neuromesh map NETWORK --hardware HW [--placement ...] [--placement-seed S] [--profile MS] [--chips XxY]\n"
     "      [--routing MODE] [--splitters] [--json PATH]   place and route without simulating\n"
     "  neuromesh info OUT.h5     summarise an output file\n"
@@ -63,10 +66,11 @@ run_args parse_run_args(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--double")
       a.dbl = true;
-    else if (arg == "--splitters" || arg == "--energy-detail")
+    else if (arg == "--splitters" || arg == "--energy-detail" || arg == "--no-reference")
       a.opts[arg] = "1";
     else if (arg == "--hardware" || arg == "--placement" || arg == "--placement-seed" || arg == "--profile" ||
-             arg == "--chips" || arg == "--routing" || arg == "--energy-json" || arg == "--json") {
+             arg == "--chips" || arg == "--routing" || arg == "--energy-json" || arg == "--json" || arg == "--timing" ||
+             arg == "--link-capacity" || arg == "--step-time-us") {
       if (i + 1 >= argc) throw neuromesh::config_error(arg, "needs a value");
       a.opts[arg] = argv[++i];
     } else if (arg == "--quiet")
@@ -166,6 +170,36 @@ int command_map(int argc, char** argv) {
   return 0;
 }
 
+// --timing and friends (docs/routing.md, "Timing mode").
+neuromesh::routing::timing_options timing_args(const run_args& a) {
+  neuromesh::routing::timing_options t;
+  if (!a.opts.count("--timing")) {
+    for (const char* k : {"--link-capacity", "--step-time-us", "--no-reference"})
+      if (a.opts.count(k)) throw neuromesh::config_error(k, "only applies with --timing delay|drop");
+    return t;
+  }
+  if (!a.opts.count("--hardware"))
+    throw neuromesh::config_error("--timing", "needs --hardware HW: the chip whose links are modelled");
+  t.mode = neuromesh::routing::timing_mode_from_name(a.opts.at("--timing"), "--timing");
+  t.packets_per_step = number_option(a, "--link-capacity", 0);
+  t.step_seconds = number_option(a, "--step-time-us", 0) * 1e-6;
+  return t;
+}
+
+// The ideal run the timing mode is compared with: the same network without the timing model.
+std::vector<neuromesh::spike> ideal_spikes(const neuromesh::network& net, neuromesh::simulation_options opt,
+                                           double duration, bool root, bool quiet) {
+  opt.output.clear();
+  opt.keep_spikes_in_memory = true;
+  opt.build_progress = {};
+  if (!quiet && root) std::fprintf(stderr, "ideal reference run (no link limits) ...\n");
+  auto ref = neuromesh::make_simulation(net, opt);
+  neuromesh::cli::progress_bar bar("reference ");
+  ref->run(duration, root ? neuromesh::progress_callback([&](double f) { bar.update(f); }) : nullptr);
+  bar.finish();
+  return ref->spikes();
+}
+
 int command_run(int argc, char** argv) {
   const run_args a = parse_run_args(argc, argv);
   neuromesh::network net = neuromesh::load_network(a.network);
@@ -194,6 +228,15 @@ int command_run(int argc, char** argv) {
   // then cores), unless --decomposition says otherwise.
   if (hw_map && neuromesh::launcher_process_count() > 1 && !a.opts.count("--decomposition"))
     opt.rank_of_gid = neuromesh::routing::rank_of_gid(hw_map->place, hw_map->topo, neuromesh::launcher_process_count());
+  const neuromesh::routing::timing_options timing = timing_args(a);
+  const bool timed = a.opts.count("--timing") > 0, reference = timed && !a.opts.count("--no-reference");
+  // Every rank runs the timing model on every spike: ranks must see them all.
+  if (timed && neuromesh::launcher_process_count() > 1 && !a.opts.count("--exchange")) opt.exchange = "allgather";
+  std::vector<neuromesh::spike> ideal;
+  if (reference) ideal = ideal_spikes(net, opt, duration, root, a.quiet);
+  opt.keep_spikes_in_memory = reference;
+  const std::uint32_t n_neurons = static_cast<std::uint32_t>(net.offsets().back());
+  const double dt = net.dt;
   if (!a.quiet && root) std::fprintf(stderr, "building %s ...\n", net.name.c_str());
   neuromesh::cli::progress_bar build_bar("building  ");
   opt.build_progress = [&](double f) { build_bar.update(f); };
@@ -205,14 +248,20 @@ int command_run(int argc, char** argv) {
     energy = neuromesh::attach_hardware(*sim, hw_map, 10.0, a.opts.count("--energy-detail") > 0);
     if (a.opts.count("--energy-json")) energy->set_json_path(a.opts.at("--energy-json"));
   }
+  std::shared_ptr<neuromesh::routing::link_timing_filter> timing_filter;
+  if (timed) timing_filter = neuromesh::attach_timing(*sim, hw_map, timing);
   neuromesh::cli::progress_bar bar("simulating");  // same width as "building  "
   neuromesh::progress_callback show;
   if (root) show = [&](double f) { bar.update(f); };
   sim->run(duration, show);
   bar.finish();
+  if (reference && sim->rank() == 0)  // rank 0 holds every spike of both runs
+    timing_filter->set_reference(
+        neuromesh::routing::compare_spike_trains(ideal, sim->spikes(), n_neurons, dt, sim->time_ms()));
   sim->finish();
   if (!a.quiet && sim->rank() == 0) print_summary(*sim, opt.output);
   if (energy && !a.quiet && sim->rank() == 0) std::printf("%s", energy->report().table().c_str());
+  if (timing_filter && !a.quiet && sim->rank() == 0) std::printf("%s", timing_filter->report().table().c_str());
   return 0;
 }
 

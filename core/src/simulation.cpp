@@ -160,20 +160,27 @@ step_t simulation::next_stop(step_t target) const {
 void simulation::advance_chunk(step_t n) {
   record_state_if_due();  // frames show the state at the start of the chunk
   fired_.clear();
+  if (!partial_.empty()) engine_->deliver_partial(partial_, filter_->group_of_gid());
+  partial_.clear();
   // Phases deliver (last chunk's spikes), input, update, detect -- one engine call.
   engine_->advance(now_, static_cast<int>(n), undelivered_, fired_);
   now_ += n;
-  exchange_and_record();
+  exchange_and_record(now_ - n);
   for (const auto& obs : observers_) obs->on_chunk(*this, now_ - n, now_, epoch_spikes_);
 }
 
-void simulation::exchange_and_record() {
+void simulation::exchange_and_record(step_t t0) {
   comm_->exchange(fired_, undelivered_);  // phase exchange (sorted by step, gid); delivered by the next advance
   // What is recorded and reported: every spike at the root (rank 0), own spikes elsewhere.
   if (comm_->exchange_gives_all())
     epoch_spikes_.assign(undelivered_.begin(), undelivered_.end());
   else
     comm_->gather_to_root(fired_, epoch_spikes_);
+  if (filter_) {  // which targets get each spike, and when (every rank holds all spikes here)
+    whole_.clear();
+    filter_->filter(t0, now_, undelivered_, whole_, partial_);
+    undelivered_.swap(whole_);
+  }
   rec_->record_spikes(epoch_spikes_, offsets_);  // phase: record
   for (const spike& s : epoch_spikes_) {
     const auto [pop, id] = locate(s.gid);
@@ -199,6 +206,23 @@ void simulation::check_interrupt(bool collective) {
   rec_->close();
   throw interrupted("simulation interrupted at t = " + std::to_string(time_ms()) +
                     " ms; output so far is closed and readable");
+}
+
+void simulation::set_delivery_filter(std::shared_ptr<delivery_filter> f) {
+  if (f && !engine_->supports_partial_delivery())
+    throw config_error("delivery filter", "the " + engine_->name() +
+                                              " backend cannot deliver a spike to part of its targets "
+                                              "(the hardware timing mode needs it); use backend \"cpu\"");
+  if (f && !comm_->exchange_gives_all())
+    throw config_error("delivery filter",
+                       "under MPI every rank must see every spike to run the filter; use exchange "
+                       "\"allgather\" (--exchange allgather)");
+  if (f && f->group_of_gid().size() != offsets_.back())
+    throw config_error("delivery filter", "its groups cover " + std::to_string(f->group_of_gid().size()) +
+                                              " neurons, the network has " + std::to_string(offsets_.back()));
+  if (!f && !partial_.empty()) engine_->deliver_partial(partial_, filter_->group_of_gid());  // removal: hand over
+  if (!f) partial_.clear();
+  filter_ = std::move(f);
 }
 
 void simulation::inject_spikes(const std::string& population, std::span<const index_t> ids) {

@@ -60,16 +60,32 @@ std::shared_ptr<const routing::hardware_mapping> map_to_hardware(const network& 
   return routing::map_network(net, hw, mo);
 }
 
-std::shared_ptr<routing::energy_accountant> attach_hardware(simulation& sim,
-                                                            std::shared_ptr<const routing::hardware_mapping> mapping,
-                                                            double bin_ms, bool detail) {
+namespace {
+void check_mapping_fits(const simulation& sim, const std::shared_ptr<const routing::hardware_mapping>& mapping) {
   if (!mapping) throw config_error("hardware", "no mapping given");
   if (mapping->n_neurons != sim.description().offsets().back())
     throw config_error("hardware", "the mapping was made for a network of " + std::to_string(mapping->n_neurons) +
                                        " neurons, not this one");
+}
+}  // namespace
+
+std::shared_ptr<routing::energy_accountant> attach_hardware(simulation& sim,
+                                                            std::shared_ptr<const routing::hardware_mapping> mapping,
+                                                            double bin_ms, bool detail) {
+  check_mapping_fits(sim, mapping);
   auto acc = std::make_shared<routing::energy_accountant>(std::move(mapping), bin_ms, detail);
   sim.add_observer(acc);
   return acc;
+}
+
+std::shared_ptr<routing::link_timing_filter> attach_timing(simulation& sim,
+                                                           std::shared_ptr<const routing::hardware_mapping> mapping,
+                                                           const routing::timing_options& opt) {
+  check_mapping_fits(sim, mapping);
+  auto filter = std::make_shared<routing::link_timing_filter>(std::move(mapping), opt);
+  sim.set_delivery_filter(filter);
+  sim.add_observer(filter);  // writes /timing at finish()
+  return filter;
 }
 
 }  // namespace neuromesh

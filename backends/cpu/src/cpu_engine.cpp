@@ -57,6 +57,13 @@ class cpu_engine final : public engine {
     pool_.run([&](int k) { shards_[k]->deliver(spikes); });
   }
 
+  bool supports_partial_delivery() const override { return true; }
+  void deliver_partial(std::span<const partial_delivery> deliveries,
+                       std::span<const std::uint32_t> group_of_gid) override {
+    if (deliveries.empty()) return;
+    pool_.run([&](int k) { shards_[k]->deliver_partial(deliveries, group_of_gid); });
+  }
+
   void set_current(std::size_t population, std::span<const index_t> ids, std::span<const double> pA) override {
     for (auto& s : shards_) s->set_current(population, ids, pA);
   }

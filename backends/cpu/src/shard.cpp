@@ -123,11 +123,34 @@ void shard::advance(step_t t0, int n, std::vector<spike>& fired) {
 }
 
 void shard::deliver(std::span<const spike> spikes) {
+  deliver_items(spikes, [](const spike&, std::uint32_t) { return true; });
+}
+
+void shard::deliver_partial(std::span<const partial_delivery> deliveries, std::span<const std::uint32_t> group_of_gid) {
+  if (delivery_group_.size() != group_of_.size()) {  // the filter's groups, by shard-local index
+    delivery_group_.resize(group_of_.size());
+    for (std::size_t p = 0; p < groups_.size(); ++p) {
+      const shard_slice& sl = slice_of(p);
+      for (std::uint32_t i = 0; i < sl.size(); ++i)
+        delivery_group_[sl.local_offset + i] = group_of_gid[cfg_.part.population_offsets[p] + sl.id(i)];
+    }
+  }
+  deliver_items(deliveries,
+                [this](const partial_delivery& d, std::uint32_t t) { return delivery_group_[t] == d.group; });
+}
+
+namespace {
+const spike& spike_of(const spike& s) { return s; }
+const spike& spike_of(const partial_delivery& d) { return d.s; }
+}  // namespace
+
+template <class Item, class Accept>
+void shard::deliver_items(std::span<const Item> items, Accept accept) {
   // While every group updates densely nobody sleeps, so the wake-up bookkeeping is skipped.
   if (arrays_.sparse_groups == 0)
-    deliver_rows(spikes, [](std::uint32_t) {});
+    deliver_rows(items, accept, [](std::uint32_t) {});
   else
-    deliver_rows(spikes, [this](std::uint32_t t) {
+    deliver_rows(items, accept, [this](std::uint32_t t) {
       if (!arrays_.awake[t]) {
         arrays_.awake[t] = 1;
         arrays_.woken.push_back(t);
@@ -136,25 +159,29 @@ void shard::deliver(std::span<const spike> spikes) {
   wake_woken();
 }
 
-template <class OnTarget>
-void shard::deliver_rows(std::span<const spike> spikes, OnTarget on_target) {
+// `accept(item, target)` is a constant true for ordinary delivery (the compiler drops it).
+template <class Item, class Accept, class OnTarget>
+void shard::deliver_rows(std::span<const Item> items, Accept accept, OnTarget on_target) {
   const std::uint32_t* targets = store_.targets();
   const float* weights = store_.weights();
   const bool shared = store_.shared_weights();
   const fixed_t shared_input[n_receptors] = {static_synapse::input(store_.shared_weight(0)),
                                              static_synapse::input(store_.shared_weight(1))};
-  for (const spike& sp : spikes) {
+  for (const Item& item : items) {
+    const spike& sp = spike_of(item);
     std::uint32_t begin = store_.row_begin(sp.gid);
     for (const row_segment& seg : store_.segments(sp.gid)) {
       fixed_t* row = arrays_.ring.row(seg.receptor, sp.step + seg.delay);
       if (shared) {
         const fixed_t w = shared_input[seg.receptor];
         for (std::uint32_t k = begin; k < seg.end; ++k) {
+          if (!accept(item, targets[k])) continue;
           row[targets[k]] += w;
           on_target(targets[k]);
         }
       } else {
         for (std::uint32_t k = begin; k < seg.end; ++k) {
+          if (!accept(item, targets[k])) continue;
           row[targets[k]] += static_synapse::input(weights[k]);
           on_target(targets[k]);
         }

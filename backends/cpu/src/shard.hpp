@@ -21,6 +21,8 @@ class shard {
   void allocate_input(delay_t max_delay);
   void advance(step_t t0, int n, std::vector<spike>& fired);
   void deliver(std::span<const spike> spikes);
+  // Timing mode: each spike only to the targets of its group (engine::deliver_partial).
+  void deliver_partial(std::span<const partial_delivery> deliveries, std::span<const std::uint32_t> group_of_gid);
   void set_current(std::size_t population, std::span<const index_t> ids, std::span<const double> pA);
   double read(std::size_t population, int var, index_t id) const;
   state_column column(std::size_t population, int var) const { return groups_[population]->column(var); }
@@ -35,8 +37,10 @@ class shard {
   void wake_woken();
   template <class Fn>
   void for_each_synapse(bool values, Fn&& fn, const std::function<void(std::size_t)>& projection_done) const;
-  template <class OnTarget>
-  void deliver_rows(std::span<const spike> spikes, OnTarget on_target);
+  template <class Item, class Accept>
+  void deliver_items(std::span<const Item> items, Accept accept);
+  template <class Item, class Accept, class OnTarget>
+  void deliver_rows(std::span<const Item> items, Accept accept, OnTarget on_target);
 
   const engine_config& cfg_;
   std::size_t index_;
@@ -45,6 +49,7 @@ class shard {
   synapse_store store_;
   std::vector<std::unique_ptr<population_group>> groups_;  // one per population
   std::vector<std::uint16_t> group_of_;                    // shard-local index -> group
+  std::vector<std::uint32_t> delivery_group_;              // shard-local index -> delivery_filter group
 };
 
 }  // namespace neuromesh::cpu

@@ -5,40 +5,22 @@
 #include <cstdio>
 #include <numeric>
 
-#include <hdf5.h>
 #include <nlohmann/json.hpp>
 
 #include <neuromesh/core/errors.hpp>
-#include <neuromesh/core/io/sonata_writer.hpp>
+
+#include "report_hdf5.hpp"
 
 namespace neuromesh::routing {
 namespace {
 
-using io::detail::hdf5_id;
+using detail::hdf5_id;
 using nlohmann::json;
 
 json components_json(const energy_report& r) {
   json c = json::object();
   for (std::size_t i = 0; i < r.components.size(); ++i) c[energy_components()[i]] = r.components[i];
   return c;
-}
-
-template <class T>
-void write_vector(hid_t group, const char* name, const std::vector<T>& v, hid_t type, const std::string& path) {
-  const hsize_t n = v.size();
-  hdf5_id space(H5Screate_simple(1, &n, nullptr));
-  hdf5_id dset(H5Dcreate2(group, name, type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-  if (!dset.valid() || (n && H5Dwrite(dset.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0))
-    throw io_error(path, std::string("cannot write /energy/") + name);
-}
-
-void write_text_attribute(hid_t obj, const char* name, const std::string& text, const std::string& path) {
-  hdf5_id type(H5Tcopy(H5T_C_S1));
-  H5Tset_size(type.get(), std::max<std::size_t>(text.size(), 1));
-  hdf5_id space(H5Screate(H5S_SCALAR));
-  hdf5_id attr(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
-  if (!attr.valid() || H5Awrite(attr.get(), type.get(), text.empty() ? " " : text.c_str()) < 0)
-    throw io_error(path, std::string("cannot write attribute /energy.") + name);
 }
 
 json tables_json(const table_stats& t) {
@@ -223,10 +205,14 @@ void energy_report::write_hdf5(const std::string& path) const {
   io::detail::hdf5_quiet quiet;
   hdf5_id file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
   if (!file.valid()) throw io_error(path, "cannot open the output file to add /energy");
-  if (H5Lexists(file.get(), "energy", H5P_DEFAULT) > 0) H5Ldelete(file.get(), "energy", H5P_DEFAULT);
-  hdf5_id g(H5Gcreate2(file.get(), "energy", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-  if (!g.valid()) throw io_error(path, "cannot create /energy");
+  const hdf5_id g = detail::replace_group(file, "energy", path);
   const hid_t G = g.get();
+  const auto write_text_attribute = [&](hid_t obj, const char* name, const std::string& text, const std::string& p) {
+    detail::write_text_attribute(obj, "/energy", name, text, p);
+  };
+  const auto write_vector = [&](hid_t grp, const char* name, const auto& v, hid_t type, const std::string& p) {
+    detail::write_vector(grp, "/energy", name, v, type, p);
+  };
   std::string names;
   for (const auto& n : energy_components()) names += (names.empty() ? "" : ",") + n;
   write_text_attribute(G, "components", names, path);

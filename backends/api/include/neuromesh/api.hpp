@@ -13,6 +13,7 @@
 #include <neuromesh/core/network.hpp>
 #include <neuromesh/core/network_json.hpp>
 #include <neuromesh/core/routing/energy.hpp>
+#include <neuromesh/core/routing/timing.hpp>
 #include <neuromesh/core/simulation.hpp>
 
 namespace neuromesh {
@@ -67,5 +68,13 @@ std::shared_ptr<const routing::hardware_mapping> map_to_hardware(const network& 
 std::shared_ptr<routing::energy_accountant> attach_hardware(simulation& sim,
                                                             std::shared_ptr<const routing::hardware_mapping> mapping,
                                                             double bin_ms = 10.0, bool detail = false);
+// Timing mode (docs/routing.md): links forward a limited number of packets per step, and late or
+// dropped packets change what the network receives. Install before running; the filter's
+// report() counts as the run goes, and finish() adds /timing to the output file. For the
+// comparison with the ideal run, run the network without it and give compare_spike_trains's
+// result to set_reference() before finish().
+std::shared_ptr<routing::link_timing_filter> attach_timing(simulation& sim,
+                                                           std::shared_ptr<const routing::hardware_mapping> mapping,
+                                                           const routing::timing_options& opt);
 
 }  // namespace neuromesh

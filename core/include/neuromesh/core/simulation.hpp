@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <neuromesh/core/communicator.hpp>
+#include <neuromesh/core/delivery_filter.hpp>
 #include <neuromesh/core/engine.hpp>
 #include <neuromesh/core/network.hpp>
 #include <neuromesh/core/observer.hpp>
@@ -90,6 +91,11 @@ class simulation {
   // Adds an observer called after every chunk and at finish() (observer.hpp), e.g. the hardware
   // model's energy accounting. The simulation shares ownership.
   void add_observer(std::shared_ptr<epoch_observer> obs) { observers_.push_back(std::move(obs)); }
+  // Puts a filter between exchange and delivery (delivery_filter.hpp; the hardware model's timing
+  // mode). Throws config_error when the engine cannot deliver to part of a spike's targets, or
+  // when, under MPI, ranks do not see every spike (the filter must run alike everywhere: use
+  // exchange "allgather"). Spikes given to inject_spikes() bypass the filter (external input).
+  void set_delivery_filter(std::shared_ptr<delivery_filter> f);
 
   // Closes the output file (also done by the destructor), then lets observers add to it.
   void finish();
@@ -115,7 +121,7 @@ class simulation {
   void run_steps(double duration_ms, const progress_callback& progress);
   void begin_advance();          // a new advance: last_spikes() starts empty
   void advance_chunk(step_t n);  // phases of one chunk (<= one epoch)
-  void exchange_and_record();
+  void exchange_and_record(step_t t0);
   void record_state_if_due();
   step_t next_stop(step_t target) const;
   void check_interrupt(bool collective);
@@ -141,6 +147,9 @@ class simulation {
   std::vector<std::vector<index_t>> last_by_pop_;
   run_summary summary_;
   std::vector<std::shared_ptr<epoch_observer>> observers_;
+  std::shared_ptr<delivery_filter> filter_;
+  std::vector<spike> whole_;               // the filter's spikes for every target
+  std::vector<partial_delivery> partial_;  // ... and for some, delivered before the next advance
   bool finished_ = false;
 };
 

@@ -1,0 +1,188 @@
+// Timing mode: link capacity per step, late and dropped packets (see timing.hpp).
+#include <neuromesh/core/routing/timing.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include <neuromesh/core/errors.hpp>
+
+namespace neuromesh::routing {
+
+timing_mode timing_mode_from_name(const std::string& name, const std::string& where) {
+  if (name == "delay") return timing_mode::delay;
+  if (name == "drop") return timing_mode::drop;
+  throw config_error(where, "'" + name + "' is not a timing mode (delay: lossless, late packets; drop: lossy)");
+}
+
+std::string to_string(timing_mode m) { return m == timing_mode::delay ? "delay" : "drop"; }
+
+link_timing_filter::link_timing_filter(std::shared_ptr<const hardware_mapping> mapping, const timing_options& opt)
+    : m_(std::move(mapping)), mode_(opt.mode) {
+  if (!m_) throw config_error("timing", "no hardware mapping given");
+  if (!(opt.packets_per_step >= 0))
+    throw config_error("timing: link capacity", "must be >= 0 packets per step (0: from the preset)");
+  if (!(opt.step_seconds >= 0)) throw config_error("timing: step time", "must be >= 0 s (0: the simulation step)");
+  double per_step = opt.packets_per_step;
+  if (per_step == 0) {
+    const double rate = m_->hw.value("link_capacity");  // packets/s
+    if (!(rate > 0))
+      throw config_error("timing", "'" + m_->hw.name +
+                                       "' publishes no link capacity; give the packets a link forwards per step "
+                                       "(--link-capacity N, or link_capacity=N in Python)");
+    per_step = rate * (opt.step_seconds > 0 ? opt.step_seconds : m_->dt_ms * 1e-3);
+  }
+  if (per_step < 1)
+    throw config_error("timing: link capacity", "a link would forward " + std::to_string(per_step) +
+                                                    " packets per step; at least 1 is needed (longer "
+                                                    "step time or larger capacity)");
+  cap_ = static_cast<std::uint32_t>(std::min(per_step, 4.0e9));
+  const auto& rt = m_->routes;
+  const std::size_t n_links = m_->topo.links().size();
+  used_.resize(n_links);
+  base_.assign(n_links, 0);
+  link_stamp_.assign(n_links, 0);
+  link_arrival_.assign(n_links, 0);
+  last_emit_.assign(rt.dests.size(), -1);
+  last_arrival_.assign(rt.dests.size(), -1);
+  const std::uint32_t nc = m_->hw.n_cores();
+  core_emit_.assign(nc, -1);
+  core_max_before_.assign(nc, -1);
+  core_max_now_.assign(nc, -1);
+  r_.hardware = m_->hw.name;
+  r_.mode = to_string(mode_);
+  r_.packets_per_step = cap_;
+  r_.dt_ms = m_->dt_ms;
+}
+
+// The packet entering `link` in step t takes the first step >= t with a free slot (delay) or
+// must find one in t itself (drop). Slots of steps before the current emission step are never
+// asked for again (packets come in emission order and enter links no earlier than emitted).
+step_t link_timing_filter::cross(std::uint32_t link, step_t t, step_t emitted) {
+  auto& used = used_[link];
+  step_t& base = base_[link];
+  while (base < emitted && !used.empty()) used.pop_front(), ++base;
+  if (used.empty()) base = emitted;
+  auto i = static_cast<std::size_t>(t - base);
+  if (used.size() <= i) used.resize(i + 1, 0);
+  std::uint64_t ahead = 0;  // packets queued before this one at the link
+  while (used[i] >= cap_) {
+    const auto step = static_cast<std::size_t>(base) + i;
+    if (congested_.size() <= step) congested_.resize(step + 1, 0);
+    if (!congested_[step]) congested_[step] = 1, ++r_.congested_steps;
+    if (mode_ == timing_mode::drop) return -1;
+    ahead += used[i];
+    if (used.size() <= ++i) used.push_back(0);
+  }
+  r_.max_link_backlog = std::max(r_.max_link_backlog, ahead + used[i]);
+  ++used[i];
+  ++r_.link_traversals;
+  return base + static_cast<step_t>(i);
+}
+
+void link_timing_filter::note_delivery(std::uint64_t dest, step_t emitted, step_t arrival) {
+  if (last_emit_[dest] >= 0) {
+    const step_t d = std::abs((arrival - last_arrival_[dest]) - (emitted - last_emit_[dest]));
+    distortion_sum_steps_ += static_cast<double>(d);
+    r_.isi_distortion_max_ms = std::max(r_.isi_distortion_max_ms, static_cast<double>(d) * r_.dt_ms);
+    ++r_.isi_pairs;
+  }
+  if (arrival > std::numeric_limits<std::int32_t>::max())
+    throw config_error("timing", "runs longer than 2^31 steps are not supported in timing mode");
+  last_emit_[dest] = static_cast<std::int32_t>(emitted);
+  last_arrival_[dest] = static_cast<std::int32_t>(arrival);
+  // Disorder: a spike that arrives before one emitted in an earlier step, at the same core.
+  const std::uint32_t c = m_->routes.dests[dest].core;
+  if (emitted > core_emit_[c]) {
+    core_max_before_[c] = std::max(core_max_before_[c], core_max_now_[c]);
+    core_max_now_[c] = -1;
+    core_emit_[c] = emitted;
+  }
+  if (arrival < core_max_before_[c]) ++r_.spike_disorder;
+  core_max_now_[c] = std::max(core_max_now_[c], arrival);
+}
+
+void link_timing_filter::route_spike(const spike& sp, std::vector<spike>& whole,
+                                     std::vector<partial_delivery>& partial) {
+  const auto& rt = m_->routes;
+  const auto& topo = m_->topo;
+  const source_route& src = rt.sources[sp.gid];
+  const std::uint32_t c0 = m_->place.core_of[sp.gid], r0 = topo.router_of_core(c0);
+  // Unicast (and splitter neurons) send one packet per destination core, multicast one in all.
+  const bool packet_per_core =
+      rt.mode == routing_mode::unicast || (rt.mode == routing_mode::single_destination && src.extra_spikes > 0);
+  const std::size_t n_dest = src.dest_end - src.dest_begin;
+  arrival_of_dest_.assign(n_dest, sp.step);
+  ++packet_id_;
+  bool remote = false, all_on_time = true;
+  for (std::size_t k = 0; k < n_dest; ++k) {
+    const destination& d = rt.dests[src.dest_begin + k];
+    if (d.core == c0) continue;  // on the source's own core: no packet
+    if (packet_per_core) ++packet_id_, ++r_.packets;
+    remote = true;
+    path_.clear();
+    topo.route(r0, topo.router_of_core(d.core), path_);
+    step_t a = sp.step;
+    for (std::uint32_t l : path_) {
+      if (link_stamp_[l] == packet_id_) {  // a branch of this multicast packet already crossed it
+        a = link_arrival_[l];
+      } else {
+        a = cross(l, a, sp.step);
+        link_stamp_[l] = packet_id_;
+        link_arrival_[l] = a;
+        if (a < 0) ++r_.packets_dropped;
+      }
+      if (a < 0) break;
+    }
+    arrival_of_dest_[k] = a;
+    if (d.synapses > 0 && a != sp.step) all_on_time = false;
+  }
+  if (remote && !packet_per_core) ++r_.packets;
+  for (std::size_t k = 0; k < n_dest; ++k) {
+    const destination& d = rt.dests[src.dest_begin + k];
+    if (d.synapses == 0) continue;  // a router on the table route only: nobody to deliver to
+    const step_t a = arrival_of_dest_[k];
+    ++r_.deliveries;
+    if (a < 0) {
+      ++r_.dropped;
+      continue;
+    }
+    note_delivery(src.dest_begin + k, sp.step, a);
+    if (a == sp.step) {
+      ++r_.on_time;
+      if (!all_on_time) partial.push_back({sp, d.core});
+      continue;
+    }
+    ++r_.late;
+    const auto late = static_cast<std::uint64_t>(a - sp.step);
+    if (r_.lateness_steps.size() <= late) r_.lateness_steps.resize(late + 1, 0);
+    ++r_.lateness_steps[late];
+    r_.max_late_steps = std::max(r_.max_late_steps, late);
+    pending_.push_back({a, {{a, sp.gid}, d.core}});
+  }
+  if (all_on_time) whole.push_back(sp);
+}
+
+void link_timing_filter::filter(step_t /*t0*/, step_t t1, std::span<const spike> spikes, std::vector<spike>& whole,
+                                std::vector<partial_delivery>& partial) {
+  const auto start = std::chrono::steady_clock::now();
+  for (const spike& sp : spikes) route_spike(sp, whole, partial);
+  // Late packets arriving in this chunk act from their arrival step on; the rest wait.
+  std::size_t kept = 0;
+  for (const late_delivery& p : pending_) {
+    if (p.arrival < t1)
+      partial.push_back(p.d);
+    else
+      pending_[kept++] = p;
+  }
+  pending_.resize(kept);
+  r_.isi_distortion_ms = r_.isi_pairs ? distortion_sum_steps_ * r_.dt_ms / static_cast<double>(r_.isi_pairs) : 0.0;
+  r_.filter_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void link_timing_filter::on_finish(const simulation&, const std::string& output_path) {
+  if (!output_path.empty()) r_.write_hdf5(output_path);
+}
+
+}  // namespace neuromesh::routing
