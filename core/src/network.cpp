@@ -2,6 +2,7 @@
 #include <map>
 #include <sstream>
 
+#include <neuromesh/core/connector_kernels.hpp>
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/core/network.hpp>
 #include <neuromesh/core/random/distributions.hpp>
@@ -18,24 +19,8 @@ double evaluate(const value_spec& v, std::size_t i, std::uint64_t seed, std::uin
 }
 
 double draw(const distribution& d, keyed_stream& s) {
-  for (int attempt = 0; attempt < 10000; ++attempt) {
-    double x = 0.0;
-    switch (d.type) {
-      case distribution::kind::uniform:
-        x = random::uniform(s, d.a, d.b);
-        break;
-      case distribution::kind::normal:
-        x = random::normal(s, d.a, d.b);
-        break;
-      case distribution::kind::exponential:
-        x = random::exponential(s, d.a);
-        break;
-      case distribution::kind::lognormal:
-        x = random::lognormal(s, d.a, d.b);
-        break;
-    }
-    if (x >= d.low && x <= d.high) return x;
-  }
+  double x = 0.0;
+  if (kernels::draw_within(d, s, x)) return x;
   throw config_error("distribution", "could not draw a value inside [low, high] in 10000 attempts; widen the bounds");
 }
 

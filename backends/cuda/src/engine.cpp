@@ -53,7 +53,9 @@ class gpu_engine final : public engine {
     build_groups(net);
     for (std::size_t k = 0; k < net.projections.size(); ++k) {
       const delivery_strategy s = k < prefs.per_projection.size() ? prefs.per_projection[k] : prefs.delivery;
-      projections_.push_back(std::make_unique<device_projection>(net, k, s));
+      const connectivity_mode c =
+          k < prefs.per_projection_connectivity.size() ? prefs.per_projection_connectivity[k] : prefs.connectivity;
+      projections_.push_back(std::make_unique<device_projection>(net, k, s, c, launch_));
       if (cfg_.build_progress) cfg_.build_progress(static_cast<double>(k + 1) / net.projections.size());
     }
     summarise();
@@ -226,6 +228,11 @@ class gpu_engine final : public engine {
 
 std::unique_ptr<engine> make_engine(engine_config cfg, const gpu_preferences& prefs) {
   return std::make_unique<gpu_engine>(std::move(cfg), prefs);
+}
+
+std::vector<synapse_store::entry> built_synapses(const network& net, std::size_t k) {
+  select_device(0);
+  return device_projection(net, k, delivery_strategy::automatic, connectivity_mode::stored, launch_policy{}).download();
 }
 
 }  // namespace neuromesh::NEUROMESH_GPU_NS

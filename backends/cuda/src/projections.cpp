@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include <thrust/execution_policy.h>
@@ -7,7 +8,9 @@
 #include <thrust/iterator/counting_iterator.h>
 #include <thrust/transform_scan.h>
 
+#include <neuromesh/core/connector_kernels.hpp>
 #include <neuromesh/core/connectors.hpp>
+#include <neuromesh/core/errors.hpp>
 #include <neuromesh/synapses/static_synapse.hpp>
 
 #include "projections.hpp"
@@ -16,20 +19,26 @@
 namespace neuromesh::NEUROMESH_GPU_NS {
 namespace {
 
-// Adds synapse k's input (a segment with `delay`, `receptor`) for a spike of step `fired`.
-NEUROMESH_INLINE_HOST_DEVICE void add(const rows_view& v, const delivery_target& t, const row_segment& seg,
-                                      step_t fired, std::uint32_t k) {
-  const step_t when = fired + seg.delay;
+// Adds input w for step fired + delay to `target` (a gid) on `receptor`.
+NEUROMESH_INLINE_HOST_DEVICE void add_input(const delivery_target& t, std::uint8_t receptor, delay_t delay,
+                                            step_t fired, std::uint32_t target, fixed_t w) {
+  const step_t when = fired + delay;
   if (when < t.earliest) {
     raise(t.error, late_input);
     return;
   }
-  fixed_t* slot = t.ring.row(seg.receptor, when) + v.targets[k];
-  const fixed_t w = v.weights ? static_synapse::input(v.weights[k]) : v.shared;
+  fixed_t* slot = t.ring.row(receptor, when) + target;
   if (t.exclusive)
     *slot += w;  // no other thread runs: an atomic would only cost (about 10x per synapse on x86)
   else
     atomic_add(slot, w);
+}
+
+// Adds synapse k's input (a segment with `delay`, `receptor`) for a spike of step `fired`.
+NEUROMESH_INLINE_HOST_DEVICE void add(const rows_view& v, const delivery_target& t, const row_segment& seg,
+                                      step_t fired, std::uint32_t k) {
+  add_input(t, seg.receptor, seg.delay, fired, v.targets[k],
+            v.weights ? static_synapse::input(v.weights[k]) : v.shared);
 }
 
 // Presynaptic: thread u walks the whole row of spike u % m in projection u / m.
@@ -95,54 +104,115 @@ struct deliver_synapse {
   }
 };
 
-}  // namespace
-
-device_projection::device_projection(const network& net, std::size_t k, delivery_strategy strategy)
-    : strategy_(strategy) {
-  const projection& proj = net.projections[k];
-  const std::vector<gid_t> offsets = net.offsets();
-  const std::size_t pre = net.population_index(proj.pre, "projections[" + std::to_string(k) + "].pre");
-  const std::size_t post = net.population_index(proj.post, "projections[" + std::to_string(k) + "].post");
-  pre_offset_ = offsets[pre];
-  n_pre_ = net.populations[pre].size;
-  const index_t n_post = net.populations[post].size;
-  // Two passes over the keyed generators, as the cpu backend builds: count rows, then place.
-  auto each = [&](bool values, auto&& fn) {
-    for_each_generated_synapse(net, k, 0, n_post, values, [&](const generated_synapse& g) {
-      fn(synapse_store::entry{g.source, offsets[post] + g.target, g.weight, g.delay,
-                              static_cast<std::uint8_t>(proj.target)});
+// Procedural: thread u regenerates the row of spike u % m in procedural projection u / m from
+// the keyed streams and adds it (the same synapses the stored rows would hold, so the same sums).
+struct deliver_regenerated {
+  const procedural_view* views;
+  const spike* spikes;
+  std::uint32_t m;
+  delivery_target t;
+  NEUROMESH_HOST_DEVICE void operator()(std::uint64_t u) const {
+    const procedural_view& v = views[u / m];
+    const spike sp = spikes[u % m];
+    if (!v.has(sp.gid)) return;
+    kernels::row_of_source(v.p, sp.gid - v.pre_gid, true, [&](const kernels::synapse_draw& g) {
+      add_input(t, v.receptor, g.delay, sp.step, v.post_gid + g.target, static_synapse::input(g.weight));
     });
-  };
-  synapse_store::builder builder(n_pre_);
-  each(false, [&](const synapse_store::entry& e) { builder.count(e.source); });
-  builder.allocate();
-  each(true, [&](const synapse_store::entry& e) { builder.place(e); });
-  synapse_store store;
-  store.build(std::move(builder));
-  upload(store, store.shared_weights() ? store.shared_weight(static_cast<int>(proj.target)) : 0.0f);
+  }
+};
+
+// Procedural construction: what row i would hold -- its length and delays -- without storing it.
+struct row_stats {
+  std::uint32_t length;
+  delay_t min_delay, max_delay;
+};
+struct measure_row {
+  kernels::projection_params p;
+  row_stats* out;
+  unsigned* error;
+  NEUROMESH_HOST_DEVICE void operator()(std::uint64_t i) const {
+    row_stats r{0, 0xFFFF, 0};
+    const kernels::generation_status st =
+        kernels::row_of_source(p, static_cast<index_t>(i), true, [&r](const kernels::synapse_draw& g) {
+          ++r.length;
+          r.min_delay = g.delay < r.min_delay ? g.delay : r.min_delay;
+          r.max_delay = g.delay > r.max_delay ? g.delay : r.max_delay;
+        });
+    if (st.error != kernels::generation_error::none) raise(error, 1u);
+    out[i] = r;
+  }
+};
+
+connectivity_mode checked_mode(const network& net, std::size_t k, connectivity_mode mode) {
+  if (mode == connectivity_mode::stored) return mode;
+  const connector::kind c = net.projections[k].conn.type;
+  if (kernels::regenerable_by_source(c)) return connectivity_mode::procedural;
+  if (mode == connectivity_mode::procedural_if_regenerable) return connectivity_mode::stored;
+  throw config_error("projections[" + std::to_string(k) + "]",
+                     "procedural connectivity needs rows that one source's keyed stream regenerates "
+                     "(fixed_outdegree, one_to_one); this connector generates its synapses by target or from "
+                     "a list, so its rows must be stored (connectivity stored, or procedural_if_regenerable)");
 }
 
-void device_projection::upload(const synapse_store& store, float shared_weight) {
-  std::vector<std::uint32_t> row_ptr(static_cast<std::size_t>(n_pre_) + 1);
-  std::vector<row_segment> segs;
-  for (index_t s = 0; s < n_pre_; ++s) {
-    row_ptr[s] = static_cast<std::uint32_t>(segs.size());
-    const auto row = store.segments(s);
-    segs.insert(segs.end(), row.begin(), row.end());
-    const std::uint32_t len = (row.empty() ? store.row_begin(s) : row.back().end) - store.row_begin(s);
-    shape_.max_length = std::max(shape_.max_length, len);
+}  // namespace
+
+device_projection::device_projection(const network& net, std::size_t k, delivery_strategy strategy,
+                                     connectivity_mode mode, const launch_policy& launch)
+    : strategy_(strategy) {
+  const projection& proj = net.projections[k];
+  const std::size_t pre = net.population_index(proj.pre, "projections[" + std::to_string(k) + "].pre");
+  pre_offset_ = net.offsets()[pre];
+  n_pre_ = net.populations[pre].size;
+  if (checked_mode(net, k, mode) == connectivity_mode::procedural) {
+    measure_procedural(net, k, launch);
+    return;
   }
-  row_ptr[n_pre_] = static_cast<std::uint32_t>(segs.size());
-  n_synapses_ = store.size();
-  shape_.mean_length = n_pre_ ? static_cast<double>(n_synapses_) / n_pre_ : 0.0;
-  min_delay_ = store.min_delay();
-  max_delay_ = store.max_delay();
-  shared_ = store.shared_weights();
-  shared_input_ = static_synapse::input(shared_weight);
-  row_ptr_ = row_ptr;
-  segments_ = segs;
-  targets_.assign(store.targets(), store.targets() + store.size());
-  if (!shared_) weights_.assign(store.weights(), store.weights() + store.size());
+  if (!builds_on_device(proj)) {
+    rows_ = build_rows_on_host(net, k, n_pre_);
+    return;
+  }
+  rows_ = build_rows_on_device(net, k, device_parameters(net, k), n_pre_, launch);
+}
+
+void device_projection::measure_procedural(const network& net, std::size_t k, const launch_policy& launch) {
+  params_ = std::make_unique<device_parameters>(net, k);
+  const index_t n = params_->params().n_pre;
+  thrust::device_vector<row_stats> stats(n);
+  thrust::device_vector<unsigned> error(1, 0u);
+  for_each_index(
+      launch, n,
+      measure_row{params_->params(), thrust::raw_pointer_cast(stats.data()), thrust::raw_pointer_cast(error.data())});
+  if (error[0] != 0) throw_generation_error(net, k);
+  const std::vector<row_stats> rows(stats.begin(), stats.end());
+  delay_t lo = 0xFFFF, hi = 0;
+  for (const row_stats& r : rows) {
+    rows_.size += r.length;
+    rows_.shape.max_length = std::max(rows_.shape.max_length, r.length);
+    if (r.length == 0) continue;
+    lo = std::min(lo, r.min_delay);
+    hi = std::max(hi, r.max_delay);
+  }
+  rows_.shape.mean_length = n_pre_ ? static_cast<double>(rows_.size) / n_pre_ : 0.0;
+  rows_.min_delay = rows_.size ? lo : 0;
+  rows_.max_delay = hi;
+}
+
+procedural_view device_projection::procedural_rows() const {
+  return {params_->params(), params_->pre_gid(), params_->post_gid(), params_->receptor()};
+}
+
+std::vector<synapse_store::entry> device_projection::download() const {
+  const std::vector<std::uint32_t> row_ptr(rows_.row_ptr.begin(), rows_.row_ptr.end());
+  const std::vector<row_segment> segs(rows_.segments.begin(), rows_.segments.end());
+  const std::vector<std::uint32_t> targets(rows_.targets.begin(), rows_.targets.end());
+  const std::vector<float> weights(rows_.weights.begin(), rows_.weights.end());
+  std::vector<synapse_store::entry> out;
+  for (index_t s = 0; s < n_pre_; ++s)
+    for (std::uint32_t g = row_ptr[s]; g < row_ptr[s + 1]; ++g)
+      for (std::uint32_t k = g == 0 ? 0 : segs[g - 1].end; k < segs[g].end; ++k)
+        out.push_back({pre_offset_ + s, targets[k], rows_.shared ? rows_.shared_weight : weights[k], segs[g].delay,
+                       segs[g].receptor});
+  return out;
 }
 
 namespace {
@@ -153,13 +223,40 @@ delivery_target exclusive(delivery_target t, std::uint64_t items) {
 }  // namespace
 
 rows_view device_projection::view() const {
-  return {thrust::raw_pointer_cast(row_ptr_.data()),
-          thrust::raw_pointer_cast(segments_.data()),
-          thrust::raw_pointer_cast(targets_.data()),
-          weights_.empty() ? nullptr : thrust::raw_pointer_cast(weights_.data()),
-          shared_input_,
+  return {thrust::raw_pointer_cast(rows_.row_ptr.data()),
+          thrust::raw_pointer_cast(rows_.segments.data()),
+          thrust::raw_pointer_cast(rows_.targets.data()),
+          rows_.weights.empty() ? nullptr : thrust::raw_pointer_cast(rows_.weights.data()),
+          static_synapse::input(rows_.shared_weight),
           pre_offset_,
           n_pre_};
+}
+
+void delivery_plan::upload_views(const std::vector<std::unique_ptr<device_projection>>& projections,
+                                 std::vector<delivery_strategy>&& chosen) {
+  std::vector<rows_view> pre, lb;
+  std::vector<procedural_view> proc;
+  for (std::size_t k = 0; k < projections.size(); ++k) {
+    if (projections[k]->size() == 0) continue;
+    if (projections[k]->procedural())
+      proc.push_back(projections[k]->procedural_rows());
+    else if (chosen[k] == delivery_strategy::presynaptic)
+      pre.push_back(projections[k]->view());
+    else
+      lb.push_back(projections[k]->view());
+  }
+  if (pre_.size() < projections.size()) {  // sized once; then plain copies of a few views
+    pre_.resize(projections.size());
+    lb_.resize(projections.size());
+    proc_.resize(projections.size());
+  }
+  copy_bytes(thrust::raw_pointer_cast(pre_.data()), pre.data(), pre.size() * sizeof(rows_view));
+  copy_bytes(thrust::raw_pointer_cast(lb_.data()), lb.data(), lb.size() * sizeof(rows_view));
+  copy_bytes(thrust::raw_pointer_cast(proc_.data()), proc.data(), proc.size() * sizeof(procedural_view));
+  n_pre_ = pre.size();
+  n_lb_ = lb.size();
+  n_proc_ = proc.size();
+  chosen_ = std::move(chosen);
 }
 
 void delivery_plan::deliver(const std::vector<std::unique_ptr<device_projection>>& projections, const spike* spikes,
@@ -167,23 +264,12 @@ void delivery_plan::deliver(const std::vector<std::unique_ptr<device_projection>
   if (m == 0) return;
   std::vector<delivery_strategy> chosen;
   for (const auto& p : projections)
-    chosen.push_back(p->size() == 0 ? delivery_strategy::automatic : p->strategy_for(m));
-  if (chosen != chosen_) {  // upload the two lists of views only when the choice changes
-    std::vector<rows_view> pre, lb;
-    for (std::size_t k = 0; k < projections.size(); ++k) {
-      if (chosen[k] == delivery_strategy::presynaptic) pre.push_back(projections[k]->view());
-      if (chosen[k] == delivery_strategy::load_balanced) lb.push_back(projections[k]->view());
-    }
-    if (pre_.size() < projections.size()) {  // sized once; then plain copies of a few views
-      pre_.resize(projections.size());
-      lb_.resize(projections.size());
-    }
-    copy_bytes(thrust::raw_pointer_cast(pre_.data()), pre.data(), pre.size() * sizeof(rows_view));
-    copy_bytes(thrust::raw_pointer_cast(lb_.data()), lb.data(), lb.size() * sizeof(rows_view));
-    n_pre_ = pre.size();
-    n_lb_ = lb.size();
-    chosen_ = std::move(chosen);
-  }
+    chosen.push_back(p->size() == 0 || p->procedural() ? delivery_strategy::automatic : p->strategy_for(m));
+  if (chosen != chosen_ || pre_.empty()) upload_views(projections, std::move(chosen));  // only when the choice changes
+  if (n_proc_ > 0)
+    for_each_index(t.launch, std::uint64_t{m} * n_proc_,
+                   deliver_regenerated{thrust::raw_pointer_cast(proc_.data()), spikes, m,
+                                       exclusive(t, std::uint64_t{m} * n_proc_)});
   if (n_pre_ > 0)
     for_each_index(
         t.launch, std::uint64_t{m} * n_pre_,

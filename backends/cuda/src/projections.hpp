@@ -14,6 +14,7 @@
 #include <neuromesh/core/synapse_store.hpp>
 #include <neuromesh/cuda/cuda_engine.hpp>
 
+#include "construction.hpp"
 #include "neuron_groups.hpp"
 #include "runtime.hpp"
 
@@ -49,45 +50,56 @@ struct rows_view {
   }
 };
 
+// A procedural projection as device code sees it: the generation parameters, from which the
+// row of a spiking source is regenerated at delivery.
+struct procedural_view {
+  kernels::projection_params p;
+  gid_t pre_gid;   // gid of view-local source 0
+  gid_t post_gid;  // gid of view-local target 0
+  std::uint8_t receptor;
+
+  NEUROMESH_INLINE_HOST_DEVICE bool has(gid_t g) const { return g >= pre_gid && g - pre_gid < p.n_pre; }
+};
+
 class device_projection {
  public:
-  // Builds projection k's synapses (targets are gids: the engine's local index) on the host from
-  // the keyed generators, then copies them to the device.
-  device_projection(const network& net, std::size_t k, delivery_strategy strategy);
+  // Builds projection k's synapses (targets are gids: the engine's local index): on the device
+  // from the keyed generators (construction.hpp), or -- procedural -- only measures them there.
+  // config_error when `mode` asks for procedural rows the connector cannot regenerate.
+  device_projection(const network& net, std::size_t k, delivery_strategy strategy, connectivity_mode mode,
+                    const launch_policy& launch);
 
   // The automatic or fixed strategy for an epoch of m spikes.
   delivery_strategy strategy_for(std::size_t m) const {
-    return strategy_ == delivery_strategy::automatic ? choose_delivery(shape_, m, device_fill()) : strategy_;
+    return strategy_ == delivery_strategy::automatic ? choose_delivery(rows_.shape, m, device_fill()) : strategy_;
   }
+  bool procedural() const { return params_ != nullptr; }
   rows_view view() const;
+  procedural_view procedural_rows() const;
+  // The stored rows, copied back (row order), for tests.
+  std::vector<synapse_store::entry> download() const;
 
-  std::uint64_t size() const { return n_synapses_; }
-  std::uint64_t payload_bytes() const { return targets_.size() * 4 + weights_.size() * 4; }
-  std::uint64_t index_bytes() const { return row_ptr_.size() * 4 + segments_.size() * sizeof(row_segment); }
-  delay_t min_delay() const { return min_delay_; }
-  delay_t max_delay() const { return max_delay_; }
-  const row_shape& rows() const { return shape_; }
+  std::uint64_t size() const { return rows_.size; }
+  std::uint64_t payload_bytes() const { return rows_.targets.size() * 4 + rows_.weights.size() * 4; }
+  std::uint64_t index_bytes() const { return rows_.row_ptr.size() * 4 + rows_.segments.size() * sizeof(row_segment); }
+  delay_t min_delay() const { return rows_.min_delay; }
+  delay_t max_delay() const { return rows_.max_delay; }
+  const row_shape& rows() const { return rows_.shape; }
 
  private:
-  void upload(const synapse_store& store, float shared_weight);
+  void measure_procedural(const network& net, std::size_t k, const launch_policy& launch);
 
   gid_t pre_offset_;
   index_t n_pre_;
   delivery_strategy strategy_;
-  std::uint64_t n_synapses_ = 0;
-  row_shape shape_;
-  delay_t min_delay_ = 0, max_delay_ = 0;
-  bool shared_ = false;
-  fixed_t shared_input_ = 0;
-  thrust::device_vector<std::uint32_t> row_ptr_;  // n_pre + 1 offsets into segments_
-  thrust::device_vector<row_segment> segments_;
-  thrust::device_vector<std::uint32_t> targets_;
-  thrust::device_vector<float> weights_;  // empty when shared_
+  device_rows rows_;                           // procedural: size, shape and delays only
+  std::unique_ptr<device_parameters> params_;  // procedural only
 };
 
-// Delivers an epoch's spikes through all projections in at most three launches, whatever the
+// Delivers an epoch's spikes through all projections in at most four launches, whatever the
 // number of projections: one for every presynaptic projection (a thread per (projection, spike)
-// pair), and a scan plus one launch for every load-balanced one (a thread per synapse).
+// pair), a scan plus one launch for every load-balanced one (a thread per synapse), and one for
+// every procedural one (a thread per (projection, spike) pair regenerating the row).
 class delivery_plan {
  public:
   void deliver(const std::vector<std::unique_ptr<device_projection>>& projections, const spike* spikes, std::uint32_t m,
@@ -97,9 +109,13 @@ class delivery_plan {
   std::size_t load_balanced() const { return n_lb_; }
 
  private:
+  void upload_views(const std::vector<std::unique_ptr<device_projection>>& projections,
+                    std::vector<delivery_strategy>&& chosen);
+
   std::vector<delivery_strategy> chosen_;  // per projection, for the views uploaded last
   thrust::device_vector<rows_view> pre_, lb_;
-  std::size_t n_pre_ = 0, n_lb_ = 0;
+  thrust::device_vector<procedural_view> proc_;
+  std::size_t n_pre_ = 0, n_lb_ = 0, n_proc_ = 0;
   thrust::device_vector<std::uint64_t> ends_;  // inclusive scan of the (projection, spike) row lengths
 };
 

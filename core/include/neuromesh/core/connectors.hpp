@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include <neuromesh/core/connector_kernels.hpp>
 #include <neuromesh/core/network.hpp>
 #include <neuromesh/core/time.hpp>
 
@@ -30,6 +31,12 @@ struct generated_synapse {
 void generate_projection(const network& net, std::size_t proj_id, index_t post_begin, index_t post_end,
                          const time_grid& grid, std::vector<generated_synapse>& out, bool values = true,
                          const std::vector<std::uint64_t>* total_split = nullptr);
+
+// Projection `proj_id` as plain data for the generation kernels (connector_kernels.hpp), e.g. to
+// copy to a device. Arrays of array-valued weights/delays and `total_split` (the
+// fixed_total_number split, may be null or empty) are pointed to, not copied.
+kernels::projection_params projection_parameters(const network& net, std::size_t proj_id,
+                                                 const std::vector<std::uint64_t>* total_split);
 
 // Synapses a target of projection `proj_id` gets on average.
 double expected_synapses_per_target(const network& net, std::size_t proj_id);

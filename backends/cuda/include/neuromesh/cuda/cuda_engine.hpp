@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <neuromesh/core/engine.hpp>
+#include <neuromesh/core/synapse_store.hpp>
 
 namespace neuromesh {
 
@@ -22,11 +23,23 @@ enum class delivery_strategy {
   load_balanced,  // one thread per synapse of the epoch's spikes (scan + search): long/uneven rows
 };
 
+// Whether a projection's rows are kept in device memory or regenerated from the keyed streams
+// for every spike (GeNN's procedural connectivity): ~0 bytes per synapse, more work per spike.
+// Only connectors whose row of one source comes from that source's own streams can be
+// regenerated: fixed_outdegree and one_to_one.
+enum class connectivity_mode {
+  stored,
+  procedural,                 // config_error naming the projection if its connector cannot be
+  procedural_if_regenerable,  // procedural where possible, stored elsewhere
+};
+
 // Backend preferences (GeNN's Preferences): not part of the network, they change speed only.
 struct gpu_preferences {
   int device = 0;  // CUDA device index (ignored by cuda-omp)
   delivery_strategy delivery = delivery_strategy::automatic;
   std::vector<delivery_strategy> per_projection;  // overrides `delivery` for projection k when set
+  connectivity_mode connectivity = connectivity_mode::stored;
+  std::vector<connectivity_mode> per_projection_connectivity;  // overrides `connectivity` when set
   // cuda-omp only: launches of fewer items run on the calling thread, not in an OpenMP parallel
   // region (whose cost dwarfs small launches, above all on a loaded machine); 0: always parallel.
   std::uint64_t host_serial_below = 65536;
@@ -58,12 +71,17 @@ int device_count();
 // The engine on GPU prefs.device; backend_unavailable (naming the driver problem and suggesting
 // backend="cpu") when there is none.
 std::unique_ptr<engine> make_engine(engine_config cfg, const gpu_preferences& prefs = {});
+// Projection k's synapses built as the engine builds them (on the device but for explicit lists),
+// in row order (source, then delay, then target), copied back: for tests that compare them with
+// the host builder's.
+std::vector<synapse_store::entry> built_synapses(const network& net, std::size_t k);
 }  // namespace cuda
 
 namespace cuda_omp {
 std::string device_problem(int device);  // always "" (the host is the device)
 int device_count();                      // 1
 std::unique_ptr<engine> make_engine(engine_config cfg, const gpu_preferences& prefs = {});
+std::vector<synapse_store::entry> built_synapses(const network& net, std::size_t k);
 }  // namespace cuda_omp
 
 }  // namespace neuromesh
