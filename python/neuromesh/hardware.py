@@ -13,6 +13,9 @@ from .errors import ConfigError
 PLACEMENTS = ("sequential", "random", "energy-aware")
 
 
+TIMING_MODES = ("delay", "drop")
+
+
 def presets():
     """Names of the built-in hardware descriptions."""
     return sorted(_core.hardware_presets())
@@ -100,6 +103,37 @@ class EnergyReport:
 
     def __repr__(self):
         return self._r["table"]
+
+
+class TimingReport:
+    """Timing mode results (docs/routing.md, "Timing mode"): deliveries to cores on time, late or
+    dropped, lateness, link backlog, spike disorder, received-ISI distortion, and (`reference`)
+    how the network's own spikes differ from the ideal run's."""
+
+    def __init__(self, report):
+        self._r = report
+        self.mode = report["mode"]
+        self.deliveries = dict(report["deliveries"])
+        self.late = dict(report["late"])
+        self.lateness_steps = report["lateness_steps"]
+        self.isi_distortion = dict(report["isi_distortion"])
+        self.spike_disorder = report["spike_disorder"]
+        self.reference = dict(report["against_ideal_run"]) if "against_ideal_run" in report else None
+        self.summary = {k: v for k, v in report.items() if not isinstance(v, np.ndarray)}
+
+    def __repr__(self):
+        return self._r["table"]
+
+
+def timing_filter(sim, mapping, timing, link_capacity=None, step_time_us=None):
+    """Attaches the timing mode to a _core.Simulation before it runs (used by Network.run)."""
+    if timing not in TIMING_MODES:
+        raise ConfigError(f"timing = {timing!r}: use one of {', '.join(TIMING_MODES)}")
+    for name, v in (("link_capacity", link_capacity), ("step_time_us", step_time_us)):
+        if v is not None and not float(v) > 0:
+            raise ConfigError(f"{name} = {v!r}: must be > 0")
+    return _core.attach_timing(sim, mapping._m, timing, float(link_capacity or 0.0),
+                               float(step_time_us or 0.0) * 1e-6)
 
 
 def _check(placement, profile_ms):

@@ -129,6 +129,7 @@ class Result:
         self._sim, self.output = sim, output
         self.summary = sim.summary()
         self.energy = None  # a neuromesh.hardware.EnergyReport when run with hardware=
+        self.timing = None  # a neuromesh.hardware.TimingReport when run with timing=
 
     def spikes(self, population):
         return self._sim.spikes(population)
@@ -215,7 +216,8 @@ class Network:
         return s
 
     def run(self, duration, backend="cpu", threads=0, output=None, progress=False, precision="float", device=0,
-            exchange="targeted", decomposition=None, hardware=None, placement="sequential", **hardware_options):
+            exchange="targeted", decomposition=None, hardware=None, placement="sequential", timing=None,
+            link_capacity=None, step_time_us=None, timing_reference=True, **hardware_options):
         """Builds and runs the network for `duration` ms; returns a Result. Ctrl-C stops the run
         with KeyboardInterrupt and leaves the output file closed and readable. backend: "cpu",
         "cuda" (GPU number `device`) or "cuda-omp" (see neuromesh.features()). Under mpirun the
@@ -224,25 +226,48 @@ class Network:
         placement, as in the CLI); rank 0's Result holds every spike.
         hardware="loihi" (a preset or JSON file) also maps the network onto that chip family
         (placement: sequential, random or energy-aware; hardware_options: see
-        neuromesh.hardware.map_network) and sets result.energy (docs/routing.md)."""
+        neuromesh.hardware.map_network) and sets result.energy (docs/routing.md).
+        timing="delay" or "drop" (with hardware=) runs the timing mode: each link forwards
+        link_capacity packets per step (default: the preset's link rate x step_time_us, default the
+        step itself); late packets reach their cores later, dropped ones never; result.timing
+        reports it, compared with an ideal run made first unless timing_reference=False."""
         mapping = None
         if hardware is not None:
             from . import hardware as _hw
             mapping = _hw.map_network(self, hardware, placement, **hardware_options)
+        elif timing is not None:
+            raise ConfigError("timing= needs hardware=: the chip whose links are modelled")
         ranks = _core.launcher_process_count()
         rank_of_gid = []
         if mapping is not None and decomposition is None and ranks > 1:  # placement decides ownership
             rank_of_gid = mapping._m.rank_of_gid(ranks).tolist()
-        sim = _core.Simulation(self.spec(), backend, int(threads), precision, output or "",
-                               build_progress=_progress_bar(1.0, "building", "") if progress else None,
-                               exchange=exchange, decomposition=decomposition or "block", rank_of_gid=rank_of_gid,
-                               device=int(device))
+        if timing is not None and ranks > 1:
+            exchange = "allgather"  # every rank runs the timing model on every spike
+
+        def make(out, build_progress=None):
+            return _core.Simulation(self.spec(), backend, int(threads), precision, out,
+                                    build_progress=build_progress, exchange=exchange,
+                                    decomposition=decomposition or "block", rank_of_gid=rank_of_gid,
+                                    device=int(device))
+
+        ideal = None
+        if timing is not None and timing_reference:
+            ideal = make("")
+            ideal.run(float(duration), _progress_bar(duration, "reference") if progress else None)
+        sim = make(output or "", _progress_bar(1.0, "building", "") if progress else None)
+        timing_filter = None
+        if timing is not None:
+            timing_filter = _hw.timing_filter(sim, mapping, timing, link_capacity, step_time_us)
         self._last = sim
         sim.run(float(duration), _progress_bar(duration) if progress else None)
+        if ideal is not None:
+            timing_filter.compare_with(ideal, sim)
         sim.finish()
         result = Result(sim, output)
         if mapping is not None and result.summary.get("rank", 0) == 0:  # rank 0 holds every spike
             result.energy = _hw.account(mapping, sim, self.dt, output=output)
+        if timing_filter is not None:
+            result.timing = _hw.TimingReport(timing_filter.report())
         return result
 
     def simulator(self, backend="cpu", threads=0, output=None, precision="float", device=0):

@@ -138,6 +138,13 @@ py::dict account(const py_mapping& pm, py::array_t<std::uint32_t> gids, py::arra
   return report_dict(r);
 }
 
+py::dict timing_dict(const routing::timing_report& r) {
+  py::dict d = json_loads(r.to_json());
+  d["lateness_steps"] = array_of(r.lateness_steps);
+  d["table"] = r.table();
+  return d;
+}
+
 }  // namespace
 
 void register_routing(py::module_& m) {
@@ -171,6 +178,29 @@ void register_routing(py::module_& m) {
   m.def("map_network", &map_network, py::arg("spec"), py::arg("hardware"), py::arg("placement") = "sequential",
         py::arg("seed") = 1, py::arg("profile_ms") = 200.0, py::arg("routing") = "", py::arg("splitters") = false,
         py::arg("chips") = std::pair<std::uint32_t, std::uint32_t>{0, 0}, py::arg("threads") = 0);
+  py::class_<routing::link_timing_filter, std::shared_ptr<routing::link_timing_filter>>(m, "TimingFilter")
+      .def("report", [](const routing::link_timing_filter& f) { return timing_dict(f.report()); })
+      .def(
+          "compare_with",
+          [](routing::link_timing_filter& f, py::handle ideal, py::handle timed) {
+            const simulation& a = simulation_of(ideal);
+            const simulation& b = simulation_of(timed);
+            f.set_reference(routing::compare_spike_trains(a.spikes(), b.spikes(),
+                                                          static_cast<std::uint32_t>(b.description().offsets().back()),
+                                                          b.description().dt, b.time_ms()));
+          },
+          py::arg("ideal"), py::arg("timed"));
+  m.def(
+      "attach_timing",
+      [](py::handle sim, const py_mapping& pm, const std::string& mode, double packets_per_step, double step_seconds) {
+        routing::timing_options o;
+        o.mode = routing::timing_mode_from_name(mode, "timing");
+        o.packets_per_step = packets_per_step;
+        o.step_seconds = step_seconds;
+        return attach_timing(simulation_of(sim), pm.m, o);
+      },
+      py::arg("sim"), py::arg("mapping"), py::arg("mode"), py::arg("packets_per_step") = 0.0,
+      py::arg("step_seconds") = 0.0);
   m.def("account_energy", &account, py::arg("mapping"), py::arg("gids"), py::arg("steps"), py::arg("n_steps"),
         py::arg("neuron_updates") = py::none(), py::arg("bin_ms") = 10.0, py::arg("output") = "",
         py::arg("detail") = false);

@@ -144,6 +144,11 @@ py::dict summary_of(const simulation& s) {
 
 }  // namespace
 
+simulation& simulation_of(py::handle obj) {
+  if (!py::isinstance<py_simulation>(obj)) throw config_error("simulation", "expected a _core.Simulation");
+  return obj.cast<py_simulation&>().sim();
+}
+
 void register_simulation(py::module_& m) {
   py::class_<py_simulation>(m, "Simulation")
       .def(py::init<network, const std::string&, int, const std::string&, const std::string&, bool, bool,

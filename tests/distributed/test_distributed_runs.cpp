@@ -6,6 +6,7 @@
 #include <neuromesh/core/communication_model.hpp>
 #include <neuromesh/core/io/sonata_reader.hpp>
 
+#include "../unit/test_routing_support.hpp"
 #include "distributed_support.hpp"
 
 using namespace neuromesh;
@@ -208,4 +209,34 @@ TEST(DistributedPlacement, HardwarePlacementAsRankMapGivesTheSameSpikes) {
   single->run(100.0);
   EXPECT_EQ(sim->spikes(), single->spikes());
   EXPECT_FALSE(single->spikes().empty());
+}
+
+// The hardware timing mode under MPI: every rank runs the link model on every spike (all-gather
+// exchange) and delivers late packets to its own neurons; the congested run is that of one
+// process, and a targeted exchange is refused with a message that says what to use.
+TEST(DistributedTiming, CongestedRunAsInOneProcess) {
+  const network net = heterogeneous_delays();
+  // 16 cores of 100 neurons, one per router of a 4x4 mesh: spikes cross links.
+  const auto mapping =
+      routing::map_network(net, test_support::tiny_hardware(test_support::tiny_hardware_json(4, 4, 1, 100)), {});
+  routing::timing_options timing;
+  timing.mode = routing::timing_mode::delay;
+  timing.packets_per_step = 2;
+  simulation_options opt;
+  opt.threads = threads_per_rank();
+  auto targeted = make_simulation(net, opt);
+  if (targeted->ranks() > 1) EXPECT_THROW(attach_timing(*targeted, mapping, timing), config_error);
+  targeted.reset();
+  opt.exchange = "allgather";
+  auto sim = make_simulation(net, opt);
+  auto filter = attach_timing(*sim, mapping, timing);
+  sim->run(100.0);
+  EXPECT_GT(filter->report().late, 0u);
+  if (sim->rank() != 0) return;
+  opt.communicator = "local";
+  auto single = make_simulation(net, opt);
+  auto single_filter = attach_timing(*single, mapping, timing);
+  single->run(100.0);
+  EXPECT_EQ(sim->spikes(), single->spikes());
+  EXPECT_EQ(filter->report().late, single_filter->report().late);
 }
