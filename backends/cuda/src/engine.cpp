@@ -3,6 +3,7 @@
 // each direction (exchanged spikes in, fired spikes out).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include <thrust/copy.h>
@@ -33,6 +34,17 @@ struct detect_spikes {
   }
 };
 
+// NEUROMESH_CUDA_CONNECTIVITY, for callers that cannot pass gpu_preferences (cuda_engine.hpp).
+connectivity_mode connectivity_from_environment() {
+  const char* v = std::getenv("NEUROMESH_CUDA_CONNECTIVITY");
+  const std::string mode = v ? v : "";
+  if (mode == "stored" || mode.empty()) return connectivity_mode::stored;
+  if (mode == "procedural") return connectivity_mode::procedural;
+  if (mode == "procedural_if_regenerable") return connectivity_mode::procedural_if_regenerable;
+  throw config_error("NEUROMESH_CUDA_CONNECTIVITY",
+                     "unknown connectivity '" + mode + "' (known: stored, procedural, procedural_if_regenerable)");
+}
+
 class gpu_engine final : public engine {
  public:
   // The device is selected first (device_ is the first member), so every allocation lands on it.
@@ -51,10 +63,11 @@ class gpu_engine final : public engine {
                                 " backend: runs a whole network on one device; combining it with MPI ranks is "
                                 "not implemented yet (use backend=\"cpu\" under MPI)");
     build_groups(net);
+    const connectivity_mode connectivity = prefs.connectivity.value_or(connectivity_from_environment());
     for (std::size_t k = 0; k < net.projections.size(); ++k) {
       const delivery_strategy s = k < prefs.per_projection.size() ? prefs.per_projection[k] : prefs.delivery;
       const connectivity_mode c =
-          k < prefs.per_projection_connectivity.size() ? prefs.per_projection_connectivity[k] : prefs.connectivity;
+          k < prefs.per_projection_connectivity.size() ? prefs.per_projection_connectivity[k] : connectivity;
       projections_.push_back(std::make_unique<device_projection>(net, k, s, c, launch_));
       if (cfg_.build_progress) cfg_.build_progress(static_cast<double>(k + 1) / net.projections.size());
     }

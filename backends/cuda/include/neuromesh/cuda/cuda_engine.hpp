@@ -38,7 +38,10 @@ struct gpu_preferences {
   int device = 0;  // CUDA device index (ignored by cuda-omp)
   delivery_strategy delivery = delivery_strategy::automatic;
   std::vector<delivery_strategy> per_projection;  // overrides `delivery` for projection k when set
-  connectivity_mode connectivity = connectivity_mode::stored;
+  // Unset: the environment variable NEUROMESH_CUDA_CONNECTIVITY (stored, procedural,
+  // procedural_if_regenerable) when set -- how the CLI, Python and the benchmarks choose it until
+  // simulation_options carries backend preferences -- else stored.
+  std::optional<connectivity_mode> connectivity;
   std::vector<connectivity_mode> per_projection_connectivity;  // overrides `connectivity` when set
   // cuda-omp only: launches of fewer items run on the calling thread, not in an OpenMP parallel
   // region (whose cost dwarfs small launches, above all on a loaded machine); 0: always parallel.
