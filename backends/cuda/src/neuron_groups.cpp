@@ -40,6 +40,33 @@ struct add_poisson {
   }
 };
 
+// The Poisson drive of neurons [u B, u B + B) of a group (OMP build, B = 64): first the keyed
+// streams' first words of all B neurons in a loop the host compiler vectorises (Philox is
+// arithmetic only), then the tabulated inversion -- the numbers add_poisson draws one neuron at a
+// time, as the cpu backend batches them.
+struct add_poisson_batch {
+  static constexpr std::uint32_t B = 64;
+  add_poisson one;
+  std::uint32_t n;
+  NEUROMESH_HOST_DEVICE void operator()(std::uint64_t u) const {
+    const auto i0 = static_cast<std::uint32_t>(u) * B;
+    const std::uint32_t m = n - i0 < B ? n - i0 : B;
+    std::uint64_t bits[B];
+    for (std::uint32_t d = 0; d < one.n_poisson; ++d) {
+      const poisson_source& p = one.poisson[d];
+      fixed_t* row = (p.receptor == 0 ? one.ex : one.in) + i0;
+      if (!p.counts.tabulated()) {  // large means: rejection sampling, one stream per neuron
+        for (std::uint32_t j = 0; j < m; ++j) row[j] += p.input(one.seed, one.first_gid + i0 + j, one.step);
+        continue;
+      }
+      for (std::uint32_t j = 0; j < m; ++j)
+        bits[j] = keyed_stream::first_u64(one.seed, p.purpose, one.first_gid + i0 + j, one.step);
+      for (std::uint32_t j = 0; j < m; ++j)
+        row[j] += static_cast<fixed_t>(p.counts.from_uniform(keyed_stream::to_uniform(bits[j]))) * p.weight;
+    }
+  }
+};
+
 // Advances neuron i of a group by one step: this step's ring-buffer input (converted once from
 // fixed point, then cleared), the model's step, the step flags for spike detection.
 // Uniform: all neurons share their constants, held in the functor (registers on a GPU).
@@ -155,8 +182,11 @@ class group final : public device_group {
       for_each_index(c.launch, n_, f);
     } else if (c.launch.fuse_poisson) {  // one launch (GPU default)
       for_each_index(c.launch, n_, then<add_poisson, decltype(f)>{drive, f});
-    } else {  // two passes: the update loop stays vectorisable (OMP default)
-      for_each_index(c.launch, n_, drive);
+    } else {  // two passes: the update loop stays vectorisable (OMP default); drive in batches
+      constexpr std::uint32_t B = add_poisson_batch::B;
+      launch_policy batches = c.launch;  // the serial threshold still counts neurons
+      batches.serial_below = (c.launch.serial_below + B - 1) / B;
+      for_each_index(batches, (n_ + B - 1) / B, add_poisson_batch{drive, n_});
       for_each_index(c.launch, n_, f);
     }
   }

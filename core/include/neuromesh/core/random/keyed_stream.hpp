@@ -59,7 +59,19 @@ class keyed_stream {
   }
 
   // Uniform on [0, 1): 53 random bits times 2^-53 (exact, every value a multiple of 2^-53).
-  NEUROMESH_INLINE_HOST_DEVICE double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+  NEUROMESH_INLINE_HOST_DEVICE double uniform() { return to_uniform(next_u64()); }
+  NEUROMESH_INLINE_HOST_DEVICE static double to_uniform(std::uint64_t bits) {
+    return static_cast<double>(bits >> 11) * 0x1.0p-53;
+  }
+
+  // The first next_u64() of keyed_stream(seed, purpose, entity, sub), as a plain function of its
+  // arguments: a loop of it over many entities has no stream state to carry and vectorises.
+  NEUROMESH_INLINE_HOST_DEVICE static std::uint64_t first_u64(std::uint64_t seed, std::uint32_t purpose,
+                                                              std::uint32_t entity, std::uint32_t sub) {
+    const philox_counter block = philox4x32_10(
+        {{0u, sub, entity, purpose}}, {{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}});
+    return (static_cast<std::uint64_t>(block.v[1]) << 32) | block.v[0];
+  }
 
   // Uniform on (0, 1]: safe to take the logarithm of.
   NEUROMESH_INLINE_HOST_DEVICE double uniform_open() { return static_cast<double>((next_u64() >> 11) + 1) * 0x1.0p-53; }
