@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <limits>
 #include <thread>
+#include <tuple>
 
 #include <neuromesh/core/config.hpp>
 #include <neuromesh/core/errors.hpp>
@@ -160,13 +161,22 @@ step_t simulation::next_stop(step_t target) const {
 void simulation::advance_chunk(step_t n) {
   record_state_if_due();  // frames show the state at the start of the chunk
   fired_.clear();
-  if (!partial_.empty()) engine_->deliver_partial(partial_, filter_->group_of_gid());
-  partial_.clear();
+  deliver_partial();
   // Phases deliver (last chunk's spikes), input, update, detect -- one engine call.
   engine_->advance(now_, static_cast<int>(n), undelivered_, fired_);
   now_ += n;
   exchange_and_record(now_ - n);
   for (const auto& obs : observers_) obs->on_chunk(*this, now_ - n, now_, epoch_spikes_);
+}
+
+void simulation::deliver_partial() {
+  if (partial_.empty()) return;
+  // One spike's deliveries side by side: the engine walks its row once for all its groups.
+  std::sort(partial_.begin(), partial_.end(), [](const partial_delivery& a, const partial_delivery& b) {
+    return std::tie(a.s, a.group) < std::tie(b.s, b.group);
+  });
+  engine_->deliver_partial(partial_, filter_->group_of_gid());
+  partial_.clear();
 }
 
 void simulation::exchange_and_record(step_t t0) {
@@ -220,8 +230,7 @@ void simulation::set_delivery_filter(std::shared_ptr<delivery_filter> f) {
   if (f && f->group_of_gid().size() != offsets_.back())
     throw config_error("delivery filter", "its groups cover " + std::to_string(f->group_of_gid().size()) +
                                               " neurons, the network has " + std::to_string(offsets_.back()));
-  if (!f && !partial_.empty()) engine_->deliver_partial(partial_, filter_->group_of_gid());  // removal: hand over
-  if (!f) partial_.clear();
+  if (!f) deliver_partial();  // removal: hand over what the old filter let through
   filter_ = std::move(f);
 }
 

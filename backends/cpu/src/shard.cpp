@@ -134,9 +134,24 @@ void shard::deliver_partial(std::span<const partial_delivery> deliveries, std::s
       for (std::uint32_t i = 0; i < sl.size(); ++i)
         delivery_group_[sl.local_offset + i] = group_of_gid[cfg_.part.population_offsets[p] + sl.id(i)];
     }
+    group_marked_.assign(*std::max_element(group_of_gid.begin(), group_of_gid.end()) + 1u, 0);
   }
-  deliver_items(deliveries,
-                [this](const partial_delivery& d, std::uint32_t t) { return delivery_group_[t] == d.group; });
+  // Deliveries of one spike to many groups (sorted by spike): one walk of its row, targets
+  // accepted by a mark on their group -- not one walk per group.
+  // A group may appear twice for one spike (a late packet arriving in the step its source fires
+  // again): the second starts a new walk, so every delivery counts once.
+  for (std::size_t b = 0; b < deliveries.size();) {
+    std::size_t e = b;
+    for (; e < deliveries.size() && deliveries[e].s == deliveries[b].s; ++e) {
+      if (e > b && deliveries[e].group == deliveries[e - 1].group) break;
+      if (deliveries[e].group < group_marked_.size()) group_marked_[deliveries[e].group] = 1;
+    }
+    deliver_items(std::span<const spike>(&deliveries[b].s, 1),
+                  [this](const spike&, std::uint32_t t) { return group_marked_[delivery_group_[t]] != 0; });
+    for (std::size_t k = b; k < e; ++k)
+      if (deliveries[k].group < group_marked_.size()) group_marked_[deliveries[k].group] = 0;
+    b = e;
+  }
 }
 
 namespace {

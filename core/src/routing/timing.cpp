@@ -42,10 +42,20 @@ link_timing_filter::link_timing_filter(std::shared_ptr<const hardware_mapping> m
   const std::size_t n_links = m_->topo.links().size();
   used_.resize(n_links);
   base_.assign(n_links, 0);
+  full_until_.assign(n_links, 0);
   link_stamp_.assign(n_links, 0);
   link_arrival_.assign(n_links, 0);
-  last_emit_.assign(rt.dests.size(), -1);
-  last_arrival_.assign(rt.dests.size(), -1);
+  late_before_.assign(rt.dests.size(), never);
+  const std::size_t n = rt.sources.size();
+  fired_.assign(n, 0);
+  dirty_.assign(n, 0);
+  packets_.assign(n, 0);
+  syn_dests_.assign(n, 0);
+  for (std::size_t g = 0; g < n; ++g) {
+    const source_route& src = rt.sources[g];
+    packets_[g] = src.packets;
+    for (auto k = src.dest_begin; k < src.dest_end; ++k) syn_dests_[g] += rt.dests[k].synapses > 0;
+  }
   const std::uint32_t nc = m_->hw.n_cores();
   core_emit_.assign(nc, -1);
   core_max_before_.assign(nc, -1);
@@ -59,48 +69,112 @@ link_timing_filter::link_timing_filter(std::shared_ptr<const hardware_mapping> m
 // The packet entering `link` in step t takes the first step >= t with a free slot (delay) or
 // must find one in t itself (drop). Slots of steps before the current emission step are never
 // asked for again (packets come in emission order and enter links no earlier than emitted).
-step_t link_timing_filter::cross(std::uint32_t link, step_t t, step_t emitted) {
+// Slots of link `link` from the current emission step on: older ones are dropped.
+void link_timing_filter::trim(std::uint32_t link, step_t emitted) {
   auto& used = used_[link];
   step_t& base = base_[link];
   while (base < emitted && !used.empty()) used.pop_front(), ++base;
-  if (used.empty()) base = emitted;
-  auto i = static_cast<std::size_t>(t - base);
-  if (used.size() <= i) used.resize(i + 1, 0);
-  std::uint64_t ahead = 0;  // packets queued before this one at the link
-  while (used[i] >= cap_) {
-    const auto step = static_cast<std::size_t>(base) + i;
-    if (congested_.size() <= step) congested_.resize(step + 1, 0);
-    if (!congested_[step]) congested_[step] = 1, ++r_.congested_steps;
-    if (mode_ == timing_mode::drop) return -1;
-    ahead += used[i];
-    if (used.size() <= ++i) used.push_back(0);
-  }
-  r_.max_link_backlog = std::max(r_.max_link_backlog, ahead + used[i]);
-  ++used[i];
-  ++r_.link_traversals;
-  return base + static_cast<step_t>(i);
+  if (used.empty()) base = full_until_[link] = emitted;
+  full_until_[link] = std::max(full_until_[link], base);
 }
 
-void link_timing_filter::note_delivery(std::uint64_t dest, step_t emitted, step_t arrival) {
-  if (last_emit_[dest] >= 0) {
-    const step_t d = std::abs((arrival - last_arrival_[dest]) - (emitted - last_emit_[dest]));
+std::uint32_t& link_timing_filter::slot(std::uint32_t link, step_t t) {
+  auto& used = used_[link];
+  const auto i = static_cast<std::size_t>(t - base_[link]);
+  if (used.size() <= i) used.resize(i + 1, 0);
+  return used[i];
+}
+
+// One packet crosses `link` in step t (a free slot): keeps full_until_ at the first slot not full.
+void link_timing_filter::fill(std::uint32_t link, step_t t) {
+  auto& used = used_[link];
+  step_t& full_until = full_until_[link];
+  const step_t base = base_[link];
+  if (++slot(link, t) >= cap_ && t == full_until)
+    while (static_cast<std::size_t>(full_until - base) < used.size() && used[full_until - base] >= cap_) ++full_until;
+  ++r_.link_traversals;
+}
+
+// The packet entering `link` in step t takes the first step >= t with a free slot (delay) or
+// must find one in t itself (drop). Slots of steps before the current emission step are never
+// asked for again (packets come in emission order and enter links no earlier than emitted).
+step_t link_timing_filter::cross(std::uint32_t link, step_t t, step_t emitted) {
+  trim(link, emitted);
+  std::uint64_t ahead = 0;  // packets queued before this one at the link
+  const step_t arrival = t;
+  if (t < full_until_[link]) {
+    mark_congested(arrival);
+    if (mode_ == timing_mode::drop) return -1;
+    ahead = static_cast<std::uint64_t>(full_until_[link] - t) * cap_;
+    t = full_until_[link];  // skip the run of full slots in one go (a long backlog is not walked per packet)
+  }
+  while (slot(link, t) >= cap_) {
+    mark_congested(arrival);
+    if (mode_ == timing_mode::drop) return -1;
+    ahead += slot(link, t++);
+  }
+  r_.max_link_backlog = std::max(r_.max_link_backlog, ahead + slot(link, t));
+  fill(link, t);
+  return t;
+}
+
+void link_timing_filter::mark_congested(step_t step) {
+  const auto s = static_cast<std::size_t>(step);
+  if (congested_.size() <= s) congested_.resize(s + 1, 0);
+  if (!congested_[s]) congested_[s] = 1, ++r_.congested_steps;
+}
+
+// A delivery of a spike emitted in `emitted` to destination `dest`, `late` steps late.
+// Received-ISI distortion: |received ISI - emitted ISI| = |late - late of the previous delivery|.
+void link_timing_filter::note_delivery(std::uint64_t dest, step_t emitted, step_t late) {
+  if (late_before_[dest] != never) {
+    const step_t d = std::abs(late - late_before_[dest]);
     distortion_sum_steps_ += static_cast<double>(d);
     r_.isi_distortion_max_ms = std::max(r_.isi_distortion_max_ms, static_cast<double>(d) * r_.dt_ms);
     ++r_.isi_pairs;
   }
-  if (arrival > std::numeric_limits<std::int32_t>::max())
-    throw config_error("timing", "runs longer than 2^31 steps are not supported in timing mode");
-  last_emit_[dest] = static_cast<std::int32_t>(emitted);
-  last_arrival_[dest] = static_cast<std::int32_t>(arrival);
-  // Disorder: a spike that arrives before one emitted in an earlier step, at the same core.
+  if (late > std::numeric_limits<std::int32_t>::max() / 2)
+    throw config_error("timing", "a packet is over 2^30 steps late: the link model's limit");
+  late_before_[dest] = static_cast<std::int32_t>(late);
+  // Disorder: arriving before a spike emitted in an earlier step, at the same core. Only late
+  // arrivals can be overtaken (an on-time one arrives before anything emitted after it).
   const std::uint32_t c = m_->routes.dests[dest].core;
-  if (emitted > core_emit_[c]) {
-    core_max_before_[c] = std::max(core_max_before_[c], core_max_now_[c]);
+  const step_t arrival = emitted + late;
+  const step_t before = core_emit_[c] < emitted ? std::max(core_max_before_[c], core_max_now_[c]) : core_max_before_[c];
+  if (arrival < before) ++r_.spike_disorder;
+  if (late == 0) return;
+  if (core_emit_[c] < emitted) {
+    core_max_before_[c] = before;
     core_max_now_[c] = -1;
     core_emit_[c] = emitted;
   }
-  if (arrival < core_max_before_[c]) ++r_.spike_disorder;
   core_max_now_[c] = std::max(core_max_now_[c], arrival);
+  latest_late_arrival_ = std::max(latest_late_arrival_, arrival);
+}
+
+// The common case in one pass over the source's route: every link has room for the whole route
+// in the emission step, the source's earlier deliveries were all on time and no late packet is
+// still to arrive anywhere -- then every destination gets the spike now and nothing changes.
+bool link_timing_filter::route_on_time(const spike& sp, const source_route& src) {
+  if (dirty_[sp.gid] || sp.step < latest_late_arrival_) return false;
+  const auto& links = m_->routes.links;
+  const auto n = static_cast<std::uint32_t>(src.link_end - src.link_begin);
+  if (n > cap_) return false;
+  std::uint32_t ahead = 0;
+  for (auto k = src.link_begin; k < src.link_end; ++k) {
+    trim(links[k], sp.step);
+    const std::uint32_t used = slot(links[k], sp.step);
+    if (used + n > cap_) return false;
+    ahead = std::max(ahead, used);
+  }
+  for (auto k = src.link_begin; k < src.link_end; ++k) fill(links[k], sp.step);
+  r_.max_link_backlog = std::max<std::uint64_t>(r_.max_link_backlog, ahead);
+  r_.packets += packets_[sp.gid];
+  r_.deliveries += syn_dests_[sp.gid];
+  r_.on_time += syn_dests_[sp.gid];
+  if (fired_[sp.gid]) r_.isi_pairs += syn_dests_[sp.gid];  // each with distortion 0
+  fired_[sp.gid] = 1;
+  return true;
 }
 
 void link_timing_filter::route_spike(const spike& sp, std::vector<spike>& whole,
@@ -108,6 +182,13 @@ void link_timing_filter::route_spike(const spike& sp, std::vector<spike>& whole,
   const auto& rt = m_->routes;
   const auto& topo = m_->topo;
   const source_route& src = rt.sources[sp.gid];
+  if (route_on_time(sp, src)) {
+    whole.push_back(sp);
+    return;
+  }
+  if (!dirty_[sp.gid])  // its destinations' state, left implicit while all was on time
+    for (auto k = src.dest_begin; k < src.dest_end; ++k) late_before_[k] = fired_[sp.gid] ? 0 : never;
+  fired_[sp.gid] = 1;
   const std::uint32_t c0 = m_->place.core_of[sp.gid], r0 = topo.router_of_core(c0);
   // Unicast (and splitter neurons) send one packet per destination core, multicast one in all.
   const bool packet_per_core =
@@ -139,6 +220,7 @@ void link_timing_filter::route_spike(const spike& sp, std::vector<spike>& whole,
     if (d.synapses > 0 && a != sp.step) all_on_time = false;
   }
   if (remote && !packet_per_core) ++r_.packets;
+  bool clean = true;  // every destination has had every spike, on time
   for (std::size_t k = 0; k < n_dest; ++k) {
     const destination& d = rt.dests[src.dest_begin + k];
     if (d.synapses == 0) continue;  // a router on the table route only: nobody to deliver to
@@ -146,9 +228,11 @@ void link_timing_filter::route_spike(const spike& sp, std::vector<spike>& whole,
     ++r_.deliveries;
     if (a < 0) {
       ++r_.dropped;
+      clean = false;
       continue;
     }
-    note_delivery(src.dest_begin + k, sp.step, a);
+    note_delivery(src.dest_begin + k, sp.step, a - sp.step);
+    clean = clean && a == sp.step && late_before_[src.dest_begin + k] == 0;
     if (a == sp.step) {
       ++r_.on_time;
       if (!all_on_time) partial.push_back({sp, d.core});
@@ -162,6 +246,7 @@ void link_timing_filter::route_spike(const spike& sp, std::vector<spike>& whole,
     pending_.push_back({a, {{a, sp.gid}, d.core}});
   }
   if (all_on_time) whole.push_back(sp);
+  dirty_[sp.gid] = !clean;
 }
 
 void link_timing_filter::filter(step_t /*t0*/, step_t t1, std::span<const spike> spikes, std::vector<spike>& whole,

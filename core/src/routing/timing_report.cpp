@@ -150,8 +150,10 @@ std::string timing_report::table() const {
                 static_cast<unsigned long long>(deliveries), pct(on_time), pct(late), mean_late_ms(),
                 static_cast<unsigned long long>(max_late_steps), pct(dropped));
   out += line;
-  std::snprintf(line, sizeof line, "  received ISI distortion %.4f ms (max %.3f ms), spike disorder %llu\n",
-                isi_distortion_ms, isi_distortion_max_ms, static_cast<unsigned long long>(spike_disorder));
+  std::snprintf(line, sizeof line,
+                "  received ISI distortion %.4f ms (max %.3f ms), spike disorder %llu; timing model took %.3f s\n",
+                isi_distortion_ms, isi_distortion_max_ms, static_cast<unsigned long long>(spike_disorder),
+                filter_seconds);
   out += line;
   if (has_reference) {
     const auto& r = reference;

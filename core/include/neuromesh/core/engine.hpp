@@ -77,8 +77,8 @@ class engine {
   // Zero-copy view of state variable `variable` of a population, where the engine allows it.
   virtual state_column view_state(std::size_t /*population*/, int /*variable*/) const { return {}; }
   // Phase deliver for spikes that reach only some targets (delivery_filter.hpp): each delivery
-  // goes to the targets t with group_of_gid[t] == its group. Engines that cannot do this say so
-  // with supports_partial_delivery() == false; the simulation refuses a filter for them.
+  // goes to the targets t with group_of_gid[t] == its group; deliveries of one spike are adjacent. Engines that cannot
+  // do this say so with supports_partial_delivery() == false; the simulation refuses a filter for them.
   virtual bool supports_partial_delivery() const { return false; }
   virtual void deliver_partial(std::span<const partial_delivery> /*deliveries*/,
                                std::span<const std::uint32_t> /*group_of_gid*/) {}

@@ -122,6 +122,7 @@ class simulation {
   void begin_advance();          // a new advance: last_spikes() starts empty
   void advance_chunk(step_t n);  // phases of one chunk (<= one epoch)
   void exchange_and_record(step_t t0);
+  void deliver_partial();  // the filter's partial deliveries, before the next advance
   void record_state_if_due();
   step_t next_stop(step_t target) const;
   void check_interrupt(bool collective);

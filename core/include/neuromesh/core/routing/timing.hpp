@@ -13,6 +13,7 @@
 // travels alone. Hop latencies (nanoseconds) are far below a step and are not added.
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -61,7 +62,7 @@ struct timing_report {
   std::vector<std::uint64_t> lateness_steps;  // histogram of late deliveries by steps late
   std::uint64_t max_late_steps = 0;
   std::uint64_t max_link_backlog = 0;  // most packets waiting for one link at once
-  std::uint64_t congested_steps = 0;   // steps in which some link was full
+  std::uint64_t congested_steps = 0;   // steps in which a packet found a link full on arriving
   std::uint64_t spike_disorder = 0;    // deliveries overtaken by a spike emitted later, per core
   // Received spike trains (per source and destination core) against the emitted ones
   double isi_distortion_ms = 0;  // mean |received ISI - emitted ISI| over consecutive deliveries
@@ -105,8 +106,13 @@ class link_timing_filter : public delivery_filter, public epoch_observer {
   };
   // Step in which the packet entering `link` at step `t` crosses it, or -1 when it is dropped.
   step_t cross(std::uint32_t link, step_t t, step_t emitted);
+  void trim(std::uint32_t link, step_t emitted);
+  std::uint32_t& slot(std::uint32_t link, step_t t);
+  void fill(std::uint32_t link, step_t t);
+  bool route_on_time(const spike& sp, const source_route& src);
   void route_spike(const spike& sp, std::vector<spike>& whole, std::vector<partial_delivery>& partial);
-  void note_delivery(std::uint64_t dest, step_t emitted, step_t arrival);
+  void mark_congested(step_t step);
+  void note_delivery(std::uint64_t dest, step_t emitted, step_t late);
 
   std::shared_ptr<const hardware_mapping> m_;
   timing_mode mode_;
@@ -114,15 +120,19 @@ class link_timing_filter : public delivery_filter, public epoch_observer {
   timing_report r_;
   // Slots used per link and step, from base_[link] on (earlier steps can take no more packets).
   std::vector<std::deque<std::uint32_t>> used_;
-  std::vector<step_t> base_;
+  std::vector<step_t> base_, full_until_;
   std::vector<std::uint64_t> link_stamp_;  // packet that last crossed each link, and when
   std::vector<step_t> link_arrival_;
   std::uint64_t packet_id_ = 0;
   std::vector<std::uint8_t> congested_;  // per step
   std::vector<std::uint32_t> path_;
-  std::vector<step_t> arrival_of_dest_;                 // scratch: arrival per destination of one spike
-  std::vector<std::int32_t> last_emit_, last_arrival_;  // per (source, destination core) pair
-  // Per core, for disorder: latest arrival of spikes emitted before the current emission step.
+  std::vector<step_t> arrival_of_dest_;  // scratch: arrival per destination of one spike
+  static constexpr std::int32_t never = std::numeric_limits<std::int32_t>::min();
+  std::vector<std::int32_t> late_before_;           // per (source, destination core): lateness of its last delivery
+  std::vector<std::uint8_t> fired_, dirty_;         // per source: has fired; some destination is not "all on time"
+  std::vector<std::uint32_t> packets_, syn_dests_;  // per source: packets per spike, cores with synapses
+  step_t latest_late_arrival_ =
+      -1;  // Per core, for disorder: latest arrival of spikes emitted before the current emission step.
   std::vector<step_t> core_emit_, core_max_before_, core_max_now_;
   std::vector<late_delivery> pending_;
   double distortion_sum_steps_ = 0;
