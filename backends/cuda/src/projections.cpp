@@ -59,6 +59,41 @@ struct deliver_row {
   }
 };
 
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+// OMP build with several threads: thread s delivers the synapses of every (projection, spike)
+// pair onto gids [s n / S, (s + 1) n / S) only -- within a segment a row is sorted by target, so
+// two binary searches find a thread's slice. The threads write disjoint slots, so they add
+// plainly (the cpu backend's target shards): an atomic add costs about 10x a plain one on x86,
+// which made a parallel presynaptic launch slower than one thread.
+struct deliver_row_slice {
+  const rows_view* views;
+  const spike* spikes;
+  std::uint32_t m;
+  std::uint64_t pairs;
+  std::uint64_t shards;
+  delivery_target t;  // exclusive
+  void operator()(std::uint64_t s) const {
+    const auto lo = static_cast<std::uint32_t>(s * t.ring.n / shards);
+    const auto hi = static_cast<std::uint32_t>((s + 1) * t.ring.n / shards);
+    for (std::uint64_t u = 0; u < pairs; ++u) {
+      const rows_view v = views[u / m];
+      const spike sp = spikes[u % m];
+      if (!v.has(sp.gid)) continue;
+      const std::uint32_t src = sp.gid - v.pre_offset;
+      for (std::uint32_t g = v.row_ptr[src]; g < v.row_ptr[src + 1]; ++g) {
+        const row_segment seg = v.segs[g];
+        const std::uint32_t* first = v.targets + v.offset(g);
+        const std::uint32_t* last = v.targets + seg.end;
+        const std::uint32_t* a = std::lower_bound(first, last, lo);
+        const std::uint32_t* b = std::lower_bound(a, last, hi);
+        for (auto k = static_cast<std::uint32_t>(a - v.targets); k < static_cast<std::uint32_t>(b - v.targets); ++k)
+          add(v, t, seg, sp.step, k);
+      }
+    }
+  }
+};
+#endif
+
 // Row length of pair u = (projection u / m, spike u % m).
 struct row_length {
   const rows_view* views;
@@ -236,15 +271,19 @@ void delivery_plan::upload_views(const std::vector<std::unique_ptr<device_projec
                                  std::vector<delivery_strategy>&& chosen) {
   std::vector<rows_view> pre, lb;
   std::vector<procedural_view> proc;
+  double mean = 0;
   for (std::size_t k = 0; k < projections.size(); ++k) {
     if (projections[k]->size() == 0) continue;
-    if (projections[k]->procedural())
+    if (projections[k]->procedural()) {
       proc.push_back(projections[k]->procedural_rows());
-    else if (chosen[k] == delivery_strategy::presynaptic)
+    } else if (chosen[k] == delivery_strategy::presynaptic) {
       pre.push_back(projections[k]->view());
-    else
+      mean += projections[k]->rows().mean_length;
+    } else {
       lb.push_back(projections[k]->view());
+    }
   }
+  pre_mean_ = pre.empty() ? 0.0 : mean / static_cast<double>(pre.size());
   if (pre_.size() < projections.size()) {  // sized once; then plain copies of a few views
     pre_.resize(projections.size());
     lb_.resize(projections.size());
@@ -259,6 +298,23 @@ void delivery_plan::upload_views(const std::vector<std::unique_ptr<device_projec
   chosen_ = std::move(chosen);
 }
 
+void delivery_plan::deliver_presynaptic(const spike* spikes, std::uint32_t m, const delivery_target& t) const {
+  const std::uint64_t pairs = std::uint64_t{m} * n_pre_;
+  const rows_view* views = thrust::raw_pointer_cast(pre_.data());
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+  const std::uint64_t threads = device_fill();
+  if (threads > 1 && !runs_serially(t.launch, static_cast<std::uint64_t>(static_cast<double>(pairs) * pre_mean_))) {
+    delivery_target plain = t;
+    plain.exclusive = true;
+    thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
+                     thrust::counting_iterator<std::uint64_t>(threads),
+                     deliver_row_slice{views, spikes, m, pairs, threads, plain});
+    return;
+  }
+#endif
+  for_each_index(t.launch, pairs, deliver_row{views, spikes, m, exclusive(t, pairs)});
+}
+
 void delivery_plan::deliver(const std::vector<std::unique_ptr<device_projection>>& projections, const spike* spikes,
                             std::uint32_t m, const delivery_target& t) {
   if (m == 0) return;
@@ -270,10 +326,7 @@ void delivery_plan::deliver(const std::vector<std::unique_ptr<device_projection>
     for_each_index(t.launch, std::uint64_t{m} * n_proc_,
                    deliver_regenerated{thrust::raw_pointer_cast(proc_.data()), spikes, m,
                                        exclusive(t, std::uint64_t{m} * n_proc_)});
-  if (n_pre_ > 0)
-    for_each_index(
-        t.launch, std::uint64_t{m} * n_pre_,
-        deliver_row{thrust::raw_pointer_cast(pre_.data()), spikes, m, exclusive(t, std::uint64_t{m} * n_pre_)});
+  if (n_pre_ > 0) deliver_presynaptic(spikes, m, t);
   if (n_lb_ == 0) return;
   const std::uint64_t pairs = std::uint64_t{m} * n_lb_;
   if (ends_.size() < pairs) ends_.resize(pairs);

@@ -111,11 +111,13 @@ class delivery_plan {
  private:
   void upload_views(const std::vector<std::unique_ptr<device_projection>>& projections,
                     std::vector<delivery_strategy>&& chosen);
+  void deliver_presynaptic(const spike* spikes, std::uint32_t m, const delivery_target& t) const;
 
   std::vector<delivery_strategy> chosen_;  // per projection, for the views uploaded last
   thrust::device_vector<rows_view> pre_, lb_;
   thrust::device_vector<procedural_view> proc_;
   std::size_t n_pre_ = 0, n_lb_ = 0, n_proc_ = 0;
+  double pre_mean_ = 0;                        // mean row length of the presynaptic projections
   thrust::device_vector<std::uint64_t> ends_;  // inclusive scan of the (projection, spike) row lengths
 };
 
