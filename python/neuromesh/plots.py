@@ -241,3 +241,22 @@ def link_heatmap(energy, ax=None):
     t = energy.traffic
     ax.set_title(f"link load (busiest {t['max_link_load']:.0f}, mean {t['mean_link_load']:.1f} packets)")
     return fig
+
+
+def lateness(timing, ax=None):
+    """Histogram of how late packets reached their cores in the timing mode (steps late, log
+    counts), with the on-time and dropped shares in the title."""
+    fig, ax = _axes(ax, (6, 4))
+    hist = np.asarray(timing.lateness_steps, dtype=float)
+    steps = np.arange(len(hist))
+    late = hist > 0
+    ax.bar(steps[late], hist[late], width=1.0, color="tab:red")
+    if late.any():
+        ax.set_yscale("log")
+    ax.set_xlabel("steps late")
+    ax.set_ylabel("deliveries to cores")
+    d = timing.deliveries
+    total = max(1, d["total"])
+    ax.set_title(f"{timing.mode} mode: {100 * d['on_time'] / total:.1f} % on time, "
+                 f"{100 * d['late'] / total:.1f} % late, {100 * d['dropped'] / total:.1f} % dropped")
+    return fig

@@ -68,6 +68,9 @@ def test_congestion_changes_what_the_network_receives(tmp_path, mode):
         assert "energy" in f and "spikes" in f
     if mode == "delay":
         assert np.sum(t.lateness_steps) == t.deliveries["late"]
+        pytest.importorskip("matplotlib")
+        fig = nm.plots.lateness(t)
+        assert "on time" in fig.axes[0].get_title()
 
 
 def test_the_timed_run_is_deterministic(tmp_path):
