@@ -166,3 +166,38 @@ TEST(Connectors, OneToOneBetweenSlices) {
   ASSERT_EQ(syn.size(), 10u);
   for (const auto& s : syn) EXPECT_EQ(s.target, s.source + 70);
 }
+
+// Procedural connectivity regenerates a source's row from that source's streams alone
+// (kernels::row_of_source): for fixed_outdegree and one_to_one it must be exactly the synapses
+// the builder generates from that source, weights and delays included; the other connectors
+// generate by target and are not regenerable.
+TEST(Connectors, RegeneratedRowsEqualTheBuiltSynapsesOfTheirSource) {
+  for (const connector& c : {make(connector::kind::fixed_outdegree, 0, 40, false, false),
+                             make(connector::kind::fixed_outdegree, 0, 60), make(connector::kind::one_to_one)}) {
+    network net = two_pops(c, 200, 150, c.type == connector::kind::fixed_outdegree && !c.autapses);
+    net.projections[0].delay = distribution{distribution::kind::uniform, 0.1, 2.0, 0.1, 2.0};
+    const index_t n_post = net.populations.back().size;
+    std::map<index_t, std::vector<generated_synapse>> built;
+    for (const generated_synapse& g : all(net, n_post)) built[g.source].push_back(g);
+    const std::vector<std::uint64_t> none;
+    const kernels::projection_params p = projection_parameters(net, 0, &none);
+    ASSERT_TRUE(kernels::regenerable_by_source(c.type));
+    for (index_t i = 0; i < p.n_pre; ++i) {
+      std::vector<generated_synapse> row;
+      kernels::row_of_source(p, i, true, [&](const kernels::synapse_draw& g) {
+        row.push_back({g.source, g.target, g.weight, g.delay});
+      });
+      const auto& expected = built[i];
+      ASSERT_EQ(row.size(), expected.size()) << "source " << i;
+      for (std::size_t k = 0; k < row.size(); ++k) {
+        EXPECT_EQ(row[k].target, expected[k].target);
+        EXPECT_EQ(row[k].weight, expected[k].weight);
+        EXPECT_EQ(row[k].delay, expected[k].delay);
+      }
+    }
+  }
+  for (auto k :
+       {connector::kind::fixed_indegree, connector::kind::fixed_probability, connector::kind::all_to_all,
+        connector::kind::fixed_total_number, connector::kind::explicit_list, connector::kind::distance_probability})
+    EXPECT_FALSE(kernels::regenerable_by_source(k));
+}
