@@ -15,6 +15,7 @@
 #include <neuromesh/api.hpp>
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/core/io/sonata_reader.hpp>
+#include <neuromesh/core/routing/rank_mapping.hpp>
 #include <neuromesh/neurons/registry.hpp>
 
 #include "progress_bar.hpp"
@@ -227,7 +228,7 @@ int command_run(int argc, char** argv) {
   // Under mpirun the hardware placement also decides which rank owns which neuron (chips -> ranks,
   // then cores), unless --decomposition says otherwise.
   if (hw_map && neuromesh::launcher_process_count() > 1 && !a.opts.count("--decomposition"))
-    opt.rank_of_gid = neuromesh::routing::rank_of_gid(hw_map->place, hw_map->topo, neuromesh::launcher_process_count());
+    opt.rank_of_gid = neuromesh::routing::two_level_rank_map(*hw_map, neuromesh::launcher_process_count());
   const neuromesh::routing::timing_options timing = timing_args(a);
   const bool timed = a.opts.count("--timing") > 0, reference = timed && !a.opts.count("--no-reference");
   // Every rank runs the timing model on every spike: ranks must see them all.

@@ -49,14 +49,17 @@ class Mapping:
         """Grid positions of cores and links (for plots over the mesh)."""
         return self._m.layout()
 
-    def rank_of_gid(self, ranks):
-        """Owner MPI rank of every neuron: chips to ranks first, then cores."""
-        return self._m.rank_of_gid(int(ranks))
+    def rank_of_gid(self, ranks, method="two-level"):
+        """Owner MPI rank of every neuron. "two-level": whole chips (or, with more ranks than
+        chips, whole cores) grouped by the spikes between them; "plain": contiguous chips, or the
+        neurons in core order cut into equal blocks (docs/routing.md, MPI link)."""
+        return self._m.rank_of_gid(int(ranks), str(method))
 
-    def inter_rank_traffic(self, ranks, rates=None):
+    def inter_rank_traffic(self, ranks, rates=None, method="two-level"):
         """Spike messages and bytes per second between `ranks` ranks under this placement, for
         `rates` (Hz per neuron; default: the rates the placement used)."""
-        return self._m.inter_rank_traffic(int(ranks), None if rates is None else [float(r) for r in rates])
+        return self._m.inter_rank_traffic(int(ranks), None if rates is None else [float(r) for r in rates],
+                                          str(method))
 
 
 class EnergyReport:

@@ -9,6 +9,7 @@
 
 #include <neuromesh/api.hpp>
 #include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/routing/rank_mapping.hpp>
 
 #include "bindings.hpp"
 
@@ -77,6 +78,19 @@ py::dict layout_of(const routing::hardware_mapping& m) {
   return d;
 }
 
+// Entries of every router's table (routing-table benchmarks: how many of them fit).
+py::dict table_sizes(const routing::routing_tables& t) {
+  std::vector<std::uint32_t> before, after_default, after, default_routed;
+  for (const auto& r : t.routers) {
+    before.push_back(r.before), after_default.push_back(r.after_default);
+    after.push_back(static_cast<std::uint32_t>(r.entries.size()));
+    default_routed.push_back(static_cast<std::uint32_t>(r.default_routed.size()));
+  }
+  return py::dict(py::arg("before") = array_of(before), py::arg("after_default") = array_of(after_default),
+                  py::arg("after") = array_of(after), py::arg("default_routed") = array_of(default_routed),
+                  py::arg("limit") = t.limit, py::arg("compression_seconds") = t.compression_seconds);
+}
+
 py::dict report_dict(const routing::energy_report& r) {
   py::dict d = json_loads(r.to_json());
   d["components"] = routing::energy_components();
@@ -138,6 +152,14 @@ py::dict account(const py_mapping& pm, py::array_t<std::uint32_t> gids, py::arra
   return report_dict(r);
 }
 
+// Owner rank per gid: "two-level" (chips or cores grouped by traffic, routing/rank_mapping.hpp) or
+// "plain" (contiguous chips, or the (core, gid) order cut into equal blocks).
+std::vector<std::uint32_t> owners(const py_mapping& p, int n, const std::string& method) {
+  if (method == "two-level") return routing::two_level_rank_map(*p.m, n);
+  if (method == "plain") return routing::rank_of_gid(p.m->place, p.m->topo, n);
+  throw config_error("method", "'" + method + "' is not 'two-level' or 'plain'");
+}
+
 py::dict timing_dict(const routing::timing_report& r) {
   py::dict d = json_loads(r.to_json());
   d["lateness_steps"] = array_of(r.lateness_steps);
@@ -159,14 +181,15 @@ void register_routing(py::module_& m) {
       .def("describe", [](const py_mapping& p) { return routing::describe(*p.m); })
       .def("core_of", [](const py_mapping& p) { return array_of(p.m->place.core_of); })
       .def("layout", [](const py_mapping& p) { return layout_of(*p.m); })
+      .def("table_sizes", [](const py_mapping& p) { return table_sizes(p.m->routes.tables); })
       .def(
           "rank_of_gid",
-          [](const py_mapping& p, int n) { return array_of(routing::rank_of_gid(p.m->place, p.m->topo, n)); },
-          py::arg("ranks"))
+          [](const py_mapping& p, int n, const std::string& method) { return array_of(owners(p, n, method)); },
+          py::arg("ranks"), py::arg("method") = "two-level")
       .def(
           "inter_rank_traffic",
-          [](const py_mapping& p, int n, std::optional<std::vector<double>> rates) {
-            const auto owner = routing::rank_of_gid(p.m->place, p.m->topo, n);
+          [](const py_mapping& p, int n, std::optional<std::vector<double>> rates, const std::string& method) {
+            const auto owner = owners(p, n, method);
             if (rates && rates->size() != p.m->n_neurons)
               throw config_error("rates", "give one rate per neuron (" + std::to_string(p.m->n_neurons) + ")");
             const auto t =
@@ -174,7 +197,7 @@ void register_routing(py::module_& m) {
             return py::dict(py::arg("messages_per_s") = t.messages_per_s, py::arg("bytes_per_s") = t.bytes_per_s,
                             py::arg("local_fraction") = t.local_fraction, py::arg("sent_per_rank") = t.sent_per_rank);
           },
-          py::arg("ranks"), py::arg("rates") = py::none());
+          py::arg("ranks"), py::arg("rates") = py::none(), py::arg("method") = "two-level");
   m.def("map_network", &map_network, py::arg("spec"), py::arg("hardware"), py::arg("placement") = "sequential",
         py::arg("seed") = 1, py::arg("profile_ms") = 200.0, py::arg("routing") = "", py::arg("splitters") = false,
         py::arg("chips") = std::pair<std::uint32_t, std::uint32_t>{0, 0}, py::arg("threads") = 0);

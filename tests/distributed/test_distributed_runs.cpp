@@ -5,6 +5,7 @@
 
 #include <neuromesh/core/communication_model.hpp>
 #include <neuromesh/core/io/sonata_reader.hpp>
+#include <neuromesh/core/routing/rank_mapping.hpp>
 
 #include "../unit/test_routing_support.hpp"
 #include "distributed_support.hpp"
@@ -198,7 +199,7 @@ TEST(DistributedPlacement, HardwarePlacementAsRankMapGivesTheSameSpikes) {
   simulation_options opt;
   opt.threads = threads_per_rank();
   const int ranks = std::max(1, launcher_process_count());
-  opt.rank_of_gid = routing::rank_of_gid(mapping->place, mapping->topo, ranks);
+  opt.rank_of_gid = routing::two_level_rank_map(*mapping, ranks);  // as the CLI and Python do
   auto sim = make_simulation(net, opt);
   sim->run(100.0);
   EXPECT_EQ(sim->decomposition().name(), "explicit");
