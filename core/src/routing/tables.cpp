@@ -1,5 +1,5 @@
-// Routing tables: entries from multicast trees, default-route removal and Ordered Covering
-// (Mundy, Heathcote & Garside 2016, "On the use of multicast routing tables for SpiNNaker").
+// Routing tables: entries from multicast trees and default-route removal; the compression is in
+// ordered_covering.cpp.
 #include <neuromesh/core/routing/tables.hpp>
 
 #include <algorithm>
@@ -12,110 +12,9 @@
 namespace neuromesh::routing {
 namespace {
 
-int generality(std::uint32_t mask) { return std::popcount(~mask); }
-
 bool covers(std::uint32_t key, std::uint32_t mask, std::uint32_t block_key) { return (block_key & mask) == key; }
 
-// A key block in use at a router and the route it must take (route id, or -1: default routing).
-struct block {
-  std::uint32_t key;
-  int route;
-};
-
-struct oc_state {
-  std::vector<table_entry> entries;
-  std::vector<int> route_id;  // per entry
-  std::vector<block> blocks;
-};
-
-// Key and mask covering all entries in idx.
-std::pair<std::uint32_t, std::uint32_t> merged(const oc_state& st, const std::vector<std::size_t>& idx) {
-  std::uint32_t mask = 0xffffffffu, diff = 0;
-  const std::uint32_t k0 = st.entries[idx[0]].key;
-  for (auto i : idx) mask &= st.entries[i].mask, diff |= st.entries[i].key ^ k0;
-  mask &= ~diff;
-  return {k0 & mask, mask};
-}
-
-// Where the merged entry would go (below every entry at most as general) and whether every key
-// block it captures there keeps its route.
-bool merge_valid(const oc_state& st, const std::vector<std::size_t>& idx, std::uint32_t key, std::uint32_t mask,
-                 int route, std::size_t& insert_at) {
-  const int gen = generality(mask);
-  std::vector<bool> removed(st.entries.size(), false);
-  for (auto i : idx) removed[i] = true;
-  insert_at = 0;
-  for (std::size_t e = 0; e < st.entries.size(); ++e)
-    if (!removed[e] && generality(st.entries[e].mask) <= gen) insert_at = e + 1;
-  for (const block& b : st.blocks) {
-    if (!covers(key, mask, b.key)) continue;
-    // Its new first match: a kept entry above the merged one, or the merged one. (A removed entry
-    // may have been its first match before, so an entry above need not have routed it until now.)
-    int now = route;
-    for (std::size_t e = 0; e < insert_at; ++e)
-      if (!removed[e] && covers(st.entries[e].key, st.entries[e].mask, b.key)) {
-        now = st.route_id[e];
-        break;
-      }
-    if (now != b.route) return false;
-  }
-  return true;
-}
-
-// Tries the whole group, then each half (by key) recursively; applies the first valid merge.
-bool try_merge(oc_state& st, const std::vector<std::size_t>& group) {
-  if (group.size() < 2) return false;
-  const auto [key, mask] = merged(st, group);
-  std::size_t at = 0;
-  if (merge_valid(st, group, key, mask, st.route_id[group[0]], at)) {
-    table_entry m{key, mask, st.entries[group[0]].route};
-    const int rid = st.route_id[group[0]];
-    std::vector<table_entry> entries;
-    std::vector<int> ids;
-    for (std::size_t e = 0; e <= st.entries.size(); ++e) {
-      if (e == at) entries.push_back(m), ids.push_back(rid);
-      if (e < st.entries.size() && std::find(group.begin(), group.end(), e) == group.end())
-        entries.push_back(st.entries[e]), ids.push_back(st.route_id[e]);
-    }
-    st.entries = std::move(entries);
-    st.route_id = std::move(ids);
-    return true;
-  }
-  const std::size_t half = group.size() / 2;
-  return try_merge(st, {group.begin(), group.begin() + half}) || try_merge(st, {group.begin() + half, group.end()});
-}
-
 }  // namespace
-
-void ordered_covering(router_table& t) {
-  oc_state st;
-  std::map<std::vector<std::uint16_t>, int> ids;
-  for (const auto& e : t.entries) {
-    const int id = ids.emplace(e.route, static_cast<int>(ids.size())).first->second;
-    st.entries.push_back(e);
-    st.route_id.push_back(id);
-    st.blocks.push_back({e.key, id});
-  }
-  for (const auto& [k, m] : t.default_routed) st.blocks.push_back({k, -1});
-  for (bool progress = true; progress;) {
-    progress = false;
-    std::map<int, std::vector<std::size_t>> groups;  // by route, entries in key order
-    for (std::size_t e = 0; e < st.entries.size(); ++e) groups[st.route_id[e]].push_back(e);
-    std::vector<std::vector<std::size_t>> order;
-    for (auto& [id, g] : groups) {
-      std::sort(g.begin(), g.end(), [&](auto a, auto b) { return st.entries[a].key < st.entries[b].key; });
-      order.push_back(std::move(g));
-    }
-    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
-    for (const auto& g : order) {
-      progress = try_merge(st, g);
-      // Fallback: neighbouring pairs by key (merged pairs then grow by later merges).
-      for (std::size_t i = 0; !progress && i + 1 < g.size(); ++i) progress = try_merge(st, {g[i], g[i + 1]});
-      if (progress) break;
-    }
-  }
-  t.entries = std::move(st.entries);
-}
 
 routing_tables build_tables(const std::vector<core_tree>& trees, const topology& topo, const hardware& hw,
                             bool compress, bool enforce_limit) {

@@ -1,0 +1,172 @@
+// Ordered Covering (Mundy, Heathcote & Garside 2016, "On the use of multicast routing tables for
+// SpiNNaker", HPSR): entries with equal routes are merged into one key/mask entry placed below
+// every less general entry. A merge is kept only if every key block in use at the router
+// (including the default-routed ones) still takes its own route at its first match; a merge that
+// would misroute a block is refined, as the paper's down-check does, by fixing one of its
+// don't-care bits to the value the misrouted key lacks, keeping the entries that agree (the bit
+// that keeps the most). Groups are merged in passes until a pass merges nothing.
+#include <algorithm>
+#include <bit>
+#include <map>
+#include <optional>
+
+#include <neuromesh/core/routing/tables.hpp>
+
+namespace neuromesh::routing {
+namespace {
+
+int generality(std::uint32_t mask) { return std::popcount(~mask); }
+
+bool covers(std::uint32_t key, std::uint32_t mask, std::uint32_t k) { return (k & mask) == key; }
+
+// Whether two key/mask entries match a key in common.
+bool overlap(const table_entry& a, std::uint32_t key, std::uint32_t mask) {
+  return ((a.key ^ key) & a.mask & mask) == 0;
+}
+
+struct block {
+  std::uint32_t key;
+  int route;  // route id, -1: default routing
+};
+
+struct merge {
+  std::vector<std::size_t> members;  // entry indices, ascending
+  std::uint32_t key = 0, mask = 0;
+  std::size_t at = 0;  // insertion position in the current table (before removing members)
+};
+
+class covering {
+ public:
+  explicit covering(router_table& t) {
+    std::map<std::vector<std::uint16_t>, int> ids;
+    for (auto& e : t.entries) {
+      const int id = ids.emplace(e.route, static_cast<int>(ids.size())).first->second;
+      blocks_.push_back({e.key, id});
+      route_id_.push_back(id);
+      entries_.push_back(std::move(e));
+    }
+    for (const auto& [k, m] : t.default_routed) blocks_.push_back({k, -1});
+  }
+
+  // Merges until a whole pass over the route groups finds nothing to merge.
+  std::vector<table_entry> run() {
+    for (bool progress = true; progress;) {
+      progress = false;
+      for (int rid : routes_by_group_size())
+        while (auto m = refined(group(rid))) apply(*m), progress = true;
+    }
+    return std::move(entries_);
+  }
+
+ private:
+  std::vector<int> routes_by_group_size() const {
+    std::map<int, std::size_t> size;
+    for (int r : route_id_) ++size[r];
+    std::vector<std::pair<std::size_t, int>> v;
+    for (auto [r, n] : size)
+      if (n > 1) v.emplace_back(n, r);
+    std::stable_sort(v.begin(), v.end(), [](auto a, auto b) { return a.first > b.first; });
+    std::vector<int> out;
+    for (auto [n, r] : v) out.push_back(r);
+    return out;
+  }
+
+  std::vector<std::size_t> group(int rid) const {
+    std::vector<std::size_t> g;
+    for (std::size_t e = 0; e < entries_.size(); ++e)
+      if (route_id_[e] == rid) g.push_back(e);
+    return g;
+  }
+
+  void fill(merge& m) const {
+    std::uint32_t mask = 0xffffffffu, diff = 0;
+    const std::uint32_t k0 = entries_[m.members[0]].key;
+    for (auto i : m.members) mask &= entries_[i].mask, diff |= entries_[i].key ^ k0;
+    m.mask = mask & ~diff;
+    m.key = k0 & m.mask;
+    // The merge goes below every kept entry at most as general (so more specific ones win).
+    const int gen = generality(m.mask);
+    m.at = 0;
+    for (std::size_t e = 0, k = 0; e < entries_.size(); ++e) {
+      if (k < m.members.size() && m.members[k] == e) {
+        ++k;
+        continue;
+      }
+      if (generality(entries_[e].mask) <= gen) m.at = e + 1;
+    }
+  }
+
+  // A key block that the merge would misroute, or nullptr. A block's first match after the merge
+  // is the first kept entry above the merge that covers it, else the merge itself.
+  const block* misrouted(const merge& m, int rid) const {
+    std::vector<std::size_t> above;  // kept entries above the merge sharing keys with it
+    for (std::size_t e = 0, k = 0; e < m.at; ++e) {
+      if (k < m.members.size() && m.members[k] == e) {
+        ++k;
+        continue;
+      }
+      if (overlap(entries_[e], m.key, m.mask)) above.push_back(e);
+    }
+    for (const block& b : blocks_) {
+      if (!covers(m.key, m.mask, b.key)) continue;
+      int now = rid;
+      for (auto e : above)
+        if (covers(entries_[e].key, entries_[e].mask, b.key)) {
+          now = route_id_[e];
+          break;
+        }
+      if (now != b.route) return &b;
+    }
+    return nullptr;
+  }
+
+  // The largest subset of the group reached by fixing don't-care bits until nothing is misrouted.
+  std::optional<merge> refined(std::vector<std::size_t> members) const {
+    const int rid = members.empty() ? -1 : route_id_[members[0]];
+    while (members.size() >= 2) {
+      merge m{std::move(members)};
+      fill(m);
+      const block* bad = misrouted(m, rid);
+      if (!bad) return m;
+      std::vector<std::size_t> best;
+      for (int bit = 0; bit < 32; ++bit) {
+        const std::uint32_t b = 1u << bit;
+        if (m.mask & b) continue;
+        const std::uint32_t want = ~bad->key & b;  // the value that excludes the misrouted key
+        std::vector<std::size_t> keep;
+        for (auto i : m.members)
+          if ((entries_[i].mask & b) && (entries_[i].key & b) == want) keep.push_back(i);
+        if (keep.size() > best.size()) best = std::move(keep);
+      }
+      members = std::move(best);
+    }
+    return std::nullopt;
+  }
+
+  void apply(const merge& m) {
+    table_entry merged{m.key, m.mask, entries_[m.members[0]].route};
+    const int rid = route_id_[m.members[0]];
+    std::vector<table_entry> e;
+    std::vector<int> r;
+    for (std::size_t i = 0, k = 0; i <= entries_.size(); ++i) {
+      if (i == m.at) e.push_back(merged), r.push_back(rid);
+      if (i == entries_.size()) break;
+      if (k < m.members.size() && m.members[k] == i) {
+        ++k;
+        continue;
+      }
+      e.push_back(std::move(entries_[i])), r.push_back(route_id_[i]);
+    }
+    entries_ = std::move(e), route_id_ = std::move(r);
+  }
+
+  std::vector<table_entry> entries_;
+  std::vector<int> route_id_;
+  std::vector<block> blocks_;
+};
+
+}  // namespace
+
+void ordered_covering(router_table& t) { t.entries = covering(t).run(); }
+
+}  // namespace neuromesh::routing
