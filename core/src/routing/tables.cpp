@@ -14,6 +14,27 @@ namespace {
 
 bool covers(std::uint32_t key, std::uint32_t mask, std::uint32_t block_key) { return (block_key & mask) == key; }
 
+// Keys in Mundy et al.'s (x, y, p) layout: fields for the router's grid position and the core's
+// slot, each padded to a power of two, so that the cores of a chip, and chips in aligned 2^k
+// blocks of the mesh, share key prefixes and their entries can merge under one mask.
+std::vector<std::uint32_t> core_keys(const topology& topo, const hardware& hw, std::uint32_t neuron_bits) {
+  auto bits = [](std::uint32_t n) { return static_cast<std::uint32_t>(std::bit_width(std::max(n, 2u) - 1)); };
+  std::uint32_t w = 1, h = 1;
+  for (std::uint32_t r = 0; r < topo.n_routers(); ++r)
+    w = std::max(w, topo.router(r).x + 1), h = std::max(h, topo.router(r).y + 1);
+  const std::uint32_t slot_bits = bits(hw.cores_per_router), x_bits = bits(w);
+  if (bits(h) + x_bits + slot_bits + neuron_bits > 32)
+    throw config_error("routing keys", "32-bit keys cannot hold a " + std::to_string(w) + "x" + std::to_string(h) +
+                                           " grid of routers with " + std::to_string(hw.cores_per_router) +
+                                           " cores of " + std::to_string(hw.limits.neurons) + " neurons");
+  std::vector<std::uint32_t> key(topo.n_cores());
+  for (std::uint32_t c = 0; c < topo.n_cores(); ++c) {
+    const auto& r = topo.router(topo.router_of_core(c));
+    key[c] = ((r.y << x_bits | r.x) << slot_bits | c % hw.cores_per_router) << neuron_bits;
+  }
+  return key;
+}
+
 }  // namespace
 
 routing_tables build_tables(const std::vector<core_tree>& trees, const topology& topo, const hardware& hw,
@@ -21,9 +42,7 @@ routing_tables build_tables(const std::vector<core_tree>& trees, const topology&
   routing_tables rt;
   rt.limit = hw.limits.router_entries;
   rt.neuron_bits = static_cast<std::uint32_t>(std::bit_width(std::max<std::uint32_t>(hw.limits.neurons, 2) - 1));
-  if (std::bit_width(std::max<std::uint32_t>(hw.n_cores(), 1)) + rt.neuron_bits > 32)
-    throw config_error("routing keys", "32-bit keys cannot hold " + std::to_string(hw.n_cores()) + " cores x " +
-                                           std::to_string(hw.limits.neurons) + " neurons");
+  rt.core_key = core_keys(topo, hw, rt.neuron_bits);
   const std::uint32_t mask = ~((1u << rt.neuron_bits) - 1u);
   rt.routers.resize(topo.n_routers());
   std::vector<std::uint32_t> in_link(topo.n_routers());

@@ -1,7 +1,8 @@
 #pragma once
 // SpiNNaker-style multicast routing tables: every source core gets a contiguous key range
-// (key = core << neuron_bits, so all neurons of a core share one key/mask entry, as PACMAN's zoned
-// allocator arranges), every router on the core's multicast tree an entry routing that key to
+// (key = (y, x, core slot, neuron) bit fields, so all neurons of a core share one key/mask entry,
+// as PACMAN's zoned allocator arranges, and neighbouring cores and chips share prefixes), every
+// router on the core's multicast tree an entry routing that key to
 // links and local cores. Entries a router would forward straight on anyway are removed (default
 // routing), then Ordered Covering (Mundy et al. 2016) merges entries with equal routes into
 // key/mask entries that cover them, checking that no key in use at that router changes its route.
@@ -43,8 +44,9 @@ struct table_stats {
 
 struct routing_tables : table_stats {
   std::uint32_t neuron_bits = 0;
-  std::vector<router_table> routers;  // per router of the topology
-  std::uint32_t key_of(std::uint32_t core) const { return core << neuron_bits; }
+  std::vector<std::uint32_t> core_key;  // per core: its key (neuron 0); its neurons add 0 .. 2^neuron_bits - 1
+  std::vector<router_table> routers;    // per router of the topology
+  std::uint32_t key_of(std::uint32_t core) const { return core_key[core]; }
 };
 
 // Builds the tables of all trees; compress = false keeps the uncompressed (default-removed) tables.
