@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <vector>
 
@@ -298,21 +299,42 @@ void delivery_plan::upload_views(const std::vector<std::unique_ptr<device_projec
   chosen_ = std::move(chosen);
 }
 
-void delivery_plan::deliver_presynaptic(const spike* spikes, std::uint32_t m, const delivery_target& t) const {
+void delivery_plan::deliver_presynaptic(const spike* spikes, std::uint32_t m, const delivery_target& t) {
   const std::uint64_t pairs = std::uint64_t{m} * n_pre_;
   const rows_view* views = thrust::raw_pointer_cast(pre_.data());
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
   const std::uint64_t threads = device_fill();
-  if (threads > 1 && !runs_serially(t.launch, static_cast<std::uint64_t>(static_cast<double>(pairs) * pre_mean_))) {
+  const auto work = static_cast<std::uint64_t>(static_cast<double>(pairs) * pre_mean_);
+  if (threads > 1 && !runs_serially(t.launch, work)) {
     delivery_target plain = t;
     plain.exclusive = true;
-    thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
-                     thrust::counting_iterator<std::uint64_t>(threads),
-                     deliver_row_slice{views, spikes, m, pairs, threads, plain});
+    const bool parallel = t.launch.serial_below == 0 || sliced_.choose();  // 0: always parallel (tests)
+    const auto start = std::chrono::steady_clock::now();
+    if (parallel)
+      thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
+                       thrust::counting_iterator<std::uint64_t>(threads),
+                       deliver_row_slice{views, spikes, m, pairs, threads, plain});
+    else
+      run_block(deliver_row{views, spikes, m, plain}, 0, pairs);
+    const std::chrono::duration<double, std::nano> took = std::chrono::steady_clock::now() - start;
+    sliced_.record(parallel, took.count() / static_cast<double>(work + 1));
     return;
   }
 #endif
   for_each_index(t.launch, pairs, deliver_row{views, spikes, m, exclusive(t, pairs)});
+}
+
+bool timed_choice::choose() {
+  ++calls_;
+  if (!(ns_[1] > 0)) return true;  // measure each way once
+  if (!(ns_[0] > 0)) return false;
+  const bool faster = ns_[1] < ns_[0];
+  return calls_ % 16 == 0 ? !faster : faster;  // look again at the other way now and then
+}
+
+void timed_choice::record(bool parallel, double ns_per_item) {
+  double& avg = ns_[parallel ? 1 : 0];
+  avg = avg > 0 ? 0.75 * avg + 0.25 * ns_per_item : ns_per_item;
 }
 
 void delivery_plan::deliver(const std::vector<std::unique_ptr<device_projection>>& projections, const spike* spikes,

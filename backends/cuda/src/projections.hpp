@@ -96,6 +96,22 @@ class device_projection {
   std::unique_ptr<device_parameters> params_;  // procedural only
 };
 
+// OMP build: whether splitting a launch over threads pays right now. A parallel region's cost
+// depends on the machine's load far more than on the work (µs when the cores are free, ms when a
+// thread sleeps or is descheduled: 2-thread Brunel took 2.7 s with sliced delivery at load 4.5 on
+// 2 cores against 0.9 s on one thread, and 0.73 s against 0.92 s at load 2), so the two ways are
+// timed (moving average, ns per synapse) and the faster kept, the other retried every 16th call.
+// Either way gives the same input, so the choice changes speed only.
+class timed_choice {
+ public:
+  bool choose();  // true: parallel
+  void record(bool parallel, double ns_per_item);
+
+ private:
+  double ns_[2] = {0, 0};  // serial, parallel
+  std::uint64_t calls_ = 0;
+};
+
 // Delivers an epoch's spikes through all projections in at most four launches, whatever the
 // number of projections: one for every presynaptic projection (a thread per (projection, spike)
 // pair), a scan plus one launch for every load-balanced one (a thread per synapse), and one for
@@ -111,13 +127,14 @@ class delivery_plan {
  private:
   void upload_views(const std::vector<std::unique_ptr<device_projection>>& projections,
                     std::vector<delivery_strategy>&& chosen);
-  void deliver_presynaptic(const spike* spikes, std::uint32_t m, const delivery_target& t) const;
+  void deliver_presynaptic(const spike* spikes, std::uint32_t m, const delivery_target& t);
 
   std::vector<delivery_strategy> chosen_;  // per projection, for the views uploaded last
   thrust::device_vector<rows_view> pre_, lb_;
   thrust::device_vector<procedural_view> proc_;
   std::size_t n_pre_ = 0, n_lb_ = 0, n_proc_ = 0;
   double pre_mean_ = 0;                        // mean row length of the presynaptic projections
+  timed_choice sliced_;                        // OMP build: sliced presynaptic delivery on all threads, or one thread
   thrust::device_vector<std::uint64_t> ends_;  // inclusive scan of the (projection, spike) row lengths
 };
 
