@@ -254,6 +254,9 @@ device_rows build_rows_on_device(const network& net, std::size_t k, const device
   r.weights.resize(r.size);
   thrust::gather(thrust::device, order.begin(), order.end(), targets.begin(), r.targets.begin());
   thrust::gather(thrust::device, order.begin(), order.end(), weights.begin(), r.weights.begin());
+  thrust::device_vector<std::uint32_t>().swap(order);  // free before indexing: the peak is the sort's
+  thrust::device_vector<std::uint32_t>().swap(targets);
+  thrust::device_vector<float>().swap(weights);
   index_rows(r, sort_keys, n_pre, dp.receptor(), launch);
   return r;
 }
