@@ -106,12 +106,42 @@ TEST(RoutingPlacement, EnergyAwareCutsInterCorePacketsOnALocalSheet) {
   const network net = local_sheet(16, 1);  // 256 neurons on 16 cores of 16
   const placement seq = place_with(net, hw, placement_algorithm::sequential);
   const placement rnd = place_with(net, hw, placement_algorithm::random);
-  const placement ea = place_with(net, hw, placement_algorithm::energy_aware);
-  EXPECT_LT(ea.cut_packets, seq.cut_packets);
+  // The partition and mesh placement alone (no comparison with the fallbacks) cut packets ...
+  const connectivity conn = build_connectivity(net);
+  placement_options o;
+  o.algorithm = placement_algorithm::energy_aware;
+  o.compare = false;
+  const placement own = place(net, conn, hw, topology(hw), o);
+  EXPECT_LT(own.cut_packets, seq.cut_packets);
   EXPECT_LT(seq.cut_packets, rnd.cut_packets);
+  EXPECT_LT(own.hop_energy, seq.hop_energy);
+  EXPECT_LT(own.objective, seq.objective);
+  for (const auto& u : own.usage) EXPECT_LE(u.neurons, 16u);
+  // ... and the final answer is the cheapest by estimated power: never above either of them.
+  const placement ea = place_with(net, hw, placement_algorithm::energy_aware);
+  EXPECT_LE(ea.estimated_power, own.estimated_power);
+  EXPECT_LE(ea.estimated_power, seq.estimated_power);
   EXPECT_LT(ea.hop_energy, seq.hop_energy);
-  EXPECT_LT(ea.objective, seq.objective);
   for (const auto& u : ea.usage) EXPECT_LE(u.neurons, 16u);
+}
+
+TEST(RoutingPlacement, SequentialPartitionPlacedOnTheMeshKeepsItsCores) {
+  // The fallback that keeps the sequential packing moves whole cores only: the same neurons share
+  // a core, and no more link energy than in sequential slots.
+  const hardware hw = tiny_hardware(tiny_hardware_json(4, 4, 1, 16));
+  const network net = local_sheet(16, 1);
+  const connectivity conn = build_connectivity(net);
+  placement_options o;
+  o.algorithm = placement_algorithm::energy_aware;
+  o.compare = false;
+  o.sequential_partition = true;
+  const placement mesh = place(net, conn, hw, topology(hw), o);
+  const placement seq = place_with(net, hw, placement_algorithm::sequential);
+  EXPECT_EQ(mesh.cut_packets, seq.cut_packets);
+  for (gid_t a = 0; a < conn.n; ++a)
+    for (gid_t b = a + 1; b < conn.n && b < a + 20; ++b)
+      EXPECT_EQ(mesh.core_of[a] == mesh.core_of[b], seq.core_of[a] == seq.core_of[b]) << a << " " << b;
+  EXPECT_LE(mesh.hop_energy, seq.hop_energy);
 }
 
 TEST(RoutingRoutes, MulticastUnicastAndSingleDestinationByHand) {

@@ -263,6 +263,7 @@ placement place_once(const network& net, const connectivity& conn, const hardwar
       part_of = std::move(seq);
       double best = detail::part_cut(part_of, conn, w, n_parts);
       p.notes.push_back("initial packing: sequential cut " + std::to_string(best));
+      if (opt.sequential_partition) break;
       auto compact = pack_sequential(net, conn, hw, false);
       const double compact_cut = detail::part_cut(compact, conn, w, count_parts(compact));
       p.notes.push_back("initial packing: gid order across populations cut " + std::to_string(compact_cut) + " on " +
@@ -363,21 +364,26 @@ placement place(const network& net, const connectivity& conn, const hardware& hw
   }
   // The energy-aware answer is the cheapest (estimated power) of: the placement above, the same
   // algorithm with no more neurons per core than sequential packing used (shorter steps on
-  // step-time chips), and the sequential placement itself.
+  // step-time chips), the sequential placement itself, and the sequential partition with its
+  // parts placed on the mesh (where the per-core limits leave no better partition).
   placement_options inner = opt;
   inner.compare = false;
   inner.algorithm = placement_algorithm::sequential;
   std::vector<placement> candidates;
   candidates.push_back(place(net, conn, hw, topo, inner));
+  inner.algorithm = placement_algorithm::energy_aware;
+  inner.sequential_partition = true;
+  candidates.push_back(place(net, conn, hw, topo, inner));
+  inner.sequential_partition = false;
   std::uint32_t seq_most = 0;
   for (const auto& u : candidates[0].usage) seq_most = std::max(seq_most, u.neurons);
   if (seq_most < hw.limits.neurons) {
     hardware capped = hw;
     capped.limits.neurons = seq_most;
-    inner.algorithm = placement_algorithm::energy_aware;
     candidates.push_back(place(net, conn, capped, topo, inner));
   }
-  const char* names[] = {"sequential placement", "energy-aware placement with sequential's neurons per core"};
+  const char* names[] = {"sequential placement", "sequential partition placed on the mesh",
+                         "energy-aware placement with sequential's neurons per core"};
   placement* best = &p;
   std::string why;
   for (std::size_t k = 0; k < candidates.size(); ++k)

@@ -36,6 +36,9 @@ struct placement_options {
   routing_mode mode = routing_mode::unicast;
   bool core_trees = false;  // routing tables: a spike follows the tree of its whole core
   bool compare = true;      // energy-aware: keep the cheapest of itself and its fallbacks
+  // energy-aware: keep the sequential packing as the partition and only place its parts on the
+  // mesh (one of the fallbacks: where the limits leave no better partition, placement still pays)
+  bool sequential_partition = false;
 };
 
 // What a core holds, against the limits in hardware::limits.
