@@ -78,9 +78,21 @@ TEST(RoutingTables, OrderedCoveringByHand) {
   // ... but not over a default-routed key in their range, and not over a key with another route.
   router_table d;
   for (std::uint32_t k : {0u, 1u, 2u}) d.entries.push_back({k << 4, 0xfffffff0u, {0}});
-  d.default_routed.emplace_back(3u << 4, 0xfffffff0u);
+  d.default_routed.push_back({3u << 4, 0xfffffff0u, -1});
   ordered_covering(d);
   EXPECT_EQ(d.entries.size(), 2u);  // {0,1} merge; 2 cannot join them without covering 3
+  // A default-routed key may be covered by an entry that sends it on its own way (link 0 here), not
+  // by one that sends it elsewhere.
+  router_table s;
+  for (std::uint32_t k : {0u, 1u, 2u}) s.entries.push_back({k << 4, 0xfffffff0u, {0}});
+  s.default_routed.push_back({3u << 4, 0xfffffff0u, 0});
+  ordered_covering(s);
+  EXPECT_EQ(s.entries.size(), 1u);
+  s.entries.clear();
+  for (std::uint32_t k : {0u, 1u, 2u}) s.entries.push_back({k << 4, 0xfffffff0u, {0}});
+  s.default_routed = {{3u << 4, 0xfffffff0u, 1}};
+  ordered_covering(s);
+  EXPECT_EQ(s.entries.size(), 2u);
   router_table o;
   o.entries = {{0u << 4, 0xfffffff0u, {0}}, {1u << 4, 0xfffffff0u, {1}}, {2u << 4, 0xfffffff0u, {0}}};
   ordered_covering(o);

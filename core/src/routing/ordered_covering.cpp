@@ -1,7 +1,8 @@
 // Ordered Covering (Mundy, Heathcote & Garside 2016, "On the use of multicast routing tables for
 // SpiNNaker", HPSR): entries with equal routes are merged into one key/mask entry placed below
 // every less general entry. A merge is kept only if every key block in use at the router
-// (including the default-routed ones) still takes its own route at its first match; a merge that
+// (including the default-routed ones, which may be covered only by an entry sending them straight
+// on, the way they go anyway) still takes its own route at its first match; a merge that
 // would misroute a block is refined, as the paper's down-check does, by fixing one of its
 // don't-care bits to the value the misrouted key lacks, keeping the entries that agree (the bit
 // that keeps the most). Groups are merged in passes until a pass merges nothing.
@@ -26,7 +27,7 @@ bool overlap(const table_entry& a, std::uint32_t key, std::uint32_t mask) {
 
 struct block {
   std::uint32_t key;
-  int route;  // route id, -1: default routing
+  int route;  // route id (a default-routed block: the id of the route to its one link), -1: none may cover it
 };
 
 struct merge {
@@ -45,15 +46,37 @@ class covering {
       route_id_.push_back(id);
       entries_.push_back(std::move(e));
     }
-    for (const auto& [k, m] : t.default_routed) blocks_.push_back({k, -1});
+    // A default-routed block may be covered by an entry that sends it on the way it goes anyway.
+    for (const auto& d : t.default_routed) {
+      const std::vector<std::uint16_t> straight{static_cast<std::uint16_t>(d.direction)};
+      blocks_.push_back(
+          {d.key, d.direction < 0 ? -1 : ids.emplace(straight, static_cast<int>(ids.size())).first->second});
+    }
   }
 
   // Merges until a whole pass over the route groups finds nothing to merge.
+  // The entries a refinement left out of a merge are tried again among themselves (they may merge
+  // under other bits), until every subset is merged or fails.
   std::vector<table_entry> run() {
     for (bool progress = true; progress;) {
       progress = false;
-      for (int rid : routes_by_group_size())
-        while (auto m = refined(group(rid))) apply(*m), progress = true;
+      for (int rid : routes_by_group_size()) {
+        std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> todo{key_masks(group(rid))};
+        while (!todo.empty()) {
+          const auto subset = std::move(todo.back());
+          todo.pop_back();
+          const auto m = refined(find(rid, subset));
+          if (!m) continue;
+          std::vector<std::pair<std::uint32_t, std::uint32_t>> left;
+          for (const auto& km : subset)
+            if (!std::any_of(m->members.begin(), m->members.end(),
+                             [&](auto i) { return entries_[i].key == km.first && entries_[i].mask == km.second; }))
+              left.push_back(km);
+          apply(*m), progress = true;
+          todo.push_back(key_masks(group(rid)));  // the merged entry may grow further
+          if (left.size() >= 2) todo.push_back(std::move(left));
+        }
+      }
     }
     return std::move(entries_);
   }
@@ -69,6 +92,23 @@ class covering {
     std::vector<int> out;
     for (auto [n, r] : v) out.push_back(r);
     return out;
+  }
+
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> key_masks(const std::vector<std::size_t>& idx) const {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+    for (auto i : idx) out.emplace_back(entries_[i].key, entries_[i].mask);
+    return out;
+  }
+
+  // Current indices of the entries of route rid with these keys and masks.
+  std::vector<std::size_t> find(int rid, std::vector<std::pair<std::uint32_t, std::uint32_t>> km) const {
+    std::sort(km.begin(), km.end());
+    std::vector<std::size_t> g;
+    for (std::size_t e = 0; e < entries_.size(); ++e)
+      if (route_id_[e] == rid &&
+          std::binary_search(km.begin(), km.end(), std::make_pair(entries_[e].key, entries_[e].mask)))
+        g.push_back(e);
+    return g;
   }
 
   std::vector<std::size_t> group(int rid) const {

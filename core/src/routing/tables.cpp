@@ -67,7 +67,7 @@ routing_tables build_tables(const std::vector<core_tree>& trees, const topology&
       const bool straight = r != r0 && out.size() == 1 && out[0] < n_directions && in_link[r] != topology::npos &&
                             out[0] == static_cast<std::uint16_t>(topo.links()[in_link[r]].dir);
       if (straight) {
-        table.default_routed.emplace_back(key, mask);
+        table.default_routed.push_back({key, mask, out[0]});
         ++rt.default_removed;
       } else {
         table.entries.push_back({key, mask, out});

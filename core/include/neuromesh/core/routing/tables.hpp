@@ -27,10 +27,17 @@ struct table_entry {
   std::vector<std::uint16_t> route;
 };
 
+// A key block that reaches a router and relies on default routing: it leaves in `direction`, the
+// way it came in (so an entry routing it to exactly that link would do the same; -1: unknown, no
+// entry may cover it).
+struct default_block {
+  std::uint32_t key = 0, mask = 0;
+  int direction = -1;
+};
+
 struct router_table {
   std::vector<table_entry> entries;  // in lookup order
-  // Key blocks (key, mask) that reach this router and rely on default routing.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> default_routed;
+  std::vector<default_block> default_routed;
   std::uint32_t before = 0, after_default = 0;  // entries before / after default-route removal
 };
 
