@@ -58,7 +58,9 @@ def synapse_numbers(sizes):
     return np.round(k_full * np.array(sizes)[:, None]).astype(int)
 
 
-def build(scale=0.1, seed=55, dt=0.1, background="poisson"):
+def build(scale=0.1, seed=55, dt=0.1, background="poisson", k_scale=1.0):
+    """k_scale < 1 also scales the in-degrees (synapse numbers), e.g. to fit a chip's input axons
+    per core; the lost recurrent input is not compensated (for mapping, not for dynamics)."""
     sizes = [max(1, int(round(n * scale))) for n in FULL_SIZE]
     net = nm.Network(dt=dt, seed=seed, name=f"potjans_diesmann_{scale:g}")
     w_mean = PSP_MEAN * psp_to_psc(NEURON["C_m"], NEURON["tau_m"], NEURON["tau_syn_ex"])  # ~87.8 pA
@@ -73,7 +75,7 @@ def build(scale=0.1, seed=55, dt=0.1, background="poisson"):
             net.poisson_input(pop, rate=BG_RATE * k_ext, weight=w_mean)
         pop.record("spikes")
         pops.append(pop)
-    numbers = synapse_numbers(sizes)
+    numbers = np.round(synapse_numbers(sizes) * k_scale).astype(int)
     for t, post in enumerate(pops):
         for s, pre in enumerate(pops):
             if numbers[t, s] <= 0:
