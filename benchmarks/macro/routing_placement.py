@@ -28,9 +28,18 @@ def local_sheet(side, sigma=0.05, p=0.6, seed=5):
     return net
 
 
-def pd14(scale):
+def pd14(scale, k_scale=1.0):
+    """The microcircuit; k_scale < 1 also scales the in-degrees (Loihi's fan-out edges and input
+    axons per core do not admit the kept in-degrees)."""
     import potjans_diesmann
-    return potjans_diesmann.build(scale=scale)
+    net = potjans_diesmann.build(scale=scale, k_scale=k_scale)
+    if k_scale != 1.0:
+        net.name += f"_k{k_scale:g}"
+    return net
+
+
+NETWORK_COMPONENTS = ("message_injection", "router", "link_east_west", "link_north_south", "link_diagonal",
+                      "inter_chip_link")
 
 
 def measure(net, hw, placement, duration, rates, chips=None):
@@ -44,6 +53,7 @@ def measure(net, hw, placement, duration, rates, chips=None):
     row = dict(workload=net.name, hardware=hw, placement=placement, cores=m.summary()["cores_used"],
                chips=m.summary()["chips_used"], map_s=map_s, energy_j=e.total,
                dynamic_j=e.total - e.components["static"], packets=tr["packets"],
+               network_j=sum(e.components[c] for c in NETWORK_COMPONENTS),
                hops=tr["hops_east_west"] + tr["hops_north_south"] + tr["hops_diagonal"],
                max_link=tr["max_link_load"], sim_s=r.summary["simulate_seconds"],
                acct_s=e.summary["accounting_seconds"])
@@ -67,10 +77,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small workloads only")
     ap.add_argument("--duration", type=float, default=200.0)
+    ap.add_argument("--only", default="", help="comma-separated workload names (default: all)")
     args = ap.parse_args()
     workloads = [(local_sheet(96), "spinnaker", None), (local_sheet(128), "loihi", None)]
     if not args.quick:
-        workloads += [(pd14(0.1), "spinnaker", None)]
+        workloads += [(pd14(0.1), "spinnaker", None), (pd14(0.1, 0.05), "loihi", None)]
+    if args.only:
+        workloads = [w for w in workloads if w[0].name in args.only.split(",")]
     rows = []
     for net, hw, chips in workloads:
         rates = nm.hardware.profile_rates(net, 200.0)
@@ -81,7 +94,8 @@ def main():
                 row = dict(workload=net.name, hardware=hw, placement=placement, cores=f"does not fit: {e}")
             rows.append(row)
             print(row, file=sys.stderr, flush=True)
-    print(table(rows, ["workload", "hardware", "placement", "cores", "chips", "energy_j", "dynamic_j", "packets",
+    print(table(rows, ["workload", "hardware", "placement", "cores", "chips", "energy_j", "dynamic_j", "network_j",
+                       "packets",
                        "hops", "max_link", "mpi2_msgs_per_s", "mpi4_msgs_per_s", "table_max_before", "table_max",
                        "map_s"]))
     print()
