@@ -23,6 +23,16 @@
 namespace neuromesh::NEUROMESH_GPU_NS {
 namespace {
 
+// The sorts, scans and reductions of construction: on the device on a GPU; on the calling
+// thread in the OMP build, where Thrust's OpenMP forms cost parallel regions that a loaded
+// machine makes slow (PD14 0.1 took 16 s to build on 2 threads at load 2, 3.7 s on one). The
+// generation passes, most of the work, still run through for_each_index.
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+constexpr auto construction_policy = thrust::seq;
+#else
+constexpr auto construction_policy = thrust::device;
+#endif
+
 template <class T>
 T* raw(thrust::device_vector<T>& v) {
   return thrust::raw_pointer_cast(v.data());
@@ -162,23 +172,23 @@ void index_rows(device_rows& r, const thrust::device_vector<std::uint64_t>& keys
                    write_segment{raw(keys), raw(segment_of), n, receptor, raw(r.segments), raw(segment_source)});
   }
   r.row_ptr.resize(static_cast<std::size_t>(n_pre) + 1);
-  thrust::lower_bound(thrust::device, segment_source.begin(), segment_source.end(),
+  thrust::lower_bound(construction_policy, segment_source.begin(), segment_source.end(),
                       thrust::counting_iterator<std::uint32_t>(0), thrust::counting_iterator<std::uint32_t>(n_pre + 1),
                       r.row_ptr.begin());
-  r.shape.max_length = thrust::transform_reduce(thrust::device, thrust::counting_iterator<std::uint32_t>(0),
+  r.shape.max_length = thrust::transform_reduce(construction_policy, thrust::counting_iterator<std::uint32_t>(0),
                                                 thrust::counting_iterator<std::uint32_t>(n_pre),
                                                 row_length{raw(r.row_ptr), raw(r.segments)}, 0u, maximum_u32{});
   r.shape.mean_length = n_pre ? static_cast<double>(n) / n_pre : 0.0;
   if (n == 0) return;
-  r.min_delay = static_cast<delay_t>(thrust::transform_reduce(thrust::device, r.segments.begin(), r.segments.end(),
+  r.min_delay = static_cast<delay_t>(thrust::transform_reduce(construction_policy, r.segments.begin(), r.segments.end(),
                                                               segment_delay{}, 0xFFFFFFFFu, minimum_u32{}));
-  r.max_delay = static_cast<delay_t>(thrust::transform_reduce(thrust::device, r.segments.begin(), r.segments.end(),
+  r.max_delay = static_cast<delay_t>(thrust::transform_reduce(construction_policy, r.segments.begin(), r.segments.end(),
                                                               segment_delay{}, 0u, maximum_u32{}));
   // One weight for all (compared bit for bit, as synapse_store does): drop the array.
   copy_bytes(&r.shared_weight, raw(r.weights), sizeof(float));
   std::uint32_t first = 0;
   std::memcpy(&first, &r.shared_weight, sizeof first);
-  r.shared = thrust::all_of(thrust::device, r.weights.begin(), r.weights.end(), same_bits{first});
+  r.shared = thrust::all_of(construction_policy, r.weights.begin(), r.weights.end(), same_bits{first});
   if (r.shared) thrust::device_vector<float>().swap(r.weights);
 }
 
@@ -222,7 +232,7 @@ device_rows build_rows_on_device(const network& net, std::size_t k, const device
   device_rows r;
   thrust::device_vector<std::uint64_t> starts(entities + 1, 0);
   for_each_index(launch, entities, count_synapses{p, by_source, raw(starts)});
-  thrust::exclusive_scan(thrust::device, starts.begin(), starts.end(), starts.begin());
+  thrust::exclusive_scan(construction_policy, starts.begin(), starts.end(), starts.begin());
   copy_bytes(&r.size, raw(starts) + entities, sizeof r.size);
   if (r.size > 0xFFFFFFFFull)
     throw config_error("projections[" + std::to_string(k) + "]",
@@ -237,23 +247,23 @@ device_rows build_rows_on_device(const network& net, std::size_t k, const device
   if (error[0] != 0) throw_generation_error(net, k);
   // Rows: a stable sort by (source, delay) keeps generation order among equal keys.
   thrust::device_vector<std::uint32_t> order(r.size);
-  thrust::sequence(thrust::device, order.begin(), order.end());
+  thrust::sequence(construction_policy, order.begin(), order.end());
   thrust::device_vector<std::uint64_t> sort_keys(r.size);
   if (by_source) {
-    thrust::transform(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
+    thrust::transform(construction_policy, thrust::counting_iterator<std::uint64_t>(0),
                       thrust::counting_iterator<std::uint64_t>(r.size), sort_keys.begin(),
                       delay_target_key{raw(keys), raw(targets)});
-    thrust::stable_sort_by_key(thrust::device, sort_keys.begin(), sort_keys.end(), order.begin());
-    thrust::transform(thrust::device, order.begin(), order.end(), sort_keys.begin(), gather_key{raw(keys)});
+    thrust::stable_sort_by_key(construction_policy, sort_keys.begin(), sort_keys.end(), order.begin());
+    thrust::transform(construction_policy, order.begin(), order.end(), sort_keys.begin(), gather_key{raw(keys)});
   } else {
-    thrust::copy(thrust::device, keys.begin(), keys.end(), sort_keys.begin());
+    thrust::copy(construction_policy, keys.begin(), keys.end(), sort_keys.begin());
   }
-  thrust::stable_sort_by_key(thrust::device, sort_keys.begin(), sort_keys.end(), order.begin());
+  thrust::stable_sort_by_key(construction_policy, sort_keys.begin(), sort_keys.end(), order.begin());
   thrust::device_vector<std::uint64_t>().swap(keys);
   r.targets.resize(r.size);
   r.weights.resize(r.size);
-  thrust::gather(thrust::device, order.begin(), order.end(), targets.begin(), r.targets.begin());
-  thrust::gather(thrust::device, order.begin(), order.end(), weights.begin(), r.weights.begin());
+  thrust::gather(construction_policy, order.begin(), order.end(), targets.begin(), r.targets.begin());
+  thrust::gather(construction_policy, order.begin(), order.end(), weights.begin(), r.weights.begin());
   thrust::device_vector<std::uint32_t>().swap(order);  // free before indexing: the peak is the sort's
   thrust::device_vector<std::uint32_t>().swap(targets);
   thrust::device_vector<float>().swap(weights);

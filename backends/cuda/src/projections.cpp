@@ -272,19 +272,19 @@ void delivery_plan::upload_views(const std::vector<std::unique_ptr<device_projec
                                  std::vector<delivery_strategy>&& chosen) {
   std::vector<rows_view> pre, lb;
   std::vector<procedural_view> proc;
-  double mean = 0;
+  std::uint64_t synapses = 0;
   for (std::size_t k = 0; k < projections.size(); ++k) {
     if (projections[k]->size() == 0) continue;
     if (projections[k]->procedural()) {
       proc.push_back(projections[k]->procedural_rows());
     } else if (chosen[k] == delivery_strategy::presynaptic) {
       pre.push_back(projections[k]->view());
-      mean += projections[k]->rows().mean_length;
+      synapses += projections[k]->size();
     } else {
       lb.push_back(projections[k]->view());
     }
   }
-  pre_mean_ = pre.empty() ? 0.0 : mean / static_cast<double>(pre.size());
+  pre_synapses_ = synapses;
   if (pre_.size() < projections.size()) {  // sized once; then plain copies of a few views
     pre_.resize(projections.size());
     lb_.resize(projections.size());
@@ -304,7 +304,10 @@ void delivery_plan::deliver_presynaptic(const spike* spikes, std::uint32_t m, co
   const rows_view* views = thrust::raw_pointer_cast(pre_.data());
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
   const std::uint64_t threads = device_fill();
-  const auto work = static_cast<std::uint64_t>(static_cast<double>(pairs) * pre_mean_);
+  // Synapses to add: a spike meets the presynaptic projections' synapses / neurons on average
+  // (most (projection, spike) pairs miss: the spike is not in that projection's pre population).
+  const auto work = static_cast<std::uint64_t>(static_cast<double>(m) * static_cast<double>(pre_synapses_) /
+                                               static_cast<double>(t.ring.n));
   if (threads > 1 && !runs_serially(t.launch, work)) {
     delivery_target plain = t;
     plain.exclusive = true;
@@ -325,16 +328,23 @@ void delivery_plan::deliver_presynaptic(const spike* spikes, std::uint32_t m, co
 }
 
 bool timed_choice::choose() {
-  ++calls_;
   if (!(ns_[1] > 0)) return true;  // measure each way once
   if (!(ns_[0] > 0)) return false;
   const bool faster = ns_[1] < ns_[0];
-  return calls_ % 16 == 0 ? !faster : faster;  // look again at the other way now and then
+  probing_ = ++calls_ >= next_probe_;  // look at the slower way again now and then
+  return probing_ ? !faster : faster;
 }
 
 void timed_choice::record(bool parallel, double ns_per_item) {
   double& avg = ns_[parallel ? 1 : 0];
+  const bool was_faster = ns_[1] < ns_[0];
   avg = avg > 0 ? 0.75 * avg + 0.25 * ns_per_item : ns_per_item;
+  if (!probing_) return;
+  // A probe that confirms the choice waits twice as long for the next one (each costs what the
+  // slower way costs); one that changes it starts over.
+  interval_ = (ns_[1] < ns_[0]) == was_faster ? std::min<std::uint64_t>(2 * interval_, 4096) : 16;
+  next_probe_ = calls_ + interval_;
+  probing_ = false;
 }
 
 void delivery_plan::deliver(const std::vector<std::unique_ptr<device_projection>>& projections, const spike* spikes,

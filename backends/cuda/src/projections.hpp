@@ -100,7 +100,8 @@ class device_projection {
 // depends on the machine's load far more than on the work (µs when the cores are free, ms when a
 // thread sleeps or is descheduled: 2-thread Brunel took 2.7 s with sliced delivery at load 4.5 on
 // 2 cores against 0.9 s on one thread, and 0.73 s against 0.92 s at load 2), so the two ways are
-// timed (moving average, ns per synapse) and the faster kept, the other retried every 16th call.
+// timed (moving average, ns per synapse) and the faster kept, the other retried after 16 calls,
+// then after twice as many each time it loses again (up to 4096).
 // Either way gives the same input, so the choice changes speed only.
 class timed_choice {
  public:
@@ -109,7 +110,8 @@ class timed_choice {
 
  private:
   double ns_[2] = {0, 0};  // serial, parallel
-  std::uint64_t calls_ = 0;
+  std::uint64_t calls_ = 0, interval_ = 16, next_probe_ = 16;
+  bool probing_ = false;
 };
 
 // Delivers an epoch's spikes through all projections in at most four launches, whatever the
@@ -133,7 +135,7 @@ class delivery_plan {
   thrust::device_vector<rows_view> pre_, lb_;
   thrust::device_vector<procedural_view> proc_;
   std::size_t n_pre_ = 0, n_lb_ = 0, n_proc_ = 0;
-  double pre_mean_ = 0;                        // mean row length of the presynaptic projections
+  std::uint64_t pre_synapses_ = 0;             // synapses of the presynaptic projections
   timed_choice sliced_;                        // OMP build: sliced presynaptic delivery on all threads, or one thread
   thrust::device_vector<std::uint64_t> ends_;  // inclusive scan of the (projection, spike) row lengths
 };
