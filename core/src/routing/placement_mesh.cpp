@@ -22,23 +22,42 @@ struct traffic_edge {
 
 class mesh_placer {
  public:
-  mesh_placer(std::uint32_t P, std::uint32_t S, const topology& topo, const hardware& hw)
+  // Slots are the cores of the routers in `routers` (whole chips), slot i on router i / cpr.
+  mesh_placer(std::uint32_t P, std::uint32_t S, const topology& topo, const hardware& hw,
+              std::vector<std::uint32_t> routers)
       : P_(P), S_(S), topo_(topo), cpr_(hw.cores_per_router), slot_of_(P), at_(S, npos), nbr_(P) {
-    R_ = (S + cpr_ - 1) / cpr_;
-    bool any_energy = false;
-    for (const auto& l : topo.links()) any_energy |= l.energy > 0;
-    link_w_.resize(topo.links().size());
-    for (const auto& l : topo.links()) link_w_[l.index] = any_energy ? l.energy : 1.0;  // hop count fallback
-    dist_.assign(static_cast<std::size_t>(R_) * R_, 0.0);
-    std::vector<std::uint32_t> path;
-    for (std::uint32_t a = 0; a < R_; ++a)
-      for (std::uint32_t b = 0; b < R_; ++b) {
-        path.clear();
-        topo.route(a, b, path);
-        for (auto l : path) dist_[static_cast<std::size_t>(a) * R_ + b] += link_w_[l];
-      }
+    router_ = std::move(routers);
+    R_ = static_cast<std::uint32_t>(router_.size());
+    link_w_ = link_weights(topo);
+    dist_ = distances(topo, router_, link_w_);
     for (std::uint32_t p = 0; p < P; ++p) slot_of_[p] = p, at_[p] = p;
   }
+
+  // Link weights: energy, or hop count where the preset has no hop energy.
+  static std::vector<double> link_weights(const topology& topo) {
+    bool any_energy = false;
+    for (const auto& l : topo.links()) any_energy |= l.energy > 0;
+    std::vector<double> w(topo.links().size());
+    for (const auto& l : topo.links()) w[l.index] = any_energy ? l.energy : 1.0;
+    return w;
+  }
+
+  // Route weight between every pair of the routers.
+  static std::vector<double> distances(const topology& topo, const std::vector<std::uint32_t>& routers,
+                                       const std::vector<double>& w) {
+    const std::size_t R = routers.size();
+    std::vector<double> d(R * R, 0.0);
+    std::vector<std::uint32_t> path;
+    for (std::size_t a = 0; a < R; ++a)
+      for (std::size_t b = 0; b < R; ++b) {
+        path.clear();
+        topo.route(routers[a], routers[b], path);
+        for (auto l : path) d[a * R + b] += w[l];
+      }
+    return d;
+  }
+
+  std::uint32_t core_of_slot(std::uint32_t slot) const { return router_[slot / cpr_] * cpr_ + slot % cpr_; }
 
   void set_traffic(const std::vector<std::uint32_t>& part_of, const connectivity& conn, const std::vector<double>& w) {
     std::vector<double> T(static_cast<std::size_t>(P_) * P_, 0.0);
@@ -118,7 +137,7 @@ class mesh_placer {
     thread_local std::vector<std::uint32_t> path;
     for (const auto& e : nbr_[x]) {
       if (e.q == skip) continue;
-      const std::uint32_t rx = slot_of_[x] / cpr_, rq = slot_of_[e.q] / cpr_;
+      const std::uint32_t rx = router_[slot_of_[x] / cpr_], rq = router_[slot_of_[e.q] / cpr_];
       path.clear();
       topo_.route(rx, rq, path);
       for (auto l : path) load[l] += sign * e.out;
@@ -143,7 +162,7 @@ class mesh_placer {
       for (const auto& e : nbr_[p]) {  // each ordered pair once, from its source side
         thread_local std::vector<std::uint32_t> path;
         path.clear();
-        topo_.route(slot_of_[p] / cpr_, slot_of_[e.q] / cpr_, path);
+        topo_.route(router_[slot_of_[p] / cpr_], router_[slot_of_[e.q] / cpr_], path);
         for (auto l : path) load[l] += e.out;
       }
     double J = penalty_objective(load, beta);
@@ -156,7 +175,7 @@ class mesh_placer {
         for (const auto& e : nbr_[p]) {
           thread_local std::vector<std::uint32_t> path;
           path.clear();
-          topo_.route(slot_of_[p] / cpr_, slot_of_[e.q] / cpr_, path);
+          topo_.route(router_[slot_of_[p] / cpr_], router_[slot_of_[e.q] / cpr_], path);
           if (std::find(path.begin(), path.end(), hot) != path.end()) through += e.out;
         }
         if (through > 0) users.emplace_back(-through, p);
@@ -196,10 +215,32 @@ class mesh_placer {
   std::uint32_t P_, S_;
   const topology& topo_;
   std::uint32_t cpr_, R_ = 0;
-  std::vector<std::uint32_t> slot_of_, at_;
+  std::vector<std::uint32_t> slot_of_, at_, router_;
   std::vector<std::vector<traffic_edge>> nbr_;
   std::vector<double> dist_, link_w_;
 };
+
+// Routers of the chips the parts will use: the first chips in row-major or in column-major order,
+// whichever has the lower mean route weight between its routers (two Loihi chips stacked N-S
+// make an 8x8 mesh, side by side a 16x4 one with longer routes).
+std::vector<std::uint32_t> compact_chips(const topology& topo, const hardware& hw, std::uint32_t n_routers) {
+  const std::uint32_t rpc = hw.routers_per_chip(), k = (n_routers + rpc - 1) / rpc;
+  const auto w = mesh_placer::link_weights(topo);
+  std::vector<std::uint32_t> best;
+  double best_cost = 0;
+  for (bool column_major : {false, true}) {
+    std::vector<std::uint32_t> routers;
+    for (std::uint32_t i = 0; i < k; ++i) {
+      const std::uint32_t chip = column_major ? (i % hw.chips_y) * hw.chips_x + i / hw.chips_y : i;
+      for (std::uint32_t r = 0; r < rpc; ++r) routers.push_back(chip * rpc + r);
+    }
+    const auto d = mesh_placer::distances(topo, routers, w);
+    const double cost = std::accumulate(d.begin(), d.end(), 0.0);
+    if (best.empty() || cost < best_cost * (1 - 1e-12)) best = std::move(routers), best_cost = cost;
+  }
+  best.resize(n_routers);
+  return best;
+}
 
 }  // namespace
 
@@ -215,7 +256,8 @@ std::vector<std::uint32_t> place_parts(const std::vector<std::uint32_t>& part_of
     notes.push_back("mesh placement skipped: more than 4096 parts or 1024 routers; parts keep sequential slots");
     return identity;
   }
-  mesh_placer mp(P, S, topo, hw);
+  const auto routers = compact_chips(topo, hw, S / hw.cores_per_router);
+  mesh_placer mp(P, S, topo, hw, routers);
   mp.set_traffic(part_of, conn, w);
   const auto swaps = mp.swap_passes(opt.seed, 30.0);
   const auto relief = opt.link_penalty > 0 ? mp.relieve_busiest_link(opt.link_penalty, 20) : 0;
@@ -223,7 +265,9 @@ std::vector<std::uint32_t> place_parts(const std::vector<std::uint32_t>& part_of
   std::snprintf(buf, sizeof buf, "mesh placement: %llu hop-energy swaps, %llu busiest-link swaps over %u slots",
                 static_cast<unsigned long long>(swaps), static_cast<unsigned long long>(relief), S);
   notes.push_back(buf);
-  return mp.slots();
+  std::vector<std::uint32_t> core_of_part(P);
+  for (std::uint32_t p = 0; p < P; ++p) core_of_part[p] = mp.core_of_slot(mp.slots()[p]);
+  return core_of_part;
 }
 
 }  // namespace neuromesh::routing::detail
