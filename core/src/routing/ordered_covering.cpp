@@ -77,11 +77,34 @@ class covering {
           if (left.size() >= 2) todo.push_back(std::move(left));
         }
       }
+      progress |= merge_pairs();
     }
     return std::move(entries_);
   }
 
  private:
+  // The pair-style pass (hardware.md §6(c)4): two entries of one route that lie close in key order
+  // (up to 8 apart) merge when nothing is misrouted; it finds what the group refinement, which
+  // keeps the largest subset, passed over.
+  bool merge_pairs() {
+    bool any = false;
+    for (int rid : routes_by_group_size()) {
+      for (bool found = true; found;) {
+        found = false;
+        const auto g = group(rid);
+        std::vector<std::size_t> by_key(g);
+        std::sort(by_key.begin(), by_key.end(), [&](auto a, auto b) { return entries_[a].key < entries_[b].key; });
+        for (std::size_t i = 0; i < by_key.size() && !found; ++i)
+          for (std::size_t j = i + 1; j < by_key.size() && j <= i + 8 && !found; ++j) {
+            merge m{{std::min(by_key[i], by_key[j]), std::max(by_key[i], by_key[j])}};
+            fill(m);
+            if (!misrouted(m, rid)) apply(m), found = any = true;
+          }
+      }
+    }
+    return any;
+  }
+
   std::vector<int> routes_by_group_size() const {
     std::map<int, std::size_t> size;
     for (int r : route_id_) ++size[r];
