@@ -33,6 +33,8 @@ const char* usage =
     "  neuromesh run NETWORK [--duration MS] [--dt MS] [--threads N] [--seed S] [-o OUT.h5] [--double] [--quiet]\n"
     "      NETWORK: a JSON network file (docs/network-format.md) or a built-in name\n"
     "      [--backend cpu|cuda|cuda-omp] [--device N]: engine (see 'neuromesh list'; cuda: GPU N, docs/cuda.md)\n"
+    "      [--connectivity stored|procedural|procedural_if_regenerable]: cuda backends: synapse rows kept\n"
+    "       in device memory or regenerated per spike (fixed_outdegree, one_to_one)\n"
     "      under mpirun: [--exchange targeted|allgather] [--decomposition block|round-robin] (docs/mpi.md)\n"
     "      [--hardware HW [--placement sequential|random|energy-aware] [--placement-seed S] [--profile MS]\n"
     "       [--chips XxY] [--routing multicast|unicast|single_destination] [--splitters] [--energy-json PATH]\n"
@@ -78,7 +80,7 @@ run_args parse_run_args(int argc, char** argv) {
       a.quiet = true;
     else if (arg == "-o" || arg == "--output" || arg == "--duration" || arg == "--dt" || arg == "--threads" ||
              arg == "--seed" || arg == "--exchange" || arg == "--decomposition" || arg == "--backend" ||
-             arg == "--device") {
+             arg == "--device" || arg == "--connectivity") {
       if (i + 1 >= argc) throw neuromesh::config_error(arg, "needs a value");
       a.opts[arg == "-o" ? "--output" : arg] = argv[++i];
     } else if (!arg.empty() && arg[0] == '-') {
@@ -217,6 +219,7 @@ int command_run(int argc, char** argv) {
   opt.keep_spikes_in_memory = false;
   if (a.opts.count("--exchange")) opt.exchange = a.opts.at("--exchange");
   if (a.opts.count("--backend")) opt.backend = a.opts.at("--backend");
+  if (a.opts.count("--connectivity")) opt.connectivity = a.opts.at("--connectivity");
   opt.device = static_cast<int>(number_option(a, "--device", 0));
   if (a.opts.count("--decomposition")) opt.decomposition = a.opts.at("--decomposition");
   opt.stop = &stop_requested;

@@ -217,10 +217,11 @@ class Network:
 
     def run(self, duration, backend="cpu", threads=0, output=None, progress=False, precision="float", device=0,
             exchange="targeted", decomposition=None, hardware=None, placement="sequential", timing=None,
-            link_capacity=None, step_time_us=None, timing_reference=True, **hardware_options):
+            link_capacity=None, step_time_us=None, timing_reference=True, connectivity=None, **hardware_options):
         """Builds and runs the network for `duration` ms; returns a Result. Ctrl-C stops the run
         with KeyboardInterrupt and leaves the output file closed and readable. backend: "cpu",
-        "cuda" (GPU number `device`) or "cuda-omp" (see neuromesh.features()). Under mpirun the
+        "cuda" (GPU number `device`) or "cuda-omp" (see neuromesh.features()); connectivity (cuda
+        backends): "stored", "procedural" or "procedural_if_regenerable" rows (docs/cuda.md). Under mpirun the
         network is distributed over the ranks (exchange: "targeted" or "allgather"; decomposition:
         "block" or "round-robin"; default block, or with hardware= the chips and cores of the
         placement, as in the CLI); rank 0's Result holds every spike.
@@ -248,7 +249,7 @@ class Network:
             return _core.Simulation(self.spec(), backend, int(threads), precision, out,
                                     build_progress=build_progress, exchange=exchange,
                                     decomposition=decomposition or "block", rank_of_gid=rank_of_gid,
-                                    device=int(device))
+                                    device=int(device), connectivity=connectivity or "")
 
         ideal = None
         if timing is not None and timing_reference:
@@ -270,10 +271,10 @@ class Network:
             result.timing = _hw.TimingReport(timing_filter.report())
         return result
 
-    def simulator(self, backend="cpu", threads=0, output=None, precision="float", device=0):
+    def simulator(self, backend="cpu", threads=0, output=None, precision="float", device=0, connectivity=None):
         """A closed-loop simulator: step(), advance(ms), set_current(), inject_spikes(), last_spikes()."""
         sim = Simulator(self, _core.Simulation(self.spec(), backend, int(threads), precision, output or "",
-                                               device=int(device)))
+                                               device=int(device), connectivity=connectivity or ""))
         self._last = sim._sim
         return sim
 

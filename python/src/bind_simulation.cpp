@@ -26,13 +26,15 @@ class py_simulation {
   py_simulation(network net, const std::string& backend, int threads, const std::string& prec,
                 const std::string& output, bool keep_spikes, bool active_set,
                 const std::optional<py::function>& build_progress, const std::string& exchange,
-                const std::string& decomposition, std::vector<std::uint32_t> rank_of_gid, int device) {
+                const std::string& decomposition, std::vector<std::uint32_t> rank_of_gid, int device,
+                const std::string& connectivity) {
     if (prec != "float" && prec != "double")
       throw config_error("precision", "must be 'float' or 'double', not '" + prec + "'");
     simulation_options opt;
     opt.backend = backend;
     if (device < 0) throw config_error("device", "GPU index must be >= 0, not " + std::to_string(device));
-    opt.device = device;  // backend "cuda": which GPU
+    opt.device = device;              // backend "cuda": which GPU
+    opt.connectivity = connectivity;  // cuda backends: stored or procedural rows
     opt.threads = threads;
     opt.prec = prec == "double" ? precision::double_precision : precision::single;
     opt.output = output;
@@ -153,11 +155,11 @@ void register_simulation(py::module_& m) {
   py::class_<py_simulation>(m, "Simulation")
       .def(py::init<network, const std::string&, int, const std::string&, const std::string&, bool, bool,
                     const std::optional<py::function>&, const std::string&, const std::string&,
-                    std::vector<std::uint32_t>, int>(),
+                    std::vector<std::uint32_t>, int, const std::string&>(),
            py::arg("spec"), py::arg("backend") = "cpu", py::arg("threads") = 0, py::arg("precision") = "float",
            py::arg("output") = "", py::arg("keep_spikes") = true, py::arg("active_set") = true,
            py::arg("build_progress") = py::none(), py::arg("exchange") = "targeted", py::arg("decomposition") = "block",
-           py::arg("rank_of_gid") = std::vector<std::uint32_t>{}, py::arg("device") = 0)
+           py::arg("rank_of_gid") = std::vector<std::uint32_t>{}, py::arg("device") = 0, py::arg("connectivity") = "")
       .def("run", &py_simulation::run, py::arg("duration_ms"), py::arg("progress") = py::none())
       .def("step", [](py_simulation& s) { s.sim().step(); })
       .def("advance",

@@ -48,3 +48,36 @@ def test_cuda_needs_a_gpu_or_says_why():
     with pytest.raises(Exception) as err:
         net.run(10.0, backend="cuda")
     assert 'backend="cpu"' in str(err.value)
+
+
+def test_procedural_connectivity_from_python():
+    """connectivity="procedural": rows of FixedNumberPost projections regenerated per spike on the
+    cuda backends give the stored rows' (and the cpu backend's) spikes; a per-target connector is
+    refused by name; the cpu backend says the option is not its."""
+    def outdegree_net():
+        net = nm.Network(dt=0.1, seed=11)
+        cell = nm.IF_curr_exp(tau_m=20.0, cm=0.25, v_rest=-65.0, v_thresh=-50.0, v_reset=-65.0, tau_refrac=2.0,
+                              tau_syn_E=0.5, tau_syn_I=0.5)
+        exc = net.population(400, cell, label="E", initial={"v": nm.random.Uniform(-65.0, -50.0)})
+        inh = net.population(100, cell, label="I", initial={"v": nm.random.Uniform(-65.0, -50.0)})
+        for pre, w, rec in ((exc, 0.06, "excitatory"), (inh, -0.3, "inhibitory")):
+            for post in (exc, inh):
+                net.connect(pre, post, nm.FixedNumberPostConnector(40), nm.StaticSynapse(weight=w, delay=1.0),
+                            receptor=rec)
+        net.poisson_input(exc, rate=9000.0, weight=0.06)
+        net.poisson_input(inh, rate=9000.0, weight=0.06)
+        return net, exc
+
+    runs = {}
+    for backend, conn in (("cpu", None), ("cuda-omp", "stored"), ("cuda-omp", "procedural")):
+        net, exc = outdegree_net()
+        net.run(100.0, backend=backend, threads=2, connectivity=conn)
+        runs[conn] = [np.asarray(a) for a in exc.spikes]
+    assert sum(len(a) for a in runs[None]) > 50
+    for key in ("stored", "procedural"):
+        assert all(np.array_equal(a, b) for a, b in zip(runs[None], runs[key]))
+    net, _, _ = brunel_like()
+    with pytest.raises(nm.ConfigError, match="procedural connectivity needs rows"):
+        net.run(10.0, backend="cuda-omp", connectivity="procedural")
+    with pytest.raises(nm.ConfigError, match="applies to the cuda backends"):
+        net.run(10.0, backend="cpu", connectivity="procedural")

@@ -20,17 +20,20 @@ namespace {
 
 // The engine factory of a backend this build has (backend registry: add new backends here and in
 // features()).
-engine_factory factory_for(const std::string& backend, int device = 0) {
+engine_factory factory_for(const simulation_options& opt) {
+  const std::string& backend = opt.backend;
+  if (!opt.connectivity.empty() && backend == "cpu")
+    throw config_error("connectivity", "'" + opt.connectivity +
+                                           "' applies to the cuda backends; the cpu backend stores its rows "
+                                           "(leave connectivity unset, or use backend \"cuda\")");
   if (backend == "cpu") return [](engine_config cfg) { return cpu::make_engine(std::move(cfg)); };
 #if NEUROMESH_WITH_CUDA_ENABLED
+  gpu_preferences prefs;
+  prefs.device = opt.device;
+  if (!opt.connectivity.empty()) prefs.connectivity = connectivity_mode_from_name(opt.connectivity);
   // "cuda" throws backend_unavailable naming the driver problem when there is no usable GPU.
-  if (backend == "cuda")
-    return [device](engine_config cfg) {
-      gpu_preferences prefs;
-      prefs.device = device;
-      return cuda::make_engine(std::move(cfg), prefs);
-    };
-  if (backend == "cuda-omp") return [](engine_config cfg) { return cuda_omp::make_engine(std::move(cfg)); };
+  if (backend == "cuda") return [prefs](engine_config cfg) { return cuda::make_engine(std::move(cfg), prefs); };
+  if (backend == "cuda-omp") return [prefs](engine_config cfg) { return cuda_omp::make_engine(std::move(cfg), prefs); };
 #endif
   std::string known;
   for (const auto& b : features().backends) known += (known.empty() ? "" : ", ") + b;
@@ -47,7 +50,7 @@ std::unique_ptr<simulation> make_simulation(network net, simulation_options opt)
   try {
     detail::check_distribution_options(opt);
     validate(net);
-    factory = factory_for(opt.backend, opt.device);
+    factory = factory_for(opt);
   } catch (...) {
     failure = std::current_exception();
   }

@@ -37,12 +37,7 @@ struct detect_spikes {
 // NEUROMESH_CUDA_CONNECTIVITY, for callers that cannot pass gpu_preferences (cuda_engine.hpp).
 connectivity_mode connectivity_from_environment() {
   const char* v = std::getenv("NEUROMESH_CUDA_CONNECTIVITY");
-  const std::string mode = v ? v : "";
-  if (mode == "stored" || mode.empty()) return connectivity_mode::stored;
-  if (mode == "procedural") return connectivity_mode::procedural;
-  if (mode == "procedural_if_regenerable") return connectivity_mode::procedural_if_regenerable;
-  throw config_error("NEUROMESH_CUDA_CONNECTIVITY",
-                     "unknown connectivity '" + mode + "' (known: stored, procedural, procedural_if_regenerable)");
+  return v && *v ? connectivity_mode_from_name(v, "NEUROMESH_CUDA_CONNECTIVITY") : connectivity_mode::stored;
 }
 
 class gpu_engine final : public engine {

@@ -24,6 +24,9 @@ struct simulation_options {
   std::string backend = "cpu";
   int threads = 0;  // 0: all cores
   int device = 0;   // GPU index for backend "cuda"
+  // CUDA backends: synapse rows "stored" in device memory or regenerated per spike ("procedural",
+  // "procedural_if_regenerable"; docs/cuda.md); empty: stored (or NEUROMESH_CUDA_CONNECTIVITY).
+  std::string connectivity;
   precision prec = precision::single;
   std::string output;                 // SONATA HDF5 file; empty: no file
   bool keep_spikes_in_memory = true;  // for spikes() after the run (12 bytes per spike)

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <neuromesh/core/engine.hpp>
+#include <neuromesh/core/errors.hpp>
 #include <neuromesh/core/synapse_store.hpp>
 
 namespace neuromesh {
@@ -33,14 +34,24 @@ enum class connectivity_mode {
   procedural_if_regenerable,  // procedural where possible, stored elsewhere
 };
 
+// "stored", "procedural" or "procedural_if_regenerable"; config_error naming `where` otherwise.
+inline connectivity_mode connectivity_mode_from_name(const std::string& name,
+                                                     const std::string& where = "connectivity") {
+  if (name == "stored") return connectivity_mode::stored;
+  if (name == "procedural") return connectivity_mode::procedural;
+  if (name == "procedural_if_regenerable") return connectivity_mode::procedural_if_regenerable;
+  throw config_error(where,
+                     "unknown connectivity '" + name + "' (known: stored, procedural, procedural_if_regenerable)");
+}
+
 // Backend preferences (GeNN's Preferences): not part of the network, they change speed only.
 struct gpu_preferences {
   int device = 0;  // CUDA device index (ignored by cuda-omp)
   delivery_strategy delivery = delivery_strategy::automatic;
   std::vector<delivery_strategy> per_projection;  // overrides `delivery` for projection k when set
   // Unset: the environment variable NEUROMESH_CUDA_CONNECTIVITY (stored, procedural,
-  // procedural_if_regenerable) when set -- how the CLI, Python and the benchmarks choose it until
-  // simulation_options carries backend preferences -- else stored.
+  // procedural_if_regenerable) when set, else stored. simulation_options::connectivity (CLI
+  // --connectivity, Python connectivity=) sets it.
   std::optional<connectivity_mode> connectivity;
   std::vector<connectivity_mode> per_projection_connectivity;  // overrides `connectivity` when set
   // cuda-omp only: launches of fewer items run on the calling thread, not in an OpenMP parallel
