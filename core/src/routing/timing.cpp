@@ -49,11 +49,9 @@ link_timing_filter::link_timing_filter(std::shared_ptr<const hardware_mapping> m
   const std::size_t n = rt.sources.size();
   fired_.assign(n, 0);
   dirty_.assign(n, 0);
-  packets_.assign(n, 0);
   syn_dests_.assign(n, 0);
   for (std::size_t g = 0; g < n; ++g) {
     const source_route& src = rt.sources[g];
-    packets_[g] = src.packets;
     for (auto k = src.dest_begin; k < src.dest_end; ++k) syn_dests_[g] += rt.dests[k].synapses > 0;
   }
   const std::uint32_t nc = m_->hw.n_cores();
@@ -169,7 +167,7 @@ bool link_timing_filter::route_on_time(const spike& sp, const source_route& src)
   }
   for (auto k = src.link_begin; k < src.link_end; ++k) fill(links[k], sp.step);
   r_.max_link_backlog = std::max<std::uint64_t>(r_.max_link_backlog, ahead);
-  r_.packets += packets_[sp.gid];
+  r_.packets += src.packets;
   r_.deliveries += syn_dests_[sp.gid];
   r_.on_time += syn_dests_[sp.gid];
   if (fired_[sp.gid]) r_.isi_pairs += syn_dests_[sp.gid];  // each with distortion 0
@@ -243,7 +241,7 @@ void link_timing_filter::route_spike(const spike& sp, std::vector<spike>& whole,
     if (r_.lateness_steps.size() <= late) r_.lateness_steps.resize(late + 1, 0);
     ++r_.lateness_steps[late];
     r_.max_late_steps = std::max(r_.max_late_steps, late);
-    pending_.push_back({a, {{a, sp.gid}, d.core}});
+    pending_.push_back({{a, sp.gid}, d.core});  // acts from its arrival step
   }
   if (all_on_time) whole.push_back(sp);
   dirty_[sp.gid] = !clean;
@@ -255,9 +253,9 @@ void link_timing_filter::filter(step_t /*t0*/, step_t t1, std::span<const spike>
   for (const spike& sp : spikes) route_spike(sp, whole, partial);
   // Late packets arriving in this chunk act from their arrival step on; the rest wait.
   std::size_t kept = 0;
-  for (const late_delivery& p : pending_) {
-    if (p.arrival < t1)
-      partial.push_back(p.d);
+  for (const partial_delivery& p : pending_) {
+    if (p.s.step < t1)
+      partial.push_back(p);
     else
       pending_[kept++] = p;
   }

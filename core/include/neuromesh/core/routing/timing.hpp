@@ -100,10 +100,6 @@ class link_timing_filter : public delivery_filter, public epoch_observer {
   }
 
  private:
-  struct late_delivery {
-    step_t arrival;
-    partial_delivery d;
-  };
   // Step in which the packet entering `link` at step `t` crosses it, or -1 when it is dropped.
   step_t cross(std::uint32_t link, step_t t, step_t emitted);
   void trim(std::uint32_t link, step_t emitted);
@@ -128,13 +124,13 @@ class link_timing_filter : public delivery_filter, public epoch_observer {
   std::vector<std::uint32_t> path_;
   std::vector<step_t> arrival_of_dest_;  // scratch: arrival per destination of one spike
   static constexpr std::int32_t never = std::numeric_limits<std::int32_t>::min();
-  std::vector<std::int32_t> late_before_;           // per (source, destination core): lateness of its last delivery
-  std::vector<std::uint8_t> fired_, dirty_;         // per source: has fired; some destination is not "all on time"
-  std::vector<std::uint32_t> packets_, syn_dests_;  // per source: packets per spike, cores with synapses
+  std::vector<std::int32_t> late_before_;    // per (source, destination core): lateness of its last delivery
+  std::vector<std::uint8_t> fired_, dirty_;  // per source: has fired; some destination is not "all on time"
+  std::vector<std::uint32_t> syn_dests_;     // per source: destination cores with synapses
   step_t latest_late_arrival_ =
       -1;  // Per core, for disorder: latest arrival of spikes emitted before the current emission step.
   std::vector<step_t> core_emit_, core_max_before_, core_max_now_;
-  std::vector<late_delivery> pending_;
+  std::vector<partial_delivery> pending_;  // late packets, at their arrival step, not yet due
   double distortion_sum_steps_ = 0;
 };
 
