@@ -7,14 +7,7 @@ import numpy as np
 import pytest
 
 nm = pytest.importorskip("neuromesh")
-
-
-def sheet(side=24, seed=3):
-    net = nm.Network(dt=0.1, seed=seed, name="sheet")
-    e = net.population(side * side, nm.IF_curr_exp(), label="sheet")
-    net.connect(e, e, nm.GaussianDistanceConnector(0.5, 0.08), nm.StaticSynapse(weight=0.3, delay=1.0))
-    net.poisson_input(e, rate=4000.0, weight=0.3)
-    return net
+from hardware_networks import sheet  # noqa: E402
 
 
 def mesh_chip(tmp_path, neurons_per_core=64, mpackets_per_s=1.0):
