@@ -42,6 +42,18 @@ NEUROMESH_INLINE_HOST_DEVICE void add(const rows_view& v, const delivery_target&
             v.weights ? static_synapse::input(v.weights[k]) : v.shared);
 }
 
+// Calls f(view, spike, segment, first synapse) for every row segment of pair u = (projection
+// u / m, spike u % m), if the spike's source is in that projection.
+template <class F>
+NEUROMESH_INLINE_HOST_DEVICE void for_each_segment(const rows_view* views, const spike* spikes, std::uint32_t m,
+                                                   std::uint64_t u, F&& f) {
+  const rows_view v = views[u / m];
+  const spike sp = spikes[u % m];
+  if (!v.has(sp.gid)) return;
+  const std::uint32_t src = sp.gid - v.pre_offset;
+  for (std::uint32_t s = v.row_ptr[src]; s < v.row_ptr[src + 1]; ++s) f(v, sp, v.segs[s], v.offset(s));
+}
+
 // Presynaptic: thread u walks the whole row of spike u % m in projection u / m.
 struct deliver_row {
   const rows_view* views;
@@ -49,14 +61,10 @@ struct deliver_row {
   std::uint32_t m;
   delivery_target t;
   NEUROMESH_HOST_DEVICE void operator()(std::uint64_t u) const {
-    const rows_view v = views[u / m];
-    const spike sp = spikes[u % m];
-    if (!v.has(sp.gid)) return;
-    const std::uint32_t src = sp.gid - v.pre_offset;
-    for (std::uint32_t s = v.row_ptr[src]; s < v.row_ptr[src + 1]; ++s) {
-      const row_segment seg = v.segs[s];
-      for (std::uint32_t k = v.offset(s); k < seg.end; ++k) add(v, t, seg, sp.step, k);
-    }
+    for_each_segment(views, spikes, m, u,
+                     [&](const rows_view& v, const spike& sp, const row_segment& seg, std::uint32_t begin) {
+                       for (std::uint32_t k = begin; k < seg.end; ++k) add(v, t, seg, sp.step, k);
+                     });
   }
 };
 
@@ -76,21 +84,15 @@ struct deliver_row_slice {
   void operator()(std::uint64_t s) const {
     const auto lo = static_cast<std::uint32_t>(s * t.ring.n / shards);
     const auto hi = static_cast<std::uint32_t>((s + 1) * t.ring.n / shards);
-    for (std::uint64_t u = 0; u < pairs; ++u) {
-      const rows_view v = views[u / m];
-      const spike sp = spikes[u % m];
-      if (!v.has(sp.gid)) continue;
-      const std::uint32_t src = sp.gid - v.pre_offset;
-      for (std::uint32_t g = v.row_ptr[src]; g < v.row_ptr[src + 1]; ++g) {
-        const row_segment seg = v.segs[g];
-        const std::uint32_t* first = v.targets + v.offset(g);
-        const std::uint32_t* last = v.targets + seg.end;
-        const std::uint32_t* a = std::lower_bound(first, last, lo);
-        const std::uint32_t* b = std::lower_bound(a, last, hi);
-        for (auto k = static_cast<std::uint32_t>(a - v.targets); k < static_cast<std::uint32_t>(b - v.targets); ++k)
-          add(v, t, seg, sp.step, k);
-      }
-    }
+    for (std::uint64_t u = 0; u < pairs; ++u)
+      for_each_segment(
+          views, spikes, m, u, [&](const rows_view& v, const spike& sp, const row_segment& seg, std::uint32_t begin) {
+            const std::uint32_t* last = v.targets + seg.end;
+            const std::uint32_t* a = std::lower_bound(v.targets + begin, last, lo);
+            const std::uint32_t* b = std::lower_bound(a, last, hi);
+            for (auto k = static_cast<std::uint32_t>(a - v.targets); k < static_cast<std::uint32_t>(b - v.targets); ++k)
+              add(v, t, seg, sp.step, k);
+          });
   }
 };
 #endif
