@@ -36,7 +36,8 @@ const char* usage =
     "      [--connectivity stored|procedural|procedural_if_regenerable]: cuda backends: synapse rows kept\n"
     "       in device memory or regenerated per spike (fixed_outdegree, one_to_one)\n"
     "      under mpirun: [--exchange targeted|allgather] [--decomposition block|round-robin] (docs/mpi.md)\n"
-    "      [--hardware HW [--placement sequential|random|energy-aware] [--placement-seed S] [--profile MS]\n"
+    "      [--hardware HW [--placement sequential|random|energy-aware] [--objective energy|traffic]\n"
+    "       [--placement-seed S] [--profile MS]\n"
     "       [--chips XxY] [--routing multicast|unicast|single_destination] [--splitters] [--energy-json PATH]\n"
     "       [--energy-detail]]  (detail: link serialisation in the step time, per-link packets per time bin)\n"
     "      HW: a hardware preset (loihi, loihi-measured, spinnaker, spinnaker2, truenorth) or a JSON file;\n"
@@ -44,7 +45,8 @@ const char* usage =
     "      [--timing delay|drop [--link-capacity PACKETS_PER_STEP] [--step-time-us US] [--no-reference]]\n"
     "       timing mode: links forward a limited number of packets per step; late (delay) or lost (drop)\n"
     "       packets change what the network receives; compared with an ideal run made first; adds /timing\n"
-    "  neuromesh map NETWORK --hardware HW [--placement ...] [--placement-seed S] [--profile MS] [--chips XxY]\n"
+    "  neuromesh map NETWORK --hardware HW [--placement ...] [--objective energy|traffic] [--placement-seed S]\n"
+    "      [--profile MS] [--chips XxY]\n"
     "      [--routing MODE] [--splitters] [--json PATH]   place and route without simulating\n"
     "  neuromesh info OUT.h5     summarise an output file\n"
     "  neuromesh list            list built-in networks and neuron models\n";
@@ -71,9 +73,9 @@ run_args parse_run_args(int argc, char** argv) {
       a.dbl = true;
     else if (arg == "--splitters" || arg == "--energy-detail" || arg == "--no-reference")
       a.opts[arg] = "1";
-    else if (arg == "--hardware" || arg == "--placement" || arg == "--placement-seed" || arg == "--profile" ||
-             arg == "--chips" || arg == "--routing" || arg == "--energy-json" || arg == "--json" || arg == "--timing" ||
-             arg == "--link-capacity" || arg == "--step-time-us") {
+    else if (arg == "--hardware" || arg == "--placement" || arg == "--objective" || arg == "--placement-seed" ||
+             arg == "--profile" || arg == "--chips" || arg == "--routing" || arg == "--energy-json" ||
+             arg == "--json" || arg == "--timing" || arg == "--link-capacity" || arg == "--step-time-us") {
       if (i + 1 >= argc) throw neuromesh::config_error(arg, "needs a value");
       a.opts[arg] = argv[++i];
     } else if (arg == "--quiet")
@@ -138,6 +140,7 @@ neuromesh::hardware_options hardware_args(const run_args& a, const neuromesh::ne
   neuromesh::hardware_options h;
   h.hardware = a.opts.at("--hardware");
   if (a.opts.count("--placement")) h.placement = a.opts.at("--placement");
+  if (a.opts.count("--objective")) h.objective = a.opts.at("--objective");
   const double seed = number_option(a, "--placement-seed", static_cast<double>(net.seed));
   if (seed < 0 || seed != static_cast<double>(static_cast<std::uint64_t>(seed)))
     throw neuromesh::config_error("--placement-seed", "must be a non-negative integer");

@@ -11,6 +11,7 @@ from . import _core
 from .errors import ConfigError
 
 PLACEMENTS = ("sequential", "random", "energy-aware")
+OBJECTIVES = ("energy", "traffic")
 
 
 TIMING_MODES = ("delay", "drop")
@@ -139,9 +140,11 @@ def timing_filter(sim, mapping, timing, link_capacity=None, step_time_us=None):
                                float(step_time_us or 0.0) * 1e-6)
 
 
-def _check(placement, profile_ms):
+def _check(placement, profile_ms, objective="energy"):
     if placement not in PLACEMENTS:
         raise ConfigError(f"placement {placement!r} is not one of {', '.join(PLACEMENTS)}")
+    if objective not in OBJECTIVES:
+        raise ConfigError(f"objective {objective!r} is not one of {', '.join(OBJECTIVES)}")
     if not profile_ms >= 0:
         raise ConfigError(f"profile_ms = {profile_ms}: must be >= 0")
 
@@ -152,16 +155,19 @@ def profile_rates(network, duration_ms=200.0, threads=0):
 
 
 def map_network(network, hardware="loihi", placement="sequential", seed=None, profile_ms=200.0, routing=None,
-                splitters=False, chips=None, threads=0):
+                splitters=False, chips=None, threads=0, objective="energy"):
     """Places and routes `network` on `hardware` (preset or JSON file). energy-aware placement uses
-    rates from a profiling run of `profile_ms` (0: every neuron 1 Hz). chips=(x, y) overrides the
+    rates from a profiling run of `profile_ms` (0: every neuron 1 Hz) and keeps, of its candidates,
+    the one with the least estimated energy (objective="energy": static power over the modelled
+    step time plus network) or the least network energy and inter-core packets
+    (objective="traffic": fuller cores, longer steps on Loihi). chips=(x, y) overrides the
     preset's board. Raises ConfigError (naming the limit, core and neuron) when it cannot fit."""
-    _check(placement, profile_ms)
+    _check(placement, profile_ms, objective)
     if chips is not None and (len(chips) != 2 or min(int(c) for c in chips) < 1):
         raise ConfigError(f"chips = {chips!r}: give (x, y) with positive integers")
     m = _core.map_network(network.spec(), str(hardware), placement, int(network.seed if seed is None else seed),
                           float(profile_ms), routing or "", bool(splitters),
-                          tuple(int(c) for c in chips) if chips else (0, 0), int(threads))
+                          tuple(int(c) for c in chips) if chips else (0, 0), int(threads), objective)
     return Mapping(m, network)
 
 

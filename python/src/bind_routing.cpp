@@ -111,8 +111,9 @@ py::dict report_dict(const routing::energy_report& r) {
 
 py_mapping map_network(network net, const std::string& hardware, const std::string& placement, std::uint64_t seed,
                        double profile_ms, const std::string& routing, bool splitters,
-                       std::pair<std::uint32_t, std::uint32_t> chips, int threads) {
-  hardware_options o{hardware, placement, seed, profile_ms, routing, splitters, chips.first, chips.second, threads};
+                       std::pair<std::uint32_t, std::uint32_t> chips, int threads, const std::string& objective) {
+  hardware_options o{hardware, placement, objective,   seed,         profile_ms,
+                     routing,  splitters, chips.first, chips.second, threads};
   py::gil_scoped_release release;
   auto m = map_to_hardware(net, o);
   return {std::move(m), std::move(net)};
@@ -200,7 +201,8 @@ void register_routing(py::module_& m) {
           py::arg("ranks"), py::arg("rates") = py::none(), py::arg("method") = "two-level");
   m.def("map_network", &map_network, py::arg("spec"), py::arg("hardware"), py::arg("placement") = "sequential",
         py::arg("seed") = 1, py::arg("profile_ms") = 200.0, py::arg("routing") = "", py::arg("splitters") = false,
-        py::arg("chips") = std::pair<std::uint32_t, std::uint32_t>{0, 0}, py::arg("threads") = 0);
+        py::arg("chips") = std::pair<std::uint32_t, std::uint32_t>{0, 0}, py::arg("threads") = 0,
+        py::arg("objective") = "energy");
   py::class_<routing::link_timing_filter, std::shared_ptr<routing::link_timing_filter>>(m, "TimingFilter")
       .def("report", [](const routing::link_timing_filter& f) { return timing_dict(f.report()); })
       .def(

@@ -125,6 +125,57 @@ TEST(RoutingPlacement, EnergyAwareCutsInterCorePacketsOnALocalSheet) {
   for (const auto& u : ea.usage) EXPECT_LE(u.neurons, 16u);
 }
 
+// Four populations of 3 neurons, every neuron connected to every other: PACMAN's sequential
+// packing gives each population a core of its own (3 inter-core packets per spike); filling cores
+// of 8 needs 2 cores (1 packet) but makes the slowest core's update 8 long steps instead of 3.
+namespace {
+network four_small_populations() {
+  network net;
+  net.name = "four_small";
+  for (int k = 0; k < 4; ++k) net.populations.push_back({"p" + std::to_string(k), 3, "iaf_psc_exp", {}, {}, {}});
+  for (int a = 0; a < 4; ++a)
+    for (int b = 0; b < 4; ++b) {
+      projection p;
+      p.pre = "p" + std::to_string(a);
+      p.post = "p" + std::to_string(b);
+      p.conn.type = connector::kind::all_to_all;
+      p.weight = 0.001;
+      net.projections.push_back(p);
+    }
+  return net;
+}
+}  // namespace
+
+TEST(RoutingPlacement, TrafficObjectiveFillsCoresWhereTheEnergyObjectiveKeepsStepsShort) {
+  auto j = tiny_hardware_json(2, 2, 1, 8);
+  j["time"] = "step_time";
+  j["constants"]["t_nu"]["value"] = 1e6;  // 1 ms per neuron update: the fullest core sets the step
+  j["constants"]["p_static_chip"]["value"] = 1e3;
+  const hardware hw = tiny_hardware(j);
+  const network net = four_small_populations();
+  const connectivity conn = build_connectivity(net);
+  const placement seq = place_with(net, hw, placement_algorithm::sequential);
+  ASSERT_EQ(seq.cores_used, 4u);
+  placement_options o;
+  o.algorithm = placement_algorithm::energy_aware;
+  const placement by_energy = place(net, conn, hw, topology(hw), o);
+  o.objective = placement_objective::traffic;
+  const placement by_traffic = place(net, conn, hw, topology(hw), o);
+  // 12 neurons at 1 Hz: sequential sends 3 packets per spike, two full cores 1 (4-neuron core: 1).
+  EXPECT_DOUBLE_EQ(seq.cut_packets, 36.0);
+  EXPECT_DOUBLE_EQ(by_traffic.cut_packets, 12.0);
+  EXPECT_EQ(by_traffic.cores_used, 2u);
+  EXPECT_LT(by_traffic.network_power, seq.network_power);
+  EXPECT_EQ(by_traffic.minimised, placement_objective::traffic);
+  // The energy objective pays for the longer steps: no core above sequential's 3 neurons.
+  for (const auto& u : by_energy.usage) EXPECT_LE(u.neurons, 3u);
+  EXPECT_LE(by_energy.estimated_power, seq.estimated_power);
+  EXPECT_LT(by_energy.estimated_power, by_traffic.estimated_power);
+  EXPECT_EQ(placement_objective_from_name("traffic", "objective"), placement_objective::traffic);
+  EXPECT_NE(error_of([] { placement_objective_from_name("packets", "objective"); }).find("energy, traffic"),
+            std::string::npos);
+}
+
 TEST(RoutingPlacement, SequentialPartitionPlacedOnTheMeshKeepsItsCores) {
   // The fallback that keeps the sequential packing moves whole cores only: the same neurons share
   // a core, and no more link energy than in sequential slots.

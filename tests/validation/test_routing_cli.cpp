@@ -33,6 +33,19 @@ TEST(RoutingCli, MapPrintsTheMappingAndWritesJson) {
   const auto j = nlohmann::json::parse(std::ifstream(json));
   EXPECT_EQ(j["neurons"].get<int>(), 12500);
   EXPECT_LE(j["routing_tables"]["max_entries_after"].get<int>(), 1024);
+  EXPECT_EQ(j["placement_objective"], "energy");
+}
+
+TEST(RoutingCli, MapWithTheTrafficObjectiveRecordsIt) {
+  const std::string json = neuromesh::test_support::unique_temp_dir() + "/map_traffic.json";
+  const auto [code, out] =
+      cli("map vogels_abbott_cuba --hardware loihi --placement energy-aware --objective traffic "
+          "--profile 0 --json " +
+          json);
+  ASSERT_EQ(code, 0) << out;
+  const auto j = nlohmann::json::parse(std::ifstream(json));
+  EXPECT_EQ(j["placement_objective"], "traffic");
+  EXPECT_LE(j["network_power_w"].get<double>(), j["estimated_power_w"].get<double>());
 }
 
 TEST(RoutingCli, RunWithHardwarePrintsTheEnergyTableAndAddsEnergyToTheFile) {
@@ -61,6 +74,8 @@ TEST(RoutingCli, BadOptionsExitOneNamingTheProblem) {
   expect("map brunel --hardware loihi-9000", "neither a preset");
   expect("map brunel --hardware loihi --placement clever", "placement");
   expect("map brunel --hardware loihi --chips 2by2", "--chips");
+  expect("map brunel --hardware loihi --placement energy-aware --objective cheap", "objective");
+  expect("map brunel --hardware loihi --objective traffic", "only applies to energy-aware");
   // Brunel's 1250 random inputs per neuron: ~3 neurons per Loihi core (4096 axons), 256 on TrueNorth
   expect("map brunel --hardware loihi", "needs 3975 cores but 'loihi' has 512");
   expect("map brunel --hardware truenorth", "neuron 0 of population 'E' alone exceeds");

@@ -47,6 +47,11 @@ std::shared_ptr<const routing::hardware_mapping> map_to_hardware(const network& 
   routing::mapping_options mo;
   mo.placement.algorithm = routing::placement_algorithm_from_name(opt.placement, "placement");
   mo.placement.seed = opt.seed;
+  mo.placement.objective = routing::placement_objective_from_name(opt.objective, "objective");
+  if (mo.placement.objective != routing::placement_objective::energy &&
+      mo.placement.algorithm != routing::placement_algorithm::energy_aware)
+    throw config_error("objective", "'" + opt.objective + "' only applies to energy-aware placement (" + opt.placement +
+                                        " has no choice to make)");
   if (opt.profile_ms < 0) throw config_error("profile", "must be >= 0 ms");
   if (mo.placement.algorithm == routing::placement_algorithm::energy_aware && opt.profile_ms > 0)
     mo.placement.rates = profile_rates(net, opt.profile_ms, opt.threads);

@@ -67,6 +67,9 @@ std::string mapping_json(const hardware_mapping& m) {
   j["hop_energy_w"] = p.hop_energy;
   j["max_link_load_packets_per_s"] = p.max_link_load;
   j["objective_j"] = p.objective;
+  j["estimated_power_w"] = p.estimated_power;
+  j["network_power_w"] = p.network_power;
+  if (p.algorithm == "energy-aware") j["placement_objective"] = to_string(p.minimised);
   j["mapping_seconds"] = p.seconds;
   j["rates"] = m.rates.empty() ? "estimate: 1 Hz per neuron" : "profiling run";
   j["usage_vs_limit"] = usage_json(m);
@@ -81,8 +84,9 @@ std::string describe(const hardware_mapping& m) {
   const auto& p = m.place;
   std::string out;
   char line[256];
-  std::snprintf(line, sizeof line, "mapping on '%s' (%s): placement %s, routing %s, seed %llu\n", m.hw.name.c_str(),
-                m.hw.description.c_str(), p.algorithm.c_str(), to_string(m.routes.mode).c_str(),
+  const std::string objective = p.algorithm == "energy-aware" ? " (objective " + to_string(p.minimised) + ")" : "";
+  std::snprintf(line, sizeof line, "mapping on '%s' (%s): placement %s%s, routing %s, seed %llu\n", m.hw.name.c_str(),
+                m.hw.description.c_str(), p.algorithm.c_str(), objective.c_str(), to_string(m.routes.mode).c_str(),
                 static_cast<unsigned long long>(p.seed));
   out += line;
   std::snprintf(line, sizeof line, "%u neurons, %llu synapses on %u cores of %u chips (rates: %s)\n", m.n_neurons,
@@ -91,8 +95,9 @@ std::string describe(const hardware_mapping& m) {
   out += line;
   std::snprintf(line, sizeof line,
                 "inter-core packets %.6g /s (edge cut %.6g events/s), hop energy %.6g W, busiest link %.6g "
-                "packets/s, objective J %.6g\nmapping took %.3f s\n",
-                p.cut_packets, p.edge_cut, p.hop_energy, p.max_link_load, p.objective, p.seconds);
+                "packets/s, objective J %.6g\nestimated power %.6g W (network %.6g W); mapping took %.3f s\n",
+                p.cut_packets, p.edge_cut, p.hop_energy, p.max_link_load, p.objective, p.estimated_power,
+                p.network_power, p.seconds);
   out += line;
   const json u = usage_json(m);
   for (const auto& [k, v] : u.items()) out += "  " + k + ": " + v[0].dump() + " (limit " + v[1].dump() + ")\n";

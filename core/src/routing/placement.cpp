@@ -111,6 +111,24 @@ std::vector<std::uint32_t> pack_sequential(const network& net, const connectivit
   return pk.finish();
 }
 
+// Populations interleaved in proportion to their sizes (neuron i of a population of n goes at
+// position (i + 0.5) / n): every core holds the same mix, so cores of low in-degree populations do
+// not fill up with neurons that each reach every other core (fan-out edges) while cores of high
+// in-degree populations close early on fan-in. For randomly connected populations, where no
+// grouping saves packets, this packs the fewest cores.
+std::vector<std::uint32_t> pack_interleaved(const network& net, const connectivity& conn, const hardware& hw) {
+  const auto& off = net.offsets();
+  std::vector<std::pair<double, gid_t>> order(conn.n);
+  for (gid_t v = 0; v < conn.n; ++v) {
+    const auto pop = conn.population_of[v];
+    order[v] = {(v - off[pop] + 0.5) / static_cast<double>(off[pop + 1] - off[pop]), v};
+  }
+  std::sort(order.begin(), order.end());
+  packer pk(conn, hw, net);
+  for (const auto& [position, v] : order) pk.add(v);
+  return pk.finish();
+}
+
 std::vector<std::uint32_t> pack_random(const network& net, const connectivity& conn, const hardware& hw,
                                        std::uint64_t seed) {
   std::vector<gid_t> order(conn.n);
@@ -188,6 +206,14 @@ placement_algorithm placement_algorithm_from_name(const std::string& name, const
   throw config_error(where, "'" + name + "' is not one of sequential, random, energy-aware");
 }
 
+placement_objective placement_objective_from_name(const std::string& name, const std::string& where) {
+  if (name == "energy") return placement_objective::energy;
+  if (name == "traffic") return placement_objective::traffic;
+  throw config_error(where, "'" + name + "' is not one of energy, traffic");
+}
+
+std::string to_string(placement_objective o) { return o == placement_objective::energy ? "energy" : "traffic"; }
+
 std::string to_string(placement_algorithm a) {
   switch (a) {
     case placement_algorithm::sequential:
@@ -248,6 +274,7 @@ placement place_once(const network& net, const connectivity& conn, const hardwar
   placement p;
   p.algorithm = to_string(opt.algorithm);
   p.seed = opt.seed;
+  p.minimised = opt.objective;
   std::vector<std::uint32_t> part_of, slot_of;
   switch (opt.algorithm) {
     case placement_algorithm::sequential:
@@ -269,6 +296,11 @@ placement place_once(const network& net, const connectivity& conn, const hardwar
       p.notes.push_back("initial packing: gid order across populations cut " + std::to_string(compact_cut) + " on " +
                         std::to_string(count_parts(compact)) + " cores");
       if (compact_cut <= best) part_of = std::move(compact), best = compact_cut;
+      auto mixed = pack_interleaved(net, conn, hw);
+      const double mixed_cut = detail::part_cut(mixed, conn, w, count_parts(mixed));
+      p.notes.push_back("initial packing: populations interleaved cut " + std::to_string(mixed_cut) + " on " +
+                        std::to_string(count_parts(mixed)) + " cores");
+      if (mixed_cut < best) part_of = std::move(mixed), best = mixed_cut;
       if (conn.n > 0 && conn.n_synapses() / conn.n <= 1000) {
         auto grown = pack_growing(net, conn, hw, w);
         const double cut = detail::part_cut(grown, conn, w, count_parts(grown));
@@ -324,7 +356,8 @@ void finalize(placement& p, const network& net, const connectivity& conn, const 
     step_ratio = (slowest + barrier) / dt;
   }
   const double messages = opt.mode == routing_mode::multicast ? 0.0 : p.cut_packets * hw.value("e_msg_out");
-  p.estimated_power = hw.value("p_static_chip") * p.chips_used * step_ratio + p.routed_hop_energy + messages;
+  p.network_power = p.routed_hop_energy + messages;
+  p.estimated_power = hw.value("p_static_chip") * p.chips_used * step_ratio + p.network_power;
 }
 
 bool fan_out_over(const std::vector<core_usage>& usage, const hardware& hw) {
@@ -349,9 +382,18 @@ placement place(const network& net, const connectivity& conn, const hardware& hw
   hardware packing = hw;
   placement p = place_once(net, conn, packing, topo, opt, rates);
   for (int attempt = 0; attempt < 40 && fan_out_over(p.usage, hw) && packing.limits.neurons > 1; ++attempt) {
+    // A core's fan-out edges grow about in proportion to its neurons: scale the fullest core by
+    // the worst core's excess (at least one neuron less, at most halved), so the cap lands near
+    // the largest that fits instead of stepping past it.
     std::uint32_t most = 0;
-    for (const auto& u : p.usage) most = std::max(most, u.neurons);
-    packing.limits.neurons = std::max<std::uint32_t>(1, most * 9 / 10);
+    double ratio = 1.0;
+    for (const auto& u : p.usage) {
+      most = std::max(most, u.neurons);
+      if (u.fan_out_edges > hw.limits.fan_out_edges)
+        ratio = std::min(ratio, static_cast<double>(hw.limits.fan_out_edges) / u.fan_out_edges);
+    }
+    const auto scaled = static_cast<std::uint32_t>(most * std::max(ratio, 0.5));
+    packing.limits.neurons = std::max<std::uint32_t>(1, std::min(scaled, most - 1));
     p = place_once(net, conn, packing, topo, opt, rates);
     p.notes.push_back("fan-out edges over the limit: at most " + std::to_string(packing.limits.neurons) +
                       " neurons per core");
@@ -384,14 +426,22 @@ placement place(const network& net, const connectivity& conn, const hardware& hw
   }
   const char* names[] = {"sequential placement", "sequential partition placed on the mesh",
                          "energy-aware placement with sequential's neurons per core"};
+  // energy: estimated power; traffic: network power, then inter-core packets.
+  const auto cheaper = [&](const placement& a, const placement& b) {
+    if (opt.objective == placement_objective::energy) return a.estimated_power < b.estimated_power;
+    return a.network_power < b.network_power || (a.network_power == b.network_power && a.cut_packets < b.cut_packets);
+  };
+  const auto cost = [&](const placement& a) {
+    return opt.objective == placement_objective::energy ? a.estimated_power : a.network_power;
+  };
   placement* best = &p;
   std::string why;
   for (std::size_t k = 0; k < candidates.size(); ++k)
-    if (candidates[k].estimated_power < best->estimated_power) best = &candidates[k], why = names[k];
+    if (cheaper(candidates[k], *best)) best = &candidates[k], why = names[k];
   if (best != &p) {
     best->notes.insert(best->notes.begin(), p.notes.begin(), p.notes.end());
-    best->notes.push_back("kept the " + why + ": estimated " + std::to_string(best->estimated_power) + " W against " +
-                          std::to_string(p.estimated_power) + " W");
+    best->notes.push_back("kept the " + why + " (objective " + to_string(opt.objective) + "): estimated " +
+                          std::to_string(cost(*best)) + " W against " + std::to_string(cost(p)) + " W");
     best->algorithm = p.algorithm;
     best->seed = p.seed;
     p = std::move(*best);

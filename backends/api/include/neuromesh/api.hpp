@@ -54,6 +54,7 @@ std::vector<double> profile_rates(const network& net, double duration_ms, int th
 struct hardware_options {
   std::string hardware = "loihi";        // preset name or JSON file
   std::string placement = "sequential";  // sequential | random | energy-aware
+  std::string objective = "energy";      // energy-aware: energy (total estimate) | traffic (network only)
   std::uint64_t seed = 1;
   double profile_ms = 200;                 // energy-aware: rates from a run this long (0: 1 Hz estimate for all)
   std::string routing;                     // empty: the chip's own; multicast | unicast | single_destination

@@ -25,6 +25,16 @@ enum class placement_algorithm { sequential, random, energy_aware };
 placement_algorithm placement_algorithm_from_name(const std::string& name, const std::string& where);
 std::string to_string(placement_algorithm a);
 
+// What energy-aware placement minimises when it picks among its candidates (its own partition,
+// the sequential one placed on the mesh, sequential itself):
+//   energy  : estimated power: static power over the modelled step time + links + messages. On
+//             step-time chips (Loihi) fuller cores make longer steps, so this keeps cores small;
+//   traffic : network power only (links + message injection), ties by inter-core packets -- the
+//             communication cost the mapping literature (SpiNeMap, SNEAP) minimises; fills cores.
+enum class placement_objective { energy, traffic };
+placement_objective placement_objective_from_name(const std::string& name, const std::string& where);
+std::string to_string(placement_objective o);
+
 struct placement_options {
   placement_algorithm algorithm = placement_algorithm::sequential;
   std::uint64_t seed = 1;
@@ -36,6 +46,7 @@ struct placement_options {
   routing_mode mode = routing_mode::unicast;
   bool core_trees = false;  // routing tables: a spike follows the tree of its whole core
   bool compare = true;      // energy-aware: keep the cheapest of itself and its fallbacks
+  placement_objective objective = placement_objective::energy;  // what "cheapest" means
   // energy-aware: keep the sequential packing as the partition and only place its parts on the
   // mesh (one of the fallbacks: where the limits leave no better partition, placement still pays)
   bool sequential_partition = false;
@@ -55,14 +66,16 @@ struct placement {
   std::vector<std::uint32_t> core_of;  // per gid: global core index (topology numbering)
   std::vector<core_usage> usage;       // per global core (all cores of the hardware)
   std::uint32_t cores_used = 0, chips_used = 0;
-  double seconds = 0;              // mapping runtime
-  double cut_packets = 0;          // sum over sources of rate x destination cores other than its own [packets/s]
-  double edge_cut = 0;             // sum over synapses crossing cores of source rate [events/s] (plain edge cut)
-  double hop_energy = 0;           // rate x route energy over (source, destination core) pairs [W]
-  double max_link_load = 0;        // busiest link under unicast routes [packets/s]
-  double objective = 0;            // J = hop_energy + beta * n_links * max link load energy [W]
-  double routed_hop_energy = 0;    // link energy rate under the actual routing (trees, tables) [W]
-  double estimated_power = 0;      // static over the modelled time + links + messages [W]
+  double seconds = 0;            // mapping runtime
+  double cut_packets = 0;        // sum over sources of rate x destination cores other than its own [packets/s]
+  double edge_cut = 0;           // sum over synapses crossing cores of source rate [events/s] (plain edge cut)
+  double hop_energy = 0;         // rate x route energy over (source, destination core) pairs [W]
+  double max_link_load = 0;      // busiest link under unicast routes [packets/s]
+  double objective = 0;          // J = hop_energy + beta * n_links * max link load energy [W]
+  double routed_hop_energy = 0;  // link energy rate under the actual routing (trees, tables) [W]
+  double estimated_power = 0;    // static over the modelled time + links + messages [W]
+  double network_power = 0;      // links + messages only (the traffic objective) [W]
+  placement_objective minimised = placement_objective::energy;  // energy-aware: how candidates were compared
   std::vector<std::string> notes;  // what the algorithm did (initial packing chosen, passes, skipped steps)
 };
 
