@@ -43,20 +43,18 @@ std::shared_ptr<const hardware_mapping> mapped(const network& net, unsigned chip
 
 TEST(RankMapping, GroupsTalkingCoresOnOneRank) {
   const network net = paired_populations();
-  for (unsigned chips_x : {1u, 2u}) {  // one chip: cores are the units; two chips of 2 cores: chips
+  // One chip of 4 cores; two chips of 2 cores, {A, B} and {C, D}: whole chips on ranks would cut
+  // A-C and B-D, so the cores are the units there too (A and C cross the chip border together).
+  for (unsigned chips_x : {1u, 2u}) {
     SCOPED_TRACE(chips_x);
     const auto m = mapped(net, chips_x, chips_x == 1 ? 2 : 1);
     const auto plain = rank_of_gid(m->place, m->topo, 2);
     const auto grouped = two_level_rank_map(*m, 2);
     EXPECT_GT(rank_messages_per_s(*m, plain), 0.0);
-    if (chips_x == 1) {
-      EXPECT_EQ(rank_messages_per_s(*m, grouped), 0.0);
-      EXPECT_EQ(grouped[0], grouped[32]);   // A with C
-      EXPECT_EQ(grouped[16], grouped[48]);  // B with D
-      EXPECT_NE(grouped[0], grouped[16]);
-    } else {  // chips {A, B} and {C, D} are the units: any split into two cuts A-C and B-D
-      EXPECT_EQ(rank_messages_per_s(*m, grouped), rank_messages_per_s(*m, plain));
-    }
+    EXPECT_EQ(rank_messages_per_s(*m, grouped), 0.0);
+    EXPECT_EQ(grouped[0], grouped[32]);   // A with C
+    EXPECT_EQ(grouped[16], grouped[48]);  // B with D
+    EXPECT_NE(grouped[0], grouped[16]);
   }
 }
 
@@ -81,7 +79,8 @@ TEST(RankMapping, BalancedAndEveryRankUsed) {
     const double mean = 256.0 / ranks;
     for (int r = 0; r < ranks; ++r) {
       EXPECT_GT(count[r], 0);
-      EXPECT_LE(count[r], std::max(mean * 1.05, std::ceil(mean / 16) * 16)) << "rank " << r;
+      // within 5 %, or one core of 16 neurons over the mean up to 10 %, or the plain split's cores
+      EXPECT_LE(count[r], std::max(mean * 1.10, std::ceil(mean / 16) * 16)) << "rank " << r;
     }
     EXPECT_LE(rank_messages_per_s(*m, owner), rank_messages_per_s(*m, rank_of_gid(m->place, m->topo, ranks)));
   }

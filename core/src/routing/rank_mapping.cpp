@@ -93,25 +93,72 @@ std::vector<std::uint32_t> grow_parts(const unit_graph& u, std::uint32_t k, doub
   return part;
 }
 
+// Traffic of every unit to every part (row v: k entries), kept up to date as units move.
+struct part_links {
+  std::uint32_t k;
+  std::vector<double> to;
+  part_links(const unit_graph& u, const std::vector<std::uint32_t>& part, std::uint32_t k_)
+      : k(k_), to(std::size_t{u.size()} * k_, 0.0) {
+    for (std::uint32_t v = 0; v < u.size(); ++v)
+      for (const auto& [x, w] : u.adj[v]) to[std::size_t{v} * k + part[x]] += w;
+  }
+  double at(std::uint32_t v, std::uint32_t p) const { return to[std::size_t{v} * k + p]; }
+  void move(const unit_graph& u, std::uint32_t v, std::uint32_t from, std::uint32_t into) {
+    for (const auto& [x, w] : u.adj[v]) to[std::size_t{x} * k + from] -= w, to[std::size_t{x} * k + into] += w;
+  }
+};
+
+double weight_between(const unit_graph& u, std::uint32_t a, std::uint32_t b) {
+  const auto& list = u.adj[a];
+  auto it = std::lower_bound(list.begin(), list.end(), std::make_pair(b, 0.0),
+                             [](const auto& x, const auto& y) { return x.first < y.first; });
+  return it != list.end() && it->first == b ? it->second : 0.0;
+}
+
 // Moves of single units to the part they talk to most, while that lowers the cut and keeps every
-// part within [lower, upper] neurons.
+// part within [lower, upper] neurons; then swaps of two units between parts, which a tight
+// balance with coarse units (whole cores) would otherwise block.
 void refine(const unit_graph& u, std::vector<std::uint32_t>& part, std::uint32_t k, double lower, double upper,
             int passes) {
-  std::vector<double> size(k, 0.0), to(k, 0.0);
+  std::vector<double> size(k, 0.0);
   for (std::uint32_t v = 0; v < u.size(); ++v) size[part[v]] += static_cast<double>(u.neurons[v]);
+  part_links links(u, part, k);
+  auto relocate = [&](std::uint32_t v, std::uint32_t into) {
+    const auto n = static_cast<double>(u.neurons[v]);
+    size[part[v]] -= n, size[into] += n;
+    links.move(u, v, part[v], into);
+    part[v] = into;
+  };
   for (int pass = 0; pass < passes; ++pass) {
     bool moved = false;
     for (std::uint32_t v = 0; v < u.size(); ++v) {
-      std::fill(to.begin(), to.end(), 0.0);
-      for (const auto& [x, w] : u.adj[v]) to[part[x]] += w;
       const std::uint32_t p = part[v];
       const auto n = static_cast<double>(u.neurons[v]);
       std::uint32_t best = p;
       for (std::uint32_t q = 0; q < k; ++q)
-        if (q != p && to[q] > to[best] + 1e-12 && size[q] + n <= upper && size[p] - n >= lower) best = q;
-      if (best == p) continue;
-      size[p] -= n, size[best] += n;
-      part[v] = best;
+        if (q != p && links.at(v, q) > links.at(v, best) + 1e-12 && size[q] + n <= upper && size[p] - n >= lower)
+          best = q;
+      if (best != p) relocate(v, best), moved = true;
+    }
+    for (std::uint32_t v = 0; v < u.size(); ++v) {
+      const std::uint32_t p = part[v];
+      const auto nv = static_cast<double>(u.neurons[v]);
+      double best_gain = 1e-12;
+      std::uint32_t partner = none;
+      for (std::uint32_t w = 0; w < u.size(); ++w) {
+        const std::uint32_t q = part[w];
+        if (q == p) continue;
+        const auto nw = static_cast<double>(u.neurons[w]);
+        if (size[p] - nv + nw > upper || size[p] - nv + nw < lower || size[q] - nw + nv > upper ||
+            size[q] - nw + nv < lower)
+          continue;
+        const double gain =
+            links.at(v, q) - links.at(v, p) + links.at(w, p) - links.at(w, q) - 2 * weight_between(u, v, w);
+        if (gain > best_gain) best_gain = gain, partner = w;
+      }
+      if (partner == none) continue;
+      const std::uint32_t q = part[partner];
+      relocate(v, q), relocate(partner, p);
       moved = true;
     }
     if (!moved) break;
@@ -159,24 +206,32 @@ std::vector<std::uint32_t> two_level_rank_map(const hardware_mapping& m, int n_r
   std::vector<std::uint32_t> plain = rank_of_gid(m.place, m.topo, n_ranks);
   const auto k = static_cast<std::uint32_t>(n_ranks);
   if (k == 1 || m.place.core_of.empty()) return plain;
-  const bool chips = m.place.chips_used >= k;
-  const unit_graph u = build_units(m, chips);
-  if (u.size() < k) return plain;  // fewer cores than ranks: cores must be split
   const double mean = static_cast<double>(m.place.core_of.size()) / k;
-  const double upper = mean * (1.0 + opt.imbalance), lower = mean * (1.0 - opt.imbalance);
   // Growth from a few starting units spread over the topology order, each refined; the cheapest
   // balanced grouping is compared with the plain split (coarse units may not balance at all).
-  const double allowed = std::max(1.0 + opt.imbalance, max_share(plain, n_ranks));
+  // Units are whole chips when there are enough (chips first), and whole cores in any case: a
+  // cut through a chip can follow the network's own structure where chip borders do not. Where
+  // units are coarser than the imbalance allows, a rank may exceed the mean by one unit, up to
+  // coarse_imbalance (else the plain split, which cuts cores, would always win).
   std::vector<std::uint32_t> best = plain, grouped(m.place.core_of.size());
   double best_messages = rank_messages_per_s(m, plain);
-  for (std::uint32_t start = 0; start < std::min<std::uint32_t>(opt.starts, u.size()); ++start) {
-    std::vector<std::uint32_t> part =
-        grow_parts(u, k, 1.0 + opt.imbalance, static_cast<std::uint32_t>(std::uint64_t{start} * u.size() / opt.starts));
-    refine(u, part, k, lower, upper, opt.refinement_passes);
-    for (std::size_t g = 0; g < grouped.size(); ++g) grouped[g] = part[u.unit_of_gid[g]];
-    if (max_share(grouped, n_ranks) > allowed + 1e-9) continue;
-    const double messages = rank_messages_per_s(m, grouped);
-    if (messages < best_messages) best_messages = messages, best = grouped;
+  for (const bool chips : {true, false}) {
+    if (chips && m.place.chips_used < k) continue;
+    const unit_graph u = build_units(m, chips);
+    if (u.size() < k) continue;  // fewer cores than ranks: cores must be split (plain)
+    const double largest = *std::max_element(u.neurons.begin(), u.neurons.end());
+    const double imbalance = std::max(opt.imbalance, std::min(largest / mean, opt.coarse_imbalance));
+    const double upper = mean * (1.0 + imbalance), lower = mean * (1.0 - imbalance);
+    const double allowed = std::max(1.0 + imbalance, max_share(plain, n_ranks));
+    for (std::uint32_t start = 0; start < std::min<std::uint32_t>(opt.starts, u.size()); ++start) {
+      std::vector<std::uint32_t> part =
+          grow_parts(u, k, 1.0 + imbalance, static_cast<std::uint32_t>(std::uint64_t{start} * u.size() / opt.starts));
+      refine(u, part, k, lower, upper, opt.refinement_passes);
+      for (std::size_t g = 0; g < grouped.size(); ++g) grouped[g] = part[u.unit_of_gid[g]];
+      if (max_share(grouped, n_ranks) > allowed + 1e-9) continue;
+      const double messages = rank_messages_per_s(m, grouped);
+      if (messages < best_messages) best_messages = messages, best = grouped;
+    }
   }
   return best;
 }

@@ -14,7 +14,8 @@ namespace neuromesh::routing {
 struct hardware_mapping;  // energy.hpp
 
 struct rank_map_options {
-  double imbalance = 0.05;  // a rank may hold up to (1 + imbalance) x the mean neurons per rank
+  double imbalance = 0.05;         // a rank may hold up to (1 + imbalance) x the mean neurons per rank
+  double coarse_imbalance = 0.10;  // ... or one unit (core, chip) more, up to this, for coarse units
   int refinement_passes = 8;
   std::uint32_t starts = 8;  // greedy growths from different first units; the best is kept
 };
