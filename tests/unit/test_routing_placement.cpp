@@ -185,7 +185,7 @@ TEST(RoutingPlacement, SequentialPartitionPlacedOnTheMeshKeepsItsCores) {
   placement_options o;
   o.algorithm = placement_algorithm::energy_aware;
   o.compare = false;
-  o.sequential_partition = true;
+  o.partition = placement_options::partition_source::sequential;
   const placement mesh = place(net, conn, hw, topology(hw), o);
   const placement seq = place_with(net, hw, placement_algorithm::sequential);
   EXPECT_EQ(mesh.cut_packets, seq.cut_packets);

@@ -290,7 +290,11 @@ placement place_once(const network& net, const connectivity& conn, const hardwar
       part_of = std::move(seq);
       double best = detail::part_cut(part_of, conn, w, n_parts);
       p.notes.push_back("initial packing: sequential cut " + std::to_string(best));
-      if (opt.sequential_partition) break;
+      if (opt.partition == placement_options::partition_source::sequential) break;
+      if (opt.partition == placement_options::partition_source::interleaved) {
+        part_of = pack_interleaved(net, conn, hw);
+        break;
+      }
       auto compact = pack_sequential(net, conn, hw, false);
       const double compact_cut = detail::part_cut(compact, conn, w, count_parts(compact));
       p.notes.push_back("initial packing: gid order across populations cut " + std::to_string(compact_cut) + " on " +
@@ -404,19 +408,22 @@ placement place(const network& net, const connectivity& conn, const hardware& hw
     p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return p;
   }
-  // The energy-aware answer is the cheapest (estimated power) of: the placement above, the same
+  // The energy-aware answer is the cheapest (by the objective) of: the placement above, the same
   // algorithm with no more neurons per core than sequential packing used (shorter steps on
-  // step-time chips), the sequential placement itself, and the sequential partition with its
-  // parts placed on the mesh (where the per-core limits leave no better partition).
+  // step-time chips), the sequential placement itself, and the sequential and the
+  // populations-interleaved partitions with their parts placed on the mesh (where the per-core
+  // limits leave no better partition; the refinement's moves can unbalance cores' fan-out).
   placement_options inner = opt;
   inner.compare = false;
   inner.algorithm = placement_algorithm::sequential;
   std::vector<placement> candidates;
   candidates.push_back(place(net, conn, hw, topo, inner));
   inner.algorithm = placement_algorithm::energy_aware;
-  inner.sequential_partition = true;
+  inner.partition = placement_options::partition_source::sequential;
   candidates.push_back(place(net, conn, hw, topo, inner));
-  inner.sequential_partition = false;
+  inner.partition = placement_options::partition_source::interleaved;
+  candidates.push_back(place(net, conn, hw, topo, inner));
+  inner.partition = placement_options::partition_source::search;
   std::uint32_t seq_most = 0;
   for (const auto& u : candidates[0].usage) seq_most = std::max(seq_most, u.neurons);
   if (seq_most < hw.limits.neurons) {
@@ -425,6 +432,7 @@ placement place(const network& net, const connectivity& conn, const hardware& hw
     candidates.push_back(place(net, conn, capped, topo, inner));
   }
   const char* names[] = {"sequential placement", "sequential partition placed on the mesh",
+                         "populations-interleaved partition placed on the mesh",
                          "energy-aware placement with sequential's neurons per core"};
   // energy: estimated power; traffic: network power, then inter-core packets.
   const auto cheaper = [&](const placement& a, const placement& b) {

@@ -30,7 +30,8 @@ std::string to_string(placement_algorithm a);
 //   energy  : estimated power: static power over the modelled step time + links + messages. On
 //             step-time chips (Loihi) fuller cores make longer steps, so this keeps cores small;
 //   traffic : network power only (links + message injection), ties by inter-core packets -- the
-//             communication cost the mapping literature (SpiNeMap, SNEAP) minimises; fills cores.
+//             communication cost the mapping literature (SpiNeMap, SNEAP) minimises; fills cores,
+//             and the mesh placement skips its busiest-link phase (which costs hop energy).
 enum class placement_objective { energy, traffic };
 placement_objective placement_objective_from_name(const std::string& name, const std::string& where);
 std::string to_string(placement_objective o);
@@ -47,9 +48,11 @@ struct placement_options {
   bool core_trees = false;  // routing tables: a spike follows the tree of its whole core
   bool compare = true;      // energy-aware: keep the cheapest of itself and its fallbacks
   placement_objective objective = placement_objective::energy;  // what "cheapest" means
-  // energy-aware: keep the sequential packing as the partition and only place its parts on the
-  // mesh (one of the fallbacks: where the limits leave no better partition, placement still pays)
-  bool sequential_partition = false;
+  // energy-aware: search a partition, or keep a fixed packing (sequential, or populations
+  // interleaved) and only place its parts on the mesh -- the fallbacks: where the limits leave
+  // no better partition, placement on the mesh still pays.
+  enum class partition_source { search, sequential, interleaved };
+  partition_source partition = partition_source::search;
 };
 
 // What a core holds, against the limits in hardware::limits.
