@@ -122,6 +122,8 @@ class TimingReport:
         self.lateness_steps = report["lateness_steps"]
         self.isi_distortion = dict(report["isi_distortion"])
         self.spike_disorder = report["spike_disorder"]
+        # what dropped packets did not use, included in result.energy (which counts whole routes)
+        self.not_spent = dict(report["not_spent_by_dropped_packets"])
         self.reference = dict(report["against_ideal_run"]) if "against_ideal_run" in report else None
         self.summary = {k: v for k, v in report.items() if not isinstance(v, np.ndarray)}
 

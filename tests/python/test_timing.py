@@ -53,6 +53,12 @@ def test_congestion_changes_what_the_network_receives(tmp_path, mode):
     assert t.deliveries["on_time"] + t.deliveries["late"] + t.deliveries["dropped"] == t.deliveries["total"]
     assert t.reference["spikes_identical"] < t.reference["spikes_ideal"]
     assert res.energy is not None  # energy accounting still runs alongside
+    if mode == "drop":  # lost packets' remaining links and synapses: part of the energy report's total
+        assert t.not_spent["links_not_crossed"] > 0
+        assert t.not_spent["synaptic_events_not_delivered"] > 0
+        assert 0 < t.not_spent["energy_j"] < res.energy.total
+    else:
+        assert t.not_spent["energy_j"] == 0
     h5py = pytest.importorskip("h5py")
     with h5py.File(out, "r") as f:
         counts = f["timing/delivery_counts"][:]

@@ -125,8 +125,10 @@ TEST(TimingMode, DelayModeCountsLatePacketsByHand) {
   EXPECT_EQ(t.max_late_steps, 2u);
   EXPECT_NEAR(t.mean_late_ms(), 0.15, 1e-12);
   EXPECT_EQ(t.max_link_backlog, 2u);
-  EXPECT_EQ(t.congested_steps, 1u);  // in step 9 src1 and src2 found links full
-  EXPECT_EQ(t.spike_disorder, 1u);   // src4 overtook src2
+  EXPECT_EQ(t.congested_steps, 1u);    // in step 9 src1 and src2 found links full
+  EXPECT_EQ(t.spike_disorder, 1u);     // src4 overtook src2
+  EXPECT_EQ(t.links_not_crossed, 0u);  // lossless
+  EXPECT_EQ(t.energy_not_spent_j, 0.0);
 }
 
 TEST(TimingMode, DropModeLosesThePacketsThatFindTheLinkFull) {
@@ -139,6 +141,39 @@ TEST(TimingMode, DropModeLosesThePacketsThatFindTheLinkFull) {
   EXPECT_EQ(t.packets_dropped, 2u);
   EXPECT_EQ(t.late, 0u);
   EXPECT_EQ(t.link_traversals, 3u);
+  // Not crossed: src1's E and N, src2's N (the energy report counts all 6 hops); their 2 synapses
+  // are not reached. Priced with the tiny preset: E 10^4 pJ, N 10^5 pJ, router 7 pJ, synop 1 pJ.
+  EXPECT_EQ(t.links_not_crossed, 3u);
+  EXPECT_EQ(t.synaptic_events_not_delivered, 2u);
+  EXPECT_NEAR(t.energy_not_spent_j, (1e4 + 2e5 + 3 * 7 + 2 * 1) * 1e-12, 1e-20);
+}
+
+// A multicast tree that loses its trunk loses every branch behind it, each link counted once:
+// src0 and src1 on router (0,0) both reach dst0 on (1,0) (E) and dst4 on (1,1) (E then N). At
+// one packet per link and step src0 takes E and N; src1's tree finds E full.
+TEST(TimingMode, ADroppedTrunkLosesTheWholeTreeOnce) {
+  network net;
+  net.name = "tree";
+  net.dt = 0.1;
+  net.populations.push_back({"src", 2, "spike_source_array", {}, {}, {}});
+  net.populations[0].spike_times = {{1.0}, {1.0}};
+  net.populations.push_back({"dst", 6, "iaf_psc_exp", {}, {}, {}});
+  projection p;
+  p.pre = "src";
+  p.post = "dst";
+  p.conn.type = connector::kind::explicit_list;
+  p.conn.sources = {0, 0, 1, 1};
+  p.conn.targets = {0, 4, 0, 4};
+  p.weight = 80.0;
+  net.projections.push_back(p);
+  const auto opt = capacity(1, timing_mode::drop);
+  const timing_report t = run_network(net, tiny_mapping(net), &opt).report;
+  EXPECT_EQ(t.packets_dropped, 1u);
+  EXPECT_EQ(t.dropped, 2u);
+  EXPECT_EQ(t.link_traversals, 2u);
+  EXPECT_EQ(t.links_not_crossed, 2u);
+  EXPECT_EQ(t.synaptic_events_not_delivered, 2u);
+  EXPECT_NEAR(t.energy_not_spent_j, (1e4 + 1e5 + 2 * 7 + 2 * 1) * 1e-12, 1e-20);
 }
 
 // What the network receives: late by k steps == fired k steps later; dropped == never fired.

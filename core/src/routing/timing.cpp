@@ -45,6 +45,8 @@ link_timing_filter::link_timing_filter(std::shared_ptr<const hardware_mapping> m
   full_until_.assign(n_links, 0);
   link_stamp_.assign(n_links, 0);
   link_arrival_.assign(n_links, 0);
+  e_router_ = m_->hw.value("e_router");
+  e_synop_ = m_->hw.value("e_synop");
   late_before_.assign(rt.dests.size(), never);
   const std::size_t n = rt.sources.size();
   fired_.assign(n, 0);
@@ -203,16 +205,21 @@ void link_timing_filter::route_spike(const spike& sp, std::vector<spike>& whole,
     path_.clear();
     topo.route(r0, topo.router_of_core(d.core), path_);
     step_t a = sp.step;
-    for (std::uint32_t l : path_) {
+    for (std::size_t i = 0; i < path_.size(); ++i) {
+      const std::uint32_t l = path_[i];
+      bool dropped_here = false;
       if (link_stamp_[l] == packet_id_) {  // a branch of this multicast packet already crossed it
         a = link_arrival_[l];
       } else {
         a = cross(l, a, sp.step);
         link_stamp_[l] = packet_id_;
         link_arrival_[l] = a;
-        if (a < 0) ++r_.packets_dropped;
+        if (a < 0) ++r_.packets_dropped, dropped_here = true;
       }
-      if (a < 0) break;
+      if (a < 0) {
+        note_links_lost(i, dropped_here);
+        break;
+      }
     }
     arrival_of_dest_[k] = a;
     if (d.synapses > 0 && a != sp.step) all_on_time = false;
@@ -226,6 +233,8 @@ void link_timing_filter::route_spike(const spike& sp, std::vector<spike>& whole,
     ++r_.deliveries;
     if (a < 0) {
       ++r_.dropped;
+      r_.synaptic_events_not_delivered += d.synapses;
+      r_.energy_not_spent_j += d.synapses * e_synop_;
       clean = false;
       continue;
     }
@@ -245,6 +254,25 @@ void link_timing_filter::route_spike(const spike& sp, std::vector<spike>& whole,
   }
   if (all_on_time) whole.push_back(sp);
   dirty_[sp.gid] = !clean;
+}
+
+// A packet lost at path_[from] crosses neither that link (when it was dropped there, not on an
+// earlier branch of the same tree) nor any after it; links of the tree downstream of the drop are
+// marked lost so that later branches neither cross nor count them again.
+void link_timing_filter::note_links_lost(std::size_t from, bool dropped_here) {
+  const auto& links = m_->topo.links();
+  for (std::size_t j = from; j < path_.size(); ++j) {
+    const std::uint32_t l = path_[j];
+    if (j == from) {
+      if (!dropped_here) continue;  // counted by the branch that lost it
+    } else {
+      if (link_stamp_[l] == packet_id_) continue;
+      link_stamp_[l] = packet_id_;
+      link_arrival_[l] = -1;
+    }
+    ++r_.links_not_crossed;
+    r_.energy_not_spent_j += links[l].energy + e_router_;
+  }
 }
 
 void link_timing_filter::filter(step_t /*t0*/, step_t t1, std::span<const spike> spikes, std::vector<spike>& whole,

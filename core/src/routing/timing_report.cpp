@@ -111,6 +111,9 @@ std::string timing_report::to_json(bool histogram) const {
   j["link_capacity_packets_per_step"] = packets_per_step;
   j["dt_ms"] = dt_ms;
   j["traffic"] = {{"packets", packets}, {"link_traversals", link_traversals}, {"packets_dropped", packets_dropped}};
+  j["not_spent_by_dropped_packets"] = {{"links_not_crossed", links_not_crossed},
+                                       {"synaptic_events_not_delivered", synaptic_events_not_delivered},
+                                       {"energy_j", energy_not_spent_j}};
   j["deliveries"] = {{"total", deliveries}, {"on_time", on_time}, {"late", late}, {"dropped", dropped}};
   j["late"] = {{"mean_ms", mean_late_ms()},
                {"max_steps", max_late_steps},
@@ -150,6 +153,14 @@ std::string timing_report::table() const {
                 static_cast<unsigned long long>(deliveries), pct(on_time), pct(late), mean_late_ms(),
                 static_cast<unsigned long long>(max_late_steps), pct(dropped));
   out += line;
+  if (packets_dropped) {
+    std::snprintf(line, sizeof line,
+                  "  dropped packets left %llu link crossings and %llu synaptic events undone: %.6g J of the "
+                  "energy report (which counts every emitted spike in full)\n",
+                  static_cast<unsigned long long>(links_not_crossed),
+                  static_cast<unsigned long long>(synaptic_events_not_delivered), energy_not_spent_j);
+    out += line;
+  }
   std::snprintf(line, sizeof line,
                 "  received ISI distortion %.4f ms (max %.3f ms), spike disorder %llu; timing model took %.3f s\n",
                 isi_distortion_ms, isi_distortion_max_ms, static_cast<unsigned long long>(spike_disorder),
@@ -179,10 +190,13 @@ void timing_report::write_hdf5(const std::string& path) const {
   // The histogram is a dataset of its own: an attribute holds at most 64 kB.
   detail::write_text_attribute(g.get(), "/timing", "summary_json", to_json(false), path);
   detail::write_vector(g.get(), "/timing", "lateness_histogram_steps", lateness_steps, H5T_NATIVE_UINT64, path);
-  const std::vector<std::uint64_t> counts = {deliveries, on_time, late, dropped, packets, packets_dropped};
+  const std::vector<std::uint64_t> counts = {
+      deliveries, on_time, late, dropped, packets, packets_dropped, links_not_crossed, synaptic_events_not_delivered};
   detail::write_vector(g.get(), "/timing", "delivery_counts", counts, H5T_NATIVE_UINT64, path);
   detail::write_text_attribute(g.get(), "/timing", "delivery_counts_fields",
-                               "deliveries,on_time,late,dropped,packets,packets_dropped", path);
+                               "deliveries,on_time,late,dropped,packets,packets_dropped,links_not_crossed,"
+                               "synaptic_events_not_delivered",
+                               path);
 }
 
 }  // namespace neuromesh::routing

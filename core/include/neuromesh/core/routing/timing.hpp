@@ -58,7 +58,13 @@ struct timing_report {
   std::uint64_t packets = 0, link_traversals = 0;
   // Spike deliveries to destination cores that hold targets (all cores, local ones included)
   std::uint64_t deliveries = 0, on_time = 0, late = 0, dropped = 0;
-  std::uint64_t packets_dropped = 0;          // drop events at a full link (a tree loses a branch each)
+  std::uint64_t packets_dropped = 0;  // drop events at a full link (a tree loses a branch each)
+  // What dropped packets did not use, which the energy report (counting every emitted spike's
+  // whole route and synapses) includes: links from the full one on, and the synaptic events of
+  // the cores they did not reach; energy_not_spent_j prices them (link energy + router per hop
+  // + e_synop per event).
+  std::uint64_t links_not_crossed = 0, synaptic_events_not_delivered = 0;
+  double energy_not_spent_j = 0;
   std::vector<std::uint64_t> lateness_steps;  // histogram of late deliveries by steps late
   std::uint64_t max_late_steps = 0;
   std::uint64_t max_link_backlog = 0;  // most packets waiting for one link at once
@@ -109,6 +115,7 @@ class link_timing_filter : public delivery_filter, public epoch_observer {
   void route_spike(const spike& sp, std::vector<spike>& whole, std::vector<partial_delivery>& partial);
   void mark_congested(step_t step);
   void note_delivery(std::uint64_t dest, step_t emitted, step_t late);
+  void note_links_lost(std::size_t from, bool fresh_drop);
 
   std::shared_ptr<const hardware_mapping> m_;
   timing_mode mode_;
@@ -120,6 +127,7 @@ class link_timing_filter : public delivery_filter, public epoch_observer {
   std::vector<std::uint64_t> link_stamp_;  // packet that last crossed each link, and when
   std::vector<step_t> link_arrival_;
   std::uint64_t packet_id_ = 0;
+  double e_router_ = 0, e_synop_ = 0;
   std::vector<std::uint8_t> congested_;  // per step
   std::vector<std::uint32_t> path_;
   std::vector<step_t> arrival_of_dest_;  // scratch: arrival per destination of one spike
