@@ -25,8 +25,16 @@ namespace neuromesh::NEUROMESH_GPU_NS {
 struct ring_view {
   fixed_t* data;
   std::uint32_t n, slots;
-  NEUROMESH_INLINE_HOST_DEVICE fixed_t* row(int receptor, step_t s) const {
-    return data + (static_cast<std::size_t>(receptor) * slots + static_cast<std::size_t>(s % slots)) * n;
+  NEUROMESH_INLINE_HOST_DEVICE fixed_t* row(int receptor, step_t s) const { return at(receptor, slot(s)); }
+  NEUROMESH_INLINE_HOST_DEVICE std::uint32_t slot(step_t s) const { return static_cast<std::uint32_t>(s % slots); }
+  NEUROMESH_INLINE_HOST_DEVICE fixed_t* at(int receptor, std::uint32_t slot) const {
+    return data + (static_cast<std::size_t>(receptor) * slots + slot) * n;
+  }
+  // The slot `delay` steps after `slot`, without the division of slot(): delays are shorter
+  // than the ring (slots = longest delay + 1), so one wrap at most.
+  NEUROMESH_INLINE_HOST_DEVICE std::uint32_t later(std::uint32_t slot, delay_t delay) const {
+    const std::uint32_t k = slot + delay;
+    return k >= slots ? k - slots : k;
   }
 };
 

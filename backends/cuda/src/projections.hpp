@@ -69,9 +69,15 @@ class device_projection {
   device_projection(const network& net, std::size_t k, delivery_strategy strategy, connectivity_mode mode,
                     const launch_policy& launch);
 
-  // The automatic or fixed strategy for an epoch of m spikes.
+  // The automatic or fixed strategy for an epoch of m spikes. Load-balanced delivery pays only
+  // where its launch runs in parallel: on one thread (OMP build, small epochs) it walks the same
+  // rows plus a binary search per synapse (it made 2-thread PD14 slower than 1 thread).
   delivery_strategy strategy_for(std::size_t m) const {
-    return strategy_ == delivery_strategy::automatic ? choose_delivery(rows_.shape, m, device_fill()) : strategy_;
+    if (strategy_ != delivery_strategy::automatic) return strategy_;
+    const delivery_strategy s = choose_delivery(rows_.shape, m, device_fill());
+    const auto synapses = static_cast<std::uint64_t>(rows_.shape.mean_length * static_cast<double>(m));
+    return s == delivery_strategy::load_balanced && runs_serially(launch_, synapses) ? delivery_strategy::presynaptic
+                                                                                     : s;
   }
   bool procedural() const { return params_ != nullptr; }
   rows_view view() const;
@@ -92,6 +98,7 @@ class device_projection {
   gid_t pre_offset_;
   index_t n_pre_;
   delivery_strategy strategy_;
+  launch_policy launch_;
   device_rows rows_;                           // procedural: size, shape and delays only
   std::unique_ptr<device_parameters> params_;  // procedural only
 };

@@ -76,10 +76,15 @@ constexpr bool default_fuse_poisson() {
 #endif
 }
 
-// Whether for_each_index(n, ...) runs on one thread only (never on a GPU).
+// Rows in flight that keep the device busy (choose_delivery): 1024 on a GPU, the thread count in
+// the OMP build.
+std::size_t device_fill();
+
+// Whether for_each_index(n, ...) runs on one thread only (never on a GPU). With one OpenMP thread
+// a parallel launch would only add atomics (serial_below 0 still forces it, for tests).
 inline bool runs_serially(const launch_policy& p, std::uint64_t n) {
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
-  return n < p.serial_below;
+  return n < p.serial_below || (p.serial_below > 0 && device_fill() == 1);
 #else
   (void)p;
   (void)n;
@@ -134,9 +139,6 @@ std::string select_device(int device);
 // Thrust-OMP: the number of host threads the "device" uses (the simulation's thread count);
 // nothing for a GPU.
 void use_host_threads(int threads);
-// Rows in flight that keep the device busy (choose_delivery): 1024 on a GPU, the thread count in
-// the OMP build.
-std::size_t device_fill();
 // Waits for the device's queued work (after kernels, before reading results).
 void synchronize();
 
