@@ -2,6 +2,7 @@
 // device memory; the host only orchestrates Thrust calls and moves each chunk's spikes once in
 // each direction (exchanged spikes in, fired spikes out).
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -20,6 +21,10 @@
 #include "neuron_groups.hpp"
 #include "projections.hpp"
 #include "runtime.hpp"
+
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+#include <omp.h>
+#endif
 
 namespace neuromesh::NEUROMESH_GPU_NS {
 namespace {
@@ -83,8 +88,7 @@ class gpu_engine final : public engine {
     const step_context ctx{ring(), thrust::raw_pointer_cast(extra_.data()), extra_set_,
                            thrust::raw_pointer_cast(flags_.data()), launch_};
     for (int j = 0; j < n; ++j) {
-      for (auto& g : groups_)
-        if (g) g->update(t0 + j, ctx);
+      update_groups(t0 + j, ctx);
       for_each_index(launch_, n_,
                      detect_spikes{thrust::raw_pointer_cast(flags_.data()), sink, static_cast<std::uint32_t>(j)});
     }
@@ -144,6 +148,49 @@ class gpu_engine final : public engine {
 
  private:
   ring_view ring() { return {thrust::raw_pointer_cast(ring_.data()), n_, slots_}; }
+
+  // Advances every group by step s. OMP build with several threads: either each launch on its
+  // own (small ones serially: most launches of a step are far smaller than an OpenMP region's
+  // cost) or the whole step in one parallel region, each thread a part of every group -- timed,
+  // since a region costs µs when the cores are free and ms when they are busy.
+  void update_groups(step_t s, const step_context& ctx) {
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+    const auto threads = static_cast<std::uint32_t>(device_fill());
+    const bool always = launch_.serial_below == 0;  // every launch parallel (tests)
+    if (threads > 1 && (always || n_updated_ >= min_parallel_step)) {
+      const bool parallel = always || step_parallel_.choose();
+      const auto start = std::chrono::steady_clock::now();
+      if (parallel)
+        update_in_parts(s, ctx, threads);
+      else
+        update_each(s, ctx);
+      const std::chrono::duration<double, std::nano> took = std::chrono::steady_clock::now() - start;
+      step_parallel_.record(parallel, took.count() / static_cast<double>(n_updated_));
+      return;
+    }
+#endif
+    update_each(s, ctx);
+  }
+
+  void update_each(step_t s, const step_context& ctx) {
+    for (auto& g : groups_)
+      if (g) g->update(s, ctx);
+  }
+
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+  // Steps of fewer neurons run one launch at a time: a region cannot pay there.
+  static constexpr std::uint64_t min_parallel_step = 1024;
+
+  void update_in_parts(step_t s, const step_context& ctx, std::uint32_t threads) {
+#pragma omp parallel num_threads(threads)
+    {
+      step_context mine = ctx;
+      mine.part = static_cast<std::uint32_t>(omp_get_thread_num());
+      mine.parts = static_cast<std::uint32_t>(omp_get_num_threads());
+      update_each(s, mine);
+    }
+  }
+#endif
 
   // One group per neuron population; spike sources keep their schedule (sorted by step).
   void build_groups(const network& net) {
@@ -229,6 +276,7 @@ class gpu_engine final : public engine {
   std::uint64_t n_updated_ = 0, updates_ = 0;
   bool extra_set_ = false;  // set_current was used
   launch_policy launch_;
+  timed_choice step_parallel_;  // OMP build: a step's groups in one parallel region, or launch by launch
   engine_statistics stats_;
 };
 

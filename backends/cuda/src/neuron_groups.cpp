@@ -178,7 +178,9 @@ class group final : public device_group {
                                                  c.flags + offset_,
                                                  {}};
     for (std::size_t j = 0; j < C; ++j) f.ku[j] = ku_[j];
-    if (poisson_.empty()) {
+    if (c.parts > 0) {
+      run_part(c, drive, f);
+    } else if (poisson_.empty()) {
       for_each_index(c.launch, n_, f);
     } else if (c.launch.fuse_poisson) {  // one launch (GPU default)
       for_each_index(c.launch, n_, then<add_poisson, decltype(f)>{drive, f});
@@ -189,6 +191,21 @@ class group final : public device_group {
       for_each_index(batches, (n_ + B - 1) / B, add_poisson_batch{drive, n_});
       for_each_index(c.launch, n_, f);
     }
+  }
+
+  // This thread's part of the step (OMP build, inside the engine's parallel region): whole
+  // Poisson batches, so the parts' drives and updates touch disjoint neurons.
+  template <class F>
+  void run_part(const step_context& c, const add_poisson& drive, const F& f) const {
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+    constexpr std::uint32_t B = add_poisson_batch::B;
+    const std::uint64_t batches = (n_ + B - 1) / B;
+    const std::uint64_t b0 = batches * c.part / c.parts, b1 = batches * (c.part + 1) / c.parts;
+    if (!poisson_.empty()) run_block(add_poisson_batch{drive, n_}, b0, b1);
+    run_block(f, b0 * B, b1 * B < n_ ? b1 * B : n_);
+#else
+    (void)c, (void)drive, (void)f;
+#endif
   }
 
   // Parameters, derived constants and initial state of every neuron, from the same keyed

@@ -78,6 +78,9 @@ struct step_context {
   bool extra_set;               // false: extra_current is all zero (never set)
   std::uint32_t* flags;         // step flags per local neuron (spike detection reads them)
   launch_policy launch;
+  // OMP build, inside a parallel region of `parts` threads: this thread updates only its part
+  // of every group, serially (0 parts: whole launches).
+  std::uint32_t part = 0, parts = 0;
 };
 
 class device_group {

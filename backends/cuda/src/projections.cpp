@@ -355,21 +355,38 @@ void delivery_plan::deliver_presynaptic(const spike* spikes, std::uint32_t m, co
 }
 
 bool timed_choice::choose() {
-  if (!(ns_[1] > 0)) return true;  // measure each way once
-  if (!(ns_[0] > 0)) return false;
-  const bool faster = ns_[1] < ns_[0];
-  probing_ = ++calls_ >= next_probe_;  // look at the slower way again now and then
-  return probing_ ? !faster : faster;
+  ++calls_;
+  if (burst_left_ > 0) {
+    --burst_left_;
+    return burst_way_;
+  }
+  if (!(ns_[1] > 0)) return start_burst(true, false);  // measure each way once
+  if (!(ns_[0] > 0)) return start_burst(false, false);
+  const bool faster = parallel_faster();
+  if (calls_ >= next_probe_) return start_burst(!faster, true);  // the slower way again now and then
+  return faster;
+}
+
+bool timed_choice::start_burst(bool parallel, bool probe) {
+  burst_way_ = parallel;
+  burst_left_ = burst - 1;
+  skip_ = true;
+  probing_ = probe;
+  return parallel;
 }
 
 void timed_choice::record(bool parallel, double ns_per_item) {
+  if (skip_) {  // the burst's first call pays for the switch
+    skip_ = false;
+    return;
+  }
   double& avg = ns_[parallel ? 1 : 0];
-  const bool was_faster = ns_[1] < ns_[0];
+  const bool was_faster = parallel_faster();
   avg = avg > 0 ? 0.75 * avg + 0.25 * ns_per_item : ns_per_item;
-  if (!probing_) return;
+  if (!probing_ || burst_left_ > 0) return;
   // A probe that confirms the choice waits twice as long for the next one (each costs what the
   // slower way costs); one that changes it starts over.
-  interval_ = (ns_[1] < ns_[0]) == was_faster ? std::min<std::uint64_t>(2 * interval_, 4096) : 16;
+  interval_ = parallel_faster() == was_faster ? std::min<std::uint64_t>(2 * interval_, 4096) : 16;
   next_probe_ = calls_ + interval_;
   probing_ = false;
 }

@@ -103,22 +103,34 @@ class device_projection {
   std::unique_ptr<device_parameters> params_;  // procedural only
 };
 
-// OMP build: whether splitting a launch over threads pays right now. A parallel region's cost
+// OMP build: whether splitting work over threads pays right now. A parallel region's cost
 // depends on the machine's load far more than on the work (µs when the cores are free, ms when a
 // thread sleeps or is descheduled: 2-thread Brunel took 2.7 s with sliced delivery at load 4.5 on
 // 2 cores against 0.9 s on one thread, and 0.73 s against 0.92 s at load 2), so the two ways are
-// timed (moving average, ns per synapse) and the faster kept, the other retried after 16 calls,
+// timed (moving average, ns per item) and the faster kept, the other retried after 16 calls,
 // then after twice as many each time it loses again (up to 4096).
-// Either way gives the same input, so the choice changes speed only.
+// A way is tried in bursts of `burst` calls whose first is not counted: the first parallel call
+// after a serial stretch wakes a sleeping thread with cold caches (PD14 0.1, 2 threads: a lone
+// parallel step took 73 µs, steady ones 21 µs, serial ones 36 µs -- single probes never chose
+// the faster way).
+// Either way gives the same result, so the choice changes speed only.
 class timed_choice {
  public:
   bool choose();  // true: parallel
   void record(bool parallel, double ns_per_item);
 
  private:
+  static constexpr std::uint32_t burst = 8;
+  bool start_burst(bool parallel, bool probe);
+  // Parallel unless clearly slower: a way measures itself best when it runs steadily (a thread
+  // that has just been serial finds its caches cold: PD14 0.1 steps took 35 µs in parallel bursts
+  // and 21 µs in a steady parallel run, 36 µs serially), so near-ties go to the parallel way.
+  bool parallel_faster() const { return ns_[1] < 1.25 * ns_[0]; }
+
   double ns_[2] = {0, 0};  // serial, parallel
   std::uint64_t calls_ = 0, interval_ = 16, next_probe_ = 16;
-  bool probing_ = false;
+  std::uint32_t burst_left_ = 0;  // calls of the current burst still to come
+  bool burst_way_ = false, skip_ = false, probing_ = false;
 };
 
 // Delivers an epoch's spikes through all projections in at most four launches, whatever the
