@@ -1,6 +1,8 @@
 // The network description and its JSON reader: values, distributions, defaults, round trips of
 // every connector and stimulus kind, and the model registry the validator relies on.
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -85,6 +87,16 @@ TEST(ThreadPool, RunsEveryShardAndPropagatesErrors) {
                config_error);
   pool.run([&](int k) { ++hits[k]; });  // still usable afterwards
   EXPECT_EQ(hits[2], 101);
+}
+
+TEST(ThreadPool, IdleWorkersThatFellAsleepWakeForTheNextRun) {
+  cpu::thread_pool pool(3);
+  std::vector<int> hits(3, 0);
+  for (int round = 0; round < 5; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(round % 2 ? 1 : 20));  // 20 ms: past the 2 ms before sleeping
+    pool.run([&](int k) { ++hits[k]; });
+  }
+  EXPECT_EQ(hits, (std::vector<int>{5, 5, 5}));
 }
 
 TEST(Features, ReportsTheCpuBackend) {

@@ -2,7 +2,7 @@
 // A fixed team of threads that runs one task per shard and waits for all of them. The caller is
 // shard 0, so one thread means no synchronisation at all. Workers spin briefly and then yield:
 // epochs can be a single 0.1 ms step, where a condition-variable wake-up would cost more than
-// the work itself.
+// the work itself. A worker idle for 2 ms sleeps (std::atomic::wait) until the next run.
 #include <atomic>
 #include <exception>
 #include <functional>
@@ -24,6 +24,7 @@ class thread_pool {
 
  private:
   void worker(int k);
+  void wait_for_work(std::uint64_t seen);
   void execute(int k);
 
   int n_;
