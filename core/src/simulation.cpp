@@ -222,7 +222,8 @@ void simulation::set_delivery_filter(std::shared_ptr<delivery_filter> f) {
   if (f && !engine_->supports_partial_delivery())
     throw config_error("delivery filter", "the " + engine_->name() +
                                               " backend cannot deliver a spike to part of its targets "
-                                              "(the hardware timing mode needs it); use backend \"cpu\"");
+                                              "(the hardware timing mode needs it); use backend \"cpu\", or "
+                                              "stored (not procedural) connectivity on the CUDA backends");
   if (f && !comm_->exchange_gives_all())
     throw config_error("delivery filter",
                        "under MPI every rank must see every spike to run the filter; use exchange "

@@ -73,8 +73,9 @@ struct timed_run {
 };
 
 timed_run run_network(const network& net, std::shared_ptr<const hardware_mapping> mapping, const timing_options* t,
-                      int threads = 1, double ms = 5.0) {
+                      int threads = 1, double ms = 5.0, const std::string& backend = "cpu") {
   simulation_options opt;
+  opt.backend = backend;
   opt.threads = threads;
   opt.prec = precision::double_precision;
   auto sim = make_simulation(net, opt);
@@ -311,16 +312,49 @@ TEST(TimingMode, BadCapacitiesAreNamed) {
   EXPECT_THROW(timing_mode_from_name("late", "timing"), config_error);
 }
 
-TEST(TimingMode, EnginesWithoutPartialDeliveryAreRefused) {
+bool has_cuda_omp() {
   const std::vector<std::string> backends = features().backends;
-  if (std::find(backends.begin(), backends.end(), "cuda-omp") == backends.end())
-    GTEST_SKIP() << "the cuda-omp backend is not built here (NEUROMESH_WITH_CUDA off)";
-  const network net = converging_network(burst);
+  return std::find(backends.begin(), backends.end(), "cuda-omp") != backends.end();
+}
+
+// The CUDA backends deliver per group too (a row walk per (projection, delivery), fixed-point
+// sums): congested runs are bit-identical to the cpu backend's, in both modes.
+TEST(TimingMode, CudaOmpCongestedRunIsBitIdenticalToCpu) {
+  if (!has_cuda_omp()) GTEST_SKIP() << "the cuda-omp backend is not built here (NEUROMESH_WITH_CUDA off)";
+  const network net = small_brunel();
+  const auto m = map_network(net, tiny_hardware(tiny_hardware_json(4, 4, 4, 64)), {});
+  for (timing_mode mode : {timing_mode::delay, timing_mode::drop}) {
+    const auto opt = capacity(2, mode);
+    const timed_run cpu = run_network(net, m, &opt, 2, 100.0);
+    const timed_run gpu = run_network(net, m, &opt, 2, 100.0, "cuda-omp");
+    EXPECT_GT(cpu.report.late + cpu.report.dropped, 0u);
+    EXPECT_EQ(gpu.spikes, cpu.spikes);
+    EXPECT_EQ(gpu.report.late, cpu.report.late);
+    EXPECT_EQ(gpu.report.dropped, cpu.report.dropped);
+  }
+  // The hand-counted case, with V_m: late inputs land in the same steps.
+  const network conv = converging_network(burst);
+  const auto opt = capacity(1, timing_mode::delay);
+  EXPECT_EQ(run_network(conv, tiny_mapping(conv), &opt, 1, 5.0, "cuda-omp").v,
+            run_network(conv, tiny_mapping(conv), &opt, 1, 5.0).v);
+}
+
+TEST(TimingMode, ProceduralRowsAreRefused) {
+  if (!has_cuda_omp()) GTEST_SKIP() << "the cuda-omp backend is not built here (NEUROMESH_WITH_CUDA off)";
+  network net = small_brunel();
+  for (auto& p : net.projections) p.conn.type = connector::kind::fixed_outdegree;  // regenerable rows
   simulation_options opt;
   opt.backend = "cuda-omp";
   opt.threads = 1;
+  opt.connectivity = "procedural";
   auto sim = make_simulation(net, opt);
-  EXPECT_THROW(attach_timing(*sim, tiny_mapping(net), capacity(1, timing_mode::delay)), config_error);
+  const auto m = map_network(net, tiny_hardware(tiny_hardware_json(4, 4, 4, 64)), {});
+  try {
+    attach_timing(*sim, m, capacity(1, timing_mode::delay));
+    FAIL() << "procedural rows took the timing filter";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("stored (not procedural)"), std::string::npos) << e.what();
+  }
 }
 
 TEST(TimingMode, WritesTimingGroup) {

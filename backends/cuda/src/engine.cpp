@@ -109,6 +109,36 @@ class gpu_engine final : public engine {
     words_.collect("spike delivery");
   }
 
+  // Timing mode: stored rows only (a procedural row is regenerated whole; filtering it per group
+  // is not implemented), so the simulation refuses the filter with procedural connectivity.
+  bool supports_partial_delivery() const override {
+    return std::none_of(projections_.begin(), projections_.end(), [](const auto& p) { return p->procedural(); });
+  }
+
+  void deliver_partial(std::span<const partial_delivery> deliveries,
+                       std::span<const std::uint32_t> group_of_gid) override {
+    if (deliveries.empty()) return;
+    if (group_of_.size() != group_of_gid.size())  // the filter's groups, set once (as the cpu backend)
+      group_of_.assign(group_of_gid.begin(), group_of_gid.end());
+    std::vector<spike> spikes(deliveries.size());
+    std::vector<std::uint32_t> groups(deliveries.size());
+    step_t earliest = std::numeric_limits<step_t>::max();
+    for (std::size_t i = 0; i < deliveries.size(); ++i) {
+      spikes[i] = deliveries[i].s;
+      groups[i] = deliveries[i].group;
+      earliest = std::min(earliest, spikes[i].step + 1);
+    }
+    if (incoming_.size() < spikes.size()) incoming_.resize(2 * spikes.size());
+    if (incoming_groups_.size() < groups.size()) incoming_groups_.resize(2 * groups.size());
+    copy_bytes(thrust::raw_pointer_cast(incoming_.data()), spikes.data(), spikes.size() * sizeof(spike));
+    copy_bytes(thrust::raw_pointer_cast(incoming_groups_.data()), groups.data(), groups.size() * sizeof(std::uint32_t));
+    const delivery_target t{ring(), earliest, words_.error(), launch_};
+    plan_.deliver_to_groups(projections_, thrust::raw_pointer_cast(incoming_.data()),
+                            thrust::raw_pointer_cast(incoming_groups_.data()),
+                            thrust::raw_pointer_cast(group_of_.data()), static_cast<std::uint32_t>(spikes.size()), t);
+    words_.collect("partial spike delivery");
+  }
+
   void set_current(std::size_t population, std::span<const index_t> ids, std::span<const double> pA) override {
     for (std::size_t k = 0; k < ids.size(); ++k) {
       if (ids[k] >= cfg_.net->populations.at(population).size)
@@ -271,6 +301,7 @@ class gpu_engine final : public engine {
   thrust::device_vector<std::uint32_t> flags_;  // 32-bit: a char store could alias anything and block vectorisation
   thrust::device_vector<std::uint64_t> fired_;  // this chunk's spikes, gathered on the device
   thrust::device_vector<spike> incoming_;
+  thrust::device_vector<std::uint32_t> incoming_groups_, group_of_;  // timing mode: groups per delivery, per gid
   device_words words_;
   std::vector<std::uint64_t> host_fired_;
   std::uint64_t n_updated_ = 0, updates_ = 0;

@@ -122,6 +122,38 @@ struct deliver_row_slice {
 };
 #endif
 
+// Timing mode: thread u walks the row of delivery u % m in projection u / m and adds only the
+// synapses onto targets of the delivery's group.
+struct deliver_row_to_group {
+  const rows_view* views;
+  const spike* spikes;
+  const std::uint32_t* groups;    // per delivery
+  const std::uint32_t* group_of;  // per target gid
+  std::uint32_t m;
+  delivery_target t;
+  NEUROMESH_HOST_DEVICE void operator()(std::uint64_t u) const {
+    const std::uint32_t group = groups[u % m];
+    for_each_segment(
+        views, spikes, m, t.ring, u,
+        [&](const rows_view& v, const spike& sp, std::uint32_t slot, const row_segment& seg, std::uint32_t begin) {
+          if (sp.step + seg.delay < t.earliest) {
+            raise(t.error, late_input);
+            return;
+          }
+          fixed_t* row = t.ring.at(seg.receptor, t.ring.later(slot, seg.delay));
+          for (std::uint32_t k = begin; k < seg.end; ++k) {
+            const std::uint32_t target = v.targets[k];
+            if (group_of[target] != group) continue;
+            const fixed_t w = v.weights ? static_synapse::input(v.weights[k]) : v.shared;
+            if (t.exclusive)
+              row[target] += w;
+            else
+              atomic_add(row + target, w);
+          }
+        });
+  }
+};
+
 // Row length of pair u = (projection u / m, spike u % m).
 struct row_length {
   const rows_view* views;
@@ -414,6 +446,24 @@ void delivery_plan::deliver(const std::vector<std::unique_ptr<device_projection>
   if (total == 0) return;
   for_each_index(t.launch, total,
                  deliver_synapse{views, spikes, thrust::raw_pointer_cast(ends_.data()), m, pairs, exclusive(t, total)});
+}
+
+void delivery_plan::deliver_to_groups(const std::vector<std::unique_ptr<device_projection>>& projections,
+                                      const spike* spikes, const std::uint32_t* groups, const std::uint32_t* group_of,
+                                      std::uint32_t m, const delivery_target& t) {
+  if (m == 0) return;
+  if (stored_.empty()) {
+    std::vector<rows_view> views;
+    for (const auto& p : projections)
+      if (p->size() > 0 && !p->procedural()) views.push_back(p->view());
+    if (views.empty()) return;
+    stored_.resize(views.size());
+    copy_bytes(thrust::raw_pointer_cast(stored_.data()), views.data(), views.size() * sizeof(rows_view));
+  }
+  const std::uint64_t pairs = std::uint64_t{m} * stored_.size();
+  for_each_index(
+      t.launch, pairs,
+      deliver_row_to_group{thrust::raw_pointer_cast(stored_.data()), spikes, groups, group_of, m, exclusive(t, pairs)});
 }
 
 }  // namespace neuromesh::NEUROMESH_GPU_NS

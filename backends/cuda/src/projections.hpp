@@ -141,6 +141,12 @@ class delivery_plan {
  public:
   void deliver(const std::vector<std::unique_ptr<device_projection>>& projections, const spike* spikes, std::uint32_t m,
                const delivery_target& t);
+  // Timing mode (engine::deliver_partial): spike i reaches only the targets t of the stored
+  // projections with group_of[t] == groups[i] -- a row walk per (projection, delivery) pair;
+  // fixed-point sums make it bit-identical to the cpu backend's single walk over all groups.
+  void deliver_to_groups(const std::vector<std::unique_ptr<device_projection>>& projections, const spike* spikes,
+                         const std::uint32_t* groups, const std::uint32_t* group_of, std::uint32_t m,
+                         const delivery_target& t);
   // How many projections the last deliver() sent each way (for tests and benchmarks).
   std::size_t presynaptic() const { return n_pre_; }
   std::size_t load_balanced() const { return n_lb_; }
@@ -152,6 +158,7 @@ class delivery_plan {
 
   std::vector<delivery_strategy> chosen_;  // per projection, for the views uploaded last
   thrust::device_vector<rows_view> pre_, lb_;
+  thrust::device_vector<rows_view> stored_;  // every stored projection (deliver_to_groups), set once
   thrust::device_vector<procedural_view> proc_;
   std::size_t n_pre_ = 0, n_lb_ = 0, n_proc_ = 0;
   std::uint64_t pre_synapses_ = 0;             // synapses of the presynaptic projections
