@@ -176,6 +176,35 @@ TEST(RoutingPlacement, TrafficObjectiveFillsCoresWhereTheEnergyObjectiveKeepsSte
             std::string::npos);
 }
 
+// Fallback candidates that cannot fit are skipped, not fatal: with 100 input axons per core, a
+// and b (each fed by its own 100 sources) cannot share a core, so the populations-interleaved
+// packing needs far more cores than the chip's 16; sequential's 4 fit.
+TEST(RoutingPlacement, EnergyAwareSkipsFallbacksThatDoNotFit) {
+  network net;
+  net.name = "two_feeds";
+  for (const char* label : {"s1", "s2", "a", "b"}) net.populations.push_back({label, 100, "iaf_psc_exp", {}, {}, {}});
+  for (auto [pre, post] : {std::pair{"s1", "a"}, {"s2", "b"}}) {
+    projection p;
+    p.pre = pre;
+    p.post = post;
+    p.conn.type = connector::kind::all_to_all;
+    p.weight = 0.001;
+    net.projections.push_back(p);
+  }
+  auto j = tiny_hardware_json(2, 2, 4, 100);
+  j["limits"]["input_axons"] = 100;
+  const hardware hw = tiny_hardware(j);
+  EXPECT_EQ(place_with(net, hw, placement_algorithm::sequential).cores_used, 4u);
+  for (placement_objective objective : {placement_objective::energy, placement_objective::traffic}) {
+    placement_options o;
+    o.algorithm = placement_algorithm::energy_aware;
+    o.objective = objective;
+    const placement ea = place(net, build_connectivity(net), hw, topology(hw), o);
+    EXPECT_LE(ea.cores_used, 16u);
+    for (const auto& u : ea.usage) EXPECT_LE(u.input_axons, 100u);
+  }
+}
+
 TEST(RoutingPlacement, SequentialPartitionPlacedOnTheMeshKeepsItsCores) {
   // The fallback that keeps the sequential packing moves whole cores only: the same neurons share
   // a core, and no more link energy than in sequential slots.

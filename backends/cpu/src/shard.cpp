@@ -127,7 +127,9 @@ void shard::deliver(std::span<const spike> spikes) {
 }
 
 void shard::deliver_partial(std::span<const partial_delivery> deliveries, std::span<const std::uint32_t> group_of_gid) {
-  if (delivery_group_.size() != group_of_.size()) {  // the filter's groups, by shard-local index
+  if (delivery_groups_of_ != group_of_gid.data() || delivery_group_.size() != group_of_.size()) {
+    // the filter's groups, by shard-local index (again when another filter is installed)
+    delivery_groups_of_ = group_of_gid.data();
     delivery_group_.resize(group_of_.size());
     for (std::size_t p = 0; p < groups_.size(); ++p) {
       const shard_slice& sl = slice_of(p);

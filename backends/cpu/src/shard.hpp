@@ -50,6 +50,7 @@ class shard {
   std::vector<std::unique_ptr<population_group>> groups_;  // one per population
   std::vector<std::uint16_t> group_of_;                    // shard-local index -> group
   std::vector<std::uint32_t> delivery_group_;              // shard-local index -> delivery_filter group
+  const std::uint32_t* delivery_groups_of_ = nullptr;      // the filter's table delivery_group_ was made from
   std::vector<std::uint8_t> group_marked_;                 // groups the spike being delivered reaches
 };
 

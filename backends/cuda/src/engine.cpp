@@ -118,8 +118,10 @@ class gpu_engine final : public engine {
   void deliver_partial(std::span<const partial_delivery> deliveries,
                        std::span<const std::uint32_t> group_of_gid) override {
     if (deliveries.empty()) return;
-    if (group_of_.size() != group_of_gid.size())  // the filter's groups, set once (as the cpu backend)
+    if (group_source_ != group_of_gid.data() || group_of_.size() != group_of_gid.size()) {  // again for a new filter
       group_of_.assign(group_of_gid.begin(), group_of_gid.end());
+      group_source_ = group_of_gid.data();
+    }
     std::vector<spike> spikes(deliveries.size());
     std::vector<std::uint32_t> groups(deliveries.size());
     step_t earliest = std::numeric_limits<step_t>::max();
@@ -302,6 +304,7 @@ class gpu_engine final : public engine {
   thrust::device_vector<std::uint64_t> fired_;  // this chunk's spikes, gathered on the device
   thrust::device_vector<spike> incoming_;
   thrust::device_vector<std::uint32_t> incoming_groups_, group_of_;  // timing mode: groups per delivery, per gid
+  const std::uint32_t* group_source_ = nullptr;                      // the filter's table group_of_ copies
   device_words words_;
   std::vector<std::uint64_t> host_fired_;
   std::uint64_t n_updated_ = 0, updates_ = 0;

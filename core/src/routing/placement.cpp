@@ -299,12 +299,12 @@ placement place_once(const network& net, const connectivity& conn, const hardwar
       const double compact_cut = detail::part_cut(compact, conn, w, count_parts(compact));
       p.notes.push_back("initial packing: gid order across populations cut " + std::to_string(compact_cut) + " on " +
                         std::to_string(count_parts(compact)) + " cores");
-      if (compact_cut <= best) part_of = std::move(compact), best = compact_cut;
+      if (compact_cut <= best && count_parts(compact) <= hw.n_cores()) part_of = std::move(compact), best = compact_cut;
       auto mixed = pack_interleaved(net, conn, hw);
       const double mixed_cut = detail::part_cut(mixed, conn, w, count_parts(mixed));
       p.notes.push_back("initial packing: populations interleaved cut " + std::to_string(mixed_cut) + " on " +
                         std::to_string(count_parts(mixed)) + " cores");
-      if (mixed_cut < best) part_of = std::move(mixed), best = mixed_cut;
+      if (mixed_cut < best && count_parts(mixed) <= hw.n_cores()) part_of = std::move(mixed), best = mixed_cut;
       if (conn.n > 0 && conn.n_synapses() / conn.n <= 1000) {
         auto grown = pack_growing(net, conn, hw, w);
         const double cut = detail::part_cut(grown, conn, w, count_parts(grown));
@@ -415,25 +415,33 @@ placement place(const network& net, const connectivity& conn, const hardware& hw
   // limits leave no better partition; the refinement's moves can unbalance cores' fan-out).
   placement_options inner = opt;
   inner.compare = false;
+  std::vector<std::pair<placement, const char*>> candidates;
+  // A fallback that cannot fit (a fixed partition may need more cores than the chips have) is
+  // skipped with a note, not an error: the placement above already fits.
+  const auto try_candidate = [&](const hardware& h, const placement_options& o, const char* name) {
+    try {
+      candidates.emplace_back(place(net, conn, h, topo, o), name);
+    } catch (const config_error& e) {
+      p.notes.push_back(std::string(name) + " skipped: " + e.what());
+    }
+  };
+  const char* const sequential_name = "sequential placement";
   inner.algorithm = placement_algorithm::sequential;
-  std::vector<placement> candidates;
-  candidates.push_back(place(net, conn, hw, topo, inner));
+  try_candidate(hw, inner, sequential_name);
   inner.algorithm = placement_algorithm::energy_aware;
   inner.partition = placement_options::partition_source::sequential;
-  candidates.push_back(place(net, conn, hw, topo, inner));
+  try_candidate(hw, inner, "sequential partition placed on the mesh");
   inner.partition = placement_options::partition_source::interleaved;
-  candidates.push_back(place(net, conn, hw, topo, inner));
+  try_candidate(hw, inner, "populations-interleaved partition placed on the mesh");
   inner.partition = placement_options::partition_source::search;
   std::uint32_t seq_most = 0;
-  for (const auto& u : candidates[0].usage) seq_most = std::max(seq_most, u.neurons);
-  if (seq_most < hw.limits.neurons) {
+  if (!candidates.empty() && candidates[0].second == sequential_name)
+    for (const auto& u : candidates[0].first.usage) seq_most = std::max(seq_most, u.neurons);
+  if (seq_most > 0 && seq_most < hw.limits.neurons) {
     hardware capped = hw;
     capped.limits.neurons = seq_most;
-    candidates.push_back(place(net, conn, capped, topo, inner));
+    try_candidate(capped, inner, "energy-aware placement with sequential's neurons per core");
   }
-  const char* names[] = {"sequential placement", "sequential partition placed on the mesh",
-                         "populations-interleaved partition placed on the mesh",
-                         "energy-aware placement with sequential's neurons per core"};
   // energy: estimated power; traffic: network power, then inter-core packets.
   const auto cheaper = [&](const placement& a, const placement& b) {
     if (opt.objective == placement_objective::energy) return a.estimated_power < b.estimated_power;
@@ -444,8 +452,8 @@ placement place(const network& net, const connectivity& conn, const hardware& hw
   };
   placement* best = &p;
   std::string why;
-  for (std::size_t k = 0; k < candidates.size(); ++k)
-    if (cheaper(candidates[k], *best)) best = &candidates[k], why = names[k];
+  for (auto& [c, name] : candidates)
+    if (cheaper(c, *best)) best = &c, why = name;
   if (best != &p) {
     best->notes.insert(best->notes.begin(), p.notes.begin(), p.notes.end());
     best->notes.push_back("kept the " + why + " (objective " + to_string(opt.objective) + "): estimated " +

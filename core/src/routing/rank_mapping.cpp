@@ -172,6 +172,12 @@ double max_share(const std::vector<std::uint32_t>& rank_of, int n_ranks) {
   return mean > 0 ? static_cast<double>(*std::max_element(count.begin(), count.end())) / mean : 1.0;
 }
 
+bool every_rank_used(const std::vector<std::uint32_t>& rank_of, int n_ranks) {
+  std::vector<bool> used(static_cast<std::size_t>(n_ranks), false);
+  for (auto r : rank_of) used[r] = true;
+  return std::all_of(used.begin(), used.end(), [](bool u) { return u; });
+}
+
 }  // namespace
 
 double rank_messages_per_s(const hardware_mapping& m, const std::vector<std::uint32_t>& rank_of) {
@@ -228,7 +234,7 @@ std::vector<std::uint32_t> two_level_rank_map(const hardware_mapping& m, int n_r
           grow_parts(u, k, 1.0 + imbalance, static_cast<std::uint32_t>(std::uint64_t{start} * u.size() / opt.starts));
       refine(u, part, k, lower, upper, opt.refinement_passes);
       for (std::size_t g = 0; g < grouped.size(); ++g) grouped[g] = part[u.unit_of_gid[g]];
-      if (max_share(grouped, n_ranks) > allowed + 1e-9) continue;
+      if (max_share(grouped, n_ranks) > allowed + 1e-9 || !every_rank_used(grouped, n_ranks)) continue;
       const double messages = rank_messages_per_s(m, grouped);
       if (messages < best_messages) best_messages = messages, best = grouped;
     }
