@@ -19,18 +19,8 @@ namespace {
 // neurons per core, sequential placement puts A, B, C, D on cores 0..3: the plain split into two
 // ranks ({A, B} | {C, D}) cuts every synapse, grouping {A, C} | {B, D} none.
 network paired_populations() {
-  network net;
-  net.name = "paired";
-  for (const char* label : {"A", "B", "C", "D"}) net.populations.push_back({label, 16, "iaf_psc_exp", {}, {}, {}});
-  for (auto [pre, post] : {std::pair{"A", "C"}, {"C", "A"}, {"B", "D"}, {"D", "B"}}) {
-    projection p;
-    p.pre = pre;
-    p.post = post;
-    p.conn.type = connector::kind::all_to_all;
-    p.weight = 1.0;
-    net.projections.push_back(p);
-  }
-  return net;
+  return test_support::populations_network("paired", {{"A", 16}, {"B", 16}, {"C", 16}, {"D", 16}},
+                                           {{"A", "C"}, {"C", "A"}, {"B", "D"}, {"D", "B"}}, 1.0);
 }
 
 std::shared_ptr<const hardware_mapping> mapped(const network& net, unsigned chips_x, unsigned mx) {

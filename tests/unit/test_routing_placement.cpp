@@ -130,19 +130,10 @@ TEST(RoutingPlacement, EnergyAwareCutsInterCorePacketsOnALocalSheet) {
 // of 8 needs 2 cores (1 packet) but makes the slowest core's update 8 long steps instead of 3.
 namespace {
 network four_small_populations() {
-  network net;
-  net.name = "four_small";
-  for (int k = 0; k < 4; ++k) net.populations.push_back({"p" + std::to_string(k), 3, "iaf_psc_exp", {}, {}, {}});
+  std::vector<std::pair<std::string, std::string>> pairs;
   for (int a = 0; a < 4; ++a)
-    for (int b = 0; b < 4; ++b) {
-      projection p;
-      p.pre = "p" + std::to_string(a);
-      p.post = "p" + std::to_string(b);
-      p.conn.type = connector::kind::all_to_all;
-      p.weight = 0.001;
-      net.projections.push_back(p);
-    }
-  return net;
+    for (int b = 0; b < 4; ++b) pairs.emplace_back("p" + std::to_string(a), "p" + std::to_string(b));
+  return test_support::populations_network("four_small", {{"p0", 3}, {"p1", 3}, {"p2", 3}, {"p3", 3}}, pairs);
 }
 }  // namespace
 
@@ -180,17 +171,8 @@ TEST(RoutingPlacement, TrafficObjectiveFillsCoresWhereTheEnergyObjectiveKeepsSte
 // and b (each fed by its own 100 sources) cannot share a core, so the populations-interleaved
 // packing needs far more cores than the chip's 16; sequential's 4 fit.
 TEST(RoutingPlacement, EnergyAwareSkipsFallbacksThatDoNotFit) {
-  network net;
-  net.name = "two_feeds";
-  for (const char* label : {"s1", "s2", "a", "b"}) net.populations.push_back({label, 100, "iaf_psc_exp", {}, {}, {}});
-  for (auto [pre, post] : {std::pair{"s1", "a"}, {"s2", "b"}}) {
-    projection p;
-    p.pre = pre;
-    p.post = post;
-    p.conn.type = connector::kind::all_to_all;
-    p.weight = 0.001;
-    net.projections.push_back(p);
-  }
+  const network net = test_support::populations_network("two_feeds", {{"s1", 100}, {"s2", 100}, {"a", 100}, {"b", 100}},
+                                                        {{"s1", "a"}, {"s2", "b"}});
   auto j = tiny_hardware_json(2, 2, 4, 100);
   j["limits"]["input_axons"] = 100;
   const hardware hw = tiny_hardware(j);

@@ -72,6 +72,24 @@ inline network explicit_network(unsigned n_src, unsigned n_dst, std::vector<inde
   return net;
 }
 
+// Populations of iaf_psc_exp neurons (label, size), and all-to-all projections between them.
+inline network populations_network(const std::string& name, const std::vector<std::pair<std::string, index_t>>& pops,
+                                   const std::vector<std::pair<std::string, std::string>>& all_to_all,
+                                   double weight = 0.001) {
+  network net;
+  net.name = name;
+  for (const auto& [label, size] : pops) net.populations.push_back({label, size, "iaf_psc_exp", {}, {}, {}});
+  for (const auto& [pre, post] : all_to_all) {
+    projection p;
+    p.pre = pre;
+    p.post = post;
+    p.conn.type = connector::kind::all_to_all;
+    p.weight = weight;
+    net.projections.push_back(p);
+  }
+  return net;
+}
+
 // A side x side sheet of neurons (row-major gids), each connected to every neuron within
 // Chebyshev distance `radius` (Mundy et al. 2016's locally connected network, with a square kernel).
 inline network local_sheet(unsigned side, unsigned radius) {
