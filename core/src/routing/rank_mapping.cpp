@@ -140,14 +140,21 @@ void refine(const unit_graph& u, std::vector<std::uint32_t>& part, std::uint32_t
           best = q;
       if (best != p) relocate(v, best), moved = true;
     }
+    // A swap gains only if one of its units gains by moving (gain_v + gain_w > 2 w(v, w) >= 0),
+    // so v is tried only towards parts it talks to more than to its own, and the other unit of
+    // a swap where only w gains is found when w's turn comes: interior units cost O(k).
     for (std::uint32_t v = 0; v < u.size(); ++v) {
       const std::uint32_t p = part[v];
+      const double own = links.at(v, p);
+      bool movable = false;
+      for (std::uint32_t q = 0; q < k && !movable; ++q) movable = q != p && links.at(v, q) > own;
+      if (!movable) continue;
       const auto nv = static_cast<double>(u.neurons[v]);
-      double best_gain = 1e-12;
+      double best_gain = 1e-9 * (own + 1.0);  // relative: rounding of the running sums is no gain
       std::uint32_t partner = none;
       for (std::uint32_t w = 0; w < u.size(); ++w) {
         const std::uint32_t q = part[w];
-        if (q == p) continue;
+        if (q == p || links.at(v, q) <= own) continue;
         const auto nw = static_cast<double>(u.neurons[w]);
         if (size[p] - nv + nw > upper || size[p] - nv + nw < lower || size[q] - nw + nv > upper ||
             size[q] - nw + nv < lower)
