@@ -24,27 +24,41 @@ using test_support::tiny_hardware_json;
 
 namespace {
 
+// Spike sources `src` (one per core, src i firing at times[i] ms) projecting onto `n_dst`
+// iaf_psc_exp neurons by the explicit pairs (sources[k], targets[k]).
+network sources_onto(const std::string& name, const std::vector<std::vector<double>>& times, index_t n_dst,
+                     std::vector<index_t> sources, std::vector<index_t> targets) {
+  network net;
+  net.name = name;
+  net.dt = 0.1;
+  net.populations.push_back({"src", static_cast<index_t>(times.size()), "spike_source_array", {}, {}, {}});
+  net.populations[0].spike_times = times;
+  net.populations.push_back({"dst", n_dst, "iaf_psc_exp", {}, {}, {}});
+  projection p;
+  p.pre = "src";
+  p.post = "dst";
+  p.conn.type = connector::kind::explicit_list;
+  p.conn.sources = std::move(sources);
+  p.conn.targets = std::move(targets);
+  p.weight = 80.0;  // pA: a visible but subthreshold step in V_m
+  p.delay = 1.0;
+  net.projections.push_back(p);
+  return net;
+}
+
 // Six spike sources (one per core) all projecting onto one neuron. On a 2x2 mesh with two cores
 // per router and one neuron per core, sequential placement puts src0,1 on router (0,0), src2,3 on
 // (1,0), src4,5 on (0,1) and dst on (1,1). X-Y routes to (1,1): from (0,0) E then N; from (1,0)
 // N; from (0,1) E. `times[i]` are src i's spike times [ms].
 network converging_network(const std::vector<std::vector<double>>& times) {
-  network net;
-  net.name = "converging";
-  net.dt = 0.1;
-  net.populations.push_back({"src", 6, "spike_source_array", {}, {}, {}});
-  net.populations[0].spike_times = times;
-  net.populations.push_back({"dst", 1, "iaf_psc_exp", {}, {}, {}});
-  projection p;
-  p.pre = "src";
-  p.post = "dst";
-  p.conn.type = connector::kind::explicit_list;
-  p.conn.sources = {0, 1, 2, 3, 4, 5};
-  p.conn.targets = {0, 0, 0, 0, 0, 0};
-  p.weight = 80.0;  // pA: a visible but subthreshold step in V_m
-  p.delay = 1.0;
-  net.projections.push_back(p);
-  return net;
+  return sources_onto("converging", times, 1, {0, 1, 2, 3, 4, 5}, {0, 0, 0, 0, 0, 0});
+}
+
+// What dropped packets did not use, priced with the tiny preset (E 10^4 pJ, N 10^5 pJ per hop).
+void expect_not_spent(const timing_report& t, std::uint64_t links, std::uint64_t synapses, double picojoules) {
+  EXPECT_EQ(t.links_not_crossed, links);
+  EXPECT_EQ(t.synaptic_events_not_delivered, synapses);
+  EXPECT_NEAR(t.energy_not_spent_j, picojoules * 1e-12, 1e-20);
 }
 
 // Brunel (2000) at 1000 neurons, in-degrees / 10: a recurrent network whose spikes cross cores.
@@ -126,10 +140,9 @@ TEST(TimingMode, DelayModeCountsLatePacketsByHand) {
   EXPECT_EQ(t.max_late_steps, 2u);
   EXPECT_NEAR(t.mean_late_ms(), 0.15, 1e-12);
   EXPECT_EQ(t.max_link_backlog, 2u);
-  EXPECT_EQ(t.congested_steps, 1u);    // in step 9 src1 and src2 found links full
-  EXPECT_EQ(t.spike_disorder, 1u);     // src4 overtook src2
-  EXPECT_EQ(t.links_not_crossed, 0u);  // lossless
-  EXPECT_EQ(t.energy_not_spent_j, 0.0);
+  EXPECT_EQ(t.congested_steps, 1u);  // in step 9 src1 and src2 found links full
+  EXPECT_EQ(t.spike_disorder, 1u);   // src4 overtook src2
+  expect_not_spent(t, 0, 0, 0.0);    // lossless
 }
 
 TEST(TimingMode, DropModeLosesThePacketsThatFindTheLinkFull) {
@@ -144,37 +157,20 @@ TEST(TimingMode, DropModeLosesThePacketsThatFindTheLinkFull) {
   EXPECT_EQ(t.link_traversals, 3u);
   // Not crossed: src1's E and N, src2's N (the energy report counts all 6 hops); their 2 synapses
   // are not reached. Priced with the tiny preset: E 10^4 pJ, N 10^5 pJ, router 7 pJ, synop 1 pJ.
-  EXPECT_EQ(t.links_not_crossed, 3u);
-  EXPECT_EQ(t.synaptic_events_not_delivered, 2u);
-  EXPECT_NEAR(t.energy_not_spent_j, (1e4 + 2e5 + 3 * 7 + 2 * 1) * 1e-12, 1e-20);
+  expect_not_spent(t, 3, 2, 1e4 + 2e5 + 3 * 7 + 2 * 1);
 }
 
 // A multicast tree that loses its trunk loses every branch behind it, each link counted once:
 // src0 and src1 on router (0,0) both reach dst0 on (1,0) (E) and dst4 on (1,1) (E then N). At
 // one packet per link and step src0 takes E and N; src1's tree finds E full.
 TEST(TimingMode, ADroppedTrunkLosesTheWholeTreeOnce) {
-  network net;
-  net.name = "tree";
-  net.dt = 0.1;
-  net.populations.push_back({"src", 2, "spike_source_array", {}, {}, {}});
-  net.populations[0].spike_times = {{1.0}, {1.0}};
-  net.populations.push_back({"dst", 6, "iaf_psc_exp", {}, {}, {}});
-  projection p;
-  p.pre = "src";
-  p.post = "dst";
-  p.conn.type = connector::kind::explicit_list;
-  p.conn.sources = {0, 0, 1, 1};
-  p.conn.targets = {0, 4, 0, 4};
-  p.weight = 80.0;
-  net.projections.push_back(p);
+  const network net = sources_onto("tree", {{1.0}, {1.0}}, 6, {0, 0, 1, 1}, {0, 4, 0, 4});
   const auto opt = capacity(1, timing_mode::drop);
   const timing_report t = run_network(net, tiny_mapping(net), &opt).report;
   EXPECT_EQ(t.packets_dropped, 1u);
   EXPECT_EQ(t.dropped, 2u);
   EXPECT_EQ(t.link_traversals, 2u);
-  EXPECT_EQ(t.links_not_crossed, 2u);
-  EXPECT_EQ(t.synaptic_events_not_delivered, 2u);
-  EXPECT_NEAR(t.energy_not_spent_j, (1e4 + 1e5 + 2 * 7 + 2 * 1) * 1e-12, 1e-20);
+  expect_not_spent(t, 2, 2, 1e4 + 1e5 + 2 * 7 + 2 * 1);
 }
 
 // What the network receives: late by k steps == fired k steps later; dropped == never fired.
