@@ -122,22 +122,19 @@ class gpu_engine final : public engine {
       group_of_.assign(group_of_gid.begin(), group_of_gid.end());
       group_source_ = group_of_gid.data();
     }
-    std::vector<spike> spikes(deliveries.size());
-    std::vector<std::uint32_t> groups(deliveries.size());
+    partial_spikes_.resize(deliveries.size());
+    partial_groups_.resize(deliveries.size());
     step_t earliest = std::numeric_limits<step_t>::max();
     for (std::size_t i = 0; i < deliveries.size(); ++i) {
-      spikes[i] = deliveries[i].s;
-      groups[i] = deliveries[i].group;
-      earliest = std::min(earliest, spikes[i].step + 1);
+      partial_spikes_[i] = deliveries[i].s;
+      partial_groups_[i] = deliveries[i].group;
+      earliest = std::min(earliest, deliveries[i].s.step + 1);
     }
-    if (incoming_.size() < spikes.size()) incoming_.resize(2 * spikes.size());
-    if (incoming_groups_.size() < groups.size()) incoming_groups_.resize(2 * groups.size());
-    copy_bytes(thrust::raw_pointer_cast(incoming_.data()), spikes.data(), spikes.size() * sizeof(spike));
-    copy_bytes(thrust::raw_pointer_cast(incoming_groups_.data()), groups.data(), groups.size() * sizeof(std::uint32_t));
+    const spike* d = upload_spikes(partial_spikes_);
     const delivery_target t{ring(), earliest, words_.error(), launch_};
-    plan_.deliver_to_groups(projections_, thrust::raw_pointer_cast(incoming_.data()),
-                            thrust::raw_pointer_cast(incoming_groups_.data()),
-                            thrust::raw_pointer_cast(group_of_.data()), static_cast<std::uint32_t>(spikes.size()), t);
+    plan_.deliver_to_groups(projections_, d, upload(incoming_groups_, std::span<const std::uint32_t>(partial_groups_)),
+                            thrust::raw_pointer_cast(group_of_.data()), static_cast<std::uint32_t>(deliveries.size()),
+                            t);
     words_.collect("partial spike delivery");
   }
 
@@ -272,15 +269,26 @@ class gpu_engine final : public engine {
   // Copies spikes to the device once and delivers them through every projection.
   void deliver_to_ring(std::span<const spike> spikes, step_t earliest) {
     if (spikes.empty()) return;
+    const spike* d = upload_spikes(spikes);
+    const delivery_target t{ring(), earliest, words_.error(), launch_};
+    plan_.deliver(projections_, d, static_cast<std::uint32_t>(spikes.size()), t);
+  }
+
+  // Checks the spikes' gids and copies them to the device (one copy per chunk).
+  const spike* upload_spikes(std::span<const spike> spikes) {
     for (const spike& s : spikes)
       if (s.gid >= n_)
         throw config_error("spikes", "spike of gid " + std::to_string(s.gid) + " delivered to a network of " +
                                          std::to_string(n_) + " neurons");
-    if (incoming_.size() < spikes.size()) incoming_.resize(2 * spikes.size());
-    copy_bytes(thrust::raw_pointer_cast(incoming_.data()), spikes.data(), spikes.size_bytes());
-    const spike* d = thrust::raw_pointer_cast(incoming_.data());
-    const delivery_target t{ring(), earliest, words_.error(), launch_};
-    plan_.deliver(projections_, d, static_cast<std::uint32_t>(spikes.size()), t);
+    return upload(incoming_, spikes);
+  }
+
+  // Copies `host` into `device` (grown to twice the need when short); the device copy's start.
+  template <class T>
+  static const T* upload(thrust::device_vector<T>& device, std::span<const T> host) {
+    if (device.size() < host.size()) device.resize(2 * host.size());
+    copy_bytes(thrust::raw_pointer_cast(device.data()), host.data(), host.size_bytes());
+    return thrust::raw_pointer_cast(device.data());
   }
 
   // spike_source_array spikes of steps [t0, t0 + n): prescribed, so known on the host.
@@ -304,7 +312,9 @@ class gpu_engine final : public engine {
   thrust::device_vector<std::uint64_t> fired_;  // this chunk's spikes, gathered on the device
   thrust::device_vector<spike> incoming_;
   thrust::device_vector<std::uint32_t> incoming_groups_, group_of_;  // timing mode: groups per delivery, per gid
-  const std::uint32_t* group_source_ = nullptr;                      // the filter's table group_of_ copies
+  std::vector<spike> partial_spikes_;  // timing mode: host staging of a chunk's partial deliveries
+  std::vector<std::uint32_t> partial_groups_;
+  const std::uint32_t* group_source_ = nullptr;  // the filter's table group_of_ copies
   device_words words_;
   std::vector<std::uint64_t> host_fired_;
   std::uint64_t n_updated_ = 0, updates_ = 0;
