@@ -1,7 +1,13 @@
 """Shared pytest fixtures: `backend` runs a test once per backend this build has
 (neuromesh.features()), and the markers requires_mpi / requires_cuda skip, with the reason, when
 that part is not built -- never a silent pass."""
+import os
+import sys
+
 import pytest
+
+# The network scripts and generators of networks/ (potjans_diesmann, mundy_synthetic) import as modules.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "networks"))
 
 try:
     import neuromesh as _nm

@@ -69,9 +69,6 @@ def test_traffic_objective_halves_microcircuit_packets_on_loihi():
     """The microcircuit (1543 neurons, in-degrees x 0.05) on Loihi: PACMAN's one-population-per-core
     packing needs 8 cores; the traffic objective fills cores across populations (3 cores, one tile),
     at least halving the inter-core packets; the energy objective keeps sequential's short steps."""
-    import os
-    import sys
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "networks"))
     import potjans_diesmann
     net = potjans_diesmann.build(scale=0.02, k_scale=0.05)
     seq = nm.hardware.map_network(net, "loihi", "sequential", profile_ms=0).summary()
