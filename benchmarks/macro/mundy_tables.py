@@ -51,7 +51,7 @@ def row(name, net, path, limit):
     r = mundy_synthetic.table_report(m, limit)
     s = m.summary()
     r.update(workload=name, cores=s["cores_used"], chips=s["chips_used"], map_s=time.time() - t,
-             fit_pct=100 * r["fit"], ratio=r["default_max"] / max(r["after_max"], 1))
+             fit_pct=100 * r["fit"])
     return r
 
 

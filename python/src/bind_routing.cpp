@@ -112,8 +112,16 @@ py::dict report_dict(const routing::energy_report& r) {
 py_mapping map_network(network net, const std::string& hardware, const std::string& placement, std::uint64_t seed,
                        double profile_ms, const std::string& routing, bool splitters,
                        std::pair<std::uint32_t, std::uint32_t> chips, int threads, const std::string& objective) {
-  hardware_options o{hardware, placement, objective,   seed,         profile_ms,
-                     routing,  splitters, chips.first, chips.second, threads};
+  const hardware_options o{.hardware = hardware,
+                           .placement = placement,
+                           .objective = objective,
+                           .seed = seed,
+                           .profile_ms = profile_ms,
+                           .routing = routing,
+                           .splitters = splitters,
+                           .chips_x = chips.first,
+                           .chips_y = chips.second,
+                           .threads = threads};
   py::gil_scoped_release release;
   auto m = map_to_hardware(net, o);
   return {std::move(m), std::move(net)};

@@ -305,7 +305,7 @@ placement place_once(const network& net, const connectivity& conn, const hardwar
       p.notes.push_back("initial packing: populations interleaved cut " + std::to_string(mixed_cut) + " on " +
                         std::to_string(count_parts(mixed)) + " cores");
       if (mixed_cut < best && count_parts(mixed) <= hw.n_cores()) part_of = std::move(mixed), best = mixed_cut;
-      if (conn.n > 0 && conn.n_synapses() / conn.n <= 1000) {
+      if (!detail::dense_network(conn)) {
         auto grown = pack_growing(net, conn, hw, w);
         const double cut = detail::part_cut(grown, conn, w, count_parts(grown));
         p.notes.push_back("initial packing: graph growing cut " + std::to_string(cut));

@@ -9,6 +9,10 @@
 
 namespace neuromesh::routing::detail {
 
+// Mean fan-out above 1000 (the microcircuit): a spike already reaches nearly every core of its
+// target populations, so graph growing and single moves barely change the cut; both are skipped.
+inline bool dense_network(const connectivity& conn) { return conn.n > 0 && conn.n_synapses() / conn.n > 1000; }
+
 // Rates used as weights: r + 1 % of the mean rate, so silent neurons still keep their structural
 // neighbours together (a profile run rarely sees every neuron fire).
 std::vector<double> placement_weights(const std::vector<double>& rates);

@@ -161,10 +161,9 @@ void refine_moves(std::vector<std::uint32_t>& part_of, std::uint32_t P, const co
     notes.push_back(fmt("move refinement skipped: %.0f neurons x %.0f cores is too large", conn.n, P));
     return;
   }
-  // Dense networks (mean fan-out > 1000, e.g. the microcircuit): a spike already reaches nearly
-  // every core of its target populations, so single moves barely change the cut (PD14 at full
-  // scale: -0.5 % for 440 s of a 515 s mapping), as graph growing is skipped there too.
-  if (conn.n > 0 && conn.n_synapses() / conn.n > 1000) {
+  // Dense networks: single moves barely change the cut (PD14 at full scale: -0.5 % for 440 s of
+  // a 515 s mapping).
+  if (dense_network(conn)) {
     notes.push_back("move refinement skipped (mean fan-out > 1000)");
     return;
   }
