@@ -134,18 +134,13 @@ TEST(RoutingTables, CompressionKeepsEveryKeysRouteOnRandomTables) {
     const router_table original = t;
     ordered_covering(t);
     before += original.entries.size(), after += t.entries.size();
-    auto first_match = [&](std::uint32_t key) -> const table_entry* {
-      for (const auto& e : t.entries)
-        if ((key & e.mask) == e.key) return &e;
-      return nullptr;
-    };
     for (const auto& e : original.entries) {
-      const table_entry* hit = first_match(e.key);
+      const table_entry* hit = first_match(t, e.key);
       ASSERT_NE(hit, nullptr) << "trial " << trial << " key " << e.key;
       EXPECT_EQ(hit->route, e.route) << "trial " << trial << " key " << e.key;
     }
     for (const auto& d : original.default_routed) {
-      const table_entry* hit = first_match(d.key);
+      const table_entry* hit = first_match(t, d.key);
       if (hit)
         EXPECT_EQ(hit->route, (std::vector<std::uint16_t>{static_cast<std::uint16_t>(d.direction)}))
             << "trial " << trial << " default-routed key " << d.key << " direction " << d.direction;

@@ -18,8 +18,6 @@ namespace {
 
 int generality(std::uint32_t mask) { return std::popcount(~mask); }
 
-bool covers(std::uint32_t key, std::uint32_t mask, std::uint32_t k) { return (k & mask) == key; }
-
 // Whether two key/mask entries match a key in common.
 bool overlap(const table_entry& a, std::uint32_t key, std::uint32_t mask) {
   return ((a.key ^ key) & a.mask & mask) == 0;

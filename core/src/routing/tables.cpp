@@ -12,8 +12,6 @@
 namespace neuromesh::routing {
 namespace {
 
-bool covers(std::uint32_t key, std::uint32_t mask, std::uint32_t block_key) { return (block_key & mask) == key; }
-
 // Keys in Mundy et al.'s (x, y, p) layout: fields for the router's grid position and the core's
 // slot, each padded to a power of two, so that the cores of a chip, and chips in aligned 2^k
 // blocks of the mesh, share key prefixes and their entries can merge under one mask.
@@ -108,12 +106,7 @@ std::vector<std::uint32_t> deliver_with_tables(const routing_tables& tables, con
     const auto [r, via] = todo.back();
     todo.pop_back();
     if (++steps > 4ull * topo.links().size() + 16) throw internal_error("routing tables: a packet loops");
-    const table_entry* hit = nullptr;
-    for (const auto& e : tables.routers[r].entries)
-      if (covers(e.key, e.mask, key)) {
-        hit = &e;
-        break;
-      }
+    const table_entry* hit = first_match(tables.routers[r], key);
     if (!hit) {
       if (via == topology::npos) throw internal_error("routing tables: no entry at the source router");
       const std::uint32_t next = topo.link(r, topo.links()[via].dir);

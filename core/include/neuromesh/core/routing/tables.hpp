@@ -41,6 +41,15 @@ struct router_table {
   std::uint32_t before = 0, after_default = 0;  // entries before / after default-route removal
 };
 
+// Whether an entry's key/mask matches key `k`, and a router's lookup: its first matching entry
+// (null: default routing).
+inline bool covers(std::uint32_t key, std::uint32_t mask, std::uint32_t k) { return (k & mask) == key; }
+inline const table_entry* first_match(const router_table& t, std::uint32_t k) {
+  for (const auto& e : t.entries)
+    if (covers(e.key, e.mask, k)) return &e;
+  return nullptr;
+}
+
 // Table sizes for reports (hardware.md §6(b)4): per-router maximum and totals before and after
 // compression, entries removed by default routing, and the compression time.
 struct table_stats {
