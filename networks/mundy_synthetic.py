@@ -116,7 +116,7 @@ def without_table_limit(preset="spinnaker"):
 def table_report(mapping, limit=1024):
     """Per-router table sizes of a mapping (before, after default-route removal, after compression)
     and how many fit in `limit` entries."""
-    t = mapping._m.table_sizes()
+    t = mapping.table_sizes()
     after = np.asarray(t["after"])
     return dict(before_max=int(np.max(t["before"])), before_mean=float(np.mean(t["before"])),
                 default_max=int(np.max(t["after_default"])), after_max=int(after.max()),

@@ -50,6 +50,10 @@ class Mapping:
         """Grid positions of cores and links (for plots over the mesh)."""
         return self._m.layout()
 
+    def table_sizes(self):
+        """Routing-table entries per router (table presets): before and after compression."""
+        return self._m.table_sizes()
+
     def rank_of_gid(self, ranks, method="two-level"):
         """Owner MPI rank of every neuron. "two-level": whole chips (or, with more ranks than
         chips, whole cores) grouped by the spikes between them; "plain": contiguous chips, or the

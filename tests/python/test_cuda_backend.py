@@ -10,16 +10,20 @@ nm = pytest.importorskip("neuromesh", reason="the neuromesh Python package is no
 pytestmark = pytest.mark.requires_cuda
 
 
-def brunel_like(seed=7):
+def brunel_like(seed=7, connector=None, delay=None):
+    """400 E + 100 I Poisson-driven neurons; FixedProbability(0.1) with heterogeneous delays unless
+    `connector` / `delay` are given."""
     net = nm.Network(dt=0.1, seed=seed)
     cell = nm.IF_curr_exp(tau_m=20.0, cm=0.25, v_rest=-65.0, v_thresh=-50.0, v_reset=-65.0, tau_refrac=2.0,
                           tau_syn_E=0.5, tau_syn_I=0.5)
     exc = net.population(400, cell, label="E", initial={"v": nm.random.Uniform(-65.0, -50.0)})
     inh = net.population(100, cell, label="I", initial={"v": nm.random.Uniform(-65.0, -50.0)})
-    delay = nm.random.Normal(1.5, 0.7, low=0.5, high=3.0)  # heterogeneous delays, 5..30 steps
+    if delay is None:
+        delay = nm.random.Normal(1.5, 0.7, low=0.5, high=3.0)  # heterogeneous delays, 5..30 steps
     for pre, w, rec in ((exc, 0.06, "excitatory"), (inh, -0.3, "inhibitory")):
         for post in (exc, inh):
-            net.connect(pre, post, nm.FixedProbability(0.1), nm.StaticSynapse(weight=w, delay=delay), receptor=rec)
+            net.connect(pre, post, connector or nm.FixedProbability(0.1), nm.StaticSynapse(weight=w, delay=delay),
+                        receptor=rec)
     net.poisson_input(exc, rate=9000.0, weight=0.06)
     net.poisson_input(inh, rate=9000.0, weight=0.06)
     return net, exc, inh
@@ -55,17 +59,7 @@ def test_procedural_connectivity_from_python():
     cuda backends give the stored rows' (and the cpu backend's) spikes; a per-target connector is
     refused by name; the cpu backend says the option is not its."""
     def outdegree_net():
-        net = nm.Network(dt=0.1, seed=11)
-        cell = nm.IF_curr_exp(tau_m=20.0, cm=0.25, v_rest=-65.0, v_thresh=-50.0, v_reset=-65.0, tau_refrac=2.0,
-                              tau_syn_E=0.5, tau_syn_I=0.5)
-        exc = net.population(400, cell, label="E", initial={"v": nm.random.Uniform(-65.0, -50.0)})
-        inh = net.population(100, cell, label="I", initial={"v": nm.random.Uniform(-65.0, -50.0)})
-        for pre, w, rec in ((exc, 0.06, "excitatory"), (inh, -0.3, "inhibitory")):
-            for post in (exc, inh):
-                net.connect(pre, post, nm.FixedNumberPostConnector(40), nm.StaticSynapse(weight=w, delay=1.0),
-                            receptor=rec)
-        net.poisson_input(exc, rate=9000.0, weight=0.06)
-        net.poisson_input(inh, rate=9000.0, weight=0.06)
+        net, exc, _ = brunel_like(seed=11, connector=nm.FixedNumberPostConnector(40), delay=1.0)
         return net, exc
 
     runs = {}
