@@ -2,11 +2,14 @@
 crosscheck_table.py runs in NEST 3.10 and in neuromesh, and must give the same spike steps and
 V_m within the model's tolerance. Skipped, with the reason, only where `import nest` fails."""
 import math
+import os
+import sys
 
 import numpy as np
 import pytest
 
-import crosscheck_table as table
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # any pytest import mode
+import crosscheck_table as table  # noqa: E402
 
 if table.nest is None:
     pytest.skip(f"NEST is not importable ({table.NEST_IMPORT_ERROR}); pip install nest-simulator",
