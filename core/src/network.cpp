@@ -24,9 +24,24 @@ double draw(const distribution& d, keyed_stream& s) {
   throw config_error("distribution", "could not draw a value inside [low, high] in 10000 attempts; widen the bounds");
 }
 
+namespace {
+
+// The finiteness rule: every value is a finite number, except that a lower bound of V_m
+// (parameter V_min, "populations[..].params.V_min") may be -inf, which means no bound -- NEST's
+// default for iaf_psc_alpha, iaf_psc_delta and izhikevich. NaN and +inf are always refused.
+// (The model's own check() then judges the value, e.g. V_min <= V_reset.)
+void check_number(double x, const std::string& where, const char* what) {
+  if (std::isnan(x)) throw config_error(where, std::string(what) + " NaN (not a number)");
+  if (std::isinf(x) && !(x < 0 && where.ends_with(".params.V_min")))
+    throw config_error(where, std::string(what) + (x < 0 ? " -inf" : " +inf") +
+                                  ": must be a finite number (only V_min may be -inf, meaning no lower bound)");
+}
+
+}  // namespace
+
 void validate_value(const value_spec& v, std::size_t n, const std::string& where) {
   if (const double* x = std::get_if<double>(&v)) {
-    if (!std::isfinite(*x)) throw config_error(where, "must be a finite number");
+    check_number(*x, where, "is");
     return;
   }
   if (const auto* a = std::get_if<std::vector<double>>(&v)) {
@@ -35,11 +50,12 @@ void validate_value(const value_spec& v, std::size_t n, const std::string& where
       msg << "array has " << a->size() << " values but " << n << " are needed (one per entity)";
       throw config_error(where, msg.str());
     }
-    for (double x : *a)
-      if (std::isnan(x)) throw config_error(where, "array contains NaN");
+    for (double x : *a) check_number(x, where, "array contains");
     return;
   }
   const auto& d = std::get<distribution>(v);
+  if (!std::isfinite(d.a) || !std::isfinite(d.b))
+    throw config_error(where, "distribution parameters (mean, std, ...) must be finite numbers");
   const bool spread_ok = d.type == distribution::kind::uniform ? d.a <= d.b : d.b >= 0.0;
   if (!spread_ok) throw config_error(where, "distribution has a negative spread (std/sigma < 0 or high < low)");
   if (d.type == distribution::kind::exponential && !(d.a > 0.0))
