@@ -17,7 +17,9 @@
 //   P31x = (exp(-h/tau_m) - exp(-h/tau_x) - a h exp(-h/tau_x)) / (a² C_m) [-> h² e^(-h/tau)/(2C_m)]
 // Both are evaluated in a cancellation-free form (expm1 / power series in a h), so tau_x close
 // to tau_m is handled continuously. Spike when V >= V_th; then V = V_reset, clamped for t_ref.
-// V is bounded below by V_min.
+// V is bounded below by V_min; its default is -inf (no bound), as in NEST 3.10, and -inf is
+// accepted from every front end that can express it (C++, Python float("-inf"); see
+// validate_value in core/src/network.cpp).
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -99,13 +101,17 @@ struct iaf_psc_alpha {
   static constexpr std::size_t n_constants = n_constants_;
 
   static std::string check(const double* p, double /*h*/) {
+    // Every parameter is a finite number except V_min, which may be -inf (no bound; NEST's
+    // default). NaN and +inf are refused everywhere.
+    for (int j = 0; j < n_params; ++j)
+      if (j != V_min && !std::isfinite(p[j])) return std::string(parameters[j].name) + ": must be a finite number";
     if (!(p[C_m] > 0)) return "C_m: must be > 0 pF";
     if (!(p[tau_m] > 0)) return "tau_m: must be > 0 ms";
     if (!(p[tau_syn_ex] > 0)) return "tau_syn_ex: must be > 0 ms";
     if (!(p[tau_syn_in] > 0)) return "tau_syn_in: must be > 0 ms";
     if (!(p[t_ref] >= 0)) return "t_ref: must be >= 0 ms";
     if (!(p[V_reset] < p[V_th])) return "V_reset: must be below V_th";
-    if (!(p[V_min] <= p[V_reset])) return "V_min: must not exceed V_reset";
+    if (!(p[V_min] <= p[V_reset])) return "V_min: must not exceed V_reset (-inf: no bound)";
     return {};
   }
 
