@@ -15,22 +15,74 @@ struct recording::probe {
   step_t interval;
   std::unique_ptr<io::report_writer> writer;
   std::vector<double> values;
-  std::vector<float> frame;
 };
 
-recording::recording(const network& net, const engine& eng, const std::string& path, bool writer) : dt_(net.dt) {
+recording::recording(const network& net, const engine& eng, const std::string& path, bool writer, precision prec)
+    : dt_(net.dt), prec_(prec), offsets_(net.offsets()) {
+  // Whose spikes are recorded: decided on every process alike, with or without a file (the
+  // simulation keeps the same spikes in memory and computes rates over the same neurons).
+  const bool any_spike_recorder =
+      std::any_of(net.recorders.begin(), net.recorders.end(), [](const recorder& r) { return r.variable == "spikes"; });
+  selected_.resize(net.populations.size());
+  std::vector<bool> wanted(net.populations.size(), !any_spike_recorder), all(net.populations.size(), false);
+  for (std::size_t k = 0; k < net.recorders.size(); ++k) {
+    const recorder& r = net.recorders[k];
+    if (r.variable != "spikes") continue;
+    const std::string where = "recorders[" + std::to_string(k) + "]";
+    const std::size_t p = net.population_index(r.population, where + ".population");
+    spike_selection& sel = selected_[p];
+    wanted[p] = true;
+    if (r.ids.empty()) all[p] = true;
+    const index_t size = net.populations[p].size;
+    if (sel.mask.empty() && !r.ids.empty()) sel.mask.assign(size, false);
+    for (index_t id : r.ids) {
+      if (id >= size)
+        throw config_error(where + ".ids", "id " + std::to_string(id) + " out of range for population '" +
+                                               r.population + "' of " + std::to_string(size) + " neurons");
+      sel.mask[id] = true;
+    }
+  }
+  for (std::size_t p = 0; p < net.populations.size(); ++p) {
+    spike_selection& sel = selected_[p];
+    const index_t size = net.populations[p].size;
+    sel.count = all[p] || sel.mask.empty()
+                    ? size
+                    : static_cast<std::uint64_t>(std::count(sel.mask.begin(), sel.mask.end(), true));
+    sel.which = !wanted[p]          ? spike_selection::mode::none
+                : sel.count == size ? spike_selection::mode::all
+                                    : spike_selection::mode::subset;
+    if (sel.which != spike_selection::mode::subset) sel.mask.clear();
+    if (sel.which == spike_selection::mode::none) sel.count = 0;
+  }
+
   spike_writers_.resize(net.populations.size());
   if (path.empty()) return;
   if (writer) file_ = std::make_unique<io::output_file>(path);
-  const bool any_spike_recorder =
-      std::any_of(net.recorders.begin(), net.recorders.end(), [](const recorder& r) { return r.variable == "spikes"; });
-  for (std::size_t p = 0; p < net.populations.size(); ++p) {
-    const bool wanted =
-        !any_spike_recorder || std::any_of(net.recorders.begin(), net.recorders.end(), [&](const recorder& r) {
-          return r.variable == "spikes" && r.population == net.populations[p].label;
-        });
-    if (wanted && file_) spike_writers_[p] = std::make_unique<io::spike_writer>(*file_, net.populations[p].label);
+  std::vector<std::pair<std::string, std::string>> said;
+  std::vector<std::pair<std::string, double>> counts;
+  for (std::size_t p = 0; p < net.populations.size() && file_; ++p) {
+    const spike_selection& sel = selected_[p];
+    if (sel.which == spike_selection::mode::none) continue;
+    const population& pop = net.populations[p];
+    spike_writers_[p] = std::make_unique<io::spike_writer>(*file_, pop.label);
+    const std::string size = std::to_string(pop.size);
+    if (sel.which == spike_selection::mode::subset) {
+      std::vector<std::uint64_t> ids;
+      ids.reserve(sel.count);
+      for (index_t i = 0; i < pop.size; ++i)
+        if (sel.mask[i]) ids.push_back(i);
+      spike_writers_[p]->write_recorded_node_ids(ids);
+      said.emplace_back("spikes_recorded." + pop.label, std::to_string(sel.count) + " of " + size +
+                                                            " neurons (recorder ids: /spikes/" + pop.label +
+                                                            "/recorded_node_ids); rates are over these");
+    } else {
+      said.emplace_back("spikes_recorded." + pop.label, "all " + size + " neurons");
+    }
+    counts.emplace_back("spikes_recorded_nodes." + pop.label, static_cast<double>(sel.count));
   }
+  if (file_) io::write_provenance(*file_, said, counts);
+  const io::report_type stored =
+      prec_ == precision::double_precision ? io::report_type::float64 : io::report_type::float32;
   for (std::size_t k = 0; k < net.recorders.size(); ++k) {
     const recorder& r = net.recorders[k];
     if (r.variable == "spikes") continue;
@@ -54,9 +106,8 @@ recording::recording(const network& net, const engine& eng, const std::string& p
     const std::string group = first ? r.population : r.population + "_" + r.variable;
     if (file_)
       pr->writer = std::make_unique<io::report_writer>(*file_, r.population, r.variable, units, node_ids, 0.0,
-                                                       static_cast<double>(pr->interval) * net.dt, group);
+                                                       static_cast<double>(pr->interval) * net.dt, group, stored);
     pr->values.resize(pr->ids.size());
-    pr->frame.resize(pr->ids.size());
     probes_.push_back(std::move(pr));
   }
 }
@@ -73,16 +124,44 @@ void recording::record_spikes(std::span<const spike> spikes, const std::vector<g
   // Spikes arrive sorted by (step, gid); group them per population, preserving time order.
   for (std::size_t p = 0; p < spike_writers_.size(); ++p) {
     if (!spike_writers_[p]) continue;
+    const spike_selection& sel = selected_[p];
+    const bool subset = sel.which == spike_selection::mode::subset;
     id_buf_.clear();
     time_buf_.clear();
     for (const spike& s : spikes)
-      if (s.gid >= offsets[p] && s.gid < offsets[p + 1]) {
+      if (s.gid >= offsets[p] && s.gid < offsets[p + 1] && (!subset || sel.mask[s.gid - offsets[p]])) {
         id_buf_.push_back(s.gid - offsets[p]);
         time_buf_.push_back(static_cast<double>(s.step + 1) * dt_);
       }
     if (!id_buf_.empty()) spike_writers_[p]->append(id_buf_, time_buf_);
   }
 }
+
+std::pair<std::size_t, index_t> recording::locate(gid_t gid) const {
+  const auto it = std::upper_bound(offsets_.begin(), offsets_.end(), gid);
+  const auto p = static_cast<std::size_t>(it - offsets_.begin() - 1);
+  return {p, gid - offsets_[p]};
+}
+
+bool recording::records_spikes_of(gid_t gid) const {
+  if (gid >= offsets_.back()) return false;
+  const auto [p, id] = locate(gid);
+  const spike_selection& sel = selected_[p];
+  return sel.which == spike_selection::mode::all || (sel.which == spike_selection::mode::subset && sel.mask[id]);
+}
+
+void recording::select_recorded(std::span<const spike> spikes, std::vector<spike>& out) const {
+  const bool every = std::all_of(selected_.begin(), selected_.end(),
+                                 [](const spike_selection& s) { return s.which == spike_selection::mode::all; });
+  if (every) {
+    out.insert(out.end(), spikes.begin(), spikes.end());
+    return;
+  }
+  for (const spike& s : spikes)
+    if (records_spikes_of(s.gid)) out.push_back(s);
+}
+
+std::uint64_t recording::recorded_neurons(std::size_t population) const { return selected_.at(population).count; }
 
 step_t recording::next_state_step(step_t from) const {
   step_t next = std::numeric_limits<step_t>::max();
@@ -94,10 +173,7 @@ void recording::record_state(step_t now, const state_reader& read) {
   for (auto& pr : probes_) {
     if (now % pr->interval != 0) continue;
     read(pr->population, pr->variable, pr->ids, pr->values);
-    if (!pr->writer) continue;
-    std::transform(pr->values.begin(), pr->values.end(), pr->frame.begin(),
-                   [](double v) { return static_cast<float>(v); });
-    pr->writer->append_frame(pr->frame);
+    if (pr->writer) pr->writer->append_frame(std::span<const double>(pr->values));  // stored in the run's precision
   }
 }
 

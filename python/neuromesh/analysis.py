@@ -4,6 +4,16 @@ Times are in ms everywhere, rates in Hz (spikes per second per neuron). Node ids
 population-local (shared/specs/sonata.md §2). Statistic names follow elephant (mean_firing_rate,
 isi, cv, fanofactor, time_histogram, instantaneous_rate, correlation_coefficient); all of them
 are vectorised with numpy, so 10^7 spikes take about a second.
+
+Windows are [t_start, t_stop), except at the end of the run: a spike fired in the last step
+[T - dt, T) is stamped T (docs/architecture.md, "Time and spikes"), so a window that reaches the
+run's end T (provenance duration_ms, else the last spike) includes the spikes stamped T. The whole
+run is therefore every spike in the file, as `neuromesh info` counts it, and rates are
+spikes / recorded neurons / duration there as here.
+
+Rates are over the neurons whose spikes were recorded: a recorder with `ids` records only those
+neurons (the file lists them in /spikes/<pop>/recorded_node_ids), and the others have no rate
+(NaN in mean_firing_rate) rather than a false 0 Hz.
 """
 import dataclasses
 import os
@@ -23,10 +33,13 @@ class AnalysisError(ValueError):
 
 @dataclasses.dataclass
 class SpikeData:
-    """The spikes of one population within [t_start, t_stop) ms.
+    """The spikes of one population within [t_start, t_stop) ms ([t_start, t_stop] when t_stop is
+    the end of the run, t_end).
 
     ids: node ids (uint64), times: spike times (float64, ms), in the file's order; size: number
-    of neurons (provenance ``population_size.<pop>``, else max id + 1).
+    of neurons (provenance ``population_size.<pop>``, else max id + 1); recorded: sorted node ids
+    whose spikes were recorded (/spikes/<pop>/recorded_node_ids), None when all ``size`` were;
+    t_end: end of the run (provenance duration_ms, else the last spike; None if unknown).
     """
     population: str
     ids: np.ndarray
@@ -34,10 +47,25 @@ class SpikeData:
     size: int
     t_start: float
     t_stop: float
+    recorded: np.ndarray = None
+    t_end: float = None
     _by_id: tuple = dataclasses.field(default=None, repr=False, compare=False)
 
     def __len__(self):
         return int(self.ids.size)
+
+    @property
+    def n_recorded(self):
+        """Number of neurons whose spikes were recorded (``size`` unless a recorder named ids)."""
+        return self.size if self.recorded is None else int(self.recorded.size)
+
+    def recorded_mask(self):
+        """Boolean array of length ``size``: True for the neurons whose spikes were recorded."""
+        if self.recorded is None:
+            return np.ones(self.size, bool)
+        mask = np.zeros(self.size, bool)
+        mask[self.recorded.astype(np.intp)] = True
+        return mask
 
     def counts(self):
         """Spikes per neuron (int64 array of length ``size``)."""
@@ -58,7 +86,9 @@ class SpikeData:
 
 @dataclasses.dataclass
 class ReportData:
-    """One /report/<group>: data[frame, column] (float32) for node_ids[column] at times (ms)."""
+    """One /report/<group>: data[frame, column] for node_ids[column] at times (ms). data keeps the
+    stored precision: float32 from single-precision runs, float64 from double-precision ones (other
+    numeric types are read as float64)."""
     population: str
     variable: str
     units: str
@@ -122,7 +152,8 @@ def _ids_dataset(group):
 
 
 def _spike_sources(f, path):
-    """pop -> (group holding `sorting`, node id dataset, timestamps dataset) of every layout."""
+    """pop -> (group holding `sorting` and recorded_node_ids, node id dataset, timestamps dataset)
+    of every layout."""
     if not isinstance(f.get("spikes"), h5py.Group):
         raise AnalysisError(f"{path!r}: no /spikes group (top level has: {', '.join(f) or 'nothing'})")
     candidates = [(FLAT_POPULATION, f["spikes"])] + list(f["spikes"].items())  # legacy flat layout first
@@ -169,6 +200,17 @@ def _select(found, population, path):
     return wanted
 
 
+def _recorded_ids(group, where):
+    """Sorted uint64 ids of /spikes/<pop>/recorded_node_ids, or None (every neuron recorded)."""
+    ds = group.get("recorded_node_ids")
+    if not isinstance(ds, h5py.Dataset):
+        return None
+    ids = np.asarray(ds[...]).astype(np.uint64, copy=False)
+    if ids.size > 1 and not np.all(ids[1:] > ids[:-1]):
+        raise AnalysisError(f"{where}/recorded_node_ids is not sorted and unique")
+    return ids
+
+
 def _load_population(name, source, prov, t_start, t_stop, where):
     group, ids_ds, ts_ds = source
     if ids_ds.shape != ts_ds.shape:
@@ -178,25 +220,41 @@ def _load_population(name, source, prov, t_start, t_stop, where):
     if t_stop is not None and duration is not None:
         t_stop = min(t_stop, duration)
     lo = None if t_start is None else t_start / scale
-    hi = None if t_stop is None else t_stop / scale
+    # A window reaching the end of the run keeps the spikes stamped at the end (the last step's).
+    to_end = t_stop is None or (duration is not None and t_stop >= duration)
+    hi = None if to_end else t_stop / scale
     ids, times = _read_window(ids_ds, ts_ds, _sorting(group.attrs) == "by_time", lo, hi)
     ids = np.asarray(ids).astype(np.uint64, copy=False)
     times = np.asarray(times, np.float64) if scale == 1.0 else np.asarray(times, np.float64) * scale
+    recorded = _recorded_ids(group, where)
     size = prov.get(f"population_size.{name}")
-    size = int(size) if size is not None else (int(ids.max()) + 1 if ids.size else 0)
+    if size is not None:
+        size = int(size)
+    else:  # as `neuromesh info`: the largest id known, + 1
+        known = [int(ids.max())] if ids.size else []
+        known += [int(recorded[-1])] if recorded is not None and recorded.size else []
+        size = max(known, default=-1) + 1
     if ids.size and int(ids.max()) >= size:
         raise AnalysisError(f"{where}: node id {int(ids.max())} >= population size {size}")
+    if recorded is not None and recorded.size and int(recorded[-1]) >= size:
+        raise AnalysisError(f"{where}/recorded_node_ids: node id {int(recorded[-1])} >= population size {size}")
+    if recorded is not None and ids.size and not np.all(np.isin(ids, recorded)):
+        raise AnalysisError(f"{where}: spikes of neurons outside recorded_node_ids")
     begin = 0.0 if t_start is None else float(t_start)
-    end = t_stop if t_stop is not None else duration
-    end = float(end) if end is not None else (float(times.max()) if times.size else begin)
-    return SpikeData(name, ids, times, size, begin, max(end, begin))
+    t_end = float(duration) if duration is not None else (float(times.max()) if times.size else None)
+    end = t_stop if t_stop is not None else t_end
+    end = float(end) if end is not None else begin
+    return SpikeData(name, ids, times, size, begin, max(end, begin), recorded=recorded, t_end=t_end)
 
 
 def read_spikes(path, population=None, t_start=None, t_stop=None):
     """Reads /spikes of a SONATA file into {population: SpikeData}.
 
     population: a name, a list of names or None (all). t_start/t_stop (ms) select spikes with
-    t_start <= t < t_stop; t_stop is capped at provenance duration_ms. Files sorted by_time are
+    t_start <= t < t_stop; t_stop is capped at provenance duration_ms, and a window that reaches
+    the end of the run (no t_stop, or t_stop >= duration_ms) also keeps the spikes stamped exactly
+    at the end (fired in the last step), so the default window is every spike in the file, as
+    `neuromesh info` counts them. Files sorted by_time are
     read only around the window. Accepts /spikes/<pop>/{node_ids|gids, timestamps} and the
     legacy flat /spikes/{gids|node_ids, timestamps} (named ``FLAT_POPULATION``); `sorting` as
     enum, string or missing; timestamps in s when `units` says so.
@@ -219,7 +277,9 @@ def _read_report(name, group):
     pointers = mapping.get("index_pointers", mapping.get("index_pointer"))
     tstart, _, dt = (float(x) for x in mapping["time"][:3])
     scale = 1000.0 if _text(mapping["time"].attrs.get("units", "ms")).lower() in _SECONDS else 1.0
-    data = np.asarray(data_ds[...], dtype=np.float32)
+    data = np.asarray(data_ds[...])  # as stored: float32 (single-precision runs) or float64 (double)
+    if data.dtype not in (np.float32, np.float64):
+        data = data.astype(np.float64)
     variable = _text(data_ds.attrs.get("variable", data_ds.attrs.get("variable_name", name)))
     return ReportData(population=_text(group.attrs.get("population", name)), variable=variable,
                       units=_text(data_ds.attrs.get("units", "")),
@@ -254,26 +314,47 @@ def _order_by_id_then_time(ids, times):
     return order if pre is None else pre[order]
 
 
+def _reaches_end(spikes, t1):
+    """Whether a window ending at t1 reaches the end of the run (then it is closed at t1)."""
+    return spikes.t_end is not None and t1 >= spikes.t_end
+
+
 def _window(spikes, t_start, t_stop):
-    """(t_start, t_stop, times mask) with SpikeData defaults."""
+    """(t_start, t_stop, times mask) with SpikeData defaults: [t0, t1), or [t0, t1] when t1 is
+    the end of the run (spikes of the last step are stamped there)."""
     t0 = spikes.t_start if t_start is None else float(t_start)
     t1 = spikes.t_stop if t_stop is None else float(t_stop)
     if not t1 > t0:
         raise AnalysisError(f"empty time window [{t0}, {t1}) ms for population {spikes.population!r}")
-    return t0, t1, (spikes.times >= t0) & (spikes.times < t1)
+    before_end = spikes.times <= t1 if _reaches_end(spikes, t1) else spikes.times < t1
+    return t0, t1, (spikes.times >= t0) & before_end
+
+
+def _bin_index(spikes, times, t0, t1, bin_size, n_bins):
+    """Bin of each time in bins [t0 + k*bin_size, ...); a spike stamped at the end of the run goes
+    into the last bin when that bin ends there (indices >= n_bins fall outside)."""
+    index = ((times - t0) / bin_size).astype(np.intp)
+    if _reaches_end(spikes, t1) and abs(t0 + n_bins * bin_size - t1) <= 1e-9 * max(1.0, abs(t1)):
+        index[(index >= n_bins) & (times <= t1)] = n_bins - 1
+    return index
 
 
 def mean_firing_rate(spikes, t_start=None, t_stop=None):
-    """Per-neuron mean firing rate (Hz, float array of length size) in [t_start, t_stop) ms."""
+    """Per-neuron mean firing rate (Hz, float array of length size) in [t_start, t_stop) ms; NaN
+    for the neurons whose spikes were not recorded (a recorder with ids)."""
     t0, t1, keep = _window(spikes, t_start, t_stop)
     counts = np.bincount(spikes.ids[keep].astype(np.intp), minlength=spikes.size)
-    return counts / ((t1 - t0) / 1000.0)
+    rates = counts / ((t1 - t0) / 1000.0)
+    if spikes.recorded is not None:
+        rates[~spikes.recorded_mask()] = np.nan
+    return rates
 
 
 def population_rate(spikes, t_start=None, t_stop=None):
-    """Mean firing rate over all neurons of the population (Hz per neuron, float)."""
+    """Mean firing rate over the recorded neurons of the population (Hz per neuron, float): all of
+    them unless a recorder named ids (then n_recorded)."""
     t0, t1, keep = _window(spikes, t_start, t_stop)
-    return float(np.count_nonzero(keep) / max(spikes.size, 1) / ((t1 - t0) / 1000.0))
+    return float(np.count_nonzero(keep) / max(spikes.n_recorded, 1) / ((t1 - t0) / 1000.0))
 
 
 def isi(times):
@@ -328,15 +409,15 @@ def time_histogram(spikes, bin_size, t_start=None, t_stop=None):
     n_bins = int(np.floor((t1 - t0) / bin_size + 1e-9)) if bin_size > 0 else 0
     if n_bins < 1:
         raise AnalysisError(f"bin_size {bin_size} ms must be > 0 and fit in the window [{t0}, {t1}) ms")
-    index = ((spikes.times[keep] - t0) / bin_size).astype(np.intp)
+    index = _bin_index(spikes, spikes.times[keep], t0, t1, bin_size, n_bins)
     counts = np.bincount(index[index < n_bins], minlength=n_bins)
     return t0 + bin_size * np.arange(n_bins + 1), counts
 
 
 def binned_population_rate(spikes, bin_size, t_start=None, t_stop=None):
-    """(bin_edges ms, rate Hz per neuron) of the population in bins of bin_size ms."""
+    """(bin_edges ms, rate Hz per recorded neuron) of the population in bins of bin_size ms."""
     edges, counts = time_histogram(spikes, bin_size, t_start, t_stop)
-    return edges, counts / (max(spikes.size, 1) * bin_size / 1000.0)
+    return edges, counts / (max(spikes.n_recorded, 1) * bin_size / 1000.0)
 
 
 def instantaneous_rate(spikes, sampling_period=1.0, sigma=5.0, t_start=None, t_stop=None):
@@ -365,7 +446,7 @@ def correlation_coefficient(spikes, bin_size=5.0, n_pairs=100, seed=0, t_start=N
     row_of[chosen] = np.arange(chosen.size)
     n_bins = int(np.floor((t1 - t0) / bin_size + 1e-9))
     ids, times = spikes.ids[keep].astype(np.intp), spikes.times[keep]
-    cols = ((times - t0) / bin_size).astype(np.intp)
+    cols = _bin_index(spikes, times, t0, t1, bin_size, n_bins)
     use = (row_of[ids] >= 0) & (cols < n_bins)
     binned = np.bincount(row_of[ids[use]] * n_bins + cols[use], minlength=chosen.size * n_bins)
     binned = binned.reshape(chosen.size, n_bins).astype(np.float64)
@@ -388,12 +469,14 @@ def to_neo(spikes):
 
 
 def summary(path, population=None, t_start=None, t_stop=None, bin_size=10.0):
-    """{population: {count, size, rate_hz, cv_isi_mean, fano_factor, t_start, t_stop}} for the
-    report CLI; rates in Hz per neuron, Fano factor of the population count in bin_size ms."""
+    """{population: {count, size, recorded, rate_hz, cv_isi_mean, fano_factor, t_start, t_stop}}
+    for the report CLI; rates in Hz per recorded neuron (``recorded`` of ``size`` neurons), Fano
+    factor of the population count in bin_size ms."""
     out = {}
     for name, s in read_spikes(path, population, t_start, t_stop).items():
         span = s.t_stop - s.t_start
-        out[name] = {"count": len(s), "size": s.size, "t_start": s.t_start, "t_stop": s.t_stop,
+        out[name] = {"count": len(s), "size": s.size, "recorded": s.n_recorded, "t_start": s.t_start,
+                     "t_stop": s.t_stop,
                      "rate_hz": population_rate(s) if span > 0 else float("nan"), "cv_isi_mean": mean_cv_isi(s),
                      "fano_factor": fano_factor(s, bin_size) if span >= bin_size else float("nan")}
     return out

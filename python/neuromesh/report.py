@@ -56,14 +56,19 @@ def _fmt(value, spec):
 
 
 def format_table(stats, bin_size=10.0):
-    """The per-population table printed by the command, as a string."""
+    """The per-population table printed by the command, as a string. `neurons` are the neurons
+    whose spikes were recorded (the rate is over them); a population recorded in part gets a note."""
     header = f"{'population':<16}{'spikes':>12}{'neurons':>10}{'rate [Hz]':>11}{'CV ISI':>9}" \
              f"{f'Fano ({bin_size:g} ms)':>16}"
-    rows = [header]
+    rows, notes = [header], []
     for name, s in stats.items():
-        rows.append(f"{name:<16}{s['count']:>12}{s['size']:>10}{_fmt(s['rate_hz'], '.3f'):>11}"
+        recorded = s.get("recorded", s["size"])
+        rows.append(f"{name:<16}{s['count']:>12}{recorded:>10}{_fmt(s['rate_hz'], '.3f'):>11}"
                     f"{_fmt(s['cv_isi_mean'], '.3f'):>9}{_fmt(s['fano_factor'], '.3f'):>16}")
-    return "\n".join(rows)
+        if recorded != s["size"]:
+            notes.append(f"{name}: spikes of {recorded} of {s['size']} neurons recorded (recorder ids); "
+                         "its rate is over those")
+    return "\n".join(rows + notes)
 
 
 def _header(path, prov, stats):

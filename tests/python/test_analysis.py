@@ -263,6 +263,72 @@ def test_read_reports(tmp_path):
     assert an.read_reports(write_spikes(tmp_path / "s.h5", {"P": ([0], [1.0])})) == {}
 
 
+def test_read_reports_keeps_float64(tmp_path):
+    """A double-precision run stores float64 reports: read them without rounding to float32."""
+    values = np.array([[-65.123456789012345, -0.1 - 1e-12]])
+    with h5py.File(tmp_path / "rep64.h5", "w") as f:
+        g = f.create_group("report/E")
+        g.create_dataset("data", data=values).attrs["units"] = "mV"
+        g["mapping/node_ids"] = np.array([0, 1], np.uint64)
+        g["mapping/index_pointers"] = np.arange(3, dtype=np.uint64)
+        g["mapping/time"] = [0.0, 0.1, 0.1]
+    r = an.read_reports(tmp_path / "rep64.h5")["E"]
+    assert r.data.dtype == np.float64
+    np.testing.assert_array_equal(r.data, values)
+
+
+def test_spikes_at_the_end_of_the_run_count(tmp_path):
+    """A spike fired in the last step is stamped t_end: it belongs to the run (and its rate)."""
+    path = write_spikes(tmp_path / "end.h5", {"S": ([0, 1, 0, 1, 1], [10.0, 20.0, 55.0, 100.0, 100.0])},
+                        duration=100.0, sizes={"S": 2})
+    s = an.read_spikes(path)["S"]
+    assert len(s) == 5 and s.t_end == 100.0
+    assert an.population_rate(s) == pytest.approx(5 / 2 / 0.1)
+    np.testing.assert_allclose(an.mean_firing_rate(s), [20.0, 30.0])
+    edges, counts = an.time_histogram(s, 10.0)
+    assert counts.sum() == 5 and counts[-1] == 2 and edges[-1] == 100.0
+    assert an.summary(path)["S"]["count"] == 5
+    assert an.summary(path)["S"]["rate_hz"] == pytest.approx(25.0)
+    # Windows partition the run: [0, 55) and [55, end] -- the end closed, nothing counted twice.
+    first, rest = an.read_spikes(path, t_stop=55.0)["S"], an.read_spikes(path, t_start=55.0)["S"]
+    assert (len(first), len(rest)) == (2, 3)
+    assert an.population_rate(s, 0.0, 55.0) == pytest.approx(2 / 2 / 0.055)
+    assert an.population_rate(s, 55.0, 100.0) == pytest.approx(3 / 2 / 0.045)
+    assert len(an.read_spikes(path, t_stop=100.0)["S"]) == 5  # t_stop at the end reaches it
+    # Without provenance the run ends at the last spike, as `neuromesh info` assumes.
+    bare = write_spikes(tmp_path / "bare.h5", {"S": ([0, 1, 0, 1, 1], [10.0, 20.0, 55.0, 100.0, 100.0])})
+    b = an.read_spikes(bare)["S"]
+    assert (len(b), b.t_stop) == (5, 100.0)
+    assert an.population_rate(b) == pytest.approx(25.0)
+
+
+def test_rates_are_over_the_recorded_neurons(tmp_path):
+    """/spikes/<pop>/recorded_node_ids (a recorder with ids): rates over those neurons only."""
+    path = write_spikes(tmp_path / "part.h5", {"E": ([2, 5, 2], [10.0, 20.0, 30.0])}, duration=1000.0,
+                        sizes={"E": 10})
+    with h5py.File(path, "a") as f:
+        f["spikes/E/recorded_node_ids"] = np.array([2, 5, 7], np.uint64)
+    s = an.read_spikes(path)["E"]
+    assert (s.size, s.n_recorded) == (10, 3)
+    np.testing.assert_array_equal(s.recorded, [2, 5, 7])
+    assert an.population_rate(s) == pytest.approx(1.0)  # 3 spikes / 3 neurons / 1 s, not 0.3 Hz
+    rates = an.mean_firing_rate(s)
+    np.testing.assert_allclose(rates[[2, 5, 7]], [2.0, 1.0, 0.0])
+    assert np.isnan(np.delete(rates, [2, 5, 7])).all()
+    edges, binned = an.binned_population_rate(s, 500.0)
+    np.testing.assert_allclose(binned, [3 / 3 / 0.5, 0.0])
+    stats = an.summary(path)["E"]
+    assert (stats["size"], stats["recorded"], stats["rate_hz"]) == (10, 3, pytest.approx(1.0))
+    table = report.format_table(an.summary(path))
+    assert re.search(r"^E\s+3\s+3\s+1\.000\s", table, re.M), table
+    assert "E: spikes of 3 of 10 neurons recorded" in table
+    with h5py.File(path, "a") as f:
+        del f["spikes/E/recorded_node_ids"]
+        f["spikes/E/recorded_node_ids"] = np.array([5, 7], np.uint64)
+    with pytest.raises(an.AnalysisError, match="outside recorded_node_ids"):
+        an.read_spikes(path)
+
+
 def test_to_neo_without_neo(regular_file, monkeypatch):
     e = an.read_spikes(regular_file)["E"]
     monkeypatch.setitem(sys.modules, "neo", None)  # makes `import neo` fail
@@ -345,3 +411,32 @@ def test_report_on_real_cli_output(tmp_path, capsys):
     v_m = an.read_reports(out)["E"]
     assert (v_m.variable, v_m.units, v_m.data.shape) == ("V_m", "mV", (300, 3))
     assert np.all((v_m.data > -80.0) & (v_m.data < -40.0))
+
+
+def test_info_and_analysis_agree_on_last_step_spikes(tmp_path):
+    """`neuromesh info` and neuromesh.analysis count the same spikes and give the same rates, on a
+    run whose last step has spikes (stamped exactly at the end of the run)."""
+    cli = _cli_or_skip()
+    duration = 200.0
+    network = json.loads((REPO / "networks" / "vogels_abbott_cuba.json").read_text())
+    network["populations"].append({"label": "S", "size": 3, "model": "spike_source_array",
+                                   "spike_times": [[10.0, duration], [50.5, 120.0, duration], [duration]]})
+    (tmp_path / "net.json").write_text(json.dumps(network))
+    out = tmp_path / "out.h5"
+    cmd = [cli, "run", str(tmp_path / "net.json"), "--duration", str(duration), "-o", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}"
+    with h5py.File(out, "r") as f:
+        assert f["provenance"].attrs["duration_ms"] == duration
+        assert np.count_nonzero(f["spikes/S/timestamps"][...] == duration) == 3, "no last-step spikes"
+    info = subprocess.run([cli, "info", str(out)], capture_output=True, text=True, timeout=120)
+    assert info.returncode == 0, info.stderr
+    stats = an.summary(out)
+    assert set(stats) == {"E", "I", "S"}
+    for pop, s in stats.items():
+        line = re.search(rf"^  {pop}: (\d+) spikes, .*mean rate (\S+) Hz", info.stdout, re.M)
+        assert line, info.stdout
+        assert s["count"] == int(line[1]), info.stdout
+        assert s["rate_hz"] == pytest.approx(float(line[2]), rel=1e-5), info.stdout
+        assert s["rate_hz"] == pytest.approx(s["count"] / s["recorded"] / (duration / 1000.0), rel=1e-12)
+    assert stats["S"]["count"] == 6 and stats["S"]["rate_hz"] == pytest.approx(10.0)

@@ -15,9 +15,9 @@ except ImportError as exc:  # skipped with a reason, never a silent pass
 SORTING_ENUM = {"none": 0, "by_id": 1, "by_time": 2}
 
 
-@pytest.fixture(scope="module")
-def out_h5(tmp_path_factory):
-    """Runs the Vogels-Abbott CUBA network for 200 ms and returns the output path."""
+def run_cuba(tmp_path_factory, *extra):
+    """Runs the Vogels-Abbott CUBA network for 200 ms (CLI arguments `extra`) with recorders and
+    returns the output path."""
     cli = os.environ.get("NEUROMESH_CLI")
     if not cli:
         pytest.skip("NEUROMESH_CLI is not set; run through ctest or export the CLI path")
@@ -34,11 +34,23 @@ def out_h5(tmp_path_factory):
                         {"population": "E", "variable": "I_syn_ex", "interval": 1.0, "ids": [5]}]
     network_file = tmp / "cuba_recorded.json"
     network_file.write_text(json.dumps(net))
-    cmd = [cli, "run", str(network_file), "--duration", "200", "-o", str(out)]
+    cmd = [cli, "run", str(network_file), "--duration", "200", "-o", str(out), *extra]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}"
     assert out.is_file(), f"{' '.join(cmd)} wrote no {out}"
     return out
+
+
+@pytest.fixture(scope="module")
+def out_h5(tmp_path_factory):
+    """The single-precision (default) run."""
+    return run_cuba(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def out_double_h5(tmp_path_factory):
+    """The same run in double precision (--double)."""
+    return run_cuba(tmp_path_factory, "--double")
 
 
 def text(value):
@@ -98,10 +110,10 @@ def test_sorting_enum_and_order(out_h5):  # §8.3
                 assert is_sorted_by_id(ids, times), f"{name}: says by_id but is not"
 
 
-def check_report(name, grp):
+def check_report(name, grp, dtype="<f4"):
     data = grp["data"]
     mapping = grp["mapping"]
-    assert data.ndim == 2 and data.dtype == np.dtype("<f4"), f"{name}: data {data.dtype} {data.shape}"
+    assert data.ndim == 2 and data.dtype == np.dtype(dtype), f"{name}: data {data.dtype} {data.shape}"
     assert text(data.attrs["units"]), f"{name}: data@units empty"
     assert "variable" in data.attrs
     node_ids = mapping["node_ids"][...]
@@ -126,6 +138,20 @@ def test_reports(out_h5):  # §8.4
             pytest.skip("the run recorded no state variables (no /report group)")
         for name, grp in f["report"].items():
             check_report(name, grp)
+
+
+# The part of the fix that passes the run's precision to `recording` lives in core/src/simulation.cpp
+# (not in the files of this change); remove the marker when it is in.
+@pytest.mark.xfail(strict=True, reason="needs simulation.cpp to pass the run's precision to recording")
+def test_reports_of_a_double_run_are_float64(out_double_h5):
+    """Reports are stored in the run's precision: float32 would lose up to ~4e-6 mV of V_m."""
+    with h5py.File(out_double_h5, "r") as f:
+        for name, grp in f["report"].items():
+            check_report(name, grp, "<f8")
+        v = f["report/E/data"][...]
+        prov = f["provenance"].attrs
+        assert (prov["precision"].decode() if isinstance(prov["precision"], bytes) else prov["precision"]) == "double"
+    assert np.any(v != v.astype(np.float32).astype(np.float64)), "values look rounded to float32"
 
 
 def test_libsonata_reads_output(out_h5):  # §8.6, optional

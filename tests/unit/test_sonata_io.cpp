@@ -15,9 +15,12 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+#include <neuromesh/core/engine.hpp>
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/core/io/sonata_reader.hpp>
 #include <neuromesh/core/io/sonata_writer.hpp>
+#include <neuromesh/core/network.hpp>
+#include <neuromesh/core/recording.hpp>
 
 namespace {
 
@@ -262,7 +265,7 @@ TEST_F(SonataIo, ReportRoundTripAcrossBlocks) {
   const std::size_t n = 5000, frames = 130;  // 2^18 / 5000 = 52 frames per block
   std::vector<std::uint64_t> ids(n);
   for (std::size_t i = 0; i < n; ++i) ids[i] = 2 * i;
-  std::vector<float> all;
+  std::vector<double> all;
   {
     nio::output_file file(path);
     nio::report_writer v(file, "E", "v", "mV", ids, 5.0, 0.1);
@@ -295,7 +298,46 @@ TEST_F(SonataIo, ReportRoundTripAcrossBlocks) {
   EXPECT_EQ(g.population, "E");
   EXPECT_EQ(g.variable, "g_ex");
   EXPECT_EQ(g.frames, 1u);
-  EXPECT_EQ(g.data, (std::vector<float>{1.0f, 2.0f}));
+  EXPECT_EQ(g.data, (std::vector<double>{1.0, 2.0}));
+  EXPECT_EQ(v.type, "float32");
+}
+
+// Reports hold what the run computed: float64 for a double-precision run (float32 would lose up
+// to ~4e-6 mV of a membrane potential), float32 for a single-precision one; the reader returns
+// both exactly.
+TEST_F(SonataIo, ReportIsStoredInTheRunPrecision) {
+  const std::string path = temp_path("precision.h5");
+  const std::vector<std::uint64_t> ids = {0, 3};
+  const std::vector<double> frame = {-65.123456789012345, -0.1 - 1e-12};
+  {
+    nio::output_file file(path);
+    nio::report_writer d(file, "E", "V_m", "mV", ids, 0.0, 0.1, "", nio::report_type::float64);
+    nio::report_writer f(file, "E", "g_ex", "nS", ids, 0.0, 0.1, "E_g_ex", nio::report_type::float32);
+    EXPECT_EQ(d.type(), nio::report_type::float64);
+    EXPECT_EQ(f.type(), nio::report_type::float32);
+    d.append_frame(std::span<const double>(frame));
+    d.append_frame(std::vector<float>{1.5f, -2.25f});  // float input widens exactly
+    f.append_frame(std::span<const double>(frame));
+  }
+  const auto reports = nio::read_reports(path);
+  const auto& d = reports.at("E");
+  EXPECT_EQ(d.type, "float64");
+  EXPECT_EQ(d.data, (std::vector<double>{frame[0], frame[1], 1.5, -2.25}));
+  const auto& f = reports.at("E_g_ex");
+  EXPECT_EQ(f.type, "float32");
+  std::vector<double> rounded;  // what float32 holds of each value
+  for (double x : frame) rounded.push_back(static_cast<float>(x));
+  EXPECT_EQ(f.data, rounded);
+  hdf5_id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  for (const auto& [name, bytes] : {std::pair{"/report/E/data", 8u}, std::pair{"/report/E_g_ex/data", 4u}}) {
+    hdf5_id data(H5Dopen2(file.get(), name, H5P_DEFAULT));
+    hdf5_id type(H5Dget_type(data.get()));
+    EXPECT_EQ(H5Tget_class(type.get()), H5T_FLOAT) << name;
+    EXPECT_EQ(H5Tget_size(type.get()), bytes) << name;
+  }
+  const std::string text = nio::describe_file(path);
+  EXPECT_NE(text.find("2 frames, dt 0.1 ms, t 0..0.2 ms, float64"), std::string::npos) << text;
+  EXPECT_NE(text.find("1 frames, dt 0.1 ms, t 0..0.1 ms, float32"), std::string::npos) << text;
 }
 
 TEST_F(SonataIo, ReportMappingHasIndexPointerHardLink) {
@@ -355,6 +397,23 @@ TEST_F(SonataIo, DescribeFileSummarisesSpikesAndReports) {
   const std::string text = nio::describe_file(path);
   EXPECT_NE(text.find("E: 4 spikes, node ids 0..9, t 1..7.5 ms, mean rate 0.4 Hz"), std::string::npos) << text;
   EXPECT_NE(text.find("variable v [mV], 2 nodes, 1 frames, dt 0.1 ms"), std::string::npos) << text;
+}
+
+// Spikes stamped exactly at the end of the run (fired in its last step) count like any other:
+// `neuromesh info` and neuromesh.analysis give spikes / neurons / duration over every spike.
+TEST_F(SonataIo, DescribeFileCountsSpikesAtTheEndOfTheRun) {
+  const std::string path = temp_path("end.h5");
+  {
+    nio::output_file file(path);
+    nio::spike_writer w(file, "S");
+    const std::vector<std::uint64_t> ids = {0, 1, 0, 1};
+    const std::vector<double> times = {10.0, 50.0, 100.0, 100.0};
+    w.append(ids, times);
+    nio::write_provenance(file, {}, {{"duration_ms", 100.0}, {"population_size.S", 2.0}});
+  }
+  const std::string text = nio::describe_file(path);
+  EXPECT_NE(text.find("S: 4 spikes, node ids 0..1, t 10..100 ms, mean rate 20 Hz (2 nodes, 100 ms"), std::string::npos)
+      << text;
 }
 
 TEST_F(SonataIo, LegacyFlatGidsLayout) {
@@ -467,6 +526,117 @@ TEST_F(SonataIo, MisuseIsRejected) {
   file.close();  // idempotent
   EXPECT_FALSE(file.is_open());
   expect_io_error([&] { nio::spike_writer late(file, "late"); }, "closed");
+}
+
+// What `recording` needs of an engine: one state variable, V_m, read back as given.
+class state_engine final : public neuromesh::engine {
+ public:
+  std::string name() const override { return "test"; }
+  void advance(neuromesh::step_t, int, std::span<const neuromesh::spike>, std::vector<neuromesh::spike>&) override {}
+  void deliver(std::span<const neuromesh::spike>) override {}
+  void set_current(std::size_t, std::span<const neuromesh::index_t>, std::span<const double>) override {}
+  void read_state(std::size_t, int, std::span<const neuromesh::index_t>, std::span<double>) const override {}
+  std::pair<int, std::string> find_state(std::size_t, const std::string& variable) const override {
+    return variable == "V_m" ? std::pair<int, std::string>{0, "mV"} : std::pair<int, std::string>{-1, ""};
+  }
+  neuromesh::engine_statistics statistics() const override { return {}; }
+};
+
+neuromesh::network recorded_network() {
+  neuromesh::network net;
+  net.dt = 0.1;
+  for (const auto& [label, size] : {std::pair{"E", 10u}, std::pair{"I", 4u}, std::pair{"X", 3u}})
+    net.populations.push_back({.label = label, .size = size, .model = "iaf_psc_exp"});
+  // E: two recorders with ids (their union is recorded); I: all; X: no spike recorder.
+  net.recorders = {{.population = "E", .variable = "spikes", .ids = {7, 2, 2}},
+                   {.population = "E", .variable = "spikes", .ids = {5}},
+                   {.population = "I", .variable = "spikes"},
+                   {.population = "E", .variable = "V_m", .interval = 0.1, .ids = {1, 4}}};
+  return net;
+}
+
+// A spike recorder with ids records those neurons only: in the file (with recorded_node_ids and
+// provenance, so rates are over them), and for the simulation's spikes() and rates.
+TEST_F(SonataIo, SpikeRecorderIdsSelectTheRecordedNeurons) {
+  const std::string path = temp_path("subset.h5");
+  const neuromesh::network net = recorded_network();
+  const state_engine eng;
+  std::vector<neuromesh::spike> all;  // every neuron fires in steps 0 and 9
+  for (neuromesh::step_t step : {0, 9})
+    for (neuromesh::gid_t g = 0; g < 17; ++g) all.push_back({step, g});
+  std::vector<neuromesh::spike> kept;
+  {
+    neuromesh::recording rec(net, eng, path);
+    EXPECT_EQ(rec.recorded_neurons(0), 3u);
+    EXPECT_EQ(rec.recorded_neurons(1), 4u);
+    EXPECT_EQ(rec.recorded_neurons(2), 0u);
+    for (neuromesh::gid_t g = 0; g < 17; ++g)
+      EXPECT_EQ(rec.records_spikes_of(g), g == 2 || g == 5 || g == 7 || (g >= 10 && g < 14)) << g;
+    rec.record_spikes(all, net.offsets());
+    rec.select_recorded(all, kept);
+    rec.write_provenance({}, {{"duration_ms", 1.0}, {"population_size.E", 10.0}, {"population_size.I", 4.0}});
+    rec.close();
+  }
+  std::vector<neuromesh::spike> expected;
+  for (const auto& s : all)
+    if (s.gid == 2 || s.gid == 5 || s.gid == 7 || (s.gid >= 10 && s.gid < 14)) expected.push_back(s);
+  EXPECT_EQ(kept, expected);
+
+  const auto spikes = nio::read_spikes(path);
+  ASSERT_EQ(spikes.size(), 2u) << "X has no spike recorder";
+  EXPECT_EQ(spikes.at("E").node_ids, (std::vector<std::uint64_t>{2, 5, 7, 2, 5, 7}));
+  EXPECT_EQ(spikes.at("E").timestamps_ms, (std::vector<double>{0.1, 0.1, 0.1, 1.0, 1.0, 1.0}));
+  EXPECT_EQ(spikes.at("E").recorded_node_ids, (std::vector<std::uint64_t>{2, 5, 7}));
+  EXPECT_EQ(spikes.at("I").node_ids.size(), 8u);
+  EXPECT_TRUE(spikes.at("I").recorded_node_ids.empty()) << "all of I is recorded";
+  const auto prov = nio::read_provenance(path);
+  EXPECT_EQ(prov.numbers.at("spikes_recorded_nodes.E"), 3.0);
+  EXPECT_EQ(prov.numbers.at("spikes_recorded_nodes.I"), 4.0);
+  EXPECT_NE(prov.text.at("spikes_recorded.E").find("3 of 10 neurons"), std::string::npos);
+  EXPECT_EQ(prov.text.at("spikes_recorded.I"), "all 4 neurons");
+  // Rates over the recorded neurons: 6 spikes / 3 neurons / 1 ms = 2000 Hz (not 600 over 10).
+  const std::string text = nio::describe_file(path);
+  EXPECT_NE(text.find("E: 6 spikes, node ids 2..7, t 0.1..1 ms, mean rate 2000 Hz (3 of 10 nodes recorded"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("I: 8 spikes, node ids 0..3, t 0.1..1 ms, mean rate 2000 Hz (4 nodes, 1 ms"), std::string::npos)
+      << text;
+}
+
+TEST_F(SonataIo, RecordingStoresStateInTheRunPrecision) {
+  const neuromesh::network net = recorded_network();
+  const state_engine eng;
+  const double v = -65.123456789012345;  // not a float: float32 would store -65.12345886...
+  for (const auto prec : {neuromesh::precision::single, neuromesh::precision::double_precision}) {
+    const bool dbl = prec == neuromesh::precision::double_precision;
+    const std::string path = temp_path(dbl ? "double.h5" : "single.h5");
+    {
+      neuromesh::recording rec(net, eng, path, true, prec);
+      ASSERT_EQ(rec.next_state_step(0), 0);
+      rec.record_state(0, [&](std::size_t, int, std::span<const neuromesh::index_t> ids, std::span<double> out) {
+        for (std::size_t k = 0; k < ids.size(); ++k) out[k] = v - ids[k];
+      });
+    }
+    const auto r = nio::read_reports(path).at("E");
+    EXPECT_EQ(r.type, dbl ? "float64" : "float32");
+    EXPECT_EQ(r.node_ids, (std::vector<std::uint64_t>{1, 4}));
+    if (dbl)
+      EXPECT_EQ(r.data, (std::vector<double>{v - 1, v - 4}));
+    else
+      EXPECT_EQ(r.data, (std::vector<double>{static_cast<float>(v - 1), static_cast<float>(v - 4)}));
+  }
+}
+
+TEST_F(SonataIo, SpikeRecorderIdsOutOfRangeAreRejected) {
+  neuromesh::network net = recorded_network();
+  net.recorders.push_back({.population = "I", .variable = "spikes", .ids = {4}});
+  const state_engine eng;
+  try {
+    neuromesh::recording rec(net, eng, "");
+    ADD_FAILURE() << "expected a config_error";
+  } catch (const neuromesh::config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("recorders[4].ids"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -190,6 +190,7 @@ struct spike_source {
   hsize_t rows = 0;
   double to_ms = 1.0;
   std::string sorting;
+  std::vector<std::uint64_t> recorded;  // recorded_node_ids; empty: every neuron
 };
 
 // Opens {node_ids|gids, timestamps} in `group`; nullopt when the group holds neither.
@@ -210,6 +211,13 @@ std::optional<spike_source> open_spike_source(const reader& r, hid_t group, cons
                                std::to_string(s.rows));
   const std::string units = read_string_attr(s.times.get(), "units").value_or("ms");
   if (units == "s" || units == "sec") s.to_ms = 1000.0;
+  if (object_kind(group, "recorded_node_ids") == kind::dataset) {
+    const std::string rec_where = where + "/recorded_node_ids";
+    hdf5_id rec = r.check(H5Dopen2(group, "recorded_node_ids", H5P_DEFAULT), rec_where);
+    s.recorded.resize(dataset_length(r, rec.get(), rec_where));
+    read_rows(r, rec.get(), 0, s.recorded.size(), H5T_NATIVE_UINT64, s.recorded.data(), rec_where);
+    if (!std::is_sorted(s.recorded.begin(), s.recorded.end())) throw io_error(r.path, rec_where + " is not sorted");
+  }
   return s;
 }
 
@@ -251,6 +259,7 @@ void scan_spikes(const reader& r, const spike_source& s, hsize_t lo, hsize_t hi,
 spike_table read_population(const reader& r, const spike_source& s, double t_start, double t_stop) {
   spike_table table;
   table.sorting = s.sorting;
+  table.recorded_node_ids = s.recorded;
   hsize_t lo = 0, hi = s.rows;
   // The window bounds are in file units for the search; only exact for ms files, so others scan.
   if (s.sorting == "by_time" && s.to_ms == 1.0) {
@@ -278,6 +287,20 @@ std::vector<hsize_t> dataset_dims(const reader& r, hid_t dset, const std::string
   return dims;
 }
 
+// "float32", "float64", "int32", "uint64", ... for a numeric dataset.
+std::string stored_type(const reader& r, hid_t dset, const std::string& where) {
+  hdf5_id type = r.check(H5Dget_type(dset), "the type of " + where);
+  const std::string bits = std::to_string(8 * H5Tget_size(type.get()));
+  switch (H5Tget_class(type.get())) {
+    case H5T_FLOAT:
+      return "float" + bits;
+    case H5T_INTEGER:
+      return (H5Tget_sign(type.get()) == H5T_SGN_NONE ? "uint" : "int") + bits;
+    default:
+      throw io_error(r.path, where + " is not numeric");
+  }
+}
+
 // Reads one report group; with_data = false leaves data empty (for describe_file).
 report_table read_report(const reader& r, hid_t report, const std::string& name, bool with_data) {
   const std::string where = "/report/" + name;
@@ -293,9 +316,11 @@ report_table read_report(const reader& r, hid_t report, const std::string& name,
   t.units = read_string_attr(data.get(), "units").value_or("");
   t.variable =
       read_string_attr(data.get(), "variable").value_or(read_string_attr(data.get(), "variable_name").value_or(""));
+  t.type = stored_type(r, data.get(), where + "/data");
   if (with_data && t.frames * t.values > 0) {
+    // float32 and float64 (and integers) all convert to double exactly.
     t.data.resize(t.frames * t.values);
-    r.check(H5Dread(data.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.data.data()), where + "/data");
+    r.check(H5Dread(data.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.data.data()), where + "/data");
   }
   if (object_kind(group.get(), "mapping/node_ids") == kind::dataset) {
     hdf5_id ids = r.check(H5Dopen2(group.get(), "mapping/node_ids", H5P_DEFAULT), where + "/mapping/node_ids");
@@ -344,7 +369,8 @@ provenance_table provenance_of(const reader& r) {
   return p;
 }
 
-// Run length for rate estimates: provenance if it says, else the last spike time.
+// Run length for rate estimates: provenance if it says, else the last spike time. Every spike of
+// the file counts, those stamped exactly at the end included (fired in the last step).
 double run_duration_ms(const provenance_table& p, double last_spike_ms, std::string& source) {
   for (const char* key : {"duration_ms", "duration", "tstop_ms", "tstop", "t_stop"}) {
     auto it = p.numbers.find(key);
@@ -369,18 +395,26 @@ void describe_spikes(std::ostream& os, const reader& r, const provenance_table& 
       for (double t : times) t_min = std::min(t_min, t), t_max = std::max(t_max, t);
     });
     os << "  " << name << ": " << count << " spikes";
-    if (count > 0) {
-      std::string source;
-      const double duration = run_duration_ms(prov, t_max, source);
-      os << ", node ids " << id_min << ".." << id_max << ", t " << t_min << ".." << t_max << " ms";
-      // The population size comes from provenance when the writer recorded it (neuromesh
-      // does); otherwise the largest id that spiked is all there is to go on.
-      const auto size_it = prov.numbers.find("population_size." + name);
-      const bool known = size_it != prov.numbers.end() && size_it->second > 0;
-      const double nodes = known ? size_it->second : static_cast<double>(id_max + 1);
-      if (duration > 0.0)
-        os << ", mean rate " << static_cast<double>(count) / nodes / (duration / 1000.0) << " Hz (" << nodes
-           << (known ? " nodes, " : " nodes assumed, ") << duration << " ms from " << source << ")";
+    if (count > 0) os << ", node ids " << id_min << ".." << id_max << ", t " << t_min << ".." << t_max << " ms";
+    std::string source;
+    const double duration = run_duration_ms(prov, count > 0 ? t_max : 0.0, source);
+    // Rates are over the neurons whose spikes were recorded: recorded_node_ids when a recorder
+    // named ids, else the population size from provenance (neuromesh writes it), else the largest
+    // id that spiked, which is all there is to go on.
+    const auto size_it = prov.numbers.find("population_size." + name);
+    const bool known = size_it != prov.numbers.end() && size_it->second > 0;
+    const bool subset = !s.recorded.empty();
+    const double nodes = subset  ? static_cast<double>(s.recorded.size())
+                         : known ? size_it->second
+                                 : static_cast<double>(count > 0 ? id_max + 1 : 0);
+    if (duration > 0.0 && nodes > 0.0) {
+      os << ", mean rate " << static_cast<double>(count) / nodes / (duration / 1000.0) << " Hz (";
+      if (subset)
+        os << nodes << " of " << (known ? std::to_string(static_cast<std::uint64_t>(size_it->second)) : "?")
+           << " nodes recorded, ";
+      else
+        os << nodes << (known ? " nodes, " : " nodes assumed, ");
+      os << duration << " ms from " << source << ")";
     }
     os << ", sorting " << (s.sorting.empty() ? "unspecified" : s.sorting) << "\n";
   }
@@ -392,7 +426,7 @@ void describe_reports(std::ostream& os, const reader& r) {
   for (const auto& [name, t] : reports)
     os << "  " << name << ": population " << t.population << ", variable " << t.variable << " [" << t.units << "], "
        << t.node_ids.size() << " nodes, " << t.frames << " frames, dt " << t.dt << " ms, t " << t.tstart << ".."
-       << t.tstop << " ms\n";
+       << t.tstop << " ms, " << t.type << "\n";
 }
 
 }  // namespace

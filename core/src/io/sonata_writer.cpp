@@ -78,7 +78,7 @@ namespace {
 using detail::hdf5_id;
 using detail::hdf5_quiet;
 
-// Target about 1 MiB of float32 per report chunk.
+// Target 2^18 values per report chunk (1 MiB of float32, 2 MiB of float64).
 constexpr hsize_t report_chunk_values = hsize_t{1} << 18;
 
 // Wraps a freshly returned id, turning HDF5's negative "failed" into an io_error.
@@ -300,6 +300,18 @@ void spike_writer::write_buffer() {
   times_buf_.clear();
 }
 
+void spike_writer::write_recorded_node_ids(std::span<const std::uint64_t> node_ids) {
+  hdf5_quiet quiet;
+  if (!group_.valid()) throw io_error(path_, where_ + ": the spike writer was moved from");
+  if (link_exists(group_.get(), "recorded_node_ids"))
+    throw io_error(path_, where_ + "/recorded_node_ids is written once per population");
+  if (!std::is_sorted(node_ids.begin(), node_ids.end()) ||
+      std::adjacent_find(node_ids.begin(), node_ids.end()) != node_ids.end())
+    throw config_error(where_ + "/recorded_node_ids", "node ids must be sorted and unique");
+  write_fixed(group_.get(), "recorded_node_ids", H5T_STD_U64LE, H5T_NATIVE_UINT64, node_ids.size(), node_ids.data(),
+              path_);
+}
+
 void spike_writer::flush() {
   if (!times_.valid()) return;  // moved from
   hdf5_quiet quiet;
@@ -309,8 +321,8 @@ void spike_writer::flush() {
 
 report_writer::report_writer(output_file& file, const std::string& population, const std::string& variable,
                              const std::string& units, std::span<const std::uint64_t> node_ids, double tstart_ms,
-                             double dt_ms, std::string group_name)
-    : path_(file.path()), n_nodes_(node_ids.size()), tstart_(tstart_ms), dt_(dt_ms) {
+                             double dt_ms, std::string group_name, report_type type)
+    : path_(file.path()), type_(type), n_nodes_(node_ids.size()), tstart_(tstart_ms), dt_(dt_ms) {
   hdf5_quiet quiet;
   require_open(file);
   if (group_name.empty()) group_name = population;
@@ -326,7 +338,8 @@ report_writer::report_writer(output_file& file, const std::string& population, c
   const hsize_t cols = std::clamp<hsize_t>(n, 1, report_chunk_values);
   block_frames_ = static_cast<std::size_t>(std::max<hsize_t>(1, report_chunk_values / cols));
   const hsize_t dims[2] = {0, n}, chunk[2] = {block_frames_, cols};
-  data_ = create_extendible(group.get(), "data", H5T_IEEE_F32LE, 2, dims, chunk, path_);
+  const hid_t file_type = type_ == report_type::float64 ? H5T_IEEE_F64LE : H5T_IEEE_F32LE;
+  data_ = create_extendible(group.get(), "data", file_type, 2, dims, chunk, path_);
   write_string_attr(data_.get(), "units", units, path_);
   write_string_attr(data_.get(), "variable", variable, path_);
   write_string_attr(data_.get(), "variable_name", variable, path_);
@@ -346,7 +359,10 @@ report_writer::report_writer(output_file& file, const std::string& population, c
   const double time[3] = {tstart_, tstart_, dt_};
   time_ = write_fixed(mapping.get(), "time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, time, path_);
   write_string_attr(time_.get(), "units", "ms", path_);
-  buf_.resize(block_frames_ * n_nodes_);
+  if (type_ == report_type::float64)
+    buf64_.resize(block_frames_ * n_nodes_);
+  else
+    buf32_.resize(block_frames_ * n_nodes_);
 }
 
 report_writer::~report_writer() {
@@ -356,11 +372,20 @@ report_writer::~report_writer() {
   }
 }
 
-void report_writer::append_frame(std::span<const float> values) {
+void report_writer::append_frame(std::span<const float> values) { append(values); }
+
+void report_writer::append_frame(std::span<const double> values) { append(values); }
+
+template <class T>
+void report_writer::append(std::span<const T> values) {
   if (values.size() != n_nodes_)
     throw config_error(where_, "append_frame: " + std::to_string(values.size()) + " values for " +
                                    std::to_string(n_nodes_) + " nodes");
-  std::copy(values.begin(), values.end(), buf_.begin() + static_cast<std::ptrdiff_t>(buffered_ * n_nodes_));
+  const auto at = static_cast<std::ptrdiff_t>(buffered_ * n_nodes_);
+  if (type_ == report_type::float64)
+    std::copy(values.begin(), values.end(), buf64_.begin() + at);
+  else
+    std::transform(values.begin(), values.end(), buf32_.begin() + at, [](T v) { return static_cast<float>(v); });
   if (++buffered_ == block_frames_) {
     hdf5_quiet quiet;
     write_buffer();
@@ -372,7 +397,12 @@ void report_writer::write_buffer() {
   const hsize_t start[2] = {written_, 0}, count[2] = {buffered_, n_nodes_};
   const hsize_t dims[2] = {written_ + buffered_, n_nodes_};
   check(H5Dset_extent(data_.get(), dims), path_, "extend " + where_ + "/data");
-  if (n_nodes_ > 0) write_rows(data_.get(), 2, start, count, H5T_NATIVE_FLOAT, buf_.data(), path_, where_ + "/data");
+  if (n_nodes_ > 0) {
+    const bool f64 = type_ == report_type::float64;
+    write_rows(data_.get(), 2, start, count, f64 ? H5T_NATIVE_DOUBLE : H5T_NATIVE_FLOAT,
+               f64 ? static_cast<const void*>(buf64_.data()) : static_cast<const void*>(buf32_.data()), path_,
+               where_ + "/data");
+  }
   written_ += buffered_;
   buffered_ = 0;
   write_time();

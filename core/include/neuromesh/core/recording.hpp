@@ -24,13 +24,27 @@ class recording {
   using state_reader =
       std::function<void(std::size_t population, int variable, std::span<const index_t> ids, std::span<double> out)>;
 
-  // Prepares the writers of net.recorders for the output `path` (empty: nothing is recorded);
-  // with no spike recorder at all, the spikes of every population are recorded. Only the
-  // `writer` process opens the file; the others still take part in reading state (MPI).
-  recording(const network& net, const engine& eng, const std::string& path, bool writer = true);
+  // Prepares the writers of net.recorders for the output `path` (empty: no file). Whose spikes
+  // are recorded: with no spike recorder at all, every neuron's; otherwise the neurons of the
+  // populations with a spike recorder, and of those only the union of the recorders' `ids` unless
+  // one of them names none (all). Reports are stored in the run's precision `prec` (float32 /
+  // float64). Only the `writer` process opens the file; the others still take part in reading
+  // state (MPI). A population recorded in part gets /spikes/<pop>/recorded_node_ids and the
+  // provenance spikes_recorded.<pop> (text) and spikes_recorded_nodes.<pop> (count), so readers
+  // give rates over the recorded neurons.
+  recording(const network& net, const engine& eng, const std::string& path, bool writer = true,
+            precision prec = precision::single);
   ~recording();
 
+  // Writes the recorded ones among `spikes` (sorted by (step, gid); global ids) to the file.
   void record_spikes(std::span<const spike> spikes, const std::vector<gid_t>& offsets);
+  // Whether neuron `gid`'s spikes are recorded (to the file, and by the simulation for spikes()
+  // and the rates); the same on every process.
+  bool records_spikes_of(gid_t gid) const;
+  // Appends the recorded ones among `spikes` to `out`, in their order.
+  void select_recorded(std::span<const spike> spikes, std::vector<spike>& out) const;
+  // Neurons of a population whose spikes are recorded: its size, fewer (ids), or 0 (not recorded).
+  std::uint64_t recorded_neurons(std::size_t population) const;
   // The first step >= `from` at which a state frame is due (or a huge value when none).
   step_t next_state_step(step_t from) const;
   // Records the state frames due at step `now` (state at time now * dt).
@@ -43,7 +57,18 @@ class recording {
 
  private:
   struct probe;
+  // Whose spikes of one population are recorded.
+  struct spike_selection {
+    enum class mode : std::uint8_t { none, all, subset } which = mode::all;
+    std::vector<bool> mask;  // subset: mask[id]
+    std::uint64_t count = 0;
+  };
+  std::pair<std::size_t, index_t> locate(gid_t gid) const;
+
   double dt_;
+  precision prec_;
+  std::vector<gid_t> offsets_;
+  std::vector<spike_selection> selected_;  // per population
   std::unique_ptr<io::output_file> file_;
   std::vector<std::unique_ptr<io::spike_writer>> spike_writers_;  // per population (null: off)
   std::vector<std::unique_ptr<probe>> probes_;

@@ -22,22 +22,30 @@ struct spike_table {
   // "none", "by_id" or "by_time" as stored (enum, or bmtk's string with "by_gid" read as "by_id");
   // "" when the file has no sorting attribute, meaning no order may be assumed.
   std::string sorting;
+  // The neurons whose spikes were recorded, when a recorder named `ids` (dataset
+  // recorded_node_ids next to node_ids, sorted); empty: every neuron of the population.
+  std::vector<std::uint64_t> recorded_node_ids;
 };
 
 // Spikes per population, keyed by population name, with times in [t_start, t_stop) ms. For files
-// sorted by_time only the rows inside the window are read (binary search on the dataset).
+// sorted by_time only the rows inside the window are read (binary search on the dataset). The
+// default window is every spike of the file, those stamped exactly at the end of the run
+// included (a spike fired in the last step [T - dt, T) is stamped T).
 std::map<std::string, spike_table> read_spikes(const std::string& path,
                                                double t_start = -std::numeric_limits<double>::infinity(),
                                                double t_stop = std::numeric_limits<double>::infinity());
 
 // One frame-oriented report. data is row-major [frames × values]; for point-neuron reports
-// values == node_ids.size() and column i belongs to node_ids[i].
+// values == node_ids.size() and column i belongs to node_ids[i]. data holds the stored values
+// exactly whether the file has float32 (single-precision runs, other tools) or float64
+// (double-precision runs); `type` says which.
 struct report_table {
   std::string population;  // group@population when present, else the group name
   std::vector<std::uint64_t> node_ids;
   double tstart = 0.0, tstop = 0.0, dt = 0.0;  // [ms], from mapping/time
   std::string units, variable;
-  std::vector<float> data;
+  std::string type;  // stored type of data: "float32", "float64", or e.g. "int32" from other writers
+  std::vector<double> data;
   std::size_t frames = 0;
   std::size_t values = 0;  // columns per frame
 };
@@ -53,8 +61,12 @@ struct provenance_table {
 provenance_table read_provenance(const std::string& path);
 
 // A human-readable summary for `neuromesh info OUT.h5`: spike populations (count, id and time
-// ranges, mean rate), reports (variable, nodes, frames, dt) and provenance. Streams the spike data,
-// so large files are summarised without loading them.
+// ranges, mean rate), reports (variable, nodes, frames, dt, stored type) and provenance. Streams
+// the spike data, so large files are summarised without loading them. The mean rate counts every
+// spike in the file (those at the end of the run included) over the recorded neurons
+// (recorded_node_ids, else provenance population_size.<pop>, else the largest id + 1) and the run
+// duration (provenance duration_ms, else the last spike time): spikes / neurons / duration, the
+// same numbers neuromesh.analysis.summary gives.
 std::string describe_file(const std::string& path);
 
 }  // namespace neuromesh::io

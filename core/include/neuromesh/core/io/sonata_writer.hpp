@@ -17,6 +17,10 @@ namespace neuromesh::io {
 // Value of the `sorting` enum attribute on /spikes/<pop> (libsonata's enum, base uint8).
 enum class sorting : std::uint8_t { none = 0, by_id = 1, by_time = 2 };
 
+// Storage type of /report/<group>/data: the run's precision (float32 for a single-precision run,
+// float64 for a double-precision one), so a report never holds less than the simulation computed.
+enum class report_type : std::uint8_t { float32, float64 };
+
 namespace detail {
 
 // Owns one HDF5 identifier (file, group, dataset, attribute, type, space or property list) and
@@ -108,6 +112,11 @@ class spike_writer {
   void flush();
   // Spikes appended so far, written or buffered.
   std::uint64_t count() const noexcept { return written_ + ids_.size(); }
+  // Declares that only these neurons' spikes are recorded (a recorder with `ids`): writes the
+  // dataset recorded_node_ids (uint64, sorted) next to node_ids, so readers compute rates over the
+  // recorded neurons, not the whole population. Without it every neuron's spikes are recorded.
+  // Once per writer.
+  void write_recorded_node_ids(std::span<const std::uint64_t> node_ids);
   sorting order() const noexcept { return order_; }
 
  private:
@@ -127,10 +136,10 @@ class spike_writer {
   double last_time_ = 0.0;
 };
 
-// A SONATA frame-oriented report for point neurons: /report/<group>/data is float32
-// [frames × nodes], one column per node, and mapping/ follows §3 (index_pointers = arange(N+1)
-// plus the hard link index_pointer, element_ids zeros, time = (tstart, tstop, dt) with
-// tstop = tstart + frames·dt rewritten whenever frames are written).
+// A SONATA frame-oriented report for point neurons: /report/<group>/data is float32 or float64
+// (`type`: the run's precision) [frames × nodes], one column per node, and mapping/ follows §3 (index_pointers =
+// arange(N+1) plus the hard link index_pointer, element_ids zeros, time = (tstart, tstop, dt) with tstop = tstart +
+// frames·dt rewritten whenever frames are written).
 //
 // Several variables of one population: SONATA puts each report in its own file under
 // /report/<pop>; we keep one file per run, so each (population, variable) needs its own group.
@@ -141,29 +150,37 @@ class spike_writer {
 class report_writer {
  public:
   report_writer(output_file& file, const std::string& population, const std::string& variable, const std::string& units,
-                std::span<const std::uint64_t> node_ids, double tstart_ms, double dt_ms, std::string group_name = "");
+                std::span<const std::uint64_t> node_ids, double tstart_ms, double dt_ms, std::string group_name = "",
+                report_type type = report_type::float32);
   report_writer(report_writer&&) noexcept = default;
   report_writer& operator=(report_writer&&) = delete;  // as for spike_writer
   report_writer(const report_writer&) = delete;
   report_writer& operator=(const report_writer&) = delete;
   ~report_writer();  // flushes, swallowing errors like spike_writer
 
-  // One frame: values[i] belongs to node_ids[i]; values.size() must equal the node count.
+  // One frame: values[i] belongs to node_ids[i]; values.size() must equal the node count. Values
+  // are stored as `type()` (double -> float32 rounds to nearest, float -> float64 is exact).
   void append_frame(std::span<const float> values);
+  void append_frame(std::span<const double> values);
   // Writes buffered frames, updates mapping/time and flushes the file.
   void flush();
   // Frames appended so far, written or buffered.
   std::uint64_t frames() const noexcept { return written_ + buffered_; }
   std::size_t nodes() const noexcept { return n_nodes_; }
+  report_type type() const noexcept { return type_; }
 
  private:
+  template <class T>
+  void append(std::span<const T> values);
   void write_buffer();
   void write_time();
 
   std::string path_;
   std::string where_;
   detail::hdf5_id data_, time_;
-  std::vector<float> buf_;  // block_frames_ frames, row-major
+  report_type type_ = report_type::float32;
+  std::vector<float> buf32_;   // block_frames_ frames, row-major (float32 reports)
+  std::vector<double> buf64_;  // the same for float64 reports
   std::size_t n_nodes_ = 0;
   std::size_t block_frames_ = 1;
   std::size_t buffered_ = 0;
