@@ -329,6 +329,20 @@ def test_rates_are_over_the_recorded_neurons(tmp_path):
         an.read_spikes(path)
 
 
+# plots.rate_histogram takes the max of mean_firing_rate, NaN for unrecorded neurons; the fix
+# (histogram the recorded neurons' rates only) is in python/neuromesh/plots.py, not in this change.
+@pytest.mark.xfail(strict=True, reason="plots.rate_histogram must drop the NaN rates of unrecorded neurons")
+def test_rate_histogram_of_a_population_recorded_in_part(tmp_path):
+    pytest.importorskip("matplotlib", reason="matplotlib is not installed (pip install matplotlib)")
+    plots = load("plots")
+    path = write_spikes(tmp_path / "part.h5", {"E": ([2, 5, 2], [10.0, 20.0, 30.0])}, duration=1000.0,
+                        sizes={"E": 10})
+    with h5py.File(path, "a") as f:
+        f["spikes/E/recorded_node_ids"] = np.array([2, 5, 7], np.uint64)
+    fig = plots.rate_histogram(an.read_spikes(path))  # rates 2, 1 and 0 Hz of the 3 recorded neurons
+    assert "mean 1.00 Hz" in fig.axes[0].get_legend().get_texts()[0].get_text()
+
+
 def test_to_neo_without_neo(regular_file, monkeypatch):
     e = an.read_spikes(regular_file)["E"]
     monkeypatch.setitem(sys.modules, "neo", None)  # makes `import neo` fail
