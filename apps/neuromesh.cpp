@@ -119,10 +119,16 @@ void print_summary(const neuromesh::simulation& sim, const std::string& output) 
               s.bytes_per_synapse);
   std::printf("%-16s %10s %12s\n", "population", "spikes", "rate [Hz]");
   for (std::size_t p = 0; p < net.populations.size(); ++p) {
-    const double rate =
-        s.simulated_ms > 0 ? s.spikes_per_population[p] / (net.populations[p].size * s.simulated_ms * 1e-3) : 0;
-    std::printf("%-16s %10llu %12.3f\n", net.populations[p].label.c_str(),
-                static_cast<unsigned long long>(s.spikes_per_population[p]), rate);
+    const auto label = net.populations[p].label.c_str();
+    const auto spikes = static_cast<unsigned long long>(s.spikes_per_population[p]);
+    const auto recorded = static_cast<unsigned long long>(s.recorded_neurons[p]);
+    if (recorded == 0)
+      std::printf("%-16s %10s %12s  (spikes not recorded)\n", label, "-", "-");
+    else if (recorded < net.populations[p].size)  // rate over the recorded neurons, as `neuromesh info`
+      std::printf("%-16s %10llu %12.3f  (%llu of %llu neurons recorded)\n", label, spikes, s.rate_hz(p), recorded,
+                  static_cast<unsigned long long>(net.populations[p].size));
+    else
+      std::printf("%-16s %10llu %12.3f\n", label, spikes, s.rate_hz(p));
   }
   std::printf("construction %.3f s, simulation %.3f s for %.1f ms (real-time factor %.3f)\n", s.build_seconds,
               s.simulate_seconds, s.simulated_ms, s.real_time_factor());

@@ -93,7 +93,7 @@ kernels::projection_params projection_parameters(const network& net, std::size_t
   p.post_begin = qb;
   p.n_post = qe - qb;
   p.exclude_self = proj.pre == proj.post && !proj.conn.autapses;
-  p.h = net.dt;
+  p.steps_per_ms = time_grid(net.dt).steps_per_ms();
   p.split = total_split && !total_split->empty() ? total_split->data() : nullptr;
   return p;
 }

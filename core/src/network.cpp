@@ -90,8 +90,8 @@ connector::kind connector_kind_from_name(const std::string& name, const std::str
 }
 
 receptor receptor_from_name(const std::string& name, const std::string& where) {
-  static const std::map<std::string, receptor> kinds = {{"excitatory", receptor::excitatory},
-                                                        {"inhibitory", receptor::inhibitory}};
+  static const std::map<std::string, receptor> kinds = {
+      {"excitatory", receptor::excitatory}, {"inhibitory", receptor::inhibitory}, {"by_sign", receptor::by_sign}};
   return from_name(kinds, name, where, "receptor");
 }
 

@@ -1,4 +1,5 @@
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -44,9 +45,17 @@ struct node {
     return j.get<double>();
   }
   std::uint64_t count() const {
-    if (!j.is_number_integer() || j.get<std::int64_t>() < 0)
+    if (!j.is_number_integer() || (j.is_number_integer() && !j.is_number_unsigned() && j.get<std::int64_t>() < 0))
       throw config_error(path, "expected a non-negative integer");
     return j.get<std::uint64_t>();
+  }
+  // A neuron count or index: 32-bit in the core, so larger values are errors, never wrapped.
+  index_t index() const {
+    const std::uint64_t v = count();
+    if (v > std::numeric_limits<index_t>::max() - 1)
+      throw config_error(path, std::to_string(v) + " exceeds the largest neuron count or index (" +
+                                   std::to_string(std::numeric_limits<index_t>::max() - 1) + ")");
+    return static_cast<index_t>(v);
   }
   std::string text() const {
     if (!j.is_string()) throw config_error(path, "expected a string");
@@ -62,12 +71,16 @@ double number_or(const node& n, const char* key, double fallback) { return n.has
 
 value_spec parse_value(const node& n) {
   if (n.j.is_number()) return n.number();
+  // JSON has no infinities; "-inf" spells NEST's default V_min (no lower bound). Which parameters
+  // may be infinite is decided by validation (validate_value), not here.
+  if (n.j.is_string() && n.j.get<std::string>() == "-inf") return -std::numeric_limits<double>::infinity();
   if (n.j.is_array()) {
     std::vector<double> v;
     for (std::size_t i = 0; i < n.j.size(); ++i) v.push_back(n[i].number());
     return v;
   }
-  if (!n.j.is_object()) throw config_error(n.path, "expected a number, an array of numbers or a distribution object");
+  if (!n.j.is_object())
+    throw config_error(n.path, "expected a number, \"-inf\", an array of numbers or a distribution object");
   distribution d;
   const std::string kind = n.at("distribution").text();
   if (kind == "uniform") {
@@ -108,10 +121,10 @@ std::map<std::string, value_spec> parse_values(const node& n) {
 }
 
 population parse_population(const node& n) {
-  n.expect_object({"label", "size", "model", "params", "initial", "spike_times"});
+  n.expect_object({"label", "size", "model", "params", "initial", "spike_times", "allow_offgrid_times"});
   population p;
   p.label = n.at("label").text();
-  p.size = static_cast<index_t>(n.at("size").count());
+  p.size = n.at("size").index();
   p.model = n.at("model").text();
   if (n.has("params")) p.params = parse_values(n.at("params"));
   if (n.has("initial")) p.initial = parse_values(n.at("initial"));
@@ -123,6 +136,7 @@ population parse_population(const node& n) {
       p.spike_times.push_back(std::move(times));
     }
   }
+  if (n.has("allow_offgrid_times")) p.allow_offgrid_times = n.at("allow_offgrid_times").flag();
   return p;
 }
 
@@ -139,7 +153,7 @@ connector parse_connector(const node& n) {
     if (!n.has(key)) continue;
     auto& out = std::string(key) == "sources" ? c.sources : c.targets;
     const node list = n.at(key);
-    for (std::size_t i = 0; i < list.array().size(); ++i) out.push_back(static_cast<index_t>(list[i].count()));
+    for (std::size_t i = 0; i < list.array().size(); ++i) out.push_back(list[i].index());
   }
   if (n.has("sigma")) c.sigma = n.at("sigma").number();
   if (c.type == connector::kind::distance_probability && !n.has("sigma"))
@@ -157,7 +171,7 @@ receptor parse_receptor(const node& n) { return receptor_from_name(n.text(), n.p
 // [begin, end) of a population, as two non-negative integers.
 view parse_view(const node& n) {
   if (!n.j.is_array() || n.j.size() != 2) throw config_error(n.path, "expected [begin, end]");
-  return {static_cast<index_t>(n[0].count()), static_cast<index_t>(n[1].count())};
+  return {n[0].index(), n[1].index()};
 }
 
 projection parse_projection(const node& n) {
@@ -207,7 +221,7 @@ recorder parse_recorder(const node& n) {
   r.interval = number_or(n, "interval", r.interval);
   if (n.has("ids")) {
     const node ids = n.at("ids");
-    for (std::size_t i = 0; i < ids.array().size(); ++i) r.ids.push_back(static_cast<index_t>(ids[i].count()));
+    for (std::size_t i = 0; i < ids.array().size(); ++i) r.ids.push_back(ids[i].index());
   }
   return r;
 }
@@ -223,13 +237,62 @@ std::vector<T> parse_list(const node& root, const char* key, F parse) {
 
 }  // namespace
 
-network parse_network_json(const std::string& text, const std::string& origin) {
-  json j;
+// Parses `text`, keeping the key path of the value being read, so a number out of range (1e400)
+// or a duplicate key (which nlohmann would resolve silently, keeping the last) is an error naming
+// where it is.
+json parse_with_paths(const std::string& text, const std::string& origin) {
+  struct frame {
+    bool array = false;
+    std::size_t index = 0;
+    std::string key;
+    std::set<std::string> keys;
+  };
+  std::vector<frame> stack;
+  const auto path = [&] {
+    std::string p;
+    for (const frame& f : stack)
+      p += f.array ? "[" + std::to_string(f.index) + "]" : (p.empty() || f.key.empty() ? "" : ".") + f.key;
+    return p;
+  };
+  const auto element_done = [&] {
+    if (!stack.empty() && stack.back().array) ++stack.back().index;
+  };
+  const json::parser_callback_t track = [&](int, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        stack.push_back({});
+        break;
+      case json::parse_event_t::array_start:
+        stack.push_back({.array = true});
+        break;
+      case json::parse_event_t::key:
+        stack.back().key = parsed.get<std::string>();
+        if (!stack.back().keys.insert(stack.back().key).second)
+          throw config_error(origin + ": " + path(), "duplicate key (JSON readers disagree on which value counts)");
+        break;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        stack.pop_back();
+        element_done();
+        break;
+      case json::parse_event_t::value:
+        element_done();
+        break;
+    }
+    return true;
+  };
   try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw config_error(origin, std::string("malformed JSON: ") + e.what());
+    return json::parse(text, track);
+  } catch (const json::out_of_range& e) {
+    throw config_error(origin + (stack.empty() ? "" : ": " + path()),
+                       std::string("number out of range (beyond double precision): ") + e.what());
+  } catch (const json::exception& e) {
+    throw config_error(origin + (stack.empty() ? "" : ": " + path()), std::string("malformed JSON: ") + e.what());
   }
+}
+
+network parse_network_json(const std::string& text, const std::string& origin) {
+  const json j = parse_with_paths(text, origin);
   const node root{j, ""};
   try {
     root.expect_object(

@@ -97,7 +97,7 @@ recording::recording(const network& net, const engine& eng, const std::string& p
     pr->ids = r.ids;
     if (pr->ids.empty())
       for (index_t i = 0; i < net.populations[pr->population].size; ++i) pr->ids.push_back(i);
-    pr->interval = std::max<step_t>(1, static_cast<step_t>(std::llround(r.interval / net.dt)));
+    pr->interval = std::max<step_t>(1, time_grid(net.dt).on_grid_steps(r.interval, "recorders.interval"));
     std::vector<std::uint64_t> node_ids(pr->ids.begin(), pr->ids.end());
     // libsonata and bmtk look for /report/<pop>: the first variable of a population goes there,
     // further ones to /report/<pop>_<variable> (each group also carries data@variable).
@@ -179,7 +179,30 @@ void recording::record_state(step_t now, const state_reader& read) {
 
 void recording::write_provenance(const std::vector<std::pair<std::string, std::string>>& text,
                                  const std::vector<std::pair<std::string, double>>& numbers) {
+  resume();
   if (file_) io::write_provenance(*file_, text, numbers);
+}
+
+// The file is closed between the runs of a continued simulation, so any reader can open it;
+// the writers keep their counters and buffers and reattach to the same datasets.
+void recording::suspend() {
+  if (!file_ || suspended_) return;
+  for (auto& w : spike_writers_)
+    if (w) w->detach();
+  for (auto& pr : probes_)
+    if (pr->writer) pr->writer->detach();
+  file_->close();
+  suspended_ = true;
+}
+
+void recording::resume() {
+  if (!suspended_) return;
+  file_->reopen();
+  for (auto& w : spike_writers_)
+    if (w) w->reattach(*file_);
+  for (auto& pr : probes_)
+    if (pr->writer) pr->writer->reattach(*file_);
+  suspended_ = false;
 }
 
 void recording::flush() {
@@ -192,6 +215,7 @@ void recording::flush() {
 }
 
 void recording::close() {
+  resume();  // a suspended file is complete; reopening lets the final provenance be written
   if (file_) flush();
   spike_writers_.clear();
   probes_.clear();  // also on processes without the file: nothing is recorded after close

@@ -55,6 +55,8 @@ simulation::simulation(network net, simulation_options opt, const engine_factory
   summary_.synapses = comm_->sum_over_ranks(st.synapses);
   const std::uint64_t bytes = comm_->sum_over_ranks(st.synapse_payload_bytes + st.synapse_index_bytes);
   summary_.spikes_per_population.assign(net_.populations.size(), 0);
+  for (std::size_t p = 0; p < net_.populations.size(); ++p)
+    summary_.recorded_neurons.push_back(rec_->recorded_neurons(p));
   summary_.bytes_per_synapse = summary_.synapses ? static_cast<double>(bytes) / summary_.synapses : 0.0;
   summary_.build_seconds = seconds_since(t0);
 }
@@ -72,7 +74,7 @@ void simulation::construct(const engine_factory& make_engine) {
   cfg.active_set = opt_.active_set;
   if (comm_->rank() == 0) cfg.build_progress = opt_.build_progress;  // one progress bar, not one per rank
   engine_ = make_engine(std::move(cfg));
-  rec_ = std::make_unique<recording>(net_, *engine_, opt_.output, comm_->rank() == 0);
+  rec_ = std::make_unique<recording>(net_, *engine_, opt_.output, comm_->rank() == 0, opt_.prec);
 }
 
 simulation::~simulation() {
@@ -82,8 +84,17 @@ simulation::~simulation() {
   }
 }
 
+void simulation::check_not_finished() const {
+  if (finished_)
+    throw config_error("simulation",
+                       "it has finished (its output file is closed); make a new simulation, or in "
+                       "Python call net.reset() and run() again");
+}
+
 void simulation::run(double duration_ms, const progress_callback& progress) {
-  if (!(duration_ms >= 0)) throw config_error("duration", "must be >= 0 ms");
+  check_not_finished();
+  time_grid(net_.dt).on_grid_steps(duration_ms, "duration");  // before anything moves
+  ++runs_;
   try {
     run_steps(duration_ms, progress);
   } catch (const std::exception& e) {
@@ -94,8 +105,9 @@ void simulation::run(double duration_ms, const progress_callback& progress) {
 }
 
 void simulation::run_steps(double duration_ms, const progress_callback& progress) {
-  const step_t target = now_ + static_cast<step_t>(std::llround(duration_ms / net_.dt));
+  const step_t target = now_ + time_grid(net_.dt).on_grid_steps(duration_ms, "duration");
   const step_t start = now_;
+  rec_->resume();
   begin_advance();
   const auto t0 = std::chrono::steady_clock::now();
   auto last_report = t0, last_flush = t0;
@@ -127,6 +139,9 @@ void simulation::begin_advance() {
 }
 
 void simulation::advance_steps(step_t n) {
+  check_not_finished();
+  if (n < 0) throw config_error("steps", "cannot advance by a negative number of steps (" + std::to_string(n) + ")");
+  if (rec_) rec_->resume();
   begin_advance();
   const step_t target = now_ + n;
   try {
@@ -191,15 +206,17 @@ void simulation::exchange_and_record(step_t t0) {
     filter_->filter(t0, now_, undelivered_, whole_, partial_);
     undelivered_.swap(whole_);
   }
-  rec_->record_spikes(epoch_spikes_, offsets_);  // phase: record
+  // Phase record: the recorded neurons' spikes go to the file, spikes() and the rates; every spike
+  // to last_spikes() (closed loop) and the observers.
+  rec_->record_spikes(epoch_spikes_, offsets_);
   for (const spike& s : epoch_spikes_) {
     const auto [pop, id] = locate(s.gid);
     last_by_pop_[pop].push_back(id);
-    ++summary_.spikes_per_population[pop];
+    if (rec_->records_spikes_of(s.gid)) ++summary_.spikes_per_population[pop];
   }
   summary_.spikes += epoch_spikes_.size();
   summary_.simulated_ms = time_ms();
-  if (opt_.keep_spikes_in_memory) all_spikes_.insert(all_spikes_.end(), epoch_spikes_.begin(), epoch_spikes_.end());
+  if (opt_.keep_spikes_in_memory) rec_->select_recorded(epoch_spikes_, all_spikes_);
 }
 
 void simulation::record_state_if_due() {
@@ -250,9 +267,9 @@ void simulation::inject_spikes(const std::string& population, std::span<const in
   engine_->deliver(extra);
   for (const auto& obs : observers_) obs->on_chunk(*this, now_, now_, extra);
   rec_->record_spikes(extra, offsets_);
-  if (opt_.keep_spikes_in_memory) all_spikes_.insert(all_spikes_.end(), extra.begin(), extra.end());
+  if (opt_.keep_spikes_in_memory) rec_->select_recorded(extra, all_spikes_);
   summary_.spikes += extra.size();
-  summary_.spikes_per_population[p] += extra.size();
+  for (const spike& s : extra) summary_.spikes_per_population[p] += rec_->records_spikes_of(s.gid) ? 1 : 0;
 }
 
 void simulation::set_current(const std::string& population, std::span<const index_t> ids, std::span<const double> pA) {
@@ -331,8 +348,20 @@ void simulation::finish() {
   for (const auto& obs : observers_) obs->on_finish(*this, path);
 }
 
+void simulation::suspend_output() {
+  check_not_finished();
+  if (!rec_ || !rec_->has_file()) return;
+  write_run_provenance();
+  rec_->suspend();
+}
+
 void simulation::close_output() {
   if (!rec_ || !rec_->has_file()) return;
+  write_run_provenance();
+  rec_->close();
+}
+
+void simulation::write_run_provenance() {
   std::vector<std::pair<std::string, double>> sizes;
   for (const auto& p : net_.populations) sizes.emplace_back("population_size." + p.label, static_cast<double>(p.size));
   rec_->write_provenance({}, sizes);
@@ -354,8 +383,8 @@ void simulation::close_output() {
        {"synapses", static_cast<double>(summary_.synapses)},
        {"neuron_updates",
         static_cast<double>(comm_->size() == 1 ? engine_->statistics().neuron_updates : summary_.neuron_updates)},
-       {"exchange_bytes", static_cast<double>(summary_.exchange_bytes)}});
-  rec_->close();
+       {"exchange_bytes", static_cast<double>(summary_.exchange_bytes)},
+       {"runs", static_cast<double>(runs_)}});
 }
 
 }  // namespace neuromesh

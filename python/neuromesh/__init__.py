@@ -7,7 +7,7 @@ from .connectors import (AllToAll, AllToAllConnector, FixedInDegree, FixedNumber
                          FixedNumberPreConnector, FixedOutDegree, FixedProbability, FixedProbabilityConnector,
                          FixedTotalNumber, FixedTotalNumberConnector, FromList, FromListConnector,
                          GaussianDistanceConnector, OneToOne, OneToOneConnector)
-from .errors import BackendUnavailable, ConfigError, Error, NeuromeshIOError, ParameterError
+from .errors import ArgumentTypeError, BackendUnavailable, ConfigError, Error, NeuromeshIOError, ParameterError
 from .models import (EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_alpha, IF_curr_exp, Izhikevich, Model,
                      SpikeSourceArray)
 from .network import DCSource, Network, Population, PopulationView, Result, Simulator

@@ -91,15 +91,40 @@ class FixedTotalNumberConnector(_FixedNumber):
 
 
 class FromListConnector(Connector):
-    """Explicit (pre, post) pairs; weights/delays may be given per pair by the synapse."""
+    """Explicit connections, as PyNN's FromListConnector: rows (pre, post), (pre, post, weight) or
+    (pre, post, weight, delay), or with `column_names` naming the columns after pre and post
+    (PyNN: e.g. column_names=["weight", "delay"]). Per-row weights and delays override the
+    synapse type's (weights in the post cell type's units, delays in ms)."""
 
     kind = "explicit"
+    _known_columns = ("weight", "delay")
 
-    def __init__(self, conn_list):
+    def __init__(self, conn_list, column_names=None, safe=True, callback=None):
         super().__init__()
-        pairs = [(int(c[0]), int(c[1])) for c in conn_list]
-        self.sources = [p[0] for p in pairs]
-        self.targets = [p[1] for p in pairs]
+        rows = [tuple(row) for row in conn_list]
+        widths = {len(r) for r in rows}
+        if len(widths) > 1:
+            raise ConfigError(f"FromListConnector: rows of different lengths {sorted(widths)}")
+        width = widths.pop() if widths else 2
+        if width < 2:
+            raise ConfigError("FromListConnector: each row needs at least (pre, post)")
+        if column_names is None:
+            column_names = list(self._known_columns[:width - 2])
+        column_names = list(column_names)
+        if len(column_names) != width - 2:
+            raise ConfigError(f"FromListConnector: {width - 2} value columns but column_names {column_names}")
+        unknown = [c for c in column_names if c not in self._known_columns]
+        if unknown:
+            raise ConfigError(f"FromListConnector: column(s) {unknown} are not parameters of a static synapse "
+                              f"(known: {', '.join(self._known_columns)})")
+        for r in rows:
+            for k in (0, 1):
+                if float(r[k]) != int(r[k]) or int(r[k]) < 0:
+                    raise ConfigError(f"FromListConnector: row {r}: pre and post must be non-negative integers")
+        self.sources = [int(r[0]) for r in rows]
+        self.targets = [int(r[1]) for r in rows]
+        # Per-connection values: {"weight": [...], "delay": [...]} as given.
+        self.values = {name: [float(r[2 + k]) for r in rows] for k, name in enumerate(column_names)}
 
     def core_args(self):
         return {**super().core_args(), "sources": self.sources, "targets": self.targets}

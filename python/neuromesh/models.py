@@ -140,10 +140,13 @@ class Izhikevich(CellType):
 
 
 class SpikeSourceArray(CellType):
-    """Sources emitting given spike times [ms]: one list for all neurons, or one per neuron."""
+    """Sources emitting given spike times [ms]: one list for all neurons, or one per neuron.
+    As NEST's spike_generator: a time given twice is two spikes (both delivered and recorded);
+    times must be multiples of dt (an error names the first that is not) unless
+    allow_offgrid_times=True, which rounds them up to the grid."""
 
     core_model = "spike_source_array"
-    defaults = dict(spike_times=())
+    defaults = dict(spike_times=(), allow_offgrid_times=False)
 
     def spike_times(self, size):
         times = self.params["spike_times"]

@@ -7,15 +7,20 @@
     result = net.run(1000.0, threads=2, output="run.h5", progress=True)
     ids, times = exc.spikes
 """
+import numbers
 import sys
+import weakref
 
 import numpy as np
 
 from . import _core
-from .errors import ConfigError
+from .connectors import Connector, FromListConnector
+from .errors import ArgumentTypeError, ConfigError
 from .models import CellType, SpikeSourceArray
 from .random import Distribution
 from .synapses import StaticSynapse
+
+_MAX_INDEX = 2**32 - 2  # neuron ids are 32-bit in the core; the last value marks "whole population"
 
 
 def _core_value(value, where):
@@ -37,18 +42,69 @@ def _slice_of(p):
     return (p.begin, p.end) if isinstance(p, PopulationView) else (0, p.size)
 
 
-def _core_weight(weight, cell, receptor):
-    """A weight in the core's unit and sign: PyNN units scaled; inhibition is a negative current
-    for current-based models and a positive conductance for conductance-based ones, whatever sign
-    the user gave (PyNN accepts both)."""
+def _core_weight(weight, cell):
+    """A weight in the core's unit (PyNN's nA / uS scaled to pA / nS). Its sign is left to the
+    core's one sign rule (docs/network-format.md, "Sign rule"), which also checks it against the
+    receptor -- never decided here."""
     if isinstance(weight, Distribution):
         return weight.scaled(cell.weight_scale)
     w = np.asarray(weight, dtype=float) * cell.weight_scale
-    if receptor == "inhibitory" and cell.core_model.endswith(("psc_exp", "psc_alpha")):
-        w = -np.abs(w)
-    elif cell.core_model.endswith("cond_exp"):
-        w = np.abs(w)
     return w if w.ndim else float(w)
+
+
+def _receptor_name(receptor, where):
+    """None (the sign chooses, as in NEST), "excitatory" or "inhibitory"."""
+    if receptor is None:
+        return "by_sign"
+    if receptor not in ("excitatory", "inhibitory"):
+        raise ConfigError(f"{where}: receptor {receptor!r} must be 'excitatory', 'inhibitory' or None "
+                          "(None: the weight's sign chooses, as in NEST)")
+    return receptor
+
+
+def _synapse_of(synapse, where):
+    """A StaticSynapse from what connect() was given: None, a StaticSynapse, or a NEST-style
+    syn_spec dict {"synapse_model": "static_synapse", "weight": w, "delay": d}."""
+    if synapse is None:
+        return StaticSynapse()
+    if isinstance(synapse, StaticSynapse):
+        return synapse
+    if isinstance(synapse, dict):
+        spec = dict(synapse)
+        model = spec.pop("synapse_model", "static_synapse")
+        unknown = sorted(set(spec) - {"weight", "delay"})
+        if model != "static_synapse" or unknown:
+            raise ConfigError(f"{where}: synapse {synapse!r}: only static synapses (keys weight, delay) exist; "
+                              f"{'model ' + repr(model) if model != 'static_synapse' else 'keys ' + str(unknown)} "
+                              "is not supported")
+        return StaticSynapse(**spec)
+    hint = " (plastic synapses are not available: use nm.StaticSynapse)" if isinstance(synapse, str) else ""
+    raise ArgumentTypeError(f"{where}: synapse must be a synapse type such as nm.StaticSynapse(weight=..., "
+                            f"delay=...) or a dict, not {type(synapse).__name__} {synapse!r}{hint}")
+
+
+def _neuron_count(size, where):
+    """A population size: a positive integer the core can index (TypeError / ConfigError)."""
+    if isinstance(size, bool) or not isinstance(size, (numbers.Integral, float, np.floating)):
+        raise ArgumentTypeError(f"{where}: size must be an integer, not {type(size).__name__} {size!r}")
+    if int(size) != size or size <= 0:
+        raise ConfigError(f"{where}: size {size} must be a positive integer")
+    if size > _MAX_INDEX:
+        raise ConfigError(f"{where}: size {int(size)} exceeds the largest population neuromesh can index "
+                          f"({_MAX_INDEX} neurons)")
+    return int(size)
+
+
+def _index_list(ids, n, where):
+    """Neuron ids as ints in [0, n), checked here so a bad id is named at the call."""
+    out = []
+    for i in ids:
+        if isinstance(i, bool) or not isinstance(i, (numbers.Integral, np.integer)):
+            raise ArgumentTypeError(f"{where}: ids must be integers, not {type(i).__name__} {i!r}")
+        if not 0 <= int(i) < n:
+            raise ConfigError(f"{where}: id {int(i)} is outside [0, {n})")
+        out.append(int(i))
+    return out
 
 
 class DCSource:
@@ -59,6 +115,7 @@ class DCSource:
 
     def inject_into(self, population):
         population.network._dc.append((population.label, self.amplitude * 1000.0, self.start, self.stop))
+        population.network._changed()
 
 
 class Population:
@@ -69,11 +126,20 @@ class Population:
         self.initial = dict(initial or {})
         self._recording = []
 
-    def record(self, variables="spikes", interval=1.0, ids=None):
-        """Record "spikes" and/or state variables ("v" or core names such as "V_m", "g_ex")."""
+    def record(self, variables="spikes", interval=None, ids=None):
+        """Record "spikes" and/or state variables ("v" or core names such as "V_m", "g_ex") of all
+        neurons or of `ids` (population-local), state every `interval` ms (default 1 ms or dt if
+        larger; a multiple of dt). Spikes of neurons not in `ids` are neither stored nor counted."""
+        where = f"population '{self.label}': record"
+        chosen = None if ids is None else _index_list(ids, self.size, where)
+        self._record(variables, interval, chosen)
+
+    def _record(self, variables, interval, ids):
+        interval = max(1.0, self.network.dt) if interval is None else float(interval)
         for var in [variables] if isinstance(variables, str) else variables:
             core_var = {"v": "V_m", "gsyn_exc": "g_ex", "gsyn_inh": "g_in"}.get(var, var)
-            self._recording.append((core_var, float(interval), [] if ids is None else [int(i) for i in ids]))
+            self._recording.append((core_var, interval, [] if ids is None else list(ids)))
+        self.network._changed()
 
     def inject(self, source):
         source.inject_into(self)
@@ -110,6 +176,12 @@ class PopulationView:
 
     def __len__(self):
         return self.size
+
+    def record(self, variables="spikes", interval=None, ids=None):
+        """Record the view's neurons (ids, if given, are view-local: 0 is the view's first)."""
+        where = f"{self!r}: record"
+        local = range(self.size) if ids is None else _index_list(ids, self.size, where)
+        self.parent._record(variables, interval, [self.begin + i for i in local])
 
     @property
     def spikes(self):
@@ -163,32 +235,65 @@ class Network:
         self.populations = []
         self._projections, self._poisson, self._dc = [], [], []
         self._last = None
+        self._version = 0  # bumped by every change of the description (_changed)
+        self._live = None  # the simulation a following run() continues (_LiveRun)
 
     def population(self, size, cell, label=None, initial=None):
+        """Adds `size` neurons of cell type `cell` (e.g. nm.IF_cond_exp(), nm.Model("iaf_psc_alpha"))."""
+        where = f"population {label!r}"
         if not isinstance(cell, CellType):
-            raise ConfigError(f"population {label!r}: {cell!r} is not a cell type (e.g. neuromesh.IF_cond_exp())")
-        if int(size) != size or size <= 0:
-            raise ConfigError(f"population {label!r}: size {size} must be a positive integer")
+            raise ArgumentTypeError(f"{where}: cell must be a cell type (e.g. neuromesh.IF_cond_exp()), "
+                                    f"not {type(cell).__name__} {cell!r}")
+        size = _neuron_count(size, where)
+        if label is not None and not isinstance(label, str):
+            raise ArgumentTypeError(f"{where}: label must be a string, not {type(label).__name__}")
+        if initial is not None and not isinstance(initial, dict):
+            raise ArgumentTypeError(f"{where}: initial must be a dict of variable: value, not {type(initial).__name__}")
         label = label or f"population{len(self.populations)}"
         if any(p.label == label for p in self.populations):
             raise ConfigError(f"population label {label!r} is used twice")
         pop = Population(self, size, cell, label, initial)
         self.populations.append(pop)
+        self._changed()
         return pop
 
-    def connect(self, pre, post, connector, synapse=None, receptor="excitatory"):
-        for p in (pre, post):
-            if not isinstance(p, (Population, PopulationView)) or p.network is not self:
-                raise ConfigError(f"connect: {p!r} is not a population (or view) of this network")
-        if receptor not in ("excitatory", "inhibitory"):
-            raise ConfigError(f"connect {pre.label}->{post.label}: receptor {receptor!r} must be 'excitatory' or 'inhibitory'")
-        self._projections.append((pre, post, connector, synapse or StaticSynapse(), receptor))
+    def connect(self, pre, post, connector, synapse=None, receptor=None):
+        """Connects pre to post (populations or views) by `connector` with `synapse` (a
+        StaticSynapse or a NEST-style dict {"weight": w, "delay": d}). The sign rule
+        (docs/python.md): receptor=None, the weight's sign chooses as in NEST (negative
+        inhibits); "inhibitory", its magnitude inhibits (PyNN's positive weights); "excitatory",
+        weights must be >= 0. Contradictions raise ConfigError naming the projection."""
+        for name, p in (("pre", pre), ("post", post)):
+            if not isinstance(p, (Population, PopulationView)):
+                raise ArgumentTypeError(f"connect: {name} must be a population or a view (pop[0:10]), "
+                                        f"not {type(p).__name__} {p!r}")
+            if p.network is not self:
+                raise ConfigError(f"connect: {name} {p!r} belongs to another network")
+        where = f"connect {pre.label}->{post.label}"
+        if not isinstance(connector, Connector):
+            raise ArgumentTypeError(f"{where}: connector must be a neuromesh connector such as "
+                                    f"nm.FixedProbability(0.1), not {type(connector).__name__} {connector!r}")
+        synapse = _synapse_of(synapse, where)
+        self._projections.append((pre, post, connector, synapse, _receptor_name(receptor, where)))
+        self._changed()
 
-    def poisson_input(self, target, rate, weight, receptor="excitatory"):
-        """Each neuron of `target` receives its own Poisson train of `rate` Hz (NEST's poisson_generator)."""
+    def poisson_input(self, target, rate, weight, receptor=None):
+        """Each neuron of `target` receives its own Poisson train of `rate` Hz (NEST's
+        poisson_generator); `weight` and `receptor` follow the sign rule of connect()."""
         if isinstance(target, PopulationView):
             raise ConfigError(f"poisson_input: give the whole population '{target.label}', not a view")
-        self._poisson.append((target, float(rate), weight, receptor))
+        if not isinstance(target, Population):
+            raise ArgumentTypeError(f"poisson_input: target must be a population, not {type(target).__name__}")
+        for name, value in (("rate", rate), ("weight", weight)):
+            if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating)):
+                raise ArgumentTypeError(f"poisson_input onto '{target.label}': {name} must be a number, "
+                                        f"not {type(value).__name__} {value!r}")
+        self._poisson.append((target, float(rate), float(weight), _receptor_name(receptor, f"poisson_input onto '{target.label}'")))
+        self._changed()
+
+    def _changed(self):
+        """The description changed: a run after this cannot continue the previous one."""
+        self._version += 1
 
     def spec(self):
         """The core description (validated when built)."""
@@ -198,18 +303,23 @@ class Network:
             where = f"population '{p.label}'"
             params = {k: _core_value(v, f"{where}, parameter {k}") for k, v in p.cell.core_params().items()}
             initial = {k: _core_value(v, f"{where}, initial {k}") for k, v in p.cell.core_initial(p.initial).items()}
-            times = p.cell.spike_times(p.size) if isinstance(p.cell, SpikeSourceArray) else []
-            s.add_population(p.label, p.size, p.cell.core_model, params, initial, times)
+            source = isinstance(p.cell, SpikeSourceArray)
+            params.pop("allow_offgrid_times", None)
+            times = p.cell.spike_times(p.size) if source else []
+            offgrid = bool(p.cell.params.get("allow_offgrid_times", False)) if source else False
+            s.add_population(p.label, p.size, p.cell.core_model, params, initial, times, offgrid)
             for var, interval, ids in p._recording:
                 s.add_recorder(p.label, var, interval, ids)
         for pre, post, conn, syn, receptor in self._projections:
             where = f"projection {pre.label}->{post.label}"
-            delay = self.dt if syn.delay is None else syn.delay
-            s.add_projection(pre.label, post.label, weight=_core_value(_core_weight(syn.weight, post.cell, receptor), f"{where}, weight"),
+            per_row = conn.values if isinstance(conn, FromListConnector) else {}
+            weight = per_row.get("weight", syn.weight)
+            delay = per_row.get("delay", self.dt if syn.delay is None else syn.delay)
+            s.add_projection(pre.label, post.label, weight=_core_value(_core_weight(weight, post.cell), f"{where}, weight"),
                              delay=_core_value(delay, f"{where}, delay"), receptor=receptor,
                              pre_slice=_slice_of(pre), post_slice=_slice_of(post), **conn.core_args())
         for target, rate, weight, receptor in self._poisson:
-            s.add_poisson(target.label, rate, float(weight) * target.cell.weight_scale, receptor)
+            s.add_poisson(target.label, rate, weight * target.cell.weight_scale, receptor)
         for label, amplitude, start, stop in self._dc:
             s.add_dc(label, amplitude, start, float("inf") if stop is None else float(stop))
         s.validate()
@@ -231,7 +341,25 @@ class Network:
         timing="delay" or "drop" (with hardware=) runs the timing mode: each link forwards
         link_capacity packets per step (default: the preset's link rate x step_time_us, default the
         step itself); late packets reach their cores later, dropped ones never; result.timing
-        reports it, compared with an ideal run made first unless timing_reference=False."""
+        reports it, compared with an ideal run made first unless timing_reference=False.
+
+        A second run() continues the first, as NEST's Simulate and PyNN's run do: time goes on
+        from where it stopped, spikes accumulate, the output file is appended to (its provenance
+        says how many runs and their total duration). It needs the same backend, threads,
+        precision and output, and a description unchanged since (otherwise ConfigError says
+        what changed); reset() starts again from t = 0. Runs with hardware= or timing= always
+        start from t = 0 (their reports cover one run)."""
+        if not isinstance(duration, numbers.Real) or isinstance(duration, bool):
+            raise ArgumentTypeError(f"run: duration must be a number of ms, not {type(duration).__name__} {duration!r}")
+        key = dict(backend=backend, threads=int(threads), precision=precision, device=int(device),
+                   exchange=exchange, decomposition=decomposition, connectivity=connectivity)
+        if hardware is None and timing is None and self._live is not None:
+            sim = self._live.continue_with(self._version, key, output)
+            self._last = sim
+            sim.run(float(duration), _progress_bar(duration) if progress else None)
+            sim.suspend_output()
+            return Result(sim, self._live.output)
+        self.reset()
         mapping = None
         if hardware is not None:
             from . import hardware as _hw
@@ -263,7 +391,11 @@ class Network:
         sim.run(float(duration), _progress_bar(duration) if progress else None)
         if ideal is not None:
             timing_filter.compare_with(ideal, sim)
-        sim.finish()
+        if mapping is None and timing is None:  # a plain run: the next run() continues it
+            sim.suspend_output()
+            self._live = _LiveRun(sim, self._version, key, output, weakref.finalize(self, sim.finish))
+        else:
+            sim.finish()
         result = Result(sim, output)
         if mapping is not None and result.summary.get("rank", 0) == 0:  # rank 0 holds every spike
             result.energy = _hw.account(mapping, sim, self.dt, output=output)
@@ -271,12 +403,41 @@ class Network:
             result.timing = _hw.TimingReport(timing_filter.report())
         return result
 
+    def reset(self):
+        """Ends the current run (its output file is complete and closed); the next run() starts
+        again from t = 0 with the initial state and, if given, a new output file (PyNN's reset;
+        the description is kept)."""
+        if self._live is not None:
+            self._live.finalizer()  # finishes the simulation once, and forgets it
+            self._live = None
+
     def simulator(self, backend="cpu", threads=0, output=None, precision="float", device=0, connectivity=None):
         """A closed-loop simulator: step(), advance(ms), set_current(), inject_spikes(), last_spikes()."""
         sim = Simulator(self, _core.Simulation(self.spec(), backend, int(threads), precision, output or "",
                                                device=int(device), connectivity=connectivity or ""))
         self._last = sim._sim
         return sim
+
+
+class _LiveRun:
+    """The simulation a following Network.run() continues, and what it was built with."""
+
+    def __init__(self, sim, version, key, output, finalizer):
+        self.sim, self.version, self.key, self.output = sim, version, key, output
+        self.finalizer = finalizer  # sim.finish when the network is collected or the interpreter exits
+
+    def continue_with(self, version, key, output):
+        if version != self.version:
+            raise ConfigError("run: the network changed since the last run (populations, connections, stimuli or "
+                              "recorders were added), so it cannot continue; call net.reset() to start again from "
+                              "t = 0 with the new description")
+        changed = [f"{k}={key[k]!r} (was {self.key[k]!r})" for k in key if key[k] != self.key[k]]
+        if output is not None and output != self.output:
+            changed.append(f"output={output!r} (was {self.output!r})")
+        if changed:
+            raise ConfigError(f"run: a continued run keeps the first run's settings; {', '.join(changed)}: "
+                              "call net.reset() first to start a new run from t = 0")
+        return self.sim
 
 
 class Simulator:
@@ -293,7 +454,11 @@ class Simulator:
         self._sim.step()
 
     def advance(self, ms):
-        self._sim.advance(int(round(ms / self.network.dt)))
+        """Advances by `ms`, a multiple of dt (as run(); otherwise ConfigError names the nearest
+        grid times). Negative times and advancing after close() are errors."""
+        if not isinstance(ms, numbers.Real) or isinstance(ms, bool):
+            raise ArgumentTypeError(f"advance: ms must be a number, not {type(ms).__name__} {ms!r}")
+        self._sim.run(float(ms))
 
     def inject_spikes(self, population, ids):
         self._sim.inject_spikes(population.label, [int(i) for i in ids])

@@ -107,7 +107,8 @@ def rate_histogram(spikes_by_pop, ax=None, bins=30, colours=None):
     colours = colours or _colours(list(spikes_by_pop))
     live = {n: s for n, s in spikes_by_pop.items() if s.t_stop > s.t_start and s.size > 0}
     rates = {n: analysis.mean_firing_rate(s) for n, s in live.items()}
-    top = max((float(r.max()) for r in rates.values()), default=1.0)
+    rates = {n: r[~np.isnan(r)] for n, r in rates.items()}  # the recorded neurons (recorder ids)
+    top = max((float(r.max()) for r in rates.values() if r.size), default=1.0)
     # rates are multiples of 1/window: whole multiples per bin avoid empty and doubled bins
     quantum = max((1000.0 / (s.t_stop - s.t_start) for s in live.values()), default=1.0)
     width = quantum * max(1, int(np.ceil(top / bins / quantum)))

@@ -65,17 +65,17 @@ void register_network(py::module_& m) {
           "add_population",
           [](network& net, const std::string& label, index_t size, const std::string& model,
              std::map<std::string, value_spec> params, std::map<std::string, value_spec> initial,
-             std::vector<std::vector<double>> spike_times) {
-            net.populations.push_back(
-                {label, size, model, std::move(params), std::move(initial), std::move(spike_times)});
+             std::vector<std::vector<double>> spike_times, bool allow_offgrid_times) {
+            net.populations.push_back({label, size, model, std::move(params), std::move(initial),
+                                       std::move(spike_times), allow_offgrid_times});
           },
           py::arg("label"), py::arg("size"), py::arg("model"), py::arg("params") = std::map<std::string, value_spec>{},
           py::arg("initial") = std::map<std::string, value_spec>{},
-          py::arg("spike_times") = std::vector<std::vector<double>>{})
+          py::arg("spike_times") = std::vector<std::vector<double>>{}, py::arg("allow_offgrid_times") = false)
       .def("add_projection", &add_projection, py::arg("pre"), py::arg("post"), py::arg("connector"), py::arg("p") = 0.0,
            py::arg("n") = 0, py::arg("autapses") = true, py::arg("multapses") = true,
            py::arg("sources") = std::vector<index_t>{}, py::arg("targets") = std::vector<index_t>{}, py::arg("weight"),
-           py::arg("delay"), py::arg("receptor") = "excitatory",
+           py::arg("delay"), py::arg("receptor") = "by_sign",
            py::arg("pre_slice") = std::pair<index_t, index_t>{0, view{}.end},
            py::arg("post_slice") = std::pair<index_t, index_t>{0, view{}.end}, py::arg("sigma") = 0.0)
       .def(
@@ -87,7 +87,7 @@ void register_network(py::module_& m) {
                                    .weight = weight,
                                    .target_receptor = receptor_from_name(rec, "receptor")});
           },
-          py::arg("target"), py::arg("rate"), py::arg("weight"), py::arg("receptor") = "excitatory")
+          py::arg("target"), py::arg("rate"), py::arg("weight"), py::arg("receptor") = "by_sign")
       .def(
           "add_dc",
           [](network& net, const std::string& target, double amplitude, double start, double stop) {

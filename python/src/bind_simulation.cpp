@@ -96,8 +96,8 @@ py::array_t<T> to_numpy(std::span<const T> v) {
   return out;
 }
 
-// All spikes recorded in memory as (global ids, times in ms), or those of one population as
-// (population-local ids, times).
+// The recorded spikes in memory as (global ids, times in ms), or those of one population as
+// (population-local ids, times); a spike recorder with ids records only those neurons.
 py::tuple spikes_of(const simulation& s, std::optional<std::string> population) {
   const auto& all = s.spikes();
   const double dt = s.description().dt;
@@ -117,18 +117,19 @@ py::tuple spikes_of(const simulation& s, std::optional<std::string> population) 
 
 py::dict summary_of(const simulation& s) {
   const run_summary& r = s.summary();
-  py::dict rates, counts;
+  py::dict rates, counts, recorded;
   for (std::size_t p = 0; p < s.description().populations.size(); ++p) {
     const auto& pop = s.description().populations[p];
     counts[py::str(pop.label)] = r.spikes_per_population[p];
-    rates[py::str(pop.label)] =
-        r.simulated_ms > 0 ? r.spikes_per_population[p] / (pop.size * r.simulated_ms * 1e-3) : 0.0;
+    recorded[py::str(pop.label)] = r.recorded_neurons[p];
+    rates[py::str(pop.label)] = r.rate_hz(p);  // over the recorded neurons (NaN: none recorded)
   }
   py::dict d;
   d["neurons"] = r.neurons;
   d["synapses"] = r.synapses;
   d["spikes"] = r.spikes;
-  d["spikes_per_population"] = counts;
+  d["spikes_per_population"] = counts;  // spikes of the recorded neurons
+  d["recorded_neurons"] = recorded;
   d["rates_hz"] = rates;
   d["build_seconds"] = r.build_seconds;
   d["simulate_seconds"] = r.simulate_seconds;
@@ -199,6 +200,13 @@ void register_simulation(py::module_& m) {
           "estimate_communication",
           [](py_simulation& s, const std::vector<std::uint32_t>& ranks, const std::string& decomposition) {
             const simulation& sim = s.sim();
+            for (std::size_t p = 0; p < sim.description().populations.size(); ++p)
+              if (sim.summary().recorded_neurons[p] != sim.description().populations[p].size)
+                throw config_error("estimate_communication",
+                                   "needs every neuron's spikes, but population '" +
+                                       sim.description().populations[p].label +
+                                       "' is recorded in part or not at all; record all spikes (no spike "
+                                       "recorder, or one without ids per population)");
             std::vector<rank_map> maps;
             for (std::uint32_t r : ranks) maps.push_back(rank_map::by_name(decomposition, sim.description(), r));
             py::list out;
@@ -217,6 +225,9 @@ void register_simulation(py::module_& m) {
           },
           py::arg("ranks"), py::arg("decomposition") = "block")
       .def("finish", [](py_simulation& s) { s.sim().finish(); })
+      .def(
+          "suspend_output", [](py_simulation& s) { s.sim().suspend_output(); },
+          "Provenance so far, file closed and readable; the next run() appends (a continued run).")
       .def_property_readonly("time", [](py_simulation& s) { return s.sim().time_ms(); })
       .def_property_readonly("min_delay_steps", [](py_simulation& s) { return s.sim().min_delay(); });
   m.def("launcher_process_count", &launcher_process_count,

@@ -331,7 +331,6 @@ def test_rates_are_over_the_recorded_neurons(tmp_path):
 
 # plots.rate_histogram takes the max of mean_firing_rate, NaN for unrecorded neurons; the fix
 # (histogram the recorded neurons' rates only) is in python/neuromesh/plots.py, not in this change.
-@pytest.mark.xfail(strict=True, reason="plots.rate_histogram must drop the NaN rates of unrecorded neurons")
 def test_rate_histogram_of_a_population_recorded_in_part(tmp_path):
     pytest.importorskip("matplotlib", reason="matplotlib is not installed (pip install matplotlib)")
     plots = load("plots")

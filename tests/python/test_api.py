@@ -82,13 +82,18 @@ def test_closed_loop():
     (lambda net: net.population(0, nm.IF_curr_exp()), "size"),
     (lambda net: net.population(5, nm.IF_curr_exp(tau_mm=3.0)), "tau_mm"),
     (lambda net: nm.FixedProbability(1.5), "outside [0, 1]"),
-    (lambda net: net.population(5, "iaf"), "not a cell type"),
     (lambda net: nm.Model("iaf_nope"), "unknown model"),
 ])
 def test_bad_input_raises_value_errors(make, message):
     net = nm.Network()
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
         make(net)
+
+
+def test_a_cell_type_given_as_a_string_is_a_type_error_at_the_call():
+    net = nm.Network()
+    with pytest.raises(nm.ArgumentTypeError, match="cell must be a cell type.*not str 'iaf'"):
+        net.population(5, "iaf")
 
 
 def test_core_validation_names_population_and_parameter():

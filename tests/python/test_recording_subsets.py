@@ -22,13 +22,6 @@ REPO = Path(__file__).resolve().parents[2]
 RECORDED_E = [7, 0, 2, 1, 2, 30, 99]  # unsorted, with a repeat: the union {0, 1, 2, 7, 30, 99}
 DURATION = 300.0
 
-# The part of the fix that lives in files of the simulation driver (core/src/simulation.cpp: keep
-# only recording::records_spikes_of() spikes in spikes() and the per-population counts, pass the
-# run's precision to `recording`; python/src/bind_simulation.cpp and the CLI's run summary: rates
-# over recording::recorded_neurons()). Remove this marker when that change is in.
-needs_driver = pytest.mark.xfail(strict=True, reason="needs the simulation driver's part of the fix "
-                                                    "(simulation.cpp, bind_simulation.cpp, CLI run summary)")
-
 
 def _cli():
     cli = os.environ.get("NEUROMESH_CLI")
@@ -131,7 +124,6 @@ def test_report_table_says_the_population_is_recorded_in_part(cuba_run, capsys):
     assert f"E: spikes of {n_rec} of 3200 neurons recorded" in table
 
 
-@needs_driver
 def test_cli_run_summary_rate_is_over_the_recorded_neurons(cuba_run):
     cli, out, stdout = cuba_run
     stats = _analysis().summary(out)
@@ -151,7 +143,6 @@ def _python_network(nm):
     return net, exc, inh
 
 
-@needs_driver
 def test_python_record_spikes_ids(tmp_path):
     nm = pytest.importorskip("neuromesh", reason="the neuromesh Python package is not built")
     net, exc, inh = _python_network(nm)
@@ -171,7 +162,6 @@ def test_python_record_spikes_ids(tmp_path):
     assert rates["E"] == pytest.approx(_analysis().summary(out)["E"]["rate_hz"])
 
 
-@needs_driver
 def test_python_record_spikes_ids_without_output_file():
     nm = pytest.importorskip("neuromesh", reason="the neuromesh Python package is not built")
     net, exc, _ = _python_network(nm)

@@ -142,7 +142,6 @@ def test_reports(out_h5):  # §8.4
 
 # The part of the fix that passes the run's precision to `recording` lives in core/src/simulation.cpp
 # (not in the files of this change); remove the marker when it is in.
-@pytest.mark.xfail(strict=True, reason="needs simulation.cpp to pass the run's precision to recording")
 def test_reports_of_a_double_run_are_float64(out_double_h5):
     """Reports are stored in the run's precision: float32 would lose up to ~4e-6 mV of V_m."""
     with h5py.File(out_double_h5, "r") as f:

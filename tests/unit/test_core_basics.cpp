@@ -1,5 +1,8 @@
 // Time grid, fixed point, partition, ring buffer: the small pieces everything relies on.
 #include <cmath>
+#include <limits>
+#include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -13,7 +16,7 @@ using namespace neuromesh;
 
 TEST(TimeGrid, StepsAndDelays) {
   const time_grid g(0.1);
-  EXPECT_EQ(g.steps(1.5), 15);
+  EXPECT_EQ(g.on_grid_steps(1.5, "t"), 15);
   EXPECT_DOUBLE_EQ(g.ms(15), 1.5);
   EXPECT_EQ(g.delay_steps(0.1, "d"), 1);
   EXPECT_EQ(g.delay_steps(1.5, "d"), 15);
@@ -21,6 +24,52 @@ TEST(TimeGrid, StepsAndDelays) {
   EXPECT_THROW(g.delay_steps(1e9, "d"), config_error);
   EXPECT_THROW(time_grid(0.0), config_error);
   EXPECT_THROW(time_grid(-0.1), config_error);
+}
+
+// NEST 3.10's conversions, measured with the nest-simulator wheel at resolution 0.1 (tests/crosscheck
+// repeats them end to end): delays round half up in steps (0.15 ms arrives after 2 steps, not 1 as
+// llround(0.15 / 0.1) = llround(1.4999999999999998) gave), 1.4496 -> 14 (no tics for delays);
+// refractory periods round UP from integer tics (2.04 and 2.05 -> 21 steps, 2.0004 -> 20, 2.0006 -> 21).
+TEST(TimeGrid, ConvertsLikeNest) {
+  const time_grid g(0.1);
+  for (const auto& [d, steps] :
+       {std::pair{0.15, 2}, {0.35, 4}, {1.45, 15}, {2.05, 21}, {0.14, 1}, {1.4496, 14}, {1.4504, 15}, {0.05, 1}})
+    EXPECT_EQ(g.delay_steps(d, "d"), steps) << d;
+  EXPECT_THROW(g.delay_steps(0.0499, "d"), config_error);
+  for (const auto& [t, steps] : {std::pair{2.0, 20},
+                                 {2.04, 21},
+                                 {2.05, 21},
+                                 {2.1, 21},
+                                 {2.15, 22},
+                                 {2.0004, 20},
+                                 {2.0006, 21},
+                                 {0.04, 1},
+                                 {0.0, 0}})
+    EXPECT_EQ(g.duration_steps(t), steps) << t;
+}
+
+TEST(TimeGrid, TimesOffTheGridAreErrorsUnlessRoundedUpOnRequest) {
+  const time_grid g(0.1);
+  EXPECT_EQ(g.on_grid_steps(0.3, "t"), 3);
+  EXPECT_EQ(g.on_grid_steps(1000.0, "t"), 10000);
+  EXPECT_THROW(g.on_grid_steps(0.25, "duration"), config_error);
+  EXPECT_THROW(g.on_grid_steps(-1.0, "duration"), config_error);
+  EXPECT_THROW(g.on_grid_steps(std::numeric_limits<double>::infinity(), "duration"), config_error);
+  // Spike times: fired in the step that ends at t; 1.0000001 is 1.0 to the tic (as NEST).
+  EXPECT_EQ(g.spike_step(1.0, false, "s"), 9);
+  EXPECT_EQ(g.spike_step(1.0000001, false, "s"), 9);
+  EXPECT_THROW(g.spike_step(1.05, false, "s"), config_error);
+  EXPECT_EQ(g.spike_step(1.05, true, "s"), 10);  // rounded up to 1.1 ms
+  EXPECT_EQ(g.spike_step(1.01, true, "s"), 10);
+  EXPECT_THROW(g.spike_step(0.0, true, "s"), config_error);
+  // Steps finer than NEST's default tic get finer tics; steps that are no whole number of ns do not.
+  EXPECT_EQ(time_grid(0.0001).on_grid_steps(0.001, "t"), 10);
+  EXPECT_THROW(time_grid(1e-10), config_error);
+  try {
+    g.on_grid_steps(0.25, "duration");
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("0.2 or 0.3 ms"), std::string::npos) << e.what();
+  }
 }
 
 TEST(FixedPoint, ResolutionIsTwoToMinus32AndSumsAreOrderIndependent) {

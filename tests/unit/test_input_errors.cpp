@@ -34,7 +34,7 @@ std::string with(const std::string& from, const std::string& to) {
 TEST(InputErrors, GoodNetworkParsesAndValidates) { EXPECT_NO_THROW(validate(parse_network_json(good))); }
 
 TEST(InputErrors, MalformedJson) {
-  expect_error<config_error>([] { parse_network_json("{\"populations\": [", "net.json"); }, "net.json: malformed JSON");
+  expect_error<config_error>([] { parse_network_json("{\"populations\": [", "net.json"); }, "malformed JSON");
 }
 
 TEST(InputErrors, UnknownKeyNamesItsPath) {
@@ -115,4 +115,41 @@ TEST(InputErrors, SliceOutsidePopulation) {
       "post_slice");
   expect_error<config_error>([] { parse_network_json(with("\"post\": \"E\"", "\"post\": \"E\", \"pre_slice\": [5]")); },
                              "expected [begin, end]");
+}
+
+// Issue "No silent wrong results": numbers JSON can write but a double or an index cannot hold,
+// and duplicate keys, are errors naming the key path (were: SIGABRT, a wrapped size, the last
+// duplicate silently kept).
+TEST(InputErrors, OutOfRangeNumbersAndDuplicateKeysNameTheirPath) {
+  expect_error<config_error>([] { parse_network_json(with("\"p\": 0.1", "\"p\": 1e400"), "net.json"); },
+                             "net.json: projections[0].connector.p: number out of range");
+  expect_error<config_error>([] { parse_network_json(with("\"size\": 10", "\"size\": 4294967297")); },
+                             "populations[0].size: 4294967297 exceeds");
+  expect_error<config_error>([] { parse_network_json(with("\"size\": 10", "\"size\": 10, \"size\": 20")); },
+                             "populations[0].size: duplicate key");
+  expect_error<config_error>([] { parse_network_json(with("\"size\": 10", "\"size\": -3")); }, "non-negative integer");
+}
+
+// Times that are not on the grid are refused where NEST refuses them, naming the key.
+TEST(InputErrors, OffGridTimesNameTheirKey) {
+  network net = parse_network_json(good);
+  net.recorders.push_back({"E", "V_m", 0.25, {}});
+  expect_error<config_error>([&] { validate(net); }, "recorders[0].interval: 0.25 ms is not a multiple");
+  net.recorders.clear();
+  net.populations.push_back({"S", 1, "spike_source_array", {}, {}, {{1.05}}});
+  expect_error<config_error>([&] { validate(net); }, "populations[S].spike_times[0]: spike time 1.05 ms");
+  net.populations.back().allow_offgrid_times = true;
+  EXPECT_NO_THROW(validate(net));
+  net.stimuli.push_back({.type = stimulus::kind::dc_source, .target = "E", .amplitude = 1.0, .start = 0.05});
+  expect_error<config_error>([&] { validate(net); }, "stimuli[0].start: 0.05 ms is not a multiple");
+}
+
+// JSON cannot write -inf; "-inf" is NEST's default V_min of iaf_psc_alpha, refused elsewhere.
+TEST(InputErrors, MinusInfinityOnlyWhereAModelAllowsIt) {
+  const std::string alpha = R"({"populations": [{"label": "A", "size": 1, "model": "iaf_psc_alpha",
+                                 "params": {"V_min": "-inf"}}]})";
+  EXPECT_NO_THROW(validate(parse_network_json(alpha)));
+  std::string bad = alpha;
+  bad.replace(bad.find("V_min"), 5, "E_L");
+  expect_error<config_error>([&] { validate(parse_network_json(bad)); }, "E_L");
 }

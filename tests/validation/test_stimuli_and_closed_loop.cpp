@@ -54,10 +54,11 @@ TEST(Sources, SpikeSourceArrayEmitsAtTheGivenTimes) {
   net.populations.push_back({"S", 2, "spike_source_array", {}, {}, {{1.0, 2.5, 2.5}, {0.3}}});
   auto sim = make_simulation(net, {});
   sim->run(5.0);
-  ASSERT_EQ(sim->spikes().size(), 3u);       // duplicates on one step are merged
+  ASSERT_EQ(sim->spikes().size(), 4u);       // two spikes at 2.5 ms are two spikes (NEST multiplicity)
   EXPECT_EQ(sim->spikes()[0].step + 1, 3);   // 0.3 ms
   EXPECT_EQ(sim->spikes()[1].step + 1, 10);  // 1.0 ms
   EXPECT_EQ(sim->spikes()[2].step + 1, 25);  // 2.5 ms
+  EXPECT_EQ(sim->spikes()[3].step + 1, 25);
 }
 
 TEST(ClosedLoop, InjectSetCurrentAndLastSpikes) {

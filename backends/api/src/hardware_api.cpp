@@ -31,7 +31,9 @@ std::vector<double> profile_rates(const network& net, double duration_ms, int th
   opt.threads = threads;
   opt.keep_spikes_in_memory = true;
   opt.communicator = "local";  // under mpirun every rank profiles alone: the same rates, the same placement
-  auto sim = make_simulation(net, opt);
+  network all = net;
+  all.recorders.clear();  // every neuron's spikes (spikes() holds only the recorded ones)
+  auto sim = make_simulation(std::move(all), opt);
   sim->run(duration_ms);
   std::vector<double> rates(net.offsets().back(), 0.0);
   for (const spike& s : sim->spikes()) rates[s.gid] += 1.0;

@@ -50,6 +50,7 @@ std::unique_ptr<simulation> make_simulation(network net, simulation_options opt)
   try {
     detail::check_distribution_options(opt);
     validate(net);
+    net = resolve_receptors(std::move(net));
     factory = factory_for(opt);
   } catch (...) {
     failure = std::current_exception();

@@ -39,10 +39,10 @@ void validate_population(const population& p, const std::string& where, double d
   }
   if (m->kind == population_kind::spike_source_array) {
     if (p.spike_times.size() > p.size) throw config_error(where + ".spike_times", "more spike trains than neurons");
-    for (const auto& train : p.spike_times)
-      for (double t : train)
-        if (!(t > 0) || !std::isfinite(t))
-          throw config_error(where + ".spike_times", "spike times must be finite and > 0 ms");
+    const time_grid grid(dt);
+    for (std::size_t i = 0; i < p.spike_times.size(); ++i)
+      for (double t : p.spike_times[i])
+        grid.spike_step(t, p.allow_offgrid_times, where + ".spike_times[" + std::to_string(i) + "]");
   } else if (!p.spike_times.empty()) {
     throw config_error(where + ".spike_times", "only spike_source_array populations take spike_times");
   }
@@ -110,9 +110,9 @@ void validate_synapse_values(const projection& pr, index_t n_post, double dt, co
   if (const double* d = std::get_if<double>(&pr.delay)) grid.delay_steps(*d, where + ".synapse.delay");
   if (const auto* a = std::get_if<std::vector<double>>(&pr.delay))
     for (double d : *a) grid.delay_steps(d, where + ".synapse.delay");
-  if (const auto* d = std::get_if<distribution>(&pr.delay); d && d->low < dt * 0.5)
+  if (const auto* d = std::get_if<distribution>(&pr.delay); d && d->low * grid.steps_per_ms() < 0.5)
     throw config_error(where + ".synapse.delay",
-                       "a delay distribution needs 'min' >= dt so no delay rounds below one step");
+                       "a delay distribution needs 'min' >= dt / 2 so no delay rounds below one step");
 }
 
 void validate_projection(const network& net, std::size_t i) {
@@ -141,10 +141,6 @@ void validate_projection(const network& net, std::size_t i) {
   // is conservative (it assumes every target could lose one source).
   validate_connector(pr.conn, pe - pb, qe - qb, pr.pre == pr.post, where + ".connector");
   validate_synapse_values(pr, qe - qb, net.dt, where);
-  if (m->input == receptor_kind::conductance)
-    if (const double* w = std::get_if<double>(&pr.weight); w && *w < 0)
-      throw config_error(where + ".synapse.weight", "conductance-based model " + post.model +
-                                                        " needs weights >= 0 nS (choose the receptor for inhibition)");
 }
 
 void validate_stimulus(const network& net, std::size_t i) {
@@ -157,6 +153,9 @@ void validate_stimulus(const network& net, std::size_t i) {
     throw config_error(where + ".rate", "rate must be a finite number >= 0 Hz");
   if (!std::isfinite(s.weight)) throw config_error(where + ".weight", "must be finite");
   if (!(s.start <= s.stop) || !(s.start >= 0)) throw config_error(where, "needs 0 <= start <= stop");
+  const time_grid grid(net.dt);
+  grid.on_grid_steps(s.start, where + ".start");
+  if (std::isfinite(s.stop)) grid.on_grid_steps(s.stop, where + ".stop");
 }
 
 void validate_recorder(const network& net, std::size_t i) {
@@ -166,7 +165,8 @@ void validate_recorder(const network& net, std::size_t i) {
   if (r.variable != "spikes" && find_model(pop.model)->state_variable(r.variable) < 0)
     throw config_error(where + ".variable",
                        "population '" + pop.label + "' (" + pop.model + ") has no state variable '" + r.variable + "'");
-  if (!(r.interval >= net.dt * 0.999)) throw config_error(where + ".interval", "must be at least one time step");
+  if (time_grid(net.dt).on_grid_steps(r.interval, where + ".interval") < 1)
+    throw config_error(where + ".interval", "must be at least one time step");
   for (index_t id : r.ids)
     if (id >= pop.size) throw config_error(where + ".ids", "id " + std::to_string(id) + " out of range");
 }
@@ -188,7 +188,8 @@ void validate(const network& net) {
   for (std::size_t i = 0; i < net.projections.size(); ++i) validate_projection(net, i);
   for (std::size_t i = 0; i < net.stimuli.size(); ++i) validate_stimulus(net, i);
   for (std::size_t i = 0; i < net.recorders.size(); ++i) validate_recorder(net, i);
-  if (!(net.duration >= 0)) throw config_error("duration", "must be >= 0 ms");
+  check_sign_rule(net);
+  grid.on_grid_steps(net.duration, "duration");
 }
 
 }  // namespace neuromesh

@@ -49,8 +49,9 @@ group_drives shard::drives_for(std::size_t population) const {
       d.poisson.push_back({random::poisson_table(st.rate * net.dt * 1e-3), to_fixed(static_cast<float>(st.weight)),
                            static_cast<int>(st.target_receptor), purpose});
     } else {
-      const step_t stop = std::isfinite(st.stop) ? grid.steps(st.stop) : std::numeric_limits<step_t>::max();
-      d.dc.push_back({st.amplitude, grid.steps(st.start), stop});
+      const step_t stop =
+          std::isfinite(st.stop) ? grid.on_grid_steps(st.stop, "stop") : std::numeric_limits<step_t>::max();
+      d.dc.push_back({st.amplitude, grid.on_grid_steps(st.start, "start"), stop});
     }
   }
   return d;

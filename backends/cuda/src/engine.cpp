@@ -236,8 +236,8 @@ class gpu_engine final : public engine {
         groups_.push_back(nullptr);
         for (index_t i = 0; i < pop.size && i < pop.spike_times.size(); ++i)
           for (double t : pop.spike_times[i]) {
-            const step_t s = static_cast<step_t>(std::llround(t / net.dt)) - 1;  // fired in the step ending at t
-            if (s >= 0) schedule.push_back({s, offsets_[p] + i});
+            // Fired in the step ending at t; duplicates stay (NEST's multiplicity).
+            schedule.push_back({grid.spike_step(t, pop.allow_offgrid_times, pop.label), offsets_[p] + i});
           }
         continue;
       }
@@ -246,7 +246,6 @@ class gpu_engine final : public engine {
                             : make_device_group<float>(net, p, offsets_[p], offsets_[p]));
     }
     std::sort(schedule.begin(), schedule.end());
-    schedule.erase(std::unique(schedule.begin(), schedule.end()), schedule.end());
     schedule_ = std::move(schedule);
   }
 

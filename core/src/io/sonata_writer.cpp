@@ -227,6 +227,19 @@ void output_file::close() {
   if (!file_.reset()) throw io_error(path_, "HDF5 could not finish writing the file (disk full?)");
 }
 
+void output_file::reopen() {
+  hdf5_quiet quiet;
+  if (file_.valid()) return;
+  hdf5_id fapl = checked(H5Pcreate(H5P_FILE_ACCESS), path_, "create a file access property list");
+  check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_WEAK), path_, "set the file close degree");
+  const hid_t f = H5Fopen(path_.c_str(), H5F_ACC_RDWR, fapl.get());
+  if (f < 0)
+    throw io_error(path_,
+                   "cannot reopen the output file to continue the run (was it moved, deleted or made "
+                   "read-only, or is another program holding it open?)");
+  file_ = hdf5_id(f);
+}
+
 spike_writer::spike_writer(output_file& file, const std::string& population, sorting order, std::size_t chunk)
     : path_(file.path()), where_("/spikes/" + population), chunk_(std::max<std::size_t>(chunk, 1)), order_(order) {
   hdf5_quiet quiet;
@@ -239,6 +252,21 @@ spike_writer::spike_writer(output_file& file, const std::string& population, sor
   times_ = create_extendible(group_.get(), "timestamps", H5T_IEEE_F64LE, 1, &zero, &chunk_rows, path_);
   write_string_attr(times_.get(), "units", "ms", path_);
   ids_dset_ = create_extendible(group_.get(), "node_ids", H5T_STD_U64LE, 1, &zero, &chunk_rows, path_);
+}
+
+void spike_writer::detach() {
+  flush();
+  times_.reset();
+  ids_dset_.reset();
+  group_.reset();
+}
+
+void spike_writer::reattach(output_file& file) {
+  hdf5_quiet quiet;
+  require_open(file);
+  group_ = checked(H5Gopen2(file.native_handle(), where_.c_str(), H5P_DEFAULT), path_, "reopen " + where_);
+  times_ = checked(H5Dopen2(group_.get(), "timestamps", H5P_DEFAULT), path_, "reopen " + where_ + "/timestamps");
+  ids_dset_ = checked(H5Dopen2(group_.get(), "node_ids", H5P_DEFAULT), path_, "reopen " + where_ + "/node_ids");
 }
 
 spike_writer::~spike_writer() {
@@ -317,6 +345,21 @@ void spike_writer::flush() {
   hdf5_quiet quiet;
   write_buffer();
   check(H5Fflush(times_.get(), H5F_SCOPE_LOCAL), path_, "flush " + where_);
+}
+
+void report_writer::detach() {
+  flush();
+  data_.reset();
+  time_.reset();
+}
+
+void report_writer::reattach(output_file& file) {
+  hdf5_quiet quiet;
+  require_open(file);
+  data_ = checked(H5Dopen2(file.native_handle(), (where_ + "/data").c_str(), H5P_DEFAULT), path_,
+                  "reopen " + where_ + "/data");
+  time_ = checked(H5Dopen2(file.native_handle(), (where_ + "/mapping/time").c_str(), H5P_DEFAULT), path_,
+                  "reopen " + where_ + "/mapping/time");
 }
 
 report_writer::report_writer(output_file& file, const std::string& population, const std::string& variable,

@@ -22,6 +22,14 @@ namespace neuromesh {
 // config_error / parameter_error naming the population, parameter or key path at fault.
 void validate(const network& net);
 
+// The sign rule (network.hpp `receptor`; backends/api/src/sign_rule.cpp): check_sign_rule throws
+// config_error naming the projection or stimulus whose weights contradict their receptor;
+// resolve_receptors returns the network with every receptor excitatory or inhibitory and every
+// weight in the engines' convention (inhibitory currents negative, conductances positive).
+// make_simulation applies it; C++ code that builds engines directly must too.
+void check_sign_rule(const network& net);
+network resolve_receptors(network net);
+
 // Validates `net` and builds a simulation on opt.backend ("cpu"); backend_unavailable names the
 // backends this build has when another is requested.
 std::unique_ptr<simulation> make_simulation(network net, simulation_options opt = {});

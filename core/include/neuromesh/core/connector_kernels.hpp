@@ -40,7 +40,10 @@ NEUROMESH_INLINE_HOST_DEVICE bool draw_within(const distribution& d, S& s, doubl
         x = random::lognormal(s, d.a, d.b);
         break;
     }
-    if (x >= d.low && x <= d.high) return true;
+    if (x >= d.low && x <= d.high) {
+      if (d.magnitude_sign != 0.0) x = d.magnitude_sign * (x < 0.0 ? -x : x);
+      return true;
+    }
   }
   return false;
 }
@@ -90,7 +93,7 @@ struct projection_params {
   std::uint32_t id = 0;
   index_t pre_begin = 0, n_pre = 0, post_begin = 0, n_post = 0;
   bool exclude_self = false;             // same population and no autapses
-  double h = 0.1;                        // time step (ms)
+  double steps_per_ms = 10.0;            // 1 / dt, as time_grid computes it (delay rounding)
   const std::uint64_t* split = nullptr;  // fixed_total_number: synapses per target
 
   // The view-local source that is target j itself (or no_self), and the reverse.
@@ -110,15 +113,6 @@ struct synapse_draw {
   float weight;
   delay_t delay;
 };
-
-// time_grid::delay_steps without its messages: false exactly where it throws (rounds below one
-// step, above 65535 steps, or is not finite).
-NEUROMESH_INLINE_HOST_DEVICE bool delay_in_steps(double delay_ms, double h, delay_t& out) {
-  const double steps = delay_ms / h;
-  if (!(steps >= 0.5 && steps < 65535.5)) return false;
-  out = static_cast<delay_t>(std::llround(steps));
-  return true;
-}
 
 NEUROMESH_INLINE_HOST_DEVICE index_t uniform_index(keyed_stream& s, std::uint64_t n) {
   const auto k = static_cast<std::uint64_t>(s.uniform() * static_cast<double>(n));
@@ -217,7 +211,7 @@ NEUROMESH_INLINE_HOST_DEVICE generation_error draw_values(const projection_param
   if (!w.next(k, weight)) return generation_error::weight_draw;
   if (!d.next(k, delay)) return generation_error::delay_draw;
   out.weight = static_cast<float>(weight);
-  if (!delay_in_steps(delay, p.h, out.delay)) return (bad_delay = delay), generation_error::delay_range;
+  if (!delay_in_steps(delay, p.steps_per_ms, out.delay)) return (bad_delay = delay), generation_error::delay_range;
   return generation_error::none;
 }
 

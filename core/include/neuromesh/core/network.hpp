@@ -26,6 +26,9 @@ struct distribution {
   double b = 1.0;  // uniform: high;  normal: std;  exponential: unused;  lognormal: sigma of log
   double low = -std::numeric_limits<double>::infinity();
   double high = std::numeric_limits<double>::infinity();
+  // Set only by the sign rule (resolve_receptors, api.hpp) for weights: 0 keeps each draw as it
+  // is; +1 / -1 store +|x| / -|x| of a draw x accepted within [low, high].
+  double magnitude_sign = 0.0;
 };
 
 // A value given as one scalar for all, one number per entity, or a distribution.
@@ -52,9 +55,20 @@ struct population {
   std::map<std::string, value_spec> params;
   std::map<std::string, value_spec> initial;
   std::vector<std::vector<double>> spike_times;
+  // spike_source_array: spike times off the dt grid are an error (as in NEST) unless this is set;
+  // then they are rounded up to the grid (NEST's allow_offgrid_times).
+  bool allow_offgrid_times = false;
 };
 
-enum class receptor : std::uint8_t { excitatory = 0, inhibitory = 1 };
+// Which receptor a projection's (or a Poisson drive's) weights act on -- the sign rule, written
+// once in backends/api/src/sign_rule.cpp and documented in docs/network-format.md:
+//   by_sign (the default): the weight's sign chooses, as in NEST: w >= 0 excites, w < 0 inhibits;
+//   excitatory: weights must be >= 0 (a negative one is an error, not a silent inhibition);
+//   inhibitory: inhibition of strength |w|, whichever sign is given (NEST's negative or PyNN's
+//               positive convention).
+// Weights of both signs in one projection are an error (split it). Engines only ever see
+// excitatory or inhibitory: make_simulation resolves by_sign first.
+enum class receptor : std::uint8_t { excitatory = 0, inhibitory = 1, by_sign = 2 };
 inline constexpr int n_receptors = 2;
 
 // How sources are chosen for each target. Defaults follow NEST: autapses and multapses allowed.
@@ -81,8 +95,8 @@ struct connector {
   std::vector<index_t> sources, targets;  // explicit_list: pairs (sources[k], targets[k])
 };
 
-// Synapses from `pre` to `post`. weight is in the target model's unit (pA, nS or mV; inhibitory
-// current weights are negative, conductance weights positive); delay in ms (>= dt).
+// Synapses from `pre` to `post`. weight is in the target model's unit (pA, nS or mV; its sign and
+// `target` follow the sign rule above); delay in ms (>= dt).
 // A contiguous range [begin, end) of a population's neurons; the default is all of them.
 struct view {
   index_t begin = 0;
@@ -100,7 +114,7 @@ struct projection {
   std::string synapse = "static";
   value_spec weight = 1.0;
   value_spec delay = 1.0;
-  receptor target = receptor::excitatory;
+  receptor target = receptor::by_sign;
 };
 
 // Stimulus devices attached to a population. poisson_generator: every target neuron receives an
@@ -111,7 +125,7 @@ struct stimulus {
   kind type = kind::poisson_generator;
   std::string target;
   double rate = 0.0, weight = 0.0;
-  receptor target_receptor = receptor::excitatory;
+  receptor target_receptor = receptor::by_sign;
   double amplitude = 0.0, start = 0.0, stop = std::numeric_limits<double>::infinity();
 };
 

@@ -52,6 +52,10 @@ class recording {
   void write_provenance(const std::vector<std::pair<std::string, std::string>>& text,
                         const std::vector<std::pair<std::string, double>>& numbers);
   void flush();
+  // Between the runs of a continued simulation: suspend() leaves the file complete on disk;
+  // resume() (a no-op unless suspended) lets the next run append to it.
+  void suspend();
+  void resume();
   void close();
   bool has_file() const { return file_ != nullptr; }
 
@@ -70,6 +74,7 @@ class recording {
   std::vector<gid_t> offsets_;
   std::vector<spike_selection> selected_;  // per population
   std::unique_ptr<io::output_file> file_;
+  bool suspended_ = false;  // file closed between the runs of a continued simulation
   std::vector<std::unique_ptr<io::spike_writer>> spike_writers_;  // per population (null: off)
   std::vector<std::unique_ptr<probe>> probes_;
   std::vector<std::uint64_t> id_buf_;

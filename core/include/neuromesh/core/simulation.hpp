@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -41,16 +42,25 @@ struct simulation_options {
   std::function<void(double)> build_progress;  // construction progress, fraction in [0, 1]
 };
 
-// What a run did, for summaries and provenance.
+// What a run did, for summaries and provenance. spikes counts every spike fired; the per-population
+// numbers are over the neurons whose spikes are recorded (recording.hpp: all of them unless a spike
+// recorder names ids, none in a population without a spike recorder when others have one).
 struct run_summary {
   std::uint64_t neurons = 0, synapses = 0, spikes = 0;
-  std::vector<std::uint64_t> spikes_per_population;
+  std::vector<std::uint64_t> spikes_per_population;  // spikes of the recorded neurons
+  std::vector<std::uint64_t> recorded_neurons;       // per population: neurons whose spikes are recorded
   double build_seconds = 0, simulate_seconds = 0, simulated_ms = 0;
   double bytes_per_synapse = 0;
   std::uint64_t neuron_updates = 0;  // over all ranks, at the end of the last run()
   std::uint64_t exchange_bytes = 0;  // spike-exchange payload sent by all ranks together (MPI)
   double exchange_seconds = 0;       // this rank's wall time in exchange and gathers (MPI)
   double real_time_factor() const { return simulated_ms > 0 ? simulate_seconds / (simulated_ms * 1e-3) : 0; }
+  // Mean rate [Hz] of population p's recorded neurons (NaN when none is recorded, 0 before a run):
+  // the number `neuromesh info` and neuromesh.analysis give for the output file.
+  double rate_hz(std::size_t p) const {
+    if (recorded_neurons[p] == 0) return std::numeric_limits<double>::quiet_NaN();
+    return simulated_ms > 0 ? spikes_per_population[p] / (recorded_neurons[p] * simulated_ms * 1e-3) : 0.0;
+  }
 };
 
 using engine_factory = std::function<std::unique_ptr<engine>(engine_config)>;
@@ -64,7 +74,9 @@ class simulation {
   simulation(const simulation&) = delete;
   simulation& operator=(const simulation&) = delete;
 
-  // Advances by `duration_ms` (rounded to whole steps), recording as configured.
+  // Advances by `duration_ms`, a multiple of dt (config_error otherwise, naming the nearest grid
+  // times, as NEST's Simulate), recording as configured. A further run() continues from now.
+  // After finish() every advance is a config_error.
   void run(double duration_ms, const progress_callback& progress = {});
   // Closed loop: advance exactly one step, or one epoch (min_delay steps).
   void step() { advance_steps(1); }
@@ -81,7 +93,8 @@ class simulation {
   std::span<const index_t> last_spikes(const std::string& population) const;
   std::span<const spike> last_spikes() const { return epoch_spikes_; }
 
-  // All spikes recorded in memory so far (sorted by step, then gid).
+  // The recorded neurons' spikes so far (sorted by step, then gid): what the output file holds
+  // (spike recorders with ids record those neurons only; recording::records_spikes_of).
   const std::vector<spike>& spikes() const { return all_spikes_; }
   // Zero-copy view of a state variable of a whole population (user units), updated in place as
   // the simulation advances; data == nullptr where the engine cannot give one (several threads or
@@ -100,6 +113,10 @@ class simulation {
   // exchange "allgather"). Spikes given to inject_spikes() bypass the filter (external input).
   void set_delivery_filter(std::shared_ptr<delivery_filter> f);
 
+  // Writes the provenance of the time simulated so far (status "complete", runs, duration) and
+  // closes the output file, which is then complete and readable by any reader; the next run() or
+  // advance reopens it and appends (a continued run: NEST's Simulate called again).
+  void suspend_output();
   // Closes the output file (also done by the destructor), then lets observers add to it.
   void finish();
 
@@ -130,6 +147,8 @@ class simulation {
   step_t next_stop(step_t target) const;
   void check_interrupt(bool collective);
   void close_output();
+  void write_run_provenance();
+  void check_not_finished() const;
   void construct(const engine_factory& make_engine);
   void fail_everywhere(const std::exception& e);
   void gather_run_totals();
@@ -155,6 +174,7 @@ class simulation {
   std::vector<spike> whole_;               // the filter's spikes for every target
   std::vector<partial_delivery> partial_;  // ... and for some, delivered before the next advance
   bool finished_ = false;
+  std::uint64_t runs_ = 0;  // run() calls, for provenance (a continued run has several)
 };
 
 }  // namespace neuromesh

@@ -27,6 +27,7 @@
 #include <string_view>
 
 #include <neuromesh/core/macros.hpp>
+#include <neuromesh/core/time.hpp>
 
 namespace neuromesh {
 
@@ -71,9 +72,10 @@ constexpr int parameter_index(const std::array<parameter_spec, N>& table, std::s
   return -1;
 }
 
-// Number of whole steps in a refractory period (NEST: Time(ms(t_ref)).get_steps()).
+// Number of whole steps in a refractory period, rounded up as NEST's Time(ms(t_ref)).get_steps()
+// (t_ref = 2.04 ms at dt 0.1 -> 21 steps): the one time layer of core/time.hpp.
 inline double refractory_steps(double t_ref_ms, double h) {
-  return static_cast<double>(static_cast<long long>(t_ref_ms / h + 0.5));
+  return static_cast<double>(time_grid(h).duration_steps(t_ref_ms));
 }
 
 namespace detail {

@@ -82,6 +82,9 @@ class output_file {
   void flush();
   // Idempotent. Throws io_error if HDF5 could not finish the file (e.g. disk full).
   void close();
+  // Opens the closed file again for writing (a continued run appends to it); io_error if it
+  // cannot (moved, deleted, read-only). Writers detached before the close() reattach to it.
+  void reopen();
   // The HDF5 file id (hid_t), for the writers in this module.
   std::int64_t native_handle() const noexcept { return file_.get(); }
 
@@ -110,6 +113,10 @@ class spike_writer {
   void append(std::span<const std::uint64_t> node_ids, std::span<const double> times_ms);
   // Writes the buffer and flushes the file, leaving a consistent file on disk.
   void flush();
+  // Between runs of a continued simulation: detach() flushes and lets go of the file's datasets so
+  // the file can be closed (and read by others); reattach() opens them again in the reopened file.
+  void detach();
+  void reattach(output_file& file);
   // Spikes appended so far, written or buffered.
   std::uint64_t count() const noexcept { return written_ + ids_.size(); }
   // Declares that only these neurons' spikes are recorded (a recorder with `ids`): writes the
@@ -164,6 +171,9 @@ class report_writer {
   void append_frame(std::span<const double> values);
   // Writes buffered frames, updates mapping/time and flushes the file.
   void flush();
+  // As spike_writer's: let go of the datasets between runs, and open them again.
+  void detach();
+  void reattach(output_file& file);
   // Frames appended so far, written or buffered.
   std::uint64_t frames() const noexcept { return written_ + buffered_; }
   std::size_t nodes() const noexcept { return n_nodes_; }

@@ -1,0 +1,153 @@
+// The sign rule: how a weight's sign and a projection's receptor decide which receptor is excited
+// and with which value. Written once here and used by validate() (errors) and make_simulation
+// (resolve_receptors: the engines' values), for C++, JSON, Python and the CLI alike:
+//
+//   receptor   weights            acts on       engine value (current/voltage | conductance)
+//   by_sign    all >= 0           excitatory    w            | w
+//   by_sign    all <= 0 (some<0)  inhibitory    w  (= -|w|)  | |w|
+//   excitatory all >= 0           excitatory    w            | w
+//   inhibitory all >= 0 or <= 0   inhibitory    -|w|         | |w|
+//   otherwise: config_error naming the projection (a negative weight on the excitatory receptor;
+//   weights of both signs in one projection).
+//
+// This is NEST's rule (the sign selects the receptor, conductances are never negative) extended
+// by PyNN's convention (positive weights, the receptor chooses) where the receptor is given.
+// A distribution counts as one-signed when at most 1e-6 of its mass (within its bounds) lies on
+// the other side of zero; each draw's magnitude is then used, so a Normal(0.5, 0.05) weight on an
+// inhibitory receptor inhibits exactly like the scalar 0.5 does.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <neuromesh/api.hpp>
+#include <neuromesh/core/errors.hpp>
+#include <neuromesh/neurons/registry.hpp>
+
+namespace neuromesh {
+namespace {
+
+enum class signs { non_negative, non_positive, both };
+
+// Mass of a normal(mean, sd) below 0 given that it lies in [low, high].
+double normal_mass_below_zero(const distribution& d) {
+  const auto cdf = [&](double x) {
+    if (x == -std::numeric_limits<double>::infinity()) return 0.0;
+    if (x == std::numeric_limits<double>::infinity()) return 1.0;
+    return d.b > 0 ? 0.5 * std::erfc(-(x - d.a) / (d.b * std::sqrt(2.0))) : (x >= d.a ? 1.0 : 0.0);
+  };
+  const double inside = cdf(d.high) - cdf(d.low);
+  if (!(inside > 0)) return d.a < 0 ? 1.0 : 0.0;
+  return std::clamp((cdf(std::min(0.0, d.high)) - cdf(std::min(0.0, d.low))) / inside, 0.0, 1.0);
+}
+
+signs signs_of(const value_spec& w) {
+  constexpr double negligible = 1e-6;
+  double lo = 0.0, hi = 0.0;
+  if (const double* x = std::get_if<double>(&w)) {
+    lo = hi = *x;
+  } else if (const auto* a = std::get_if<std::vector<double>>(&w)) {
+    if (!a->empty())
+      std::tie(lo, hi) = std::pair{*std::min_element(a->begin(), a->end()), *std::max_element(a->begin(), a->end())};
+  } else {
+    const auto& d = std::get<distribution>(w);
+    switch (d.type) {
+      case distribution::kind::uniform:
+        lo = std::max(d.a, d.low), hi = std::min(d.b, d.high);
+        break;
+      case distribution::kind::normal: {
+        const double below = normal_mass_below_zero(d);
+        if (below <= negligible) return signs::non_negative;
+        if (below >= 1.0 - negligible) return signs::non_positive;
+        return signs::both;
+      }
+      case distribution::kind::exponential:
+      case distribution::kind::lognormal:
+        lo = std::max(0.0, d.low), hi = d.high;
+        break;
+    }
+  }
+  if (lo >= 0) return signs::non_negative;
+  if (hi <= 0) return signs::non_positive;
+  return signs::both;
+}
+
+// Every value of `w` replaced by sign * |value| (0: unchanged).
+void apply_magnitude(value_spec& w, double sign) {
+  if (sign == 0.0) return;
+  if (double* x = std::get_if<double>(&w)) {
+    *x = sign * std::fabs(*x);
+  } else if (auto* a = std::get_if<std::vector<double>>(&w)) {
+    for (double& x : *a) x = sign * std::fabs(x);
+  } else {
+    std::get<distribution>(w).magnitude_sign = sign;
+  }
+}
+
+struct decision {
+  receptor target;
+  double sign;  // engine value = sign * |w| (0: as given)
+};
+
+decision decide(receptor given, const value_spec& w, receptor_kind input, const std::string& where) {
+  const signs s = signs_of(w);
+  if (s == signs::both)
+    throw config_error(where,
+                       "weights of both signs in one projection: the sign would choose a different receptor for "
+                       "each synapse; split it into an excitatory and an inhibitory projection (or bound the "
+                       "distribution with low/high on one side of 0)");
+  if (given == receptor::excitatory && s == signs::non_positive)
+    throw config_error(where,
+                       "a negative weight on the excitatory receptor: give receptor \"inhibitory\" (its "
+                       "magnitude is used) or leave the receptor out (the sign chooses, as in NEST)");
+  const receptor target =
+      given == receptor::by_sign ? (s == signs::non_positive ? receptor::inhibitory : receptor::excitatory) : given;
+  if (input == receptor_kind::conductance) return {target, 1.0};
+  return {target, target == receptor::inhibitory ? -1.0 : 1.0};
+}
+
+receptor_kind input_of(const network& net, const std::string& label, const std::string& where) {
+  const model_info* m = find_model(net.populations[net.population_index(label, where)].model);
+  if (!m) throw config_error(where, "unknown model of population '" + label + "'");
+  return m->input;
+}
+
+}  // namespace
+
+void check_sign_rule(const network& net) {
+  for (std::size_t i = 0; i < net.projections.size(); ++i) {
+    const projection& pr = net.projections[i];
+    const std::string where = "projections[" + std::to_string(i) + "] (" + pr.pre + "->" + pr.post + ")";
+    decide(pr.target, pr.weight, input_of(net, pr.post, where + ".post"), where + ".synapse.weight");
+  }
+  for (std::size_t i = 0; i < net.stimuli.size(); ++i) {
+    const stimulus& s = net.stimuli[i];
+    if (s.type != stimulus::kind::poisson_generator) continue;
+    const std::string where = "stimuli[" + std::to_string(i) + "]";
+    decide(s.target_receptor, s.weight, input_of(net, s.target, where + ".target"), where + ".weight");
+  }
+}
+
+network resolve_receptors(network net) {
+  for (std::size_t i = 0; i < net.projections.size(); ++i) {
+    projection& pr = net.projections[i];
+    const std::string where = "projections[" + std::to_string(i) + "] (" + pr.pre + "->" + pr.post + ")";
+    const decision d = decide(pr.target, pr.weight, input_of(net, pr.post, where + ".post"), where + ".synapse.weight");
+    pr.target = d.target;
+    apply_magnitude(pr.weight, d.sign);
+  }
+  for (std::size_t i = 0; i < net.stimuli.size(); ++i) {
+    stimulus& s = net.stimuli[i];
+    if (s.type != stimulus::kind::poisson_generator) {
+      s.target_receptor = receptor::excitatory;  // unused by dc_source; never by_sign in an engine
+      continue;
+    }
+    const std::string where = "stimuli[" + std::to_string(i) + "]";
+    const decision d =
+        decide(s.target_receptor, s.weight, input_of(net, s.target, where + ".target"), where + ".weight");
+    s.target_receptor = d.target;
+    s.weight = d.sign * std::fabs(s.weight);
+  }
+  return net;
+}
+
+}  // namespace neuromesh
