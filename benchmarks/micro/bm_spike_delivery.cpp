@@ -22,6 +22,7 @@ static void BM_deliver(benchmark::State& state) {
   p.delay = nm::distribution{nm::distribution::kind::uniform, 1.0, 3.0, 1.0, 3.0};
   net.projections.push_back(p);
   nm::validate(net);
+  net = nm::resolve_receptors(std::move(net));  // as make_simulation: engines see definite receptors
   nm::engine_config cfg;
   cfg.net = &net;
   cfg.part = nm::make_block_partition(net, 1);

@@ -185,23 +185,28 @@ void recording::write_provenance(const std::vector<std::pair<std::string, std::s
 
 // The file is closed between the runs of a continued simulation, so any reader can open it;
 // the writers keep their counters and buffers and reattach to the same datasets.
+// suspended_ is set on every process (only the writer has the file), so all agree on it.
 void recording::suspend() {
-  if (!file_ || suspended_) return;
-  for (auto& w : spike_writers_)
-    if (w) w->detach();
-  for (auto& pr : probes_)
-    if (pr->writer) pr->writer->detach();
-  file_->close();
+  if (suspended_) return;
+  if (file_) {
+    for (auto& w : spike_writers_)
+      if (w) w->detach();
+    for (auto& pr : probes_)
+      if (pr->writer) pr->writer->detach();
+    file_->close();
+  }
   suspended_ = true;
 }
 
 void recording::resume() {
   if (!suspended_) return;
-  file_->reopen();
-  for (auto& w : spike_writers_)
-    if (w) w->reattach(*file_);
-  for (auto& pr : probes_)
-    if (pr->writer) pr->writer->reattach(*file_);
+  if (file_) {
+    file_->reopen();  // io_error if the file is gone or was replaced: suspended_ stays set
+    for (auto& w : spike_writers_)
+      if (w) w->reattach(*file_);
+    for (auto& pr : probes_)
+      if (pr->writer) pr->writer->reattach(*file_);
+  }
   suspended_ = false;
 }
 
@@ -215,7 +220,13 @@ void recording::flush() {
 }
 
 void recording::close() {
-  resume();  // a suspended file is complete; reopening lets the final provenance be written
+  if (suspended_) {  // complete on disk since suspend(), nothing recorded after: just let go
+    spike_writers_.clear();
+    probes_.clear();
+    file_.reset();
+    suspended_ = false;
+    return;
+  }
   if (file_) flush();
   spike_writers_.clear();
   probes_.clear();  // also on processes without the file: nothing is recorded after close

@@ -62,6 +62,18 @@ simulation::simulation(network net, simulation_options opt, const engine_factory
 }
 
 void simulation::construct(const engine_factory& make_engine) {
+  // Engines index their ring buffers by receptor: the sign rule must have chosen one.
+  const auto unresolved = [](receptor r) { return r != receptor::excitatory && r != receptor::inhibitory; };
+  for (std::size_t i = 0; i < net_.projections.size(); ++i)
+    if (unresolved(net_.projections[i].target))
+      throw internal_error("projections[" + std::to_string(i) +
+                           "]: receptor by_sign reached the engine; resolve_receptors() (api.hpp) chooses it, as "
+                           "make_simulation does");
+  for (std::size_t i = 0; i < net_.stimuli.size(); ++i)
+    if (net_.stimuli[i].type == stimulus::kind::poisson_generator && unresolved(net_.stimuli[i].target_receptor))
+      throw internal_error("stimuli[" + std::to_string(i) +
+                           "]: receptor by_sign reached the engine; call "
+                           "resolve_receptors() (api.hpp) first, as make_simulation does");
   const auto n_ranks = static_cast<std::uint32_t>(comm_->size());
   ranks_ = opt_.rank_of_gid.empty() ? rank_map::by_name(opt_.decomposition, net_, n_ranks)
                                     : rank_map::from_owners(net_, opt_.rank_of_gid, n_ranks);
@@ -94,6 +106,7 @@ void simulation::check_not_finished() const {
 void simulation::run(double duration_ms, const progress_callback& progress) {
   check_not_finished();
   time_grid(net_.dt).on_grid_steps(duration_ms, "duration");  // before anything moves
+  resume_output();
   ++runs_;
   try {
     run_steps(duration_ms, progress);
@@ -107,7 +120,6 @@ void simulation::run(double duration_ms, const progress_callback& progress) {
 void simulation::run_steps(double duration_ms, const progress_callback& progress) {
   const step_t target = now_ + time_grid(net_.dt).on_grid_steps(duration_ms, "duration");
   const step_t start = now_;
-  rec_->resume();
   begin_advance();
   const auto t0 = std::chrono::steady_clock::now();
   auto last_report = t0, last_flush = t0;
@@ -141,7 +153,7 @@ void simulation::begin_advance() {
 void simulation::advance_steps(step_t n) {
   check_not_finished();
   if (n < 0) throw config_error("steps", "cannot advance by a negative number of steps (" + std::to_string(n) + ")");
-  if (rec_) rec_->resume();
+  resume_output();
   begin_advance();
   const step_t target = now_ + n;
   try {
@@ -350,14 +362,27 @@ void simulation::finish() {
 
 void simulation::suspend_output() {
   check_not_finished();
-  if (!rec_ || !rec_->has_file()) return;
-  write_run_provenance();
-  rec_->suspend();
+  if (!rec_) return;
+  if (rec_->has_file()) write_run_provenance();
+  rec_->suspend();  // on every rank, so all agree that the next advance resumes
+}
+
+// Reopens a suspended output file before anything moves; under MPI every rank learns of a failure
+// (rank 0 holds the file) instead of the others waiting in the run's collectives.
+void simulation::resume_output() {
+  if (!rec_ || !rec_->suspended()) return;
+  std::exception_ptr failure;
+  try {
+    rec_->resume();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  comm_->agree(failure);
 }
 
 void simulation::close_output() {
   if (!rec_ || !rec_->has_file()) return;
-  write_run_provenance();
+  if (!rec_->suspended()) write_run_provenance();  // a suspended file has it, and nothing ran since
   rec_->close();
 }
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _core
 from .connectors import Connector, FromListConnector
-from .errors import ArgumentTypeError, ConfigError
+from .errors import ArgumentTypeError, ConfigError, NeuromeshIOError
 from .models import CellType, SpikeSourceArray
 from .random import Distribution
 from .synapses import StaticSynapse
@@ -295,6 +295,21 @@ class Network:
         """The description changed: a run after this cannot continue the previous one."""
         self._version += 1
 
+    def _fingerprint(self):
+        """What a continued run must find unchanged: the structure (_version, bumped by every
+        add) and the values users may assign directly (dt, seed, cell parameters, initial values,
+        synapse weights and delays)."""
+        return repr((self.dt, self.seed, self.name, self._version,
+                     [(p.label, repr(p.cell), sorted(p.initial.items(), key=lambda kv: kv[0]))
+                      for p in self.populations],
+                     [(repr(syn), repr(conn)) for _, _, conn, syn, _ in self._projections]))
+
+    def _records_every_spike(self):
+        """Whether the spike recorders cover every neuron (no spike recorder at all also does)."""
+        whole = {p.label for p in self.populations for var, _, ids in p._recording if var == "spikes" and not ids}
+        any_spikes = any(var == "spikes" for p in self.populations for var, _, _ in p._recording)
+        return not any_spikes or all(p.label in whole for p in self.populations)
+
     def spec(self):
         """The core description (validated when built)."""
         s = _core.NetworkSpec()
@@ -325,8 +340,8 @@ class Network:
         s.validate()
         return s
 
-    def run(self, duration, backend="cpu", threads=0, output=None, progress=False, precision="float", device=0,
-            exchange="targeted", decomposition=None, hardware=None, placement="sequential", timing=None,
+    def run(self, duration, backend=None, threads=None, output=None, progress=False, precision=None, device=None,
+            exchange=None, decomposition=None, hardware=None, placement="sequential", timing=None,
             link_capacity=None, step_time_us=None, timing_reference=True, connectivity=None, **hardware_options):
         """Builds and runs the network for `duration` ms; returns a Result. Ctrl-C stops the run
         with KeyboardInterrupt and leaves the output file closed and readable. backend: "cpu",
@@ -346,20 +361,40 @@ class Network:
         A second run() continues the first, as NEST's Simulate and PyNN's run do: time goes on
         from where it stopped, spikes accumulate, the output file is appended to (its provenance
         says how many runs and their total duration). It needs the same backend, threads,
-        precision and output, and a description unchanged since (otherwise ConfigError says
-        what changed); reset() starts again from t = 0. Runs with hardware= or timing= always
-        start from t = 0 (their reports cover one run)."""
+        precision and output (left out: as before; defaults on a first run: backend "cpu",
+        threads 0 = all cores, precision "float", device 0, exchange "targeted") and a description
+        unchanged since (otherwise ConfigError says what changed); reset() starts again from
+        t = 0. Runs with hardware= or timing= always start from t = 0 (their reports cover one
+        run)."""
         if not isinstance(duration, numbers.Real) or isinstance(duration, bool):
             raise ArgumentTypeError(f"run: duration must be a number of ms, not {type(duration).__name__} {duration!r}")
-        key = dict(backend=backend, threads=int(threads), precision=precision, device=int(device),
-                   exchange=exchange, decomposition=decomposition, connectivity=connectivity)
+        given = dict(backend=backend, threads=threads, precision=precision, device=device, exchange=exchange,
+                     decomposition=decomposition, connectivity=connectivity)
         if hardware is None and timing is None and self._live is not None:
-            sim = self._live.continue_with(self._version, key, output)
+            sim = self._live.continue_with(self._fingerprint(), given, output)
             self._last = sim
-            sim.run(float(duration), _progress_bar(duration) if progress else None)
-            sim.suspend_output()
+            try:
+                sim.run(float(duration), _progress_bar(duration) if progress else None)
+                sim.suspend_output()
+            except (ConfigError, NeuromeshIOError):  # refused before anything moved (a duration off
+                raise                                # the grid, a file that cannot be reopened)
+            except BaseException:  # interrupted or failed: the file is closed; nothing to continue
+                self._live.finalizer.detach()
+                self._live = None
+                raise
             return Result(sim, self._live.output)
         self.reset()
+        backend = "cpu" if backend is None else backend
+        threads = 0 if threads is None else int(threads)
+        precision = "float" if precision is None else precision
+        device = 0 if device is None else int(device)
+        exchange = "targeted" if exchange is None else exchange
+        settings = dict(backend=backend, threads=threads, precision=precision, device=device, exchange=exchange,
+                        decomposition=decomposition, connectivity=connectivity)
+        if hardware is not None and not self._records_every_spike():
+            raise ConfigError("run with hardware=: the energy accounting replays every spike, but the spike "
+                              "recorders record only some neurons (ids=, or some populations not at all); record "
+                              "\"spikes\" of every population without ids, or of none")
         mapping = None
         if hardware is not None:
             from . import hardware as _hw
@@ -388,12 +423,16 @@ class Network:
         if timing is not None:
             timing_filter = _hw.timing_filter(sim, mapping, timing, link_capacity, step_time_us)
         self._last = sim
-        sim.run(float(duration), _progress_bar(duration) if progress else None)
+        try:
+            sim.run(float(duration), _progress_bar(duration) if progress else None)
+        except BaseException:
+            sim.finish()  # e.g. a duration off the grid: close the file the simulation opened
+            raise
         if ideal is not None:
             timing_filter.compare_with(ideal, sim)
         if mapping is None and timing is None:  # a plain run: the next run() continues it
             sim.suspend_output()
-            self._live = _LiveRun(sim, self._version, key, output, weakref.finalize(self, sim.finish))
+            self._live = _LiveRun(sim, self._fingerprint(), settings, output, weakref.finalize(self, sim.finish))
         else:
             sim.finish()
         result = Result(sim, output)
@@ -422,16 +461,18 @@ class Network:
 class _LiveRun:
     """The simulation a following Network.run() continues, and what it was built with."""
 
-    def __init__(self, sim, version, key, output, finalizer):
-        self.sim, self.version, self.key, self.output = sim, version, key, output
+    def __init__(self, sim, fingerprint, settings, output, finalizer):
+        self.sim, self.fingerprint, self.settings, self.output = sim, fingerprint, settings, output
         self.finalizer = finalizer  # sim.finish when the network is collected or the interpreter exits
 
-    def continue_with(self, version, key, output):
-        if version != self.version:
-            raise ConfigError("run: the network changed since the last run (populations, connections, stimuli or "
-                              "recorders were added), so it cannot continue; call net.reset() to start again from "
-                              "t = 0 with the new description")
-        changed = [f"{k}={key[k]!r} (was {self.key[k]!r})" for k in key if key[k] != self.key[k]]
+    def continue_with(self, fingerprint, given, output):
+        if fingerprint != self.fingerprint:
+            raise ConfigError("run: the network changed since the last run (populations, connections, stimuli, "
+                              "recorders, parameters, initial values, dt or seed), so it cannot continue; call "
+                              "net.reset() to start again from t = 0 with the new description")
+        # Settings left out (None) mean "as before"; a given one must equal the first run's.
+        changed = [f"{k}={v!r} (was {self.settings[k]!r})" for k, v in given.items()
+                   if v is not None and v != self.settings[k]]
         if output is not None and output != self.output:
             changed.append(f"output={output!r} (was {self.output!r})")
         if changed:

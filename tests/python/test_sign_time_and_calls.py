@@ -229,3 +229,58 @@ def test_wrong_types_raise_type_error_at_the_call():  # defect 15
     with pytest.raises(nm.ConfigError, match="only static synapses"):
         net.connect(a, a, nm.AllToAll(), {"synapse_model": "stdp_synapse", "weight": 1.0})
     net.connect(a, a, nm.AllToAll(), {"weight": 0.1, "delay": 1.0})  # NEST's syn_spec dict works
+
+
+def test_a_refused_duration_keeps_the_run_to_continue():  # defect 9, with defect 8's grid rule
+    net, n = _poisson_net()
+    net.run(10.0)
+    with pytest.raises(nm.ConfigError, match="0.25 ms is not a multiple of the time step"):
+        net.run(0.25)
+    net.run(10.0)
+    assert n.spikes[1].max() > 10.0
+
+
+def test_settings_left_out_continue_and_changed_values_do_not(tmp_path):  # defect 9 (review)
+    net, n = _poisson_net()
+    net.run(10.0, threads=2, output=str(tmp_path / "a.h5"))
+    net.run(10.0)  # threads, output left out: as before (README's example)
+    net.run(10.0, threads=2)
+    assert n.spikes[1].max() > 20.0
+    net.seed = 4
+    with pytest.raises(nm.ConfigError, match="changed since the last run"):
+        net.run(10.0)
+    net.seed = 3
+    n.initial["v"] = -60.0
+    with pytest.raises(nm.ConfigError, match="changed since the last run"):
+        net.run(10.0)
+
+
+def test_a_continued_run_refuses_a_file_written_by_someone_else(tmp_path):  # defect 9 (review)
+    out = str(tmp_path / "shared.h5")
+    a, _ = _poisson_net()
+    a.run(10.0, output=out)
+    b, _ = _poisson_net()
+    b.run(5.0, output=out)  # replaces the file a was writing
+    with pytest.raises(nm.NeuromeshIOError, match="written by something else"):
+        a.run(10.0)
+    b.run(5.0)  # b's own file continues
+    a.reset()
+
+
+def test_a_refused_first_run_leaves_no_file_open(tmp_path):  # review: the file must be closed
+    out = str(tmp_path / "y.h5")
+    net, _ = _poisson_net()
+    with pytest.raises(nm.ConfigError):
+        net.run(0.25, output=out)
+    net.run(10.0, output=out)
+    net.reset()
+    with h5py.File(out, "r") as f:
+        assert f["/provenance"].attrs["duration_ms"] == pytest.approx(10.0)
+
+
+def test_hardware_runs_need_every_spike_recorded():  # review: the energy replay would undercount
+    net = nm.Network(dt=0.1)
+    n = net.population(20, nm.Model("iaf_psc_exp"), label="N")
+    n.record("spikes", ids=[0, 1])
+    with pytest.raises(nm.ConfigError, match="energy accounting replays every spike"):
+        net.run(10.0, hardware="loihi")

@@ -33,7 +33,7 @@ network mixed_rows() {
   hubs.weight = 0.05;
   hubs.delay = 2.0;
   net.projections.push_back(hubs);
-  return net;
+  return resolve_receptors(std::move(net));  // what make_simulation does; engines are built directly here
 }
 
 std::vector<spike> run_with(const network& net, const engine_factory& factory, double ms) {

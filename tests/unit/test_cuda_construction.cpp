@@ -82,7 +82,7 @@ network every_connector() {
   sliced_out.pre_view = {10, 90};
   sliced_out.post_view = {20, 180};
   net.projections.push_back(sliced_out);
-  return net;
+  return resolve_receptors(std::move(net));  // what make_simulation does; engines are built directly here
 }
 
 // The host builder's rows of projection k, in row order: the cpu backend's synapse_store.
@@ -143,7 +143,7 @@ network regenerable() {
   pairs.weight = distribution{distribution::kind::uniform, 0.0, 0.2, 0.0, 0.2};
   pairs.delay = 1.0;
   net.projections.push_back(pairs);
-  return net;
+  return resolve_receptors(std::move(net));  // what make_simulation does; engines are built directly here
 }
 
 }  // namespace

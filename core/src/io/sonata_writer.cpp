@@ -1,6 +1,7 @@
 // SONATA writers: see sonata_writer.hpp and shared/specs/sonata.md §1–3 for the layout.
 #include <neuromesh/core/io/sonata_writer.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -222,14 +223,29 @@ void output_file::flush() {
   check(H5Fflush(file_.get(), H5F_SCOPE_LOCAL), path_, "flush the file to disk");
 }
 
+namespace {
+std::array<std::int64_t, 3> file_stamp(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {-1, -1, -1};
+  return {static_cast<std::int64_t>(st.st_ino), static_cast<std::int64_t>(st.st_size),
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+}  // namespace
+
 void output_file::close() {
   hdf5_quiet quiet;
+  if (!file_.valid()) return;
   if (!file_.reset()) throw io_error(path_, "HDF5 could not finish writing the file (disk full?)");
+  closed_as_ = file_stamp(path_);
 }
 
 void output_file::reopen() {
   hdf5_quiet quiet;
   if (file_.valid()) return;
+  if (file_stamp(path_) != closed_as_)
+    throw io_error(path_,
+                   "the output file was deleted, moved or written by something else since the last run, so "
+                   "this run cannot append to it; in Python call net.reset() (or give another output)");
   hdf5_id fapl = checked(H5Pcreate(H5P_FILE_ACCESS), path_, "create a file access property list");
   check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_WEAK), path_, "set the file close degree");
   const hid_t f = H5Fopen(path_.c_str(), H5F_ACC_RDWR, fapl.get());

@@ -56,6 +56,7 @@ class recording {
   // resume() (a no-op unless suspended) lets the next run append to it.
   void suspend();
   void resume();
+  bool suspended() const { return suspended_; }
   void close();
   bool has_file() const { return file_ != nullptr; }
 

@@ -148,6 +148,7 @@ class simulation {
   void check_interrupt(bool collective);
   void close_output();
   void write_run_provenance();
+  void resume_output();
   void check_not_finished() const;
   void construct(const engine_factory& make_engine);
   void fail_everywhere(const std::exception& e);

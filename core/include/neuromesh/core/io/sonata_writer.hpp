@@ -5,6 +5,7 @@
 // flushed at any point is a valid SONATA file. HDF5 headers stay in the .cpp: hot code includes
 // this header, and HDF5 ids are carried as std::int64_t (hid_t is int64_t since HDF5 1.10).
 // Not thread-safe (serial HDF5): one thread drives all writers of a file.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -91,6 +92,9 @@ class output_file {
  private:
   std::string path_;
   detail::hdf5_id file_;
+  // (inode, size, modification time in ns) when closed: reopen() refuses a file someone else
+  // has written since (another run with the same output path, a user's tool).
+  std::array<std::int64_t, 3> closed_as_{-1, -1, -1};
 };
 
 // Streams one population's spikes to /spikes/<pop>/{timestamps,node_ids}. Both datasets exist
