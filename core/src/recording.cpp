@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 
 #include <neuromesh/core/errors.hpp>
@@ -56,6 +57,7 @@ recording::recording(const network& net, const engine& eng, const std::string& p
   }
 
   spike_writers_.resize(net.populations.size());
+  path_ = path;
   if (path.empty()) return;
   if (writer) file_ = std::make_unique<io::output_file>(path);
   std::vector<std::pair<std::string, std::string>> said;
@@ -109,6 +111,12 @@ recording::recording(const network& net, const engine& eng, const std::string& p
                                                        static_cast<double>(pr->interval) * net.dt, group, stored);
     pr->values.resize(pr->ids.size());
     probes_.push_back(std::move(pr));
+  }
+  // On disk from the start, marked unfinished: a run killed before its first flush leaves a
+  // readable file that says so (the run writes its full provenance when it starts).
+  if (file_) {
+    io::write_provenance(*file_, {{"status", "running"}}, {{"duration_ms", 0.0}});
+    flush();
   }
 }
 
@@ -219,6 +227,52 @@ void recording::flush() {
   file_->flush();
 }
 
+void recording::fail(const std::string& what) {
+  if (disk_full())
+    status_ = "failed: disk full";
+  else if (status_.rfind("failed", 0) != 0)
+    status_ = "failed: " + what;
+}
+
+bool recording::disk_full() const { return file_ && file_->state()->full; }
+
+std::string recording::finish_after_disk_full(std::vector<std::pair<std::string, std::string>> text,
+                                              const std::vector<std::pair<std::string, double>>& numbers) {
+  status_ = "failed: disk full";
+  if (!file_) return "disk full while writing the output; the file was already closed";
+  // What is in the file: every spike handed to HDF5 if the file is closed properly, else what the
+  // last flush left on disk.
+  std::uint64_t written = 0, flushed = 0;
+  double written_ms = 0.0, flushed_ms = 0.0;
+  for (const auto& w : spike_writers_)
+    if (w) {
+      written += w->written();
+      flushed += w->flushed();
+      written_ms = std::max(written_ms, w->last_written_ms());
+      flushed_ms = std::max(flushed_ms, w->last_flushed_ms());
+    }
+  text.emplace_back("status", status_);
+  bool closed = false;
+  try {
+    io::write_provenance(*file_, text, numbers);  // within the reserve kept for finishing the file
+    close();
+    closed = !file_;
+  } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): the file keeps its last flush
+  }
+  if (file_) {  // close() failed: let go of it as it is on disk
+    spike_writers_.clear();
+    probes_.clear();
+    file_->abandon();
+    file_.reset();
+  }
+  char t[64];
+  std::snprintf(t, sizeof t, "%.10g", closed ? written_ms : flushed_ms);
+  return "disk full while writing the output: " + std::to_string(closed ? written : flushed) +
+         " spikes up to t = " + t + " ms are in the file, which is readable and marked " +
+         (closed ? "status = \"failed: disk full\"" : "incomplete (status = \"running\", as of its last flush)") +
+         "; free some space or write elsewhere (-o) and run again";
+}
+
 void recording::close() {
   if (suspended_) {  // complete on disk since suspend(), nothing recorded after: just let go
     spike_writers_.clear();
@@ -227,12 +281,12 @@ void recording::close() {
     suspended_ = false;
     return;
   }
-  if (file_) flush();
-  spike_writers_.clear();
-  probes_.clear();  // also on processes without the file: nothing is recorded after close
+  if (file_ && !file_->failed()) flush();
+  spike_writers_.clear();  // datasets before the file
+  probes_.clear();         // also on processes without the file: nothing is recorded after close
   if (!file_) return;
-  file_->close();
-  file_.reset();
+  const auto file = std::move(file_);
+  file->close();  // abandons a broken file; throws only if finishing a sound one failed
 }
 
 }  // namespace neuromesh

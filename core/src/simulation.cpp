@@ -6,6 +6,7 @@
 
 #include <neuromesh/core/config.hpp>
 #include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/io/sonata_writer.hpp>
 #include <neuromesh/core/recording.hpp>
 #include <neuromesh/core/simulation.hpp>
 
@@ -123,6 +124,13 @@ void simulation::run_steps(double duration_ms, const progress_callback& progress
   begin_advance();
   const auto t0 = std::chrono::steady_clock::now();
   auto last_report = t0, last_flush = t0;
+  // The file says "running" (with the full provenance) until the run ends: a killed run leaves
+  // a file marked incomplete. Flushed now and every few seconds, with the time reached.
+  rec_->set_status("running");
+  if (rec_->has_file()) {
+    write_run_provenance();
+    rec_->flush();
+  }
   for (std::uint64_t chunk = 0; now_ < target; ++chunk) {
     advance_chunk(next_stop(target) - now_);
     // Under MPI every rank must stop at the same chunk: the flag is agreed on every 64th.
@@ -130,8 +138,12 @@ void simulation::run_steps(double duration_ms, const progress_callback& progress
     if (chunk % 64 != 0) continue;  // reading the clock every chunk costs ~2 % on 0.1 ms epochs
     if (comm_->size() > 1) check_interrupt(true);
     const auto now = std::chrono::steady_clock::now();
-    // Flush to disk every few seconds so even a killed process leaves a readable file.
-    if (now - last_flush > std::chrono::seconds(5)) {
+    // Flush to disk every few seconds so even a killed process leaves a readable file that
+    // holds everything up to the last flush and says how far the run got.
+    if (now - last_flush > std::chrono::seconds(2)) {
+      if (rec_->has_file())
+        rec_->write_provenance(
+            {}, {{"duration_ms", time_ms()}, {"simulate_seconds", summary_.simulate_seconds + seconds_since(t0)}});
       rec_->flush();
       last_flush = now;
     }
@@ -143,6 +155,7 @@ void simulation::run_steps(double duration_ms, const progress_callback& progress
   // No frame at the stop time: reports are right-open [t_start, t_stop) as SONATA defines them;
   // a following run() records that frame at its start.
   summary_.simulate_seconds += seconds_since(t0);
+  rec_->set_status("complete");
   if (progress) progress(1.0);
 }
 
@@ -166,9 +179,29 @@ void simulation::advance_steps(step_t n) {
 
 // An error in the middle of a distributed run (I/O, memory) is seen by one rank while the others
 // wait in the next exchange: print it once, here, and end every process (never a hang).
+//
+// The output file records the failure (provenance status "failed: ..."). A full disk ends the file
+// here, while there is still room for its provenance, and the error becomes one message saying
+// what the file holds.
 void simulation::fail_everywhere(const std::exception& e) {
-  if (comm_->size() == 1 || dynamic_cast<const interrupted*>(&e) || dynamic_cast<const peer_failure*>(&e)) return;
-  std::fprintf(stderr, "neuromesh: error on rank %d of %d: %s\n", comm_->rank(), comm_->size(), e.what());
+  const bool interrupt = dynamic_cast<const interrupted*>(&e) != nullptr;
+  if (rec_ && !interrupt)
+    rec_->fail(dynamic_cast<const peer_failure*>(&e) ? std::string("another MPI rank failed") : e.what());
+  std::string full;
+  if (rec_ && rec_->disk_full()) {
+    rec_->set_status("failed: disk full");
+    try {
+      write_run_provenance();          // in the reserve kept for it; if even that fails the file says "running"
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): finish_after_disk_full tells
+    }
+    full = rec_->finish_after_disk_full({}, {});
+  }
+  if (comm_->size() == 1 || interrupt || dynamic_cast<const peer_failure*>(&e)) {
+    if (!full.empty()) throw io::disk_full(opt_.output, full);
+    return;
+  }
+  std::fprintf(stderr, "neuromesh: error on rank %d of %d: %s\n", comm_->rank(), comm_->size(),
+               full.empty() ? e.what() : full.c_str());
   std::fflush(stderr);
   comm_->abort(1);
 }
@@ -241,6 +274,7 @@ void simulation::record_state_if_due() {
 void simulation::check_interrupt(bool collective) {
   const bool stop = opt_.stop && opt_.stop->load();
   if (collective ? comm_->max_over_ranks(stop) == 0 : !stop) return;
+  rec_->set_status("interrupted");
   rec_->write_provenance({{"status", "interrupted"}}, {{"duration_ms", time_ms()}});
   rec_->close();
   throw interrupted("simulation interrupted at t = " + std::to_string(time_ms()) +
@@ -396,7 +430,7 @@ void simulation::write_run_provenance() {
        {"network", net_.name},
        {"exchange", comm_->strategy()},
        {"decomposition", ranks_.name()},
-       {"status", "complete"},
+       {"status", rec_->status()},
        {"precision", opt_.prec == precision::single ? "float" : "double"}},
       {{"seed", static_cast<double>(net_.seed)},
        {"dt_ms", net_.dt},

@@ -2,6 +2,7 @@
 #include <neuromesh/core/io/sonata_reader.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -22,11 +23,20 @@ using detail::hdf5_quiet;
 
 // Rows read per block when streaming spikes: bounds memory use of describe_file and filtering.
 constexpr hsize_t spike_block = hsize_t{1} << 20;
+// Untrusted files: no dataset may declare more values than this, filtered (compressed) data may
+// declare at most this many bytes per stored byte (deflate tops out at 1032:1), and populations
+// hold at most max_population neurons (provenance population_size, node ids + 1).
+constexpr hsize_t max_values = hsize_t{1} << 40;
+constexpr hsize_t max_compression = 1100;
+constexpr double max_population = 4294967296.0;
+// Attribute strings and link names longer than this are refused rather than allocated.
+constexpr std::size_t max_name = std::size_t{1} << 20;
 
 // Every function below reports failures against this file.
 struct reader {
   std::string path;
   hdf5_id file;
+  std::uintmax_t file_size = 0;  // bytes on disk: no dataset may claim to store more
 
   hdf5_id check(hid_t id, const std::string& what) const {
     if (id < 0) throw io_error(path, "HDF5 could not read " + what);
@@ -51,9 +61,71 @@ reader open_for_reading(const std::string& path) {
   const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0)
     throw io_error(path,
-                   "HDF5 could not open the file; if a simulation is still writing it, wait for it to "
-                   "finish (HDF5 locks files that are open for writing)");
-  return reader{path, hdf5_id(f)};
+                   "HDF5 could not open the file: it is damaged or truncated (a run killed while it was "
+                   "flushing, a copy cut short), or a simulation is still writing it (HDF5 locks files that "
+                   "are open for writing: wait for it to finish)");
+  reader r{path, hdf5_id(f)};
+  r.file_size = fs::file_size(path, ec);
+  if (ec) r.file_size = 0;
+  return r;
+}
+
+// What a dataset must hold.
+enum class values { integers, numbers };
+
+// Checks a dataset against the file before libhdf5 is asked for any of its data (it trusts the
+// metadata, and a damaged or hand-made file can declare 2^40 rows that were never written): a
+// numeric type of at most 8 bytes (integers only where asked), exactly `rank` dimensions, at most
+// max_values values, storage inside this file (no external or virtual datasets), and every
+// declared byte stored (compressed: at most max_compression declared bytes per stored byte).
+// Returns the dimensions.
+std::vector<hsize_t> checked_dims(const reader& r, hid_t dset, const std::string& where, values want, int rank) {
+  hdf5_id type = r.check(H5Dget_type(dset), "the type of " + where);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  const std::size_t size = H5Tget_size(type.get());
+  if (!(cls == H5T_INTEGER || (want == values::numbers && cls == H5T_FLOAT)) || size == 0 || size > 8)
+    throw io_error(r.path, where + " holds values of HDF5 type class " + std::to_string(static_cast<int>(cls)) +
+                               " and size " + std::to_string(size) + "; expected " +
+                               (want == values::integers ? "integers" : "numbers"));
+  hdf5_id space = r.check(H5Dget_space(dset), "the shape of " + where);
+  const int n = H5Sget_simple_extent_ndims(space.get());
+  if (n != rank)
+    throw io_error(r.path, where + " has " + std::to_string(n) + " dimension(s); expected " + std::to_string(rank));
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  r.check(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0 ? herr_t{-1} : herr_t{0},
+          "the shape of " + where);
+  hsize_t count = 1;
+  for (hsize_t d : dims) {
+    if (d != 0 && count > max_values / d)
+      throw io_error(r.path, where + " declares more than " + std::to_string(max_values) + " values");
+    count *= d;
+  }
+  hdf5_id dcpl = r.check(H5Dget_create_plist(dset), "the storage of " + where);
+  if (H5Pget_layout(dcpl.get()) == H5D_VIRTUAL || H5Pget_external_count(dcpl.get()) != 0)
+    throw io_error(r.path,
+                   where + " keeps its data outside this file (external or virtual storage), which is not read");
+  const bool filtered = H5Pget_nfilters(dcpl.get()) > 0;
+  const hsize_t declared = count * size;
+  const hsize_t stored = H5Dget_storage_size(dset);
+  if (stored > r.file_size)
+    throw io_error(r.path, where + " claims " + std::to_string(stored) + " stored bytes but the file has only " +
+                               std::to_string(r.file_size));
+  if (declared > (filtered ? stored * max_compression : stored))
+    throw io_error(r.path, where + " declares " + std::to_string(count) + " values (" + std::to_string(declared) +
+                               " bytes) but the file stores only " + std::to_string(stored) +
+                               " bytes of them: rows that were never written, or a damaged file");
+  return dims;
+}
+
+bool is_signed(const reader& r, hid_t dset, const std::string& where) {
+  hdf5_id type = r.check(H5Dget_type(dset), "the type of " + where);
+  return H5Tget_class(type.get()) == H5T_INTEGER && H5Tget_sign(type.get()) != H5T_SGN_NONE;
+}
+
+std::string to_text(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
 }
 
 enum class kind { missing, group, dataset, other };
@@ -75,12 +147,19 @@ kind object_kind(hid_t loc, const std::string& name) {
 std::vector<std::string> children(const reader& r, hid_t group, const std::string& where) {
   H5G_info_t info;
   r.check(H5Gget_info(group, &info), "the members of " + where);
+  if (info.nlinks > r.file_size)  // every link takes bytes of the file
+    throw io_error(r.path, where + " claims " + std::to_string(info.nlinks) + " members, more than the file can hold");
   std::vector<std::string> names;
   for (hsize_t i = 0; i < info.nlinks; ++i) {
     const ssize_t len = H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
-    r.check(static_cast<herr_t>(len < 0 ? -1 : 0), "the member names of " + where);
+    r.check(static_cast<herr_t>(len < 0 || static_cast<std::size_t>(len) > max_name ? -1 : 0),
+            "the member names of " + where);
     std::string name(static_cast<std::size_t>(len), '\0');
-    H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size() + 1, H5P_DEFAULT);
+    r.check(static_cast<herr_t>(H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(),
+                                                   name.size() + 1, H5P_DEFAULT) < 0
+                                    ? -1
+                                    : 0),
+            "the member names of " + where);
     names.push_back(std::move(name));
   }
   return names;
@@ -106,7 +185,9 @@ std::optional<std::string> read_string_attr(hid_t obj, const std::string& name) 
     H5free_memory(value);
     return out;
   }
-  std::string buf(H5Tget_size(type.get()), '\0');
+  const std::size_t size = H5Tget_size(type.get());
+  if (size == 0 || size > max_name) return std::nullopt;
+  std::string buf(size, '\0');
   if (H5Aread(attr.get(), mem.get(), buf.data()) < 0) return std::nullopt;
   return buf.substr(0, buf.find('\0'));
 }
@@ -151,11 +232,9 @@ std::string read_sorting(hid_t obj) {
   return v == 2.0 ? "by_time" : "none";
 }
 
-hsize_t dataset_length(const reader& r, hid_t dset, const std::string& where) {
-  hdf5_id space = r.check(H5Dget_space(dset), "the shape of " + where);
-  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
-  r.check(static_cast<herr_t>(n < 0 ? -1 : 0), "the shape of " + where);
-  return static_cast<hsize_t>(n);
+// Length of a 1-D dataset of `want` values, checked against the file (checked_dims).
+hsize_t checked_length(const reader& r, hid_t dset, const std::string& where, values want) {
+  return checked_dims(r, dset, where, want, 1)[0];
 }
 
 // Reads rows [start, start + n) of a 1-D dataset, converting to mem_type.
@@ -168,61 +247,117 @@ void read_rows(const reader& r, hid_t dset, hsize_t start, hsize_t n, hid_t mem_
   r.check(H5Dread(dset, mem_type, mem.get(), space.get(), H5P_DEFAULT, out), where);
 }
 
-// First row in [0, n) whose time is >= t, for a dataset sorted by time: O(log n) single reads.
-hsize_t lower_bound_rows(const reader& r, hid_t dset, hsize_t n, double t, const std::string& where) {
-  hsize_t lo = 0, hi = n;
-  while (lo < hi) {
-    const hsize_t mid = lo + (hi - lo) / 2;
-    double value = 0.0;
-    read_rows(r, dset, mid, 1, H5T_NATIVE_DOUBLE, &value, where);
-    if (value < t)
-      lo = mid + 1;
-    else
-      hi = mid;
+// Node ids of rows [start, start + n): signed datasets are read as such so that a negative id is
+// an error rather than libhdf5's silent clip to 0.
+void read_ids(const reader& r, hid_t dset, bool is_signed_type, hsize_t start, hsize_t n,
+              std::vector<std::uint64_t>& out, const std::string& where) {
+  out.resize(n);
+  if (!is_signed_type) return read_rows(r, dset, start, n, H5T_NATIVE_UINT64, out.data(), where);
+  std::vector<std::int64_t> raw(n);
+  read_rows(r, dset, start, n, H5T_NATIVE_INT64, raw.data(), where);
+  for (hsize_t i = 0; i < n; ++i) {
+    if (raw[i] < 0)
+      throw io_error(r.path, where + ": row " + std::to_string(start + i) + " holds the negative node id " +
+                                 std::to_string(raw[i]));
+    out[i] = static_cast<std::uint64_t>(raw[i]);
   }
-  return lo;
 }
 
-// One population's datasets, wherever the layout put them.
+// A provenance number that must be finite and in [0, hi] (an integer if asked); nullopt if absent.
+std::optional<double> provenance_number(const reader& r, const provenance_table& p, const std::string& key, double hi,
+                                        bool integral) {
+  const std::string want = std::string(integral ? "an integer" : "a number") + " in [0, " +
+                           (std::isinf(hi) ? std::string("inf") : std::to_string(static_cast<std::uint64_t>(hi))) + "]";
+  if (auto t = p.text.find(key); t != p.text.end())
+    throw io_error(r.path, "/provenance attribute " + key + " is '" + t->second + "'; expected " + want);
+  auto it = p.numbers.find(key);
+  if (it == p.numbers.end()) return std::nullopt;
+  const double v = it->second;
+  if (!std::isfinite(v) || v < 0.0 || v > hi || (integral && v != std::floor(v))) {
+    std::ostringstream os;
+    os << "/provenance attribute " << key << " is " << v << "; expected " << want;
+    throw io_error(r.path, os.str());
+  }
+  return v;
+}
+
+// One population's datasets, wherever the layout put them, checked against the file.
 struct spike_source {
   std::string where;  // HDF5 path of the containing group
+  std::string ids_name;
   hdf5_id ids, times;
+  bool ids_signed = false;
   hsize_t rows = 0;
   double to_ms = 1.0;
   std::string sorting;
   std::vector<std::uint64_t> recorded;  // recorded_node_ids; empty: every neuron
+  std::optional<double> size;           // provenance population_size.<pop>, checked
 };
 
-// Opens {node_ids|gids, timestamps} in `group`; nullopt when the group holds neither.
+// Factor to ms for a timestamps@units value, as neuromesh.analysis reads it; nullopt if unknown.
+std::optional<double> units_to_ms(std::string units) {
+  const auto space = [](unsigned char c) { return std::isspace(c) != 0; };
+  units.erase(units.begin(), std::find_if_not(units.begin(), units.end(), space));
+  units.erase(std::find_if_not(units.rbegin(), units.rend(), space).base(), units.end());
+  std::transform(units.begin(), units.end(), units.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char* ms : {"ms", "msec", "millisecond", "milliseconds", ""})
+    if (units == ms) return 1.0;
+  for (const char* s : {"s", "sec", "second", "seconds"})
+    if (units == s) return 1000.0;
+  return std::nullopt;
+}
+
+// Opens {node_ids|gids, timestamps} in `group`; nullopt when the group holds neither. A group
+// with only one of them is an error naming the one missing.
 std::optional<spike_source> open_spike_source(const reader& r, hid_t group, const std::string& where,
                                               std::string sorting) {
   const char* ids_name = object_kind(group, "node_ids") == kind::dataset ? "node_ids" : "gids";
-  if (object_kind(group, ids_name) != kind::dataset || object_kind(group, "timestamps") != kind::dataset)
-    return std::nullopt;
+  const bool has_ids = object_kind(group, ids_name) == kind::dataset;
+  const bool has_times = object_kind(group, "timestamps") == kind::dataset;
+  if (!has_ids && !has_times) return std::nullopt;
+  if (!has_ids || !has_times)
+    throw io_error(r.path, where + "/" + (has_ids ? "timestamps" : "node_ids") +
+                               " is missing (a spike population needs node_ids (or gids) and timestamps)");
   spike_source s;
   s.where = where;
+  s.ids_name = ids_name;
   s.sorting = std::move(sorting);
-  s.ids = r.check(H5Dopen2(group, ids_name, H5P_DEFAULT), where + "/" + ids_name);
-  s.times = r.check(H5Dopen2(group, "timestamps", H5P_DEFAULT), where + "/timestamps");
-  s.rows = dataset_length(r, s.times.get(), where + "/timestamps");
-  const hsize_t n_ids = dataset_length(r, s.ids.get(), where + "/" + ids_name);
+  const std::string ids_where = where + "/" + ids_name, times_where = where + "/timestamps";
+  s.ids = r.check(H5Dopen2(group, ids_name, H5P_DEFAULT), ids_where);
+  s.times = r.check(H5Dopen2(group, "timestamps", H5P_DEFAULT), times_where);
+  const hsize_t n_ids = checked_length(r, s.ids.get(), ids_where, values::integers);
+  s.rows = checked_length(r, s.times.get(), times_where, values::numbers);
+  s.ids_signed = is_signed(r, s.ids.get(), ids_where);
   if (n_ids != s.rows)
     throw io_error(r.path, where + ": " + ids_name + " has " + std::to_string(n_ids) + " entries but timestamps has " +
                                std::to_string(s.rows));
-  const std::string units = read_string_attr(s.times.get(), "units").value_or("ms");
-  if (units == "s" || units == "sec") s.to_ms = 1000.0;
+  if (H5Aexists(s.times.get(), "units") > 0) {
+    const auto units = read_string_attr(s.times.get(), "units");
+    const auto scale = units ? units_to_ms(*units) : std::nullopt;
+    if (!scale)
+      throw io_error(r.path, times_where + ": unknown time units " + (units ? "'" + *units + "'" : "(not a string)") +
+                                 " (expected 'ms' or 's')");
+    s.to_ms = *scale;
+  }
   if (object_kind(group, "recorded_node_ids") == kind::dataset) {
     const std::string rec_where = where + "/recorded_node_ids";
     hdf5_id rec = r.check(H5Dopen2(group, "recorded_node_ids", H5P_DEFAULT), rec_where);
-    s.recorded.resize(dataset_length(r, rec.get(), rec_where));
-    read_rows(r, rec.get(), 0, s.recorded.size(), H5T_NATIVE_UINT64, s.recorded.data(), rec_where);
-    if (!std::is_sorted(s.recorded.begin(), s.recorded.end())) throw io_error(r.path, rec_where + " is not sorted");
+    const hsize_t n = checked_length(r, rec.get(), rec_where, values::integers);
+    const bool rec_signed = is_signed(r, rec.get(), rec_where);
+    for (hsize_t start = 0; start < n; start += spike_block) {
+      std::vector<std::uint64_t> block;
+      read_ids(r, rec.get(), rec_signed, start, std::min(spike_block, n - start), block, rec_where);
+      s.recorded.insert(s.recorded.end(), block.begin(), block.end());
+    }
+    if (std::adjacent_find(s.recorded.begin(), s.recorded.end(), std::greater_equal<>()) != s.recorded.end())
+      throw io_error(r.path, rec_where + " is not sorted and unique");
   }
   return s;
 }
 
-// Every spike population in the file: /spikes/<pop> groups, then the flat legacy layout.
-std::vector<std::pair<std::string, spike_source>> spike_sources(const reader& r) {
+// Every spike population in the file: /spikes/<pop> groups, then the flat legacy layout. Sizes
+// come from the provenance (population_size.<pop>, checked).
+std::vector<std::pair<std::string, spike_source>> spike_sources(const reader& r, const provenance_table& prov) {
   std::vector<std::pair<std::string, spike_source>> out;
   if (object_kind(r.file.get(), "spikes") != kind::group) return out;
   hdf5_id spikes = r.check(H5Gopen2(r.file.get(), "spikes", H5P_DEFAULT), "/spikes");
@@ -236,55 +371,88 @@ std::vector<std::pair<std::string, spike_source>> spike_sources(const reader& r)
   }
   if (auto flat = open_spike_source(r, spikes.get(), "/spikes", read_sorting(spikes.get())))
     out.emplace_back(flat_spike_population, std::move(*flat));
+  for (auto& [name, s] : out) {
+    s.size = provenance_number(r, prov, "population_size." + name, max_population, true);
+    const double limit = s.size.value_or(max_population);
+    if (!s.recorded.empty() && static_cast<double>(s.recorded.back()) >= limit)
+      throw io_error(r.path, s.where + "/recorded_node_ids: node id " + std::to_string(s.recorded.back()) +
+                                 " >= population size " + std::to_string(static_cast<std::uint64_t>(limit)));
+  }
   return out;
 }
 
-// Calls fn(ids, times_ms) for consecutive blocks of rows [lo, hi).
-void scan_spikes(const reader& r, const spike_source& s, hsize_t lo, hsize_t hi,
+// Whether the rows read so far keep the order the file claims.
+struct observed_order {
+  bool by_time = true, by_id = true;
+  double last_time = -INFINITY;
+  std::uint64_t last_id = 0;
+  bool any = false;
+};
+
+// Calls fn(ids, times_ms) for consecutive blocks of rows [lo, hi). Every row is checked first:
+// times finite and >= 0, node ids below the population size (provenance, else max_population)
+// and in recorded_node_ids when the file has one; `order` records whether the data really is
+// sorted by time / by id (a `sorting` attribute is never trusted).
+void scan_spikes(const reader& r, const spike_source& s, hsize_t lo, hsize_t hi, observed_order& order,
                  const std::function<void(std::span<const std::uint64_t>, std::span<const double>)>& fn) {
   std::vector<std::uint64_t> ids;
   std::vector<double> times;
+  const std::string ids_where = s.where + "/" + s.ids_name, times_where = s.where + "/timestamps";
+  const double limit = s.size.value_or(max_population);
   for (hsize_t start = lo; start < hi; start += spike_block) {
     const hsize_t n = std::min(spike_block, hi - start);
-    ids.resize(n);
     times.resize(n);
-    read_rows(r, s.ids.get(), start, n, H5T_NATIVE_UINT64, ids.data(), s.where + " node ids");
-    read_rows(r, s.times.get(), start, n, H5T_NATIVE_DOUBLE, times.data(), s.where + "/timestamps");
-    if (s.to_ms != 1.0)
-      for (double& t : times) t *= s.to_ms;
+    read_ids(r, s.ids.get(), s.ids_signed, start, n, ids, ids_where);
+    read_rows(r, s.times.get(), start, n, H5T_NATIVE_DOUBLE, times.data(), times_where);
+    for (hsize_t i = 0; i < n; ++i) {
+      double& t = times[i];
+      t *= s.to_ms;
+      if (!std::isfinite(t) || t < 0.0) {
+        std::ostringstream os;
+        os << times_where << ": row " << start + i << " holds " << t << " ms; spike times must be finite and >= 0";
+        throw io_error(r.path, os.str());
+      }
+      const std::uint64_t id = ids[i];
+      if (static_cast<double>(id) >= limit)
+        throw io_error(r.path, ids_where + ": row " + std::to_string(start + i) + " holds node id " +
+                                   std::to_string(id) + " >= population size " +
+                                   std::to_string(static_cast<std::uint64_t>(limit)) +
+                                   (s.size ? " (provenance population_size)" : " (the largest accepted)"));
+      if (!s.recorded.empty() && !std::binary_search(s.recorded.begin(), s.recorded.end(), id))
+        throw io_error(r.path, ids_where + ": row " + std::to_string(start + i) + " holds node id " +
+                                   std::to_string(id) + ": spikes of neurons outside recorded_node_ids");
+      if (order.any) {
+        order.by_time = order.by_time && t >= order.last_time;
+        order.by_id = order.by_id && id >= order.last_id;
+      }
+      order.any = true;
+      order.last_time = t;
+      order.last_id = id;
+    }
     fn(ids, times);
   }
 }
 
+// The sorting a table reports: the file's claim when the data keeps it, else "none".
+std::string kept_sorting(const std::string& claimed, const observed_order& order) {
+  if ((claimed == "by_time" && !order.by_time) || (claimed == "by_id" && !order.by_id)) return "none";
+  return claimed;
+}
+
 spike_table read_population(const reader& r, const spike_source& s, double t_start, double t_stop) {
   spike_table table;
-  table.sorting = s.sorting;
   table.recorded_node_ids = s.recorded;
-  hsize_t lo = 0, hi = s.rows;
-  // The window bounds are in file units for the search; only exact for ms files, so others scan.
-  if (s.sorting == "by_time" && s.to_ms == 1.0) {
-    const std::string where = s.where + "/timestamps";
-    if (t_start > -INFINITY) lo = lower_bound_rows(r, s.times.get(), s.rows, t_start, where);
-    if (t_stop < INFINITY) hi = std::max(lo, lower_bound_rows(r, s.times.get(), s.rows, t_stop, where));
-  }
-  scan_spikes(r, s, lo, hi, [&](std::span<const std::uint64_t> ids, std::span<const double> times) {
+  // Every row is read and checked whatever the window: an order the file claims is not trusted.
+  observed_order order;
+  scan_spikes(r, s, 0, s.rows, order, [&](std::span<const std::uint64_t> ids, std::span<const double> times) {
     for (std::size_t i = 0; i < ids.size(); ++i) {
       if (!(times[i] >= t_start && times[i] < t_stop)) continue;
       table.node_ids.push_back(ids[i]);
       table.timestamps_ms.push_back(times[i]);
     }
   });
+  table.sorting = kept_sorting(s.sorting, order);
   return table;
-}
-
-// Shape of a dataset as a vector (rank 0 gives an empty vector).
-std::vector<hsize_t> dataset_dims(const reader& r, hid_t dset, const std::string& where) {
-  hdf5_id space = r.check(H5Dget_space(dset), "the shape of " + where);
-  const int rank = H5Sget_simple_extent_ndims(space.get());
-  r.check(static_cast<herr_t>(rank < 0 ? -1 : 0), "the shape of " + where);
-  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  return dims;
 }
 
 // "float32", "float64", "int32", "uint64", ... for a numeric dataset.
@@ -301,39 +469,59 @@ std::string stored_type(const reader& r, hid_t dset, const std::string& where) {
   }
 }
 
-// Reads one report group; with_data = false leaves data empty (for describe_file).
+// Reads one report group; with_data = false leaves data empty (for describe_file). Every dataset
+// is checked against the file (checked_dims) before it is read; data is read in blocks of frames.
 report_table read_report(const reader& r, hid_t report, const std::string& name, bool with_data) {
   const std::string where = "/report/" + name;
   hdf5_id group = r.check(H5Gopen2(report, name.c_str(), H5P_DEFAULT), where);
   if (object_kind(group.get(), "data") != kind::dataset) throw io_error(r.path, where + " has no data dataset");
   report_table t;
   t.population = read_string_attr(group.get(), "population").value_or(name);
-  hdf5_id data = r.check(H5Dopen2(group.get(), "data", H5P_DEFAULT), where + "/data");
-  const std::vector<hsize_t> dims = dataset_dims(r, data.get(), where + "/data");
-  if (dims.size() != 2) throw io_error(r.path, where + "/data is not 2-D [frames x values]");
+  const std::string data_where = where + "/data";
+  hdf5_id data = r.check(H5Dopen2(group.get(), "data", H5P_DEFAULT), data_where);
+  const std::vector<hsize_t> dims = checked_dims(r, data.get(), data_where, values::numbers, 2);
   t.frames = dims[0];
   t.values = dims[1];
   t.units = read_string_attr(data.get(), "units").value_or("");
   t.variable =
       read_string_attr(data.get(), "variable").value_or(read_string_attr(data.get(), "variable_name").value_or(""));
-  t.type = stored_type(r, data.get(), where + "/data");
+  t.type = stored_type(r, data.get(), data_where);
   if (with_data && t.frames * t.values > 0) {
     // float32 and float64 (and integers) all convert to double exactly.
     t.data.resize(t.frames * t.values);
-    r.check(H5Dread(data.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.data.data()), where + "/data");
+    const hsize_t block = std::max<hsize_t>(1, spike_block / t.values);
+    for (hsize_t frame = 0; frame < t.frames; frame += block) {
+      const hsize_t start[2] = {frame, 0}, count[2] = {std::min(block, t.frames - frame), t.values};
+      hdf5_id space = r.check(H5Dget_space(data.get()), "the dataspace of " + data_where);
+      r.check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+              "rows of " + data_where);
+      hdf5_id mem = r.check(H5Screate_simple(2, count, nullptr), "rows of " + data_where);
+      r.check(
+          H5Dread(data.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), H5P_DEFAULT, t.data.data() + frame * t.values),
+          data_where);
+    }
   }
   if (object_kind(group.get(), "mapping/node_ids") == kind::dataset) {
-    hdf5_id ids = r.check(H5Dopen2(group.get(), "mapping/node_ids", H5P_DEFAULT), where + "/mapping/node_ids");
-    t.node_ids.resize(dataset_length(r, ids.get(), where + "/mapping/node_ids"));
-    read_rows(r, ids.get(), 0, t.node_ids.size(), H5T_NATIVE_UINT64, t.node_ids.data(), where + "/mapping/node_ids");
+    const std::string ids_where = where + "/mapping/node_ids";
+    hdf5_id ids = r.check(H5Dopen2(group.get(), "mapping/node_ids", H5P_DEFAULT), ids_where);
+    const hsize_t n = checked_length(r, ids.get(), ids_where, values::integers);
+    read_ids(r, ids.get(), is_signed(r, ids.get(), ids_where), 0, n, t.node_ids, ids_where);
   }
   if (object_kind(group.get(), "mapping/time") == kind::dataset) {
-    hdf5_id time = r.check(H5Dopen2(group.get(), "mapping/time", H5P_DEFAULT), where + "/mapping/time");
-    if (dataset_length(r, time.get(), where + "/mapping/time") != 3)
-      throw io_error(r.path, where + "/mapping/time must hold 3 values (tstart, tstop, dt)");
+    const std::string time_where = where + "/mapping/time";
+    hdf5_id time = r.check(H5Dopen2(group.get(), "mapping/time", H5P_DEFAULT), time_where);
+    if (checked_length(r, time.get(), time_where, values::numbers) != 3)
+      throw io_error(r.path, time_where + " must hold 3 values (tstart, tstop, dt)");
     double v[3];
-    read_rows(r, time.get(), 0, 3, H5T_NATIVE_DOUBLE, v, where + "/mapping/time");
+    read_rows(r, time.get(), 0, 3, H5T_NATIVE_DOUBLE, v, time_where);
     t.tstart = v[0], t.tstop = v[1], t.dt = v[2];
+    if (!std::isfinite(t.tstart) || !std::isfinite(t.tstop) || !std::isfinite(t.dt) || !(t.dt > 0.0) ||
+        t.tstop < t.tstart) {
+      std::ostringstream os;
+      os << time_where << ": (tstart, tstop, dt) = (" << t.tstart << ", " << t.tstop << ", " << t.dt
+         << "); expected finite values with dt > 0 and tstop >= tstart";
+      throw io_error(r.path, os.str());
+    }
   }
   return t;
 }
@@ -372,6 +560,7 @@ provenance_table provenance_of(const reader& r) {
 // Run length for rate estimates: provenance if it says, else the last spike time. Every spike of
 // the file counts, those stamped exactly at the end included (fired in the last step).
 double run_duration_ms(const provenance_table& p, double last_spike_ms, std::string& source) {
+  // Only values the readers accept get here: provenance duration_ms is checked by check_provenance.
   for (const char* key : {"duration_ms", "duration", "tstop_ms", "tstop", "t_stop"}) {
     auto it = p.numbers.find(key);
     if (it != p.numbers.end() && it->second > 0.0) {
@@ -383,13 +572,16 @@ double run_duration_ms(const provenance_table& p, double last_spike_ms, std::str
   return last_spike_ms;
 }
 
-void describe_spikes(std::ostream& os, const reader& r, const provenance_table& prov) {
-  auto sources = spike_sources(r);
+// Returns the time of the last spike in the file (0 without spikes).
+double describe_spikes(std::ostream& os, const reader& r, const provenance_table& prov) {
+  double last = 0.0;
+  auto sources = spike_sources(r, prov);
   os << "spikes: " << sources.size() << " population(s)\n";
   for (const auto& [name, s] : sources) {
     std::uint64_t count = 0, id_min = UINT64_MAX, id_max = 0;
     double t_min = INFINITY, t_max = -INFINITY;
-    scan_spikes(r, s, 0, s.rows, [&](std::span<const std::uint64_t> ids, std::span<const double> times) {
+    observed_order order;
+    scan_spikes(r, s, 0, s.rows, order, [&](std::span<const std::uint64_t> ids, std::span<const double> times) {
       count += ids.size();
       for (std::uint64_t id : ids) id_min = std::min(id_min, id), id_max = std::max(id_max, id);
       for (double t : times) t_min = std::min(t_min, t), t_max = std::max(t_max, t);
@@ -401,23 +593,51 @@ void describe_spikes(std::ostream& os, const reader& r, const provenance_table& 
     // Rates are over the neurons whose spikes were recorded: recorded_node_ids when a recorder
     // named ids, else the population size from provenance (neuromesh writes it), else the largest
     // id that spiked, which is all there is to go on.
-    const auto size_it = prov.numbers.find("population_size." + name);
-    const bool known = size_it != prov.numbers.end() && size_it->second > 0;
+    const bool known = s.size.has_value() && *s.size > 0;
     const bool subset = !s.recorded.empty();
     const double nodes = subset  ? static_cast<double>(s.recorded.size())
-                         : known ? size_it->second
+                         : known ? *s.size
                                  : static_cast<double>(count > 0 ? id_max + 1 : 0);
     if (duration > 0.0 && nodes > 0.0) {
       os << ", mean rate " << static_cast<double>(count) / nodes / (duration / 1000.0) << " Hz (";
       if (subset)
-        os << nodes << " of " << (known ? std::to_string(static_cast<std::uint64_t>(size_it->second)) : "?")
+        os << nodes << " of " << (known ? std::to_string(static_cast<std::uint64_t>(*s.size)) : "?")
            << " nodes recorded, ";
       else
         os << nodes << (known ? " nodes, " : " nodes assumed, ");
       os << duration << " ms from " << source << ")";
     }
-    os << ", sorting " << (s.sorting.empty() ? "unspecified" : s.sorting) << "\n";
+    const std::string sorting = kept_sorting(s.sorting, order);
+    os << ", sorting " << (s.sorting.empty() ? "unspecified" : sorting);
+    if (sorting != s.sorting) os << " (the file says " << s.sorting << "; the data is not)";
+    os << "\n";
+    if (count > 0) last = std::max(last, t_max);
   }
+  return last;
+}
+
+// Whether the run that wrote the file finished: provenance `status`, written "running" when a run
+// starts and replaced when it ends, so a file that still says "running" was killed.
+std::string status_line(const provenance_table& prov, double last_spike_ms) {
+  std::ostringstream os;
+  const auto it = prov.text.find("status");
+  const auto d = prov.numbers.find("duration_ms");
+  if (it == prov.text.end()) {
+    os << "status: unknown (no provenance status: not written by neuromesh, or by an older version)";
+    return os.str() + "\n";
+  }
+  const std::string& status = it->second;
+  os << "status: " << status;
+  if (status == "running")
+    os << " \u2014 the run did not finish (killed?); spikes up to t = " << last_spike_ms << " ms"
+       << (d != prov.numbers.end() ? ", run reached t = " + to_text(d->second) + " ms at its last flush" : "")
+       << " (incomplete)";
+  else if (status.rfind("failed", 0) == 0)
+    os << " \u2014 the run stopped early; spikes up to t = " << last_spike_ms << " ms (incomplete)";
+  else if (status == "interrupted")
+    os << " \u2014 stopped by a signal" << (d != prov.numbers.end() ? " at t = " + to_text(d->second) + " ms" : "")
+       << " (incomplete)";
+  return os.str() + "\n";
 }
 
 void describe_reports(std::ostream& os, const reader& r) {
@@ -429,40 +649,70 @@ void describe_reports(std::ostream& os, const reader& r) {
        << t.tstop << " ms, " << t.type << "\n";
 }
 
-}  // namespace
-
-std::map<std::string, spike_table> read_spikes(const std::string& path, double t_start, double t_stop) {
-  hdf5_quiet quiet;
-  reader r = open_for_reading(path);
-  std::map<std::string, spike_table> out;
-  for (const auto& [name, source] : spike_sources(r)) out.emplace(name, read_population(r, source, t_start, t_stop));
-  return out;
+// The provenance numbers the readers rely on, checked: duration_ms a finite number >= 0.
+void check_provenance(const reader& r, const provenance_table& p) {
+  provenance_number(r, p, "duration_ms", INFINITY, false);
 }
 
-std::map<std::string, report_table> read_reports(const std::string& path) {
-  hdf5_quiet quiet;
-  return reports_of(open_for_reading(path), true);
-}
-
-provenance_table read_provenance(const std::string& path) {
-  hdf5_quiet quiet;
-  return provenance_of(open_for_reading(path));
-}
-
-std::string describe_file(const std::string& path) {
-  hdf5_quiet quiet;
+// `neuromesh info`: see describe_file.
+std::string describe(const std::string& path) {
   reader r = open_for_reading(path);
   std::ostringstream os;
   const provenance_table prov = provenance_of(r);
+  check_provenance(r, prov);
   os << "file: " << path << "\n";
   const auto magic = read_number_attr(r.file.get(), "magic");
   os << (magic == 0x0A7A ? "format: SONATA (magic 0x0A7A)\n" : "format: HDF5 without SONATA magic\n");
-  describe_spikes(os, r, prov);
+  std::ostringstream body;
+  const double last_spike = describe_spikes(body, r, prov);
+  os << status_line(prov, last_spike) << body.str();
   describe_reports(os, r);
   os << "provenance: " << prov.text.size() + prov.numbers.size() << " attribute(s)\n";
   for (const auto& [k, v] : prov.text) os << "  " << k << " = " << v << "\n";
   for (const auto& [k, v] : prov.numbers) os << "  " << k << " = " << v << "\n";
   return os.str();
+}
+
+// Runs a reader: any failure that is not already a neuromesh error (an allocation libhdf5's
+// metadata asked for, a filesystem error) becomes an io_error naming the file.
+template <class F>
+auto guarded(const std::string& path, F&& read) -> decltype(read()) {
+  hdf5_quiet quiet;
+  try {
+    return read();
+  } catch (const neuromesh::error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw io_error(path, "cannot be read: it declares more data than fits in memory (a damaged file?)");
+  } catch (const std::exception& e) {
+    throw io_error(path, std::string("cannot be read (") + e.what() + "); the file is damaged or not a SONATA file");
+  }
+}
+
+}  // namespace
+
+std::map<std::string, spike_table> read_spikes(const std::string& path, double t_start, double t_stop) {
+  return guarded(path, [&] {
+    reader r = open_for_reading(path);
+    const provenance_table prov = provenance_of(r);
+    check_provenance(r, prov);
+    std::map<std::string, spike_table> out;
+    for (const auto& [name, source] : spike_sources(r, prov))
+      out.emplace(name, read_population(r, source, t_start, t_stop));
+    return out;
+  });
+}
+
+std::map<std::string, report_table> read_reports(const std::string& path) {
+  return guarded(path, [&] { return reports_of(open_for_reading(path), true); });
+}
+
+provenance_table read_provenance(const std::string& path) {
+  return guarded(path, [&] { return provenance_of(open_for_reading(path)); });
+}
+
+std::string describe_file(const std::string& path) {
+  return guarded(path, [&] { return describe(path); });
 }
 
 }  // namespace neuromesh::io

@@ -1,7 +1,11 @@
 // SONATA writers: see sonata_writer.hpp and shared/specs/sonata.md §1–3 for the layout.
 #include <neuromesh/core/io/sonata_writer.hpp>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,6 +36,7 @@ hdf5_id& hdf5_id::operator=(hdf5_id&& other) noexcept {
 
 bool hdf5_id::reset() noexcept {
   if (id_ < 0) return true;
+  const hdf5_quiet quiet;  // also in destructors run while an error unwinds: no raw HDF5 traces
   const hid_t id = std::exchange(id_, -1);
   herr_t rc = -1;
   switch (H5Iget_type(id)) {
@@ -70,6 +75,24 @@ hdf5_quiet::hdf5_quiet() noexcept {
 
 hdf5_quiet::~hdf5_quiet() {
   if (saved_) H5Eset_auto2(H5E_DEFAULT, saved_func_, saved_data_);
+}
+
+// Room kept free for what finishes a file after the disk is found full: the final provenance,
+// the metadata HDF5 writes at flush and close, the superblock.
+constexpr std::uint64_t finish_reserve_bytes = std::uint64_t{256} << 10;
+
+void require_space(file_state& state, std::uint64_t bytes, const std::string& what) {
+  struct statvfs fs {};
+  if (::statvfs(state.path.c_str(), &fs) != 0) return;  // cannot tell: let HDF5 find out
+  const std::uint64_t free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  const std::uint64_t need = state.pending_bytes + bytes + finish_reserve_bytes;
+  if (free_bytes >= need) {
+    state.pending_bytes += bytes;
+    return;
+  }
+  state.full = true;
+  throw disk_full(state.path, "disk full while writing " + what + " (" + std::to_string(free_bytes >> 10) +
+                                  " KiB free, " + std::to_string(need >> 10) + " KiB needed)");
 }
 
 }  // namespace detail
@@ -144,6 +167,16 @@ void write_sorting(hid_t group, sorting order, const std::string& path) {
   write_attr(group, "sorting", type.get(), type.get(), &value, 0, path);
 }
 
+// Access to the extendible datasets without HDF5's raw-data chunk cache: each block goes to the disk
+// when it is written (H5Dwrite), not later in some flush. A failing write (disk full) is then seen
+// where it happens, before HDF5 writes any metadata that would refer to it, and a killed run
+// leaves only chunks the file's metadata does not yet count.
+hdf5_id uncached_access(const std::string& path) {
+  hdf5_id dapl = checked(H5Pcreate(H5P_DATASET_ACCESS), path, "create a dataset access property list");
+  check(H5Pset_chunk_cache(dapl.get(), 0, 0, H5D_CHUNK_CACHE_W0_DEFAULT), path, "turn off the chunk cache");
+  return dapl;
+}
+
 // A chunked dataset that starts with dims[0] = 0 rows and can grow without limit along axis 0.
 hdf5_id create_extendible(hid_t loc, const std::string& name, hid_t type, int rank, const hsize_t* dims,
                           const hsize_t* chunk, const std::string& path) {
@@ -152,8 +185,8 @@ hdf5_id create_extendible(hid_t loc, const std::string& name, hid_t type, int ra
   hdf5_id space = checked(H5Screate_simple(rank, dims, maxdims), path, "create dataspace for " + name);
   hdf5_id dcpl = checked(H5Pcreate(H5P_DATASET_CREATE), path, "create a property list");
   check(H5Pset_chunk(dcpl.get(), rank, chunk), path, "set chunking for " + name);
-  return checked(H5Dcreate2(loc, name.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), path,
-                 "create dataset " + name);
+  return checked(H5Dcreate2(loc, name.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), uncached_access(path).get()),
+                 path, "create dataset " + name);
 }
 
 // Writes a block of count rows starting at row `start` of a dataset already extended to hold it.
@@ -174,6 +207,69 @@ hdf5_id write_fixed(hid_t loc, const std::string& name, hid_t file_type, hid_t m
                          path, "create dataset " + name);
   if (n > 0) check(H5Dwrite(dset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), path, "write " + name);
   return dset;
+}
+
+// After a failed write, HDF5 retries its dirty caches whenever a dataset or the file is closed, and
+// a close that fails leaves a half-closed object that HDF5's exit-time cleanup crashes on; the
+// retries may also damage what the last flush left on disk. So the file's descriptor is pointed
+// at an anonymous scratch file at once: every later write lands there, closes succeed, and the
+// real file keeps what it had.
+void divert_writes(hid_t obj_in_file) {
+  const hdf5_quiet quiet;
+  const hid_t file = H5Iget_file_id(obj_in_file);
+  if (file < 0) return;
+  void* handle = nullptr;
+  if (H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) >= 0 && handle != nullptr) {
+    const int fd = *static_cast<int*>(handle);
+    // The scratch file must be able to grow as far as HDF5 writes: lift a file-size limit
+    // (ulimit -f) to its hard maximum.
+    struct rlimit limit {};
+    if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != limit.rlim_max) {
+      limit.rlim_cur = limit.rlim_max;
+      ::setrlimit(RLIMIT_FSIZE, &limit);
+    }
+    const int scratch = ::memfd_create("neuromesh-abandoned-output", MFD_CLOEXEC);
+    if (scratch >= 0) {
+      ::dup2(scratch, fd);
+      ::close(scratch);
+    }
+  }
+  H5Fclose(file);  // only the reference H5Iget_file_id took
+}
+
+// A failed write leaves the file broken: its writes are diverted, the writers stop, and close()
+// lets go of it.
+template <class F>
+void guarded(detail::file_state& state, hid_t obj_in_file, F&& write) {
+  try {
+    write();
+  } catch (const disk_full&) {
+    throw;
+  } catch (...) {
+    if (!state.broken) divert_writes(obj_in_file);
+    state.broken = true;
+    throw;
+  }
+}
+
+// Writers refuse data after the file failed (their flush is then a no-op).
+void require_healthy(const detail::file_state& state, const std::string& where) {
+  if (state.broken || state.full)
+    throw io_error(state.path, where + ": output stopped after an earlier error (" +
+                                   (state.full ? "disk full" : "HDF5 write failed") + ")");
+}
+
+// Metadata stays in memory between flushes (no evictions), so the file on disk is always the
+// one of the last flush plus raw data nothing refers to yet: a killed run leaves a readable file.
+void keep_metadata_until_flush(hid_t fapl, const std::string& path) {
+  H5AC_cache_config_t config{};
+  config.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  check(H5Pget_mdc_config(fapl, &config), path, "read the metadata cache configuration");
+  config.evictions_enabled = false;
+  config.incr_mode = H5C_incr__off;
+  config.flash_incr_mode = H5C_flash_incr__off;
+  config.decr_mode = H5C_decr__off;
+  check(H5Pset_mdc_config(fapl, &config), path, "configure the metadata cache");
 }
 
 void require_open(const output_file& file) {
@@ -203,11 +299,13 @@ std::string create_failure_hint(const std::string& path) {
 
 }  // namespace
 
-output_file::output_file(const std::string& path) : path_(path) {
+output_file::output_file(const std::string& path) : path_(path), state_(std::make_shared<detail::file_state>()) {
   hdf5_quiet quiet;
+  state_->path = path_;
   hdf5_id fapl = checked(H5Pcreate(H5P_FILE_ACCESS), path_, "create a file access property list");
   // Weak close: writers still holding datasets keep the file open until they have flushed.
   check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_WEAK), path_, "set the file close degree");
+  keep_metadata_until_flush(fapl.get(), path_);
   const hid_t f = H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
   if (f < 0) throw io_error(path_, create_failure_hint(path_));
   file_ = hdf5_id(f);
@@ -220,7 +318,10 @@ output_file::output_file(const std::string& path) : path_(path) {
 void output_file::flush() {
   hdf5_quiet quiet;
   require_open(*this);
-  check(H5Fflush(file_.get(), H5F_SCOPE_LOCAL), path_, "flush the file to disk");
+  if (state_->broken) return;
+  guarded(*state_, file_.get(),
+          [&] { check(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), path_, "flush the file to disk"); });
+  state_->pending_bytes = 0;
 }
 
 namespace {
@@ -235,8 +336,28 @@ std::array<std::int64_t, 3> file_stamp(const std::string& path) {
 void output_file::close() {
   hdf5_quiet quiet;
   if (!file_.valid()) return;
+  if (state_->broken) {
+    abandon();
+    return;
+  }
+  if (H5Fflush(file_.get(), H5F_SCOPE_GLOBAL) < 0) {  // a failure here leaves the last flush intact
+    abandon();
+    throw io_error(path_, "HDF5 could not finish writing the file (disk full?); it holds what was flushed before");
+  }
   if (!file_.reset()) throw io_error(path_, "HDF5 could not finish writing the file (disk full?)");
+  state_->pending_bytes = 0;
   closed_as_ = file_stamp(path_);
+}
+
+void output_file::abandon() noexcept {
+  hdf5_quiet quiet;
+  if (!file_.valid()) return;
+  if (!state_->broken) divert_writes(file_.get());  // see divert_writes
+  state_->broken = true;
+  file_.reset();
+  // HDF5's failed writes leave blocks on its free lists that its exit-time cleanup would complain
+  // about ("infinite loop closing library"): release them now.
+  H5garbage_collect();
 }
 
 void output_file::reopen() {
@@ -248,16 +369,23 @@ void output_file::reopen() {
                    "this run cannot append to it; in Python call net.reset() (or give another output)");
   hdf5_id fapl = checked(H5Pcreate(H5P_FILE_ACCESS), path_, "create a file access property list");
   check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_WEAK), path_, "set the file close degree");
+  keep_metadata_until_flush(fapl.get(), path_);
   const hid_t f = H5Fopen(path_.c_str(), H5F_ACC_RDWR, fapl.get());
   if (f < 0)
     throw io_error(path_,
                    "cannot reopen the output file to continue the run (was it moved, deleted or made "
                    "read-only, or is another program holding it open?)");
   file_ = hdf5_id(f);
+  state_->full = state_->broken = false;
+  state_->pending_bytes = 0;
 }
 
 spike_writer::spike_writer(output_file& file, const std::string& population, sorting order, std::size_t chunk)
-    : path_(file.path()), where_("/spikes/" + population), chunk_(std::max<std::size_t>(chunk, 1)), order_(order) {
+    : path_(file.path()),
+      where_("/spikes/" + population),
+      state_(file.state()),
+      chunk_(std::max<std::size_t>(chunk, 1)),
+      order_(order) {
   hdf5_quiet quiet;
   require_open(file);
   validate_name(population, "spike population");
@@ -280,9 +408,12 @@ void spike_writer::detach() {
 void spike_writer::reattach(output_file& file) {
   hdf5_quiet quiet;
   require_open(file);
+  state_ = file.state();
   group_ = checked(H5Gopen2(file.native_handle(), where_.c_str(), H5P_DEFAULT), path_, "reopen " + where_);
-  times_ = checked(H5Dopen2(group_.get(), "timestamps", H5P_DEFAULT), path_, "reopen " + where_ + "/timestamps");
-  ids_dset_ = checked(H5Dopen2(group_.get(), "node_ids", H5P_DEFAULT), path_, "reopen " + where_ + "/node_ids");
+  times_ = checked(H5Dopen2(group_.get(), "timestamps", uncached_access(path_).get()), path_,
+                   "reopen " + where_ + "/timestamps");
+  ids_dset_ = checked(H5Dopen2(group_.get(), "node_ids", uncached_access(path_).get()), path_,
+                      "reopen " + where_ + "/node_ids");
 }
 
 spike_writer::~spike_writer() {
@@ -298,6 +429,7 @@ void spike_writer::append(std::span<const std::uint64_t> node_ids, std::span<con
                                    std::to_string(times_ms.size()) + " times");
   if (node_ids.empty()) return;
   hdf5_quiet quiet;
+  if (state_) require_healthy(*state_, where_);
   check_order(node_ids, times_ms);
   std::size_t done = 0;
   while (done < node_ids.size()) {
@@ -333,13 +465,19 @@ void spike_writer::check_order(std::span<const std::uint64_t> node_ids, std::spa
 
 // Both datasets are extended before either is written, so their lengths never differ.
 void spike_writer::write_buffer() {
-  if (ids_.empty()) return;
+  if (ids_.empty() || state_->broken || state_->full) return;
   const hsize_t start = written_, n = ids_.size(), size = start + n;
-  check(H5Dset_extent(times_.get(), &size), path_, "extend " + where_ + "/timestamps");
-  check(H5Dset_extent(ids_dset_.get(), &size), path_, "extend " + where_ + "/node_ids");
-  write_rows(times_.get(), 1, &start, &n, H5T_NATIVE_DOUBLE, times_buf_.data(), path_, where_ + "/timestamps");
-  write_rows(ids_dset_.get(), 1, &start, &n, H5T_NATIVE_UINT64, ids_.data(), path_, where_ + "/node_ids");
+  // HDF5 writes whole chunks: every chunk this block touches, in both datasets.
+  const std::uint64_t chunks = (size - 1) / chunk_ - start / chunk_ + 1;
+  detail::require_space(*state_, chunks * chunk_ * 16, where_);
+  guarded(*state_, times_.get(), [&] {
+    check(H5Dset_extent(times_.get(), &size), path_, "extend " + where_ + "/timestamps");
+    check(H5Dset_extent(ids_dset_.get(), &size), path_, "extend " + where_ + "/node_ids");
+    write_rows(times_.get(), 1, &start, &n, H5T_NATIVE_DOUBLE, times_buf_.data(), path_, where_ + "/timestamps");
+    write_rows(ids_dset_.get(), 1, &start, &n, H5T_NATIVE_UINT64, ids_.data(), path_, where_ + "/node_ids");
+  });
   written_ = size;
+  last_written_ms_ = times_buf_.back();
   ids_.clear();
   times_buf_.clear();
 }
@@ -357,10 +495,13 @@ void spike_writer::write_recorded_node_ids(std::span<const std::uint64_t> node_i
 }
 
 void spike_writer::flush() {
-  if (!times_.valid()) return;  // moved from
+  if (!times_.valid() || state_->broken) return;  // moved from, or nothing more can be written
   hdf5_quiet quiet;
   write_buffer();
-  check(H5Fflush(times_.get(), H5F_SCOPE_LOCAL), path_, "flush " + where_);
+  guarded(*state_, times_.get(), [&] { check(H5Fflush(times_.get(), H5F_SCOPE_GLOBAL), path_, "flush " + where_); });
+  state_->pending_bytes = 0;
+  flushed_ = written_;
+  last_flushed_ms_ = last_written_ms_;
 }
 
 void report_writer::detach() {
@@ -372,7 +513,8 @@ void report_writer::detach() {
 void report_writer::reattach(output_file& file) {
   hdf5_quiet quiet;
   require_open(file);
-  data_ = checked(H5Dopen2(file.native_handle(), (where_ + "/data").c_str(), H5P_DEFAULT), path_,
+  state_ = file.state();
+  data_ = checked(H5Dopen2(file.native_handle(), (where_ + "/data").c_str(), uncached_access(path_).get()), path_,
                   "reopen " + where_ + "/data");
   time_ = checked(H5Dopen2(file.native_handle(), (where_ + "/mapping/time").c_str(), H5P_DEFAULT), path_,
                   "reopen " + where_ + "/mapping/time");
@@ -381,7 +523,7 @@ void report_writer::reattach(output_file& file) {
 report_writer::report_writer(output_file& file, const std::string& population, const std::string& variable,
                              const std::string& units, std::span<const std::uint64_t> node_ids, double tstart_ms,
                              double dt_ms, std::string group_name, report_type type)
-    : path_(file.path()), type_(type), n_nodes_(node_ids.size()), tstart_(tstart_ms), dt_(dt_ms) {
+    : path_(file.path()), state_(file.state()), type_(type), n_nodes_(node_ids.size()), tstart_(tstart_ms), dt_(dt_ms) {
   hdf5_quiet quiet;
   require_open(file);
   if (group_name.empty()) group_name = population;
@@ -440,6 +582,7 @@ void report_writer::append(std::span<const T> values) {
   if (values.size() != n_nodes_)
     throw config_error(where_, "append_frame: " + std::to_string(values.size()) + " values for " +
                                    std::to_string(n_nodes_) + " nodes");
+  if (state_) require_healthy(*state_, where_);
   const auto at = static_cast<std::ptrdiff_t>(buffered_ * n_nodes_);
   if (type_ == report_type::float64)
     std::copy(values.begin(), values.end(), buf64_.begin() + at);
@@ -452,19 +595,24 @@ void report_writer::append(std::span<const T> values) {
 }
 
 void report_writer::write_buffer() {
-  if (buffered_ == 0) return;
+  if (buffered_ == 0 || state_->broken || state_->full) return;
   const hsize_t start[2] = {written_, 0}, count[2] = {buffered_, n_nodes_};
   const hsize_t dims[2] = {written_ + buffered_, n_nodes_};
-  check(H5Dset_extent(data_.get(), dims), path_, "extend " + where_ + "/data");
-  if (n_nodes_ > 0) {
-    const bool f64 = type_ == report_type::float64;
-    write_rows(data_.get(), 2, start, count, f64 ? H5T_NATIVE_DOUBLE : H5T_NATIVE_FLOAT,
-               f64 ? static_cast<const void*>(buf64_.data()) : static_cast<const void*>(buf32_.data()), path_,
-               where_ + "/data");
-  }
-  written_ += buffered_;
-  buffered_ = 0;
-  write_time();
+  const bool f64 = type_ == report_type::float64;
+  // This block plus one chunk (a partly filled chunk is written whole).
+  const std::uint64_t value_bytes = f64 ? 8 : 4;
+  detail::require_space(*state_, (buffered_ + block_frames_) * std::max<std::uint64_t>(n_nodes_, 1) * value_bytes,
+                        where_);
+  guarded(*state_, data_.get(), [&] {
+    check(H5Dset_extent(data_.get(), dims), path_, "extend " + where_ + "/data");
+    if (n_nodes_ > 0)
+      write_rows(data_.get(), 2, start, count, f64 ? H5T_NATIVE_DOUBLE : H5T_NATIVE_FLOAT,
+                 f64 ? static_cast<const void*>(buf64_.data()) : static_cast<const void*>(buf32_.data()), path_,
+                 where_ + "/data");
+    written_ += buffered_;
+    buffered_ = 0;
+    write_time();
+  });
 }
 
 // tstop = tstart + frames·dt, nudged up by a few ulps if needed so that bmtk's
@@ -479,19 +627,24 @@ void report_writer::write_time() {
 }
 
 void report_writer::flush() {
-  if (!data_.valid()) return;  // moved from
+  if (!data_.valid() || state_->broken) return;  // moved from, or nothing more can be written
   hdf5_quiet quiet;
   write_buffer();
-  check(H5Fflush(data_.get(), H5F_SCOPE_LOCAL), path_, "flush " + where_);
+  guarded(*state_, data_.get(), [&] { check(H5Fflush(data_.get(), H5F_SCOPE_GLOBAL), path_, "flush " + where_); });
+  state_->pending_bytes = 0;
 }
 
 void write_provenance(output_file& file, const std::vector<std::pair<std::string, std::string>>& text,
                       const std::vector<std::pair<std::string, double>>& numbers) {
   hdf5_quiet quiet;
   require_open(file);
-  hdf5_id group = open_or_create_group(file.native_handle(), "provenance", file.path());
-  for (const auto& [name, value] : text) write_string_attr(group.get(), name, value, file.path());
-  for (const auto& [name, value] : numbers) write_double_attr(group.get(), name, value, file.path());
+  detail::file_state& state = *file.state();
+  if (state.broken) return;  // nothing more can be written; the file keeps its last flush
+  guarded(state, file.native_handle(), [&] {
+    hdf5_id group = open_or_create_group(file.native_handle(), "provenance", file.path());
+    for (const auto& [name, value] : text) write_string_attr(group.get(), name, value, file.path());
+    for (const auto& [name, value] : numbers) write_double_attr(group.get(), name, value, file.path());
+  });
 }
 
 }  // namespace neuromesh::io

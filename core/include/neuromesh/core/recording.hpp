@@ -57,8 +57,25 @@ class recording {
   void suspend();
   void resume();
   bool suspended() const { return suspended_; }
+  // Closes the file. After a write error (disk full, HDF5 failure) the file is let go as it is on
+  // disk, holding what was flushed before, and close() does not throw for it.
   void close();
   bool has_file() const { return file_ != nullptr; }
+
+  // The run's status for the provenance: "complete" (default), "running" (while a run is under
+  // way: a file that still says so was killed), "interrupted", or "failed: <why>".
+  const std::string& status() const { return status_; }
+  void set_status(std::string s) { status_ = std::move(s); }
+  // Records that the run failed with `what` (status "failed: disk full" when the disk filled up).
+  void fail(const std::string& what);
+  // Whether the output stopped because the disk is full.
+  bool disk_full() const;
+  // After a disk-full stop: gives the file its final provenance (`text`, `numbers`, status
+  // "failed: disk full") if there is room, closes it, and returns the message for the user:
+  // "disk full while writing the output: N spikes up to t = T ms are in the file ..." (the
+  // caller names the path).
+  std::string finish_after_disk_full(std::vector<std::pair<std::string, std::string>> text,
+                                     const std::vector<std::pair<std::string, double>>& numbers);
 
  private:
   struct probe;
@@ -76,6 +93,8 @@ class recording {
   std::vector<spike_selection> selected_;  // per population
   std::unique_ptr<io::output_file> file_;
   bool suspended_ = false;  // file closed between the runs of a continued simulation
+  std::string status_ = "complete";
+  std::string path_;
   std::vector<std::unique_ptr<io::spike_writer>> spike_writers_;  // per population (null: off)
   std::vector<std::unique_ptr<probe>> probes_;
   std::vector<std::uint64_t> id_buf_;

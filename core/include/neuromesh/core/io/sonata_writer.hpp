@@ -8,12 +8,23 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <neuromesh/core/errors.hpp>
+
 namespace neuromesh::io {
+
+// Thrown instead of writing when the file system has no room left for the next block plus the
+// reserve that finishing the file needs (see output_file::require_space): the file is still
+// consistent, so it can be given its final provenance and closed.
+class disk_full : public io_error {
+ public:
+  using io_error::io_error;
+};
 
 // Value of the `sorting` enum attribute on /spikes/<pop> (libsonata's enum, base uint8).
 enum class sorting : std::uint8_t { none = 0, by_id = 1, by_time = 2 };
@@ -61,6 +72,20 @@ class hdf5_quiet {
   bool saved_ = false;
 };
 
+// What the writers of one file share about it. `full`: the disk has no room for more data (no
+// data is written after it; provenance and the close may still use the reserve). `broken`: HDF5
+// failed to write: nothing more is written, and close() abandons the file as it is on disk.
+struct file_state {
+  std::string path;
+  bool full = false;
+  bool broken = false;
+  std::uint64_t pending_bytes = 0;  // handed to HDF5 since the last flush (whole chunks)
+};
+
+// Throws disk_full (and sets state.full) unless the file system holding the file has room for
+// `bytes` more, plus what is pending, plus a reserve for the metadata that finishes the file.
+void require_space(file_state& state, std::uint64_t bytes, const std::string& what);
+
 }  // namespace detail
 
 // RAII owner of one output file. Creating it truncates any existing file and writes the root
@@ -74,15 +99,25 @@ class output_file {
   output_file& operator=(output_file&&) noexcept = default;
   output_file(const output_file&) = delete;
   output_file& operator=(const output_file&) = delete;
-  ~output_file() = default;
+  ~output_file() {
+    if (state_ && state_->broken) abandon();
+  }
 
   const std::string& path() const noexcept { return path_; }
   bool is_open() const noexcept { return file_.valid(); }
   // Pushes HDF5's caches to disk. Data still buffered in writers is not included; call their
   // flush() first.
   void flush();
-  // Idempotent. Throws io_error if HDF5 could not finish the file (e.g. disk full).
+  // Idempotent. Throws io_error if HDF5 could not finish the file (e.g. disk full); the file is
+  // then abandoned as it was on disk (see abandon()).
   void close();
+  // After a write error: lets go of the file without writing anything more to it (HDF5's last
+  // writes go to a scratch file), so what was flushed before stays intact and nothing of the
+  // file is left for HDF5's exit-time cleanup. Writers must have been destroyed or detached.
+  void abandon() noexcept;
+  // The writers' shared view of the file (full / broken after an error).
+  const std::shared_ptr<detail::file_state>& state() const noexcept { return state_; }
+  bool failed() const noexcept { return state_->full || state_->broken; }
   // Opens the closed file again for writing (a continued run appends to it); io_error if it
   // cannot (moved, deleted, read-only). Writers detached before the close() reattach to it.
   void reopen();
@@ -91,6 +126,7 @@ class output_file {
 
  private:
   std::string path_;
+  std::shared_ptr<detail::file_state> state_;
   detail::hdf5_id file_;
   // (inode, size, modification time in ns) when closed: reopen() refuses a file someone else
   // has written since (another run with the same output path, a user's tool).
@@ -123,6 +159,12 @@ class spike_writer {
   void reattach(output_file& file);
   // Spikes appended so far, written or buffered.
   std::uint64_t count() const noexcept { return written_ + ids_.size(); }
+  // Spikes handed to HDF5 (in the file once it is closed) and the time of the last of them; the
+  // same as of the last successful flush (in the file even if HDF5 fails later).
+  std::uint64_t written() const noexcept { return written_; }
+  double last_written_ms() const noexcept { return last_written_ms_; }
+  std::uint64_t flushed() const noexcept { return flushed_; }
+  double last_flushed_ms() const noexcept { return last_flushed_ms_; }
   // Declares that only these neurons' spikes are recorded (a recorder with `ids`): writes the
   // dataset recorded_node_ids (uint64, sorted) next to node_ids, so readers compute rates over the
   // recorded neurons, not the whole population. Without it every neuron's spikes are recorded.
@@ -136,11 +178,13 @@ class spike_writer {
 
   std::string path_;   // file path, for error messages
   std::string where_;  // HDF5 group path, for error messages
+  std::shared_ptr<detail::file_state> state_;
   detail::hdf5_id group_, times_, ids_dset_;
   std::vector<double> times_buf_;
   std::vector<std::uint64_t> ids_;
   std::size_t chunk_ = 0;
-  std::uint64_t written_ = 0;
+  std::uint64_t written_ = 0, flushed_ = 0;
+  double last_written_ms_ = 0.0, last_flushed_ms_ = 0.0;
   sorting order_ = sorting::by_time;
   bool have_last_ = false;
   std::uint64_t last_id_ = 0;
@@ -191,6 +235,7 @@ class report_writer {
 
   std::string path_;
   std::string where_;
+  std::shared_ptr<detail::file_state> state_;
   detail::hdf5_id data_, time_;
   report_type type_ = report_type::float32;
   std::vector<float> buf32_;   // block_frames_ frames, row-major (float32 reports)
