@@ -141,7 +141,7 @@ population parse_population(const node& n) {
 }
 
 connector parse_connector(const node& n) {
-  n.expect_object({"type", "p", "n", "autapses", "multapses", "sources", "targets"});
+  n.expect_object({"type", "p", "n", "sigma", "autapses", "multapses", "sources", "targets"});
   connector c;
   const std::string type = n.at("type").text();
   c.type = connector_kind_from_name(type, n.join("type"));

@@ -153,3 +153,71 @@ TEST(InputErrors, MinusInfinityOnlyWhereAModelAllowsIt) {
   bad.replace(bad.find("V_min"), 5, "E_L");
   expect_error<config_error>([&] { validate(parse_network_json(bad)); }, "E_L");
 }
+
+#include <neuromesh/core/fixed_point.hpp>
+
+// Issue 17 item 5: the fixed-point input holds +-2^31 receptor units per slot. A weight or Poisson
+// drive that can exceed 2^30 per input is refused at validation, naming the projection/stimulus.
+TEST(InputErrors, InputsBeyondTheFixedPointRangeAreRefused) {
+  expect_error<config_error>([] { validate(parse_network_json(with("\"weight\": 1.0", "\"weight\": 3e9"))); },
+                             "projections[0] (E->E).synapse.weight: |weight| up to 3e+09 exceeds the largest input");
+  expect_error<config_error>(
+      [] {
+        validate(parse_network_json(
+            with("\"weight\": 1.0", R"("weight": {"distribution": "normal", "mean": 1.0, "std": 2e8})")));
+      },
+      "synapse.weight: |weight| up to 2e+09");
+  expect_error<config_error>(
+      [] {
+        validate(parse_network_json(
+            with("\"weight\": 1.0", R"("weight": {"distribution": "uniform", "low": 0.0, "high": 2e9})")));
+      },
+      "synapse.weight: |weight| up to 2e+09");
+  // Bounded by min/max: accepted.
+  EXPECT_NO_THROW(validate(parse_network_json(with(
+      "\"weight\": 1.0", R"("weight": {"distribution": "normal", "mean": 1.0, "std": 2e8, "min": 0.5, "max": 5.0})"))));
+  EXPECT_NO_THROW(validate(parse_network_json(with("\"weight\": 1.0", "\"weight\": 1e9"))));
+  network net = parse_network_json(good);
+  net.stimuli.push_back({.type = stimulus::kind::poisson_generator, .target = "E", .rate = 1000.0, .weight = -3e9});
+  expect_error<config_error>([&] { validate(net); }, "stimuli[0].weight: |weight| 3e+09 exceeds");
+  net.stimuli.back().weight = 1000.0;
+  net.stimuli.back().rate = 1e12;  // 1e8 events per step x 1000
+  expect_error<config_error>([&] { validate(net); }, "stimuli[0]: rate 1e+12 Hz x |weight| 1000 gives up to");
+  net.stimuli.back().rate = 1e6;
+  EXPECT_NO_THROW(validate(net));
+}
+
+TEST(InputErrors, FixedPointAccumulationSaturatesInsteadOfWrapping) {
+  EXPECT_EQ(add_saturating(fixed_max - 1, 5), fixed_max);
+  EXPECT_EQ(add_saturating(fixed_min + 1, -5), fixed_min);
+  EXPECT_EQ(add_saturating(fixed_max, fixed_min), -1);
+  EXPECT_EQ(add_saturating(7, -9), -2);
+  const fixed_t w = to_fixed(1e9f);
+  EXPECT_EQ(scaled_saturating(2, w, max_count_for(w)), 2 * w);
+  EXPECT_EQ(scaled_saturating(3, w, max_count_for(w)), fixed_max);
+  EXPECT_EQ(scaled_saturating(3, -w, max_count_for(-w)), fixed_min);
+  EXPECT_EQ(scaled_saturating(1u << 20, 0, max_count_for(0)), 0);
+  EXPECT_EQ(max_count_for(fixed_min), 0u);
+}
+
+// Four inputs of 1e9 mV in one step (each within the bound) used to wrap to about -2.1e9 mV:
+// now the slot saturates at +2^31 mV and V_m goes up, never down.
+TEST(InputErrors, HugeFanInSaturatesAndNeverFlipsTheSign) {
+  network net;
+  net.dt = 0.1;
+  net.populations.push_back({"S", 4, "spike_source_array", {}, {}, {{1.0}, {1.0}, {1.0}, {1.0}}});
+  net.populations.push_back({"T", 1, "iaf_psc_delta", {{"V_th", 1e15}, {"V_reset", 0.0}}, {}, {}});
+  projection p;
+  p.pre = "S";
+  p.post = "T";
+  p.conn.type = connector::kind::all_to_all;
+  p.weight = 1e9;
+  p.delay = 0.1;
+  net.projections.push_back(p);
+  auto sim = make_simulation(net, {.threads = 1});
+  sim->run(2.0);
+  const std::vector<index_t> ids{0};
+  const double v = sim->state("T", "V_m", ids).at(0);
+  EXPECT_GT(v, 1e9) << v;
+  EXPECT_LT(v, 2.2e9) << v;
+}

@@ -101,3 +101,51 @@ TEST(Cli, InterruptedRunLeavesReadableFile) {
   const auto spikes = neuromesh::io::read_spikes(out);
   EXPECT_EQ(spikes.count("E"), 1u);
 }
+
+// Issue 17 item 6: an absurd thread count is a config error naming the limit and the core count,
+// not an abort while starting the workers.
+TEST(Cli, TooManyThreadsIsAClearError) {
+  const auto r = run_cli("run brunel --duration 1 --threads 100000");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("100000 threads is more than the limit of"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cores of this machine"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("terminate called"), std::string::npos) << r.out;
+}
+
+#include <chrono>
+
+// Issue 17 item 3: a network that cannot fit is refused before building, at once, with the
+// estimate and advice in the message (10^12 synapses: 3.6 TiB).
+TEST(Cli, ImpossibleNetworkIsRefusedBeforeBuilding) {
+  const std::string net = temp("huge.json");
+  std::ofstream(net) << R"({"populations": [{"label": "E", "size": 1000000, "model": "iaf_psc_exp"}],
+    "projections": [{"pre": "E", "post": "E", "connector": {"type": "all_to_all"},
+                     "synapse": {"weight": 1.0, "delay": 1.0}}]})";
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = run_cli("run " + net + " --duration 1 --quiet");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_LT(seconds, 1.0);
+  EXPECT_NE(r.out.find("1e+12 synapses"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("TiB per process"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("refused before building"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("more MPI ranks"), std::string::npos) << r.out;
+}
+
+// Issue 17 item 3: SIGINT and SIGTERM end a long build (2*10^8 synapses, about a minute on two
+// shared cores) within about a second, exit code 130.
+TEST(Cli, SignalsInterruptConstruction) {
+  const std::string net = temp("slow.json");
+  std::ofstream(net) << R"({"populations": [{"label": "E", "size": 100000, "model": "iaf_psc_exp"}],
+    "projections": [{"pre": "E", "post": "E", "connector": {"type": "fixed_indegree", "n": 2000},
+                     "synapse": {"weight": 1.0, "delay": 1.0}}]})";
+  for (const char* signal : {"INT", "TERM"}) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = run_cli("run " + net + " --duration 1 --threads 2 --quiet 2>&1 & pid=$!; sleep 1; kill -" +
+                           std::string(signal) + " $pid; wait $pid; echo exit=$?");
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_LT(seconds, 4.0) << signal;
+    EXPECT_NE(r.out.find("interrupted while building"), std::string::npos) << signal << ": " << r.out;
+    EXPECT_NE(r.out.find("exit=130"), std::string::npos) << signal << ": " << r.out;
+  }
+}

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <vector>
 
 #include <hdf5.h>
 #include <nlohmann/json.hpp>
@@ -368,8 +369,15 @@ TEST(TimingMode, WritesTimingGroup) {
   ASSERT_GE(file, 0);
   hid_t d = H5Dopen2(file, "/timing/delivery_counts", H5P_DEFAULT);
   ASSERT_GE(d, 0);
-  std::uint64_t counts[6] = {};
-  ASSERT_GE(H5Dread(d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, counts), 0);
+  // Sized from the dataset (it has one entry per delivery outcome; a fixed array overflowed the
+  // stack when the dataset grew, issue 17 item 9).
+  hid_t space = H5Dget_space(d);
+  ASSERT_GE(space, 0);
+  const hssize_t n_counts = H5Sget_simple_extent_npoints(space);
+  H5Sclose(space);
+  ASSERT_GE(n_counts, 3);
+  std::vector<std::uint64_t> counts(static_cast<std::size_t>(n_counts));
+  ASSERT_GE(H5Dread(d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, counts.data()), 0);
   EXPECT_EQ(counts[0], 4u);
   EXPECT_EQ(counts[2], 2u);
   H5Dclose(d);

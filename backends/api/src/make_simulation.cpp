@@ -1,5 +1,8 @@
+#include <algorithm>
 #include <filesystem>
+#include <string>
 #include <string_view>
+#include <thread>
 
 #include <neuromesh/api.hpp>
 #include <neuromesh/core/config.hpp>
@@ -17,6 +20,17 @@ void check_distribution_options(const simulation_options& opt);
 }  // namespace detail
 
 namespace {
+
+// Issue 17 item 6: `--threads 100000` used to abort while starting the workers. A thread count is
+// bounded by 4 x the cores (oversubscription beyond that only slows a run down) and by 1024.
+void check_threads(const simulation_options& opt) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const int limit = static_cast<int>(std::clamp(4u * cores, 4u, 1024u));
+  if (opt.threads > limit)
+    throw config_error("threads", std::to_string(opt.threads) + " threads is more than the limit of " +
+                                      std::to_string(limit) + " (4 x the " + std::to_string(cores) +
+                                      " cores of this machine, at most 1024); use threads=0 for one per core");
+}
 
 // The engine factory of a backend this build has (backend registry: add new backends here and in
 // features()).
@@ -49,13 +63,27 @@ std::unique_ptr<simulation> make_simulation(network net, simulation_options opt)
   engine_factory factory;
   try {
     detail::check_distribution_options(opt);
+    check_threads(opt);
     validate(net);
+    // Refuse before building what cannot fit in host memory (the cuda backend stores its
+    // synapses on the device).
+    if (opt.backend != "cuda")
+      check_memory(net, comm->size(),
+                   opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     net = resolve_receptors(std::move(net));
     factory = factory_for(opt);
   } catch (...) {
     failure = std::current_exception();
   }
   comm->agree(failure);
+  // Construction ends within a block of synapses once the stop flag is set (SIGINT/SIGTERM in the
+  // CLI, Ctrl-C in Python): the engines report progress per generated block, and this check
+  // turns a set flag into `interrupted` (the cpu backend then abandons every shard's build).
+  if (opt.stop)
+    opt.build_progress = [stop = opt.stop, progress = std::move(opt.build_progress)](double f) {
+      if (stop->load(std::memory_order_relaxed)) throw interrupted("interrupted while building the network");
+      if (progress) progress(f);
+    };
   return std::make_unique<simulation>(std::move(net), std::move(opt), factory, std::move(comm));
 }
 

@@ -1,15 +1,70 @@
 // Network validation against the model registry and connector rules. Every error names where it
 // is: "populations[E].params.tau_m", "projections[2] (E->I).connector.p", ...
+#include <algorithm>
 #include <cmath>
 #include <set>
+#include <sstream>
 
 #include <neuromesh/api.hpp>
 #include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/fixed_point.hpp>
 #include <neuromesh/core/time.hpp>
 #include <neuromesh/neurons/registry.hpp>
 
 namespace neuromesh {
 namespace {
+
+// The interval [lo, hi] every value of `d` lies in. Bounded distributions give their bounds;
+// unbounded tails are cut where the in-project samplers end (random/distributions.hpp: uniforms
+// are at least 2^-53, so a normal draw lies within 8.6 sd, an exponential below 36.8 means): the
+// mean +- 10 sd for normal (and for lognormal's underlying normal), 40 means for exponential.
+std::pair<double, double> support(const distribution& d) {
+  double lo = 0, hi = 0;
+  switch (d.type) {
+    case distribution::kind::uniform:
+      lo = d.a, hi = d.b;
+      break;
+    case distribution::kind::normal:
+      lo = d.a - 10 * std::abs(d.b), hi = d.a + 10 * std::abs(d.b);
+      break;
+    case distribution::kind::exponential:
+      lo = std::min(0.0, 40 * d.a), hi = std::max(0.0, 40 * d.a);
+      break;
+    case distribution::kind::lognormal:
+      lo = 0, hi = std::exp(d.a + 10 * std::abs(d.b));
+      break;
+  }
+  return {std::max(lo, d.low), std::min(hi, d.high)};
+}
+
+// The largest magnitude a value_spec can take.
+double max_magnitude(const value_spec& v) {
+  if (const double* x = std::get_if<double>(&v)) return std::abs(*x);
+  if (const auto* a = std::get_if<std::vector<double>>(&v)) {
+    double m = 0;
+    for (double x : *a) m = std::max(m, std::abs(x));
+    return m;
+  }
+  const auto [lo, hi] = support(std::get<distribution>(v));
+  return std::max(std::abs(lo), std::abs(hi));
+}
+
+std::string number_text(double x) {
+  std::ostringstream s;
+  s.precision(6);
+  s << x;
+  return s.str();
+}
+
+// Issue 17 item 5: the fixed-point ring buffer (fixed_point.hpp) holds +-2^31 receptor units per
+// slot; one input may be at most fixed_max_input = 2^30 so its fixed value cannot overflow.
+void check_input_magnitude(double magnitude, const std::string& where, const std::string& what) {
+  if (!(magnitude <= fixed_max_input))
+    throw config_error(where, what + " " + number_text(magnitude) +
+                                  " exceeds the largest input of 2^30 = " + number_text(fixed_max_input) +
+                                  " receptor units (pA, nS or mV) the fixed-point input holds per synapse "
+                                  "(docs/architecture.md, determinism contract)");
+}
 
 void validate_population(const population& p, const std::string& where, double dt) {
   if (p.label.empty()) throw config_error(where + ".label", "a population needs a non-empty label");
@@ -106,13 +161,18 @@ void validate_synapse_values(const projection& pr, index_t n_post, double dt, co
       throw config_error(where + ".synapse." + name, "arrays are accepted only with one_to_one or explicit connectors");
     validate_value(*value, n, where + ".synapse." + name);
   }
+  check_input_magnitude(max_magnitude(pr.weight), where + ".synapse.weight", "|weight| up to");
   const time_grid grid(dt);
   if (const double* d = std::get_if<double>(&pr.delay)) grid.delay_steps(*d, where + ".synapse.delay");
   if (const auto* a = std::get_if<std::vector<double>>(&pr.delay))
     for (double d : *a) grid.delay_steps(d, where + ".synapse.delay");
-  if (const auto* d = std::get_if<distribution>(&pr.delay); d && d->low * grid.steps_per_ms() < 0.5)
+  // A uniform distribution's own 'low' bounds it (docs/network-format.md's example), others need 'min'.
+  if (const auto* d = std::get_if<distribution>(&pr.delay);
+      d && (d->type == distribution::kind::uniform ? std::max(d->a, d->low) : d->low) * grid.steps_per_ms() < 0.5)
     throw config_error(where + ".synapse.delay",
-                       "a delay distribution needs 'min' >= dt / 2 so no delay rounds below one step");
+                       d->type == distribution::kind::uniform
+                           ? "a uniform delay distribution needs 'low' >= dt / 2 so no delay rounds below one step"
+                           : "a delay distribution needs 'min' >= dt / 2 so no delay rounds below one step");
 }
 
 void validate_projection(const network& net, std::size_t i) {
@@ -152,6 +212,17 @@ void validate_stimulus(const network& net, std::size_t i) {
   if (!(s.rate >= 0) || !std::isfinite(s.rate))
     throw config_error(where + ".rate", "rate must be a finite number >= 0 Hz");
   if (!std::isfinite(s.weight)) throw config_error(where + ".weight", "must be finite");
+  if (s.type == stimulus::kind::poisson_generator) {
+    check_input_magnitude(std::abs(s.weight), where + ".weight", "|weight|");
+    // Expected drive per step: (mean + 10 sd of the count) x |weight|, within the same bound.
+    const double mean = s.rate * net.dt * 1e-3;
+    const double drive = (mean + 10 * std::sqrt(mean)) * std::abs(s.weight);
+    if (!(drive <= fixed_max_input))
+      throw config_error(where, "rate " + number_text(s.rate) + " Hz x |weight| " + number_text(std::abs(s.weight)) +
+                                    " gives up to " + number_text(drive) +
+                                    " receptor units per step, more than the 2^30 = " + number_text(fixed_max_input) +
+                                    " the fixed-point input holds (docs/architecture.md, determinism contract)");
+  }
   if (!(s.start <= s.stop) || !(s.start >= 0)) throw config_error(where, "needs 0 <= start <= stop");
   const time_grid grid(net.dt);
   grid.on_grid_steps(s.start, where + ".start");

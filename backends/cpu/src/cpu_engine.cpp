@@ -1,5 +1,7 @@
 #include <algorithm>
+#include <atomic>
 
+#include <neuromesh/core/errors.hpp>
 #include <neuromesh/cpu/cpu_engine.hpp>
 #include <neuromesh/neurons/registry.hpp>
 
@@ -19,10 +21,21 @@ class cpu_engine final : public engine {
     const bool dbl = cfg_.prec == precision::double_precision;
     // Each thread builds its own shard: first-touch places its memory near it, and connectivity
     // generation runs in parallel without any coordination (keyed streams).
+    // A build that throws (build_progress throws `interrupted` once a stop flag is set, see
+    // make_simulation) makes every other shard abandon its build at its next block of synapses.
+    std::atomic<bool> abandon{false};
     pool_.run([&](int k) {
-      shards_[k] = std::make_unique<shard>(cfg_, static_cast<std::size_t>(k), dbl);
-      // Shard 0 runs on the calling thread: it reports progress for all (shards build alike).
-      shards_[k]->build_synapses(k == 0 ? cfg_.build_progress : std::function<void(double)>{});
+      try {
+        shards_[k] = std::make_unique<shard>(cfg_, static_cast<std::size_t>(k), dbl);
+        // Shard 0 runs on the calling thread: it reports progress for all (shards build alike).
+        shards_[k]->build_synapses([&, k](double f) {
+          if (abandon.load(std::memory_order_relaxed)) throw interrupted("interrupted while building the network");
+          if (k == 0 && cfg_.build_progress) cfg_.build_progress(f);
+        });
+      } catch (...) {
+        abandon.store(true, std::memory_order_relaxed);
+        throw;
+      }
     });
     stats_.neurons = cfg_.part.population_offsets.back();
     delay_t min_d = 0, max_d = 1;

@@ -203,10 +203,12 @@ class neuron_group final : public population_group {
     const philox_key key{{static_cast<std::uint32_t>(seed_), static_cast<std::uint32_t>(seed_ >> 32)}};
     for (const poisson_drive& d : drives_.poisson) {
       fixed_t* row = (d.receptor == 0 ? ex : in) + offset_;
+      // count x weight and the sum saturate instead of wrapping (fixed_point.hpp: range).
+      const std::uint64_t max_count = max_count_for(d.weight);
       if (!d.counts.tabulated()) {  // large means: PTRS rejection, one stream per neuron
         for (std::uint32_t i = 0; i < n_; ++i) {
           keyed_stream st(seed_, d.purpose, gid_of(i), static_cast<std::uint32_t>(s));
-          row[i] += static_cast<fixed_t>(d.counts.sample(st)) * d.weight;
+          row[i] = add_saturating(row[i], scaled_saturating(d.counts.sample(st), d.weight, max_count));
         }
         continue;
       }
@@ -218,8 +220,9 @@ class neuron_group final : public population_group {
         else
           philox_batch(bits, m, s, d.purpose, key, [&](std::uint32_t j) { return gids_[i0 + j]; });
         for (std::uint32_t j = 0; j < m; ++j)
-          row[i0 + j] +=
-              static_cast<fixed_t>(d.counts.from_uniform(static_cast<double>(bits[j] >> 11) * 0x1.0p-53)) * d.weight;
+          row[i0 + j] = add_saturating(
+              row[i0 + j], scaled_saturating(d.counts.from_uniform(static_cast<double>(bits[j] >> 11) * 0x1.0p-53),
+                                             d.weight, max_count));
       }
     }
   }

@@ -61,10 +61,11 @@ group_drives shard::drives_for(std::size_t population) const {
 // are generated in blocks so the buffer stays small (fixed_outdegree and explicit lists walk all
 // their sources for any block, so they are generated in one go).
 template <class Fn>
-void shard::for_each_synapse(bool values, Fn&& fn, const std::function<void(std::size_t)>& projection_done) const {
+void shard::for_each_synapse(bool values, Fn&& fn, const std::function<void(double)>& done) const {
   const network& net = *cfg_.net;
   const time_grid grid(net.dt);
   std::vector<generated_synapse> generated;
+  std::uint32_t emitted = 0;
   for (std::size_t k = 0; k < net.projections.size(); ++k) {
     const projection& proj = net.projections[k];
     const std::size_t pre = net.population_index(proj.pre, "projections[" + std::to_string(k) + "].pre");
@@ -74,6 +75,7 @@ void shard::for_each_synapse(bool values, Fn&& fn, const std::function<void(std:
     auto emit = [&](const generated_synapse& g) {
       fn(synapse_store::entry{pre_offset + g.source, sl.local_offset + sl.index_of(g.target), g.weight, g.delay,
                               static_cast<std::uint8_t>(proj.target)});
+      if ((++emitted & 0xFFFFFu) == 0 && done) done(static_cast<double>(k));  // may throw: build abandoned
     };
     if (sl.contiguous() || generates_whole(proj.conn)) {  // the hull, keeping owned targets
       for_each_generated_synapse(net, k, sl.begin, sl.end, values, [&](const generated_synapse& g) {
@@ -93,7 +95,7 @@ void shard::for_each_synapse(bool values, Fn&& fn, const std::function<void(std:
         i = j;
       }
     }
-    if (projection_done) projection_done(k);
+    if (done) done(static_cast<double>(k + 1));
   }
 }
 
@@ -101,9 +103,9 @@ void shard::for_each_synapse(bool values, Fn&& fn, const std::function<void(std:
 // at its final position -- no list of all synapses and no sorted copy of it is ever held.
 void shard::build_synapses(const std::function<void(double)>& progress) {
   const double n = static_cast<double>(cfg_.net->projections.size());
-  auto pass_done = [&](double pass) -> std::function<void(std::size_t)> {
+  auto pass_done = [&](double pass) -> std::function<void(double)> {
     if (!progress) return {};
-    return [&progress, pass, n](std::size_t k) { progress((pass + static_cast<double>(k + 1) / n) / 2.0); };
+    return [&progress, pass, n](double done) { progress((pass + done / n) / 2.0); };
   };
   synapse_store::builder builder(cfg_.part.population_offsets.back(), cfg_.part.local_size(index_));
   for_each_synapse(
@@ -194,13 +196,13 @@ void shard::deliver_rows(std::span<const Item> items, Accept accept, OnTarget on
         const fixed_t w = shared_input[seg.receptor];
         for (std::uint32_t k = begin; k < seg.end; ++k) {
           if (!accept(item, targets[k])) continue;
-          row[targets[k]] += w;
+          row[targets[k]] = add_saturating(row[targets[k]], w);  // never wraps (fixed_point.hpp)
           on_target(targets[k]);
         }
       } else {
         for (std::uint32_t k = begin; k < seg.end; ++k) {
           if (!accept(item, targets[k])) continue;
-          row[targets[k]] += static_synapse::input(weights[k]);
+          row[targets[k]] = add_saturating(row[targets[k]], static_synapse::input(weights[k]));
           on_target(targets[k]);
         }
       }

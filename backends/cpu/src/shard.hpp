@@ -36,7 +36,9 @@ class shard {
   group_drives drives_for(std::size_t population) const;
   void wake_woken();
   template <class Fn>
-  void for_each_synapse(bool values, Fn&& fn, const std::function<void(std::size_t)>& projection_done) const;
+  // `done(x)` is called with the projections done so far (x = k after every ~2^20 synapses of
+  // projection k, so a build can be abandoned between blocks; x = k + 1 at its end).
+  void for_each_synapse(bool values, Fn&& fn, const std::function<void(double)>& done) const;
   template <class Item, class Accept>
   void deliver_items(std::span<const Item> items, Accept accept);
   template <class Item, class Accept, class OnTarget>

@@ -30,6 +30,25 @@ void validate(const network& net);
 void check_sign_rule(const network& net);
 network resolve_receptors(network net);
 
+// Memory a network needs per process, estimated before building from the connectors' expected
+// synapse counts (backends/api/src/memory_estimate.cpp), and the memory this process may use (the
+// smallest of the cgroup limit, RLIMIT_AS and MemAvailable; bytes < 0: unknown). check_memory
+// throws config_error with the estimate and advice when the estimate exceeds what is available
+// (make_simulation calls it for the backends that build in host memory).
+struct memory_estimate {
+  double synapses = 0;        // expected, all ranks
+  double synapse_bytes = 0;   // all ranks
+  double neuron_bytes = 0;    // per rank: state, ring buffers, row index
+  double per_rank_bytes = 0;  // synapse_bytes / ranks + neuron_bytes
+};
+struct memory_limit {
+  double bytes = -1;
+  std::string source;
+};
+memory_estimate estimate_memory(const network& net, int ranks = 1, int threads = 1);
+memory_limit available_memory();
+void check_memory(const network& net, int ranks = 1, int threads = 1);
+
 // Validates `net` and builds a simulation on opt.backend ("cpu"); backend_unavailable names the
 // backends this build has when another is requested.
 std::unique_ptr<simulation> make_simulation(network net, simulation_options opt = {});
