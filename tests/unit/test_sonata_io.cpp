@@ -640,3 +640,100 @@ TEST_F(SonataIo, SpikeRecorderIdsOutOfRangeAreRejected) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------- untrusted files (issue 17, item 8)
+namespace {
+
+// A population P with the given ids and times (float64, uint64), sorting by_time claimed, and
+// provenance population_size.P / duration_ms when given (any value, NaN included).
+void write_hostile(const std::string& path, const std::vector<std::uint64_t>& ids, const std::vector<double>& times,
+                   std::optional<double> population_size = {}, std::optional<double> duration = {}) {
+  hdf5_id f(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+  hdf5_id spikes(H5Gcreate2(f.get(), "spikes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  hdf5_id pop(H5Gcreate2(spikes.get(), "P", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  raw_1d(pop.get(), "node_ids", H5T_STD_U64LE, H5T_NATIVE_UINT64, ids.data(), ids.size());
+  raw_1d(pop.get(), "timestamps", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, times.data(), times.size());
+  raw_string_attr(pop.get(), "sorting", "by_time", true);
+  hdf5_id prov(H5Gcreate2(f.get(), "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  const auto number = [&](const char* name, double v) {
+    hdf5_id space(H5Screate(H5S_SCALAR));
+    hdf5_id attr(H5Acreate2(prov.get(), name, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT));
+    H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &v);
+  };
+  if (population_size) number("population_size.P", *population_size);
+  if (duration) number("duration_ms", *duration);
+}
+
+// Every reader entry point must refuse the file with an io_error containing `needle`.
+void expect_every_reader_refuses(const std::string& path, const std::string& needle) {
+  expect_io_error([&] { nio::read_spikes(path); }, needle);
+  expect_io_error([&] { nio::read_spikes(path, 1.0, 2.0); }, needle);
+  expect_io_error([&] { nio::describe_file(path); }, needle);
+}
+
+// An extendible dataset whose dataspace declares 2^35 rows that were never written: before, info
+// scanned 32768 blocks of fill values (a hang); now the size is checked against the file first.
+TEST_F(SonataIo, DatasetsDeclaringUnwrittenRowsAreRefusedBeforeReading) {
+  const std::string path = temp_path("huge.h5");
+  {
+    write_hostile(path, {1}, {1.0});
+    hdf5_id f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+    hdf5_id pop(H5Gopen2(f.get(), "spikes/P", H5P_DEFAULT));
+    for (const char* name : {"node_ids", "timestamps"}) {
+      H5Ldelete(pop.get(), name, H5P_DEFAULT);
+      const hsize_t dims = hsize_t{1} << 35, maxdims = H5S_UNLIMITED, chunk = 1024;
+      hdf5_id space(H5Screate_simple(1, &dims, &maxdims));
+      hdf5_id dcpl(H5Pcreate(H5P_DATASET_CREATE));
+      H5Pset_chunk(dcpl.get(), 1, &chunk);
+      hdf5_id d(H5Dcreate2(pop.get(), name, name[0] == 'n' ? H5T_STD_U64LE : H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                           dcpl.get(), H5P_DEFAULT));
+      ASSERT_TRUE(d.valid());
+    }
+  }
+  expect_every_reader_refuses(path, "/spikes/P/node_ids declares 34359738368 values");
+}
+
+TEST_F(SonataIo, InvalidSpikeDataIsReportedNamingTheDataset) {
+  const std::string path = temp_path("bad.h5");
+  for (double t : {double{NAN}, double{INFINITY}, -double{INFINITY}, -1.0}) {
+    write_hostile(path, {0, 1, 2}, {0.5, t, 1.5}, 3.0, 10.0);
+    expect_every_reader_refuses(path, "/spikes/P/timestamps: row 1 holds");
+  }
+  write_hostile(path, {0, 3, 2}, {0.5, 1.0, 1.5}, 3.0, 10.0);  // id 3 in a population of 3
+  expect_every_reader_refuses(path, "/spikes/P/node_ids: row 1 holds node id 3 >= population size 3");
+  for (double size : {double{NAN}, -5.0, 2.5, 1e300}) {
+    write_hostile(path, {0}, {0.5}, size, 10.0);
+    expect_every_reader_refuses(path, "/provenance attribute population_size.P is");
+  }
+  write_hostile(path, {0}, {0.5}, 3.0, NAN);
+  expect_every_reader_refuses(path, "/provenance attribute duration_ms is");
+  {  // a population without node_ids
+    write_hostile(path, {0}, {0.5});
+    hdf5_id f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+    H5Ldelete(f.get(), "spikes/P/node_ids", H5P_DEFAULT);
+  }
+  expect_every_reader_refuses(path, "/spikes/P/node_ids is missing");
+}
+
+// A file that claims by_time but is not: windows equal the filtered full read, and the table
+// says "none" (the claim is checked while reading, never trusted).
+TEST_F(SonataIo, SortingThatLiesIsNotTrusted) {
+  const std::string path = temp_path("lie.h5");
+  std::vector<std::uint64_t> ids;
+  std::vector<double> times;
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 1000; ++i) ids.push_back(rng() % 50), times.push_back(static_cast<double>(rng() % 1000) / 10.0);
+  write_hostile(path, ids, times, 50.0, 100.0);
+  const auto full = nio::read_spikes(path).at("P");
+  EXPECT_EQ(full.sorting, "none");
+  EXPECT_EQ(full.timestamps_ms, times);
+  for (const auto& [lo, hi] : {std::pair{10.0, 20.0}, std::pair{0.0, 50.05}, std::pair{99.0, 100.0}}) {
+    const auto w = nio::read_spikes(path, lo, hi).at("P");
+    std::vector<double> want;
+    std::copy_if(times.begin(), times.end(), std::back_inserter(want), [&](double t) { return t >= lo && t < hi; });
+    EXPECT_EQ(w.timestamps_ms, want) << "[" << lo << ", " << hi << ")";
+  }
+  EXPECT_NE(nio::describe_file(path).find("sorting none (the file says by_time; the data is not)"), std::string::npos);
+}
+
+}  // namespace

@@ -2,6 +2,17 @@
 // Reading SONATA spike and report files: the files neuromesh writes plus the legacy spike layouts
 // other tools write (shared/specs/sonata.md §2). Every failure is an io_error naming the file and,
 // where it helps, the HDF5 path at fault.
+//
+// Files are untrusted (other tools, damaged disks, hand-made files): before libhdf5 reads any
+// data, every dataset is checked against the file -- numeric type of at most 8 bytes (integers
+// for node ids), the expected rank, at most 2^40 values, storage inside this file (no external or
+// virtual datasets) and every declared byte actually stored (compressed: at most 1100 declared
+// bytes per stored byte) -- so a dataset declaring 2^35 rows that were never written is an error
+// at once, not a scan of fill values. Data are read in blocks of 2^20 rows. Spike data are
+// validated while read: times finite and >= 0, node ids below provenance population_size.<pop>
+// (else 2^32) and inside recorded_node_ids; provenance population_size.<pop> must be an integer
+// in [0, 2^32] and duration_ms a finite number >= 0. Any other failure (an allocation, a
+// filesystem error) is turned into an io_error too: readers throw nothing else.
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -20,15 +31,17 @@ struct spike_table {
   std::vector<std::uint64_t> node_ids;
   std::vector<double> timestamps_ms;
   // "none", "by_id" or "by_time" as stored (enum, or bmtk's string with "by_gid" read as "by_id");
-  // "" when the file has no sorting attribute, meaning no order may be assumed.
+  // "" when the file has no sorting attribute, meaning no order may be assumed. A claimed order the
+  // data does not keep is reported as "none" (checked while reading, never trusted).
   std::string sorting;
   // The neurons whose spikes were recorded, when a recorder named `ids` (dataset
   // recorded_node_ids next to node_ids, sorted); empty: every neuron of the population.
   std::vector<std::uint64_t> recorded_node_ids;
 };
 
-// Spikes per population, keyed by population name, with times in [t_start, t_stop) ms. For files
-// sorted by_time only the rows inside the window are read (binary search on the dataset). The
+// Spikes per population, keyed by population name, with times in [t_start, t_stop) ms. Every row
+// is read (in blocks) and checked whatever the window, so a `sorting` attribute that lies gives
+// the same spikes as an honest one, and a file is valid or not whatever is asked of it. The
 // default window is every spike of the file, those stamped exactly at the end of the run
 // included (a spike fired in the last step [T - dt, T) is stamped T).
 std::map<std::string, spike_table> read_spikes(const std::string& path,
