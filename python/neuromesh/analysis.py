@@ -565,7 +565,7 @@ def _cv_isi_of_active(spikes):
     row = np.repeat(np.arange(active.size), counts)
     n = (counts - 1).astype(np.float64)
     span = times[first + counts - 1] - times[first]
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         mean = span / n  # ms per interval
         dev = np.diff(times) - mean[row[1:]]
         dev[row[1:] != row[:-1]] = 0.0  # the interval between two neurons' trains
@@ -614,6 +614,9 @@ def _n_bins(t0, t1, bin_size):
     n_bins = int(np.floor((t1 - t0) / bin_size + 1e-9)) if bin_size > 0 else 0
     if n_bins < 1:
         raise AnalysisError(f"bin_size {bin_size} ms must be > 0 and fit in the window [{t0}, {t1}) ms")
+    if n_bins >= 1 << 53:  # bin indices must stay exact in float64 and fit an intp
+        raise AnalysisError(f"the window [{t0}, {t1}) ms holds {float(n_bins):.3g} bins of {bin_size} ms, too many to "
+                            "count")
     return n_bins
 
 
