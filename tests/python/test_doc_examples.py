@@ -44,7 +44,7 @@ def test_json_block_runs_with_the_cli(index, tmp_path):
 @pytest.mark.parametrize("index", range(len(json_blocks())))
 def test_json_block_validates_in_python(index):
     core = pytest.importorskip("neuromesh._core", reason="the neuromesh Python package is not built")
-    core.Network.from_json(json_blocks()[index], "docs/network-format.md").validate()
+    core.NetworkSpec.from_json(json_blocks()[index], "docs/network-format.md").validate()
 
 
 @pytest.mark.parametrize("index", range(len(json_blocks())))

@@ -214,10 +214,12 @@ TEST(InputErrors, HugeFanInSaturatesAndNeverFlipsTheSign) {
   p.weight = 1e9;
   p.delay = 0.1;
   net.projections.push_back(p);
-  auto sim = make_simulation(net, {.threads = 1});
-  sim->run(2.0);
-  const std::vector<index_t> ids{0};
-  const double v = sim->state("T", "V_m", ids).at(0);
-  EXPECT_GT(v, 1e9) << v;
-  EXPECT_LT(v, 2.2e9) << v;
+  for (const std::string& backend : features().backends) {  // cpu, and the cuda backends where built
+    auto sim = make_simulation(net, {.backend = backend, .threads = 1});
+    sim->run(2.0);
+    const std::vector<index_t> ids{0};
+    const double v = sim->state("T", "V_m", ids).at(0);
+    EXPECT_GT(v, 1e9) << backend << ": " << v;
+    EXPECT_LT(v, 2.2e9) << backend << ": " << v;
+  }
 }
