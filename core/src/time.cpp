@@ -51,9 +51,9 @@ delay_t time_grid::delay_steps(double delay_ms, const std::string& where) const 
 }
 
 step_t time_grid::spike_step(double t_ms, bool allow_offgrid, const std::string& where) const {
-  if (!(t_ms > 0) || !std::isfinite(t_ms)) {
+  if (!(t_ms > 0) || !(t_ms <= 1e15)) {  // 1e15 ms: 31,000 years, far inside the tic range
     std::ostringstream msg;
-    msg << "spike time " << t_ms << " ms must be finite and > 0 ms";
+    msg << "spike time " << t_ms << " ms must be finite, > 0 ms and at most 1e15 ms";
     throw config_error(where, msg.str());
   }
   if (allow_offgrid) return duration_steps(t_ms) - 1;

@@ -62,6 +62,7 @@ TEST(TimeGrid, TimesOffTheGridAreErrorsUnlessRoundedUpOnRequest) {
   EXPECT_EQ(g.spike_step(1.05, true, "s"), 10);  // rounded up to 1.1 ms
   EXPECT_EQ(g.spike_step(1.01, true, "s"), 10);
   EXPECT_THROW(g.spike_step(0.0, true, "s"), config_error);
+  EXPECT_THROW(g.spike_step(1e300, true, "s"), config_error);  // no overflow of the tic count
   // Steps finer than NEST's default tic get finer tics; steps that are no whole number of ns do not.
   EXPECT_EQ(time_grid(0.0001).on_grid_steps(0.001, "t"), 10);
   EXPECT_THROW(time_grid(1e-10), config_error);
