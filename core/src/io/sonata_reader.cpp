@@ -12,6 +12,15 @@
 
 #include <hdf5.h>
 
+#if defined(__unix__)
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#endif
+
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/core/io/sonata_writer.hpp>
 
@@ -711,7 +720,65 @@ provenance_table read_provenance(const std::string& path) {
   return guarded(path, [&] { return provenance_of(open_for_reading(path)); });
 }
 
+// libhdf5 1.10 trusts a file's metadata: some damaged files crash it (a corrupt object header or
+// global heap: memcpy out of bounds) or make it copy gigabytes, beyond what the checks above can
+// see. `neuromesh info` is the reader people point at unknown files, so describe_file reads in a
+// child process with bounded memory and reports a crash as an io_error; the text or the error
+// comes back through a pipe.
 std::string describe_file(const std::string& path) {
+#if defined(__unix__)
+  int fds[2];
+  if (::pipe(fds) == 0) {
+    std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    if (pid == 0) {  // child: read, send 'o' + text or 'e' + problem, and leave without cleanup
+      ::close(fds[0]);
+      constexpr rlim_t limit = rlim_t{8} << 30;  // 8 GiB of address space
+      const rlimit memory{limit, limit};
+      rlimit now{};
+      if (::getrlimit(RLIMIT_AS, &now) == 0 && (now.rlim_cur == RLIM_INFINITY || now.rlim_cur > memory.rlim_cur))
+        ::setrlimit(RLIMIT_AS, &memory);
+      std::string reply;
+      try {
+        reply = "o" + guarded(path, [&] { return describe(path); });
+      } catch (const io_error& e) {
+        const std::string what = e.what(), prefix = "'" + path + "': ";
+        reply = "e" + (what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what);
+      } catch (const std::exception& e) {
+        reply = std::string("e") + e.what();
+      }
+      for (std::size_t done = 0; done < reply.size();) {
+        const ssize_t n = ::write(fds[1], reply.data() + done, reply.size() - done);
+        if (n <= 0) break;
+        done += static_cast<std::size_t>(n);
+      }
+      ::_exit(0);
+    }
+    ::close(fds[1]);
+    if (pid > 0) {
+      std::string reply;
+      char buf[1 << 16];
+      for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        reply.append(buf, static_cast<std::size_t>(n));
+      }
+      ::close(fds[0]);
+      int status = 0;
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !reply.empty()) {
+        if (reply[0] == 'o') return reply.substr(1);
+        throw io_error(path, reply.substr(1));
+      }
+      throw io_error(path, "cannot be read: libhdf5 " +
+                               (WIFSIGNALED(status) ? "crashed (signal " + std::to_string(WTERMSIG(status)) + ")"
+                                                    : std::string("failed")) +
+                               " on its metadata; the file is damaged or was not written as a HDF5/SONATA file");
+    }
+    ::close(fds[0]);  // fork failed: read in this process
+  }
+#endif
   return guarded(path, [&] { return describe(path); });
 }
 

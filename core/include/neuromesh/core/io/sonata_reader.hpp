@@ -79,7 +79,9 @@ provenance_table read_provenance(const std::string& path);
 // spike in the file (those at the end of the run included) over the recorded neurons
 // (recorded_node_ids, else provenance population_size.<pop>, else the largest id + 1) and the run
 // duration (provenance duration_ms, else the last spike time): spikes / neurons / duration, the
-// same numbers neuromesh.analysis.summary gives.
+// same numbers neuromesh.analysis.summary gives. On POSIX systems the file is read in a forked
+// child process limited to 8 GiB of address space, so that a damaged file that crashes libhdf5
+// itself (it trusts the metadata of object headers and global heaps) is an io_error too.
 std::string describe_file(const std::string& path);
 
 }  // namespace neuromesh::io
