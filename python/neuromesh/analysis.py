@@ -233,18 +233,6 @@ def read_provenance(path):
         return _provenance(f, path)
 
 
-def _sorting(attrs):
-    """'by_time', 'by_id' or 'none' from a `sorting` attribute stored as enum, string or missing."""
-    value = attrs.get("sorting")
-    if isinstance(value, (bytes, str)):
-        return {"by_time": "by_time", "by_id": "by_id", "by_gid": "by_id"}.get(_text(value), "none")
-    if value is None:
-        return "none"
-    if np.ndim(value) != 0 or getattr(value, "dtype", np.dtype(int)).kind not in "iu":
-        return "none"  # an order stated in a form we do not know promises nothing
-    return {1: "by_id", 2: "by_time"}.get(int(value), "none")
-
-
 def _time_scale(dataset, where):
     """Factor converting the timestamps dataset to ms from its `units` attribute."""
     units = _text(dataset.attrs.get("units", "ms")).strip().lower()
