@@ -35,8 +35,10 @@ struct add_poisson {
   std::uint32_t step;
   NEUROMESH_HOST_DEVICE void operator()(std::uint64_t u) const {
     const auto i = static_cast<std::size_t>(u);  // 64-bit: affine indices the host compiler vectorises
-    for (std::uint32_t d = 0; d < n_poisson; ++d)
-      (poisson[d].receptor == 0 ? ex : in)[i] += poisson[d].input(seed, static_cast<gid_t>(first_gid + i), step);
+    for (std::uint32_t d = 0; d < n_poisson; ++d) {
+      fixed_t& slot = (poisson[d].receptor == 0 ? ex : in)[i];
+      slot = add_saturating(slot, poisson[d].input(seed, static_cast<gid_t>(first_gid + i), step));
+    }
   }
 };
 
@@ -56,13 +58,15 @@ struct add_poisson_batch {
       const poisson_source& p = one.poisson[d];
       fixed_t* row = (p.receptor == 0 ? one.ex : one.in) + i0;
       if (!p.counts.tabulated()) {  // large means: rejection sampling, one stream per neuron
-        for (std::uint32_t j = 0; j < m; ++j) row[j] += p.input(one.seed, one.first_gid + i0 + j, one.step);
+        for (std::uint32_t j = 0; j < m; ++j)
+          row[j] = add_saturating(row[j], p.input(one.seed, one.first_gid + i0 + j, one.step));
         continue;
       }
       for (std::uint32_t j = 0; j < m; ++j)
         bits[j] = keyed_stream::first_u64(one.seed, p.purpose, one.first_gid + i0 + j, one.step);
       for (std::uint32_t j = 0; j < m; ++j)
-        row[j] += static_cast<fixed_t>(p.counts.from_uniform(keyed_stream::to_uniform(bits[j]))) * p.weight;
+        row[j] = add_saturating(
+            row[j], scaled_saturating(p.counts.from_uniform(keyed_stream::to_uniform(bits[j])), p.weight, p.max_count));
     }
   }
 };
@@ -230,6 +234,7 @@ class group final : public device_group {
         const auto purpose = static_cast<std::uint32_t>(rng_purpose::stimulus) | static_cast<std::uint32_t>(s << 8);
         poisson.push_back({random::poisson_table(st.rate * net.dt * 1e-3), to_fixed(static_cast<float>(st.weight)),
                            static_cast<std::uint32_t>(st.target_receptor), purpose});
+        poisson.back().max_count = max_count_for(poisson.back().weight);
       } else {
         const step_t stop =
             std::isfinite(st.stop) ? grid.on_grid_steps(st.stop, "stop") : std::numeric_limits<step_t>::max();

@@ -45,9 +45,10 @@ struct poisson_source {
   fixed_t weight;
   std::uint32_t receptor;
   std::uint32_t purpose;
+  std::uint64_t max_count = 0;  // max_count_for(weight), set on the host (fixed_point.hpp)
   NEUROMESH_INLINE_HOST_DEVICE fixed_t input(std::uint64_t seed, std::uint32_t gid, std::uint32_t step) const {
     keyed_stream s(seed, purpose, gid, step);
-    return static_cast<fixed_t>(counts.sample(s)) * weight;
+    return scaled_saturating(counts.sample(s), weight, max_count);
   }
 };
 

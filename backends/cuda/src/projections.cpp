@@ -30,7 +30,7 @@ NEUROMESH_INLINE_HOST_DEVICE void add_input(const delivery_target& t, std::uint8
   }
   fixed_t* slot = t.ring.row(receptor, when) + target;
   if (t.exclusive)
-    *slot += w;  // no other thread runs: an atomic would only cost (about 10x per synapse on x86)
+    *slot = add_saturating(*slot, w);  // no other thread runs: an atomic would cost about 10x on x86
   else
     atomic_add(slot, w);
 }
@@ -60,9 +60,10 @@ NEUROMESH_INLINE_HOST_DEVICE void add_segment(const rows_view& v, const delivery
     for (std::uint32_t k = begin; k < end; ++k)
       atomic_add(row + targets[k], v.weights ? static_synapse::input(v.weights[k]) : v.shared);
   } else if (v.weights) {  // no other thread runs: plain adds (an atomic costs about 10x on x86)
-    for (std::uint32_t k = begin; k < end; ++k) row[targets[k]] += static_synapse::input(v.weights[k]);
+    for (std::uint32_t k = begin; k < end; ++k)
+      row[targets[k]] = add_saturating(row[targets[k]], static_synapse::input(v.weights[k]));
   } else {
-    for (std::uint32_t k = begin; k < end; ++k) row[targets[k]] += v.shared;
+    for (std::uint32_t k = begin; k < end; ++k) row[targets[k]] = add_saturating(row[targets[k]], v.shared);
   }
 }
 
@@ -146,7 +147,7 @@ struct deliver_row_to_group {
             if (group_of[target] != group) continue;
             const fixed_t w = v.weights ? static_synapse::input(v.weights[k]) : v.shared;
             if (t.exclusive)
-              row[target] += w;
+              row[target] = add_saturating(row[target], w);
             else
               atomic_add(row + target, w);
           }

@@ -14,6 +14,7 @@
 #include <cuda/atomic>
 #include <cuda/std/atomic>
 
+#include <neuromesh/core/fixed_point.hpp>
 #include <neuromesh/core/macros.hpp>
 
 #include "namespace.hpp"
@@ -170,8 +171,16 @@ NEUROMESH_INLINE_HOST_DEVICE void raise(unsigned* flag, unsigned bits) {
 
 // Adds v to a ring-buffer slot. Fixed point makes the sum independent of the order in which
 // threads add (determinism contract rule 3), so a relaxed atomic is all that is needed.
+// Adds v to a ring-buffer slot, saturating as add_saturating does (fixed_point.hpp) at the cost
+// of one compare: the add that carries the sum past the int64 range sees the wrap and stores the
+// limit. Every later add to the saturated slot wraps again and stores it again, so the final value
+// is the limit whatever the order -- the cpu backend's min(limit, exact sum) for the same-signed
+// inputs of one receptor row. In range, one plain atomic add as before.
 NEUROMESH_INLINE_HOST_DEVICE void atomic_add(std::int64_t* slot, std::int64_t v) {
-  ::cuda::atomic_ref<std::int64_t, ::cuda::thread_scope_device>(*slot).fetch_add(v, ::cuda::std::memory_order_relaxed);
+  ::cuda::atomic_ref<std::int64_t, ::cuda::thread_scope_device> ref(*slot);
+  const std::int64_t old = ref.fetch_add(v, ::cuda::std::memory_order_relaxed);
+  const auto sum = static_cast<std::int64_t>(static_cast<std::uint64_t>(old) + static_cast<std::uint64_t>(v));
+  if (((old ^ sum) & (v ^ sum)) < 0) ref.store(v < 0 ? fixed_min : fixed_max, ::cuda::std::memory_order_relaxed);
 }
 
 }  // namespace neuromesh::NEUROMESH_GPU_NS
