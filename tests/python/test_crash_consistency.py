@@ -135,3 +135,29 @@ def test_full_disk_is_one_error_and_a_readable_file(cli, tmp_path):
         assert "status: failed: disk full" in text or "status: running" in text, text
     finally:
         subprocess.run(["umount", str(mnt)], capture_output=True)
+
+
+def test_failed_write_is_one_error_no_crash_and_a_readable_file(cli, tmp_path):
+    """A write that fails in HDF5 itself (here: a file-size limit, which the free-space check does
+    not see) stops the run with exit code 1, not a crash in HDF5's exit cleanup, and the file
+    keeps its last flush."""
+    resource = pytest.importorskip("resource")
+    limit = 3_072_000
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG
+        hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+
+    out_path = tmp_path / "limited.h5"
+    out = subprocess.run([cli, *RUN, "-o", str(out_path)], capture_output=True, text=True, timeout=300,
+                         preexec_fn=small_files)
+    assert out.returncode == 1, f"exit {out.returncode} (negative: killed by a signal): {out.stderr[-2000:]}"
+    assert "HDF5-DIAG" not in out.stderr, out.stderr[:2000]
+    assert "limited.h5" in out.stderr.splitlines()[0], out.stderr[:2000]
+    status, _, spikes = read(out_path)
+    assert status in ("running", "failed: disk full") or status.startswith("failed"), status
+    for _, times in spikes.values():
+        assert np.all(np.diff(times) >= 0)
+    text = info(cli, str(out_path))
+    assert "(incomplete)" in text, text
