@@ -733,11 +733,21 @@ std::string describe_file(const std::string& path) {
     const pid_t pid = ::fork();
     if (pid == 0) {  // child: read, send 'o' + text or 'e' + problem, and leave without cleanup
       ::close(fds[0]);
-      constexpr rlim_t limit = rlim_t{8} << 30;  // 8 GiB of address space
-      const rlimit memory{limit, limit};
+      // 8 GiB more address space than the process already maps (sanitizers reserve terabytes)
+      unsigned long long pages = 0;
+      if (std::FILE* statm = std::fopen("/proc/self/statm", "r")) {
+        if (std::fscanf(statm, "%llu", &pages) != 1) pages = 0;
+        std::fclose(statm);
+      }
+      const long page = ::sysconf(_SC_PAGESIZE);
       rlimit now{};
-      if (::getrlimit(RLIMIT_AS, &now) == 0 && (now.rlim_cur == RLIM_INFINITY || now.rlim_cur > memory.rlim_cur))
-        ::setrlimit(RLIMIT_AS, &memory);
+      if (pages > 0 && page > 0 && ::getrlimit(RLIMIT_AS, &now) == 0) {
+        const rlim_t limit = static_cast<rlim_t>(pages) * static_cast<rlim_t>(page) + (rlim_t{8} << 30);
+        if (now.rlim_cur == RLIM_INFINITY || now.rlim_cur > limit) {
+          const rlimit memory{limit, now.rlim_max};
+          ::setrlimit(RLIMIT_AS, &memory);
+        }
+      }
       std::string reply;
       try {
         reply = "o" + guarded(path, [&] { return describe(path); });

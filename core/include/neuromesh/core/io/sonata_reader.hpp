@@ -80,7 +80,7 @@ provenance_table read_provenance(const std::string& path);
 // (recorded_node_ids, else provenance population_size.<pop>, else the largest id + 1) and the run
 // duration (provenance duration_ms, else the last spike time): spikes / neurons / duration, the
 // same numbers neuromesh.analysis.summary gives. On POSIX systems the file is read in a forked
-// child process limited to 8 GiB of address space, so that a damaged file that crashes libhdf5
+// child process allowed 8 GiB of address space beyond its own, so that a damaged file that crashes libhdf5
 // itself (it trusts the metadata of object headers and global heaps) is an io_error too.
 std::string describe_file(const std::string& path);
 
