@@ -7,6 +7,7 @@
 // waiting in its ring-buffer slots; delivery wakes it again.
 #include <array>
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -197,7 +198,17 @@ class neuron_group final : public population_group {
   // gid, step): the Philox blocks of a batch of neurons are computed in one loop the compiler
   // vectorises, then turned into counts by the tabulated inversion -- the same numbers as
   // drawing from keyed_stream one neuron at a time (test_distributions: PoissonTable).
-  void add_poisson(step_t s, fixed_t* ex, fixed_t* in) {
+  //
+  // Range (fixed_point.hpp): a tabulated count is at most 255, so while the slots hold below 2^62
+  // from deliveries (`in_range`) and the drives' 255 |w| add up below 2^62, plain arithmetic
+  // cannot leave the range and the loop stays vectorised; otherwise count x weight and the sum
+  // saturate.
+  void add_poisson(step_t s, fixed_t* ex, fixed_t* in, bool in_range) {
+    if (poisson_bound_ < 0) {
+      poisson_bound_ = 0;
+      for (const poisson_drive& d : drives_.poisson) poisson_bound_ += 255.0 * std::abs(static_cast<double>(d.weight));
+    }
+    const bool exact = in_range && poisson_bound_ < 0x1.0p62;
     constexpr std::uint32_t batch = 64;
     std::uint64_t bits[batch];
     const philox_key key{{static_cast<std::uint32_t>(seed_), static_cast<std::uint32_t>(seed_ >> 32)}};
@@ -219,10 +230,15 @@ class neuron_group final : public population_group {
           philox_batch(bits, m, s, d.purpose, key, [&](std::uint32_t j) { return first_gid_ + i0 + j; });
         else
           philox_batch(bits, m, s, d.purpose, key, [&](std::uint32_t j) { return gids_[i0 + j]; });
-        for (std::uint32_t j = 0; j < m; ++j)
-          row[i0 + j] = add_saturating(
-              row[i0 + j], scaled_saturating(d.counts.from_uniform(static_cast<double>(bits[j] >> 11) * 0x1.0p-53),
-                                             d.weight, max_count));
+        if (exact)
+          for (std::uint32_t j = 0; j < m; ++j)
+            row[i0 + j] +=
+                static_cast<fixed_t>(d.counts.from_uniform(static_cast<double>(bits[j] >> 11) * 0x1.0p-53)) * d.weight;
+        else
+          for (std::uint32_t j = 0; j < m; ++j)
+            row[i0 + j] = add_saturating(
+                row[i0 + j], scaled_saturating(d.counts.from_uniform(static_cast<double>(bits[j] >> 11) * 0x1.0p-53),
+                                               d.weight, max_count));
       }
     }
   }
@@ -281,7 +297,7 @@ class neuron_group final : public population_group {
     fixed_t* ex = a.ring.row(0, s);
     fixed_t* in = a.ring.row(1, s);
     dc_now_ = dc_at(s);
-    if (!drives_.poisson.empty()) add_poisson(s, ex, in);
+    if (!drives_.poisson.empty()) add_poisson(s, ex, in, a.input_in_range);
     // Looking for resting neurons needs the staged input and a pass over the group; it is done
     // every 16 steps, backing off to every 1024 while the group is busy (COBA never rests).
     const bool check_rest = sparse_allowed_ && s >= next_rest_check_;
@@ -352,6 +368,7 @@ class neuron_group final : public population_group {
   bool has_extra_current_ = false;
   step_t rest_check_interval_ = 16, next_rest_check_ = 0;  // set_current was used: stim comes from shard_arrays
   double dc_now_ = 0.0;
+  double poisson_bound_ = -1;  // sum over drives of 255 |w| (add_poisson); -1: not yet computed
   std::uint64_t updates_ = 0;
   std::vector<double> params_;  // P columns of n: parameters as given (for reading state)
   std::vector<Real> k_;         // C columns of n: derived constants (propagators)

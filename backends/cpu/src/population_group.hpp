@@ -18,6 +18,7 @@ struct shard_arrays {
   std::vector<std::uint32_t> woken;   // shard-local indices woken by the last delivery
   std::vector<double> extra_current;  // closed-loop current [pA], persistent
   int sparse_groups = 0;              // groups now on their active list (0: skip wake-ups)
+  bool input_in_range = true;         // this step's slots hold below 2^62 from deliveries (shard::advance)
 };
 
 // Stimulus devices compiled for one population (see network.hpp: stimulus).

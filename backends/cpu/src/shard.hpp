@@ -43,12 +43,20 @@ class shard {
   void deliver_items(std::span<const Item> items, Accept accept);
   template <class Item, class Accept, class OnTarget>
   void deliver_rows(std::span<const Item> items, Accept accept, OnTarget on_target);
+  template <bool Saturate, class Item, class Accept, class OnTarget>
+  void deliver_rows_as(std::span<const Item> items, Accept accept, OnTarget on_target);
 
   const engine_config& cfg_;
   std::size_t index_;
   bool double_;
   shard_arrays arrays_;
   synapse_store store_;
+  // The fixed-point range (fixed_point.hpp): the largest input one spike can add to any slot (the
+  // largest sum of |w| over a source's row), and per ring slot a bound on what deliveries have
+  // added to it since it was last read. Deliveries use plain adds while no slot can pass 2^62
+  // (every realistic network: Brunel's bound stays below 2^51), add_saturating otherwise.
+  double max_row_input_ = 0;
+  std::vector<double> slot_bound_;
   std::vector<std::unique_ptr<population_group>> groups_;  // one per population
   std::vector<std::uint16_t> group_of_;                    // shard-local index -> group
   std::vector<std::uint32_t> delivery_group_;              // shard-local index -> delivery_filter group
