@@ -15,9 +15,11 @@
 // - Many inputs in one slot can still add up beyond +-2^63 (huge fan-in, many Poisson events):
 //   the ring buffer accumulates with add_saturating / scaled_saturating, which stop at the int64
 //   limits instead of wrapping around (a wrapped sum flipped the sign: 3e9 mV drove V_m to
-//   -2.1e9 mV). Within one receptor row all inputs have the same sign (the sign rule: inhibitory
-//   currents negative, conductances and excitatory currents positive), and a saturating sum of
-//   same-signed terms is min(limit, exact sum) in any order, so saturation keeps rule 3.
+//   -2.1e9 mV). The cpu backend uses plain adds where a bound proves the sum stays below 2^63
+//   (backends/cpu/src/shard.cpp: deliver_rows; neuron_group.hpp: add_poisson). Within one
+//   receptor row all inputs have the same sign (the sign rule: inhibitory currents negative,
+//   conductances and excitatory currents positive), and a saturating sum of same-signed terms is
+//   min(limit, exact sum) in any order, so saturation keeps rule 3.
 #include <cstdint>
 
 #include <neuromesh/core/macros.hpp>
