@@ -260,10 +260,10 @@ json parse_with_paths(const std::string& text, const std::string& origin) {
   const json::parser_callback_t track = [&](int, json::parse_event_t event, json& parsed) {
     switch (event) {
       case json::parse_event_t::object_start:
-        stack.push_back({});
+        stack.emplace_back();
         break;
       case json::parse_event_t::array_start:
-        stack.push_back({.array = true});
+        stack.emplace_back().array = true;
         break;
       case json::parse_event_t::key:
         stack.back().key = parsed.get<std::string>();
