@@ -26,22 +26,21 @@ double draw(const distribution& d, keyed_stream& s) {
 
 namespace {
 
-// The finiteness rule: every value is a finite number, except that a lower bound of V_m
-// (parameter V_min, "populations[..].params.V_min") may be -inf, which means no bound -- NEST's
-// default for iaf_psc_alpha, iaf_psc_delta and izhikevich. NaN and +inf are always refused.
-// (The model's own check() then judges the value, e.g. V_min <= V_reset.)
-void check_number(double x, const std::string& where, const char* what) {
+// The finiteness rule: every value is a finite number, except that a parameter whose model default
+// is -inf (V_min: no lower bound, NEST's default for iaf_psc_alpha, iaf_psc_delta and izhikevich)
+// may be -inf. NaN and +inf are always refused. (The model's own check() then judges the value.)
+void check_number(double x, const std::string& where, const char* what, bool minus_infinity_allowed) {
   if (std::isnan(x)) throw config_error(where, std::string(what) + " NaN (not a number)");
-  if (std::isinf(x) && !(x < 0 && where.ends_with(".params.V_min")))
+  if (std::isinf(x) && !(x < 0 && minus_infinity_allowed))
     throw config_error(where, std::string(what) + (x < 0 ? " -inf" : " +inf") +
-                                  ": must be a finite number (only V_min may be -inf, meaning no lower bound)");
+                                  ": must be a finite number (only a bound such as V_min may be -inf: no bound)");
 }
 
 }  // namespace
 
-void validate_value(const value_spec& v, std::size_t n, const std::string& where) {
+void validate_value(const value_spec& v, std::size_t n, const std::string& where, bool minus_infinity_allowed) {
   if (const double* x = std::get_if<double>(&v)) {
-    check_number(*x, where, "is");
+    check_number(*x, where, "is", minus_infinity_allowed);
     return;
   }
   if (const auto* a = std::get_if<std::vector<double>>(&v)) {
@@ -50,7 +49,7 @@ void validate_value(const value_spec& v, std::size_t n, const std::string& where
       msg << "array has " << a->size() << " values but " << n << " are needed (one per entity)";
       throw config_error(where, msg.str());
     }
-    for (double x : *a) check_number(x, where, "array contains");
+    for (double x : *a) check_number(x, where, "array contains", minus_infinity_allowed);
     return;
   }
   const auto& d = std::get<distribution>(v);

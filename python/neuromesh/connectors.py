@@ -99,7 +99,7 @@ class FromListConnector(Connector):
     kind = "explicit"
     _known_columns = ("weight", "delay")
 
-    def __init__(self, conn_list, column_names=None, safe=True, callback=None):
+    def __init__(self, conn_list, column_names=None):
         super().__init__()
         rows = [tuple(row) for row in conn_list]
         widths = {len(r) for r in rows}

@@ -319,7 +319,6 @@ class Network:
             params = {k: _core_value(v, f"{where}, parameter {k}") for k, v in p.cell.core_params().items()}
             initial = {k: _core_value(v, f"{where}, initial {k}") for k, v in p.cell.core_initial(p.initial).items()}
             source = isinstance(p.cell, SpikeSourceArray)
-            params.pop("allow_offgrid_times", None)
             times = p.cell.spike_times(p.size) if source else []
             offgrid = bool(p.cell.params.get("allow_offgrid_times", False)) if source else False
             s.add_population(p.label, p.size, p.cell.core_model, params, initial, times, offgrid)

@@ -32,3 +32,14 @@ def backend(request):
     if request.param == "none":
         pytest.skip("the neuromesh Python package is not built")
     return request.param
+
+
+@pytest.fixture(scope="session")
+def cli():
+    """Path of the neuromesh CLI (ctest sets NEUROMESH_CLI); skips with the reason when it is not there."""
+    path = os.environ.get("NEUROMESH_CLI")
+    if not path:
+        pytest.skip("NEUROMESH_CLI is not set; run through ctest or export the CLI path")
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        pytest.skip(f"NEUROMESH_CLI={path} does not exist or is not executable (CLI not built?)")
+    return path

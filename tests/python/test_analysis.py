@@ -7,7 +7,6 @@ runs the real CLI when NEUROMESH_CLI points to it.
 import importlib
 import importlib.util
 import json
-import os
 import re
 import subprocess
 import sys
@@ -391,18 +390,10 @@ def test_plots_return_figures(regular_file, tmp_path):
     assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def _cli_or_skip():
-    cli = os.environ.get("NEUROMESH_CLI")
-    if not cli:
-        pytest.skip("NEUROMESH_CLI is not set; run through ctest or export the CLI path")
-    if not (os.path.isfile(cli) and os.access(cli, os.X_OK)):
-        pytest.skip(f"NEUROMESH_CLI={cli} does not exist or is not executable (CLI not built?)")
-    return cli
 
 
-def test_report_on_real_cli_output(tmp_path, capsys):
+def test_report_on_real_cli_output(tmp_path, capsys, cli):
     pytest.importorskip("matplotlib", reason="matplotlib is not installed (pip install matplotlib)")
-    cli = _cli_or_skip()
     network = json.loads((REPO / "networks" / "vogels_abbott_cuba.json").read_text())
     network["recorders"] = [{"population": "E", "variable": "spikes"}, {"population": "I", "variable": "spikes"},
                             {"population": "E", "variable": "V_m", "interval": 1.0, "ids": [0, 1, 2]}]
@@ -426,10 +417,9 @@ def test_report_on_real_cli_output(tmp_path, capsys):
     assert np.all((v_m.data > -80.0) & (v_m.data < -40.0))
 
 
-def test_info_and_analysis_agree_on_last_step_spikes(tmp_path):
+def test_info_and_analysis_agree_on_last_step_spikes(tmp_path, cli):
     """`neuromesh info` and neuromesh.analysis count the same spikes and give the same rates, on a
     run whose last step has spikes (stamped exactly at the end of the run)."""
-    cli = _cli_or_skip()
     duration = 200.0
     network = json.loads((REPO / "networks" / "vogels_abbott_cuba.json").read_text())
     network["populations"].append({"label": "S", "size": 3, "model": "spike_source_array",

@@ -435,17 +435,9 @@ def test_python_reader_survives_hostile_files(corpus):
 
 
 # ---------------------------------------------------------------- `neuromesh info`
-def _cli_or_skip():
-    cli = os.environ.get("NEUROMESH_CLI")
-    if not cli:
-        pytest.skip("NEUROMESH_CLI is not set; run through ctest or export the CLI path")
-    if not (os.path.isfile(cli) and os.access(cli, os.X_OK)):
-        pytest.skip(f"NEUROMESH_CLI={cli} does not exist or is not executable (CLI not built?)")
-    return cli
 
 
-def test_info_survives_hostile_files(corpus):
-    cli = _cli_or_skip()
+def test_info_survives_hostile_files(corpus, cli):
     named = [c for c in corpus if c[2] != "any" or not c[0].startswith(("flip_", "truncate_"))]
     rng = np.random.default_rng(SEED + 1)
     random = [c for c in corpus if c[0].startswith(("flip_", "truncate_"))]

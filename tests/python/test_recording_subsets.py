@@ -5,7 +5,6 @@ A population recorded in part holds only the recorded neurons' spikes in the fil
 info`, neuromesh.analysis, the run summary and Result.rates() -- is over the recorded neurons.
 """
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -23,13 +22,6 @@ RECORDED_E = [7, 0, 2, 1, 2, 30, 99]  # unsorted, with a repeat: the union {0, 1
 DURATION = 300.0
 
 
-def _cli():
-    cli = os.environ.get("NEUROMESH_CLI")
-    if not cli:
-        pytest.skip("NEUROMESH_CLI is not set; run through ctest or export the CLI path")
-    if not (os.path.isfile(cli) and os.access(cli, os.X_OK)):
-        pytest.skip(f"NEUROMESH_CLI={cli} does not exist or is not executable (CLI not built?)")
-    return cli
 
 
 def _analysis():
@@ -55,9 +47,8 @@ def info_lines(cli, path):
 
 
 @pytest.fixture(scope="module")
-def cuba_run(tmp_path_factory):
+def cuba_run(tmp_path_factory, cli):
     """The CUBA network for 300 ms with E's spikes recorded for 6 neurons only, I's for all."""
-    cli = _cli()
     tmp = tmp_path_factory.mktemp("subsets")
     net = json.loads((REPO / "networks" / "vogels_abbott_cuba.json").read_text())
     net["recorders"] = [{"population": "E", "variable": "spikes", "ids": RECORDED_E},

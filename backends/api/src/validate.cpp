@@ -2,6 +2,7 @@
 // is: "populations[E].params.tau_m", "projections[2] (E->I).connector.p", ...
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -82,7 +83,8 @@ void validate_population(const population& p, const std::string& where, double d
       throw config_error(where + ".params." + name,
                          "model " + p.model + " has no parameter '" + name + "' (known: " + known + ")");
     }
-    validate_value(value, p.size, where + ".params." + name);
+    validate_value(value, p.size, where + ".params." + name,
+                   m->parameters[k].default_value == -std::numeric_limits<double>::infinity());
     if (const double* x = std::get_if<double>(&value)) scalars[k] = *x;
   }
   if (std::string problem = m->check(scalars.data(), dt); !problem.empty())

@@ -43,8 +43,10 @@ double draw(const distribution& d, keyed_stream& s);
 // (seed, purpose, entity, sub). Throws config_error naming `where` for an array of the wrong size.
 double evaluate(const value_spec& v, std::size_t i, std::uint64_t seed, std::uint32_t purpose, std::uint32_t entity,
                 std::uint32_t sub);
-// Checks an array-valued spec has n entries and a distribution is well-formed; names `where`.
-void validate_value(const value_spec& v, std::size_t n, const std::string& where);
+// Checks an array-valued spec has n entries, every number is finite (-inf too where
+// minus_infinity_allowed: a parameter whose model default is -inf, e.g. V_min) and a distribution
+// is well-formed; names `where`.
+void validate_value(const value_spec& v, std::size_t n, const std::string& where, bool minus_infinity_allowed = false);
 
 // A group of neurons sharing one model. Parameters and initial state values missing from the maps
 // take the model's defaults. spike_times is used by spike_source_array only (ms, per neuron).
