@@ -18,7 +18,7 @@ from .connectors import Connector, FromListConnector
 from .errors import ArgumentTypeError, ConfigError, NeuromeshIOError
 from .models import CellType, SpikeSourceArray
 from .random import Distribution
-from .synapses import StaticSynapse
+from .synapses import STDPSynapse, StaticSynapse
 
 _MAX_INDEX = 2**32 - 2  # neuron ids are 32-bit in the core; the last value marks "whole population"
 
@@ -63,24 +63,29 @@ def _receptor_name(receptor, where):
 
 
 def _synapse_of(synapse, where):
-    """A StaticSynapse from what connect() was given: None, a StaticSynapse, or a NEST-style
-    syn_spec dict {"synapse_model": "static_synapse", "weight": w, "delay": d}."""
+    """A synapse type from what connect() was given: None, a StaticSynapse / STDPSynapse /
+    STDPMechanism, or a NEST-style syn_spec dict {"synapse_model": "stdp_synapse", "weight": w,
+    "delay": d, "tau_plus": ...}."""
     if synapse is None:
         return StaticSynapse()
-    if isinstance(synapse, StaticSynapse):
+    if isinstance(synapse, (StaticSynapse, STDPSynapse)):
         return synapse
     if isinstance(synapse, dict):
         spec = dict(synapse)
         model = spec.pop("synapse_model", "static_synapse")
-        unknown = sorted(set(spec) - {"weight", "delay"})
-        if model != "static_synapse" or unknown:
-            raise ConfigError(f"{where}: synapse {synapse!r}: only static synapses (keys weight, delay) exist; "
-                              f"{'model ' + repr(model) if model != 'static_synapse' else 'keys ' + str(unknown)} "
-                              "is not supported")
-        return StaticSynapse(**spec)
-    hint = " (plastic synapses are not available: use nm.StaticSynapse)" if isinstance(synapse, str) else ""
+        if model in ("static_synapse", "static"):
+            unknown = sorted(set(spec) - {"weight", "delay"})
+            if unknown:
+                raise ConfigError(f"{where}: synapse {synapse!r}: static_synapse takes weight and delay only, "
+                                  f"not {unknown}")
+            return StaticSynapse(**spec)
+        if model in ("stdp_synapse", "stdp"):
+            return STDPSynapse(**spec)
+        raise ConfigError(f"{where}: synapse model {model!r} is not available (known: static_synapse, "
+                          "stdp_synapse)")
+    hint = " (give a dict {'synapse_model': ...} or nm.STDPSynapse(...))" if isinstance(synapse, str) else ""
     raise ArgumentTypeError(f"{where}: synapse must be a synapse type such as nm.StaticSynapse(weight=..., "
-                            f"delay=...) or a dict, not {type(synapse).__name__} {synapse!r}{hint}")
+                            f"delay=...), nm.STDPSynapse(...) or a dict, not {type(synapse).__name__} {synapse!r}{hint}")
 
 
 def _neuron_count(size, where):
@@ -194,6 +199,53 @@ class PopulationView:
         return f"{self.label}[{self.begin}:{self.end}]"
 
 
+class Projection:
+    """What connect() returns: reads the projection's synapses back from the last run or
+    simulator (weights a plastic projection has learnt, in the post cell type's units)."""
+
+    def __init__(self, network, index, pre, post):
+        self.network, self.index, self.pre, self.post = network, index, pre, post
+
+    def _synapses(self):
+        sim = self.network._last
+        if sim is None:
+            raise ConfigError(f"projection {self.pre.label}->{self.post.label}: nothing is built yet; "
+                              "call net.run() or net.simulator() first")
+        return sim.synapses(self.index)
+
+    def get(self, attribute_names, format="list"):
+        """PyNN's Projection.get: "weight" and/or "delay" (ms). format="list": (pre, post, value...)
+        tuples sorted by (pre, post), ids within the connected populations; format="array": an
+        (n_pre, n_post) array with NaN where no synapse exists (several synapses of one pair: the
+        last one). Weights in the post cell type's units, inhibitory currents negative (NEST)."""
+        names = [attribute_names] if isinstance(attribute_names, str) else list(attribute_names)
+        for name in names:
+            if name not in ("weight", "delay"):
+                raise ConfigError(f"Projection.get: {name!r} is not readable (known: weight, delay)")
+        if format not in ("list", "array"):
+            raise ConfigError(f"Projection.get: format {format!r} must be 'list' or 'array'")
+        d = self._synapses()
+        scale = self.post.cell.weight_scale
+        columns = {"weight": d["weight"] / scale, "delay": d["delay"]}
+        pre_begin, post_begin = _slice_of(self.pre)[0], _slice_of(self.post)[0]
+        pre, post = d["pre"] - pre_begin, d["post"] - post_begin
+        if format == "list":
+            return [tuple([int(i), int(j)] + [float(columns[n][k]) for n in names])
+                    for k, (i, j) in enumerate(zip(pre, post))]
+        arrays = []
+        for name in names:
+            a = np.full((len(self.pre), len(self.post)), np.nan)
+            a[pre, post] = columns[name]
+            arrays.append(a)
+        return arrays[0] if isinstance(attribute_names, str) else arrays
+
+    def __len__(self):
+        return len(self._synapses()["pre"])
+
+    def __repr__(self):
+        return f"Projection({self.pre.label}->{self.post.label})"
+
+
 class Result:
     """What a run produced: summary numbers and spikes per population."""
 
@@ -276,6 +328,7 @@ class Network:
         synapse = _synapse_of(synapse, where)
         self._projections.append((pre, post, connector, synapse, _receptor_name(receptor, where)))
         self._changed()
+        return Projection(self, len(self._projections) - 1, pre, post)
 
     def poisson_input(self, target, rate, weight, receptor=None):
         """Each neuron of `target` receives its own Poisson train of `rate` Hz (NEST's
@@ -331,7 +384,8 @@ class Network:
             delay = per_row.get("delay", self.dt if syn.delay is None else syn.delay)
             s.add_projection(pre.label, post.label, weight=_core_value(_core_weight(weight, post.cell), f"{where}, weight"),
                              delay=_core_value(delay, f"{where}, delay"), receptor=receptor,
-                             pre_slice=_slice_of(pre), post_slice=_slice_of(post), **conn.core_args())
+                             pre_slice=_slice_of(pre), post_slice=_slice_of(post), synapse=syn.core_model,
+                             synapse_parameters=syn.core_parameters(post.cell.weight_scale), **conn.core_args())
         for target, rate, weight, receptor in self._poisson:
             s.add_poisson(target.label, rate, weight * target.cell.weight_scale, receptor)
         for label, amplitude, start, stop in self._dc:

@@ -197,6 +197,28 @@ void register_simulation(py::module_& m) {
            })
       .def("summary", [](py_simulation& s) { return summary_of(s.sim()); })
       .def(
+          "synapses",
+          [](py_simulation& s, std::size_t projection) {
+            // Projection k's synapses on every rank, sorted by (pre, post): four numpy columns.
+            const std::vector<synapse_record> r = s.sim().synapses(projection);
+            std::vector<index_t> pre(r.size()), post(r.size());
+            std::vector<double> weight(r.size()), delay(r.size());
+            const double h = s.sim().description().dt;
+            for (std::size_t k = 0; k < r.size(); ++k) {
+              pre[k] = r[k].pre;
+              post[k] = r[k].post;
+              weight[k] = r[k].weight;
+              delay[k] = static_cast<double>(r[k].delay) * h;
+            }
+            py::dict d;
+            d["pre"] = to_numpy<index_t>(pre);
+            d["post"] = to_numpy<index_t>(post);
+            d["weight"] = to_numpy<double>(weight);
+            d["delay"] = to_numpy<double>(delay);
+            return d;
+          },
+          py::arg("projection"))
+      .def(
           "estimate_communication",
           [](py_simulation& s, const std::vector<std::uint32_t>& ranks, const std::string& decomposition) {
             const simulation& sim = s.sim();

@@ -50,6 +50,15 @@ struct engine_statistics {
   std::uint64_t neuron_updates = 0;      // updates performed so far (the active set saves the rest)
 };
 
+// One synapse as read back from an engine (a projection's weights, e.g. after learning):
+// population-local ids of its pre and post neuron, its weight (engine convention: inhibitory
+// currents negative) and delay in steps.
+struct synapse_record {
+  index_t pre, post;
+  double weight;
+  delay_t delay;
+};
+
 class engine {
  public:
   virtual ~engine() = default;
@@ -80,6 +89,9 @@ class engine {
   // goes to the targets t with group_of_gid[t] == its group; deliveries of one spike are adjacent. Engines that cannot
   // do this say so with supports_partial_delivery() == false; the simulation refuses a filter for them.
   virtual bool supports_partial_delivery() const { return false; }
+  // Appends projection k's synapses onto this engine's neurons to `out` (any order). Engines that
+  // cannot read them back return false.
+  virtual bool read_synapses(std::size_t /*projection*/, std::vector<synapse_record>& /*out*/) const { return false; }
   virtual void deliver_partial(std::span<const partial_delivery> /*deliveries*/,
                                std::span<const std::uint32_t> /*group_of_gid*/) {}
 };
