@@ -29,6 +29,9 @@ class shard {
 
   const synapse_store& synapses() const { return store_; }
   std::uint64_t updates() const;
+  // Checkpoints (shard_checkpoint.cpp): this shard's neurons' state, by population-local id.
+  void save_state(step_t now, std::vector<population_state>& out) const;
+  void load_state(step_t now, const std::vector<population_state>& in);
 
  private:
   // The slice of `population` in this shard, if the neuron `id` lies in it.
