@@ -288,11 +288,18 @@ void simulation::record_state_if_due() {
 void simulation::check_interrupt(bool collective) {
   const bool stop = opt_.stop && opt_.stop->load();
   if (collective ? comm_->max_over_ranks(stop) == 0 : !stop) return;
+  // A scheduler's time limit sends SIGTERM before SIGKILL: a checkpointing run saves where it is,
+  // so its resume loses nothing.
+  std::string saved;
+  if (checkpoint_steps_ > 0) {
+    save_checkpoint(checkpoint_path());
+    saved = "; checkpoint " + checkpoint_path() + " saved there (resume from it)";
+  }
   rec_->set_status("interrupted");
   rec_->write_provenance({{"status", "interrupted"}}, {{"duration_ms", time_ms()}});
   rec_->close();
   throw interrupted("simulation interrupted at t = " + std::to_string(time_ms()) +
-                    " ms; output so far is closed and readable");
+                    " ms; output so far is closed and readable" + saved);
 }
 
 void simulation::set_delivery_filter(std::shared_ptr<delivery_filter> f) {

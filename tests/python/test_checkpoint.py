@@ -41,9 +41,15 @@ def assert_same_spikes(got, ref):
         assert np.array_equal(got[pop][0], ids), f"{pop}: node ids differ from the uninterrupted run"
 
 
-def test_killed_run_resumed_gives_the_uninterrupted_spikes(cli, tmp_path):
-    ref = tmp_path / "ref.h5"
+@pytest.fixture(scope="module")
+def reference(cli, tmp_path_factory):
+    """The uninterrupted run's spikes (brunel, DURATION ms, 2 threads)."""
+    ref = tmp_path_factory.mktemp("reference") / "ref.h5"
     run([cli, "run", *NET, "--threads", "2", "-o", str(ref)])
+    return spikes_and_status(ref)[0]
+
+
+def test_killed_run_resumed_gives_the_uninterrupted_spikes(cli, tmp_path, reference):
     out, ckpt = tmp_path / "out.h5", tmp_path / "out.h5.ckpt"
     proc = subprocess.Popen([cli, "run", *NET, "--threads", "2", "-o", str(out), "--checkpoint-every", "100"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -70,10 +76,34 @@ def test_killed_run_resumed_gives_the_uninterrupted_spikes(cli, tmp_path):
     assert status == "complete"
     assert float(prov["resumed_at_ms"]) >= saved_ms
     assert float(prov["duration_ms"]) == float(DURATION)
-    assert_same_spikes(got, spikes_and_status(ref)[0])
+    assert_same_spikes(got, reference)
     assert not (tmp_path / "out.h5.before-resume").exists()
     info = subprocess.run([cli, "info", str(out)], capture_output=True, text=True, timeout=60)
     assert info.returncode == 0 and "complete" in info.stdout
+
+
+def test_sigterm_saves_a_checkpoint_where_the_run_stopped(cli, tmp_path, reference):
+    """A scheduler's time limit sends SIGTERM first: a checkpointing run saves its state there."""
+    out, ckpt = tmp_path / "out.h5", tmp_path / "out.h5.ckpt"
+    proc = subprocess.Popen([cli, "run", *NET, "--threads", "2", "-o", str(out), "--checkpoint-every", DURATION],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not out.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    time.sleep(1.0)
+    assert proc.poll() is None, "the run ended before SIGTERM; make DURATION longer"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, err
+    assert "checkpoint" in err and str(ckpt) in err, err
+    with h5py.File(ckpt, "r") as f:
+        saved_ms = float(f.attrs["time_ms"])
+    assert 0 < saved_ms < float(DURATION), "no periodic checkpoint was due: this one is SIGTERM's"
+    assert spikes_and_status(out)[1] == "interrupted"
+    run([cli, "run", *NET, "--threads", "3", "-o", str(out), "--resume", str(ckpt)])
+    got, status, prov = spikes_and_status(out)
+    assert status == "complete" and float(prov["resumed_at_ms"]) == saved_ms
+    assert_same_spikes(got, reference)
 
 
 def test_resume_refuses_another_network_and_a_damaged_checkpoint(cli, tmp_path):
@@ -168,3 +198,26 @@ def test_closed_loop_simulator_checkpoint(tmp_path):
     assert np.array_equal(second.state(e, "v"), whole.state(e, "v"))
     second.close()
     whole.close()
+
+
+def test_backends_without_checkpoints_say_so(backend, tmp_path):
+    """The cuda backends keep neuron state and ring buffers in device memory with no by-neuron
+    export yet: saving or resuming is BackendUnavailable naming the backend, never a wrong file."""
+    nm = pytest.importorskip("neuromesh", reason="the neuromesh Python package is not built")
+    if backend == "cpu":
+        pytest.skip("the cpu backend checkpoints (the tests above)")
+    net, _ = small_network(nm)
+    try:
+        sim = net.simulator(backend=backend)
+    except nm.BackendUnavailable as e:  # e.g. cuda without a GPU
+        pytest.skip(f"backend {backend} cannot run here: {e}")
+    sim.advance(1.0)
+    with pytest.raises(nm.BackendUnavailable, match=backend):
+        sim.checkpoint(str(tmp_path / "c.ckpt"))
+    sim.close()
+    cpu = net.simulator(threads=1)
+    cpu.advance(1.0)
+    cpu.checkpoint(str(tmp_path / "c.ckpt"))
+    cpu.close()
+    with pytest.raises(nm.BackendUnavailable, match=backend):
+        net.simulator(backend=backend, resume=str(tmp_path / "c.ckpt"))
