@@ -182,42 +182,32 @@ def test_python_run_with_checkpoints_and_resume(tmp_path):
         other.run(100.0, resume=out + ".ckpt")
 
 
-def test_closed_loop_simulator_checkpoint(tmp_path):
+def test_every_backend_checkpoints_and_resumes_across_backends(backend, tmp_path):
+    """State is bit-identical across backends, and so is a checkpoint: one written on `backend`
+    resumes on the same backend and on cpu, and one written on cpu resumes on `backend`, each
+    giving the state of an uninterrupted cpu run."""
     nm = pytest.importorskip("neuromesh", reason="the neuromesh Python package is not built")
     net, e = small_network(nm)
+    try:
+        first = net.simulator(backend=backend, threads=2)
+    except nm.BackendUnavailable as err:  # e.g. cuda without a GPU
+        pytest.skip(f"backend {backend} cannot run here: {err}")
     whole = net.simulator(threads=1)
     whole.advance(40.0)
-    path = str(tmp_path / "loop.ckpt")
-    first = net.simulator(threads=2)
+    want = whole.state(e, "v")
+    whole.close()
     first.advance(20.0)
+    path = str(tmp_path / f"{backend}.ckpt")
     first.checkpoint(path)
     first.close()
-    second = net.simulator(threads=1, resume=path)
-    assert second.time == 20.0
-    second.advance(20.0)
-    assert np.array_equal(second.state(e, "v"), whole.state(e, "v"))
-    second.close()
-    whole.close()
-
-
-def test_backends_without_checkpoints_say_so(backend, tmp_path):
-    """The cuda backends keep neuron state and ring buffers in device memory with no by-neuron
-    export yet: saving or resuming is BackendUnavailable naming the backend, never a wrong file."""
-    nm = pytest.importorskip("neuromesh", reason="the neuromesh Python package is not built")
-    if backend == "cpu":
-        pytest.skip("the cpu backend checkpoints (the tests above)")
-    net, _ = small_network(nm)
-    try:
-        sim = net.simulator(backend=backend)
-    except nm.BackendUnavailable as e:  # e.g. cuda without a GPU
-        pytest.skip(f"backend {backend} cannot run here: {e}")
-    sim.advance(1.0)
-    with pytest.raises(nm.BackendUnavailable, match=backend):
-        sim.checkpoint(str(tmp_path / "c.ckpt"))
-    sim.close()
-    cpu = net.simulator(threads=1)
-    cpu.advance(1.0)
-    cpu.checkpoint(str(tmp_path / "c.ckpt"))
-    cpu.close()
-    with pytest.raises(nm.BackendUnavailable, match=backend):
-        net.simulator(backend=backend, resume=str(tmp_path / "c.ckpt"))
+    cpu_path = str(tmp_path / "cpu.ckpt")
+    on_cpu = net.simulator(threads=1)
+    on_cpu.advance(20.0)
+    on_cpu.checkpoint(cpu_path)
+    on_cpu.close()
+    for resume_on, ckpt in ((backend, path), ("cpu", path), (backend, cpu_path)):
+        sim = net.simulator(backend=resume_on, threads=3, resume=ckpt)
+        assert sim.time == 20.0
+        sim.advance(20.0)
+        assert np.array_equal(sim.state(e, "v"), want), f"written by {ckpt}, resumed on {resume_on}"
+        sim.close()

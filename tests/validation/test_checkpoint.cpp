@@ -2,6 +2,7 @@
 // with the same or another thread count -- gives the spikes, the final state and the output file
 // of the uninterrupted run, bit for bit; a checkpoint of another network, or a damaged one, is
 // refused with an error naming what is wrong.
+#include <algorithm>
 #include <bit>
 #include <filesystem>
 #include <fstream>
@@ -77,9 +78,10 @@ outcome uninterrupted(const network& net, simulation_options opt, double ms) {
   return finish(*sim, {});
 }
 
-// Runs `k_ms` with `threads_before`, saves, and resumes in a new simulation with `threads_after`.
+// Runs `k_ms` with `threads_before`, saves, and resumes in a new simulation with `threads_after`
+// (on `backend_after` if given).
 outcome resumed_run(const network& net, simulation_options opt, double k_ms, double ms, int threads_before,
-                    int threads_after, const std::string& path) {
+                    int threads_after, const std::string& path, const std::string& backend_after = "") {
   std::vector<spike> before;
   {
     opt.threads = threads_before;
@@ -92,6 +94,7 @@ outcome resumed_run(const network& net, simulation_options opt, double k_ms, dou
   }
   opt.threads = threads_after;
   opt.resume = path;
+  if (!backend_after.empty()) opt.backend = backend_after;
   auto sim = make_simulation(net, opt);
   EXPECT_DOUBLE_EQ(sim->time_ms(), k_ms);
   sim->run(ms - k_ms);
@@ -141,6 +144,39 @@ INSTANTIATE_TEST_SUITE_P(ThreadsAndPrecision, Checkpoint,
                            os << info.param;
                            return os.str();
                          });
+
+// The cuda backends (where built): saved and resumed on the backend itself, and across backends
+// (written on the device, resumed on cpu, and the other way), as the uninterrupted cpu run.
+class CheckpointBackend : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CheckpointBackend, ResumesBitIdenticallyOnAndAcrossBackends) {
+  const std::string backend = GetParam();
+  const auto& built = features().backends;
+  if (std::find(built.begin(), built.end(), backend) == built.end())
+    GTEST_SKIP() << "backend " << backend << " is not built";
+  const std::string dir = test_support::unique_temp_dir();
+  const network net = small_brunel();
+  simulation_options cpu;
+  cpu.threads = 2;
+  simulation_options dev = cpu;
+  dev.backend = backend;
+  try {
+    make_simulation(net, dev);
+  } catch (const backend_unavailable& e) {
+    GTEST_SKIP() << "backend " << backend << " cannot run here: " << e.what();
+  }
+  const outcome ref = uninterrupted(net, cpu, 40.0);
+  for (const auto& [before, after] : {std::pair{dev, dev}, std::pair{dev, cpu}, std::pair{cpu, dev}}) {
+    const outcome got = resumed_run(net, before, 17.3, 40.0, 2, 3, dir + "/b.ckpt", after.backend);
+    EXPECT_EQ(got.spikes, ref.spikes) << before.backend << " -> " << after.backend;
+    EXPECT_EQ(got.v, ref.v) << before.backend << " -> " << after.backend;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CheckpointBackend, ::testing::Values("cuda-omp", "cuda"), [](const auto& info) {
+  return info.param == "cuda-omp" ? std::string("cuda_omp") : info.param;
+});
 
 // Periodic checkpoints during run() with an output file: the run goes on past the last checkpoint
 // (as a killed run would have), and the resumed run's file -- the same path, continued -- equals
