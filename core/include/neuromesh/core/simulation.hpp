@@ -41,8 +41,9 @@ struct simulation_options {
   std::vector<std::uint32_t> rank_of_gid;      // any neuron -> rank map (overrides decomposition)
   std::function<void(double)> build_progress;  // construction progress, fraction in [0, 1]
   // Checkpoints (docs/reliability.md, "Checkpoint and restart"). `checkpoint_every_ms` > 0 (on
-  // the dt grid): run() saves the state to `checkpoint` whenever the time reaches a multiple of it
-  // (0: never). `checkpoint` defaults to the output path + ".ckpt", else "neuromesh.ckpt".
+  // the dt grid): run() saves the state to `checkpoint` whenever the time reaches a multiple of it,
+  // and where it stops on `stop` (SIGTERM, Ctrl-C) (0: never). `checkpoint` defaults to the
+  // output path + ".ckpt", else "neuromesh.ckpt".
   double checkpoint_every_ms = 0;
   std::string checkpoint;
   // A checkpoint to start from (same network, dt, seed and precision, else config_error); the
