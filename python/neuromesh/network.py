@@ -395,7 +395,8 @@ class Network:
 
     def run(self, duration, backend=None, threads=None, output=None, progress=False, precision=None, device=None,
             exchange=None, decomposition=None, hardware=None, placement="sequential", timing=None,
-            link_capacity=None, step_time_us=None, timing_reference=True, connectivity=None, **hardware_options):
+            link_capacity=None, step_time_us=None, timing_reference=True, connectivity=None,
+            checkpoint_every=None, checkpoint=None, resume=None, **hardware_options):
         """Builds and runs the network for `duration` ms; returns a Result. Ctrl-C stops the run
         with KeyboardInterrupt and leaves the output file closed and readable. backend: "cpu",
         "cuda" (GPU number `device`) or "cuda-omp" (see neuromesh.features()); connectivity (cuda
@@ -418,12 +419,24 @@ class Network:
         threads 0 = all cores, precision "float", device 0, exchange "targeted") and a description
         unchanged since (otherwise ConfigError says what changed); reset() starts again from
         t = 0. Runs with hardware= or timing= always start from t = 0 (their reports cover one
-        run)."""
+        run).
+
+        Checkpoints (docs/reliability.md): checkpoint_every=T (ms, on the dt grid) saves the state
+        every T ms of simulated time to `checkpoint` (default: output + ".ckpt", else
+        "neuromesh.ckpt"), atomically. resume=PATH starts a new run from such a checkpoint -- same
+        network, dt, seed and precision (else ConfigError), any threads or ranks -- and runs on to
+        t = `duration` (the whole run's length, as in the call that wrote it), continuing the
+        output file written there; the spikes are bit-identical to an uninterrupted run's.
+        Result.spikes() then holds the spikes after the checkpoint; the output file holds all."""
         if not isinstance(duration, numbers.Real) or isinstance(duration, bool):
             raise ArgumentTypeError(f"run: duration must be a number of ms, not {type(duration).__name__} {duration!r}")
         given = dict(backend=backend, threads=threads, precision=precision, device=device, exchange=exchange,
-                     decomposition=decomposition, connectivity=connectivity)
-        if hardware is None and timing is None and self._live is not None:
+                     decomposition=decomposition, connectivity=connectivity, checkpoint_every=checkpoint_every,
+                     checkpoint=checkpoint)
+        if (hardware is not None or timing is not None) and (checkpoint_every is not None or resume is not None):
+            raise ConfigError("run: checkpoints do not save the hardware model's accounting (hardware=, timing=); "
+                              "run without them to checkpoint or resume")
+        if hardware is None and timing is None and resume is None and self._live is not None:
             sim = self._live.continue_with(self._fingerprint(), given, output)
             self._last = sim
             try:
@@ -443,7 +456,8 @@ class Network:
         device = 0 if device is None else int(device)
         exchange = "targeted" if exchange is None else exchange
         settings = dict(backend=backend, threads=threads, precision=precision, device=device, exchange=exchange,
-                        decomposition=decomposition, connectivity=connectivity)
+                        decomposition=decomposition, connectivity=connectivity, checkpoint_every=checkpoint_every,
+                        checkpoint=checkpoint)
         if hardware is not None and not self._records_every_spike():
             raise ConfigError("run with hardware=: the energy accounting replays every spike, but the spike "
                               "recorders record only some neurons (ids=, or some populations not at all); record "
@@ -462,16 +476,24 @@ class Network:
             exchange = "allgather"  # every rank runs the timing model on every spike
 
         def make(out, build_progress=None):
-            return _core.Simulation(self.spec(), backend, int(threads), precision, out,
+            return _core.Simulation(self.spec(), backend, int(threads), precision, out or "",
                                     build_progress=build_progress, exchange=exchange,
                                     decomposition=decomposition or "block", rank_of_gid=rank_of_gid,
-                                    device=int(device), connectivity=connectivity or "")
+                                    device=int(device), connectivity=connectivity or "",
+                                    checkpoint_every=float(checkpoint_every or 0.0), checkpoint=checkpoint or "",
+                                    resume="" if out is None or resume is None else str(resume))
 
         ideal = None
         if timing is not None and timing_reference:
-            ideal = make("")
+            ideal = make(None)
             ideal.run(float(duration), _progress_bar(duration, "reference") if progress else None)
         sim = make(output or "", _progress_bar(1.0, "building", "") if progress else None)
+        if resume is not None:  # `duration` is the whole run's: go on from the checkpoint's time
+            duration = duration - sim.time
+            if duration < 0:
+                sim.finish()
+                raise ConfigError(f"run: the checkpoint {resume!r} is at t = {sim.time} ms, after the end of the run "
+                                  f"({duration + sim.time} ms); give a longer duration")
         timing_filter = None
         if timing is not None:
             timing_filter = _hw.timing_filter(sim, mapping, timing, link_capacity, step_time_us)
@@ -503,10 +525,13 @@ class Network:
             self._live.finalizer()  # finishes the simulation once, and forgets it
             self._live = None
 
-    def simulator(self, backend="cpu", threads=0, output=None, precision="float", device=0, connectivity=None):
-        """A closed-loop simulator: step(), advance(ms), set_current(), inject_spikes(), last_spikes()."""
+    def simulator(self, backend="cpu", threads=0, output=None, precision="float", device=0, connectivity=None,
+                  resume=None):
+        """A closed-loop simulator: step(), advance(ms), set_current(), inject_spikes(), last_spikes(),
+        checkpoint(path). resume=PATH starts it from a checkpoint (see run())."""
         sim = Simulator(self, _core.Simulation(self.spec(), backend, int(threads), precision, output or "",
-                                               device=int(device), connectivity=connectivity or ""))
+                                               device=int(device), connectivity=connectivity or "",
+                                               resume="" if resume is None else str(resume)))
         self._last = sim._sim
         return sim
 
@@ -575,6 +600,11 @@ class Simulator:
         w, u -- not V_m, which is kept relative to E_L for exact integration); otherwise a
         ConfigError says why, and state() gives a copy."""
         return self._sim.state_view(population.label, {"v": "V_m"}.get(variable, variable))
+
+    def checkpoint(self, path):
+        """Saves the state reached to `path` (atomically; any thread or rank count can resume it
+        with Network.run(..., resume=path) or Network.simulator(resume=path))."""
+        self._sim.save_checkpoint(str(path))
 
     def close(self):
         self._sim.finish()

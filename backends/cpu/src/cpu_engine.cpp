@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include <neuromesh/core/checkpoint.hpp>
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/cpu/cpu_engine.hpp>
 #include <neuromesh/neurons/registry.hpp>
@@ -113,6 +114,14 @@ class cpu_engine final : public engine {
   state_column view_state(std::size_t population, int variable) const override {
     if (shards_.size() != 1 || !cfg_.part.shards[0][population].contiguous()) return {};
     return shards_[0]->column(population, variable);
+  }
+
+  bool save_state(step_t now, std::vector<population_state>& out) const override {
+    for (const auto& s : shards_) s->save_state(now, out);
+    return true;
+  }
+  void load_state(step_t now, const std::vector<population_state>& in) override {
+    pool_.run([&](int k) { shards_[k]->load_state(now, in); });
   }
 
   engine_statistics statistics() const override {

@@ -81,6 +81,14 @@ class neuron_group final : public population_group {
 
   std::uint64_t updates() const override { return updates_; }
 
+  std::uint32_t state_width() const override { return static_cast<std::uint32_t>(S); }
+  void save_state(std::uint32_t i, double* out) const override {
+    for (std::size_t j = 0; j < S; ++j) out[j] = static_cast<double>(x_[j * n_ + i]);  // exact for float too
+  }
+  void load_state(std::uint32_t i, const double* in) override {
+    for (std::size_t j = 0; j < S; ++j) x_[j * n_ + i] = static_cast<Real>(in[j]);
+  }
+
  private:
   void initialise(const network& net, const shard_slice& slice, double h) {
     const population& pop = net.populations[slice.population];

@@ -47,6 +47,9 @@ class shard {
   // Whether neuron g has a synapse onto this shard.
   bool has_targets(gid_t g) const;
   std::uint64_t updates() const;
+  // Checkpoints (shard_checkpoint.cpp): this shard's neurons' state, by population-local id.
+  void save_state(step_t now, std::vector<population_state>& out) const;
+  void load_state(step_t now, const std::vector<population_state>& in);
 
  private:
   // The slice of `population` in this shard, if the neuron `id` lies in it.

@@ -160,6 +160,18 @@ class group final : public device_group {
       out[j] = static_cast<double>(column[ids[j]]) + (off >= 0 ? params_[off * n_ + ids[j]] : 0.0);
   }
 
+  std::uint32_t state_width() const override { return static_cast<std::uint32_t>(S); }
+  void save_state(std::vector<double>& columns) const override {
+    std::vector<Real> x(S * n_);
+    thrust::copy(x_.begin(), x_.end(), x.begin());
+    columns.assign(x.begin(), x.end());  // float -> double is exact
+  }
+  void load_state(std::span<const double> columns) override {
+    std::vector<Real> x(columns.size());
+    for (std::size_t k = 0; k < x.size(); ++k) x[k] = static_cast<Real>(columns[k]);
+    thrust::copy(x.begin(), x.end(), x_.begin());
+  }
+
  private:
   template <bool Uniform, bool Extra>
   void launch(step_t s, const step_context& c, double dc) {

@@ -19,6 +19,8 @@
 
 namespace neuromesh {
 
+struct population_state;  // checkpoint.hpp
+
 // Numeric type of neuron state. Float halves memory traffic (the default, for speed); double is
 // for validation. Each is bit-identical across threads, ranks and backends.
 enum class precision { single, double_precision };
@@ -94,6 +96,13 @@ class engine {
   virtual bool read_synapses(std::size_t /*projection*/, std::vector<synapse_record>& /*out*/) const { return false; }
   virtual void deliver_partial(std::span<const partial_delivery> /*deliveries*/,
                                std::span<const std::uint32_t> /*group_of_gid*/) {}
+  // Checkpoints (checkpoint.hpp): appends the state of this engine's neurons, one piece per
+  // population (ids explicit), with ring-buffer input relative to step `now`. false: this engine
+  // cannot (the simulation then refuses to checkpoint, naming the backend).
+  virtual bool save_state(step_t /*now*/, std::vector<population_state>& /*out*/) const { return false; }
+  // Restores this engine's neurons from whole populations (row = id) at step `now`, before the
+  // first advance. Only called on engines whose save_state works.
+  virtual void load_state(step_t /*now*/, const std::vector<population_state>& /*in*/) {}
 };
 
 }  // namespace neuromesh
