@@ -18,7 +18,7 @@ from .connectors import Connector, FromListConnector
 from .errors import ArgumentTypeError, ConfigError, NeuromeshIOError
 from .models import CellType, SpikeSourceArray
 from .random import Distribution
-from .synapses import STDPSynapse, StaticSynapse
+from .synapses import STDPSynapse, StaticSynapse, Tsodyks2Synapse
 
 _MAX_INDEX = 2**32 - 2  # neuron ids are 32-bit in the core; the last value marks "whole population"
 
@@ -81,8 +81,10 @@ def _synapse_of(synapse, where):
             return StaticSynapse(**spec)
         if model in ("stdp_synapse", "stdp"):
             return STDPSynapse(**spec)
+        if model in ("tsodyks2_synapse", "tsodyks2"):
+            return Tsodyks2Synapse(**spec)
         raise ConfigError(f"{where}: synapse model {model!r} is not available (known: static_synapse, "
-                          "stdp_synapse)")
+                          "stdp_synapse, tsodyks2_synapse)")
     hint = " (give a dict {'synapse_model': ...} or nm.STDPSynapse(...))" if isinstance(synapse, str) else ""
     raise ArgumentTypeError(f"{where}: synapse must be a synapse type such as nm.StaticSynapse(weight=..., "
                             f"delay=...), nm.STDPSynapse(...) or a dict, not {type(synapse).__name__} {synapse!r}{hint}")

@@ -4,7 +4,9 @@ models: pA, nS or mV); delays in ms (at least one time step).
 Static: StaticSynapse. Plastic (cpu backend; docs/plasticity.md): STDPSynapse with NEST's
 stdp_synapse parameters, or PyNN's STDPMechanism(timing_dependence=SpikePairRule(...),
 weight_dependence=AdditiveWeightDependence(...) | MultiplicativeWeightDependence(...)), which
-maps onto the same rule exactly as PyNN's NEST backend does. NEST-style dicts work in connect():
+maps onto the same rule exactly as PyNN's NEST backend does; short-term plasticity:
+Tsodyks2Synapse (NEST's tsodyks2_synapse) or PyNN's TsodyksMarkramSynapse. NEST-style dicts work in
+connect():
 {"synapse_model": "stdp_synapse", "weight": 1.0, "tau_plus": 20.0, "lambda": 0.01, ...}."""
 from .errors import ConfigError
 
@@ -38,7 +40,7 @@ class STDPSynapse:
     def __init__(self, weight=1.0, delay=None, **params):
         unknown = sorted(set(params) - set(self._defaults) - {"lambda_"})
         if unknown:
-            raise ConfigError(f"STDPSynapse: unknown parameter(s) {unknown} (known: weight, delay, "
+            raise ConfigError(f"{type(self).__name__}: unknown parameter(s) {unknown} (known: weight, delay, "
                               f"{', '.join(self._defaults)})")
         if "lambda_" in params:  # `lambda` is a Python keyword; both spellings are accepted
             params["lambda"] = params.pop("lambda_")
@@ -104,3 +106,24 @@ class STDPMechanism(STDPSynapse):
         super().__init__(weight=weight, delay=delay, tau_plus=timing.tau_plus, tau_minus=timing.tau_minus,
                          lambda_=timing.A_plus, alpha=timing.A_minus / timing.A_plus, mu_plus=dependence.mu,
                          mu_minus=dependence.mu, Wmax=dependence.w_max)
+
+
+class Tsodyks2Synapse(STDPSynapse):
+    """NEST's tsodyks2_synapse: short-term depression (tau_rec) and facilitation (tau_fac); a spike
+    transmits weight * u * x. u and x are the values before the first spike (NEST's defaults: U)."""
+
+    core_model = "tsodyks2_synapse"
+    _defaults = {"U": 0.5, "u": 0.5, "x": 1.0, "tau_rec": 800.0, "tau_fac": 0.0}
+
+    def core_parameters(self, weight_scale):
+        return dict(self.params)
+
+    def __repr__(self):
+        return f"Tsodyks2Synapse(weight={self.weight!r}, delay={self.delay!r}, {self.params!r})"
+
+
+class TsodyksMarkramSynapse(Tsodyks2Synapse):
+    """PyNN's TsodyksMarkramSynapse(U, tau_rec, tau_facil), run by tsodyks2_synapse (u starts at U)."""
+
+    def __init__(self, U=0.5, tau_rec=100.0, tau_facil=0.0, weight=0.0, delay=None):
+        super().__init__(weight=weight, delay=delay, U=U, u=U, tau_rec=tau_rec, tau_fac=tau_facil)

@@ -76,7 +76,14 @@ void shard::build_synapses(const std::function<void(double)>& progress) {
     p.pre_size = net.populations[pre].size;
     p.rows =
         build_projection_rows(net, k, slice_of(post), cfg_.part.local_size(index_), weight_storage_of(proj), on_block);
-    if (find_synapse_model(proj.synapse)->plastic) {
+    const synapse_info& model = *find_synapse_model(proj.synapse);
+    run_time_synapse_state_ |= model.plastic || model.short_term;
+    if (model.short_term) {
+      p.stp_parameters = synapse_parameter_values(proj, where);
+      p.stp_state.assign(p.pre_size, tsodyks2_synapse::initial(p.stp_parameters.data()));
+      p.stp_last.assign(p.pre_size, -1);
+    }
+    if (model.plastic) {
       p.stdp = std::make_unique<stdp_rows>(synapse_parameter_values(proj, where), p.rows, p.pre_size,
                                            cfg_.part.local_size(index_), net.dt);
       p.rows.release_weights();
@@ -231,6 +238,8 @@ void shard::deliver_rows_as(std::span<const Item> items, Accept accept, OnTarget
     with_synapse_model(cfg_.net->projections[k].synapse, [&]<class Synapse>() {
       if constexpr (Synapse::plastic)
         deliver_plastic<Saturate>(projections_[k], items, accept, on_target);
+      else if constexpr (detail::has_short_term<Synapse>())
+        deliver_short_term<Saturate, Synapse>(projections_[k], items, accept, on_target);
       else
         deliver_projection<Saturate, Synapse>(p, items, accept, on_target);
     });
@@ -281,6 +290,37 @@ void shard::deliver_plastic(projection_rows& p, std::span<const Item> items, Acc
       });
     });
     stdp.after_pre(src, sp.step);
+  }
+}
+
+// Short-term plasticity: the source's state moves on once per spike (in step order), and every
+// synapse of its row transmits its stored weight times the state's factor (u x for tsodyks2).
+template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
+void shard::deliver_short_term(projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target) {
+  const std::uint32_t* targets = p.rows.targets();
+  for (const Item& item : items) {
+    const spike& sp = spike_of(item);
+    const gid_t src = sp.gid - p.pre_first;
+    if (src >= p.pre_size) continue;
+    if (sp.step < p.stp_last[src])
+      throw internal_error("short-term plasticity: a spike of step " + std::to_string(sp.step) +
+                           " delivered after one of step " + std::to_string(p.stp_last[src]));
+    const double h = static_cast<double>(sp.step - p.stp_last[src]) * cfg_.net->dt;
+    const double factor = Synapse::on_spike(p.stp_parameters.data(), p.stp_state[src], h);
+    p.stp_last[src] = sp.step;
+    p.rows.for_each_segment(src, [&](std::uint32_t begin, std::uint32_t end, delay_t delay, std::uint8_t receptor) {
+      fixed_t* row = arrays_.ring.row(receptor, sp.step + delay);
+      for (std::uint32_t k = begin; k < end; ++k) {
+        const std::uint32_t t = targets[k];
+        if (!accept(item, t)) continue;
+        const fixed_t w = to_fixed(static_cast<double>(p.rows.weight(k)) * factor);
+        if constexpr (Saturate)
+          row[t] = add_saturating(row[t], w);
+        else
+          row[t] += w;
+        on_target(t);
+      }
+    });
   }
 }
 

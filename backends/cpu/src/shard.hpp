@@ -12,13 +12,19 @@
 #include "population_group.hpp"
 #include "stdp_rows.hpp"
 
+#include <neuromesh/synapses/tsodyks2_synapse.hpp>
+
 namespace neuromesh::cpu {
 
 // One projection's synapses onto a shard's neurons: rows by source index in the pre population.
 struct projection_rows {
   synapse_store rows;
   std::unique_ptr<stdp_rows> stdp;  // plastic projections: weights and traces (the rows' weights are released)
-  gid_t pre_first = 0;              // gid of the pre population's neuron 0
+  // Short-term plasticity (tsodyks2_synapse): parameters, and per source its state and last spike.
+  std::vector<double> stp_parameters;
+  std::vector<tsodyks2_synapse::source_state> stp_state;
+  std::vector<step_t> stp_last;
+  gid_t pre_first = 0;  // gid of the pre population's neuron 0
   index_t pre_size = 0;
   // Whether neuron g (a gid) has synapses in this projection.
   bool has_row(gid_t g) const { return g - pre_first < pre_size && !rows.row_empty(g - pre_first); }
@@ -50,6 +56,7 @@ class shard {
   // Checkpoints (shard_checkpoint.cpp): this shard's neurons' state, by population-local id.
   void save_state(step_t now, std::vector<population_state>& out) const;
   void load_state(step_t now, const std::vector<population_state>& in);
+  void refuse_plastic_state() const;
 
  private:
   // The slice of `population` in this shard, if the neuron `id` lies in it.
@@ -68,6 +75,8 @@ class shard {
   void deliver_projection(const projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
   template <bool Saturate, class Item, class Accept, class OnTarget>
   void deliver_plastic(projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
+  template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
+  void deliver_short_term(projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
 
   const engine_config& cfg_;
   std::size_t index_;
@@ -75,6 +84,7 @@ class shard {
   shard_arrays arrays_;
   std::vector<projection_rows> projections_;            // one per projection of the network
   std::vector<std::vector<std::size_t>> stdp_by_post_;  // per population: its plastic projections
+  bool run_time_synapse_state_ = false;                 // any plastic or short-term projection
   // The fixed-point range (fixed_point.hpp): the largest input one spike can add to any slot (the
   // largest sum of |w| over a source's row), and per ring slot a bound on what deliveries have
   // added to it since it was last read. Deliveries use plain adds while no slot can pass 2^62

@@ -256,7 +256,7 @@ device_projection::device_projection(const network& net, std::size_t k, delivery
                                      connectivity_mode mode, const launch_policy& launch)
     : strategy_(strategy), launch_(launch) {
   const projection& proj = net.projections[k];
-  if (find_synapse_model(proj.synapse)->plastic)
+  if (const synapse_info* m = find_synapse_model(proj.synapse); m->plastic || m->short_term)
     throw backend_unavailable(std::string(NEUROMESH_GPU_BACKEND) + " backend: plastic synapses (" + proj.synapse +
                               " in projections[" + std::to_string(k) +
                               "]) are not implemented on this backend yet; use backend \"cpu\"");

@@ -23,7 +23,8 @@
 //   static std::string check(const double* p);     // "" or "<parameter>: problem"
 //   NEUROMESH_INLINE_HOST_DEVICE static fixed_t input(float weight);    // what a spike adds
 // Plastic models (plastic = true) also give the update rules their backends call in row order
-// (stdp_synapse.hpp); deliver_segment is the static path.
+// (stdp_synapse.hpp); models with `short_term = true` keep state per source and scale the stored
+// weights (tsodyks2_synapse.hpp); deliver_segment is the static path.
 #include <array>
 #include <cstdint>
 #include <string_view>

@@ -15,6 +15,7 @@
 #include <neuromesh/core/network.hpp>
 #include <neuromesh/synapses/static_synapse.hpp>
 #include <neuromesh/synapses/stdp_synapse.hpp>
+#include <neuromesh/synapses/tsodyks2_synapse.hpp>
 
 namespace neuromesh {
 
@@ -24,12 +25,13 @@ struct synapse_list {
 };
 
 // Every synapse model a backend must support.
-using synapse_models = synapse_list<static_synapse, stdp_synapse>;
+using synapse_models = synapse_list<static_synapse, stdp_synapse, tsodyks2_synapse>;
 
 // A synapse model's description at run time, for validation and front ends.
 struct synapse_info {
   std::string_view name, nest_name;
-  bool plastic;
+  bool plastic;     // weights change at run time (a weight column per synapse)
+  bool short_term;  // run-time state per source (short-term plasticity; weights unchanged)
   std::span<const synapse_parameter_spec> parameters;
   std::span<const synapse_state_spec> state;
   std::string (*check)(const double* p);
@@ -37,10 +39,18 @@ struct synapse_info {
 
 namespace detail {
 template <class S>
+constexpr bool has_short_term() {
+  if constexpr (requires { S::short_term; })
+    return S::short_term;
+  else
+    return false;
+}
+template <class S>
 constexpr synapse_info describe_synapse() {
   return {S::name,
           S::nest_name,
           S::plastic,
+          has_short_term<S>(),
           std::span<const synapse_parameter_spec>(S::parameters),
           std::span<const synapse_state_spec>(S::state),
           &S::check};

@@ -1,0 +1,74 @@
+// The determinism contract for learnt weights across processes: a Brunel network with
+// stdp_synapse on E->E, on R ranks x T threads (under mpirun), gives the spikes and the weights --
+// bit for bit -- of one process with one thread, for both exchanges and decompositions.
+#include <bit>
+
+#include <gtest/gtest.h>
+
+#include "distributed_support.hpp"
+#include "test_networks.hpp"
+
+using namespace neuromesh;
+using test_support::threads_per_rank;
+
+namespace {
+
+network plastic_brunel() {
+  network net = test_support::brunel_with_delay_distribution();
+  projection& ee = net.projections[0];
+  EXPECT_EQ(ee.pre, "E");
+  EXPECT_EQ(ee.post, "E");
+  ee.synapse = "stdp_synapse";
+  ee.synapse_parameters = {{"Wmax", 0.3}, {"lambda", 0.02}, {"alpha", 1.1}, {"mu_plus", 0.0}, {"mu_minus", 0.0}};
+  return net;
+}
+
+struct outcome {
+  std::vector<spike> spikes;
+  std::vector<synapse_record> ee;
+  int rank = 0;
+};
+
+outcome run(const network& net, simulation_options opt) {
+  auto sim = make_simulation(net, opt);
+  sim->run(150.0);
+  outcome out{sim->spikes(), sim->synapses(0), sim->rank()};
+  sim->finish();
+  return out;
+}
+
+}  // namespace
+
+class DistributedStdp : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
+
+TEST_P(DistributedStdp, WeightsAndSpikesIdenticalToOneProcess) {
+  const network net = plastic_brunel();
+  simulation_options opt;
+  opt.threads = threads_per_rank();
+  opt.exchange = GetParam().first;
+  opt.decomposition = GetParam().second;
+  const outcome distributed = run(net, opt);
+  if (distributed.rank != 0) return;  // every rank holds the weights; rank 0 also has every spike
+  simulation_options ref;
+  ref.communicator = "local";
+  ref.threads = 1;
+  const outcome single = run(net, ref);
+  EXPECT_EQ(distributed.spikes, single.spikes);
+  ASSERT_EQ(distributed.ee.size(), single.ee.size());
+  std::size_t changed = 0;
+  for (std::size_t k = 0; k < single.ee.size(); ++k) {
+    ASSERT_EQ(distributed.ee[k].pre, single.ee[k].pre) << k;
+    ASSERT_EQ(distributed.ee[k].post, single.ee[k].post) << k;
+    ASSERT_EQ(std::bit_cast<std::uint64_t>(distributed.ee[k].weight), std::bit_cast<std::uint64_t>(single.ee[k].weight))
+        << "synapse " << k;
+    changed += single.ee[k].weight != 0.1;
+  }
+  EXPECT_GT(changed, single.ee.size() / 2) << "most E->E weights must have learnt";
+}
+
+INSTANTIATE_TEST_SUITE_P(Exchanges, DistributedStdp,
+                         ::testing::Values(std::pair{"targeted", "block"}, std::pair{"allgather", "round-robin"}),
+                         [](const auto& info) {
+                           return std::string(info.param.first) + "_" +
+                                  (info.param.second[0] == 'b' ? "block" : "roundrobin");
+                         });
