@@ -73,6 +73,7 @@ void shard::build_synapses(const std::function<void(double)>& progress) {
     if (progress) on_block = [&progress, k, n](int pass) { progress((static_cast<double>(k) + 0.5 * pass) / n); };
     projection_rows p;
     p.pre_first = cfg_.part.population_offsets[pre];
+    p.model = static_cast<std::size_t>(synapse_model_index(proj.synapse));
     p.pre_size = net.populations[pre].size;
     p.rows =
         build_projection_rows(net, k, slice_of(post), cfg_.part.local_size(index_), weight_storage_of(proj), on_block);
@@ -235,7 +236,7 @@ void shard::deliver_rows_as(std::span<const Item> items, Accept accept, OnTarget
   for (std::size_t k = 0; k < projections_.size(); ++k) {
     const projection_rows& p = projections_[k];
     if (p.rows.size() == 0) continue;
-    with_synapse_model(cfg_.net->projections[k].synapse, [&]<class Synapse>() {
+    with_synapse_model_at(p.model, [&]<class Synapse>() {
       if constexpr (Synapse::plastic)
         deliver_plastic<Saturate>(projections_[k], items, accept, on_target);
       else if constexpr (detail::has_short_term<Synapse>())

@@ -24,7 +24,8 @@ struct projection_rows {
   std::vector<double> stp_parameters;
   std::vector<tsodyks2_synapse::source_state> stp_state;
   std::vector<step_t> stp_last;
-  gid_t pre_first = 0;  // gid of the pre population's neuron 0
+  gid_t pre_first = 0;    // gid of the pre population's neuron 0
+  std::size_t model = 0;  // synapse_models position of the projection's synapse model (with_synapse_model_at)
   index_t pre_size = 0;
   // Whether neuron g (a gid) has synapses in this projection.
   bool has_row(gid_t g) const { return g - pre_first < pre_size && !rows.row_empty(g - pre_first); }

@@ -62,6 +62,15 @@ constexpr std::array<synapse_info, sizeof...(Ss)> describe_synapses(synapse_list
 inline constexpr auto synapse_table = describe_synapses(synapse_models{});  // an immutable constant
 
 template <class F, class S, class... Rest>
+decltype(auto) dispatch_synapse_index(std::size_t index, F&& f, synapse_list<S, Rest...>) {
+  if (index == 0) return f.template operator()<S>();
+  if constexpr (sizeof...(Rest) > 0)
+    return dispatch_synapse_index(index - 1, std::forward<F>(f), synapse_list<Rest...>{});
+  else
+    throw internal_error("synapse model index out of range");
+}
+
+template <class F, class S, class... Rest>
 decltype(auto) dispatch_synapse(std::string_view name, F&& f, synapse_list<S, Rest...>) {
   if (name == S::name || name == S::nest_name) return f.template operator()<S>();
   if constexpr (sizeof...(Rest) > 0)
@@ -79,6 +88,13 @@ inline const synapse_info* find_synapse_model(std::string_view name) {
   for (const synapse_info& s : detail::synapse_table)
     if (s.name == name || s.nest_name == name) return &s;
   return nullptr;
+}
+
+// Position of the model called `name` in synapse_models (for with_synapse_model_at), or -1.
+inline int synapse_model_index(std::string_view name) {
+  for (std::size_t i = 0; i < detail::synapse_table.size(); ++i)
+    if (detail::synapse_table[i].name == name || detail::synapse_table[i].nest_name == name) return static_cast<int>(i);
+  return -1;
 }
 
 // "static (static_synapse), ...": the names of all synapse models, for error messages.
@@ -124,6 +140,13 @@ inline std::vector<double> synapse_parameter_values(const projection& p, const s
     throw config_error(where + ".synapse." + problem.substr(0, colon), problem.substr(colon + 2));
   }
   return values;
+}
+
+// The same dispatch by position in synapse_models (synapse_model_index), for hot paths that
+// resolved the name once.
+template <class F>
+decltype(auto) with_synapse_model_at(std::size_t index, F&& f) {
+  return detail::dispatch_synapse_index(index, std::forward<F>(f), synapse_models{});
 }
 
 // How a projection keeps its weights -- decided from the description, never from the built data:
