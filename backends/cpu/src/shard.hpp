@@ -33,7 +33,6 @@ class shard {
  private:
   // The slice of `population` in this shard, if the neuron `id` lies in it.
   const shard_slice& slice_of(std::size_t population) const { return cfg_.part.shards[index_][population]; }
-  group_drives drives_for(std::size_t population) const;
   void wake_woken();
   template <class Fn>
   // `done(x)` is called with the projections done so far (x = k after every ~2^20 synapses of
