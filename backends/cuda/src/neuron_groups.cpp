@@ -111,7 +111,7 @@ struct update_neuron {
 
 template <class Model, class Real>
 class group final : public device_group {
-  static constexpr std::size_t P = Model::parameters.size(), S = Model::state.size(), C = Model::n_constants;
+  static constexpr std::size_t C = Model::n_constants;
 
  public:
   // Columns and drives from the lowering (the cpu backend's too), copied to the device.
