@@ -38,7 +38,7 @@ TEST(LoweredPopulation, AnySliceGetsTheWholePopulationsValuesForItsNeurons) {
   const network net = parse_network_json(text);
   const lowered_population whole(net, 0, 100);
   const auto all = whole.columns<iaf_psc_exp, float>();
-  EXPECT_FALSE(all.uniform_constants()) << "tau_m is drawn per neuron";
+  EXPECT_FALSE(all.uniform_constants) << "tau_m is drawn per neuron";
   shard_slice block;
   block.begin = 3;
   block.end = 7;

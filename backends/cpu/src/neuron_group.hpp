@@ -30,23 +30,25 @@ class neuron_group final : public population_group {
   // Parameters, constants, initial state and drives come from the lowering (the same for every
   // backend); the group keeps them as columns in Real.
   neuron_group(const engine_config& cfg, const lowered_population& low, shard_arrays& a)
+      : neuron_group(cfg, low, low.template columns<Model, Real>(), a) {}
+
+  neuron_group(const engine_config& cfg, const lowered_population& low, neuron_columns<Real>&& c, shard_arrays& a)
       : n_(low.size()),
         offset_(low.slice().local_offset),
         first_gid_(low.size() > 0 ? low.gid(0) : 0),
         seed_(low.net().seed),
         drives_(low.drives()),
         sparse_allowed_(cfg.active_set && !drives_.any()),
+        uniform_constants_(c.uniform_constants),
+        params_(std::move(c.params)),
+        k_(std::move(c.k)),
+        x_(std::move(c.x)),
         in_ex_(n_),
         in_in_(n_),
         stim_(n_),
         flags_(n_) {
     if (!low.slice().contiguous())  // a rank that owns scattered neurons (round-robin, placement)
       for (std::uint32_t i = 0; i < n_; ++i) gids_.push_back(low.gid(i));
-    neuron_columns<Real> c = low.template columns<Model, Real>();
-    uniform_constants_ = c.uniform_constants();
-    params_ = std::move(c.params);
-    k_ = std::move(c.k);
-    x_ = std::move(c.x);
     for (std::uint32_t i = 0; i < n_; ++i) a.awake[offset_ + i] = 1;  // start dense
   }
 

@@ -118,7 +118,7 @@ class group final : public device_group {
   group(const lowered_population& low, std::uint32_t offset)
       : n_(low.size()), offset_(offset), first_gid_(low.gid(0)), seed_(low.net().seed) {
     neuron_columns<Real> c = low.template columns<Model, Real>();
-    uniform_ = c.uniform_constants();
+    uniform_ = c.uniform_constants;
     for (std::size_t j = 0; j < C; ++j) ku_[j] = n_ > 0 ? c.k[j * n_] : Real(0);
     params_ = std::move(c.params);
     k_ = c.k;

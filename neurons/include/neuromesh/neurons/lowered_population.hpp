@@ -34,16 +34,9 @@ struct neuron_columns {
   std::vector<double> params;  // P columns: parameters as given (reading state adds offsets)
   std::vector<Real> k;         // C columns: derived constants (propagators), in Real
   std::vector<Real> x;         // S columns: initial state, in Real
-
-  // Whether every neuron has the same constants (in Real), so a kernel can hold one copy in
-  // registers; false for no neurons (there is no first one to hold).
-  bool uniform_constants() const {
-    if (n == 0) return false;
-    for (std::size_t j = 0; j < k.size(); j += n)
-      for (std::uint32_t i = 1; i < n; ++i)
-        if (k[j + i] != k[j]) return false;
-    return true;
-  }
+  // Every neuron has the same constants (in Real), so a kernel can hold one copy in registers;
+  // false for no neurons (there is no first one to hold).
+  bool uniform_constants = false;
 };
 
 // One population's neurons owned by one engine part (a shard, a device): population-local ids
@@ -117,6 +110,9 @@ neuron_columns<Real> lowered_population::columns() const {
     for (std::size_t j = 0; j < C; ++j) c.k[j * c.n + i] = static_cast<Real>(v.k[j]);
     for (std::size_t j = 0; j < S; ++j) c.x[j * c.n + i] = static_cast<Real>(v.x[j]);
   }
+  c.uniform_constants = c.n > 0;
+  for (std::size_t j = 0; j < C * c.n; j += c.n)
+    for (std::uint32_t i = 1; i < c.n; ++i) c.uniform_constants = c.uniform_constants && c.k[j + i] == c.k[j];
   return c;
 }
 
