@@ -1,6 +1,7 @@
 // neuromesh — command-line front end.
 //   neuromesh run NETWORK [--duration MS] [--dt MS] [--threads N] [--seed S] [-o OUT.h5] [--double]
 //   mpirun -n 4 neuromesh run NETWORK [--exchange targeted|allgather] [--decomposition block|round-robin]
+//   neuromesh run NETWORK ... [--checkpoint-every MS [--checkpoint PATH]] [--resume CHECKPOINT]
 //   neuromesh info OUT.h5
 //   neuromesh list
 #include <atomic>
@@ -42,6 +43,10 @@ const char* usage =
     "       [--energy-detail]]  (detail: link serialisation in the step time, per-link packets per time bin)\n"
     "      HW: a hardware preset (loihi, loihi-measured, spinnaker, spinnaker2, truenorth) or a JSON file;\n"
     "      prints the energy table and adds /energy to OUT.h5 (docs/routing.md)\n"
+    "      [--checkpoint-every MS [--checkpoint PATH]]: save the state every MS ms of simulated time to PATH\n"
+    "       (default OUT.h5.ckpt, else neuromesh.ckpt), atomically; [--resume CHECKPOINT]: continue from it\n"
+    "       with the same command line (network, dt, seed, --double; any --threads or mpirun -n): runs on to\n"
+    "       --duration and continues OUT.h5 (docs/reliability.md)\n"
     "      [--timing delay|drop [--link-capacity PACKETS_PER_STEP] [--step-time-us US] [--no-reference]]\n"
     "       timing mode: links forward a limited number of packets per step; late (delay) or lost (drop)\n"
     "       packets change what the network receives; compared with an ideal run made first; adds /timing\n"
@@ -82,7 +87,8 @@ run_args parse_run_args(int argc, char** argv) {
       a.quiet = true;
     else if (arg == "-o" || arg == "--output" || arg == "--duration" || arg == "--dt" || arg == "--threads" ||
              arg == "--seed" || arg == "--exchange" || arg == "--decomposition" || arg == "--backend" ||
-             arg == "--device" || arg == "--connectivity") {
+             arg == "--device" || arg == "--connectivity" || arg == "--checkpoint-every" || arg == "--checkpoint" ||
+             arg == "--resume") {
       if (i + 1 >= argc) throw neuromesh::config_error(arg, "needs a value");
       a.opts[arg == "-o" ? "--output" : arg] = argv[++i];
     } else if (!arg.empty() && arg[0] == '-') {
@@ -198,6 +204,24 @@ neuromesh::routing::timing_options timing_args(const run_args& a) {
   return t;
 }
 
+// --checkpoint-every, --checkpoint, --resume (docs/reliability.md, "Checkpoint and restart").
+void checkpoint_args(const run_args& a, neuromesh::simulation_options& opt) {
+  const bool any = a.opts.count("--checkpoint-every") || a.opts.count("--resume");
+  if (a.opts.count("--checkpoint") && !a.opts.count("--checkpoint-every"))
+    throw neuromesh::config_error("--checkpoint", "only applies with --checkpoint-every MS");
+  if (any && a.opts.count("--hardware"))
+    throw neuromesh::config_error(a.opts.count("--resume") ? "--resume" : "--checkpoint-every",
+                                  "checkpoints do not save the hardware model's accounting (--hardware); run "
+                                  "without --hardware (map the network with 'neuromesh map')");
+  if (a.opts.count("--checkpoint-every")) {
+    opt.checkpoint_every_ms = number_option(a, "--checkpoint-every", 0);
+    if (!(opt.checkpoint_every_ms > 0))
+      throw neuromesh::config_error("--checkpoint-every", "must be a time > 0 ms on the dt grid");
+  }
+  if (a.opts.count("--checkpoint")) opt.checkpoint = a.opts.at("--checkpoint");
+  if (a.opts.count("--resume")) opt.resume = a.opts.at("--resume");
+}
+
 // The ideal run the timing mode is compared with: the same network without the timing model.
 std::vector<neuromesh::spike> ideal_spikes(const neuromesh::network& net, neuromesh::simulation_options opt,
                                            double duration, bool root, bool quiet) {
@@ -231,6 +255,7 @@ int command_run(int argc, char** argv) {
   if (a.opts.count("--connectivity")) opt.connectivity = a.opts.at("--connectivity");
   opt.device = static_cast<int>(number_option(a, "--device", 0));
   if (a.opts.count("--decomposition")) opt.decomposition = a.opts.at("--decomposition");
+  checkpoint_args(a, opt);
   opt.stop = &stop_requested;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -266,7 +291,10 @@ int command_run(int argc, char** argv) {
   neuromesh::cli::progress_bar bar("simulating");  // same width as "building  "
   neuromesh::progress_callback show;
   if (root) show = [&](double f) { bar.update(f); };
-  sim->run(duration, show);
+  if (duration < sim->time_ms())
+    throw neuromesh::config_error("--duration", "the checkpoint is at t = " + std::to_string(sim->time_ms()) +
+                                                    " ms, after the end of the run; give a longer --duration");
+  sim->run(duration - sim->time_ms(), show);  // a resumed run goes on from the checkpoint's time
   bar.finish();
   if (reference && sim->rank() == 0)  // rank 0 holds every spike of both runs
     timing_filter->set_reference(

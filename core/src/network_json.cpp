@@ -183,10 +183,14 @@ projection parse_projection(const node& n) {
   if (n.has("post_slice")) p.post_view = parse_view(n.at("post_slice"));
   p.conn = parse_connector(n.at("connector"));
   const node syn = n.at("synapse");
-  syn.expect_object({"model", "weight", "delay"});
+  if (!syn.j.is_object()) throw config_error(syn.path, "expected an object {model, weight, delay, ...}");
   if (syn.has("model")) p.synapse = syn.at("model").text();
   p.weight = parse_value(syn.at("weight"));
   p.delay = parse_value(syn.at("delay"));
+  // Every other key is a parameter of the synapse model (NEST's syn_spec style: "tau_plus": 20);
+  // validate() checks the names against the model.
+  for (const auto& [key, value] : syn.j.items())
+    if (key != "model" && key != "weight" && key != "delay") p.synapse_parameters[key] = syn.at(key).number();
   if (n.has("receptor")) p.target = parse_receptor(n.at("receptor"));
   return p;
 }

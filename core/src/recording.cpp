@@ -3,6 +3,7 @@
 #include <limits>
 
 #include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/io/sonata_reader.hpp>
 #include <neuromesh/core/io/sonata_writer.hpp>
 #include <neuromesh/core/recording.hpp>
 
@@ -14,6 +15,7 @@ struct recording::probe {
   int variable;
   std::vector<index_t> ids;
   step_t interval;
+  std::string group;  // /report/<group> in the file
   std::unique_ptr<io::report_writer> writer;
   std::vector<double> values;
 };
@@ -106,6 +108,7 @@ recording::recording(const network& net, const engine& eng, const std::string& p
     const bool first =
         std::none_of(probes_.begin(), probes_.end(), [&](const auto& q) { return q->population == pr->population; });
     const std::string group = first ? r.population : r.population + "_" + r.variable;
+    pr->group = group;
     if (file_)
       pr->writer = std::make_unique<io::report_writer>(*file_, r.population, r.variable, units, node_ids, 0.0,
                                                        static_cast<double>(pr->interval) * net.dt, group, stored);
@@ -287,6 +290,37 @@ void recording::close() {
   if (!file_) return;
   const auto file = std::move(file_);
   file->close();  // abandons a broken file; throws only if finishing a sound one failed
+}
+
+// The killed run's file is read whole (16 bytes per spike) and its records up to the checkpoint
+// go through the writers again, so the new file has the layout, counts and order of one written
+// without interruption.
+void recording::continue_from(const std::string& old_path, std::span<const std::uint64_t> spike_counts, step_t now) {
+  if (!file_) return;
+  const auto spikes = io::read_spikes(old_path);
+  for (std::size_t p = 0; p < spike_writers_.size(); ++p) {
+    if (!spike_writers_[p] || spike_counts[p] == 0) continue;
+    const auto it = spikes.find(spike_writers_[p]->population());
+    const std::uint64_t have = it == spikes.end() ? 0 : it->second.node_ids.size();
+    if (have < spike_counts[p])
+      throw io_error(old_path, "holds " + std::to_string(have) + " spikes of " + spike_writers_[p]->population() +
+                                   ", fewer than the " + std::to_string(spike_counts[p]) +
+                                   " the checkpoint counts: it is not the output of the run that wrote the checkpoint");
+    const auto n = static_cast<std::size_t>(spike_counts[p]);
+    spike_writers_[p]->append(std::span(it->second.node_ids).first(n), std::span(it->second.timestamps_ms).first(n));
+  }
+  const auto reports = io::read_reports(old_path);
+  for (auto& pr : probes_) {
+    if (!pr->writer) continue;
+    const auto frames = static_cast<std::size_t>((now + pr->interval - 1) / pr->interval);
+    const auto it = reports.find(pr->group);
+    if (it == reports.end() || it->second.frames < frames || it->second.values != pr->ids.size())
+      throw io_error(old_path, "/report/" + pr->group + " is missing or holds fewer than the " +
+                                   std::to_string(frames) + " frames before the checkpoint's time");
+    for (std::size_t f = 0; f < frames; ++f)
+      pr->writer->append_frame(std::span(it->second.data).subspan(f * pr->ids.size(), pr->ids.size()));
+  }
+  flush();
 }
 
 }  // namespace neuromesh

@@ -1,9 +1,11 @@
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <thread>
 #include <tuple>
 
+#include <neuromesh/core/checkpoint.hpp>
 #include <neuromesh/core/config.hpp>
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/core/io/sonata_writer.hpp>
@@ -35,6 +37,13 @@ simulation::simulation(network net, simulation_options opt, const engine_factory
   // that failed reports its error, every other rank stops with peer_failure -- nobody hangs.
   std::exception_ptr failure;
   try {
+    if (opt_.checkpoint_every_ms != 0) {
+      if (!(opt_.checkpoint_every_ms > 0) || !std::isfinite(opt_.checkpoint_every_ms))
+        throw config_error("checkpoint_every", "must be a time > 0 ms on the dt grid (0: no checkpoints)");
+      checkpoint_steps_ = time_grid(net_.dt).on_grid_steps(opt_.checkpoint_every_ms, "checkpoint_every");
+    }
+    if (!opt_.resume.empty())  // before anything is built or the output touched
+      check_same_network(read_checkpoint_file(opt_.resume).fingerprint, fingerprint_of(net_, opt_.prec), opt_.resume);
     construct(make_engine);
   } catch (...) {
     failure = std::current_exception();
@@ -59,6 +68,7 @@ simulation::simulation(network net, simulation_options opt, const engine_factory
   for (std::size_t p = 0; p < net_.populations.size(); ++p)
     summary_.recorded_neurons.push_back(rec_->recorded_neurons(p));
   summary_.bytes_per_synapse = summary_.synapses ? static_cast<double>(bytes) / summary_.synapses : 0.0;
+  if (!opt_.resume.empty()) restore(opt_.resume);
   summary_.build_seconds = seconds_since(t0);
 }
 
@@ -87,6 +97,7 @@ void simulation::construct(const engine_factory& make_engine) {
   cfg.active_set = opt_.active_set;
   if (comm_->rank() == 0) cfg.build_progress = opt_.build_progress;  // one progress bar, not one per rank
   engine_ = make_engine(std::move(cfg));
+  if (!opt_.resume.empty()) set_aside_resumed_output();  // the recording recreates the file
   rec_ = std::make_unique<recording>(net_, *engine_, opt_.output, comm_->rank() == 0, opt_.prec);
 }
 
@@ -133,6 +144,7 @@ void simulation::run_steps(double duration_ms, const progress_callback& progress
   }
   for (std::uint64_t chunk = 0; now_ < target; ++chunk) {
     advance_chunk(next_stop(target) - now_);
+    if (checkpoint_steps_ > 0 && now_ % checkpoint_steps_ == 0) save_checkpoint(checkpoint_path());
     // Under MPI every rank must stop at the same chunk: the flag is agreed on every 64th.
     if (comm_->size() == 1) check_interrupt(false);
     if (chunk % 64 != 0) continue;  // reading the clock every chunk costs ~2 % on 0.1 ms epochs
@@ -215,7 +227,9 @@ void simulation::gather_run_totals() {
 // The next step at which the loop must stop: end of the epoch, a state frame, or the target.
 step_t simulation::next_stop(step_t target) const {
   const step_t epoch_end = (now_ / min_delay_ + 1) * min_delay_;
-  return std::min({target, epoch_end, std::max(now_ + 1, rec_->next_state_step(now_ + 1))});
+  step_t stop = std::min({target, epoch_end, std::max(now_ + 1, rec_->next_state_step(now_ + 1))});
+  if (checkpoint_steps_ > 0) stop = std::min(stop, (now_ / checkpoint_steps_ + 1) * checkpoint_steps_);
+  return stop;
 }
 
 void simulation::advance_chunk(step_t n) {
@@ -274,11 +288,18 @@ void simulation::record_state_if_due() {
 void simulation::check_interrupt(bool collective) {
   const bool stop = opt_.stop && opt_.stop->load();
   if (collective ? comm_->max_over_ranks(stop) == 0 : !stop) return;
+  // A scheduler's time limit sends SIGTERM before SIGKILL: a checkpointing run saves where it is,
+  // so its resume loses nothing.
+  std::string saved;
+  if (checkpoint_steps_ > 0) {
+    save_checkpoint(checkpoint_path());
+    saved = "; checkpoint " + checkpoint_path() + " saved there (resume from it)";
+  }
   rec_->set_status("interrupted");
   rec_->write_provenance({{"status", "interrupted"}}, {{"duration_ms", time_ms()}});
   rec_->close();
   throw interrupted("simulation interrupted at t = " + std::to_string(time_ms()) +
-                    " ms; output so far is closed and readable");
+                    " ms; output so far is closed and readable" + saved);
 }
 
 void simulation::set_delivery_filter(std::shared_ptr<delivery_filter> f) {

@@ -9,8 +9,8 @@
 
 namespace neuromesh {
 
-synapse_store::builder::builder(gid_t n_sources, std::uint32_t n_targets)
-    : next_(static_cast<std::size_t>(n_sources) + 1, 0) {
+synapse_store::builder::builder(gid_t n_sources, std::uint32_t n_targets, weight_storage storage)
+    : storage_(storage), next_(static_cast<std::size_t>(n_sources) + 1, 0) {
   if (n_targets == 0) return;
   target_bits_ = std::max(1, static_cast<int>(std::bit_width(n_targets - 1)));
   const int delay_bits = 31 - target_bits_;  // the top bit is the receptor
@@ -32,13 +32,23 @@ void synapse_store::builder::unpack() {
   packed_ = false;
 }
 
+// Shared storage keeps one weight; a different one means the description's choice was wrong.
+void synapse_store::builder::share(float w) {
+  if (!have_shared_) {
+    have_shared_ = true;
+    shared_weight_ = w;
+  } else if (std::memcmp(&w, &shared_weight_, sizeof w) != 0) {
+    throw internal_error("a projection with one shared weight generated synapses of different weights");
+  }
+}
+
 void synapse_store::builder::allocate() {
   for (std::size_t i = 1; i < next_.size(); ++i) next_[i] += next_[i - 1];
   const std::uint64_t n = next_.back();
   if (n >= std::numeric_limits<std::uint32_t>::max())
     throw config_error("synapses", "more than 2^32 synapses in one shard; use more threads or ranks");
   targets_.resize(n);
-  weights_.resize(n);
+  if (storage_ == weight_storage::per_synapse) weights_.resize(n);
   if (!packed_) {
     delays_.resize(n);
     receptors_.resize(n);
@@ -46,10 +56,10 @@ void synapse_store::builder::allocate() {
   next_.pop_back();  // next_[s] is now where row s starts
 }
 
-void synapse_store::build(std::vector<entry>&& entries, gid_t n_sources) {
+void synapse_store::build(std::vector<entry>&& entries, gid_t n_sources, weight_storage storage) {
   std::uint32_t n_targets = 0;
   for (const entry& e : entries) n_targets = std::max(n_targets, e.target + 1);
-  builder b(n_sources, n_targets);
+  builder b(n_sources, n_targets, storage);
   for (const entry& e : entries) {
     if (e.source >= n_sources) throw internal_error("synapse source out of range");
     b.count(e.source);
@@ -85,7 +95,7 @@ void synapse_store::sort_row(builder& b, std::uint64_t begin, std::uint64_t end)
     std::copy(row.begin(), row.end(), column.begin() + static_cast<std::ptrdiff_t>(begin));
   };
   permute(b.targets_);
-  permute(b.weights_);
+  if (b.storage_ == weight_storage::per_synapse) permute(b.weights_);
   if (b.packed_) return;
   permute(b.delays_);
   permute(b.receptors_);
@@ -96,6 +106,7 @@ void synapse_store::build(builder&& b) {
   // After placing, next_[s] is the end of row s (= start of row s + 1).
   row_offsets_.assign(n_sources + 1, 0);
   segments_.clear();
+  one_segment_per_row_ = false;
   min_delay_ = std::numeric_limits<delay_t>::max();
   max_delay_ = 0;
   // (receptor, delay) of synapse k, from the packed key or the separate columns.
@@ -126,31 +137,25 @@ void synapse_store::build(builder&& b) {
     const std::uint32_t mask = (1u << b.target_bits_) - 1;
     for (std::uint32_t& t : b.targets_) t &= mask;
   }
+  drop_segments_if_uniform();
   segments_.shrink_to_fit();  // push_back left up to twice the capacity
   targets_ = std::move(b.targets_);
   weights_ = std::move(b.weights_);
+  shared_ = b.storage_ == weight_storage::shared;
+  shared_weight_ = b.shared_weight_;
   b = builder(0);  // release the per-synapse keys now
-  share_weights_if_uniform();
 }
 
-// Drops the weight array when each receptor has a single weight (compared bit for bit).
-void synapse_store::share_weights_if_uniform() {
-  bool seen[n_receptors] = {false, false};
-  float first[n_receptors] = {0.0f, 0.0f};
-  for (std::size_t k = 0, seg = 0; k < weights_.size(); ++k) {
-    while (segments_[seg].end <= k) ++seg;
-    const int r = segments_[seg].receptor;
-    if (!seen[r]) {
-      seen[r] = true;
-      first[r] = weights_[k];
-    } else if (std::memcmp(&first[r], &weights_[k], sizeof(float)) != 0) {
-      return;
-    }
-  }
-  shared_ = true;
-  for (int r = 0; r < n_receptors; ++r) shared_weight_[r] = first[r];
-  weights_.clear();
-  weights_.shrink_to_fit();
+// One delay and one receptor throughout: each row is one segment, so the row offsets can point at
+// the synapses themselves and the segments go (8 bytes per source and projection saved).
+void synapse_store::drop_segments_if_uniform() {
+  for (const row_segment& seg : segments_)
+    if (seg.delay != segments_.front().delay || seg.receptor != segments_.front().receptor) return;
+  if (!segments_.empty()) uniform_ = segments_.front();
+  for (std::size_t s = 1; s < row_offsets_.size(); ++s)
+    row_offsets_[s] = row_offsets_[s] == 0 ? 0u : segments_[row_offsets_[s] - 1].end;
+  std::vector<row_segment>().swap(segments_);
+  one_segment_per_row_ = true;
 }
 
 }  // namespace neuromesh

@@ -10,8 +10,9 @@ from .connectors import (AllToAll, AllToAllConnector, FixedInDegree, FixedNumber
 from .errors import ArgumentTypeError, BackendUnavailable, ConfigError, Error, NeuromeshIOError, ParameterError
 from .models import (EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_alpha, IF_curr_exp, Izhikevich, Model,
                      SpikeSourceArray)
-from .network import DCSource, Network, Population, PopulationView, Result, Simulator
-from .synapses import StaticSynapse
+from .network import DCSource, Network, Population, PopulationView, Projection, Result, Simulator
+from .synapses import (AdditiveWeightDependence, MultiplicativeWeightDependence, SpikePairRule, StaticSynapse,
+                       STDPMechanism, STDPSynapse)
 
 __version__ = features()["version"]
 

@@ -18,7 +18,7 @@ from .connectors import Connector, FromListConnector
 from .errors import ArgumentTypeError, ConfigError, NeuromeshIOError
 from .models import CellType, SpikeSourceArray
 from .random import Distribution
-from .synapses import StaticSynapse
+from .synapses import STDPSynapse, StaticSynapse
 
 _MAX_INDEX = 2**32 - 2  # neuron ids are 32-bit in the core; the last value marks "whole population"
 
@@ -63,24 +63,29 @@ def _receptor_name(receptor, where):
 
 
 def _synapse_of(synapse, where):
-    """A StaticSynapse from what connect() was given: None, a StaticSynapse, or a NEST-style
-    syn_spec dict {"synapse_model": "static_synapse", "weight": w, "delay": d}."""
+    """A synapse type from what connect() was given: None, a StaticSynapse / STDPSynapse /
+    STDPMechanism, or a NEST-style syn_spec dict {"synapse_model": "stdp_synapse", "weight": w,
+    "delay": d, "tau_plus": ...}."""
     if synapse is None:
         return StaticSynapse()
-    if isinstance(synapse, StaticSynapse):
+    if isinstance(synapse, (StaticSynapse, STDPSynapse)):
         return synapse
     if isinstance(synapse, dict):
         spec = dict(synapse)
         model = spec.pop("synapse_model", "static_synapse")
-        unknown = sorted(set(spec) - {"weight", "delay"})
-        if model != "static_synapse" or unknown:
-            raise ConfigError(f"{where}: synapse {synapse!r}: only static synapses (keys weight, delay) exist; "
-                              f"{'model ' + repr(model) if model != 'static_synapse' else 'keys ' + str(unknown)} "
-                              "is not supported")
-        return StaticSynapse(**spec)
-    hint = " (plastic synapses are not available: use nm.StaticSynapse)" if isinstance(synapse, str) else ""
+        if model in ("static_synapse", "static"):
+            unknown = sorted(set(spec) - {"weight", "delay"})
+            if unknown:
+                raise ConfigError(f"{where}: synapse {synapse!r}: static_synapse takes weight and delay only, "
+                                  f"not {unknown}")
+            return StaticSynapse(**spec)
+        if model in ("stdp_synapse", "stdp"):
+            return STDPSynapse(**spec)
+        raise ConfigError(f"{where}: synapse model {model!r} is not available (known: static_synapse, "
+                          "stdp_synapse)")
+    hint = " (give a dict {'synapse_model': ...} or nm.STDPSynapse(...))" if isinstance(synapse, str) else ""
     raise ArgumentTypeError(f"{where}: synapse must be a synapse type such as nm.StaticSynapse(weight=..., "
-                            f"delay=...) or a dict, not {type(synapse).__name__} {synapse!r}{hint}")
+                            f"delay=...), nm.STDPSynapse(...) or a dict, not {type(synapse).__name__} {synapse!r}{hint}")
 
 
 def _neuron_count(size, where):
@@ -194,6 +199,53 @@ class PopulationView:
         return f"{self.label}[{self.begin}:{self.end}]"
 
 
+class Projection:
+    """What connect() returns: reads the projection's synapses back from the last run or
+    simulator (weights a plastic projection has learnt, in the post cell type's units)."""
+
+    def __init__(self, network, index, pre, post):
+        self.network, self.index, self.pre, self.post = network, index, pre, post
+
+    def _synapses(self):
+        sim = self.network._last
+        if sim is None:
+            raise ConfigError(f"projection {self.pre.label}->{self.post.label}: nothing is built yet; "
+                              "call net.run() or net.simulator() first")
+        return sim.synapses(self.index)
+
+    def get(self, attribute_names, format="list"):
+        """PyNN's Projection.get: "weight" and/or "delay" (ms). format="list": (pre, post, value...)
+        tuples sorted by (pre, post), ids within the connected populations; format="array": an
+        (n_pre, n_post) array with NaN where no synapse exists (several synapses of one pair: the
+        last one). Weights in the post cell type's units, inhibitory currents negative (NEST)."""
+        names = [attribute_names] if isinstance(attribute_names, str) else list(attribute_names)
+        for name in names:
+            if name not in ("weight", "delay"):
+                raise ConfigError(f"Projection.get: {name!r} is not readable (known: weight, delay)")
+        if format not in ("list", "array"):
+            raise ConfigError(f"Projection.get: format {format!r} must be 'list' or 'array'")
+        d = self._synapses()
+        scale = self.post.cell.weight_scale
+        columns = {"weight": d["weight"] / scale, "delay": d["delay"]}
+        pre_begin, post_begin = _slice_of(self.pre)[0], _slice_of(self.post)[0]
+        pre, post = d["pre"] - pre_begin, d["post"] - post_begin
+        if format == "list":
+            return [tuple([int(i), int(j)] + [float(columns[n][k]) for n in names])
+                    for k, (i, j) in enumerate(zip(pre, post))]
+        arrays = []
+        for name in names:
+            a = np.full((len(self.pre), len(self.post)), np.nan)
+            a[pre, post] = columns[name]
+            arrays.append(a)
+        return arrays[0] if isinstance(attribute_names, str) else arrays
+
+    def __len__(self):
+        return len(self._synapses()["pre"])
+
+    def __repr__(self):
+        return f"Projection({self.pre.label}->{self.post.label})"
+
+
 class Result:
     """What a run produced: summary numbers and spikes per population."""
 
@@ -276,6 +328,7 @@ class Network:
         synapse = _synapse_of(synapse, where)
         self._projections.append((pre, post, connector, synapse, _receptor_name(receptor, where)))
         self._changed()
+        return Projection(self, len(self._projections) - 1, pre, post)
 
     def poisson_input(self, target, rate, weight, receptor=None):
         """Each neuron of `target` receives its own Poisson train of `rate` Hz (NEST's
@@ -331,7 +384,8 @@ class Network:
             delay = per_row.get("delay", self.dt if syn.delay is None else syn.delay)
             s.add_projection(pre.label, post.label, weight=_core_value(_core_weight(weight, post.cell), f"{where}, weight"),
                              delay=_core_value(delay, f"{where}, delay"), receptor=receptor,
-                             pre_slice=_slice_of(pre), post_slice=_slice_of(post), **conn.core_args())
+                             pre_slice=_slice_of(pre), post_slice=_slice_of(post), synapse=syn.core_model,
+                             synapse_parameters=syn.core_parameters(post.cell.weight_scale), **conn.core_args())
         for target, rate, weight, receptor in self._poisson:
             s.add_poisson(target.label, rate, weight * target.cell.weight_scale, receptor)
         for label, amplitude, start, stop in self._dc:
@@ -341,7 +395,8 @@ class Network:
 
     def run(self, duration, backend=None, threads=None, output=None, progress=False, precision=None, device=None,
             exchange=None, decomposition=None, hardware=None, placement="sequential", timing=None,
-            link_capacity=None, step_time_us=None, timing_reference=True, connectivity=None, **hardware_options):
+            link_capacity=None, step_time_us=None, timing_reference=True, connectivity=None,
+            checkpoint_every=None, checkpoint=None, resume=None, **hardware_options):
         """Builds and runs the network for `duration` ms; returns a Result. Ctrl-C stops the run
         with KeyboardInterrupt and leaves the output file closed and readable. backend: "cpu",
         "cuda" (GPU number `device`) or "cuda-omp" (see neuromesh.features()); connectivity (cuda
@@ -364,12 +419,24 @@ class Network:
         threads 0 = all cores, precision "float", device 0, exchange "targeted") and a description
         unchanged since (otherwise ConfigError says what changed); reset() starts again from
         t = 0. Runs with hardware= or timing= always start from t = 0 (their reports cover one
-        run)."""
+        run).
+
+        Checkpoints (docs/reliability.md): checkpoint_every=T (ms, on the dt grid) saves the state
+        every T ms of simulated time to `checkpoint` (default: output + ".ckpt", else
+        "neuromesh.ckpt"), atomically. resume=PATH starts a new run from such a checkpoint -- same
+        network, dt, seed and precision (else ConfigError), any threads or ranks -- and runs on to
+        t = `duration` (the whole run's length, as in the call that wrote it), continuing the
+        output file written there; the spikes are bit-identical to an uninterrupted run's.
+        Result.spikes() then holds the spikes after the checkpoint; the output file holds all."""
         if not isinstance(duration, numbers.Real) or isinstance(duration, bool):
             raise ArgumentTypeError(f"run: duration must be a number of ms, not {type(duration).__name__} {duration!r}")
         given = dict(backend=backend, threads=threads, precision=precision, device=device, exchange=exchange,
-                     decomposition=decomposition, connectivity=connectivity)
-        if hardware is None and timing is None and self._live is not None:
+                     decomposition=decomposition, connectivity=connectivity, checkpoint_every=checkpoint_every,
+                     checkpoint=checkpoint)
+        if (hardware is not None or timing is not None) and (checkpoint_every is not None or resume is not None):
+            raise ConfigError("run: checkpoints do not save the hardware model's accounting (hardware=, timing=); "
+                              "run without them to checkpoint or resume")
+        if hardware is None and timing is None and resume is None and self._live is not None:
             sim = self._live.continue_with(self._fingerprint(), given, output)
             self._last = sim
             try:
@@ -389,7 +456,8 @@ class Network:
         device = 0 if device is None else int(device)
         exchange = "targeted" if exchange is None else exchange
         settings = dict(backend=backend, threads=threads, precision=precision, device=device, exchange=exchange,
-                        decomposition=decomposition, connectivity=connectivity)
+                        decomposition=decomposition, connectivity=connectivity, checkpoint_every=checkpoint_every,
+                        checkpoint=checkpoint)
         if hardware is not None and not self._records_every_spike():
             raise ConfigError("run with hardware=: the energy accounting replays every spike, but the spike "
                               "recorders record only some neurons (ids=, or some populations not at all); record "
@@ -408,16 +476,24 @@ class Network:
             exchange = "allgather"  # every rank runs the timing model on every spike
 
         def make(out, build_progress=None):
-            return _core.Simulation(self.spec(), backend, int(threads), precision, out,
+            return _core.Simulation(self.spec(), backend, int(threads), precision, out or "",
                                     build_progress=build_progress, exchange=exchange,
                                     decomposition=decomposition or "block", rank_of_gid=rank_of_gid,
-                                    device=int(device), connectivity=connectivity or "")
+                                    device=int(device), connectivity=connectivity or "",
+                                    checkpoint_every=float(checkpoint_every or 0.0), checkpoint=checkpoint or "",
+                                    resume="" if out is None or resume is None else str(resume))
 
         ideal = None
         if timing is not None and timing_reference:
-            ideal = make("")
+            ideal = make(None)
             ideal.run(float(duration), _progress_bar(duration, "reference") if progress else None)
         sim = make(output or "", _progress_bar(1.0, "building", "") if progress else None)
+        if resume is not None:  # `duration` is the whole run's: go on from the checkpoint's time
+            duration = duration - sim.time
+            if duration < 0:
+                sim.finish()
+                raise ConfigError(f"run: the checkpoint {resume!r} is at t = {sim.time} ms, after the end of the run "
+                                  f"({duration + sim.time} ms); give a longer duration")
         timing_filter = None
         if timing is not None:
             timing_filter = _hw.timing_filter(sim, mapping, timing, link_capacity, step_time_us)
@@ -449,10 +525,13 @@ class Network:
             self._live.finalizer()  # finishes the simulation once, and forgets it
             self._live = None
 
-    def simulator(self, backend="cpu", threads=0, output=None, precision="float", device=0, connectivity=None):
-        """A closed-loop simulator: step(), advance(ms), set_current(), inject_spikes(), last_spikes()."""
+    def simulator(self, backend="cpu", threads=0, output=None, precision="float", device=0, connectivity=None,
+                  resume=None):
+        """A closed-loop simulator: step(), advance(ms), set_current(), inject_spikes(), last_spikes(),
+        checkpoint(path). resume=PATH starts it from a checkpoint (see run())."""
         sim = Simulator(self, _core.Simulation(self.spec(), backend, int(threads), precision, output or "",
-                                               device=int(device), connectivity=connectivity or ""))
+                                               device=int(device), connectivity=connectivity or "",
+                                               resume="" if resume is None else str(resume)))
         self._last = sim._sim
         return sim
 
@@ -521,6 +600,11 @@ class Simulator:
         w, u -- not V_m, which is kept relative to E_L for exact integration); otherwise a
         ConfigError says why, and state() gives a copy."""
         return self._sim.state_view(population.label, {"v": "V_m"}.get(variable, variable))
+
+    def checkpoint(self, path):
+        """Saves the state reached to `path` (atomically; any thread or rank count can resume it
+        with Network.run(..., resume=path) or Network.simulator(resume=path))."""
+        self._sim.save_checkpoint(str(path))
 
     def close(self):
         self._sim.finish()

@@ -1,13 +1,106 @@
 """Synapse types. Weights are in the target cell type's units (PyNN cells: nA or uS; core
-models: pA, nS or mV); delays in ms (at least one time step)."""
+models: pA, nS or mV); delays in ms (at least one time step).
+
+Static: StaticSynapse. Plastic (cpu backend; docs/plasticity.md): STDPSynapse with NEST's
+stdp_synapse parameters, or PyNN's STDPMechanism(timing_dependence=SpikePairRule(...),
+weight_dependence=AdditiveWeightDependence(...) | MultiplicativeWeightDependence(...)), which
+maps onto the same rule exactly as PyNN's NEST backend does. NEST-style dicts work in connect():
+{"synapse_model": "stdp_synapse", "weight": 1.0, "tau_plus": 20.0, "lambda": 0.01, ...}."""
+from .errors import ConfigError
 
 
 class StaticSynapse:
     """A fixed weight and delay: numbers, arrays (one_to_one / FromList) or distributions."""
 
+    core_model = "static"
+
     def __init__(self, weight=0.0, delay=None):
         self.weight = weight
         self.delay = delay
 
+    def core_parameters(self, weight_scale):
+        """The core synapse model's parameters besides weight and delay."""
+        return {}
+
     def __repr__(self):
         return f"StaticSynapse(weight={self.weight!r}, delay={self.delay!r})"
+
+
+class STDPSynapse:
+    """NEST's stdp_synapse: pair-based STDP, all-to-all pairing, weight update at each presynaptic
+    spike (Guetig et al. 2003). mu_plus = mu_minus = 0: additive; 1: multiplicative. Wmax is in the
+    unit of the weights. tau_minus belongs to the projection here (NEST: to the post neuron)."""
+
+    core_model = "stdp_synapse"
+    _defaults = {"tau_plus": 20.0, "tau_minus": 20.0, "lambda": 0.01, "alpha": 1.0, "mu_plus": 1.0,
+                 "mu_minus": 1.0, "Wmax": 100.0}
+
+    def __init__(self, weight=1.0, delay=None, **params):
+        unknown = sorted(set(params) - set(self._defaults) - {"lambda_"})
+        if unknown:
+            raise ConfigError(f"STDPSynapse: unknown parameter(s) {unknown} (known: weight, delay, "
+                              f"{', '.join(self._defaults)})")
+        if "lambda_" in params:  # `lambda` is a Python keyword; both spellings are accepted
+            params["lambda"] = params.pop("lambda_")
+        self.weight = weight
+        self.delay = delay
+        self.params = {**self._defaults, **params}
+
+    def core_parameters(self, weight_scale):
+        out = dict(self.params)
+        out["Wmax"] = out["Wmax"] * weight_scale  # in the weights' unit, as the weights are scaled
+        return out
+
+    def __repr__(self):
+        return f"STDPSynapse(weight={self.weight!r}, delay={self.delay!r}, {self.params!r})"
+
+
+class SpikePairRule:
+    """PyNN's pair-based timing dependence: A_plus potentiates, A_minus depresses."""
+
+    def __init__(self, tau_plus=20.0, tau_minus=20.0, A_plus=0.01, A_minus=0.01):
+        self.tau_plus, self.tau_minus, self.A_plus, self.A_minus = tau_plus, tau_minus, A_plus, A_minus
+
+
+class AdditiveWeightDependence:
+    """PyNN's additive weight dependence (NEST: mu_plus = mu_minus = 0); w_min must be 0."""
+    mu = 0.0
+
+    def __init__(self, w_min=0.0, w_max=1.0):
+        self.w_min, self.w_max = w_min, w_max
+
+
+class MultiplicativeWeightDependence(AdditiveWeightDependence):
+    """PyNN's multiplicative weight dependence (NEST: mu_plus = mu_minus = 1); w_min must be 0."""
+    mu = 1.0
+
+
+class STDPMechanism(STDPSynapse):
+    """PyNN's STDPMechanism, mapped onto stdp_synapse as PyNN's NEST backend maps it:
+    lambda = A_plus, alpha = A_minus / A_plus, Wmax = w_max, mu = 0 (additive) or 1
+    (multiplicative). The whole delay is dendritic (dendritic_delay_fraction = 1)."""
+
+    def __init__(self, timing_dependence=None, weight_dependence=None, voltage_dependence=None,
+                 dendritic_delay_fraction=1.0, weight=0.0, delay=None):
+        where = "STDPMechanism"
+        timing = timing_dependence or SpikePairRule()
+        dependence = weight_dependence or AdditiveWeightDependence()
+        if not isinstance(timing, SpikePairRule):
+            raise ConfigError(f"{where}: timing_dependence must be SpikePairRule, not {type(timing).__name__}")
+        if not isinstance(dependence, AdditiveWeightDependence):
+            raise ConfigError(f"{where}: weight_dependence must be AdditiveWeightDependence or "
+                              f"MultiplicativeWeightDependence, not {type(dependence).__name__}")
+        if voltage_dependence is not None:
+            raise ConfigError(f"{where}: voltage_dependence is not supported")
+        if dendritic_delay_fraction != 1.0:
+            raise ConfigError(f"{where}: dendritic_delay_fraction must be 1.0 (the whole delay is dendritic, "
+                              "as in NEST's stdp_synapse)")
+        if dependence.w_min != 0.0:
+            raise ConfigError(f"{where}: w_min = {dependence.w_min}: stdp_synapse bounds weights to [0, w_max] "
+                              "(w_min must be 0, as with PyNN's NEST backend)")
+        if not timing.A_plus > 0:
+            raise ConfigError(f"{where}: A_plus = {timing.A_plus} must be > 0 (it is NEST's lambda; "
+                              "alpha = A_minus / A_plus)")
+        super().__init__(weight=weight, delay=delay, tau_plus=timing.tau_plus, tau_minus=timing.tau_minus,
+                         lambda_=timing.A_plus, alpha=timing.A_minus / timing.A_plus, mu_plus=dependence.mu,
+                         mu_minus=dependence.mu, Wmax=dependence.w_max)

@@ -20,7 +20,8 @@ distribution make_distribution(const std::string& kind, double a, double b, doub
 void add_projection(network& net, const std::string& pre, const std::string& post, const std::string& kind, double p,
                     std::uint64_t n, bool autapses, bool multapses, std::vector<index_t> sources,
                     std::vector<index_t> targets, value_spec weight, value_spec delay, const std::string& rec,
-                    std::pair<index_t, index_t> pre_slice, std::pair<index_t, index_t> post_slice, double sigma) {
+                    std::pair<index_t, index_t> pre_slice, std::pair<index_t, index_t> post_slice, double sigma,
+                    const std::string& synapse, std::map<std::string, double> synapse_parameters) {
   projection pr;
   pr.pre = pre;
   pr.post = post;
@@ -37,6 +38,8 @@ void add_projection(network& net, const std::string& pre, const std::string& pos
   pr.weight = std::move(weight);
   pr.delay = std::move(delay);
   pr.target = receptor_from_name(rec, "receptor");
+  pr.synapse = synapse;
+  pr.synapse_parameters = std::move(synapse_parameters);
   net.projections.push_back(std::move(pr));
 }
 
@@ -77,7 +80,8 @@ void register_network(py::module_& m) {
            py::arg("sources") = std::vector<index_t>{}, py::arg("targets") = std::vector<index_t>{}, py::arg("weight"),
            py::arg("delay"), py::arg("receptor") = "by_sign",
            py::arg("pre_slice") = std::pair<index_t, index_t>{0, view{}.end},
-           py::arg("post_slice") = std::pair<index_t, index_t>{0, view{}.end}, py::arg("sigma") = 0.0)
+           py::arg("post_slice") = std::pair<index_t, index_t>{0, view{}.end}, py::arg("sigma") = 0.0,
+           py::arg("synapse") = "static", py::arg("synapse_parameters") = std::map<std::string, double>{})
       .def(
           "add_poisson",
           [](network& net, const std::string& target, double rate, double weight, const std::string& rec) {

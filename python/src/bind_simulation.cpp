@@ -27,7 +27,8 @@ class py_simulation {
                 const std::string& output, bool keep_spikes, bool active_set,
                 const std::optional<py::function>& build_progress, const std::string& exchange,
                 const std::string& decomposition, std::vector<std::uint32_t> rank_of_gid, int device,
-                const std::string& connectivity) {
+                const std::string& connectivity, double checkpoint_every, const std::string& checkpoint,
+                const std::string& resume) {
     if (prec != "float" && prec != "double")
       throw config_error("precision", "must be 'float' or 'double', not '" + prec + "'");
     simulation_options opt;
@@ -43,8 +44,11 @@ class py_simulation {
     opt.stop = &stop_;
     opt.exchange = exchange;  // under mpirun (docs/mpi.md)
     opt.decomposition = decomposition;
-    opt.rank_of_gid = std::move(rank_of_gid);  // e.g. from a hardware placement (chips -> ranks)
-    if (build_progress)                        // called on this thread while the GIL is released
+    opt.rank_of_gid = std::move(rank_of_gid);    // e.g. from a hardware placement (chips -> ranks)
+    opt.checkpoint_every_ms = checkpoint_every;  // docs/reliability.md: checkpoint and restart
+    opt.checkpoint = checkpoint;
+    opt.resume = resume;
+    if (build_progress)  // called on this thread while the GIL is released
       opt.build_progress = [f = *build_progress](double fraction) {
         py::gil_scoped_acquire gil;
         f(fraction);
@@ -156,11 +160,13 @@ void register_simulation(py::module_& m) {
   py::class_<py_simulation>(m, "Simulation")
       .def(py::init<network, const std::string&, int, const std::string&, const std::string&, bool, bool,
                     const std::optional<py::function>&, const std::string&, const std::string&,
-                    std::vector<std::uint32_t>, int, const std::string&>(),
+                    std::vector<std::uint32_t>, int, const std::string&, double, const std::string&,
+                    const std::string&>(),
            py::arg("spec"), py::arg("backend") = "cpu", py::arg("threads") = 0, py::arg("precision") = "float",
            py::arg("output") = "", py::arg("keep_spikes") = true, py::arg("active_set") = true,
            py::arg("build_progress") = py::none(), py::arg("exchange") = "targeted", py::arg("decomposition") = "block",
-           py::arg("rank_of_gid") = std::vector<std::uint32_t>{}, py::arg("device") = 0, py::arg("connectivity") = "")
+           py::arg("rank_of_gid") = std::vector<std::uint32_t>{}, py::arg("device") = 0, py::arg("connectivity") = "",
+           py::arg("checkpoint_every") = 0.0, py::arg("checkpoint") = "", py::arg("resume") = "")
       .def("run", &py_simulation::run, py::arg("duration_ms"), py::arg("progress") = py::none())
       .def("step", [](py_simulation& s) { s.sim().step(); })
       .def("advance",
@@ -197,6 +203,28 @@ void register_simulation(py::module_& m) {
            })
       .def("summary", [](py_simulation& s) { return summary_of(s.sim()); })
       .def(
+          "synapses",
+          [](py_simulation& s, std::size_t projection) {
+            // Projection k's synapses on every rank, sorted by (pre, post): four numpy columns.
+            const std::vector<synapse_record> r = s.sim().synapses(projection);
+            std::vector<index_t> pre(r.size()), post(r.size());
+            std::vector<double> weight(r.size()), delay(r.size());
+            const double h = s.sim().description().dt;
+            for (std::size_t k = 0; k < r.size(); ++k) {
+              pre[k] = r[k].pre;
+              post[k] = r[k].post;
+              weight[k] = r[k].weight;
+              delay[k] = static_cast<double>(r[k].delay) * h;
+            }
+            py::dict d;
+            d["pre"] = to_numpy<index_t>(pre);
+            d["post"] = to_numpy<index_t>(post);
+            d["weight"] = to_numpy<double>(weight);
+            d["delay"] = to_numpy<double>(delay);
+            return d;
+          },
+          py::arg("projection"))
+      .def(
           "estimate_communication",
           [](py_simulation& s, const std::vector<std::uint32_t>& ranks, const std::string& decomposition) {
             const simulation& sim = s.sim();
@@ -225,6 +253,14 @@ void register_simulation(py::module_& m) {
           },
           py::arg("ranks"), py::arg("decomposition") = "block")
       .def("finish", [](py_simulation& s) { s.sim().finish(); })
+      .def(
+          "save_checkpoint",
+          [](py_simulation& s, const std::string& path) {
+            py::gil_scoped_release release;
+            s.sim().save_checkpoint(path);
+          },
+          py::arg("path"))
+      .def_property_readonly("checkpoint_path", [](py_simulation& s) { return s.sim().checkpoint_path(); })
       .def(
           "suspend_output", [](py_simulation& s) { s.sim().suspend_output(); },
           "Provenance so far, file closed and readable; the next run() appends (a continued run).")

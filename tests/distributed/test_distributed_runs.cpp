@@ -9,6 +9,7 @@
 
 #include "../unit/test_routing_support.hpp"
 #include "distributed_support.hpp"
+#include "test_networks.hpp"
 
 using namespace neuromesh;
 using test_support::shared_temp_path;
@@ -22,14 +23,8 @@ network vogels_abbott_coba() { return builtin_network("vogels_abbott_coba"); }
 
 // Brunel scaled down, delays drawn from 0.5-3 ms, with a state report of a few neurons.
 network heterogeneous_delays() {
-  network net = builtin_network("brunel");
+  network net = test_support::brunel_with_delay_distribution();
   net.name = "heterogeneous_delays";
-  net.populations[0].size = 800;
-  net.populations[1].size = 200;
-  for (auto& p : net.projections) {
-    p.conn.n = p.conn.n / 10;
-    p.delay = distribution{distribution::kind::uniform, 0.5, 3.0, 0.5, 3.0};
-  }
   net.recorders.push_back({"E", "spikes", 1.0, {}});
   net.recorders.push_back({"I", "spikes", 1.0, {}});
   net.recorders.push_back({"E", "V_m", 0.5, {0, 3, 401, 799}});

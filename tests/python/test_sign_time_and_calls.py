@@ -226,8 +226,13 @@ def test_wrong_types_raise_type_error_at_the_call():  # defect 15
         net.connect(a, a, nm.AllToAll(), "stdp_synapse")
     with pytest.raises(TypeError, match="connector must be a neuromesh connector"):
         net.connect(a, a, 0.1)
-    with pytest.raises(nm.ConfigError, match="only static synapses"):
-        net.connect(a, a, nm.AllToAll(), {"synapse_model": "stdp_synapse", "weight": 1.0})
+    with pytest.raises(nm.ConfigError, match="synapse model 'tsodyks3_synapse' is not available"):
+        net.connect(a, a, nm.AllToAll(), {"synapse_model": "tsodyks3_synapse", "weight": 1.0})
+    with pytest.raises(nm.ConfigError, match="static_synapse takes weight and delay only"):
+        net.connect(a, a, nm.AllToAll(), {"weight": 1.0, "tau_plus": 20.0})
+    with pytest.raises(nm.ConfigError, match="unknown parameter"):
+        net.connect(a, a, nm.AllToAll(), {"synapse_model": "stdp_synapse", "weight": 1.0, "tau_pluss": 20.0})
+    net.connect(a, a, nm.AllToAll(), {"synapse_model": "stdp_synapse", "weight": 1.0})  # plastic works
     net.connect(a, a, nm.AllToAll(), {"weight": 0.1, "delay": 1.0})  # NEST's syn_spec dict works
 
 

@@ -28,6 +28,43 @@ inline network single_neuron(const std::string& model, std::map<std::string, val
   return net;
 }
 
+// Brunel scaled down to 800 + 200 neurons with delays drawn from 0.5-3 ms (input waits in the
+// ring buffers several steps ahead).
+inline network brunel_with_delay_distribution() {
+  network net = builtin_network("brunel");
+  net.populations[0].size = 800;
+  net.populations[1].size = 200;
+  for (auto& p : net.projections) {
+    p.conn.n = p.conn.n / 10;
+    p.delay = distribution{distribution::kind::uniform, 0.5, 3.0, 0.5, 3.0};
+  }
+  return net;
+}
+
+// A synfire-like chain started by spike sources S (one per entry of `source_times`): `groups`
+// groups of `size` iaf_psc_exp neurons, each driven by the one before (fixed in-degree: all
+// sources, then 20), with 5 ms delays -- a slow wave, the groups ahead of it at rest.
+inline network synfire_chain(std::vector<std::vector<double>> source_times, int groups, index_t size) {
+  network net;
+  const auto n_sources = static_cast<index_t>(source_times.size());
+  net.populations.push_back({"S", n_sources, "spike_source_array", {}, {}, std::move(source_times)});
+  std::string prev = "S";
+  for (int g = 0; g < groups; ++g) {
+    const std::string label = "G" + std::to_string(g);
+    net.populations.push_back({label, size, "iaf_psc_exp", {{"tau_syn_ex", 0.5}}, {}, {}});
+    projection p;
+    p.pre = prev;
+    p.post = label;
+    p.conn.type = connector::kind::fixed_indegree;
+    p.conn.n = prev == "S" ? n_sources : 20;
+    p.weight = 1200.0;
+    p.delay = 5.0;
+    net.projections.push_back(p);
+    prev = label;
+  }
+  return net;
+}
+
 // FNV-1a over the sorted (gid, step) list: a fingerprint of a whole spike raster.
 inline std::uint64_t spike_hash(const std::vector<spike>& spikes) {
   std::vector<spike> s = spikes;

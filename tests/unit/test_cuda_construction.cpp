@@ -10,7 +10,9 @@
 #include <neuromesh/core/config.hpp>
 #include <neuromesh/core/connectors.hpp>
 #include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/projection_rows.hpp>
 #include <neuromesh/core/synapse_store.hpp>
+#include <neuromesh/synapses/registry.hpp>
 
 #include "test_networks.hpp"
 
@@ -91,23 +93,15 @@ std::vector<synapse_store::entry> host_rows(const network& net, std::size_t k) {
   const std::vector<gid_t> offsets = net.offsets();
   const std::size_t pre = net.population_index(proj.pre, "pre"), post = net.population_index(proj.post, "post");
   const index_t n_pre = net.populations[pre].size, n_post = net.populations[post].size;
-  synapse_store::builder b(n_pre);
-  for_each_generated_synapse(net, k, 0, n_post, false, [&](const generated_synapse& g) { b.count(g.source); });
-  b.allocate();
-  for_each_generated_synapse(net, k, 0, n_post, true, [&](const generated_synapse& g) {
-    b.place({g.source, offsets[post] + g.target, g.weight, g.delay, static_cast<std::uint8_t>(proj.target)});
-  });
-  synapse_store store;
-  store.build(std::move(b));
+  // The whole post population, stored at its gids (what the CUDA engine's rows hold).
+  shard_slice all{post, 0, n_post, offsets[post], {}};
+  const synapse_store store = build_projection_rows(net, k, all, offsets.back(), weight_storage_of(proj));
   std::vector<synapse_store::entry> out;
-  for (index_t s = 0; s < n_pre; ++s) {
-    std::uint32_t k0 = store.row_begin(s);
-    for (const row_segment& seg : store.segments(s))
-      for (; k0 < seg.end; ++k0)
-        out.push_back({offsets[pre] + s, store.targets()[k0],
-                       store.shared_weights() ? store.shared_weight(seg.receptor) : store.weights()[k0], seg.delay,
-                       seg.receptor});
-  }
+  for (index_t s = 0; s < n_pre; ++s)
+    store.for_each_segment(s, [&](std::uint32_t begin, std::uint32_t end, delay_t delay, std::uint8_t receptor) {
+      for (std::uint32_t k = begin; k < end; ++k)
+        out.push_back({offsets[pre] + s, store.targets()[k], store.weight(k), delay, receptor});
+    });
   return out;
 }
 

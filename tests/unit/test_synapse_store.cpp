@@ -4,8 +4,25 @@
 
 #include <neuromesh/api.hpp>
 #include <neuromesh/core/synapse_store.hpp>
+#include <neuromesh/synapses/registry.hpp>
 
 using namespace neuromesh;
+
+namespace {
+struct segment {
+  std::uint32_t begin, end;
+  delay_t delay;
+  std::uint8_t receptor;
+};
+// The segments of one row, as for_each_segment hands them out.
+std::vector<segment> segments(const synapse_store& st, gid_t source) {
+  std::vector<segment> out;
+  st.for_each_segment(source, [&](std::uint32_t b, std::uint32_t e, delay_t d, std::uint8_t r) {
+    out.push_back({b, e, d, r});
+  });
+  return out;
+}
+}  // namespace
 
 TEST(SynapseStore, RowsSortedAndSegmentedByReceptorAndDelay) {
   synapse_store st;
@@ -13,10 +30,11 @@ TEST(SynapseStore, RowsSortedAndSegmentedByReceptorAndDelay) {
       {2, 5, 1.f, 3, 0}, {2, 1, 2.f, 1, 0}, {2, 4, 3.f, 1, 1}, {0, 9, 4.f, 2, 0}, {2, 0, 5.f, 1, 0}};
   st.build(std::move(e), 4);
   EXPECT_EQ(st.size(), 5u);
-  EXPECT_TRUE(st.segments(1).empty());
-  ASSERT_EQ(st.segments(2).size(), 3u);  // (exc, d1), (exc, d3), (inh, d1)
-  const auto segs = st.segments(2);
-  std::uint32_t b = st.row_begin(2);
+  EXPECT_TRUE(segments(st, 1).empty());
+  EXPECT_TRUE(st.row_empty(1));
+  ASSERT_EQ(segments(st, 2).size(), 3u);  // (exc, d1), (exc, d3), (inh, d1)
+  const auto segs = segments(st, 2);
+  std::uint32_t b = segs[0].begin;
   EXPECT_EQ(segs[0].delay, 1);
   EXPECT_EQ(st.targets()[b], 0u);  // sorted by target within the segment
   EXPECT_EQ(st.targets()[b + 1], 1u);
@@ -40,15 +58,68 @@ TEST(SynapseStore, EightBytesPerSynapseOrFourWithSharedWeights) {
   EXPECT_LE(static_cast<double>(own.synapse_payload_bytes + own.synapse_index_bytes) / own.synapses, 8.5);
 }
 
-TEST(SynapseStore, SharedWeightsOnlyWhenEveryWeightOfAReceptorIsEqual) {
+// One delay and receptor throughout (Brunel, Vogels-Abbott): rows are single segments, so the index
+// is one offset per source and no segments -- the same rows as the general layout.
+TEST(SynapseStore, OneDelayThroughoutStoresNoSegments) {
+  synapse_store st;
+  st.build({{2, 5, 1.f, 3, 1}, {0, 1, 2.f, 3, 1}, {2, 0, 5.f, 3, 1}}, 4);
+  EXPECT_EQ(st.index_bytes(), 5 * sizeof(std::uint32_t));
+  EXPECT_TRUE(segments(st, 1).empty());
+  const auto row = segments(st, 2);
+  ASSERT_EQ(row.size(), 1u);
+  EXPECT_EQ(row[0].end - row[0].begin, 2u);
+  EXPECT_EQ(row[0].delay, 3);
+  EXPECT_EQ(row[0].receptor, 1);
+  EXPECT_EQ(st.targets()[row[0].begin], 0u);
+  EXPECT_EQ(st.weight(row[0].begin + 1), 1.f);
+  EXPECT_EQ(segments(st, 0)[0].begin, 0u);
+}
+
+// The weight storage is the description's choice (synapses/registry.hpp), not a guess from the data.
+TEST(SynapseStore, SharedWeightsAreChosenFromTheDescription) {
   synapse_store a, b;
-  a.build({{0, 1, 2.f, 1, 0}, {1, 2, 2.f, 1, 0}, {1, 3, -5.f, 2, 1}}, 2);
+  a.build({{0, 1, 2.f, 1, 0}, {1, 2, 2.f, 1, 0}, {1, 3, 2.f, 2, 0}}, 2, weight_storage::shared);
   EXPECT_TRUE(a.shared_weights());
-  EXPECT_EQ(a.shared_weight(0), 2.f);
-  EXPECT_EQ(a.shared_weight(1), -5.f);
-  b.build({{0, 1, 2.f, 1, 0}, {1, 2, 2.5f, 1, 0}}, 2);
+  EXPECT_EQ(a.weights(), nullptr);
+  EXPECT_EQ(a.shared_weight(), 2.f);
+  EXPECT_EQ(a.payload_bytes(), 3 * 4u);
+  // Equal weights in a per-synapse projection keep their column (a distribution, a list).
+  b.build({{0, 1, 2.f, 1, 0}, {1, 2, 2.f, 1, 0}}, 2, weight_storage::per_synapse);
   EXPECT_FALSE(b.shared_weights());
-  EXPECT_EQ(b.weights()[1], 2.5f);
+  EXPECT_EQ(b.weights()[1], 2.f);
+  EXPECT_EQ(b.payload_bytes(), 2 * 8u);
+  // A shared projection that generates two different weights is a bug, never silently one weight.
+  synapse_store c;
+  EXPECT_THROW(c.build({{0, 1, 2.f, 1, 0}, {1, 2, 2.5f, 1, 0}}, 2, weight_storage::shared), internal_error);
+}
+
+TEST(SynapseStore, WeightStorageFollowsTheProjection) {
+  projection p;
+  p.weight = 0.5;
+  EXPECT_EQ(weight_storage_of(p), weight_storage::shared);
+  p.weight = distribution{distribution::kind::normal, 1.0, 0.1};
+  EXPECT_EQ(weight_storage_of(p), weight_storage::per_synapse);
+  p.weight = std::vector<double>{1.0, 1.0};
+  EXPECT_EQ(weight_storage_of(p), weight_storage::per_synapse);
+  p.weight = 0.5;
+  p.synapse = "static_synapse";  // NEST's name of the same model
+  EXPECT_EQ(weight_storage_of(p), weight_storage::shared);
+  p.synapse = "stdp_typo";
+  EXPECT_THROW(weight_storage_of(p), config_error);
+}
+
+TEST(SynapseStore, UnknownSynapseModelIsAConfigErrorListingTheKnownOnes) {
+  network net = builtin_network("vogels_abbott_cuba");
+  net.projections[1].synapse = "stdp_typo";
+  try {
+    validate(net);
+    FAIL() << "accepted an unknown synapse model";
+  } catch (const config_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("projections[1]"), std::string::npos) << what;
+    EXPECT_NE(what.find(".synapse.model"), std::string::npos) << what;
+    EXPECT_NE(what.find("static_synapse"), std::string::npos) << what;
+  }
 }
 
 // Construction packs (receptor, delay, target) into one 32-bit key while it fits; a delay too long
@@ -74,16 +145,18 @@ TEST(SynapseStore, PackedConstructionEqualsSeparateColumnsAndSpillsOnLongDelays)
     ASSERT_EQ(a.size(), b.size());
     EXPECT_EQ(a.max_delay(), b.max_delay());
     for (gid_t s = 0; s < 3; ++s) {
-      ASSERT_EQ(a.segments(s).size(), b.segments(s).size());
-      for (std::size_t k = 0; k < a.segments(s).size(); ++k) {
-        EXPECT_EQ(a.segments(s)[k].end, b.segments(s)[k].end);
-        EXPECT_EQ(a.segments(s)[k].delay, b.segments(s)[k].delay);
-        EXPECT_EQ(a.segments(s)[k].receptor, b.segments(s)[k].receptor);
+      const auto sa = segments(a, s), sb = segments(b, s);
+      ASSERT_EQ(sa.size(), sb.size());
+      for (std::size_t k = 0; k < sa.size(); ++k) {
+        EXPECT_EQ(sa[k].begin, sb[k].begin);
+        EXPECT_EQ(sa[k].end, sb[k].end);
+        EXPECT_EQ(sa[k].delay, sb[k].delay);
+        EXPECT_EQ(sa[k].receptor, sb[k].receptor);
       }
     }
     for (std::size_t k = 0; k < a.size(); ++k) {
       EXPECT_EQ(a.targets()[k], b.targets()[k]);
-      EXPECT_EQ(a.weights()[k], b.weights()[k]);
+      EXPECT_EQ(a.weight(k), b.weight(k));
     }
   };
   const synapse_store columns = make(0, 9);   // separate columns throughout

@@ -11,16 +11,7 @@ namespace {
 // Vogels-Abbott COBA shortened, and a Brunel network scaled down with heterogeneous delays.
 network coba() { return builtin_network("vogels_abbott_coba"); }
 
-network small_brunel_with_delay_distribution() {
-  network net = builtin_network("brunel");
-  net.populations[0].size = 800;
-  net.populations[1].size = 200;
-  for (auto& p : net.projections) {
-    p.conn.n = p.conn.n / 10;
-    p.delay = distribution{distribution::kind::uniform, 0.5, 3.0, 0.5, 3.0};
-  }
-  return net;
-}
+network small_brunel_with_delay_distribution() { return test_support::brunel_with_delay_distribution(); }
 
 }  // namespace
 
@@ -54,23 +45,7 @@ INSTANTIATE_TEST_SUITE_P(Networks, Determinism, ::testing::Values(0, 1));
 // A mostly silent network: a synfire-like chain driven by one source spike. With the active set
 // most neurons are skipped, yet every spike is identical to updating every neuron every step.
 TEST(ActiveSet, SkippingRestingNeuronsChangesNoSpike) {
-  network net;
-  net.populations.push_back(
-      {"S", 10, "spike_source_array", {}, {}, {{5.0}, {5.0}, {5.0}, {5.0}, {5.0}, {5.0}, {5.0}, {5.0}, {5.0}, {5.0}}});
-  std::string prev = "S";
-  for (int g = 0; g < 20; ++g) {
-    const std::string label = "G" + std::to_string(g);
-    net.populations.push_back({label, 100, "iaf_psc_exp", {{"tau_syn_ex", 0.5}}, {}, {}});
-    projection p;
-    p.pre = prev;
-    p.post = label;
-    p.conn.type = connector::kind::fixed_indegree;
-    p.conn.n = prev == "S" ? 10 : 20;
-    p.weight = 1200.0;
-    p.delay = 5.0;  // a slow wave: groups ahead of it stay at rest
-    net.projections.push_back(p);
-    prev = label;
-  }
+  const network net = test_support::synfire_chain(std::vector<std::vector<double>>(10, {5.0}), 20, 100);
   for (int threads : {1, 2}) {
     simulation_options on, off;
     on.threads = off.threads = threads;

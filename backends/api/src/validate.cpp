@@ -11,6 +11,7 @@
 #include <neuromesh/core/fixed_point.hpp>
 #include <neuromesh/core/time.hpp>
 #include <neuromesh/neurons/registry.hpp>
+#include <neuromesh/synapses/registry.hpp>
 
 namespace neuromesh {
 namespace {
@@ -177,6 +178,24 @@ void validate_synapse_values(const projection& pr, index_t n_post, double dt, co
                            : "a delay distribution needs 'min' >= dt / 2 so no delay rounds below one step");
 }
 
+// What plastic rules support so far: excitatory weights >= 0 (stdp_synapse.hpp).
+void validate_plastic(const projection& pr, const synapse_info& syn, const std::string& where) {
+  const std::string model(syn.nest_name);
+  if (pr.target == receptor::inhibitory)
+    throw config_error(where + ".receptor", model +
+                                                " is excitatory only for now (inhibitory STDP is not implemented): "
+                                                "use receptor by_sign or excitatory with weights >= 0");
+  double lowest = 0;
+  if (const double* x = std::get_if<double>(&pr.weight)) lowest = *x;
+  if (const auto* a = std::get_if<std::vector<double>>(&pr.weight))
+    for (double x : *a) lowest = std::min(lowest, x);
+  if (const auto* d = std::get_if<distribution>(&pr.weight)) lowest = support(*d).first;
+  if (lowest < 0)
+    throw config_error(where + ".synapse.weight", model +
+                                                      " needs weights >= 0 (lowest possible: " + number_text(lowest) +
+                                                      "); inhibitory STDP is not implemented yet");
+}
+
 void validate_projection(const network& net, std::size_t i) {
   const projection& pr = net.projections[i];
   const std::string where = "projections[" + std::to_string(i) + "] (" + pr.pre + "->" + pr.post + ")";
@@ -185,8 +204,12 @@ void validate_projection(const network& net, std::size_t i) {
   const model_info* m = find_model(post.model);
   if (m->kind != population_kind::neuron)
     throw config_error(where + ".post", "population '" + post.label + "' is a spike source and takes no input");
-  if (pr.synapse != "static")
-    throw config_error(where + ".synapse.model", "unknown synapse model '" + pr.synapse + "' (known: static)");
+  const synapse_info* syn = find_synapse_model(pr.synapse);
+  if (syn == nullptr)
+    throw config_error(where + ".synapse.model",
+                       "unknown synapse model '" + pr.synapse + "' (known: " + synapse_model_names() + ")");
+  synapse_parameter_values(pr, where);  // names and values of the model's parameters
+  if (syn->plastic) validate_plastic(pr, *syn, where);
   const auto check_view = [&](const view& v, const population& pop, const std::string& key) {
     const bool whole_end = v.end == view{}.end;
     if (v.begin >= (whole_end ? pop.size : v.end) || (!whole_end && v.end > pop.size))

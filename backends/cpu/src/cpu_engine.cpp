@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include <neuromesh/core/checkpoint.hpp>
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/cpu/cpu_engine.hpp>
 #include <neuromesh/neurons/lowered_population.hpp>
@@ -39,16 +40,17 @@ class cpu_engine final : public engine {
     });
     stats_.neurons = cfg_.part.population_offsets.back();
     delay_t min_d = 0, max_d = 1;
-    for (const auto& s : shards_) {
-      const synapse_store& st = s->synapses();
-      stats_.synapses += st.size();
-      stats_.synapse_payload_bytes += st.payload_bytes();
-      stats_.synapse_index_bytes += st.index_bytes();
-      if (st.size() > 0) {
-        min_d = min_d == 0 ? st.min_delay() : std::min(min_d, st.min_delay());
-        max_d = std::max(max_d, st.max_delay());
+    for (const auto& s : shards_)
+      for (const projection_rows& p : s->projections()) {
+        const synapse_store& st = p.rows;
+        stats_.synapses += st.size();
+        stats_.synapse_payload_bytes += st.payload_bytes() + (p.stdp ? p.stdp->bytes() : 0);
+        stats_.synapse_index_bytes += st.index_bytes();
+        if (st.size() > 0) {
+          min_d = min_d == 0 ? st.min_delay() : std::min(min_d, st.min_delay());
+          max_d = std::max(max_d, st.max_delay());
+        }
       }
-    }
     stats_.min_delay = min_d == 0 ? 1 : min_d;
     stats_.max_delay = max_d;
     pool_.run([&](int k) { shards_[k]->allocate_input(max_d); });
@@ -71,6 +73,11 @@ class cpu_engine final : public engine {
   }
 
   bool supports_partial_delivery() const override { return true; }
+
+  bool read_synapses(std::size_t projection, std::vector<synapse_record>& out) const override {
+    for (const auto& s : shards_) s->read_synapses(projection, out);
+    return true;
+  }
   void deliver_partial(std::span<const partial_delivery> deliveries,
                        std::span<const std::uint32_t> group_of_gid) override {
     if (deliveries.empty()) return;
@@ -95,8 +102,7 @@ class cpu_engine final : public engine {
     out.clear();
     const gid_t n = cfg_.part.population_offsets.back();
     for (gid_t g = 0; g < n; ++g)
-      if (std::any_of(shards_.begin(), shards_.end(),
-                      [g](const auto& s) { return !s->synapses().segments(g).empty(); }))
+      if (std::any_of(shards_.begin(), shards_.end(), [g](const auto& s) { return s->has_targets(g); }))
         out.push_back(g);
     return true;
   }
@@ -105,6 +111,14 @@ class cpu_engine final : public engine {
   state_column view_state(std::size_t population, int variable) const override {
     if (shards_.size() != 1 || !cfg_.part.shards[0][population].contiguous()) return {};
     return shards_[0]->column(population, variable);
+  }
+
+  bool save_state(step_t now, std::vector<population_state>& out) const override {
+    for (const auto& s : shards_) s->save_state(now, out);
+    return true;
+  }
+  void load_state(step_t now, const std::vector<population_state>& in) override {
+    pool_.run([&](int k) { shards_[k]->load_state(now, in); });
   }
 
   engine_statistics statistics() const override {

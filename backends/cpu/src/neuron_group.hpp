@@ -81,6 +81,14 @@ class neuron_group final : public population_group {
 
   std::uint64_t updates() const override { return updates_; }
 
+  std::uint32_t state_width() const override { return static_cast<std::uint32_t>(S); }
+  void save_state(std::uint32_t i, double* out) const override {
+    for (std::size_t j = 0; j < S; ++j) out[j] = static_cast<double>(x_[j * n_ + i]);  // exact for float too
+  }
+  void load_state(std::uint32_t i, const double* in) override {
+    for (std::size_t j = 0; j < S; ++j) x_[j * n_ + i] = static_cast<Real>(in[j]);
+  }
+
  private:
   // Input of neuron i (group index) for step s, for the sparse path (groups with stimulus
   // devices never go sparse, so only ring-buffer input and closed-loop current apply).

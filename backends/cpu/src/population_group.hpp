@@ -35,6 +35,11 @@ class population_group {
   // Forces dense updating (e.g. after a closed-loop current was set).
   virtual void make_dense(shard_arrays& a) = 0;
   virtual std::uint64_t updates() const = 0;
+  // Checkpoints: neuron i's state values as stored (bit-exact; `state_width()` of them, none for
+  // spike sources), and their restoration before the group's first step.
+  virtual std::uint32_t state_width() const { return 0; }
+  virtual void save_state(std::uint32_t /*i*/, double* /*out*/) const {}
+  virtual void load_state(std::uint32_t /*i*/, const double* /*in*/) {}
 };
 
 // A spike_source_array slice: emits prescribed spikes; no dynamics, no input.

@@ -2,12 +2,12 @@
 #include <cmath>
 #include <limits>
 
-#include <neuromesh/core/connectors.hpp>
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/core/fixed_point.hpp>
+#include <neuromesh/core/projection_rows.hpp>
 #include <neuromesh/core/random/keyed_stream.hpp>
 #include <neuromesh/neurons/registry.hpp>
-#include <neuromesh/synapses/static_synapse.hpp>
+#include <neuromesh/synapses/registry.hpp>
 
 #include "shard.hpp"
 
@@ -28,78 +28,78 @@ shard::shard(const engine_config& cfg, std::size_t index, bool double_precision)
   }
 }
 
-// Calls fn(entry) for every synapse onto this shard's neurons, always in the same order. Targets
-// are generated in blocks so the buffer stays small (fixed_outdegree and explicit lists walk all
-// their sources for any block, so they are generated in one go).
-template <class Fn>
-void shard::for_each_synapse(bool values, Fn&& fn, const std::function<void(double)>& done) const {
+// Each projection's rows onto this shard's neurons, built by the one lowering of synapses
+// (core/projection_rows.hpp) that the CUDA backend's host path uses too.
+void shard::build_synapses(const std::function<void(double)>& progress) {
   const network& net = *cfg_.net;
-  const time_grid grid(net.dt);
-  std::vector<generated_synapse> generated;
-  std::uint32_t emitted = 0;
+  const double n = static_cast<double>(net.projections.size());
+  projections_.clear();
+  projections_.reserve(net.projections.size());
   for (std::size_t k = 0; k < net.projections.size(); ++k) {
     const projection& proj = net.projections[k];
-    const std::size_t pre = net.population_index(proj.pre, "projections[" + std::to_string(k) + "].pre");
-    const std::size_t post = net.population_index(proj.post, "projections[" + std::to_string(k) + "].post");
-    const shard_slice& sl = slice_of(post);
-    const gid_t pre_offset = cfg_.part.population_offsets[pre];
-    auto emit = [&](const generated_synapse& g) {
-      fn(synapse_store::entry{pre_offset + g.source, sl.local_offset + sl.index_of(g.target), g.weight, g.delay,
-                              static_cast<std::uint8_t>(proj.target)});
-      if ((++emitted & 0xFFFFFu) == 0 && done) done(static_cast<double>(k));  // may throw: build abandoned
-    };
-    if (sl.contiguous() || generates_whole(proj.conn)) {  // the hull, keeping owned targets
-      for_each_generated_synapse(net, k, sl.begin, sl.end, values, [&](const generated_synapse& g) {
-        if (sl.contiguous() || sl.contains(g.target)) emit(g);
-      });
-    } else {
-      // Scattered ownership: runs of consecutive owned targets, in bounded blocks.
-      const index_t block = generation_block(net, k);
-      const std::vector<std::uint64_t> split = projection_total_split(net, k);
-      for (std::uint32_t i = 0; i < sl.size();) {
-        const index_t b = sl.id(i);
-        std::uint32_t j = i + 1;
-        while (j < sl.size() && j - i < block && sl.id(j) == b + (j - i)) ++j;
-        generated.clear();
-        generate_projection(net, k, b, b + (j - i), grid, generated, values, split.empty() ? nullptr : &split);
-        for (const generated_synapse& g : generated) emit(g);
-        i = j;
-      }
+    const std::string where = "projections[" + std::to_string(k) + "]";
+    const std::size_t pre = net.population_index(proj.pre, where + ".pre");
+    const std::size_t post = net.population_index(proj.post, where + ".post");
+    std::function<void(int)> on_block;
+    if (progress) on_block = [&progress, k, n](int pass) { progress((static_cast<double>(k) + 0.5 * pass) / n); };
+    projection_rows p;
+    p.pre_first = cfg_.part.population_offsets[pre];
+    p.pre_size = net.populations[pre].size;
+    p.rows =
+        build_projection_rows(net, k, slice_of(post), cfg_.part.local_size(index_), weight_storage_of(proj), on_block);
+    if (find_synapse_model(proj.synapse)->plastic) {
+      p.stdp = std::make_unique<stdp_rows>(synapse_parameter_values(proj, where), p.rows, p.pre_size,
+                                           cfg_.part.local_size(index_), net.dt);
+      p.rows.release_weights();
+      stdp_by_post_.resize(net.populations.size());
+      stdp_by_post_[post].push_back(k);
     }
-    if (done) done(static_cast<double>(k + 1));
+    projections_.push_back(std::move(p));
+    if (progress) progress(static_cast<double>(k + 1) / n);
+  }
+  bound_row_input();
+}
+
+// The largest input one spike can add to a slot (fixed_point.hpp: range): per source, the sum of
+// |w| over its rows in every projection, maximised over sources -- one pre population at a time,
+// so the sums take the memory of the largest population, not of the network.
+void shard::bound_row_input() {
+  const network& net = *cfg_.net;
+  max_row_input_ = 0;
+  std::vector<double> sum;
+  for (std::size_t pre = 0; pre < net.populations.size(); ++pre) {
+    const gid_t first = cfg_.part.population_offsets[pre];
+    sum.assign(net.populations[pre].size, 0.0);
+    bool any = false;
+    for (const projection_rows& p : projections_) {
+      if (p.pre_first != first || p.rows.size() == 0) continue;
+      any = true;
+      for (index_t src = 0; src < p.pre_size; ++src)
+        p.rows.for_each_segment(src, [&](std::uint32_t begin, std::uint32_t end, delay_t, std::uint8_t) {
+          for (std::uint32_t k = begin; k < end; ++k)
+            sum[src] += p.stdp ? std::max(p.stdp->weight(k), p.stdp->max_weight())  // it may grow to Wmax
+                               : std::abs(static_cast<double>(p.rows.weight(k)));
+        });
+    }
+    if (any) max_row_input_ = std::max(max_row_input_, *std::max_element(sum.begin(), sum.end()) * fixed_scale);
   }
 }
 
-// Two passes over the (deterministic) generators: count per source row, then place each synapse
-// at its final position -- no list of all synapses and no sorted copy of it is ever held.
-void shard::build_synapses(const std::function<void(double)>& progress) {
-  const double n = static_cast<double>(cfg_.net->projections.size());
-  auto pass_done = [&](double pass) -> std::function<void(double)> {
-    if (!progress) return {};
-    return [&progress, pass, n](double done) { progress((pass + done / n) / 2.0); };
-  };
-  synapse_store::builder builder(cfg_.part.population_offsets.back(), cfg_.part.local_size(index_));
-  for_each_synapse(
-      false, [&](const synapse_store::entry& e) { builder.count(e.source); }, pass_done(0));
-  builder.allocate();
-  for_each_synapse(
-      true, [&](const synapse_store::entry& e) { builder.place(e); }, pass_done(1));
-  store_.build(std::move(builder));
-  // Largest input of one spike: the sum of |w| (fixed point) over the source's row.
-  const gid_t n_sources = cfg_.part.population_offsets.back();
-  const float* weights = store_.weights();
-  for (gid_t src = 0; src < n_sources; ++src) {
-    double sum = 0;
-    std::uint32_t begin = store_.row_begin(src);
-    for (const row_segment& seg : store_.segments(src)) {
-      if (store_.shared_weights())
-        sum += (seg.end - begin) * std::abs(static_cast<double>(store_.shared_weight(seg.receptor)));
-      else
-        for (std::uint32_t k = begin; k < seg.end; ++k) sum += std::abs(static_cast<double>(weights[k]));
-      begin = seg.end;
-    }
-    max_row_input_ = std::max(max_row_input_, sum * fixed_scale);
-  }
+void shard::read_synapses(std::size_t k, std::vector<synapse_record>& out) const {
+  const network& net = *cfg_.net;
+  const projection_rows& p = projections_[k];
+  const std::size_t post = net.population_index(net.projections[k].post, "projections");
+  const shard_slice& sl = slice_of(post);
+  for (index_t src = 0; src < p.pre_size; ++src)
+    p.rows.for_each_segment(src, [&](std::uint32_t begin, std::uint32_t end, delay_t delay, std::uint8_t) {
+      for (std::uint32_t j = begin; j < end; ++j)
+        out.push_back({src, sl.id(p.rows.targets()[j] - sl.local_offset),
+                       p.stdp ? p.stdp->weight(j) : static_cast<double>(p.rows.weight(j)), delay});
+    });
+}
+
+bool shard::has_targets(gid_t g) const {
+  return std::any_of(projections_.begin(), projections_.end(), [g](const projection_rows& p) { return p.has_row(g); });
 }
 
 void shard::allocate_input(delay_t max_delay) {
@@ -110,7 +110,9 @@ void shard::allocate_input(delay_t max_delay) {
 void shard::advance(step_t t0, int n, std::vector<spike>& fired) {
   for (step_t s = t0; s < t0 + n; ++s) {
     arrays_.input_in_range = slot_bound_[static_cast<std::size_t>(s % slot_bound_.size())] <= 0x1.0p62;
+    const std::size_t before = fired.size();
     for (auto& g : groups_) g->step(s, arrays_, fired);
+    if (!stdp_by_post_.empty()) record_post_spikes(std::span<const spike>(fired).subspan(before));
     slot_bound_[static_cast<std::size_t>(s % slot_bound_.size())] = 0;  // read and cleared
   }
 }
@@ -120,6 +122,10 @@ void shard::deliver(std::span<const spike> spikes) {
 }
 
 void shard::deliver_partial(std::span<const partial_delivery> deliveries, std::span<const std::uint32_t> group_of_gid) {
+  if (!stdp_by_post_.empty())  // a row walked once per delivery would update its weights several times
+    throw config_error("timing mode",
+                       "plastic synapses (stdp_synapse) cannot be combined with the hardware "
+                       "timing mode yet; run without --timing or with static synapses");
   if (delivery_groups_of_ != group_of_gid.data() || delivery_group_.size() != group_of_.size()) {
     // the filter's groups, by shard-local index (again when another filter is installed)
     delivery_groups_of_ = group_of_gid.data();
@@ -186,40 +192,80 @@ void shard::deliver_rows(std::span<const Item> items, Accept accept, OnTarget on
     deliver_rows_as<false>(items, accept, on_target);
 }
 
+// Projection by projection, each with its synapse model's deliver_segment (synapses/model.hpp).
+// The order of the adds differs from spike order; fixed-point sums do not care (architecture.md).
 template <bool Saturate, class Item, class Accept, class OnTarget>
 void shard::deliver_rows_as(std::span<const Item> items, Accept accept, OnTarget on_target) {
-  const auto add = [](fixed_t& slot, fixed_t w) {
-    if constexpr (Saturate)
-      slot = add_saturating(slot, w);  // never wraps (fixed_point.hpp)
-    else
-      slot += w;  // cannot leave the range (deliver_rows)
-  };
-  const std::uint32_t* targets = store_.targets();
-  const float* weights = store_.weights();
-  const bool shared = store_.shared_weights();
-  const fixed_t shared_input[n_receptors] = {static_synapse::input(store_.shared_weight(0)),
-                                             static_synapse::input(store_.shared_weight(1))};
+  for (std::size_t k = 0; k < projections_.size(); ++k) {
+    const projection_rows& p = projections_[k];
+    if (p.rows.size() == 0) continue;
+    with_synapse_model(cfg_.net->projections[k].synapse, [&]<class Synapse>() {
+      if constexpr (Synapse::plastic)
+        deliver_plastic<Saturate>(projections_[k], items, accept, on_target);
+      else
+        deliver_projection<Saturate, Synapse>(p, items, accept, on_target);
+    });
+  }
+}
+
+template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
+void shard::deliver_projection(const projection_rows& p, std::span<const Item> items, Accept accept,
+                               OnTarget on_target) {
+  const synapse_columns columns{p.rows.targets(), p.rows.weights(), p.rows.shared_weight()};
   for (const Item& item : items) {
     const spike& sp = spike_of(item);
-    std::uint32_t begin = store_.row_begin(sp.gid);
-    for (const row_segment& seg : store_.segments(sp.gid)) {
-      fixed_t* row = arrays_.ring.row(seg.receptor, sp.step + seg.delay);
-      if (shared) {
-        const fixed_t w = shared_input[seg.receptor];
-        for (std::uint32_t k = begin; k < seg.end; ++k) {
-          if (!accept(item, targets[k])) continue;
-          add(row[targets[k]], w);
-          on_target(targets[k]);
-        }
-      } else {
-        for (std::uint32_t k = begin; k < seg.end; ++k) {
-          if (!accept(item, targets[k])) continue;
-          add(row[targets[k]], static_synapse::input(weights[k]));
-          on_target(targets[k]);
-        }
-      }
-      begin = seg.end;
-    }
+    const gid_t src = sp.gid - p.pre_first;  // wraps above pre_size for gids before the population
+    if (src >= p.pre_size) continue;
+    p.rows.for_each_segment(src, [&](std::uint32_t begin, std::uint32_t end, delay_t delay, std::uint8_t receptor) {
+      fixed_t* row = arrays_.ring.row(receptor, sp.step + delay);
+      deliver_segment<Synapse>(columns, begin, end, [&](std::uint32_t t, fixed_t w) {
+        if (!accept(item, t)) return;
+        if constexpr (Saturate)
+          row[t] = add_saturating(row[t], w);  // never wraps (fixed_point.hpp)
+        else
+          row[t] += w;  // cannot leave the range (deliver_rows)
+        on_target(t);
+      });
+    });
+  }
+}
+
+// Plastic rows (stdp_synapse): each synapse's weight is updated in row order as the spike passes,
+// and the spike carries the new weight; K+ moves on once the whole row has seen the spike.
+template <bool Saturate, class Item, class Accept, class OnTarget>
+void shard::deliver_plastic(projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target) {
+  stdp_rows& stdp = *p.stdp;
+  const std::uint32_t* targets = p.rows.targets();
+  for (const Item& item : items) {
+    const spike& sp = spike_of(item);
+    const gid_t src = sp.gid - p.pre_first;
+    if (src >= p.pre_size) continue;
+    p.rows.for_each_segment(src, [&](std::uint32_t begin, std::uint32_t end, delay_t delay, std::uint8_t receptor) {
+      fixed_t* row = arrays_.ring.row(receptor, sp.step + delay);
+      stdp.on_pre(src, sp.step, delay, targets, begin, end, [&](std::uint32_t t, fixed_t w) {
+        if (!accept(item, t)) return;
+        if constexpr (Saturate)
+          row[t] = add_saturating(row[t], w);
+        else
+          row[t] += w;
+        on_target(t);
+      });
+    });
+    stdp.after_pre(src, sp.step);
+  }
+}
+
+// The spikes this shard's neurons fired in one step, into the postsynaptic traces of the plastic
+// projections onto them.
+void shard::record_post_spikes(std::span<const spike> fired) {
+  const std::vector<gid_t>& offsets = cfg_.part.population_offsets;
+  for (const spike& sp : fired) {
+    const auto q =
+        static_cast<std::size_t>(std::upper_bound(offsets.begin(), offsets.end(), sp.gid) - offsets.begin() - 1);
+    if (stdp_by_post_[q].empty()) continue;
+    const shard_slice& sl = slice_of(q);
+    const std::uint32_t local = sl.local_offset + sl.index_of(sp.gid - offsets[q]);
+    for (std::size_t k : stdp_by_post_[q]) projections_[k].stdp->record_post_spike(local, sp.step);
   }
 }
 

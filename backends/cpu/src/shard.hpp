@@ -1,6 +1,7 @@
 #pragma once
-// Everything one thread owns: a slice of every population, the synapses onto those neurons, and
-// their input ring buffers. Only the owning thread writes them, so nothing needs atomics.
+// Everything one thread owns: a slice of every population, the synapses onto those neurons (one
+// store per projection), and their input ring buffers. Only the owning thread writes them, so
+// nothing needs atomics.
 #include <functional>
 #include <memory>
 #include <vector>
@@ -9,13 +10,25 @@
 #include <neuromesh/core/synapse_store.hpp>
 
 #include "population_group.hpp"
+#include "stdp_rows.hpp"
 
 namespace neuromesh::cpu {
+
+// One projection's synapses onto a shard's neurons: rows by source index in the pre population.
+struct projection_rows {
+  synapse_store rows;
+  std::unique_ptr<stdp_rows> stdp;  // plastic projections: weights and traces (the rows' weights are released)
+  gid_t pre_first = 0;              // gid of the pre population's neuron 0
+  index_t pre_size = 0;
+  // Whether neuron g (a gid) has synapses in this projection.
+  bool has_row(gid_t g) const { return g - pre_first < pre_size && !rows.row_empty(g - pre_first); }
+};
 
 class shard {
  public:
   shard(const engine_config& cfg, std::size_t index, bool double_precision);
-  // Generates and stores this shard's synapses (every projection, targets it owns).
+  // Generates and stores this shard's synapses (every projection, targets it owns); `progress`
+  // gets the fraction done (it may throw to abandon the build).
   void build_synapses(const std::function<void(double)>& progress);
   // Allocates ring buffers once the network's maximum delay is known.
   void allocate_input(delay_t max_delay);
@@ -27,29 +40,40 @@ class shard {
   double read(std::size_t population, int var, index_t id) const;
   state_column column(std::size_t population, int var) const { return groups_[population]->column(var); }
 
-  const synapse_store& synapses() const { return store_; }
+  // Per projection of the network, its synapses onto this shard's neurons.
+  std::span<const projection_rows> projections() const { return projections_; }
+  // Projection k's synapses onto this shard (population-local ids, weights as the engine uses them).
+  void read_synapses(std::size_t k, std::vector<synapse_record>& out) const;
+  // Whether neuron g has a synapse onto this shard.
+  bool has_targets(gid_t g) const;
   std::uint64_t updates() const;
+  // Checkpoints (shard_checkpoint.cpp): this shard's neurons' state, by population-local id.
+  void save_state(step_t now, std::vector<population_state>& out) const;
+  void load_state(step_t now, const std::vector<population_state>& in);
 
  private:
   // The slice of `population` in this shard, if the neuron `id` lies in it.
   const shard_slice& slice_of(std::size_t population) const { return cfg_.part.shards[index_][population]; }
   void wake_woken();
-  template <class Fn>
-  // `done(x)` is called with the projections done so far (x = k after every ~2^20 synapses of
-  // projection k, so a build can be abandoned between blocks; x = k + 1 at its end).
-  void for_each_synapse(bool values, Fn&& fn, const std::function<void(double)>& done) const;
+  void bound_row_input();
+  void record_post_spikes(std::span<const spike> fired);
   template <class Item, class Accept>
   void deliver_items(std::span<const Item> items, Accept accept);
   template <class Item, class Accept, class OnTarget>
   void deliver_rows(std::span<const Item> items, Accept accept, OnTarget on_target);
   template <bool Saturate, class Item, class Accept, class OnTarget>
   void deliver_rows_as(std::span<const Item> items, Accept accept, OnTarget on_target);
+  template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
+  void deliver_projection(const projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
+  template <bool Saturate, class Item, class Accept, class OnTarget>
+  void deliver_plastic(projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
 
   const engine_config& cfg_;
   std::size_t index_;
   bool double_;
   shard_arrays arrays_;
-  synapse_store store_;
+  std::vector<projection_rows> projections_;            // one per projection of the network
+  std::vector<std::vector<std::size_t>> stdp_by_post_;  // per population: its plastic projections
   // The fixed-point range (fixed_point.hpp): the largest input one spike can add to any slot (the
   // largest sum of |w| over a source's row), and per ring slot a bound on what deliveries have
   // added to it since it was last read. Deliveries use plain adds while no slot can pass 2^62

@@ -17,6 +17,8 @@
 
 #include <neuromesh/core/connectors.hpp>
 #include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/projection_rows.hpp>
+#include <neuromesh/synapses/registry.hpp>
 
 #include "construction.hpp"
 
@@ -158,7 +160,7 @@ struct minimum_u32 {
 
 // Segments, row offsets, shape, delays and the shared weight of sorted rows.
 void index_rows(device_rows& r, const thrust::device_vector<std::uint64_t>& keys, index_t n_pre, std::uint8_t receptor,
-                const launch_policy& launch) {
+                weight_storage storage, const launch_policy& launch) {
   const std::uint64_t n = r.size;
   thrust::device_vector<std::uint32_t> segment_source;
   if (n > 0) {
@@ -184,12 +186,16 @@ void index_rows(device_rows& r, const thrust::device_vector<std::uint64_t>& keys
                                                               segment_delay{}, 0xFFFFFFFFu, minimum_u32{}));
   r.max_delay = static_cast<delay_t>(thrust::transform_reduce(construction_policy, r.segments.begin(), r.segments.end(),
                                                               segment_delay{}, 0u, maximum_u32{}));
-  // One weight for all (compared bit for bit, as synapse_store does): drop the array.
+  // One weight for all (the description's choice, synapses/registry.hpp): keep it once. Every
+  // synapse must carry it, bit for bit, as the host builder checks.
+  if (storage != weight_storage::shared) return;
   copy_bytes(&r.shared_weight, raw(r.weights), sizeof(float));
   std::uint32_t first = 0;
   std::memcpy(&first, &r.shared_weight, sizeof first);
-  r.shared = thrust::all_of(construction_policy, r.weights.begin(), r.weights.end(), same_bits{first});
-  if (r.shared) thrust::device_vector<float>().swap(r.weights);
+  if (!thrust::all_of(construction_policy, r.weights.begin(), r.weights.end(), same_bits{first}))
+    throw internal_error("a projection with one shared weight generated synapses of different weights");
+  r.shared = true;
+  thrust::device_vector<float>().swap(r.weights);
 }
 
 }  // namespace
@@ -267,7 +273,7 @@ device_rows build_rows_on_device(const network& net, std::size_t k, const device
   thrust::device_vector<std::uint32_t>().swap(order);  // free before indexing: the peak is the sort's
   thrust::device_vector<std::uint32_t>().swap(targets);
   thrust::device_vector<float>().swap(weights);
-  index_rows(r, sort_keys, n_pre, dp.receptor(), launch);
+  index_rows(r, sort_keys, n_pre, dp.receptor(), weight_storage_of(net.projections[k]), launch);
   return r;
 }
 
@@ -276,26 +282,20 @@ device_rows build_rows_on_host(const network& net, std::size_t k, index_t n_pre)
   const std::vector<gid_t> offsets = net.offsets();
   const gid_t post = offsets[net.population_index(proj.post, "projections")];
   const index_t n_post = net.populations[net.population_index(proj.post, "projections")].size;
-  // Two passes over the keyed generators, as the cpu backend builds: count rows, then place.
-  auto each = [&](bool values, auto&& fn) {
-    for_each_generated_synapse(net, k, 0, n_post, values, [&](const generated_synapse& g) {
-      fn(synapse_store::entry{g.source, post + g.target, g.weight, g.delay, static_cast<std::uint8_t>(proj.target)});
-    });
-  };
-  synapse_store::builder builder(n_pre);
-  each(false, [&](const synapse_store::entry& e) { builder.count(e.source); });
-  builder.allocate();
-  each(true, [&](const synapse_store::entry& e) { builder.place(e); });
-  synapse_store store;
-  store.build(std::move(builder));
+  // The cpu backend's lowering of a projection (core/projection_rows.hpp), over the whole post
+  // population stored at its gids.
+  const shard_slice all{net.population_index(proj.post, "projections"), 0, n_post, post, {}};
+  const synapse_store store = build_projection_rows(net, k, all, post + n_post, weight_storage_of(proj));
   device_rows r;
   std::vector<std::uint32_t> row_ptr(static_cast<std::size_t>(n_pre) + 1);
   std::vector<row_segment> segs;
   for (index_t s = 0; s < n_pre; ++s) {
     row_ptr[s] = static_cast<std::uint32_t>(segs.size());
-    const auto row = store.segments(s);
-    segs.insert(segs.end(), row.begin(), row.end());
-    const std::uint32_t len = (row.empty() ? store.row_begin(s) : row.back().end) - store.row_begin(s);
+    std::uint32_t len = 0;
+    store.for_each_segment(s, [&](std::uint32_t begin, std::uint32_t end, delay_t delay, std::uint8_t receptor) {
+      segs.push_back({end, delay, receptor});
+      len += end - begin;
+    });
     r.shape.max_length = std::max(r.shape.max_length, len);
   }
   row_ptr[n_pre] = static_cast<std::uint32_t>(segs.size());
@@ -304,7 +304,7 @@ device_rows build_rows_on_host(const network& net, std::size_t k, index_t n_pre)
   r.min_delay = store.min_delay();
   r.max_delay = store.max_delay();
   r.shared = store.shared_weights();
-  r.shared_weight = r.shared ? store.shared_weight(static_cast<int>(proj.target)) : 0.0f;
+  r.shared_weight = r.shared ? store.shared_weight() : 0.0f;
   r.row_ptr = row_ptr;
   r.segments = segs;
   r.targets.assign(store.targets(), store.targets() + store.size());

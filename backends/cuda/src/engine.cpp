@@ -14,6 +14,7 @@
 #include <thrust/for_each.h>
 #include <thrust/iterator/counting_iterator.h>
 
+#include <neuromesh/core/checkpoint.hpp>
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/cuda/cuda_engine.hpp>
 #include <neuromesh/neurons/lowered_population.hpp>
@@ -164,6 +165,70 @@ class gpu_engine final : public engine {
 
   std::pair<int, std::string> find_state(std::size_t population, const std::string& variable) const override {
     return find_state_variable(*cfg_.net, population, variable);
+  }
+
+  // Checkpoints (checkpoint.hpp): the whole network is on this device, so every population is
+  // saved whole, from one download of the ring buffers and the closed-loop currents.
+  bool save_state(step_t now, std::vector<population_state>& out) const override {
+    std::vector<fixed_t> ring(ring_.size());
+    std::vector<double> extra(extra_.size());
+    thrust::copy(ring_.begin(), ring_.end(), ring.begin());
+    thrust::copy(extra_.begin(), extra_.end(), extra.begin());
+    const ring_view r{ring.data(), n_, slots_};
+    out.resize(groups_.size());
+    std::vector<double> columns;
+    for (std::size_t p = 0; p < groups_.size(); ++p) {
+      const std::uint32_t n = offsets_[p + 1] - offsets_[p];
+      population_state& s = out[p];
+      s.width = groups_[p] ? groups_[p]->state_width() : 0;
+      s.slots = slots_;
+      columns.clear();
+      if (groups_[p]) groups_[p]->save_state(columns);
+      for (std::uint32_t i = 0; i < n; ++i) {
+        const gid_t g = offsets_[p] + i;
+        s.ids.push_back(i);
+        for (std::uint32_t j = 0; j < s.width; ++j) s.state.push_back(columns[static_cast<std::size_t>(j) * n + i]);
+        s.current.push_back(extra[g]);
+        for (int rc = 0; rc < n_receptors; ++rc)
+          for (std::uint32_t d = 0; d < slots_; ++d) s.input.push_back(r.row(rc, now + d)[g]);
+      }
+    }
+    return true;
+  }
+
+  void load_state(step_t now, const std::vector<population_state>& in) override {
+    std::vector<fixed_t> ring(ring_.size(), 0);
+    std::vector<double> extra(n_, 0.0), columns;
+    const ring_view r{ring.data(), n_, slots_};
+    for (std::size_t p = 0; p < groups_.size(); ++p) {
+      const std::uint32_t n = offsets_[p + 1] - offsets_[p];
+      const population_state& s = in.at(p);
+      const std::uint32_t width = groups_[p] ? groups_[p]->state_width() : 0;
+      if (n > 0 && s.width != width)
+        throw config_error("resume", "the checkpoint holds " + std::to_string(s.width) +
+                                         " state values per neuron of " + cfg_.net->populations[p].label +
+                                         ", its model has " + std::to_string(width));
+      columns.assign(static_cast<std::size_t>(width) * n, 0.0);
+      for (std::uint32_t i = 0; i < n; ++i) {
+        const gid_t g = offsets_[p] + i;
+        for (std::uint32_t j = 0; j < width; ++j)
+          columns[static_cast<std::size_t>(j) * n + i] = s.state[static_cast<std::size_t>(i) * width + j];
+        extra[g] = s.current[i];
+        extra_set_ = extra_set_ || extra[g] != 0.0;
+        for (int rc = 0; rc < n_receptors; ++rc)
+          for (std::uint32_t d = 0; d < s.slots; ++d) {
+            const fixed_t v = s.input[(static_cast<std::size_t>(i) * n_receptors + rc) * s.slots + d];
+            if (d < slots_)
+              r.row(rc, now + d)[g] = v;
+            else if (v != 0)
+              throw internal_error("checkpoint: input beyond the largest delay for " + cfg_.net->populations[p].label);
+          }
+      }
+      if (groups_[p]) groups_[p]->load_state(columns);
+    }
+    thrust::copy(ring.begin(), ring.end(), ring_.begin());
+    thrust::copy(extra.begin(), extra.end(), extra_.begin());
+    synchronize();
   }
 
   engine_statistics statistics() const override {

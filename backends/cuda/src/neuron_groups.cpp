@@ -111,7 +111,7 @@ struct update_neuron {
 
 template <class Model, class Real>
 class group final : public device_group {
-  static constexpr std::size_t C = Model::n_constants;
+  static constexpr std::size_t S = Model::state.size(), C = Model::n_constants;
 
  public:
   // Columns and drives from the lowering (the cpu backend's too), copied to the device.
@@ -148,6 +148,18 @@ class group final : public device_group {
     const int off = Model::state[var].offset_parameter;
     for (std::size_t j = 0; j < ids.size(); ++j)
       out[j] = static_cast<double>(column[ids[j]]) + (off >= 0 ? params_[off * n_ + ids[j]] : 0.0);
+  }
+
+  std::uint32_t state_width() const override { return static_cast<std::uint32_t>(S); }
+  void save_state(std::vector<double>& columns) const override {
+    std::vector<Real> x(S * n_);
+    thrust::copy(x_.begin(), x_.end(), x.begin());
+    columns.assign(x.begin(), x.end());  // float -> double is exact
+  }
+  void load_state(std::span<const double> columns) override {
+    std::vector<Real> x(columns.size());
+    for (std::size_t k = 0; k < x.size(); ++k) x[k] = static_cast<Real>(columns[k]);
+    thrust::copy(x.begin(), x.end(), x_.begin());
   }
 
  private:

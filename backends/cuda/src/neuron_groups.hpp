@@ -69,6 +69,11 @@ class device_group {
   virtual void update(step_t s, const step_context& ctx) = 0;
   // State variable `var` (user units) of population-local neurons `ids`.
   virtual void read(int var, std::span<const index_t> ids, std::span<double> out) const = 0;
+  // Checkpoints: the state as stored (bit-exact), `state_width()` columns of the group's size,
+  // column-major ([variable][neuron]); and its restoration.
+  virtual std::uint32_t state_width() const { return 0; }
+  virtual void save_state(std::vector<double>& /*columns*/) const {}
+  virtual void load_state(std::span<const double> /*columns*/) {}
 };
 
 // The group of a lowered (whole) neuron population whose neurons sit at local indices

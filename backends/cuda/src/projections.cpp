@@ -12,7 +12,7 @@
 #include <neuromesh/core/connector_kernels.hpp>
 #include <neuromesh/core/connectors.hpp>
 #include <neuromesh/core/errors.hpp>
-#include <neuromesh/synapses/static_synapse.hpp>
+#include <neuromesh/synapses/registry.hpp>
 
 #include "projections.hpp"
 #include "runtime.hpp"
@@ -38,8 +38,9 @@ NEUROMESH_INLINE_HOST_DEVICE void add_input(const delivery_target& t, std::uint8
 // Adds synapse k's input (a segment with `delay`, `receptor`) for a spike of step `fired`.
 NEUROMESH_INLINE_HOST_DEVICE void add(const rows_view& v, const delivery_target& t, const row_segment& seg,
                                       step_t fired, std::uint32_t k) {
-  add_input(t, seg.receptor, seg.delay, fired, v.targets[k],
-            v.weights ? static_synapse::input(v.weights[k]) : v.shared);
+  deliver_segment<static_synapse>(v.synapses, k, k + 1, [&](std::uint32_t target, fixed_t w) {
+    add_input(t, seg.receptor, seg.delay, fired, target, w);
+  });
 }
 
 // Adds synapses [begin, end) of a segment for a spike of step `fired` (in ring slot
@@ -55,16 +56,13 @@ NEUROMESH_INLINE_HOST_DEVICE void add_segment(const rows_view& v, const delivery
     return;
   }
   fixed_t* row = t.ring.at(seg.receptor, t.ring.later(fired_slot, seg.delay));
-  const std::uint32_t* targets = v.targets;
-  if (!t.exclusive) {
-    for (std::uint32_t k = begin; k < end; ++k)
-      atomic_add(row + targets[k], v.weights ? static_synapse::input(v.weights[k]) : v.shared);
-  } else if (v.weights) {  // no other thread runs: plain adds (an atomic costs about 10x on x86)
-    for (std::uint32_t k = begin; k < end; ++k)
-      row[targets[k]] = add_saturating(row[targets[k]], static_synapse::input(v.weights[k]));
-  } else {
-    for (std::uint32_t k = begin; k < end; ++k) row[targets[k]] = add_saturating(row[targets[k]], v.shared);
-  }
+  if (!t.exclusive)
+    deliver_segment<static_synapse>(v.synapses, begin, end,
+                                    [row](std::uint32_t target, fixed_t w) { atomic_add(row + target, w); });
+  else  // no other thread runs: plain adds (an atomic costs about 10x on x86)
+    deliver_segment<static_synapse>(v.synapses, begin, end, [row](std::uint32_t target, fixed_t w) {
+      row[target] = add_saturating(row[target], w);
+    });
 }
 
 // Calls f(view, spike, spike's ring slot, segment, first synapse) for every row segment of pair
@@ -113,11 +111,12 @@ struct deliver_row_slice {
       for_each_segment(
           views, spikes, m, t.ring, u,
           [&](const rows_view& v, const spike& sp, std::uint32_t slot, const row_segment& seg, std::uint32_t begin) {
-            const std::uint32_t* last = v.targets + seg.end;
-            const std::uint32_t* a = std::lower_bound(v.targets + begin, last, lo);
+            const std::uint32_t* targets = v.synapses.targets;
+            const std::uint32_t* last = targets + seg.end;
+            const std::uint32_t* a = std::lower_bound(targets + begin, last, lo);
             const std::uint32_t* b = std::lower_bound(a, last, hi);
-            add_segment(v, t, seg, sp.step, slot, static_cast<std::uint32_t>(a - v.targets),
-                        static_cast<std::uint32_t>(b - v.targets));
+            add_segment(v, t, seg, sp.step, slot, static_cast<std::uint32_t>(a - targets),
+                        static_cast<std::uint32_t>(b - targets));
           });
   }
 };
@@ -142,15 +141,13 @@ struct deliver_row_to_group {
             return;
           }
           fixed_t* row = t.ring.at(seg.receptor, t.ring.later(slot, seg.delay));
-          for (std::uint32_t k = begin; k < seg.end; ++k) {
-            const std::uint32_t target = v.targets[k];
-            if (group_of[target] != group) continue;
-            const fixed_t w = v.weights ? static_synapse::input(v.weights[k]) : v.shared;
+          deliver_segment<static_synapse>(v.synapses, begin, seg.end, [&](std::uint32_t target, fixed_t w) {
+            if (group_of[target] != group) return;
             if (t.exclusive)
               row[target] = add_saturating(row[target], w);
             else
               atomic_add(row + target, w);
-          }
+          });
         });
   }
 };
@@ -212,7 +209,10 @@ struct deliver_regenerated {
     const spike sp = spikes[u % m];
     if (!v.has(sp.gid)) return;
     kernels::row_of_source(v.p, sp.gid - v.pre_gid, true, [&](const kernels::synapse_draw& g) {
-      add_input(t, v.receptor, g.delay, sp.step, v.post_gid + g.target, static_synapse::input(g.weight));
+      const std::uint32_t target = v.post_gid + g.target;  // a row of one synapse, regenerated
+      deliver_segment<static_synapse>(
+          synapse_columns{&target, &g.weight, 0.0f}, 0, 1,
+          [&](std::uint32_t to, fixed_t w) { add_input(t, v.receptor, g.delay, sp.step, to, w); });
     });
   }
 };
@@ -256,6 +256,10 @@ device_projection::device_projection(const network& net, std::size_t k, delivery
                                      connectivity_mode mode, const launch_policy& launch)
     : strategy_(strategy), launch_(launch) {
   const projection& proj = net.projections[k];
+  if (find_synapse_model(proj.synapse)->plastic)
+    throw backend_unavailable(std::string(NEUROMESH_GPU_BACKEND) + " backend: plastic synapses (" + proj.synapse +
+                              " in projections[" + std::to_string(k) +
+                              "]) are not implemented on this backend yet; use backend \"cpu\"");
   const std::size_t pre = net.population_index(proj.pre, "projections[" + std::to_string(k) + "].pre");
   pre_offset_ = net.offsets()[pre];
   n_pre_ = net.populations[pre].size;
@@ -321,9 +325,8 @@ delivery_target exclusive(delivery_target t, std::uint64_t items) {
 rows_view device_projection::view() const {
   return {thrust::raw_pointer_cast(rows_.row_ptr.data()),
           thrust::raw_pointer_cast(rows_.segments.data()),
-          thrust::raw_pointer_cast(rows_.targets.data()),
-          rows_.weights.empty() ? nullptr : thrust::raw_pointer_cast(rows_.weights.data()),
-          static_synapse::input(rows_.shared_weight),
+          {thrust::raw_pointer_cast(rows_.targets.data()),
+           rows_.shared ? nullptr : thrust::raw_pointer_cast(rows_.weights.data()), rows_.shared_weight},
           pre_offset_,
           n_pre_};
 }

@@ -1,8 +1,9 @@
 #pragma once
 // One projection's synapses on the device, as compressed rows by source neuron (the layout of
 // core/synapse_store.hpp: rows sorted by (delay, target) and cut into segments of equal delay;
-// 32-bit targets, 32-bit weights -- or one shared weight when all are equal), and the two ways of
-// delivering an epoch's spikes through them (docs/cuda.md).
+// 32-bit targets, 32-bit weights -- or one shared weight, weight_storage::shared), and the ways of
+// delivering an epoch's spikes through them (docs/cuda.md). Every way calls the synapse model's
+// deliver_segment (synapses/model.hpp), as the cpu backend does.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <neuromesh/core/engine.hpp>
 #include <neuromesh/core/synapse_store.hpp>
 #include <neuromesh/cuda/cuda_engine.hpp>
+#include <neuromesh/synapses/model.hpp>
 
 #include "construction.hpp"
 #include "neuron_groups.hpp"
@@ -33,9 +35,7 @@ struct delivery_target {
 struct rows_view {
   const std::uint32_t* row_ptr;  // n_pre + 1 offsets into segs
   const row_segment* segs;
-  const std::uint32_t* targets;
-  const float* weights;  // null: every synapse adds `shared`
-  fixed_t shared;
+  synapse_columns synapses;  // targets (gids) and weights
   gid_t pre_offset;
   index_t n_pre;
 

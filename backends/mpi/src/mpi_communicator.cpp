@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <numeric>
 
 #include <neuromesh/core/errors.hpp>
@@ -158,6 +159,24 @@ class mpi_communicator final : public communicator {
         MPI_Allgatherv(values.data(), n, MPI_DOUBLE, all_val.data(), counts_.data(), displs.data(), MPI_DOUBLE, comm_),
         "MPI_Allgatherv");
     for (int k = 0; k < total; ++k) out[all_pos[k]] = all_val[k];
+  }
+
+  void gather_bytes_to_root(std::span<const std::uint8_t> local, std::vector<std::uint8_t>& all,
+                            std::vector<std::uint64_t>& sizes) override {
+    // The total is agreed first, so every rank refuses alike (MPI counts are int).
+    const std::uint64_t total = reduce(local.size(), MPI_SUM);
+    if (total > static_cast<std::uint64_t>(std::numeric_limits<int>::max()))
+      throw config_error("checkpoint", "the ranks' state (" + std::to_string(total) +
+                                           " bytes) exceeds what one MPI gather carries (2 GiB)");
+    int n = static_cast<int>(local.size());
+    check(MPI_Gather(&n, 1, MPI_INT, counts_.data(), 1, MPI_INT, 0, comm_), "MPI_Gather");
+    std::vector<int> displs;
+    if (rank_ == 0) displacements(counts_, displs);
+    all.resize(rank_ == 0 ? static_cast<std::size_t>(total) : 0);
+    check(MPI_Gatherv(local.data(), n, MPI_BYTE, all.data(), counts_.data(), displs.data(), MPI_BYTE, 0, comm_),
+          "MPI_Gatherv");
+    sizes.clear();
+    if (rank_ == 0) sizes.assign(counts_.begin(), counts_.end());
   }
 
   void agree(std::exception_ptr failure) override {

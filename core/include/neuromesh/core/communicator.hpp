@@ -53,6 +53,11 @@ class communicator {
   virtual void combine_values(std::span<const std::uint32_t> positions, std::span<const double> values,
                               std::span<double> out) = 0;
 
+  // Checkpoints: every rank's `local` bytes at the root, one piece per rank in rank order
+  // (`all` holds them concatenated, `sizes` their lengths); other ranks get nothing. Collective.
+  virtual void gather_bytes_to_root(std::span<const std::uint8_t> local, std::vector<std::uint8_t>& all,
+                                    std::vector<std::uint64_t>& sizes) = 0;
+
   // Error agreement after a phase of purely local work: if any rank failed, the lowest failing rank
   // rethrows its own exception and every other rank throws peer_failure -- no rank is left
   // waiting in a later collective. Collective.
@@ -78,6 +83,11 @@ class local_communicator final : public communicator {
   std::uint64_t sum_over_ranks(std::uint64_t v) override { return v; }
   void combine_values(std::span<const std::uint32_t> positions, std::span<const double> values,
                       std::span<double> out) override;
+  void gather_bytes_to_root(std::span<const std::uint8_t> local, std::vector<std::uint8_t>& all,
+                            std::vector<std::uint64_t>& sizes) override {
+    all.assign(local.begin(), local.end());
+    sizes.assign(1, local.size());
+  }
   void agree(std::exception_ptr failure) override {
     if (failure) std::rethrow_exception(failure);
   }

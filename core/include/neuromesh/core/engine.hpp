@@ -19,6 +19,8 @@
 
 namespace neuromesh {
 
+struct population_state;  // checkpoint.hpp
+
 // Numeric type of neuron state. Float halves memory traffic (the default, for speed); double is
 // for validation. Each is bit-identical across threads, ranks and backends.
 enum class precision { single, double_precision };
@@ -48,6 +50,15 @@ struct engine_statistics {
   std::uint64_t synapse_payload_bytes = 0, synapse_index_bytes = 0;
   delay_t min_delay = 1, max_delay = 1;  // over all synapses (1 when there are none)
   std::uint64_t neuron_updates = 0;      // updates performed so far (the active set saves the rest)
+};
+
+// One synapse as read back from an engine (a projection's weights, e.g. after learning):
+// population-local ids of its pre and post neuron, its weight (engine convention: inhibitory
+// currents negative) and delay in steps.
+struct synapse_record {
+  index_t pre, post;
+  double weight;
+  delay_t delay;
 };
 
 class engine {
@@ -80,8 +91,18 @@ class engine {
   // goes to the targets t with group_of_gid[t] == its group; deliveries of one spike are adjacent. Engines that cannot
   // do this say so with supports_partial_delivery() == false; the simulation refuses a filter for them.
   virtual bool supports_partial_delivery() const { return false; }
+  // Appends projection k's synapses onto this engine's neurons to `out` (any order). Engines that
+  // cannot read them back return false.
+  virtual bool read_synapses(std::size_t /*projection*/, std::vector<synapse_record>& /*out*/) const { return false; }
   virtual void deliver_partial(std::span<const partial_delivery> /*deliveries*/,
                                std::span<const std::uint32_t> /*group_of_gid*/) {}
+  // Checkpoints (checkpoint.hpp): appends the state of this engine's neurons, one piece per
+  // population (ids explicit), with ring-buffer input relative to step `now`. false: this engine
+  // cannot (the simulation then refuses to checkpoint, naming the backend).
+  virtual bool save_state(step_t /*now*/, std::vector<population_state>& /*out*/) const { return false; }
+  // Restores this engine's neurons from whole populations (row = id) at step `now`, before the
+  // first advance. Only called on engines whose save_state works.
+  virtual void load_state(step_t /*now*/, const std::vector<population_state>& /*in*/) {}
 };
 
 }  // namespace neuromesh

@@ -113,7 +113,9 @@ struct projection {
   std::string pre, post;
   view pre_view, post_view;  // population slices (PyNN's pop[a:b]); connectors see only these
   connector conn;
-  std::string synapse = "static";
+  std::string synapse = "static";  // a synapse model (synapses/registry.hpp): "static", "stdp_synapse", ...
+  // The model's parameters besides weight and delay (e.g. tau_plus); the rest take its defaults.
+  std::map<std::string, double> synapse_parameters;
   value_spec weight = 1.0;
   value_spec delay = 1.0;
   receptor target = receptor::by_sign;

@@ -52,6 +52,10 @@ class recording {
   void write_provenance(const std::vector<std::pair<std::string, std::string>>& text,
                         const std::vector<std::pair<std::string, double>>& numbers);
   void flush();
+  // Resuming from a checkpoint at step `now` (recording_resume.cpp): copies into the new file
+  // the first spike_counts[p] spikes of each population and the frames before `now` of each
+  // report from `old_path`, the file the checkpointed run wrote. io_error if it holds fewer.
+  void continue_from(const std::string& old_path, std::span<const std::uint64_t> spike_counts, step_t now);
   // Between the runs of a continued simulation: suspend() leaves the file complete on disk;
   // resume() (a no-op unless suspended) lets the next run append to it.
   void suspend();

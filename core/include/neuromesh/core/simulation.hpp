@@ -40,6 +40,15 @@ struct simulation_options {
   std::string decomposition = "block";         // neuron -> rank: "block" or "round-robin"
   std::vector<std::uint32_t> rank_of_gid;      // any neuron -> rank map (overrides decomposition)
   std::function<void(double)> build_progress;  // construction progress, fraction in [0, 1]
+  // Checkpoints (docs/reliability.md, "Checkpoint and restart"). `checkpoint_every_ms` > 0 (on
+  // the dt grid): run() saves the state to `checkpoint` whenever the time reaches a multiple of it,
+  // and where it stops on `stop` (SIGTERM, Ctrl-C) (0: never). `checkpoint` defaults to the
+  // output path + ".ckpt", else "neuromesh.ckpt".
+  double checkpoint_every_ms = 0;
+  std::string checkpoint;
+  // A checkpoint to start from (same network, dt, seed and precision, else config_error); the
+  // output file of the run that wrote it is continued (see simulation::simulation).
+  std::string resume;
 };
 
 // What a run did, for summaries and provenance. spikes counts every spike fired; the per-population
@@ -68,6 +77,9 @@ using progress_callback = std::function<void(double fraction_done)>;
 
 class simulation {
  public:
+  // With opt.resume, the simulation starts at the checkpoint's time from its saved state, and an
+  // output file (opt.output) continues the one the checkpointed run wrote at that path: its
+  // records up to the checkpoint's time are kept, later ones dropped (io_error if it is missing).
   simulation(network net, simulation_options opt, const engine_factory& make_engine,
              std::unique_ptr<communicator> comm = nullptr);
   ~simulation();
@@ -100,6 +112,10 @@ class simulation {
   // the simulation advances; data == nullptr where the engine cannot give one (several threads or
   // ranks, device memory, V_m which is stored relative to E_L). `why` then says which.
   state_column state_view(const std::string& population, const std::string& variable, std::string* why = nullptr) const;
+  // Projection k's synapses on every rank (collective under MPI), sorted by (pre, post, delay):
+  // population-local ids, weights as the engines use them (inhibitory currents negative), delays in
+  // steps -- e.g. the weights a plastic projection has learnt. simulation_synapses.cpp.
+  std::vector<synapse_record> synapses(std::size_t projection) const;
   // Current value of a state variable of neurons of a population (user units).
   std::vector<double> state(const std::string& population, const std::string& variable,
                             std::span<const index_t> ids) const;
@@ -119,6 +135,13 @@ class simulation {
   void suspend_output();
   // Closes the output file (also done by the destructor), then lets observers add to it.
   void finish();
+  // Saves the state reached to `path` (HDF5, written atomically: temp file + rename), by neuron,
+  // so any thread and rank count can resume it (simulation_options::resume) and continue with
+  // bit-identical spikes. Flushes the output file first. Collective under MPI (rank 0 writes).
+  // config_error with the hardware model attached; backend_unavailable for engines that cannot.
+  void save_checkpoint(const std::string& path);
+  // Where run() writes periodic checkpoints (simulation_options::checkpoint and its default).
+  std::string checkpoint_path() const;
 
   const network& description() const { return net_; }
   step_t now() const { return now_; }
@@ -152,6 +175,12 @@ class simulation {
   void check_not_finished() const;
   void construct(const engine_factory& make_engine);
   void fail_everywhere(const std::exception& e);
+  // Checkpoints (simulation_checkpoint.cpp).
+  void check_checkpointable() const;
+  void set_aside_resumed_output();
+  void restore(const std::string& path);
+  void continue_resumed_output(const std::string& path);
+  std::string resumed_output_path() const { return opt_.output + ".before-resume"; }
   void gather_run_totals();
   // Reads a state variable of any neurons (collective under MPI: each rank reads its own).
   void read_state_everywhere(std::size_t population, int var, std::span<const index_t> ids,
@@ -175,7 +204,8 @@ class simulation {
   std::vector<spike> whole_;               // the filter's spikes for every target
   std::vector<partial_delivery> partial_;  // ... and for some, delivered before the next advance
   bool finished_ = false;
-  std::uint64_t runs_ = 0;  // run() calls, for provenance (a continued run has several)
+  std::uint64_t runs_ = 0;       // run() calls, for provenance (a continued run has several)
+  step_t checkpoint_steps_ = 0;  // periodic checkpoints (0: none)
 };
 
 }  // namespace neuromesh

@@ -1,12 +1,12 @@
 #pragma once
-// Static synapses owned by one target shard, as compressed rows by source neuron. Each row is
-// sorted by (receptor, delay, target) and cut into segments of equal receptor and delay, so the
-// per-synapse payload is exactly a 32-bit shard-local target and a 32-bit float weight
-// (8 bytes; delays and receptors live once per segment). Targets and weights are separate arrays
-// so plastic synapse models can add their own per-synapse arrays (traces, mutable weights)
-// beside them without changing this layout. When every synapse of a receptor carries the same
-// weight (Vogels-Abbott, Brunel), the weight array is dropped -- 4 bytes per synapse -- and
-// delivery adds one constant per receptor (GeNN's GLOBALG connectivity).
+// The synapses of one projection onto the targets one shard (or device) owns, as compressed rows by
+// source neuron (index within the pre population). Each row is sorted by (receptor, delay, target)
+// and cut into segments of equal receptor and delay, so the per-synapse payload is exactly a 32-bit
+// target and a 32-bit float weight (8 bytes; delays and receptors live once per segment). Targets
+// and weights are separate arrays so plastic synapse models can add their own per-synapse columns
+// beside them without changing this layout. A projection whose weight is one number
+// (weight_storage::shared, chosen from the description: synapses/registry.hpp) keeps it once --
+// 4 bytes per synapse -- and delivery adds one constant (GeNN's GLOBALG connectivity).
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -15,6 +15,9 @@
 #include <neuromesh/core/time.hpp>
 
 namespace neuromesh {
+
+// How a projection keeps its weights: one for all synapses, or one per synapse.
+enum class weight_storage : std::uint8_t { shared, per_synapse };
 
 // A run of synapses of one row sharing receptor and delay: synapses [previous end, end).
 struct row_segment {
@@ -41,15 +44,20 @@ class synapse_store {
   // With n_targets given, receptor, delay and target are packed into one 32-bit key
   // (receptor | delay | target, high to low bits) whose order is the row order, so construction
   // peaks at the final 8 bytes per synapse; a delay too long for the bits left moves the builder
-  // to separate columns (11 bytes per synapse) on the fly.
+  // to separate columns (11 bytes per synapse) on the fly. With weight_storage::shared no weight
+  // column is built at all; every placed weight must then equal the first (else internal_error).
   class builder {
    public:
-    explicit builder(gid_t n_sources, std::uint32_t n_targets = 0);
+    explicit builder(gid_t n_sources, std::uint32_t n_targets = 0,
+                     weight_storage storage = weight_storage::per_synapse);
     void count(gid_t source) { ++next_[source + 1]; }
     void allocate();
     void place(const entry& e) {
       const std::uint64_t k = next_[e.source]++;
-      weights_[k] = e.weight;
+      if (storage_ == weight_storage::per_synapse)
+        weights_[k] = e.weight;
+      else
+        share(e.weight);
       if (packed_ && e.delay <= max_packed_delay_) {
         targets_[k] = (static_cast<std::uint32_t>(e.receptor) << 31) |
                       (static_cast<std::uint32_t>(e.delay) << target_bits_) | e.target;
@@ -64,6 +72,10 @@ class synapse_store {
    private:
     friend class synapse_store;
     void unpack();  // packed keys -> separate columns
+    void share(float w);
+    weight_storage storage_;
+    bool have_shared_ = false;
+    float shared_weight_ = 0.0f;
     bool packed_ = false;
     int target_bits_ = 0;
     std::uint32_t max_packed_delay_ = 0;
@@ -77,42 +89,61 @@ class synapse_store {
   // Sorts each row by (receptor, delay, target) and cuts it into segments.
   void build(builder&& b);
   // The same from a list of entries (consumed), for sources [0, n_sources).
-  void build(std::vector<entry>&& entries, gid_t n_sources);
+  void build(std::vector<entry>&& entries, gid_t n_sources, weight_storage storage = weight_storage::per_synapse);
 
-  // Segments of the row of `source` and the index where its first segment begins.
-  std::span<const row_segment> segments(gid_t source) const {
-    return {segments_.data() + row_offsets_[source], segments_.data() + row_offsets_[source + 1]};
+  // Calls f(begin, end, delay, receptor) for each segment [begin, end) of the row of `source`,
+  // in row order.
+  template <class F>
+  void for_each_segment(gid_t source, F&& f) const {
+    const std::uint32_t a = row_offsets_[source], b = row_offsets_[source + 1];
+    if (one_segment_per_row_) {
+      if (a < b) f(a, b, uniform_.delay, uniform_.receptor);
+      return;
+    }
+    std::uint32_t begin = a == 0 ? 0u : segments_[a - 1].end;
+    for (std::uint32_t s = a; s < b; ++s) {
+      f(begin, segments_[s].end, segments_[s].delay, segments_[s].receptor);
+      begin = segments_[s].end;
+    }
   }
-  std::uint32_t row_begin(gid_t source) const {
-    const std::uint32_t k = row_offsets_[source];
-    return k == 0 ? 0u : segments_[k - 1].end;
-  }
+  bool row_empty(gid_t source) const { return row_offsets_[source] == row_offsets_[source + 1]; }
   const std::uint32_t* targets() const { return targets_.data(); }
-  // Per-synapse weights; empty when shared_weights().
-  const float* weights() const { return weights_.data(); }
+  // Per-synapse weights; null when shared_weights().
+  const float* weights() const { return shared_ ? nullptr : weights_.data(); }
   bool shared_weights() const { return shared_; }
-  // The one weight of every synapse on `receptor` (only when shared_weights()).
-  float shared_weight(int receptor) const { return shared_weight_[receptor]; }
+  // The one weight of every synapse (only when shared_weights()).
+  float shared_weight() const { return shared_weight_; }
+  // The weight of synapse k, whichever the storage.
+  float weight(std::size_t k) const { return shared_ ? shared_weight_ : weights_[k]; }
+
+  // Frees the weight column once a plastic rule has copied the weights into its own (weight() is
+  // then no longer valid).
+  void release_weights() { std::vector<float>().swap(weights_); }
 
   std::size_t size() const { return targets_.size(); }
   delay_t min_delay() const { return min_delay_; }
   delay_t max_delay() const { return max_delay_; }
-  // Bytes of per-synapse payload (targets + weights) and of the row/segment index.
+  // Bytes of per-synapse payload (targets + weights) and of the row/segment index (4 bytes per source,
+  // plus 8 per segment where rows have several).
   std::size_t payload_bytes() const { return size() * sizeof(std::uint32_t) + weights_.size() * sizeof(float); }
   std::size_t index_bytes() const {
     return row_offsets_.size() * sizeof(std::uint32_t) + segments_.size() * sizeof(row_segment);
   }
 
  private:
-  void share_weights_if_uniform();
   void sort_row(builder& b, std::uint64_t begin, std::uint64_t end);
+  void drop_segments_if_uniform();
 
-  std::vector<std::uint32_t> row_offsets_;  // n_sources + 1 offsets into segments_
+  // n_sources + 1 offsets into segments_; or, when every synapse has the same delay and receptor
+  // (one segment per row: Brunel, Vogels-Abbott), into targets_, with no segments stored.
+  std::vector<std::uint32_t> row_offsets_;
   std::vector<row_segment> segments_;
+  bool one_segment_per_row_ = false;
+  row_segment uniform_{};  // the delay and receptor of every synapse when one_segment_per_row_
   std::vector<std::uint32_t> targets_;
   std::vector<float> weights_;
   bool shared_ = false;
-  float shared_weight_[n_receptors] = {0.0f, 0.0f};
+  float shared_weight_ = 0.0f;
   delay_t min_delay_ = 0, max_delay_ = 0;
 };
 

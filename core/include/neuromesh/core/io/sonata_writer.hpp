@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -171,6 +172,8 @@ class spike_writer {
   // Once per writer.
   void write_recorded_node_ids(std::span<const std::uint64_t> node_ids);
   sorting order() const noexcept { return order_; }
+  // The population's name (the group under /spikes).
+  std::string population() const { return where_.substr(std::string_view("/spikes/").size()); }
 
  private:
   void write_buffer();

@@ -1,0 +1,50 @@
+#include <string>
+
+#include <neuromesh/core/errors.hpp>
+
+#include "stdp_rows.hpp"
+
+namespace neuromesh::cpu {
+
+stdp_rows::stdp_rows(std::vector<double> params, const synapse_store& rows, index_t n_sources, std::uint32_t n_targets,
+                     double h)
+    : p_(std::move(params)), h_(h), k_plus_(n_sources, 0.0), last_pre_(n_sources, -1), post_(n_targets) {
+  weight_.resize(rows.size());
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    weight_[k] = static_cast<double>(rows.weight(k));
+    ++post_[rows.targets()[k]].incoming;
+  }
+}
+
+void stdp_rows::record_post_spike(std::uint32_t target, step_t s) {
+  post_history& ph = post_[target];
+  ph.k_minus = ph.k_minus * math::exp((t(ph.last) - t(s)) / p_[stdp_synapse::tau_minus]) + 1.0;
+  ph.last = s;
+  if (ph.incoming > 0) ph.spikes.push_back({s, ph.k_minus, 0});
+}
+
+void stdp_rows::after_pre(index_t src, step_t s) {
+  if (s < last_pre_[src])  // the update order would depend on delivery order: never silently
+    throw internal_error("stdp_synapse: a presynaptic spike of step " + std::to_string(s) +
+                         " delivered after one of step " + std::to_string(last_pre_[src]));
+  k_plus_[src] = k_plus_[src] * math::exp((t(last_pre_[src]) - t(s)) / p_[stdp_synapse::tau_plus]) + 1.0;
+  last_pre_[src] = s;
+}
+
+// Drops the oldest spikes every incoming synapse has read; compacts when half the vector is dead.
+void stdp_rows::prune(post_history& ph) {
+  while (ph.first < ph.spikes.size() && ph.spikes[ph.first].reads >= ph.incoming) ph.dropped = ph.spikes[ph.first++];
+  if (ph.first > 0 && ph.first * 2 >= ph.spikes.size()) {
+    ph.spikes.erase(ph.spikes.begin(), ph.spikes.begin() + static_cast<std::ptrdiff_t>(ph.first));
+    ph.first = 0;
+  }
+}
+
+std::size_t stdp_rows::bytes() const {
+  std::size_t history = 0;
+  for (const post_history& ph : post_) history += ph.spikes.capacity() * sizeof(post_spike);
+  return weight_.size() * sizeof(double) + k_plus_.size() * (sizeof(double) + sizeof(step_t)) +
+         post_.size() * sizeof(post_history) + history;
+}
+
+}  // namespace neuromesh::cpu

@@ -1,0 +1,79 @@
+"""Plastic synapses from Python (docs/plasticity.md): NEST dicts, nm.STDPSynapse and PyNN's
+STDPMechanism give the same rule; Projection.get reads the learnt weights as PyNN does."""
+import numpy as np
+import pytest
+
+import neuromesh as nm
+
+
+def _network(synapse, w_scale=1.0):
+    net = nm.Network()
+    rng = np.random.default_rng(3)
+    trains = [sorted(set(np.round(rng.uniform(1, 190, 12), 1))) for _ in range(4)]
+    drive = [sorted(set(np.round(rng.uniform(1, 190, 12), 1))) for _ in range(3)]
+    pre = net.population(4, nm.SpikeSourceArray(spike_times=trains), label="pre")
+    drv = net.population(3, nm.SpikeSourceArray(spike_times=drive), label="drive")
+    post = net.population(3, nm.IF_curr_exp(), label="post")
+    net.connect(drv, post, nm.OneToOne(), nm.StaticSynapse(weight=100.0, delay=0.1))
+    proj = net.connect(pre, post, nm.AllToAll(), synapse)
+    return net, proj
+
+
+def test_pynn_stdp_mechanism_is_nests_stdp_synapse():
+    mech = nm.STDPMechanism(timing_dependence=nm.SpikePairRule(tau_plus=15.0, tau_minus=25.0, A_plus=0.02,
+                                                               A_minus=0.03),
+                            weight_dependence=nm.AdditiveWeightDependence(w_min=0.0, w_max=0.5),
+                            weight=0.25, delay=1.0)
+    # IF_curr_exp weights are nA; the core works in pA (x1000), Wmax too.
+    nest_dict = {"synapse_model": "stdp_synapse", "weight": 0.25, "delay": 1.0, "tau_plus": 15.0,
+                 "tau_minus": 25.0, "lambda": 0.02, "alpha": 1.5, "mu_plus": 0.0, "mu_minus": 0.0, "Wmax": 0.5}
+    weights = []
+    for synapse in (mech, nest_dict):
+        net, proj = _network(synapse)
+        net.run(200.0, threads=1, precision="double")
+        weights.append(proj.get("weight", format="array"))
+    assert weights[0].shape == (4, 3)
+    np.testing.assert_array_equal(weights[0], weights[1])
+    assert np.all(weights[0] >= 0) and np.all(weights[0] <= 0.5)
+    assert np.any(np.abs(weights[0] - 0.25) > 1e-6), "the weights must have changed"
+
+
+def test_projection_get_list_and_array_as_pynn():
+    net, proj = _network(nm.StaticSynapse(weight=0.1, delay=1.5))
+    with pytest.raises(nm.ConfigError, match="nothing is built yet"):
+        proj.get("weight")
+    net.run(10.0, threads=2)
+    rows = proj.get(["weight", "delay"], format="list")
+    assert len(rows) == 12 == len(proj)
+    assert rows[0] == (0, 0, pytest.approx(0.1), pytest.approx(1.5))
+    assert [r[:2] for r in rows] == sorted(r[:2] for r in rows)
+    w, d = proj.get(["weight", "delay"], format="array")
+    assert w.shape == d.shape == (4, 3) and np.allclose(w, 0.1) and np.allclose(d, 1.5)
+    with pytest.raises(nm.ConfigError, match="not readable"):
+        proj.get("tau_plus")
+
+
+def test_stdp_weights_bit_identical_for_one_and_two_threads():
+    out = []
+    for threads in (1, 2):
+        net, proj = _network({"synapse_model": "stdp_synapse", "weight": 0.05, "Wmax": 0.2, "lambda": 0.1})
+        net.run(200.0, threads=threads)
+        out.append(proj.get("weight", format="array"))
+    assert np.array_equal(out[0], out[1])
+
+
+def test_pynn_mechanism_refuses_what_stdp_synapse_cannot_do():
+    with pytest.raises(nm.ConfigError, match="w_min"):
+        nm.STDPMechanism(weight_dependence=nm.AdditiveWeightDependence(w_min=0.1, w_max=1.0))
+    with pytest.raises(nm.ConfigError, match="dendritic_delay_fraction"):
+        nm.STDPMechanism(dendritic_delay_fraction=0.5)
+
+
+def test_gpu_backends_refuse_plastic_synapses_clearly():
+    # cuda-omp runs the CUDA backend's code on the CPU (the "cuda" build refuses the same way, after
+    # finding a GPU).
+    if "cuda-omp" not in nm.features()["backends"]:
+        pytest.skip("this build has no cuda-omp backend (NEUROMESH_WITH_CUDA off)")
+    net, _ = _network({"synapse_model": "stdp_synapse", "weight": 0.05})
+    with pytest.raises(nm.BackendUnavailable, match="plastic synapses"):
+        net.run(10.0, backend="cuda-omp")
