@@ -4,7 +4,7 @@
 #include <neuromesh/core/checkpoint.hpp>
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/cpu/cpu_engine.hpp>
-#include <neuromesh/neurons/registry.hpp>
+#include <neuromesh/neurons/lowered_population.hpp>
 
 #include "shard.hpp"
 #include "thread_pool.hpp"
@@ -95,10 +95,7 @@ class cpu_engine final : public engine {
   }
 
   std::pair<int, std::string> find_state(std::size_t population, const std::string& variable) const override {
-    const model_info* m = find_model(cfg_.net->populations.at(population).model);
-    const int var = m ? m->state_variable(variable) : -1;
-    if (var < 0) return {-1, ""};
-    return {var, std::string(m->state[var].unit)};
+    return find_state_variable(*cfg_.net, population, variable);
   }
 
   bool sources_with_targets(std::vector<gid_t>& out) const override {

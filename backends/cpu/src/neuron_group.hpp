@@ -12,12 +12,9 @@
 #include <string>
 #include <vector>
 
-#include <neuromesh/core/errors.hpp>
 #include <neuromesh/core/fixed_point.hpp>
-#include <neuromesh/core/random/distributions.hpp>
 #include <neuromesh/core/random/keyed_stream.hpp>
-#include <neuromesh/core/random/philox.hpp>
-#include <neuromesh/neurons/initial_values.hpp>
+#include <neuromesh/neurons/lowered_population.hpp>
 
 #include "population_group.hpp"
 
@@ -30,25 +27,28 @@ class neuron_group final : public population_group {
   static constexpr std::size_t C = Model::n_constants;
 
  public:
-  neuron_group(const engine_config& cfg, const shard_slice& slice, gid_t first_gid, group_drives drives,
-               shard_arrays& a)
-      : n_(slice.size()),
-        offset_(slice.local_offset),
-        first_gid_(first_gid),
-        seed_(cfg.net->seed),
-        drives_(std::move(drives)),
+  // Parameters, constants, initial state and drives come from the lowering (the same for every
+  // backend); the group keeps them as columns in Real.
+  neuron_group(const engine_config& cfg, const lowered_population& low, shard_arrays& a)
+      : neuron_group(cfg, low, low.template columns<Model, Real>(), a) {}
+
+  neuron_group(const engine_config& cfg, const lowered_population& low, neuron_columns<Real>&& c, shard_arrays& a)
+      : n_(low.size()),
+        offset_(low.slice().local_offset),
+        first_gid_(low.size() > 0 ? low.gid(0) : 0),
+        seed_(low.net().seed),
+        drives_(low.drives()),
         sparse_allowed_(cfg.active_set && !drives_.any()),
-        params_(P * n_),
-        k_(C * n_),
-        x_(S * n_),
+        uniform_constants_(c.uniform_constants),
+        params_(std::move(c.params)),
+        k_(std::move(c.k)),
+        x_(std::move(c.x)),
         in_ex_(n_),
         in_in_(n_),
         stim_(n_),
         flags_(n_) {
-    if (!slice.contiguous())  // a rank that owns scattered neurons (round-robin, placement)
-      for (index_t id : slice.ids) gids_.push_back(first_gid - slice.begin + id);
-    initialise(*cfg.net, slice, cfg.net->dt);
-    uniform_constants_ = all_constants_equal();
+    if (!low.slice().contiguous())  // a rank that owns scattered neurons (round-robin, placement)
+      for (std::uint32_t i = 0; i < n_; ++i) gids_.push_back(low.gid(i));
     for (std::uint32_t i = 0; i < n_; ++i) a.awake[offset_ + i] = 1;  // start dense
   }
 
@@ -90,16 +90,6 @@ class neuron_group final : public population_group {
   }
 
  private:
-  void initialise(const network& net, const shard_slice& slice, double h) {
-    const population& pop = net.populations[slice.population];
-    for (std::uint32_t i = 0; i < n_; ++i) {
-      const auto v = initial_values<Model>(pop, slice.id(i), gid_of(i), seed_, h);
-      for (std::size_t j = 0; j < P; ++j) params_[j * n_ + i] = v.p[j];
-      for (std::size_t j = 0; j < C; ++j) k_[j * n_ + i] = static_cast<Real>(v.k[j]);
-      for (std::size_t j = 0; j < S; ++j) x_[j * n_ + i] = static_cast<Real>(v.x[j]);
-    }
-  }
-
   // Input of neuron i (group index) for step s, for the sparse path (groups with stimulus
   // devices never go sparse, so only ring-buffer input and closed-loop current apply).
   void stage_input(shard_arrays& a, fixed_t* ex, fixed_t* in, std::uint32_t i) {
@@ -108,13 +98,6 @@ class neuron_group final : public population_group {
     ex[offset_ + i] = 0;
     in[offset_ + i] = 0;
     stim_[i] = static_cast<Real>(a.extra_current[offset_ + i]);
-  }
-
-  double dc_at(step_t s) const {
-    double amp = 0.0;
-    for (const dc_drive& d : drives_.dc)
-      if (s >= d.start && s < d.stop) amp += d.amplitude;
-    return amp;
   }
 
   // Advances neuron i by one step through the model's shared step function.
@@ -179,14 +162,6 @@ class neuron_group final : public population_group {
       update_all<false, Fused>(rex, rin);
   }
 
-  bool all_constants_equal() const {
-    if (n_ == 0) return false;  // an empty slice (more threads than neurons) has no column 0
-    for (std::size_t j = 0; j < C; ++j)
-      for (std::uint32_t i = 1; i < n_; ++i)
-        if (k_[j * n_ + i] != k_[j * n_]) return false;
-    return true;
-  }
-
   // No change, no input, no current in step s: a candidate for rest (cheap; used for counting).
   bool resting(std::uint32_t i) const {
     return !(flags_[i] & step_flags::changed) && in_ex_[i] == Real(0) && in_in_[i] == Real(0) && stim_[i] == Real(0);
@@ -219,46 +194,35 @@ class neuron_group final : public population_group {
     const bool exact = in_range && poisson_bound_ < 0x1.0p62;
     constexpr std::uint32_t batch = 64;
     std::uint64_t bits[batch];
-    const philox_key key{{static_cast<std::uint32_t>(seed_), static_cast<std::uint32_t>(seed_ >> 32)}};
+    const auto step = static_cast<std::uint32_t>(s);
     for (const poisson_drive& d : drives_.poisson) {
       fixed_t* row = (d.receptor == 0 ? ex : in) + offset_;
-      // count x weight and the sum saturate instead of wrapping (fixed_point.hpp: range).
-      const std::uint64_t max_count = max_count_for(d.weight);
       if (!d.counts.tabulated()) {  // large means: PTRS rejection, one stream per neuron
-        for (std::uint32_t i = 0; i < n_; ++i) {
-          keyed_stream st(seed_, d.purpose, gid_of(i), static_cast<std::uint32_t>(s));
-          row[i] = add_saturating(row[i], scaled_saturating(d.counts.sample(st), d.weight, max_count));
-        }
+        for (std::uint32_t i = 0; i < n_; ++i) row[i] = add_saturating(row[i], d.input(seed_, gid_of(i), step));
         continue;
       }
       for (std::uint32_t i0 = 0; i0 < n_; i0 += batch) {
         const std::uint32_t m = std::min(batch, n_ - i0);
         // Two copies of the loop, so the common one (consecutive gids) stays branch-free and vectorises.
         if (gids_.empty())
-          philox_batch(bits, m, s, d.purpose, key, [&](std::uint32_t j) { return first_gid_ + i0 + j; });
+          first_bits(bits, m, step, d.purpose, [&](std::uint32_t j) { return first_gid_ + i0 + j; });
         else
-          philox_batch(bits, m, s, d.purpose, key, [&](std::uint32_t j) { return gids_[i0 + j]; });
+          first_bits(bits, m, step, d.purpose, [&](std::uint32_t j) { return gids_[i0 + j]; });
         if (exact)
+          for (std::uint32_t j = 0; j < m; ++j) row[i0 + j] += static_cast<fixed_t>(d.count_from(bits[j])) * d.weight;
+        else  // count x weight and the sum saturate instead of wrapping (fixed_point.hpp: range)
           for (std::uint32_t j = 0; j < m; ++j)
-            row[i0 + j] +=
-                static_cast<fixed_t>(d.counts.from_uniform(static_cast<double>(bits[j] >> 11) * 0x1.0p-53)) * d.weight;
-        else
-          for (std::uint32_t j = 0; j < m; ++j)
-            row[i0 + j] = add_saturating(
-                row[i0 + j], scaled_saturating(d.counts.from_uniform(static_cast<double>(bits[j] >> 11) * 0x1.0p-53),
-                                               d.weight, max_count));
+            row[i0 + j] = add_saturating(row[i0 + j], scaled_saturating(d.count_from(bits[j]), d.weight, d.max_count));
       }
     }
   }
 
-  // First 64 bits of the keyed streams (seed, purpose, gid(j), step) for j < m: keyed_stream::next_u64.
+  // The first 64 bits of the keyed streams (seed, purpose, gid(j), step) for j < m: the stream's
+  // own function, a loop the compiler vectorises (Philox is arithmetic only).
   template <class GidOf>
-  static void philox_batch(std::uint64_t* bits, std::uint32_t m, step_t s, std::uint32_t purpose, const philox_key& key,
-                           GidOf gid) {
-    for (std::uint32_t j = 0; j < m; ++j) {
-      const philox_counter block = philox4x32_10({{0u, static_cast<std::uint32_t>(s), gid(j), purpose}}, key);
-      bits[j] = (static_cast<std::uint64_t>(block.v[1]) << 32) | block.v[0];
-    }
+  void first_bits(std::uint64_t* bits, std::uint32_t m, std::uint32_t step, std::uint32_t purpose, GidOf gid) const {
+    const std::uint64_t seed = seed_;
+    for (std::uint32_t j = 0; j < m; ++j) bits[j] = keyed_stream::first_u64(seed, purpose, gid(j), step);
   }
 
   // Moves this step's input out of the ring buffer into the staging arrays (vectorised).
@@ -304,7 +268,7 @@ class neuron_group final : public population_group {
   void step_dense(step_t s, shard_arrays& a, std::vector<spike>& fired) {
     fixed_t* ex = a.ring.row(0, s);
     fixed_t* in = a.ring.row(1, s);
-    dc_now_ = dc_at(s);
+    dc_now_ = dc_amplitude(drives_.dc, s);
     if (!drives_.poisson.empty()) add_poisson(s, ex, in, a.input_in_range);
     // Looking for resting neurons needs the staged input and a pass over the group; it is done
     // every 16 steps, backing off to every 1024 while the group is busy (COBA never rests).
@@ -369,7 +333,7 @@ class neuron_group final : public population_group {
   gid_t first_gid_;
   std::vector<gid_t> gids_;  // per neuron, only for non-contiguous slices
   std::uint64_t seed_;
-  group_drives drives_;
+  stimulus_drives drives_;
   bool sparse_allowed_;
   bool dense_ = true;
   bool uniform_constants_ = false;

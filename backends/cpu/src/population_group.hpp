@@ -6,8 +6,8 @@
 #include <vector>
 
 #include <neuromesh/core/engine.hpp>
-#include <neuromesh/core/random/distributions.hpp>
 #include <neuromesh/core/ring_buffer.hpp>
+#include <neuromesh/neurons/lowered_population.hpp>
 
 namespace neuromesh::cpu {
 
@@ -19,23 +19,6 @@ struct shard_arrays {
   std::vector<double> extra_current;  // closed-loop current [pA], persistent
   int sparse_groups = 0;              // groups now on their active list (0: skip wake-ups)
   bool input_in_range = true;         // this step's slots hold below 2^62 from deliveries (shard::advance)
-};
-
-// Stimulus devices compiled for one population (see network.hpp: stimulus).
-struct poisson_drive {
-  random::poisson_table counts;  // Poisson(rate * h), tabulated once (same draws as poisson())
-  fixed_t weight;
-  int receptor;
-  std::uint32_t purpose;  // keyed-stream purpose unique to this generator
-};
-struct dc_drive {
-  double amplitude;    // pA
-  step_t start, stop;  // active in steps [start, stop)
-};
-struct group_drives {
-  std::vector<poisson_drive> poisson;
-  std::vector<dc_drive> dc;
-  bool any() const { return !poisson.empty() || !dc.empty(); }
 };
 
 class population_group {
@@ -62,7 +45,7 @@ class population_group {
 // A spike_source_array slice: emits prescribed spikes; no dynamics, no input.
 class source_group final : public population_group {
  public:
-  source_group(const population& pop, const shard_slice& slice, gid_t first_gid, double h);
+  explicit source_group(std::vector<spike> schedule) : schedule_(std::move(schedule)) {}
   void step(step_t s, shard_arrays& a, std::vector<spike>& fired) override;
   void wake(std::uint32_t) override {}
   double read(int, std::uint32_t) const override { return 0.0; }
@@ -74,9 +57,9 @@ class source_group final : public population_group {
   std::size_t cursor_ = 0;
 };
 
-// Builds the group for `slice` in precision Real (neuron_group.hpp instantiations).
+// Builds the group of a lowered population slice: its spike source, or its neuron model's group
+// in precision Real (neuron_group.cpp).
 template <class Real>
-std::unique_ptr<population_group> make_group(const engine_config& cfg, const shard_slice& slice, gid_t first_gid,
-                                             group_drives drives, shard_arrays& a);
+std::unique_ptr<population_group> make_group(const engine_config& cfg, const lowered_population& low, shard_arrays& a);
 
 }  // namespace neuromesh::cpu

@@ -22,39 +22,10 @@ shard::shard(const engine_config& cfg, std::size_t index, bool double_precision)
   group_of_.resize(n_local);
   for (std::size_t p = 0; p < net.populations.size(); ++p) {
     const shard_slice& sl = slice_of(p);
-    const gid_t first = cfg.part.population_offsets[p] + sl.begin;
-    const model_info* m = find_model(net.populations[p].model);
-    if (!m)
-      throw config_error("populations[" + net.populations[p].label + "].model",
-                         "unknown model '" + net.populations[p].model + "' (known: " + model_names() + ")");
-    if (m->kind == population_kind::spike_source_array)
-      groups_.push_back(std::make_unique<source_group>(net.populations[p], sl, first, net.dt));
-    else if (double_)
-      groups_.push_back(make_group<double>(cfg, sl, first, drives_for(p), arrays_));
-    else
-      groups_.push_back(make_group<float>(cfg, sl, first, drives_for(p), arrays_));
+    const lowered_population low(net, sl, cfg.part.population_offsets[p]);  // the one lowering
+    groups_.push_back(double_ ? make_group<double>(cfg, low, arrays_) : make_group<float>(cfg, low, arrays_));
     std::fill_n(group_of_.begin() + sl.local_offset, sl.size(), static_cast<std::uint16_t>(p));
   }
-}
-
-group_drives shard::drives_for(std::size_t population) const {
-  const network& net = *cfg_.net;
-  const time_grid grid(net.dt);
-  group_drives d;
-  for (std::size_t k = 0; k < net.stimuli.size(); ++k) {
-    const stimulus& st = net.stimuli[k];
-    if (net.population_index(st.target, "stimuli[" + std::to_string(k) + "].target") != population) continue;
-    if (st.type == stimulus::kind::poisson_generator) {
-      const auto purpose = static_cast<std::uint32_t>(rng_purpose::stimulus) | static_cast<std::uint32_t>(k << 8);
-      d.poisson.push_back({random::poisson_table(st.rate * net.dt * 1e-3), to_fixed(static_cast<float>(st.weight)),
-                           static_cast<int>(st.target_receptor), purpose});
-    } else {
-      const step_t stop =
-          std::isfinite(st.stop) ? grid.on_grid_steps(st.stop, "stop") : std::numeric_limits<step_t>::max();
-      d.dc.push_back({st.amplitude, grid.on_grid_steps(st.start, "start"), stop});
-    }
-  }
-  return d;
 }
 
 // Each projection's rows onto this shard's neurons, built by the one lowering of synapses

@@ -62,7 +62,6 @@ class shard {
  private:
   // The slice of `population` in this shard, if the neuron `id` lies in it.
   const shard_slice& slice_of(std::size_t population) const { return cfg_.part.shards[index_][population]; }
-  group_drives drives_for(std::size_t population) const;
   void wake_woken();
   void bound_row_input();
   void record_post_spikes(std::span<const spike> fired);

@@ -17,7 +17,7 @@
 #include <neuromesh/core/checkpoint.hpp>
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/cuda/cuda_engine.hpp>
-#include <neuromesh/neurons/registry.hpp>
+#include <neuromesh/neurons/lowered_population.hpp>
 
 #include "neuron_groups.hpp"
 #include "projections.hpp"
@@ -164,10 +164,7 @@ class gpu_engine final : public engine {
   }
 
   std::pair<int, std::string> find_state(std::size_t population, const std::string& variable) const override {
-    const model_info* m = find_model(cfg_.net->populations.at(population).model);
-    const int var = m ? m->state_variable(variable) : -1;
-    if (var < 0) return {-1, ""};
-    return {var, std::string(m->state[var].unit)};
+    return find_state_variable(*cfg_.net, population, variable);
   }
 
   // Checkpoints (checkpoint.hpp): the whole network is on this device, so every population is
@@ -286,32 +283,22 @@ class gpu_engine final : public engine {
   }
 #endif
 
-  // One group per neuron population; spike sources keep their schedule (sorted by step).
+  // One group per neuron population, from the one lowering (lowered_population); spike sources
+  // keep their schedule, all sources' in one list sorted by step.
   void build_groups(const network& net) {
     const bool dbl = cfg_.prec == precision::double_precision;
-    const time_grid grid(net.dt);
-    std::vector<spike> schedule;
     for (std::size_t p = 0; p < net.populations.size(); ++p) {
-      const population& pop = net.populations[p];
-      const model_info* m = find_model(pop.model);
-      if (!m)
-        throw config_error("populations[" + pop.label + "].model",
-                           "unknown model '" + pop.model + "' (known: " + model_names() + ")");
-      if (m->kind == population_kind::spike_source_array) {
+      const lowered_population low(net, p, offsets_[p]);
+      if (low.is_source()) {
         groups_.push_back(nullptr);
-        for (index_t i = 0; i < pop.size && i < pop.spike_times.size(); ++i)
-          for (double t : pop.spike_times[i]) {
-            // Fired in the step ending at t; duplicates stay (NEST's multiplicity).
-            schedule.push_back({grid.spike_step(t, pop.allow_offgrid_times, pop.label), offsets_[p] + i});
-          }
+        const std::vector<spike> s = low.spike_schedule();
+        schedule_.insert(schedule_.end(), s.begin(), s.end());
         continue;
       }
-      n_updated_ += pop.size;
-      groups_.push_back(dbl ? make_device_group<double>(net, p, offsets_[p], offsets_[p])
-                            : make_device_group<float>(net, p, offsets_[p], offsets_[p]));
+      n_updated_ += low.size();
+      groups_.push_back(dbl ? make_device_group<double>(low, offsets_[p]) : make_device_group<float>(low, offsets_[p]));
     }
-    std::sort(schedule.begin(), schedule.end());
-    schedule_ = std::move(schedule);
+    std::sort(schedule_.begin(), schedule_.end());
   }
 
   void summarise() {

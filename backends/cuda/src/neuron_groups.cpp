@@ -1,9 +1,6 @@
-// Neuron groups on the device: host-side initialisation (parameters, propagators and initial
-// state from the keyed streams, exactly as the cpu backend computes them), then one Thrust
-// for_each per step and group over the model's shared `step`.
-#include <array>
-#include <cmath>
-#include <limits>
+// Neuron groups on the device: columns and drives from the one lowering (lowered_population,
+// shared with the cpu backend) copied to the device, then one Thrust for_each per step and group
+// over the model's shared `step`.
 #include <string>
 
 #include <thrust/copy.h>
@@ -11,10 +8,6 @@
 #include <thrust/execution_policy.h>
 #include <thrust/for_each.h>
 #include <thrust/iterator/counting_iterator.h>
-
-#include <neuromesh/core/errors.hpp>
-#include <neuromesh/neurons/initial_values.hpp>
-#include <neuromesh/neurons/registry.hpp>
 
 #include "neuron_groups.hpp"
 #include "runtime.hpp"
@@ -28,7 +21,7 @@ namespace {
 struct add_poisson {
   fixed_t* ex;  // this step's ring rows, at the group's first neuron
   fixed_t* in;
-  const poisson_source* poisson;
+  const poisson_drive* poisson;
   std::uint32_t n_poisson;
   std::uint64_t seed;
   gid_t first_gid;
@@ -55,7 +48,7 @@ struct add_poisson_batch {
     const std::uint32_t m = n - i0 < B ? n - i0 : B;
     std::uint64_t bits[B];
     for (std::uint32_t d = 0; d < one.n_poisson; ++d) {
-      const poisson_source& p = one.poisson[d];
+      const poisson_drive& p = one.poisson[d];
       fixed_t* row = (p.receptor == 0 ? one.ex : one.in) + i0;
       if (!p.counts.tabulated()) {  // large means: rejection sampling, one stream per neuron
         for (std::uint32_t j = 0; j < m; ++j)
@@ -65,8 +58,7 @@ struct add_poisson_batch {
       for (std::uint32_t j = 0; j < m; ++j)
         bits[j] = keyed_stream::first_u64(one.seed, p.purpose, one.first_gid + i0 + j, one.step);
       for (std::uint32_t j = 0; j < m; ++j)
-        row[j] = add_saturating(
-            row[j], scaled_saturating(p.counts.from_uniform(keyed_stream::to_uniform(bits[j])), p.weight, p.max_count));
+        row[j] = add_saturating(row[j], scaled_saturating(p.count_from(bits[j]), p.weight, p.max_count));
     }
   }
 };
@@ -119,28 +111,26 @@ struct update_neuron {
 
 template <class Model, class Real>
 class group final : public device_group {
-  static constexpr std::size_t P = Model::parameters.size(), S = Model::state.size(), C = Model::n_constants;
+  static constexpr std::size_t S = Model::state.size(), C = Model::n_constants;
 
  public:
-  group(const network& net, std::size_t p, std::uint32_t offset, gid_t first_gid)
-      : n_(net.populations[p].size), offset_(offset), first_gid_(first_gid), seed_(net.seed), params_(P * n_) {
-    std::vector<Real> k(C * n_), x(S * n_);
-    initialise(net, net.populations[p], k, x);
-    uniform_ = n_ > 0;
-    for (std::size_t j = 0; j < C; ++j) {
-      for (std::uint32_t i = 1; i < n_; ++i) uniform_ = uniform_ && k[j * n_ + i] == k[j * n_];
-      ku_[j] = n_ > 0 ? k[j * n_] : Real(0);
-    }
-    k_ = k;
-    x_ = x;
-    drives(net, p);
+  // Columns and drives from the lowering (the cpu backend's too), copied to the device.
+  group(const lowered_population& low, std::uint32_t offset)
+      : n_(low.size()), offset_(offset), first_gid_(low.gid(0)), seed_(low.net().seed) {
+    neuron_columns<Real> c = low.template columns<Model, Real>();
+    uniform_ = c.uniform_constants;
+    for (std::size_t j = 0; j < C; ++j) ku_[j] = n_ > 0 ? c.k[j * n_] : Real(0);
+    params_ = std::move(c.params);
+    k_ = c.k;
+    x_ = c.x;
+    stimulus_drives d = low.drives();
+    poisson_ = d.poisson;
+    dc_ = std::move(d.dc);
   }
 
   void update(step_t s, const step_context& c) override {
     if (n_ == 0) return;
-    double dc = 0.0;
-    for (const dc_source& d : dc_)
-      if (s >= d.start && s < d.stop) dc += d.amplitude;
+    const double dc = dc_amplitude(dc_, s);
     if (uniform_ && !c.extra_set)
       launch<true, false>(s, c, dc);
     else if (uniform_)
@@ -224,38 +214,6 @@ class group final : public device_group {
 #endif
   }
 
-  // Parameters, derived constants and initial state of every neuron, from the same keyed
-  // streams as the cpu backend (purpose, gid, name key).
-  void initialise(const network& net, const population& pop, std::vector<Real>& kc, std::vector<Real>& xc) {
-    for (std::uint32_t i = 0; i < n_; ++i) {
-      const auto v = initial_values<Model>(pop, i, first_gid_ + i, seed_, net.dt);  // as the cpu backend
-      for (std::size_t j = 0; j < P; ++j) params_[j * n_ + i] = v.p[j];
-      for (std::size_t j = 0; j < C; ++j) kc[j * n_ + i] = static_cast<Real>(v.k[j]);
-      for (std::size_t j = 0; j < S; ++j) xc[j * n_ + i] = static_cast<Real>(v.x[j]);
-    }
-  }
-
-  // The stimulus devices attached to population p, in network order (the dc sum's order).
-  void drives(const network& net, std::size_t p) {
-    const time_grid grid(net.dt);
-    std::vector<poisson_source> poisson;
-    for (std::size_t s = 0; s < net.stimuli.size(); ++s) {
-      const stimulus& st = net.stimuli[s];
-      if (net.population_index(st.target, "stimuli[" + std::to_string(s) + "].target") != p) continue;
-      if (st.type == stimulus::kind::poisson_generator) {
-        const auto purpose = static_cast<std::uint32_t>(rng_purpose::stimulus) | static_cast<std::uint32_t>(s << 8);
-        poisson.push_back({random::poisson_table(st.rate * net.dt * 1e-3), to_fixed(static_cast<float>(st.weight)),
-                           static_cast<std::uint32_t>(st.target_receptor), purpose});
-        poisson.back().max_count = max_count_for(poisson.back().weight);
-      } else {
-        const step_t stop =
-            std::isfinite(st.stop) ? grid.on_grid_steps(st.stop, "stop") : std::numeric_limits<step_t>::max();
-        dc_.push_back({st.amplitude, grid.on_grid_steps(st.start, "start"), stop});
-      }
-    }
-    poisson_ = poisson;
-  }
-
   std::uint32_t n_, offset_;
   gid_t first_gid_;
   std::uint64_t seed_;
@@ -263,32 +221,20 @@ class group final : public device_group {
   Real ku_[C > 0 ? C : 1] = {};
   std::vector<double> params_;  // host copy of the parameters as given (for reading state)
   thrust::device_vector<Real> k_, x_;
-  thrust::device_vector<poisson_source> poisson_;
-  std::vector<dc_source> dc_;
+  thrust::device_vector<poisson_drive> poisson_;
+  std::vector<dc_drive> dc_;
 };
-
-template <class Real, class... Models>
-std::unique_ptr<device_group> make_for(model_list<Models...>, const network& net, std::size_t p, std::uint32_t offset,
-                                       gid_t first_gid) {
-  const std::string& name = net.populations[p].model;
-  std::unique_ptr<device_group> out;
-  ((name == Models::name ? (void)(out = std::make_unique<group<Models, Real>>(net, p, offset, first_gid)) : void()),
-   ...);
-  if (!out)
-    throw config_error("populations[" + net.populations[p].label + "].model",
-                       "unknown model '" + name + "' (known: " + model_names() + ")");
-  return out;
-}
 
 }  // namespace
 
 template <class Real>
-std::unique_ptr<device_group> make_device_group(const network& net, std::size_t p, std::uint32_t offset,
-                                                gid_t first_gid) {
-  return make_for<Real>(neuron_models{}, net, p, offset, first_gid);
+std::unique_ptr<device_group> make_device_group(const lowered_population& low, std::uint32_t offset) {
+  return low.with_neuron_model([&](auto tag) -> std::unique_ptr<device_group> {
+    return std::make_unique<group<typename decltype(tag)::type, Real>>(low, offset);
+  });
 }
 
-template std::unique_ptr<device_group> make_device_group<float>(const network&, std::size_t, std::uint32_t, gid_t);
-template std::unique_ptr<device_group> make_device_group<double>(const network&, std::size_t, std::uint32_t, gid_t);
+template std::unique_ptr<device_group> make_device_group<float>(const lowered_population&, std::uint32_t);
+template std::unique_ptr<device_group> make_device_group<double>(const lowered_population&, std::uint32_t);
 
 }  // namespace neuromesh::NEUROMESH_GPU_NS

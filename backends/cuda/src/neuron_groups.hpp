@@ -13,8 +13,7 @@
 
 #include <neuromesh/core/engine.hpp>
 #include <neuromesh/core/fixed_point.hpp>
-#include <neuromesh/core/random/distributions.hpp>
-#include <neuromesh/core/random/keyed_stream.hpp>
+#include <neuromesh/neurons/lowered_population.hpp>
 
 #include "namespace.hpp"
 #include "runtime.hpp"
@@ -36,26 +35,6 @@ struct ring_view {
     const std::uint32_t k = slot + delay;
     return k >= slots ? k - slots : k;
   }
-};
-
-// A Poisson generator driving a population: every neuron draws its count per step from its own
-// keyed stream (seed, generator, gid, step) -- exactly the cpu backend's draws.
-struct poisson_source {
-  random::poisson_table counts;  // Poisson(rate h), tabulated as the cpu backend does
-  fixed_t weight;
-  std::uint32_t receptor;
-  std::uint32_t purpose;
-  std::uint64_t max_count = 0;  // max_count_for(weight), set on the host (fixed_point.hpp)
-  NEUROMESH_INLINE_HOST_DEVICE fixed_t input(std::uint64_t seed, std::uint32_t gid, std::uint32_t step) const {
-    keyed_stream s(seed, purpose, gid, step);
-    return scaled_saturating(counts.sample(s), weight, max_count);
-  }
-};
-
-// A dc_source: amplitude [pA] during steps [start, stop).
-struct dc_source {
-  double amplitude;
-  step_t start, stop;
 };
 
 // Where fired spikes go: spike detection and compaction in one. A neuron that fires takes the
@@ -97,9 +76,9 @@ class device_group {
   virtual void load_state(std::span<const double> /*columns*/) {}
 };
 
-// The group of population `p` (neurons at local indices [offset, offset + size)), in Real.
+// The group of a lowered (whole) neuron population whose neurons sit at local indices
+// [offset, offset + size), in Real. Spike sources have none (lowered_population::spike_schedule).
 template <class Real>
-std::unique_ptr<device_group> make_device_group(const network& net, std::size_t p, std::uint32_t offset,
-                                                gid_t first_gid);
+std::unique_ptr<device_group> make_device_group(const lowered_population& low, std::uint32_t offset);
 
 }  // namespace neuromesh::NEUROMESH_GPU_NS
