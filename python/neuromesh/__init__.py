@@ -12,7 +12,8 @@ from .models import (EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_alpha, IF_curr
                      SpikeSourceArray)
 from .network import DCSource, Network, Population, PopulationView, Projection, Result, Simulator
 from .synapses import (AdditiveWeightDependence, MultiplicativeWeightDependence, SpikePairRule, StaticSynapse,
-                       STDPMechanism, STDPSynapse, Tsodyks2Synapse, TsodyksMarkramSynapse)
+                       STDPMechanism, STDPPowerLawSynapse, STDPSynapse, STDPSynapseHom, Tsodyks2Synapse,
+                       TsodyksMarkramSynapse)
 
 __version__ = features()["version"]
 

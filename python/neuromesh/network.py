@@ -18,7 +18,7 @@ from .connectors import Connector, FromListConnector
 from .errors import ArgumentTypeError, ConfigError, NeuromeshIOError
 from .models import CellType, SpikeSourceArray
 from .random import Distribution
-from .synapses import STDPSynapse, StaticSynapse, Tsodyks2Synapse
+from .synapses import BY_NEST_NAME, STDPSynapse, StaticSynapse
 
 _MAX_INDEX = 2**32 - 2  # neuron ids are 32-bit in the core; the last value marks "whole population"
 
@@ -73,18 +73,16 @@ def _synapse_of(synapse, where):
     if isinstance(synapse, dict):
         spec = dict(synapse)
         model = spec.pop("synapse_model", "static_synapse")
-        if model in ("static_synapse", "static"):
+        kind = BY_NEST_NAME.get(model)
+        if kind is None:
+            raise ConfigError(f"{where}: synapse model {model!r} is not available (known: "
+                              f"{', '.join(sorted(k for k in BY_NEST_NAME if k.endswith('_synapse') or '_hom' in k))})")
+        if kind is StaticSynapse:
             unknown = sorted(set(spec) - {"weight", "delay"})
             if unknown:
                 raise ConfigError(f"{where}: synapse {synapse!r}: static_synapse takes weight and delay only, "
                                   f"not {unknown}")
-            return StaticSynapse(**spec)
-        if model in ("stdp_synapse", "stdp"):
-            return STDPSynapse(**spec)
-        if model in ("tsodyks2_synapse", "tsodyks2"):
-            return Tsodyks2Synapse(**spec)
-        raise ConfigError(f"{where}: synapse model {model!r} is not available (known: static_synapse, "
-                          "stdp_synapse, tsodyks2_synapse)")
+        return kind(**spec)
     hint = " (give a dict {'synapse_model': ...} or nm.STDPSynapse(...))" if isinstance(synapse, str) else ""
     raise ArgumentTypeError(f"{where}: synapse must be a synapse type such as nm.StaticSynapse(weight=..., "
                             f"delay=...), nm.STDPSynapse(...) or a dict, not {type(synapse).__name__} {synapse!r}{hint}")

@@ -127,3 +127,28 @@ class TsodyksMarkramSynapse(Tsodyks2Synapse):
 
     def __init__(self, U=0.5, tau_rec=100.0, tau_facil=0.0, weight=0.0, delay=None):
         super().__init__(weight=weight, delay=delay, U=U, u=U, tau_rec=tau_rec, tau_fac=tau_facil)
+
+
+class STDPSynapseHom(STDPSynapse):
+    """NEST's stdp_synapse_hom: stdp_synapse with parameters common to the projection."""
+
+    core_model = "stdp_synapse_hom"
+
+
+class STDPPowerLawSynapse(STDPSynapse):
+    """NEST's stdp_pl_synapse_hom (Morrison et al. 2007; NEST's hpc_benchmark): facilitation
+    lambda w^mu K+, depression alpha lambda w K-; no upper bound."""
+
+    core_model = "stdp_pl_synapse_hom"
+    _defaults = {"tau_plus": 20.0, "tau_minus": 20.0, "lambda": 0.1, "alpha": 1.0, "mu": 0.4}
+
+    def core_parameters(self, weight_scale):
+        return dict(self.params)
+
+
+# NEST model names (and the JSON short names) -> Python synapse types, for syn_spec dicts.
+BY_NEST_NAME = {"static_synapse": StaticSynapse, "static": StaticSynapse,
+                "stdp_synapse": STDPSynapse, "stdp": STDPSynapse,
+                "stdp_synapse_hom": STDPSynapseHom, "stdp_hom": STDPSynapseHom,
+                "stdp_pl_synapse_hom": STDPPowerLawSynapse, "stdp_pl_hom": STDPPowerLawSynapse,
+                "tsodyks2_synapse": Tsodyks2Synapse, "tsodyks2": Tsodyks2Synapse}

@@ -53,7 +53,7 @@ def poisson_protocol(n=12, rate=20.0, duration=10_000.0, seed=7):
     return pre, post, duration + 50.0
 
 
-def run_nest(model, pre, post, duration, delay, syn):
+def run_nest(model, pre, post, duration, delay, syn, synapse_model="stdp_synapse"):
     nest.ResetKernel()
     nest.resolution = DT
     n = len(pre)
@@ -65,12 +65,19 @@ def run_nest(model, pre, post, duration, delay, syn):
     drivers = nest.Create("spike_generator", n, params=[{"spike_times": tr} for tr in post])
     neurons = nest.Create(model, n, params=params)
     nest.Connect(drivers, neurons, "one_to_one", {"weight": drive_w, "delay": DT})
-    nest.Connect(parrots, neurons, "one_to_one", {"synapse_model": "stdp_synapse", "delay": delay, **syn})
+    if synapse_model.endswith("_hom"):  # parameters common to the model: set on a copy of it
+        common = {k: v for k, v in syn.items() if k != "weight"}
+        nest.CopyModel(synapse_model, "plastic", common)
+        nest.Connect(parrots, neurons, "one_to_one", {"synapse_model": "plastic", "delay": delay,
+                                                      "weight": syn["weight"]})
+    else:
+        nest.Connect(parrots, neurons, "one_to_one", {"synapse_model": synapse_model, "delay": delay, **syn})
     rec = nest.Create("spike_recorder")
     nest.Connect(neurons, rec)
     nest.Connect(parrots, rec)
     nest.Simulate(duration)
-    conns = nest.GetConnections(parrots, neurons, synapse_model="stdp_synapse")
+    conns = nest.GetConnections(parrots, neurons, synapse_model="plastic" if synapse_model.endswith("_hom")
+                                else synapse_model)
     src = np.asarray(conns.get("source")) - parrots[0].global_id
     weights = np.asarray(conns.get("weight"))[np.argsort(src)]
     ev = rec.get("events")
@@ -82,7 +89,7 @@ def run_nest(model, pre, post, duration, delay, syn):
     return weights, spikes
 
 
-def run_neuromesh(model, pre, post, duration, delay, syn):
+def run_neuromesh(model, pre, post, duration, delay, syn, synapse_model="stdp_synapse"):
     n = len(pre)
     params, drive_w = TARGETS[model]
     net = nm.Network(dt=DT)
@@ -90,7 +97,7 @@ def run_neuromesh(model, pre, post, duration, delay, syn):
     drv = net.population(n, nm.SpikeSourceArray(spike_times=post), label="drive")
     cells = net.population(n, nm.Model(model, **params), label="post")
     net.connect(drv, cells, nm.OneToOne(), nm.StaticSynapse(weight=drive_w, delay=DT))
-    proj = net.connect(src, cells, nm.OneToOne(), {"synapse_model": "stdp_synapse", "delay": delay, **syn})
+    proj = net.connect(src, cells, nm.OneToOne(), {"synapse_model": synapse_model, "delay": delay, **syn})
     cells.record("spikes")
     src.record("spikes")
     net.run(duration, threads=1, precision="double")
@@ -126,5 +133,30 @@ def test_stdp_weights_equal_nests(protocol, rule, delay, model):
         for i in range(len(pre)):
             assert np.array_equal(s_nm[kind][i], s_nest[kind][i]), f"{kind} spikes of synapse {i} differ"
     assert len(w_nm) == len(w_nest)
+    assert np.any(np.abs(w_nest - syn["weight"]) > 1e-6), "the protocol must change the weights"
+    np.testing.assert_allclose(w_nm, w_nest, rtol=1e-12, atol=0)
+
+
+# The variants: stdp_synapse_hom (the same rule, parameters on the model) and the power law of
+# NEST's hpc_benchmark, stdp_pl_synapse_hom (no upper bound; mu 0.4 as there, and 1.0).
+VARIANTS = {
+    "stdp_synapse_hom": {"weight": 50.0, "Wmax": 100.0, "lambda": 0.05, "alpha": 1.1, "mu_plus": 0.5,
+                         "mu_minus": 0.7},
+    "stdp_pl_synapse_hom": {"weight": 20.0, "lambda": 0.02, "alpha": 1.05, "mu": 0.4, "tau_plus": 15.0},
+    "stdp_pl_synapse_hom mu=1": {"weight": 20.0, "lambda": 0.01, "alpha": 0.9, "mu": 1.0},
+}
+
+
+@pytest.mark.parametrize("delay", [1.0, 0.1])
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("protocol", sorted(PROTOCOLS))
+def test_stdp_variants_equal_nests(protocol, variant, delay):
+    pre, post, duration = PROTOCOLS[protocol]()
+    syn, synapse_model = VARIANTS[variant], variant.split()[0]
+    w_nest, s_nest = run_nest("iaf_psc_exp", pre, post, duration, delay, syn, synapse_model)
+    w_nm, s_nm = run_neuromesh("iaf_psc_exp", pre, post, duration, delay, syn, synapse_model)
+    for kind in ("pre", "post"):
+        for i in range(len(pre)):
+            assert np.array_equal(s_nm[kind][i], s_nest[kind][i]), f"{kind} spikes of synapse {i} differ"
     assert np.any(np.abs(w_nest - syn["weight"]) > 1e-6), "the protocol must change the weights"
     np.testing.assert_allclose(w_nm, w_nest, rtol=1e-12, atol=0)

@@ -56,8 +56,17 @@ void shard::build_synapses(const std::function<void(double)>& progress) {
       p.stp_last.assign(p.pre_size, -1);
     }
     if (model.plastic) {
-      p.stdp = std::make_unique<stdp_rows>(synapse_parameter_values(proj, where), p.rows, p.pre_size,
-                                           cfg_.part.local_size(index_), net.dt);
+      std::vector<double> values = synapse_parameter_values(proj, where);
+      double w0 = 0;
+      for (std::size_t j = 0; j < p.rows.size(); ++j) w0 = std::max(w0, static_cast<double>(p.rows.weight(j)));
+      const double bound = with_synapse_model_at(p.model, [&]<class S>() {
+        if constexpr (S::plastic)
+          return S::max_weight(values.data(), w0);
+        else
+          return w0;
+      });
+      p.stdp = std::make_unique<stdp_rows>(std::move(values), p.rows, p.pre_size, cfg_.part.local_size(index_), net.dt,
+                                           bound);
       p.rows.release_weights();
       stdp_by_post_.resize(net.populations.size());
       stdp_by_post_[post].push_back(k);
@@ -209,7 +218,7 @@ void shard::deliver_rows_as(std::span<const Item> items, Accept accept, OnTarget
     if (p.rows.size() == 0) continue;
     with_synapse_model_at(p.model, [&]<class Synapse>() {
       if constexpr (Synapse::plastic)
-        deliver_plastic<Saturate>(projections_[k], items, accept, on_target);
+        deliver_plastic<Saturate, Synapse>(projections_[k], items, accept, on_target);
       else if constexpr (detail::has_short_term<Synapse>())
         deliver_short_term<Saturate, Synapse>(projections_[k], items, accept, on_target);
       else
@@ -242,7 +251,7 @@ void shard::deliver_projection(const projection_rows& p, std::span<const Item> i
 
 // Plastic rows (stdp_synapse): each synapse's weight is updated in row order as the spike passes,
 // and the spike carries the new weight; K+ moves on once the whole row has seen the spike.
-template <bool Saturate, class Item, class Accept, class OnTarget>
+template <bool Saturate, class Rule, class Item, class Accept, class OnTarget>
 void shard::deliver_plastic(projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target) {
   stdp_rows& stdp = *p.stdp;
   const std::uint32_t* targets = p.rows.targets();
@@ -252,7 +261,7 @@ void shard::deliver_plastic(projection_rows& p, std::span<const Item> items, Acc
     if (src >= p.pre_size) continue;
     p.rows.for_each_segment(src, [&](std::uint32_t begin, std::uint32_t end, delay_t delay, std::uint8_t receptor) {
       fixed_t* row = arrays_.ring.row(receptor, sp.step + delay);
-      stdp.on_pre(src, sp.step, delay, targets, begin, end, [&](std::uint32_t t, fixed_t w) {
+      stdp.on_pre<Rule>(src, sp.step, delay, targets, begin, end, [&](std::uint32_t t, fixed_t w) {
         if (!accept(item, t)) return;
         if constexpr (Saturate)
           row[t] = add_saturating(row[t], w);

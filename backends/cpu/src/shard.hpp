@@ -73,7 +73,7 @@ class shard {
   void deliver_rows_as(std::span<const Item> items, Accept accept, OnTarget on_target);
   template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
   void deliver_projection(const projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
-  template <bool Saturate, class Item, class Accept, class OnTarget>
+  template <bool Saturate, class Rule, class Item, class Accept, class OnTarget>
   void deliver_plastic(projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
   template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
   void deliver_short_term(projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);

@@ -7,8 +7,13 @@
 namespace neuromesh::cpu {
 
 stdp_rows::stdp_rows(std::vector<double> params, const synapse_store& rows, index_t n_sources, std::uint32_t n_targets,
-                     double h)
-    : p_(std::move(params)), h_(h), k_plus_(n_sources, 0.0), last_pre_(n_sources, -1), post_(n_targets) {
+                     double h, double max_weight)
+    : p_(std::move(params)),
+      h_(h),
+      max_weight_(max_weight),
+      k_plus_(n_sources, 0.0),
+      last_pre_(n_sources, -1),
+      post_(n_targets) {
   weight_.resize(rows.size());
   for (std::size_t k = 0; k < rows.size(); ++k) {
     weight_[k] = static_cast<double>(rows.weight(k));
@@ -18,16 +23,16 @@ stdp_rows::stdp_rows(std::vector<double> params, const synapse_store& rows, inde
 
 void stdp_rows::record_post_spike(std::uint32_t target, step_t s) {
   post_history& ph = post_[target];
-  ph.k_minus = ph.k_minus * math::exp((t(ph.last) - t(s)) / p_[stdp_synapse::tau_minus]) + 1.0;
+  ph.k_minus = ph.k_minus * math::exp((t(ph.last) - t(s)) / p_[tau_minus]) + 1.0;
   ph.last = s;
   if (ph.incoming > 0) ph.spikes.push_back({s, ph.k_minus, 0});
 }
 
 void stdp_rows::after_pre(index_t src, step_t s) {
   if (s < last_pre_[src])  // the update order would depend on delivery order: never silently
-    throw internal_error("stdp_synapse: a presynaptic spike of step " + std::to_string(s) +
-                         " delivered after one of step " + std::to_string(last_pre_[src]));
-  k_plus_[src] = k_plus_[src] * math::exp((t(last_pre_[src]) - t(s)) / p_[stdp_synapse::tau_plus]) + 1.0;
+    throw internal_error("STDP: a presynaptic spike of step " + std::to_string(s) + " delivered after one of step " +
+                         std::to_string(last_pre_[src]));
+  k_plus_[src] = k_plus_[src] * math::exp((t(last_pre_[src]) - t(s)) / p_[tau_plus]) + 1.0;
   last_pre_[src] = s;
 }
 

@@ -1,10 +1,10 @@
 #pragma once
-// What an stdp_synapse projection keeps in one shard besides its rows (synapses/stdp_synapse.hpp):
-// a weight column (double: weights are compared with NEST's to 1e-12), the presynaptic trace K+ and
-// last spike per source, and per target the postsynaptic spikes the synapses onto it have not all
-// read yet (NEST's spike history with access counters). Only the owning shard's thread touches it,
-// and a shard delivers one source's spikes in step order and each row in row order, so the updates
-// of every synapse happen in one defined order for any number of threads or ranks.
+// What a pair-based STDP projection (stdp_synapse, stdp_synapse_hom, stdp_pl_synapse_hom) keeps in one shard besides
+// its rows (synapses/stdp_synapse.hpp): a weight column (double: weights are compared with NEST's to 1e-12), the
+// presynaptic trace K+ and last spike per source, and per target the postsynaptic spikes the synapses onto it have not
+// all read yet (NEST's spike history with access counters). Only the owning shard's thread touches it, and a shard
+// delivers one source's spikes in step order and each row in row order, so the updates of every synapse happen in one
+// defined order for any number of threads or ranks.
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -12,7 +12,7 @@
 #include <neuromesh/core/math.hpp>
 #include <neuromesh/core/spike.hpp>
 #include <neuromesh/core/synapse_store.hpp>
-#include <neuromesh/synapses/stdp_synapse.hpp>
+#include <neuromesh/synapses/model.hpp>
 
 namespace neuromesh::cpu {
 
@@ -20,8 +20,10 @@ class stdp_rows {
  public:
   // `rows`: the projection's stored synapses (their weights are copied here); n_sources: size of
   // the pre population; n_targets: the shard's index space; h: the step [ms].
-  stdp_rows(std::vector<double> params, const synapse_store& rows, index_t n_sources, std::uint32_t n_targets,
-            double h);
+  // The rules differ only in facilitate/depress (on_pre's Rule); every one keeps tau_plus and
+  // tau_minus as its parameters 0 and 1. max_weight: the largest weight the rule can reach.
+  stdp_rows(std::vector<double> params, const synapse_store& rows, index_t n_sources, std::uint32_t n_targets, double h,
+            double max_weight);
 
   // Target `t` fired in step s: its K- jumps and, if synapses read it later, it joins the history.
   void record_post_spike(std::uint32_t t, step_t s);
@@ -29,14 +31,14 @@ class stdp_rows {
   // Source `src`'s spike of step s reaches synapses [begin, end) of a segment with delay D: each
   // weight is updated (facilitation by the postsynaptic spikes since the last presynaptic one,
   // then depression) and add(target, input) gets the new weight's input.
-  template <class Add>
+  template <class Rule, class Add>
   void on_pre(index_t src, step_t s, delay_t D, const std::uint32_t* targets, std::uint32_t begin, std::uint32_t end,
               Add&& add);
   // After all segments of src's row have seen its spike of step s: K+ and the last spike move on.
   void after_pre(index_t src, step_t s);
 
   double weight(std::size_t k) const { return weight_[k]; }
-  double max_weight() const { return p_[stdp_synapse::Wmax]; }
+  double max_weight() const { return max_weight_; }
   std::size_t bytes() const;
 
  private:
@@ -58,18 +60,20 @@ class stdp_rows {
   double t(step_t s) const { return static_cast<double>(s + 1) * h_; }  // time of a spike of step s
   static void prune(post_history& ph);
 
-  std::vector<double> p_;  // stdp_synapse parameters, in its order
+  static constexpr int tau_plus = 0, tau_minus = 1;  // in every rule's parameters
+  std::vector<double> p_;                            // the rule's parameters, in its order
   double h_;
+  double max_weight_;
   std::vector<double> weight_;      // per synapse, row order
   std::vector<double> k_plus_;      // per source
   std::vector<step_t> last_pre_;    // per source: step of its last spike, -1 before the first (t = 0)
   std::vector<post_history> post_;  // per target index
 };
 
-template <class Add>
+template <class Rule, class Add>
 void stdp_rows::on_pre(index_t src, step_t s, delay_t D, const std::uint32_t* targets, std::uint32_t begin,
                        std::uint32_t end, Add&& add) {
-  using S = stdp_synapse;
+  static_assert(Rule::tau_plus == tau_plus && Rule::tau_minus == tau_minus);
   const double* p = p_.data();
   const step_t last = last_pre_[src];
   const double t_last = t(last), d = static_cast<double>(D) * h_;
@@ -84,17 +88,16 @@ void stdp_rows::on_pre(index_t src, step_t s, delay_t D, const std::uint32_t* ta
     }
     for (; i < ph.spikes.size() && ph.spikes[i].step <= s - D; ++i) {
       const double minus_dt = t_last - (t(ph.spikes[i].step) + d);
-      w = S::facilitate(p, w, k_plus * math::exp(minus_dt / p[S::tau_plus]));
+      w = Rule::facilitate(p, w, k_plus * math::exp(minus_dt / p[tau_plus]));
       ++ph.spikes[i].reads;
     }
     // K- of the last postsynaptic spike strictly before t_pre - d.
     const post_spike* before = ph.dropped.step >= 0 ? &ph.dropped : nullptr;
     for (std::size_t j = ph.first; j < ph.spikes.size() && ph.spikes[j].step < s - D; ++j) before = &ph.spikes[j];
-    const double k_minus =
-        before ? before->k_minus * math::exp((t(before->step) - t_at_synapse) / p[S::tau_minus]) : 0.0;
-    w = S::depress(p, w, k_minus);
+    const double k_minus = before ? before->k_minus * math::exp((t(before->step) - t_at_synapse) / p[tau_minus]) : 0.0;
+    w = Rule::depress(p, w, k_minus);
     weight_[k] = w;
-    add(targets[k], S::input(w));
+    add(targets[k], Rule::input(w));
     prune(ph);
   }
 }

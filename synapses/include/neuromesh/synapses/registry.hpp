@@ -14,6 +14,7 @@
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/core/network.hpp>
 #include <neuromesh/synapses/static_synapse.hpp>
+#include <neuromesh/synapses/stdp_pl_synapse_hom.hpp>
 #include <neuromesh/synapses/stdp_synapse.hpp>
 #include <neuromesh/synapses/tsodyks2_synapse.hpp>
 
@@ -25,7 +26,8 @@ struct synapse_list {
 };
 
 // Every synapse model a backend must support.
-using synapse_models = synapse_list<static_synapse, stdp_synapse, tsodyks2_synapse>;
+using synapse_models =
+    synapse_list<static_synapse, stdp_synapse, stdp_synapse_hom, stdp_pl_synapse_hom, tsodyks2_synapse>;
 
 // A synapse model's description at run time, for validation and front ends.
 struct synapse_info {

@@ -76,8 +76,17 @@ struct stdp_synapse {
     const double norm = w / p[Wmax] - p[alpha] * p[lambda] * power(w / p[Wmax], p[mu_minus]) * k_minus;
     return norm > 0.0 ? norm * p[Wmax] : 0.0;
   }
+  // The largest weight the rule can reach from weights <= w0 (the fixed-point range check).
+  static double max_weight(const double* p, double w0) { return w0 > p[Wmax] ? w0 : p[Wmax]; }
   // The input of a spike with weight w (what static_synapse::input is for a fixed weight).
   NEUROMESH_INLINE_HOST_DEVICE static fixed_t input(double w) { return to_fixed(w); }
+};
+
+// stdp_synapse_hom -- the same rule with parameters common to all its synapses (NEST sets them
+// with CopyModel/SetDefaults); here parameters belong to the projection anyway.
+struct stdp_synapse_hom : stdp_synapse {
+  static constexpr std::string_view name = "stdp_hom";
+  static constexpr std::string_view nest_name = "stdp_synapse_hom";
 };
 
 }  // namespace neuromesh
