@@ -12,10 +12,11 @@ scale 1 is 11,250 neurons with 11,250 inputs each (1.3e8 synapses). All weights 
 inhibitory ones g = -5 times that, delays 1.5 ms, Poisson drive eta = 1.685 times the threshold
 rate.
 
-DIFFERENCE FROM NEST: the benchmark's E->E synapses are plastic (stdp_pl_synapse_hom_hpc:
-power-law potentiation mu = 0.4, multiplicative depression alpha = 0.0513, lambda = 0.1,
-tau_plus = 15 ms, tau_minus = 30 ms). neuromesh has no STDP yet, so E->E are static synapses
-with the same initial weight (JE_pA); the dynamics correspond to the network at t = 0 of NEST's.
+E->E synapses are plastic as in NEST's benchmark: stdp_pl_synapse_hom (NEST uses its variant
+stdp_pl_synapse_hom_hpc, the same rule with a smaller connection object): power-law potentiation
+mu = 0.4, multiplicative depression alpha = 0.0513, lambda = 0.1, tau_plus = 15 ms, tau_minus =
+30 ms (docs/plasticity.md). --static makes them static synapses with the same initial weight (the
+network at t = 0 of NEST's; what this script ran before plasticity existed).
 
 NEST's only statement on the expected activity (docstring of hpc_benchmark.py): use scale > 10
 and check that the reported firing rate is below 10 spikes/s (asynchronous irregular, low rate).
@@ -45,7 +46,7 @@ DELAY = 1.5  # ms, all connections
 JE = 0.14  # mV, EPSP peak
 G = -5.0
 ETA = 1.685
-STDP = dict(alpha=0.0513, lambda_=0.1, mu=0.4, tau_plus=15.0, tau_minus=30.0)  # not simulated (static)
+STDP = dict(alpha=0.0513, lambda_=0.1, mu=0.4, tau_plus=15.0, tau_minus=30.0)  # stdp_pl_synapse_hom_hpc
 
 
 def lambertw_m1(x):
@@ -88,7 +89,7 @@ def parameters(scale=0.1):
     return dict(NE=NE, NI=NI, CE=CE, CI=CI, JE_pA=JE_pA, JI_pA=G * JE_pA, p_rate=p_rate)
 
 
-def build(scale=0.1, seed=12345, dt=0.1):
+def build(scale=0.1, seed=12345, dt=0.1, plastic=True):
     p = parameters(scale)
     if p["NE"] < 1 or p["NI"] < 1:
         raise nm.ConfigError(f"scale {scale}: the network needs at least one neuron per population")
@@ -99,9 +100,11 @@ def build(scale=0.1, seed=12345, dt=0.1):
     inh = net.population(p["NI"], cell, label="I", initial=init)
     for post in (exc, inh):
         net.poisson_input(post, rate=p["p_rate"], weight=p["JE_pA"])
-        # E->E: stdp_pl_synapse_hom_hpc in NEST; static with the same initial weight here.
-        net.connect(exc, post, nm.FixedInDegree(p["CE"], allow_self_connections=post is not exc),
-                    nm.StaticSynapse(weight=p["JE_pA"], delay=DELAY))
+        # E->E: stdp_pl_synapse_hom_hpc in NEST; E->I static.
+        ee = plastic and post is exc
+        synapse = (nm.STDPPowerLawSynapse(weight=p["JE_pA"], delay=DELAY, **STDP) if ee
+                   else nm.StaticSynapse(weight=p["JE_pA"], delay=DELAY))
+        net.connect(exc, post, nm.FixedInDegree(p["CE"], allow_self_connections=post is not exc), synapse)
         net.connect(inh, post, nm.FixedInDegree(p["CI"], allow_self_connections=post is not inh),
                     nm.StaticSynapse(weight=p["JI_pA"], delay=DELAY), receptor="inhibitory")
         post.record("spikes")
@@ -112,6 +115,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=0.1,
                         help="network size relative to 11,250 neurons; in-degrees stay 9000 + 2250 (default 0.1)")
+    parser.add_argument("--static", action="store_true",
+                        help="static E->E synapses (NEST's: stdp_pl_synapse_hom_hpc)")
     add_run_options(parser, duration=500.0)
     args = parser.parse_args(argv)
     if not args.scale > 0:
@@ -119,8 +124,8 @@ def main(argv=None):
     p = parameters(args.scale)
     print(f"NE {p['NE']}, NI {p['NI']}, CE {p['CE']}, CI {p['CI']}, J {p['JE_pA']:.3f} pA, "
           f"g {G:g}, Poisson {p['p_rate']:.1f} Hz per neuron")
-    print("note: E->E synapses are static (NEST: stdp_pl_synapse_hom_hpc); neuromesh has no STDP yet")
-    return run_and_report("hpc_benchmark.py", lambda: build(args.scale, args.seed), args,
+    print("E->E synapses: " + ("static (--static)" if args.static else "stdp_pl_synapse_hom (as NEST)"))
+    return run_and_report("hpc_benchmark.py", lambda: build(args.scale, args.seed, plastic=not args.static), args,
                           footer="; NEST expects < 10 Hz at scale > 10")
 
 

@@ -5,6 +5,7 @@
 // all read yet (NEST's spike history with access counters). Only the owning shard's thread touches it, and a shard
 // delivers one source's spikes in step order and each row in row order, so the updates of every synapse happen in one
 // defined order for any number of threads or ranks.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -82,18 +83,20 @@ void stdp_rows::on_pre(index_t src, step_t s, delay_t D, const std::uint32_t* ta
   for (std::uint32_t k = begin; k < end; ++k) {
     post_history& ph = post_[targets[k]];
     double w = weight_[k];
-    // Postsynaptic spikes at t_post with t_last - d < t_post <= t_pre - d, in time order.
-    std::size_t i = ph.first;
-    for (; i < ph.spikes.size() && ph.spikes[i].step <= last - D; ++i) {
-    }
-    for (; i < ph.spikes.size() && ph.spikes[i].step <= s - D; ++i) {
-      const double minus_dt = t_last - (t(ph.spikes[i].step) + d);
+    // Postsynaptic spikes at t_post with t_last - d < t_post <= t_pre - d, in time order (the
+    // history is sorted by step: binary searches, not scans -- it holds every spike some synapse
+    // onto the target has not read yet).
+    const auto by_step = [](const post_spike& e, step_t v) { return e.step < v; };
+    const auto first = ph.spikes.begin() + static_cast<std::ptrdiff_t>(ph.first);
+    auto it = std::lower_bound(first, ph.spikes.end(), last - D + 1, by_step);
+    for (; it != ph.spikes.end() && it->step <= s - D; ++it) {
+      const double minus_dt = t_last - (t(it->step) + d);
       w = Rule::facilitate(p, w, k_plus * math::exp(minus_dt / p[tau_plus]));
-      ++ph.spikes[i].reads;
+      ++it->reads;
     }
     // K- of the last postsynaptic spike strictly before t_pre - d.
-    const post_spike* before = ph.dropped.step >= 0 ? &ph.dropped : nullptr;
-    for (std::size_t j = ph.first; j < ph.spikes.size() && ph.spikes[j].step < s - D; ++j) before = &ph.spikes[j];
+    const auto after = std::lower_bound(first, ph.spikes.end(), s - D, by_step);
+    const post_spike* before = after != first ? &*(after - 1) : ph.dropped.step >= 0 ? &ph.dropped : nullptr;
     const double k_minus = before ? before->k_minus * math::exp((t(before->step) - t_at_synapse) / p[tau_minus]) : 0.0;
     w = Rule::depress(p, w, k_minus);
     weight_[k] = w;
