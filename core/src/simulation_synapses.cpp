@@ -4,6 +4,7 @@
 // give each rank the positions of its records, and four combine_values calls assemble the whole
 // projection on every rank -- the same list for any number of ranks and threads.
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include <neuromesh/core/errors.hpp>
@@ -56,10 +57,13 @@ std::vector<synapse_record> simulation::synapses(std::size_t k) const {
   combine(1, [](const synapse_record& r) { return static_cast<double>(r.post); });
   combine(2, [](const synapse_record& r) { return r.weight; });
   combine(3, [](const synapse_record& r) { return static_cast<double>(r.delay); });
+  // Weights in NEST's convention whatever the model: negative inhibits (engines keep conductances
+  // positive and currents signed; the projection's resolved receptor says which it is).
+  const bool inhibitory = net_.projections[k].target == receptor::inhibitory;
   std::vector<synapse_record> out(total);
   for (std::size_t i = 0; i < total; ++i)
-    out[i] = {static_cast<index_t>(all[0][i]), static_cast<index_t>(all[1][i]), all[2][i],
-              static_cast<delay_t>(all[3][i])};
+    out[i] = {static_cast<index_t>(all[0][i]), static_cast<index_t>(all[1][i]),
+              inhibitory ? -std::abs(all[2][i]) : std::abs(all[2][i]), static_cast<delay_t>(all[3][i])};
   std::stable_sort(out.begin(), out.end(), [](const synapse_record& a, const synapse_record& b) {
     return std::tie(a.pre, a.post, a.delay) < std::tie(b.pre, b.post, b.delay);
   });

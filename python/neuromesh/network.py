@@ -217,7 +217,9 @@ class Projection:
         """PyNN's Projection.get: "weight" and/or "delay" (ms). format="list": (pre, post, value...)
         tuples sorted by (pre, post), ids within the connected populations; format="array": an
         (n_pre, n_post) array with NaN where no synapse exists (several synapses of one pair: the
-        last one). Weights in the post cell type's units, inhibitory currents negative (NEST)."""
+        last one). Weights in the post cell type's units; their sign follows the connect() call:
+        receptor="inhibitory" (PyNN) gives magnitudes, otherwise NEST's sign (negative inhibits,
+        conductances included)."""
         names = [attribute_names] if isinstance(attribute_names, str) else list(attribute_names)
         for name in names:
             if name not in ("weight", "delay"):
@@ -226,7 +228,10 @@ class Projection:
             raise ConfigError(f"Projection.get: format {format!r} must be 'list' or 'array'")
         d = self._synapses()
         scale = self.post.cell.weight_scale
-        columns = {"weight": d["weight"] / scale, "delay": d["delay"]}
+        weight = d["weight"] / scale
+        if self.network._projections[self.index][4] == "inhibitory":  # PyNN's positive magnitudes
+            weight = np.abs(weight)
+        columns = {"weight": weight, "delay": d["delay"]}
         pre_begin, post_begin = _slice_of(self.pre)[0], _slice_of(self.post)[0]
         pre, post = d["pre"] - pre_begin, d["post"] - post_begin
         if format == "list":

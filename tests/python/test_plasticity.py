@@ -77,3 +77,19 @@ def test_gpu_backends_refuse_plastic_synapses_clearly():
     net, _ = _network({"synapse_model": "stdp_synapse", "weight": 0.05})
     with pytest.raises(nm.BackendUnavailable, match="plastic synapses"):
         net.run(10.0, backend="cuda-omp")
+
+
+def test_read_back_weights_keep_the_sign_convention_of_connect():
+    """NEST's convention (negative inhibits) for currents and conductances; PyNN's receptor=
+    "inhibitory" gets its positive magnitudes back -- never the engine's internal sign."""
+    for cell in (nm.IF_curr_exp(), nm.IF_cond_exp()):
+        net = nm.Network()
+        a = net.population(3, cell, label="a")
+        nest_style = net.connect(a, a, nm.AllToAll(), nm.StaticSynapse(weight=-0.02, delay=1.0))
+        pynn_style = net.connect(a, a, nm.AllToAll(), nm.StaticSynapse(weight=0.03, delay=1.0),
+                                 receptor="inhibitory")
+        excitatory = net.connect(a, a, nm.AllToAll(), nm.StaticSynapse(weight=0.01, delay=1.0))
+        net.run(1.0, threads=1)
+        assert np.allclose(nest_style.get("weight", format="array"), -0.02), type(cell).__name__
+        assert np.allclose(pynn_style.get("weight", format="array"), 0.03), type(cell).__name__
+        assert np.allclose(excitatory.get("weight", format="array"), 0.01), type(cell).__name__

@@ -113,8 +113,9 @@ class simulation {
   // ranks, device memory, V_m which is stored relative to E_L). `why` then says which.
   state_column state_view(const std::string& population, const std::string& variable, std::string* why = nullptr) const;
   // Projection k's synapses on every rank (collective under MPI), sorted by (pre, post, delay):
-  // population-local ids, weights as the engines use them (inhibitory currents negative), delays in
-  // steps -- e.g. the weights a plastic projection has learnt. simulation_synapses.cpp.
+  // population-local ids, weights in NEST's convention (negative = inhibitory, for currents and
+  // conductances alike), delays in steps -- e.g. the weights a plastic projection has learnt.
+  // simulation_synapses.cpp.
   std::vector<synapse_record> synapses(std::size_t projection) const;
   // Current value of a state variable of neurons of a population (user units).
   std::vector<double> state(const std::string& population, const std::string& variable,
