@@ -77,11 +77,15 @@ def assert_prefix(got, reference, what):
 
 def test_sigkill_leaves_a_readable_file_marked_incomplete(cli, tmp_path):
     files = []
-    # Killed at once (maybe still building: then there is no file, which is fine), soon after the
-    # file appears (before any periodic flush), and after a few periodic flushes.
-    for label, kw in (("0.5 s after start", {"after_start": 0.5}),
-                      ("0.3 s after the file appeared", {"after_file": 0.3}),
-                      ("5 s after the file appeared", {"after_file": 5.0})):
+    # Ten kills (issue 17): at once (maybe still building: then there is no file, which is fine),
+    # soon after the file appears (before any periodic flush), after a few periodic flushes, and
+    # seven at random times (seeded, so a failure can be replayed) between 0.1 and 3 s.
+    rng = np.random.default_rng(17)
+    trials = [("0.5 s after start", {"after_start": 0.5}),
+              ("0.3 s after the file appeared", {"after_file": 0.3}),
+              ("5 s after the file appeared", {"after_file": 5.0})]
+    trials += [(f"{t:.2f} s after the file appeared", {"after_file": float(t)}) for t in rng.uniform(0.1, 3.0, 7)]
+    for label, kw in trials:
         path = tmp_path / f"killed_{len(files)}.h5"
         killed_run(cli, path, **kw)
         if not path.exists():
@@ -92,8 +96,8 @@ def test_sigkill_leaves_a_readable_file_marked_incomplete(cli, tmp_path):
         text = info(cli, str(path))
         assert "status: running" in text and "did not finish" in text, text
         files.append((label, duration, spikes))
-    assert len(files) >= 2
-    last_label, last_duration, last_spikes = files[-1]
+    assert len(files) >= 9
+    last_label, last_duration, last_spikes = max(files, key=lambda f: sum(len(i) for i, _ in f[2].values()))
     assert sum(len(ids) for ids, _ in last_spikes.values()) > 0, f"killed {last_label}: no spikes flushed"
     # The uninterrupted run, long enough to cover every killed file (the same seed and dt).
     reach = max(max([d for _, d, _ in files if not math.isnan(d)] + [0.0]),
