@@ -720,6 +720,10 @@ provenance_table read_provenance(const std::string& path) {
   return guarded(path, [&] { return provenance_of(open_for_reading(path)); });
 }
 
+std::string describe_file_in_process(const std::string& path) {
+  return guarded(path, [&] { return describe(path); });
+}
+
 // libhdf5 1.10 trusts a file's metadata: some damaged files crash it (a corrupt object header or
 // global heap: memcpy out of bounds) or make it copy gigabytes, beyond what the checks above can
 // see. `neuromesh info` is the reader people point at unknown files, so describe_file reads in a
@@ -789,7 +793,7 @@ std::string describe_file(const std::string& path) {
     ::close(fds[0]);  // fork failed: read in this process
   }
 #endif
-  return guarded(path, [&] { return describe(path); });
+  return describe_file_in_process(path);
 }
 
 }  // namespace neuromesh::io

@@ -83,5 +83,8 @@ provenance_table read_provenance(const std::string& path);
 // child process allowed 8 GiB of address space beyond its own, so that a damaged file that crashes libhdf5
 // itself (it trusts the metadata of object headers and global heaps) is an io_error too.
 std::string describe_file(const std::string& path);
+// describe_file read in this process, without the child: for tests and fuzzing (tests/fuzz), where a
+// crash or sanitizer report must reach the caller. A file that crashes libhdf5 crashes the caller.
+std::string describe_file_in_process(const std::string& path);
 
 }  // namespace neuromesh::io
