@@ -246,14 +246,36 @@ hsize_t checked_length(const reader& r, hid_t dset, const std::string& where, va
   return checked_dims(r, dset, where, want, 1)[0];
 }
 
+// libhdf5 keeps about 1 KiB of bookkeeping per chunk one H5Dread touches: a block of 2^20 rows of
+// a dataset chunked by 1 row took 1.2 GiB and 3 s, from a file of a few KiB (compressed chunks
+// never written; found by tests/fuzz). So one read touches at most max_chunks_per_read chunks:
+// the most rows of a rank-1 or rank-2 dataset (with `cols` columns) that keeps to that.
+constexpr hsize_t max_chunks_per_read = 1024;
+hsize_t rows_per_read(hid_t dset, int rank, hsize_t cols) {
+  hdf5_id dcpl(H5Dget_create_plist(dset));
+  hsize_t chunk[2] = {0, 0};
+  if (!dcpl.valid() || H5Pget_layout(dcpl.get()) != H5D_CHUNKED || H5Pget_chunk(dcpl.get(), rank, chunk) != rank ||
+      chunk[0] == 0)
+    return spike_block;
+  const hsize_t chunks_per_row = rank == 2 && chunk[1] > 0 ? (cols + chunk[1] - 1) / chunk[1] : 1;
+  return std::clamp<hsize_t>(max_chunks_per_read / std::max<hsize_t>(1, chunks_per_row), 1,
+                             std::max<hsize_t>(1, spike_block / chunk[0])) *
+         chunk[0];
+}
+
 // Reads rows [start, start + n) of a 1-D dataset, converting to mem_type.
 void read_rows(const reader& r, hid_t dset, hsize_t start, hsize_t n, hid_t mem_type, void* out,
                const std::string& where) {
-  if (n == 0) return;
-  hdf5_id space = r.check(H5Dget_space(dset), "the dataspace of " + where);
-  r.check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr), "rows of " + where);
-  hdf5_id mem = r.check(H5Screate_simple(1, &n, nullptr), "rows of " + where);
-  r.check(H5Dread(dset, mem_type, mem.get(), space.get(), H5P_DEFAULT, out), where);
+  const hsize_t step = rows_per_read(dset, 1, 1);
+  const std::size_t value_size = H5Tget_size(mem_type);
+  for (hsize_t done = 0; done < n; done += step) {
+    hsize_t first = start + done, count = std::min(step, n - done);
+    hdf5_id space = r.check(H5Dget_space(dset), "the dataspace of " + where);
+    r.check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &first, nullptr, &count, nullptr), "rows of " + where);
+    hdf5_id mem = r.check(H5Screate_simple(1, &count, nullptr), "rows of " + where);
+    r.check(H5Dread(dset, mem_type, mem.get(), space.get(), H5P_DEFAULT, static_cast<char*>(out) + done * value_size),
+            where);
+  }
 }
 
 // Node ids of rows [start, start + n): signed datasets are read as such so that a negative id is
@@ -498,7 +520,8 @@ report_table read_report(const reader& r, hid_t report, const std::string& name,
   if (with_data && t.frames * t.values > 0) {
     // float32 and float64 (and integers) all convert to double exactly.
     t.data.resize(t.frames * t.values);
-    const hsize_t block = std::max<hsize_t>(1, spike_block / t.values);
+    const hsize_t block =
+        std::min(std::max<hsize_t>(1, spike_block / t.values), rows_per_read(data.get(), 2, t.values));
     for (hsize_t frame = 0; frame < t.frames; frame += block) {
       const hsize_t start[2] = {frame, 0}, count[2] = {std::min(block, t.frames - frame), t.values};
       hdf5_id space = r.check(H5Dget_space(data.get()), "the dataspace of " + data_where);
