@@ -10,8 +10,8 @@
 # fuzz_replay_<target> keeps it fixed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Smoke-run executions per target: about a minute each on CI's 2 cores (docs/reliability.md).
-declare -A smoke_runs=([network_json]=20000 [sonata_reader]=5000 [spike_codec]=200000)
+# Smoke-run executions per target: under a minute each on CI's 2 cores (docs/reliability.md).
+declare -A smoke_runs=([network_json]=100000 [sonata_reader]=15000 [spike_codec]=300000)
 # Longest input: the sonata builder uses at most 64 operations; 1 KiB covers them.
 declare -A max_len=([network_json]=4096 [sonata_reader]=1024 [spike_codec]=4096)
 runs=${1:-}
