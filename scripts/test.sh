@@ -26,4 +26,8 @@ wheel_prefix=$(cd "$prefix" && python3 -c "import neuromesh; print(neuromesh.cma
 cmake -S examples/cpp -B build/example-wheel -G Ninja -DCMAKE_PREFIX_PATH="$wheel_prefix" > /dev/null
 cmake --build build/example-wheel
 ./build/example-wheel/closed_loop | tail -n 1
+# Standing guards (docs/reliability.md): the C++ tests under ASan + UBSan, then each libFuzzer
+# target for a fixed number of executions; both use ./build-sanitize (clang).
+bash scripts/sanitize.sh
+bash scripts/fuzz.sh
 echo "neuromesh: all tests passed"

@@ -1,3 +1,5 @@
+#include <limits>
+
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/core/spike_codec.hpp>
 
@@ -75,12 +77,19 @@ std::size_t encoded_size(std::span<const spike> spikes) {
 void decode_spikes(std::span<const std::uint8_t> in, std::vector<spike>& out) {
   std::size_t pos = 0;
   step_t step = 0;
+  // Steps and gids must stay in range (encode never leaves it): a delta that would overflow them
+  // is a malformed buffer, not a wrap-around (signed overflow would be UB; tests/fuzz found it).
+  constexpr std::uint64_t max_step = static_cast<std::uint64_t>(std::numeric_limits<step_t>::max());
   while (pos < in.size()) {
-    step += static_cast<step_t>(get_varint(in, pos));
+    const std::uint64_t dstep = get_varint(in, pos);
+    if (dstep > max_step - static_cast<std::uint64_t>(step)) throw internal_error("spike record's step overflows");
+    step += static_cast<step_t>(dstep);
     const std::uint64_t count = get_varint(in, pos);
     gid_t gid = 0;
     for (std::uint64_t k = 0; k < count; ++k) {
-      gid += static_cast<gid_t>(get_varint(in, pos));
+      const std::uint64_t dgid = get_varint(in, pos);
+      if (dgid > std::numeric_limits<gid_t>::max() - gid) throw internal_error("spike record's gid overflows");
+      gid += static_cast<gid_t>(dgid);
       out.push_back({step, gid});
     }
   }

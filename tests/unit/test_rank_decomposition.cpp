@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include <neuromesh/api.hpp>
@@ -38,6 +39,22 @@ TEST(SpikeCodec, RoundTripAndSize) {
   buf.pop_back();  // a truncated record is a bug, reported as such
   back.clear();
   EXPECT_THROW(decode_spikes(buf, back), internal_error);
+}
+
+// Deltas that would carry a step past 2^63 - 1 or a gid past 2^32 - 1 are malformed buffers, not
+// wrap-arounds (tests/fuzz/regressions/spike_codec: the step overflow was UB, the gid one wrapped).
+TEST(SpikeCodec, OverflowingDeltasAreMalformed) {
+  std::vector<spike> back;
+  const std::vector<std::uint8_t> step_overflow = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                                   0xff, 0xff, 0x7f, 0x00, 0x01, 0x00};
+  EXPECT_THROW(decode_spikes(step_overflow, back), internal_error);
+  const std::vector<std::uint8_t> gid_overflow = {0x00, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01};
+  EXPECT_THROW(decode_spikes(gid_overflow, back), internal_error);
+  back.clear();
+  const std::vector<std::uint8_t> largest = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                             0x7f, 0x01, 0xff, 0xff, 0xff, 0xff, 0x0f};
+  decode_spikes(largest, back);
+  EXPECT_EQ(back, (std::vector<spike>{{std::numeric_limits<step_t>::max(), std::numeric_limits<gid_t>::max()}}));
 }
 
 TEST(RankMap, EveryNeuronHasExactlyOneOwnerAndPartitionsCoverIt) {

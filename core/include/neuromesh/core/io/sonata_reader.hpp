@@ -6,13 +6,13 @@
 // Files are untrusted (other tools, damaged disks, hand-made files): before libhdf5 reads any
 // data, every dataset is checked against the file -- numeric type of at most 8 bytes (integers
 // for node ids), the expected rank, at most 2^40 values, storage inside this file (no external or
-// virtual datasets) and every declared byte actually stored (compressed: at most 1100 declared
-// bytes per stored byte) -- so a dataset declaring 2^35 rows that were never written is an error
-// at once, not a scan of fill values. Data are read in blocks of 2^20 rows. Spike data are
-// validated while read: times finite and >= 0, node ids below provenance population_size.<pop>
-// (else 2^32) and inside recorded_node_ids; provenance population_size.<pop> must be an integer
-// in [0, 2^32] and duration_ms a finite number >= 0. Any other failure (an allocation, a
-// filesystem error) is turned into an io_error too: readers throw nothing else.
+// virtual datasets), every declared byte actually stored (compressed: at most 1100 declared
+// bytes per stored byte) and every chunk the extent covers -- so a dataset declaring 2^35 rows that were never written
+// is an error at once, not a scan of fill values. Data are read in blocks of 2^20 rows and at most 1024 chunks
+// (libhdf5's bookkeeping grows with the chunks a read touches). Spike data are validated while read: times finite and
+// >= 0, node ids below provenance population_size.<pop> (else 2^32) and inside recorded_node_ids; provenance
+// population_size.<pop> must be an integer in [0, 2^32] and duration_ms a finite number >= 0. Any other failure (an
+// allocation, a filesystem error) is turned into an io_error too: readers throw nothing else.
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -83,5 +83,8 @@ provenance_table read_provenance(const std::string& path);
 // child process allowed 8 GiB of address space beyond its own, so that a damaged file that crashes libhdf5
 // itself (it trusts the metadata of object headers and global heaps) is an io_error too.
 std::string describe_file(const std::string& path);
+// describe_file read in this process, without the child: for tests and fuzzing (tests/fuzz), where a
+// crash or sanitizer report must reach the caller. A file that crashes libhdf5 crashes the caller.
+std::string describe_file_in_process(const std::string& path);
 
 }  // namespace neuromesh::io
