@@ -88,6 +88,7 @@ std::uint64_t hash_recorders(const network& net) {
 
 template <class T>
 void put(std::vector<std::uint8_t>& out, const T* p, std::size_t n) {
+  if (n == 0) return;  // p may be null (an empty vector)
   const auto* b = reinterpret_cast<const std::uint8_t*>(p);
   out.insert(out.end(), b, b + n * sizeof(T));
 }
@@ -97,6 +98,7 @@ void put(std::vector<std::uint8_t>& out, const T* p, std::size_t n) {
 template <class T>
 void take(std::span<const std::uint8_t>& in, T* p, std::size_t n) {
   if (in.size() < n * sizeof(T)) throw internal_error("checkpoint: a rank's state message is truncated");
+  if (n == 0) return;  // p may be an empty vector's null data(): memcpy's arguments must not be null
   std::memcpy(p, in.data(), n * sizeof(T));
   in = in.subspan(n * sizeof(T));
 }
