@@ -213,11 +213,12 @@ class Projection:
                               "call net.run() or net.simulator() first")
         return sim.synapses(self.index)
 
-    def get(self, attribute_names, format="list"):
+    def get(self, attribute_names, format="list", multiple_synapses="sum"):
         """PyNN's Projection.get: "weight" and/or "delay" (ms). format="list": (pre, post, value...)
-        tuples sorted by (pre, post), ids within the connected populations; format="array": an
-        (n_pre, n_post) array with NaN where no synapse exists (several synapses of one pair: the
-        last one). Weights in the post cell type's units; their sign follows the connect() call:
+        tuples sorted by (pre, post), ids within the connected populations, one per synapse;
+        format="array": an (n_pre, n_post) array with NaN where no synapse exists, and several
+        synapses of one pair (multapses) combined as PyNN does: multiple_synapses "sum" (PyNN's
+        default), "first", "last", "min" or "max". Weights in the post cell type's units; their sign follows the connect() call:
         receptor="inhibitory" (PyNN) gives magnitudes, otherwise NEST's sign (negative inhibits,
         conductances included)."""
         names = [attribute_names] if isinstance(attribute_names, str) else list(attribute_names)
@@ -226,6 +227,9 @@ class Projection:
                 raise ConfigError(f"Projection.get: {name!r} is not readable (known: weight, delay)")
         if format not in ("list", "array"):
             raise ConfigError(f"Projection.get: format {format!r} must be 'list' or 'array'")
+        if multiple_synapses not in ("sum", "first", "last", "min", "max"):
+            raise ConfigError(f"Projection.get: multiple_synapses {multiple_synapses!r} must be 'sum', 'first', "
+                              "'last', 'min' or 'max'")
         d = self._synapses()
         scale = self.post.cell.weight_scale
         weight = d["weight"] / scale
@@ -237,10 +241,24 @@ class Projection:
         if format == "list":
             return [tuple([int(i), int(j)] + [float(columns[n][k]) for n in names])
                     for k, (i, j) in enumerate(zip(pre, post))]
+        shape = (len(self.pre), len(self.post))
+        present = np.zeros(shape, dtype=bool)
+        present[pre, post] = True
         arrays = []
         for name in names:
-            a = np.full((len(self.pre), len(self.post)), np.nan)
-            a[pre, post] = columns[name]
+            v = columns[name]
+            if multiple_synapses in ("first", "last"):  # in list order: (pre, post, delay, row order)
+                step = 1 if multiple_synapses == "first" else -1
+                i, j, x = pre[::step], post[::step], v[::step]
+                _, k = np.unique(np.asarray(i, dtype=np.int64) * shape[1] + j, return_index=True)  # first of each pair
+                a = np.full(shape, np.nan)
+                a[i[k], j[k]] = x[k]
+            else:
+                init = {"sum": 0.0, "min": np.inf, "max": -np.inf}[multiple_synapses]
+                combine = {"sum": np.add, "min": np.minimum, "max": np.maximum}[multiple_synapses]
+                a = np.full(shape, init)
+                combine.at(a, (pre, post), v)
+                a[~present] = np.nan
             arrays.append(a)
         return arrays[0] if isinstance(attribute_names, str) else arrays
 

@@ -93,3 +93,20 @@ def test_read_back_weights_keep_the_sign_convention_of_connect():
         assert np.allclose(nest_style.get("weight", format="array"), -0.02), type(cell).__name__
         assert np.allclose(pynn_style.get("weight", format="array"), 0.03), type(cell).__name__
         assert np.allclose(excitatory.get("weight", format="array"), 0.01), type(cell).__name__
+
+
+def test_array_format_combines_multapses_as_pynn():
+    """Two synapses of one pair (FromList rows repeated): PyNN's default sums them in the array;
+    they must not silently collapse to one."""
+    net = nm.Network()
+    a = net.population(2, nm.IF_curr_exp(), label="a")
+    proj = net.connect(a, a, nm.FromList([(0, 1, 0.01, 1.0), (0, 1, 0.03, 2.0), (1, 0, 0.02, 1.0)]))
+    net.run(1.0, threads=1)
+    assert len(proj.get("weight", format="list")) == 3
+    w = proj.get("weight", format="array")
+    assert w[0, 1] == pytest.approx(0.04) and w[1, 0] == pytest.approx(0.02) and np.isnan(w[0, 0])
+    assert proj.get("weight", format="array", multiple_synapses="max")[0, 1] == pytest.approx(0.03)
+    assert proj.get("weight", format="array", multiple_synapses="first")[0, 1] == pytest.approx(0.01)
+    assert proj.get("delay", format="array", multiple_synapses="last")[0, 1] == pytest.approx(2.0)
+    with pytest.raises(nm.ConfigError, match="multiple_synapses"):
+        proj.get("weight", format="array", multiple_synapses="mean")
