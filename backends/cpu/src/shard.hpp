@@ -12,7 +12,7 @@
 #include "population_group.hpp"
 #include "stdp_rows.hpp"
 
-#include <neuromesh/synapses/tsodyks2_synapse.hpp>
+#include <neuromesh/synapses/model.hpp>
 
 namespace neuromesh::cpu {
 
@@ -20,9 +20,10 @@ namespace neuromesh::cpu {
 struct projection_rows {
   synapse_store rows;
   std::unique_ptr<stdp_rows> stdp;  // plastic projections: weights and traces (the rows' weights are released)
-  // Short-term plasticity (tsodyks2_synapse): parameters, and per source its state and last spike.
+  // Short-term plasticity (tsodyks2_synapse, tsodyks_synapse): parameters, and per source its state
+  // and last spike.
   std::vector<double> stp_parameters;
-  std::vector<tsodyks2_synapse::source_state> stp_state;
+  std::vector<short_term_state> stp_state;
   std::vector<step_t> stp_last;
   gid_t pre_first = 0;    // gid of the pre population's neuron 0
   std::size_t model = 0;  // synapse_models position of the projection's synapse model (with_synapse_model_at)
