@@ -83,6 +83,11 @@ std::uint64_t hash_stimuli(const network& net) {
 std::uint64_t hash_recorders(const network& net) {
   hasher h;
   for (const recorder& r : net.recorders) h.add(r.population), h.add(r.variable), h.add(r.interval), h.add(r.ids);
+  if (!net.weight_recorders.empty()) {  // (networks without any keep their fingerprint)
+    h.add(net.weight_recorders.size());
+    for (const weight_recorder& r : net.weight_recorders)
+      h.add(r.projection), h.add(r.pre), h.add(r.post), h.add(r.label);
+  }
   return h.value();
 }
 

@@ -101,6 +101,10 @@ class cpu_engine final : public engine {
 
   bool supports_partial_delivery() const override { return true; }
 
+  bool take_weight_events(std::vector<weight_event>& out) override {
+    for (const auto& s : shards_) s->take_weight_events(out);
+    return !cfg_.net->weight_recorders.empty();
+  }
   std::unique_ptr<synapse_reader> synapses_by_target(std::size_t projection) const override {
     const synapse_info* model = find_synapse_model(cfg_.net->projections.at(projection).synapse);
     return std::make_unique<cpu_synapse_reader>(shards_, projection, model && model->plastic);

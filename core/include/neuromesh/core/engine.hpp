@@ -61,6 +61,16 @@ struct synapse_record {
   delay_t delay;
 };
 
+// What a weight recorder saw (network::weight_recorders): synapse (pre, post) of the recorder's
+// projection has `weight` (engine convention) just after the spike `pre` fired in step `step`
+// updated it.
+struct weight_event {
+  step_t step;
+  std::uint32_t recorder;  // index in network::weight_recorders
+  index_t pre, post;       // population-local ids
+  double weight;
+};
+
 // One projection's synapses onto an engine's neurons, read a piece at a time (the synapses in the
 // output file, simulation_edges.cpp), so nothing holds a whole projection at once.
 class synapse_reader {
@@ -109,6 +119,9 @@ class engine {
   // Appends projection k's synapses onto this engine's neurons to `out` (any order). Engines that
   // cannot read them back return false.
   virtual bool read_synapses(std::size_t /*projection*/, std::vector<synapse_record>& /*out*/) const { return false; }
+  // Moves the weight recorders' events since the last call to `out` (any order); false where the
+  // engine has no weight recorders (validate() refuses them where plastic synapses do not run).
+  virtual bool take_weight_events(std::vector<weight_event>& /*out*/) { return false; }
   // Projection k's synapses onto this engine's neurons, by target; null where the engine cannot.
   virtual std::unique_ptr<synapse_reader> synapses_by_target(std::size_t /*projection*/) const { return nullptr; }
   virtual void deliver_partial(std::span<const partial_delivery> /*deliveries*/,
