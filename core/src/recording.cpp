@@ -328,7 +328,8 @@ void recording::close() {
 // The killed run's file is read whole (16 bytes per spike) and its records up to the checkpoint
 // go through the writers again, so the new file has the layout, counts and order of one written
 // without interruption.
-void recording::continue_from(const std::string& old_path, std::span<const std::uint64_t> spike_counts, step_t now) {
+void recording::continue_from(const std::string& old_path, std::span<const std::uint64_t> spike_counts, step_t now,
+                              std::span<const std::uint64_t> weight_counts) {
   if (!file_) return;
   const auto spikes = io::read_spikes(old_path);
   for (std::size_t p = 0; p < spike_writers_.size(); ++p) {
@@ -352,6 +353,15 @@ void recording::continue_from(const std::string& old_path, std::span<const std::
                                    std::to_string(frames) + " frames before the checkpoint's time");
     for (std::size_t f = 0; f < frames; ++f)
       pr->writer->append_frame(std::span(it->second.data).subspan(f * pr->ids.size(), pr->ids.size()));
+  }
+  for (std::size_t r = 0; r < weight_writers_.size() && r < weight_counts.size(); ++r) {
+    if (weight_counts[r] == 0) continue;
+    const auto t =
+        io::read_table(old_path, weight_writers_[r]->where(), {"times", "pre", "post", "weight"}, weight_counts[r]);
+    for (std::uint64_t i = 0; i < weight_counts[r]; ++i) {
+      const double row[4] = {t[0][i], t[1][i], t[2][i], t[3][i]};
+      weight_writers_[r]->append(row);
+    }
   }
   flush();
 }

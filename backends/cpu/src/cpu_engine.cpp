@@ -152,6 +152,14 @@ class cpu_engine final : public engine {
     for (const auto& s : shards_) s->save_state(now, out);
     return true;
   }
+  bool save_synapse_state(std::vector<synapse_state>& out) const override {
+    out.resize(cfg_.net->projections.size());
+    for (const auto& s : shards_) s->save_synapse_state(out);
+    return true;
+  }
+  void load_synapse_state(const std::vector<synapse_state>& in) override {
+    pool_.run([&](int k) { shards_[k]->load_synapse_state(in); });
+  }
   void load_state(step_t now, const std::vector<population_state>& in) override {
     pool_.run([&](int k) { shards_[k]->load_state(now, in); });
   }

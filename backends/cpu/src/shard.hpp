@@ -74,7 +74,10 @@ class shard {
   // Checkpoints (shard_checkpoint.cpp): this shard's neurons' state, by population-local id.
   void save_state(step_t now, std::vector<population_state>& out) const;
   void load_state(step_t now, const std::vector<population_state>& in);
-  void refuse_plastic_state() const;
+  // ... and of its plastic and short-term synapses, by neuron id and synapse order
+  // (shard_synapse_checkpoint.cpp): appends to / takes from one synapse_state per projection.
+  void save_synapse_state(std::vector<synapse_state>& out) const;
+  void load_synapse_state(const std::vector<synapse_state>& in);
 
  private:
   // The slice of `population` in this shard, if the neuron `id` lies in it.

@@ -111,4 +111,29 @@ void table_writer::reattach(output_file& file) {
   }
 }
 
+std::vector<std::vector<double>> read_table(const std::string& path, const std::string& group,
+                                            const std::vector<std::string>& columns, std::uint64_t rows) {
+  hdf5_quiet quiet;
+  hdf5_id f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  if (!f.valid()) throw io_error(path, "cannot open it to read " + group);
+  std::vector<std::vector<double>> out;
+  for (const std::string& name : columns) {
+    const std::string full = group + "/" + name;
+    if (H5Lexists(f.get(), group.c_str(), H5P_DEFAULT) <= 0 || H5Lexists(f.get(), full.c_str(), H5P_DEFAULT) <= 0)
+      throw io_error(path, "has no " + full);
+    hdf5_id d = checked(H5Dopen2(f.get(), full.c_str(), H5P_DEFAULT), path, "open " + full);
+    hdf5_id space = checked(H5Dget_space(d.get()), path, "read the shape of " + full);
+    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+    if (n < 0 || static_cast<std::uint64_t>(n) < rows)
+      throw io_error(
+          path, full + " holds " + std::to_string(n) + " rows, fewer than the " + std::to_string(rows) + " needed");
+    std::vector<double> v(static_cast<std::size_t>(n));
+    if (n > 0)
+      check(H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), path, "read " + full);
+    v.resize(rows);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 }  // namespace neuromesh::io

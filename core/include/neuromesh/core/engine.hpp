@@ -20,6 +20,7 @@
 namespace neuromesh {
 
 struct population_state;  // checkpoint.hpp
+struct synapse_state;     // checkpoint.hpp
 
 // Numeric type of neuron state. Float halves memory traffic (the default, for speed); double is
 // for validation. Each is bit-identical across threads, ranks and backends.
@@ -133,6 +134,12 @@ class engine {
   // Restores this engine's neurons from whole populations (row = id) at step `now`, before the
   // first advance. Only called on engines whose save_state works.
   virtual void load_state(step_t /*now*/, const std::vector<population_state>& /*in*/) {}
+  // Checkpoints of synapses with run-time state (plastic, short-term): per projection, this
+  // engine's piece (checkpoint.hpp: synapse_state; empty for static projections). false: this
+  // engine cannot (validate() keeps plastic synapses off such engines).
+  virtual bool save_synapse_state(std::vector<synapse_state>& /*out*/) const { return false; }
+  // Takes the merged state (row = id) back, after load_state.
+  virtual void load_synapse_state(const std::vector<synapse_state>& /*in*/) {}
 };
 
 }  // namespace neuromesh

@@ -59,7 +59,9 @@ class recording {
   // Resuming from a checkpoint at step `now` (recording_resume.cpp): copies into the new file
   // the first spike_counts[p] spikes of each population and the frames before `now` of each
   // report from `old_path`, the file the checkpointed run wrote. io_error if it holds fewer.
-  void continue_from(const std::string& old_path, std::span<const std::uint64_t> spike_counts, step_t now);
+  // Also the first weight_counts[i] rows of each weight recorder's /weights group.
+  void continue_from(const std::string& old_path, std::span<const std::uint64_t> spike_counts, step_t now,
+                     std::span<const std::uint64_t> weight_counts = {});
   // Between the runs of a continued simulation: suspend() leaves the file complete on disk;
   // resume() (a no-op unless suspended) lets the next run append to it.
   void suspend();

@@ -40,6 +40,7 @@ class table_writer {
   void detach();
   void reattach(output_file& file);
   std::uint64_t rows() const noexcept { return written_ + buffered_; }
+  const std::string& where() const noexcept { return where_; }  // the group's path
 
  private:
   void write_buffer();
@@ -52,5 +53,10 @@ class table_writer {
   std::size_t chunk_ = 1, buffered_ = 0;
   std::uint64_t written_ = 0;
 };
+
+// The first `rows` rows of columns of /group in the file at `path`, as doubles (io_error if the
+// group, a column or rows are missing): what resuming copies from the killed run's file.
+std::vector<std::vector<double>> read_table(const std::string& path, const std::string& group,
+                                            const std::vector<std::string>& columns, std::uint64_t rows);
 
 }  // namespace neuromesh::io
