@@ -45,6 +45,8 @@ const char* usage =
     "      prints the energy table and adds /energy to OUT.h5 (docs/routing.md)\n"
     "      [--write-synapses plastic|all|none]: synapses written to OUT.h5 as SONATA edges when the run ends\n"
     "       (default plastic: the projections that learn; docs/plasticity.md)\n"
+    "      [--record-weights K[,K...]]: NEST's weight_recorder on every synapse of plastic projection K (index\n"
+    "       in the network file) into OUT.h5 /weights/<pre>_to_<post> (docs/plasticity.md)\n"
     "      [--checkpoint-every MS [--checkpoint PATH]]: save the state every MS ms of simulated time to PATH\n"
     "       (default OUT.h5.ckpt, else neuromesh.ckpt), atomically; [--resume CHECKPOINT]: continue from it\n"
     "       with the same command line (network, dt, seed, --double; any --threads or mpirun -n): runs on to\n"
@@ -90,7 +92,7 @@ run_args parse_run_args(int argc, char** argv) {
     else if (arg == "-o" || arg == "--output" || arg == "--duration" || arg == "--dt" || arg == "--threads" ||
              arg == "--seed" || arg == "--exchange" || arg == "--decomposition" || arg == "--backend" ||
              arg == "--device" || arg == "--connectivity" || arg == "--checkpoint-every" || arg == "--checkpoint" ||
-             arg == "--resume" || arg == "--write-synapses") {
+             arg == "--resume" || arg == "--write-synapses" || arg == "--record-weights") {
       if (i + 1 >= argc) throw neuromesh::config_error(arg, "needs a value");
       a.opts[arg == "-o" ? "--output" : arg] = argv[++i];
     } else if (!arg.empty() && arg[0] == '-') {
@@ -104,6 +106,27 @@ run_args parse_run_args(int argc, char** argv) {
   if (a.network.empty())
     throw neuromesh::config_error("NETWORK", "missing; give a JSON file or a built-in name (see 'neuromesh list')");
   return a;
+}
+
+// --record-weights K[,K...]: a weight recorder on every synapse of projection K (the network's
+// own "weight_recorders" choose pre and post ids).
+void add_weight_recorders(neuromesh::network& net, const std::string& list) {
+  std::size_t at = 0;
+  while (at <= list.size()) {
+    const std::size_t end = std::min(list.find(',', at), list.size());
+    const std::string item = list.substr(at, end - at);
+    std::size_t used = 0;
+    unsigned long k = 0;
+    try {
+      k = std::stoul(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (item.empty() || used != item.size())
+      throw neuromesh::config_error("--record-weights", "'" + item + "' is not a projection index (0, 1, ...)");
+    net.weight_recorders.push_back({k, {}, {}, ""});
+    at = end + 1;
+  }
 }
 
 double number_option(const run_args& a, const std::string& key, double fallback) {
@@ -258,6 +281,7 @@ int command_run(int argc, char** argv) {
   opt.device = static_cast<int>(number_option(a, "--device", 0));
   if (a.opts.count("--decomposition")) opt.decomposition = a.opts.at("--decomposition");
   if (a.opts.count("--write-synapses")) opt.write_synapses = a.opts.at("--write-synapses");
+  if (a.opts.count("--record-weights")) add_weight_recorders(net, a.opts.at("--record-weights"));
   checkpoint_args(a, opt);
   opt.stop = &stop_requested;
   std::signal(SIGINT, on_signal);

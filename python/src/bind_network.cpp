@@ -111,6 +111,14 @@ void register_network(py::module_& m) {
           },
           py::arg("population"), py::arg("variable"), py::arg("interval") = 1.0,
           py::arg("ids") = std::vector<index_t>{})
+      .def(
+          "add_weight_recorder",
+          [](network& net, std::size_t projection, std::vector<index_t> pre, std::vector<index_t> post,
+             const std::string& label) {
+            net.weight_recorders.push_back({projection, std::move(pre), std::move(post), label});
+          },
+          py::arg("projection"), py::arg("pre") = std::vector<index_t>{}, py::arg("post") = std::vector<index_t>{},
+          py::arg("label") = "")
       .def("population_sizes",
            [](const network& net) {
              std::vector<std::pair<std::string, index_t>> out;

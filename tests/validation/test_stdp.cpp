@@ -243,19 +243,7 @@ TEST(StdpJson, ParametersBesideWeightAndDelay) {
   }
 }
 
-// Checkpoints do not hold plastic weights yet: asking for one with STDP is refused before the run,
-// never resumed from the initial weights.
-TEST(StdpCheckpoint, RefusedUntilCheckpointsHoldWeights) {
-  simulation_options opt;
-  opt.checkpoint_every_ms = 10.0;
-  opt.checkpoint = test_support::unique_temp_dir() + "/stdp.ckpt";
-  try {
-    make_simulation(stdp_network(1.0, stdp_params{}, 30.0), opt);
-    FAIL() << "accepted a checkpointing run with plastic synapses";
-  } catch (const config_error& e) {
-    EXPECT_NE(std::string(e.what()).find("projections[1].synapse.model"), std::string::npos) << e.what();
-  }
-}
+// Checkpoints of plastic networks: tests/validation/test_checkpoint_plastic.cpp.
 
 // tsodyks2_synapse: the state per source moves on in step order in every shard that holds the
 // source's rows, so V_m is bit-identical for 1, 2 and 3 threads (NEST comparison: tests/crosscheck).
