@@ -52,6 +52,20 @@ class shard {
   std::span<const projection_rows> projections() const { return projections_; }
   // Projection k's synapses onto this shard (population-local ids, weights as the engine uses them).
   void read_synapses(std::size_t k, std::vector<synapse_record>& out) const;
+  // Projection k's synapses by target (shard_synapses.cpp; engine.hpp: synapse_reader): the count
+  // onto each of this shard's post neurons, and a walk over them target by target. The walk's
+  // index (8 bytes per synapse of this shard and projection) lives only while it is read.
+  struct target_walk {
+    std::vector<std::uint32_t> start;    // per post neuron of the slice (+1): its first entry
+    std::vector<std::uint32_t> synapse;  // entries: synapse index in the rows
+    std::vector<index_t> source;         // ... and its source
+    std::uint32_t target = 0;            // cursor: slice index of the next target, entry within it
+    std::uint32_t entry = 0;
+  };
+  void count_by_target(std::size_t k, std::vector<std::uint32_t>& posts, std::vector<double>& n) const;
+  target_walk walk_by_target(std::size_t k) const;
+  // Appends the next synapses of `w` until out.size() >= max; false once the walk is done.
+  bool read_by_target(std::size_t k, target_walk& w, std::size_t max, std::vector<synapse_record>& out) const;
   // Whether neuron g has a synapse onto this shard.
   bool has_targets(gid_t g) const;
   std::uint64_t updates() const;
