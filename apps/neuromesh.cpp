@@ -18,6 +18,7 @@
 #include <neuromesh/core/io/sonata_reader.hpp>
 #include <neuromesh/core/routing/rank_mapping.hpp>
 #include <neuromesh/neurons/registry.hpp>
+#include <neuromesh/synapses/registry.hpp>
 
 #include "progress_bar.hpp"
 
@@ -58,7 +59,7 @@ const char* usage =
     "      [--profile MS] [--chips XxY]\n"
     "      [--routing MODE] [--splitters] [--json PATH]   place and route without simulating\n"
     "  neuromesh info OUT.h5     summarise an output file\n"
-    "  neuromesh list            list built-in networks and neuron models\n";
+    "  neuromesh list            list built-in networks, neuron and synapse models\n";
 
 // This process's rank as the MPI launcher numbered it (0 without a launcher): before a simulation
 // exists, every rank sees the same input, so only rank 0 reports.
@@ -346,6 +347,13 @@ int command_list() {
   for (const auto& m : neuromesh::all_models()) {
     std::printf("  %s:", std::string(m.name).c_str());
     for (const auto& p : m.parameters) std::printf(" %s[%s]", std::string(p.name).c_str(), std::string(p.unit).c_str());
+    std::printf("\n");
+  }
+  std::printf("synapse models (JSON \"model\", or NEST's name; parameters beside weight and delay):\n");
+  for (const auto& s : neuromesh::all_synapse_models()) {
+    std::printf("  %s (%s):", std::string(s.name).c_str(), std::string(s.nest_name).c_str());
+    for (const auto& p : s.parameters)
+      std::printf(" %s=%g[%s]", std::string(p.name).c_str(), p.default_value, std::string(p.unit).c_str());
     std::printf("\n");
   }
   return 0;
