@@ -5,7 +5,9 @@
 // and weight-recorder events of the uninterrupted run, bit for bit.
 #include <bit>
 #include <filesystem>
+#include <map>
 #include <sstream>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -15,18 +17,42 @@ using namespace neuromesh;
 
 namespace {
 
-// Brunel scaled down (delays 0.5-3 ms) with stdp_synapse on E->E, tsodyks2_synapse on I->E and a
+// Which rules a plastic_brunel uses: E->E learns, I->E is short-term plastic.
+struct rules {
+  std::string ee;
+  std::map<std::string, double> ee_parameters;
+  std::string ie;
+  std::map<std::string, double> ie_parameters;
+};
+
+const rules pair_and_tsodyks2{"stdp_synapse",
+                              {{"Wmax", 0.3}, {"lambda", 0.02}, {"alpha", 1.1}, {"mu_plus", 0.0}, {"mu_minus", 0.0}},
+                              "tsodyks2_synapse",
+                              {{"U", 0.3}, {"tau_rec", 200.0}, {"tau_fac", 50.0}}};
+// The rules with the most state: the triplet rule's second traces per source, per target and per
+// history entry; tsodyks_synapse's active resources y per source.
+const rules triplet_and_tsodyks{
+    "stdp_triplet_synapse",
+    {{"Wmax", 0.3}, {"Aplus", 0.004}, {"Aminus", 0.005}, {"Aplus_triplet", 0.003}, {"Aminus_triplet", 0.001}},
+    "tsodyks_synapse",
+    {{"U", 0.3}, {"tau_rec", 200.0}, {"tau_fac", 50.0}, {"tau_psc", 3.0}}};
+const rules nearest_neighbour{"stdp_nn_restr_synapse",
+                              {{"Wmax", 0.3}, {"lambda", 0.02}, {"alpha", 1.1}, {"mu_plus", 0.0}, {"mu_minus", 0.0}},
+                              "tsodyks2_synapse",
+                              {{"U", 0.3}, {"tau_rec", 200.0}, {"tau_fac", 0.0}}};
+
+// Brunel scaled down (delays 0.5-3 ms) with a learning rule on E->E, a short-term one on I->E and a
 // weight recorder on some E->E synapses.
-network plastic_brunel() {
+network plastic_brunel(const rules& r = pair_and_tsodyks2) {
   network net = test_support::brunel_with_delay_distribution();
   projection& ee = net.projections[0];
-  ee.synapse = "stdp_synapse";
-  ee.synapse_parameters = {{"Wmax", 0.3}, {"lambda", 0.02}, {"alpha", 1.1}, {"mu_plus", 0.0}, {"mu_minus", 0.0}};
+  ee.synapse = r.ee;
+  ee.synapse_parameters = r.ee_parameters;
   projection& ie = net.projections[2];
   EXPECT_EQ(ie.pre, "I");
   EXPECT_EQ(ie.post, "E");
-  ie.synapse = "tsodyks2_synapse";
-  ie.synapse_parameters = {{"U", 0.3}, {"tau_rec", 200.0}, {"tau_fac", 50.0}};
+  ie.synapse = r.ie;
+  ie.synapse_parameters = r.ie_parameters;
   net.weight_recorders.push_back({0, {0, 1, 2, 3, 4, 5, 6, 7}, {}, ""});
   return net;
 }
@@ -61,6 +87,8 @@ outcome run(const network& net, simulation_options opt, double ms, double k_ms, 
 struct split {
   precision prec;
   int before, after;
+  const rules* r = &pair_and_tsodyks2;
+  const char* name = "pair";
 };
 
 }  // namespace
@@ -70,7 +98,7 @@ class PlasticCheckpoint : public ::testing::TestWithParam<split> {};
 TEST_P(PlasticCheckpoint, ResumedRunHasTheWeightsAndSpikesOfTheUninterrupted) {
   const split c = GetParam();
   const std::string dir = test_support::unique_temp_dir();
-  const network net = plastic_brunel();
+  const network net = plastic_brunel(*c.r);
   simulation_options opt;
   opt.prec = c.prec;
   opt.threads = c.before;
@@ -104,11 +132,14 @@ TEST_P(PlasticCheckpoint, ResumedRunHasTheWeightsAndSpikesOfTheUninterrupted) {
 
 INSTANTIATE_TEST_SUITE_P(ThreadsAndPrecision, PlasticCheckpoint,
                          ::testing::Values(split{precision::single, 1, 1}, split{precision::single, 2, 3},
-                                           split{precision::single, 3, 1}, split{precision::double_precision, 2, 1}),
+                                           split{precision::single, 3, 1}, split{precision::double_precision, 2, 1},
+                                           split{precision::double_precision, 2, 3, &triplet_and_tsodyks, "triplet"},
+                                           split{precision::single, 3, 1, &triplet_and_tsodyks, "triplet"},
+                                           split{precision::double_precision, 1, 2, &nearest_neighbour, "nn_restr"}),
                          [](const auto& info) {
                            std::ostringstream os;
-                           os << (info.param.prec == precision::single ? "float" : "double") << "_" << info.param.before
-                              << "_to_" << info.param.after;
+                           os << info.param.name << "_" << (info.param.prec == precision::single ? "float" : "double")
+                              << "_" << info.param.before << "_to_" << info.param.after;
                            return os.str();
                          });
 

@@ -15,7 +15,7 @@ namespace neuromesh::cpu {
 
 namespace {
 
-constexpr std::uint32_t stp_width = 4;  // tsodyks2 per source: u, x, spiked, last spike step
+constexpr std::uint32_t stp_width = 5;  // short-term per source: u, x, y (tsodyks_synapse), spiked, last spike step
 
 std::vector<std::uint64_t> prefix(const std::vector<std::uint64_t>& counts) {
   std::vector<std::uint64_t> first(counts.size() + 1, 0);
@@ -49,8 +49,9 @@ void shard::save_synapse_state(std::vector<synapse_state>& out) const {
       if (p.stdp) {
         p.stdp->save_source(src, row);
       } else {
-        const tsodyks2_synapse::source_state& st = p.stp_state[src];
-        row[0] = st.u, row[1] = st.x, row[2] = st.spiked ? 1.0 : 0.0, row[3] = static_cast<double>(p.stp_last[src]);
+        const short_term_state& st = p.stp_state[src];
+        row[0] = st.u, row[1] = st.x, row[2] = st.y, row[3] = st.spiked ? 1.0 : 0.0;
+        row[4] = static_cast<double>(p.stp_last[src]);
       }
     }
     if (!p.stdp) continue;
@@ -89,8 +90,8 @@ void shard::load_synapse_state(const std::vector<synapse_state>& in) {
       if (p.stdp) {
         p.stdp->load_source(src, row);
       } else {
-        p.stp_state[src] = {row[0], row[1], row[2] != 0.0};
-        p.stp_last[src] = static_cast<step_t>(row[3]);
+        p.stp_state[src] = {row[0], row[1], row[2], row[3] != 0.0};
+        p.stp_last[src] = static_cast<step_t>(row[4]);
       }
     }
     if (!p.stdp) continue;

@@ -50,7 +50,7 @@ class stdp_rows {
   double weight(std::size_t k) const { return weight_[k]; }
   // Checkpoint hooks (stdp_rows_checkpoint.cpp): the state per source, per target (plus its spike
   // history entries) as plain values, and the weights. A rule with more state adds its fields there.
-  static constexpr std::uint32_t source_width = 2, target_width = 5, history_width = 3;
+  static constexpr std::uint32_t source_width = 3, target_width = 7, history_width = 4;
   void save_source(index_t src, double* out) const;
   void load_source(index_t src, const double* in);
   void save_target(std::uint32_t t, double* out, std::vector<double>& history) const;
