@@ -206,3 +206,5 @@ def test_an_interrupted_run_writes_the_weights_reached(cli, tmp_path):
         assert float(g.attrs["weights_at_ms"]) == f["provenance"].attrs["duration_ms"] > 0
         assert len(g["0/syn_weight"]) == 800 * 80 and list(f["edges"]) == ["E_to_E"]
         assert len(np.unique(g["0/syn_weight"][:])) > 10
+    info = subprocess.run([cli, "info", str(out)], capture_output=True, text=True, timeout=60)
+    assert info.returncode == 0 and "E_to_E: 64000 synapses" in info.stdout, info.stdout + info.stderr
