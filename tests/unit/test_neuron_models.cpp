@@ -457,8 +457,8 @@ std::vector<std::string_view> names_of(model_list<Ms...>) {
 }
 
 TEST(NeuronModels, RegistryListsAllModels) {
-  const std::vector<std::string_view> expected{"iaf_psc_delta", "iaf_psc_exp", "iaf_psc_alpha",
-                                               "iaf_cond_exp",  "izhikevich",  "aeif_cond_exp"};
+  const std::vector<std::string_view> expected{"iaf_psc_delta", "iaf_psc_exp",   "iaf_psc_alpha", "iaf_cond_exp",
+                                               "izhikevich",    "aeif_cond_exp", "nir_lif",       "nir_cuba_lif"};
   EXPECT_EQ(names_of(neuron_models{}), expected);
 }
 
