@@ -248,3 +248,14 @@ def test_unsupported_graded_state_into_synapses():
                      edges=[("in", "li"), ("li", "w"), ("w", "lif"), ("lif", "out")], type_check=False)
     with pytest.raises(nm.nir.NIRUnsupported, match="'li' \\(LI\\).*graded"):
         nm.nir.read(g, dt=1.0, time_scale=1.0)
+
+
+def test_cnn_same_spikes_on_every_backend(backend):
+    """cpu, cuda-omp and cuda (whichever this build has) give the cpu backend's spikes, float and double."""
+    rng = np.random.default_rng(11)
+    model = nm.nir.read(cnn(rng), dt=H, time_scale=1.0)
+    x = (rng.random((25, 1, 28, 28)) < 0.15).astype(np.uint8)
+    for precision in ("float", "double"):
+        ref = model.run(x, backend="cpu", threads=2, precision=precision)
+        assert ref.sum() > 0
+        np.testing.assert_array_equal(model.run(x, backend=backend, threads=2, precision=precision), ref)
