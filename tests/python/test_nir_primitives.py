@@ -79,3 +79,15 @@ def test_time_scale_converts_nir_seconds_to_ms():
     np.testing.assert_array_equal(a, b)
     with pytest.raises(nm.ConfigError, match="time_scale"):
         nm.nir.read(_graph(lif(10.0), 6, w, None), dt=1.0, time_scale=0)
+
+
+@pytest.mark.parametrize("kind", ["Threshold", "IF"])
+def test_bias_alone_above_threshold_fires_every_step(kind):
+    """The state repeats exactly (reset, then the same value over threshold): the neuron must stay
+    on the engine's active list (its step reports a spike as a change) and fire every step."""
+    n = 3
+    node = nir.Threshold(threshold=np.full(n, 0.5)) if kind == "Threshold" else \
+        nir.IF(r=np.ones(n), v_threshold=np.full(n, 0.5), v_reset=np.zeros(n))
+    g = _graph(node, 2, np.zeros((n, 2)), np.full(n, 1.0))
+    y = nm.nir.read(g, dt=1.0, time_scale=1.0).run(np.zeros((300, 2), np.uint8), threads=1)
+    np.testing.assert_array_equal(y, np.ones((300, n), np.uint8))

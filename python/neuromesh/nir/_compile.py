@@ -41,7 +41,12 @@ class Plan:
         self.dt, self.time_scale = dt, time_scale
         self.shape = {}
         for k in self.inputs:
-            shp = np.atleast_1d(np.asarray(nodes[k].get("shape", nodes[k].get("input_type", [])), dtype=np.int64))
+            given = nodes[k].get("shape", nodes[k].get("input_type", []))
+            given = given.get("input", []) if isinstance(given, dict) else given
+            try:
+                shp = np.atleast_1d(np.asarray(given, dtype=np.int64))
+            except (TypeError, ValueError):
+                raise NIRError(f"node '{k}' (Input): shape {given!r} is not a list of integers") from None
             if shp.size == 0 or np.any(shp <= 0):
                 raise NIRError(f"node '{k}' (Input): shape {shp.tolist()} must be positive integers")
             self.shape[k] = tuple(int(s) for s in shp)

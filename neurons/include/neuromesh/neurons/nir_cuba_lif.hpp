@@ -96,7 +96,7 @@ struct nir_cuba_lif {
     v_new = detail::select(fire, k[reset], v_new);
     x[V_m] = v_new;
     x[I_syn] = i_new;
-    return step_result<DetectChange>(fire, (v_new != v) | (i_new != i));
+    return step_result<DetectChange>(fire, fire | (v_new != v) | (i_new != i));  // a spike is a change (nir_lif.hpp)
   }
 };
 

@@ -95,7 +95,9 @@ struct nir_lif {
     const bool fire = v_new > k[theta];
     v_new = detail::select(fire, k[reset], v_new);
     x[V_m] = v_new;
-    return step_result<DetectChange>(fire, v_new != v);
+    // A spike is a change even when v returns to the same value (firing every step): otherwise the
+    // engines' active set would park the neuron and lose its spikes.
+    return step_result<DetectChange>(fire, fire | (v_new != v));
   }
 };
 
