@@ -65,7 +65,13 @@ def numpy_sample(g, x):
 
 
 def rss_mib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """Current resident set [MiB] (/proc/self/statm), not the peak."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 
 def main():
@@ -93,7 +99,9 @@ def main():
     t0 = time.perf_counter()
     ys = model.run(xs, threads=2)
     print(f"neuromesh 2 threads, batch of {a.samples}: {(time.perf_counter() - t0) / a.samples:.3f} s per sample; "
-          f"RSS {rss_mib():.0f} MiB (after 1 sample {r1:.0f} MiB)")
+          f"RSS {rss_mib():.0f} MiB (before the batch {r1:.0f} MiB; peak {peak_mib():.0f} MiB)")
+    ys = model.run(np.concatenate([xs, xs]), threads=2)
+    print(f"after a batch of {2 * a.samples}: RSS {rss_mib():.0f} MiB (peak {peak_mib():.0f} MiB)")
     t0 = time.perf_counter()
     ref = numpy_sample(g, xs[0])
     print(f"numpy reference: {time.perf_counter() - t0:.3f} s per sample; same output spikes: "

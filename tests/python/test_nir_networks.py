@@ -204,35 +204,37 @@ def test_bad_files_name_the_node(tmp_path):
     good = tmp_path / "good.nir"
     nir.write(good, g)
     import h5py
-    bad = tmp_path / "unknown.nir"
-    bad.write_bytes(good.read_bytes())
-    with h5py.File(bad, "a") as f:
-        del f["node/nodes/w_rec/type"]
-        f["node/nodes/w_rec"].create_dataset("type", data="Conv3d", dtype=h5py.string_dtype())
+
+    def edited(name, edit):
+        path = tmp_path / name
+        path.write_bytes(good.read_bytes())
+        with h5py.File(path, "a") as f:
+            edit(f["node/nodes"])
+        return path
+
+    def replace(group, key, data, string=False):
+        del group[key]
+        group.create_dataset(key, data=data, **({"dtype": h5py.string_dtype()} if string else {}))
+
+    bad = edited("unknown.nir", lambda n: replace(n["w_rec"], "type", "Conv3d", string=True))
     with pytest.raises(nm.nir.NIRUnsupported, match="'w_rec'.*Conv3d"):
         nm.nir.read(bad, dt=1.0, time_scale=1.0)
-    neg = tmp_path / "neg.nir"
-    neg.write_bytes(good.read_bytes())
-    with h5py.File(neg, "a") as f:
-        f["node/nodes/lif/tau_mem"][0] = -3.0
+
+    def negative(n):
+        n["lif/tau_mem"][0] = -3.0
     with pytest.raises(nm.nir.NIRError, match="'lif'.*tau_mem must be > 0"):
-        nm.nir.read(neg, dt=1.0, time_scale=1.0)
-    mis = tmp_path / "mismatch.nir"
-    mis.write_bytes(good.read_bytes())
-    with h5py.File(mis, "a") as f:
-        del f["node/nodes/w_in/weight"]
-        f["node/nodes/w_in"].create_dataset("weight", data=np.ones((40, 7)))
+        nm.nir.read(edited("neg.nir", negative), dt=1.0, time_scale=1.0)
+    mis = edited("mismatch.nir", lambda n: replace(n["w_in"], "weight", np.ones((40, 7))))
     with pytest.raises(nm.nir.NIRError, match="'w_in'.*weight"):
         nm.nir.read(mis, dt=1.0, time_scale=1.0)
-    shp = tmp_path / "shape.nir"
-    shp.write_bytes(good.read_bytes())
-    with h5py.File(shp, "a") as f:
-        del f["node/nodes/w_rec/weight"]
-        f["node/nodes/w_rec"].create_dataset("weight", data=np.ones((30, 40)))
-        del f["node/nodes/w_rec/bias"]
-        f["node/nodes/w_rec"].create_dataset("bias", data=np.ones(30))
+
+    def smaller(n):
+        replace(n["w_rec"], "weight", np.ones((30, 40)))
+        replace(n["w_rec"], "bias", np.ones(30))
     with pytest.raises(nm.nir.NIRError, match="w_rec -> lif: shape mismatch"):
-        nm.nir.read(shp, dt=1.0, time_scale=1.0)
+        nm.nir.read(edited("shape.nir", smaller), dt=1.0, time_scale=1.0)
+    with pytest.raises(nm.nir.NIRError, match="'lif'.*missing parameter.*tau_syn"):
+        nm.nir.read(edited("missing.nir", lambda n: n["lif"].__delitem__("tau_syn")), dt=1.0, time_scale=1.0)
     empty = tmp_path / "empty.nir"
     _write_raw(empty, lambda g: None)
     with pytest.raises(nm.nir.NIRError):

@@ -1,4 +1,5 @@
 """nm.nir.read(): a NIR graph as a neuromesh Network, with arrays in and out (docs/nir.md)."""
+import itertools
 import numbers
 
 import numpy as np
@@ -9,6 +10,7 @@ from ..errors import ArgumentTypeError, ConfigError
 from ..models import Model as _CoreModel
 from ..models import SpikeSourceArray
 from ..network import Network
+from ..synapses import StaticSynapse
 from . import _graph
 from ._compile import SPIKING, Plan
 from ._graph import NIRError
@@ -16,12 +18,20 @@ from ._graph import NIRError
 GRADED = ("LI", "CubaLI", "I")
 
 
-def _array_connector(pre, post, weights, delays):
-    """A FromListConnector from arrays (PyNN's class, without its per-row Python loop)."""
-    c = FromListConnector([])
-    c.sources, c.targets = pre.astype(np.int64).tolist(), post.astype(np.int64).tolist()
-    c.values = {"weight": weights.tolist(), "delay": delays.tolist()}
-    return c
+class _Synapses(FromListConnector):
+    """The synapses of one multiplied-out NIR weight chain: PyNN's FromList rows built from arrays
+    (no per-row Python loop). Fixed once built, so its repr (the network's fingerprint) is a
+    serial number instead of a million-element list."""
+    _serial = itertools.count()
+
+    def __init__(self, pre, post, weights):
+        super().__init__([])
+        self.sources, self.targets = pre.astype(np.int64).tolist(), post.astype(np.int64).tolist()
+        self.values = {"weight": weights.tolist()}  # the delay is the synapse type's (one per chain)
+        self._id = next(self._serial)
+
+    def __repr__(self):
+        return f"NIR synapses #{self._id} ({len(self.sources)} rows)"
 
 
 def _cell(name, node, n, bias, ts, euler):
@@ -95,8 +105,8 @@ class NIRModel:
             for sign in (coo.data > 0.0, coo.data < 0.0):  # one receptor per projection (the sign rule)
                 if np.any(sign):
                     w = coo.data[sign]
-                    net.connect(pops[src], pops[sink], _array_connector(coo.col[sign], coo.row[sign], w,
-                                                                        np.full(w.size, (1 + d) * self.dt)))
+                    net.connect(pops[src], pops[sink], _Synapses(coo.col[sign], coo.row[sign], w),
+                                StaticSynapse(weight=0.0, delay=(1 + d) * self.dt))
         self._nets[input_kind] = (net, pops)
         return net, pops
 
@@ -157,10 +167,12 @@ class NIRModel:
             if np.any(x < 0) or np.any(x != np.rint(x)):
                 raise ConfigError(f"run: input '{k}' has values that are not spike counts (>= 0 integers); "
                                   "use input_kind='current' for graded input")
-            times = [[] for _ in range(x.shape[1])]
-            t_idx, n_idx = np.nonzero(x)
-            for t, i in zip(t_idx, n_idx):
-                times[i].extend([(t + 1) * self.dt] * int(x[t, i]))  # fired in step t
+            n_idx, t_idx = np.nonzero(x.T)  # by neuron, then step
+            reps = x.T[n_idx, t_idx].astype(np.int64)  # a count of c is c spikes in that step
+            t_all = np.repeat((t_idx + 1) * self.dt, reps)  # fired in step t: recorded at (t + 1) dt
+            bounds = np.searchsorted(np.repeat(n_idx, reps), np.arange(x.shape[1] + 1))
+            t_list, b = t_all.tolist(), bounds.tolist()
+            times = [t_list[b[i]:b[i + 1]] for i in range(x.shape[1])]
             pops[k].cell = SpikeSourceArray(spike_times=times)
         pops[next(iter(sample))].network._changed()
 
