@@ -79,8 +79,12 @@ class Plan:
                                    f"{ {p: self.shape[p] for p in ins} }")
                 in_shape = self.shape[ins[0]]
                 out, m, b, d = _ops.apply(k, self.nodes[k], in_shape)
-                if self.nodes[k]["type"] == "Output" and "shape" in self.nodes[k]:
-                    want = np.atleast_1d(self.nodes[k]["shape"]).astype(int)
+                given = self.nodes[k].get("shape") if self.nodes[k]["type"] == "Output" else None
+                if given is not None and np.size(given):
+                    try:
+                        want = np.atleast_1d(np.asarray(given, dtype=np.int64))
+                    except (TypeError, ValueError):
+                        raise NIRError(f"node '{k}' (Output): shape {given!r} is not a list of integers") from None
                     if int(np.prod(want)) != _ops._size(out):
                         raise NIRError(f"node '{k}' (Output): shape {tuple(want)} but its input gives {tuple(out)}")
                     out = tuple(int(s) for s in want)

@@ -127,12 +127,12 @@ def apply(name, node, in_shape):
             raise NIRError(f"{where}: input of shape {tuple(in_shape)} is not (C_in, {'H, W' if two else 'N'})")
         if not two:
             wt, shape = wt[:, :, None, :], [shape[0], 1, shape[1]]
-        one = (lambda v, n: (1, int(np.ravel(v)[0])) if not two else _pair(v, n, where))
-        pad = node.get("padding", 0)
-        pad = _text_or(pad)
-        pad = pad if isinstance(pad, str) else one(pad, "padding")
-        out, m = _conv(wt, tuple(shape), one(node.get("stride", 1), "stride"), pad,
-                       one(node.get("dilation", 1), "dilation"), int(node.get("groups", 1)), where)
+        def one(v, n, unit):  # Conv1d runs as a 2-d convolution over a (C, 1, N) input
+            return _pair(v, n, where) if two else (unit, int(np.ravel(v)[0]))
+        pad = _text_or(node.get("padding", 0))
+        pad = pad if isinstance(pad, str) else one(pad, "padding", 0)
+        out, m = _conv(wt, tuple(shape), one(node.get("stride", 1), "stride", 1), pad,
+                       one(node.get("dilation", 1), "dilation", 1), int(node.get("groups", 1)), where)
         bias = node.get("bias")
         b = None
         if bias is not None and np.size(bias):
