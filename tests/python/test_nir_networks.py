@@ -261,3 +261,35 @@ def test_cnn_same_spikes_on_every_backend(backend):
         ref = model.run(x, backend="cpu", threads=2, precision=precision)
         assert ref.sum() > 0
         np.testing.assert_array_equal(model.run(x, backend=backend, threads=2, precision=precision), ref)
+
+
+def test_export_of_a_plain_network_with_delays(tmp_path):
+    """A Network built by hand (nir_lif / nir_cuba_lif, delays of 1 and 3 steps, fixed-probability and
+    one-to-one connectors) -> NIR (Linear + Delay nodes) -> imported: the same spikes."""
+    rng = np.random.default_rng(8)
+    x = (rng.random((120, 15)) < 0.1).astype(np.uint8)
+    times = [list((np.nonzero(x[:, i])[0] + 1) * H) for i in range(15)]
+    net = nm.Network(dt=H, seed=3)
+    src = net.population(15, nm.SpikeSourceArray(spike_times=times), label="in")
+    a = net.population(20, nm.Model("nir_lif", tau=12.0, r=12.0, v_threshold=0.7, v_reset=-0.2), label="a")
+    b = net.population(20, nm.Model("nir_cuba_lif", tau_syn=4.0, tau_mem=9.0, r=9.0, v_threshold=0.3), label="b")
+    net.connect(src, a, nm.FixedProbability(0.4), nm.StaticSynapse(weight=0.5, delay=H))
+    net.connect(a, b, nm.FixedProbability(0.5), nm.StaticSynapse(weight=0.25, delay=3 * H))
+    net.connect(b, a, nm.OneToOne(), nm.StaticSynapse(weight=-0.125, delay=H))
+    for p in (src, a, b):
+        p.record("spikes")
+    result = net.run(120 * H, threads=1, precision="double")
+    ref = np.zeros((120, 20), np.uint8)
+    ids, t = result.spikes("b")
+    ref[np.rint(np.asarray(t) / H).astype(int) - 1, ids] = 1
+    assert ref.sum() > 10
+    with pytest.raises(nm.nir.NIRError, match="outputs="):
+        nm.nir.write(net, tmp_path / "net.nir", time_scale=1.0)  # every population projects: which is read?
+    nm.nir.write(net, tmp_path / "net.nir", time_scale=1.0, outputs=["b"])
+    g = nir.read(tmp_path / "net.nir")
+    assert {type(n).__name__ for n in g.nodes.values()} == {"Input", "LIF", "CubaLIF", "Linear", "Delay", "Output"}
+    model = nm.nir.read(tmp_path / "net.nir", dt=H, time_scale=1.0)
+    np.testing.assert_array_equal(model.run({"in": x}), ref)
+    with pytest.raises(nm.nir.NIRUnsupported, match="population 'c'.*iaf_psc_exp"):
+        net.population(3, nm.Model("iaf_psc_exp"), label="c")
+        nm.nir.write(net, tmp_path / "bad.nir", time_scale=1.0, outputs=["b"])

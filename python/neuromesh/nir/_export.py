@@ -69,8 +69,14 @@ def to_graph(model, time_scale=None, outputs=None):
         if outputs is None:
             has_out = {pre.label for pre, *_ in net._projections}
             outputs = [p.label for p in net.populations if p.label not in has_out]
+            if not outputs:
+                raise NIRUnsupported("nir.write: every population projects onward; name the read-out populations "
+                                     "with outputs=[labels]")
     else:
         raise NIRUnsupported(f"nir.write: a {type(model).__name__} is neither an NIRModel nor a Network")
+    unknown = sorted(set(outputs) - {p.label for p in net.populations})
+    if unknown:
+        raise NIRUnsupported(f"nir.write: outputs {unknown} are not populations of the network")
     nodes, edges = {}, []
     for pop in net.populations:
         if isinstance(pop.cell, SpikeSourceArray):
