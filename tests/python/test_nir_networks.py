@@ -293,3 +293,19 @@ def test_export_of_a_plain_network_with_delays(tmp_path):
     with pytest.raises(nm.nir.NIRUnsupported, match="population 'c'.*iaf_psc_exp"):
         net.population(3, nm.Model("iaf_psc_exp"), label="c")
         nm.nir.write(net, tmp_path / "bad.nir", time_scale=1.0, outputs=["b"])
+
+
+def test_outputs_written_as_nirdata(tmp_path):
+    if not hasattr(nir, "write_data"):
+        pytest.skip(f"nir {nir.version} has no NIRData (nir >= 1.0.8)")
+    rng = np.random.default_rng(5)
+    g, _, _ = recurrent(rng)
+    g.nodes["lif"].tau_syn, g.nodes["lif"].tau_mem = g.nodes["lif"].tau_syn / 1e3, g.nodes["lif"].tau_mem / 1e3
+    model = nm.nir.read(g, dt=H, time_scale=1000.0)  # a graph in seconds: NIRData's dt is 1e-3
+    x = (rng.random((2, 50, 20)) < 0.1).astype(np.uint8)
+    y = model.run(x)
+    assert y.sum() > 10
+    nm.nir.write_data(model, y, tmp_path / "out.h5")
+    back = nir.read_data(tmp_path / "out.h5").nodes["out"].observables["spikes"]
+    assert back.dt == pytest.approx(1e-3)
+    np.testing.assert_array_equal(back.data, y.astype(bool))

@@ -4,8 +4,8 @@
     y = model.run(x)              # x: (T, *input_shape) spikes -> y: (T, *output_shape)
     neuromesh.nir.write(model, "copy.nir")
 """
-from ._export import to_graph, write
+from ._export import to_graph, write, write_data
 from ._graph import NIRError, NIRUnsupported
 from ._model import NIRModel, read
 
-__all__ = ["read", "write", "to_graph", "NIRModel", "NIRError", "NIRUnsupported"]
+__all__ = ["read", "write", "write_data", "to_graph", "NIRModel", "NIRError", "NIRUnsupported"]

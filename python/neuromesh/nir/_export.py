@@ -125,3 +125,29 @@ def write(model, path, time_scale=None, outputs=None):
     """Writes to_graph(model, ...) to `path` with nir.write (HDF5)."""
     import nir
     nir.write(path, to_graph(model, time_scale, outputs))
+
+
+def write_data(model, outputs, path):
+    """Writes what model.run returned as NIRData (nir >= 1.0.8, NIR PR #175): one TimeGriddedData
+    per Output node, shape (samples, steps, neurons), dt in the graph's time unit (model.dt /
+    model.time_scale); the observable is "spikes" for spiking sources, "v" for graded ones."""
+    import nir
+    from ._compile import SPIKING
+    if not isinstance(outputs, dict):
+        outputs = {next(iter(model.output_shapes)): outputs}
+    nodes = {}
+    for key, y in outputs.items():
+        if key not in model.output_shapes:
+            raise NIRUnsupported(f"write_data: '{key}' is not an Output node (outputs: {list(model.output_shapes)})")
+        shape = model.output_shapes[key]
+        y = np.asarray(y)
+        y = y[None] if y.ndim == len(shape) + 1 else y
+        if y.shape[2:] != tuple(shape):
+            raise NIRUnsupported(f"write_data: output '{key}' has shape {y.shape}, not (samples, steps, *{shape})")
+        srcs = [src for (src, sink, d) in model.plan.terms if sink == key]
+        spiking = y.dtype == np.uint8 and all(model.plan.nodes[s]["type"] in SPIKING for s in srcs)
+        data = y.reshape(y.shape[0], y.shape[1], -1)
+        grid = nir.TimeGriddedData(data=data.astype(bool) if spiking else data.astype(float),
+                                   dt=model.dt / model.time_scale)
+        nodes[key] = nir.NIRNodeData(observables={"spikes" if spiking else "v": grid})
+    nir.write_data(path, nir.NIRGraphData(nodes=nodes))
