@@ -77,3 +77,11 @@ def test_cli_run_and_map_a_nir_file(tmp_path, cnn_file):
     bad.write_text("not hdf5")
     proc = _cli("run", bad, "--dt", 1, "--time-scale", 1)
     assert proc.returncode == 1 and "not an HDF5 file" in proc.stderr
+
+
+def test_the_cpp_cli_points_nir_files_to_the_python_command(cli, cnn_file):
+    """The C++ binary has no NIR reader: it says so and where to go, instead of a JSON parse error."""
+    path = cnn_file[0]
+    proc = subprocess.run([cli, "run", str(path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "is a NIR graph" in proc.stderr and "docs/nir.md" in proc.stderr
