@@ -10,7 +10,7 @@ import pytest
 
 nir = pytest.importorskip("nir", reason="the nir package (pip install nir) is not installed")
 import neuromesh as nm  # noqa: E402
-from test_nir_networks import cnn  # noqa: E402
+from test_nir_networks import cnn, recurrent  # noqa: E402
 
 SCRIPT = r'''
 import os, sys
@@ -40,11 +40,18 @@ def cnn_file(tmp_path):
 
 
 @pytest.mark.requires_mpi
-def test_imported_cnn_under_mpirun_gives_the_same_spikes(tmp_path, cnn_file):
+@pytest.mark.parametrize("network", ["cnn", "recurrent"])
+def test_imported_network_under_mpirun_gives_the_same_spikes(tmp_path, cnn_file, network):
     mpiexec = shutil.which("mpiexec") or shutil.which("mpirun")
     if mpiexec is None:
         pytest.skip("no mpiexec/mpirun on PATH")
     path, xfile, x = cnn_file
+    if network == "recurrent":  # CubaLIF with a recurrent Affine (test_nir_networks.recurrent)
+        rng = np.random.default_rng(5)
+        path = tmp_path / "rec.nir"
+        nir.write(path, recurrent(rng)[0])
+        x = (rng.random((2, 80, 20)) < 0.1).astype(np.uint8)  # a batch of two samples
+        np.save(xfile, x)
     script = tmp_path / "run.py"
     script.write_text(SCRIPT)
     out = tmp_path / "y.npy"
