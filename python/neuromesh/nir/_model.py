@@ -147,7 +147,7 @@ class NIRModel:
         """Feeds `inputs` ((T, *input_shape) or (batch, T, *input_shape) numpy arrays; a dict by
         Input key when there are several) and returns the Output node's values as
         (T, *output_shape) (or (batch, T, ...); a dict when there are several Outputs). Each
-        sample starts from the initial state (the network is rebuilt per sample). input_kind:
+        sample starts from the initial state (the engine is rebuilt per sample). input_kind:
         "spikes" (counts per step, emitted by spike sources) or "current" (graded values,
         injected as currents). Timing: x[t] acts on the neurons it reaches in step t + 1 (every
         synapse takes one step, plus Delay nodes); y[t] is read after step t."""
