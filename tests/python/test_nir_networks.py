@@ -309,3 +309,18 @@ def test_outputs_written_as_nirdata(tmp_path):
     back = nir.read_data(tmp_path / "out.h5").nodes["out"].observables["spikes"]
     assert back.dt == pytest.approx(1e-3)
     np.testing.assert_array_equal(back.data, y.astype(bool))
+
+
+def test_set_spike_times_refuses_what_it_cannot_change():
+    """NetworkSpec.set_spike_times (each batch sample's input trains) names the population."""
+    net = nm.Network(dt=H)
+    net.population(2, nm.SpikeSourceArray(spike_times=[1.0]), label="src")
+    net.population(2, nm.Model("nir_lif"), label="n")
+    spec = net.spec()
+    spec.set_spike_times("src", [[2.0], []])
+    with pytest.raises(nm.ConfigError, match="src.*1 trains for 2 neurons"):
+        spec.set_spike_times("src", [[2.0]])
+    with pytest.raises(nm.ConfigError, match="n.*not a spike_source_array"):
+        spec.set_spike_times("n", [[], []])
+    with pytest.raises(nm.ConfigError, match="no population 'x'"):
+        spec.set_spike_times("x", [])
