@@ -121,6 +121,11 @@ network builtin_network(const std::string& name) {
 network load_network(const std::string& name_or_path) {
   for (const auto& [n, text] : detail::builtin_network_sources())
     if (n == name_or_path) return builtin_network(name_or_path);
+  if (name_or_path.ends_with(".nir"))  // HDF5, not JSON: the Python package reads it (docs/nir.md)
+    throw config_error("network", "'" + name_or_path +
+                                      "' is a NIR graph: the neuromesh command of the Python package runs it "
+                                      "(pip install 'neuromesh[nir]'; neuromesh run " +
+                                      name_or_path + " --dt MS --time-scale MS), or nm.nir.read (docs/nir.md)");
   if (std::filesystem::exists(name_or_path)) return load_network_file(name_or_path);
   std::string known;
   for (const auto& n : builtin_network_names()) known += (known.empty() ? "" : ", ") + n;
