@@ -3,11 +3,12 @@ models: pA, nS or mV); delays in ms (at least one time step).
 
 Static: StaticSynapse. Plastic (cpu backend; docs/plasticity.md): STDPSynapse with NEST's
 stdp_synapse parameters (STDPSynapseHom, STDPPowerLawSynapse, the nearest-neighbour
-STDPNearestSymmetricSynapse / STDPNearestRestrictedSynapse and STDPTripletSynapse likewise), or PyNN's STDPMechanism(timing_dependence=SpikePairRule(...),
-weight_dependence=AdditiveWeightDependence(...) | MultiplicativeWeightDependence(...)), which
-maps onto the same rule exactly as PyNN's NEST backend does; short-term plasticity:
-Tsodyks2Synapse (NEST's tsodyks2_synapse), TsodyksSynapse (NEST's tsodyks_synapse) or PyNN's
-TsodyksMarkramSynapse (tsodyks_synapse, tau_psc from the post cell, as PyNN's NEST backend). NEST-style dicts work in
+STDPNearestSymmetricSynapse / STDPNearestRestrictedSynapse and STDPTripletSynapse likewise), or
+PyNN's STDPMechanism(timing_dependence=SpikePairRule(...), weight_dependence=
+AdditiveWeightDependence(...) | MultiplicativeWeightDependence(...)), which maps onto the same rule
+exactly as PyNN's NEST backend does; short-term plasticity: Tsodyks2Synapse (NEST's
+tsodyks2_synapse), TsodyksSynapse (NEST's tsodyks_synapse) or PyNN's TsodyksMarkramSynapse
+(tsodyks_synapse, tau_psc from the post cell, as PyNN's NEST backend). NEST-style dicts work in
 connect():
 {"synapse_model": "stdp_synapse", "weight": 1.0, "tau_plus": 20.0, "lambda": 0.01, ...}."""
 from .errors import ConfigError
