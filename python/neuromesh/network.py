@@ -199,6 +199,14 @@ class PopulationView:
         return f"{self.label}[{self.begin}:{self.end}]"
 
 
+def _synapse_parameters(syn, cell, receptor):
+    """The core parameters of synapse type `syn` on a projection onto `cell` (PyNN's
+    TsodyksMarkramSynapse reads tau_psc from the cell, as PyNN's NEST backend does)."""
+    if hasattr(syn, "core_parameters_for"):
+        return syn.core_parameters_for(cell, receptor)
+    return syn.core_parameters(cell.weight_scale)
+
+
 class Projection:
     """What connect() returns: reads the projection's synapses back from the last run or
     simulator (weights a plastic projection has learnt, in the post cell type's units)."""
@@ -445,7 +453,7 @@ class Network:
             s.add_projection(pre.label, post.label, weight=_core_value(_core_weight(weight, post.cell), f"{where}, weight"),
                              delay=_core_value(delay, f"{where}, delay"), receptor=receptor,
                              pre_slice=_slice_of(pre), post_slice=_slice_of(post), synapse=syn.core_model,
-                             synapse_parameters=syn.core_parameters(post.cell.weight_scale), **conn.core_args())
+                             synapse_parameters=_synapse_parameters(syn, post.cell, receptor), **conn.core_args())
         for target, rate, weight, receptor in self._poisson:
             s.add_poisson(target.label, rate, weight * target.cell.weight_scale, receptor)
         for label, amplitude, start, stop in self._dc:

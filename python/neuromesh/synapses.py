@@ -3,11 +3,12 @@ models: pA, nS or mV); delays in ms (at least one time step).
 
 Static: StaticSynapse. Plastic (cpu backend; docs/plasticity.md): STDPSynapse with NEST's
 stdp_synapse parameters (STDPSynapseHom, STDPPowerLawSynapse, the nearest-neighbour
-STDPNearestSymmetricSynapse / STDPNearestRestrictedSynapse and STDPTripletSynapse likewise), or PyNN's STDPMechanism(timing_dependence=SpikePairRule(...),
-weight_dependence=AdditiveWeightDependence(...) | MultiplicativeWeightDependence(...)), which
-maps onto the same rule exactly as PyNN's NEST backend does; short-term plasticity:
-Tsodyks2Synapse (NEST's tsodyks2_synapse), TsodyksSynapse (NEST's tsodyks_synapse) or PyNN's
-TsodyksMarkramSynapse. NEST-style dicts work in
+STDPNearestSymmetricSynapse / STDPNearestRestrictedSynapse and STDPTripletSynapse likewise), or
+PyNN's STDPMechanism(timing_dependence=SpikePairRule(...), weight_dependence=
+AdditiveWeightDependence(...) | MultiplicativeWeightDependence(...)), which maps onto the same rule
+exactly as PyNN's NEST backend does; short-term plasticity: Tsodyks2Synapse (NEST's
+tsodyks2_synapse), TsodyksSynapse (NEST's tsodyks_synapse) or PyNN's TsodyksMarkramSynapse
+(tsodyks_synapse, tau_psc from the post cell, as PyNN's NEST backend). NEST-style dicts work in
 connect():
 {"synapse_model": "stdp_synapse", "weight": 1.0, "tau_plus": 20.0, "lambda": 0.01, ...}."""
 from .errors import ConfigError
@@ -124,11 +125,6 @@ class Tsodyks2Synapse(STDPSynapse):
         return f"Tsodyks2Synapse(weight={self.weight!r}, delay={self.delay!r}, {self.params!r})"
 
 
-class TsodyksMarkramSynapse(Tsodyks2Synapse):
-    """PyNN's TsodyksMarkramSynapse(U, tau_rec, tau_facil), run by tsodyks2_synapse (u starts at U)."""
-
-    def __init__(self, U=0.5, tau_rec=100.0, tau_facil=0.0, weight=0.0, delay=None):
-        super().__init__(weight=weight, delay=delay, U=U, u=U, tau_rec=tau_rec, tau_fac=tau_facil)
 
 
 class TsodyksSynapse(Tsodyks2Synapse):
@@ -141,6 +137,31 @@ class TsodyksSynapse(Tsodyks2Synapse):
 
     def __repr__(self):
         return f"TsodyksSynapse(weight={self.weight!r}, delay={self.delay!r}, {self.params!r})"
+
+
+class TsodyksMarkramSynapse(TsodyksSynapse):
+    """PyNN's TsodyksMarkramSynapse(U, tau_rec, tau_facil), mapped as PyNN's NEST backend maps it:
+    NEST's tsodyks_synapse with U, tau_rec, tau_fac = tau_facil, NEST's initial u, x, y, and tau_psc
+    taken from the post cell's synaptic time constant (tau_syn_E, or tau_syn_I for
+    receptor="inhibitory"; core models: tau_syn_ex / tau_syn_in)."""
+
+    def __init__(self, U=0.5, tau_rec=100.0, tau_facil=0.0, weight=0.0, delay=None):
+        super().__init__(weight=weight, delay=delay, U=U, tau_rec=tau_rec, tau_fac=tau_facil)
+
+    def core_parameters_for(self, cell, receptor):
+        """The core parameters for a projection onto `cell` with `receptor` (tau_psc from the cell)."""
+        inhibitory = receptor == "inhibitory"
+        names = ("tau_syn_I", "tau_syn_in") if inhibitory else ("tau_syn_E", "tau_syn_ex")
+        tau = next((cell.params[n] for n in names if n in cell.params), None)  # given or default
+        if not isinstance(tau, (int, float)) or isinstance(tau, bool):
+            raise ConfigError(f"TsodyksMarkramSynapse: tau_psc is the post cell's {names[0]} (as PyNN's NEST "
+                              f"backend sets it), but {type(cell).__name__} has "
+                              f"{'none' if tau is None else 'no single value: ' + repr(tau)}; use "
+                              "nm.TsodyksSynapse(tau_psc=...) instead")
+        return {**self.core_parameters(cell.weight_scale), "tau_psc": float(tau)}
+
+    def __repr__(self):
+        return f"TsodyksMarkramSynapse(weight={self.weight!r}, delay={self.delay!r}, {self.params!r})"
 
 
 class STDPSynapseHom(STDPSynapse):

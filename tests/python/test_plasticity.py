@@ -157,3 +157,38 @@ def test_new_rules_refuse_unknown_parameters_naming_them():
     net, _ = _network({"synapse_model": "tsodyks_synapse", "weight": 0.05, "tau_psc": 100.0, "tau_rec": 100.0})
     with pytest.raises(nm.ConfigError, match=r"pre->post\).synapse.tau_psc"):
         net.run(10.0)
+
+
+def test_pynn_tsodyks_markram_is_nests_tsodyks_synapse_with_the_cells_tau_syn():
+    """PyNN's NEST backend maps TsodyksMarkramSynapse to tsodyks_synapse with tau_psc = the post
+    cell's tau_syn_E (tau_syn_I for inhibitory projections) and NEST's initial u, x, y."""
+    def v_after(synapse, receptor=None):
+        net = nm.Network()
+        pre = net.population(2, nm.SpikeSourceArray(spike_times=[[5.0, 15.0, 25.0, 35.0]] * 2), label="pre")
+        post = net.population(1, nm.IF_curr_exp(tau_syn_E=2.5, tau_syn_I=7.0, v_thresh=100.0), label="post")
+        net.connect(pre, post, nm.AllToAll(), synapse, receptor=receptor)
+        sim = net.simulator(threads=1, precision="double")
+        trace = []
+        for _ in range(40):
+            sim.advance(1.0)
+            trace.append(sim.state(post, "v")[0])
+        sim.close()
+        return np.array(trace)
+
+    pynn = v_after(nm.TsodyksMarkramSynapse(U=0.4, tau_rec=200.0, tau_facil=50.0, weight=0.5, delay=1.0))
+    nest_dict = v_after({"synapse_model": "tsodyks_synapse", "weight": 0.5, "delay": 1.0, "U": 0.4,
+                         "tau_rec": 200.0, "tau_fac": 50.0, "tau_psc": 2.5})
+    np.testing.assert_array_equal(pynn, nest_dict)
+    other_tau = v_after({"synapse_model": "tsodyks_synapse", "weight": 0.5, "delay": 1.0, "U": 0.4,
+                         "tau_rec": 200.0, "tau_fac": 50.0, "tau_psc": 7.0})
+    assert np.max(np.abs(pynn - other_tau)) > 1e-6, "tau_psc must matter"
+    inhibitory = v_after(nm.TsodyksMarkramSynapse(U=0.4, tau_rec=200.0, tau_facil=50.0, weight=0.5, delay=1.0),
+                         receptor="inhibitory")
+    inhibitory_dict = v_after({"synapse_model": "tsodyks_synapse", "weight": 0.5, "delay": 1.0, "U": 0.4,
+                               "tau_rec": 200.0, "tau_fac": 50.0, "tau_psc": 7.0}, receptor="inhibitory")
+    np.testing.assert_array_equal(inhibitory, inhibitory_dict)
+    net = nm.Network()
+    a = net.population(1, nm.Model("iaf_psc_delta"), label="a")
+    net.connect(a, a, nm.AllToAll(), nm.TsodyksMarkramSynapse(weight=1.0, delay=1.0))
+    with pytest.raises(nm.ConfigError, match="tau_syn_E.*TsodyksSynapse"):
+        net.run(1.0)

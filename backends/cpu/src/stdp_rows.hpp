@@ -62,9 +62,8 @@ class stdp_rows {
  private:
   struct post_spike {
     step_t step;
-    double k_minus;                // K- just after this spike
-    std::uint32_t reads;           // synapses that have used it for facilitation
-    double k_minus_triplet = 0.0;  // triplet rule: K-_triplet just after this spike
+    double k_minus;       // K- just after this spike
+    std::uint32_t reads;  // synapses that have used it for facilitation
   };
   // One target's postsynaptic spikes: spikes_[first_, end) still to be read by some synapse;
   // `dropped` is the last one pruned (its K- may still be asked for).
@@ -73,12 +72,18 @@ class stdp_rows {
     std::size_t first = 0;
     post_spike dropped{-1, 0.0, 0};
     double k_minus = 0.0;
-    double k_minus_triplet = 0.0;  // triplet rule only
     step_t last = -1;
     std::uint32_t incoming = 0;  // synapses of this projection onto the target
   };
+  // The triplet rule's postsynaptic trace K-_triplet of one target, and its value just after each
+  // spike of the target's history (index for index), kept apart so that the other rules' history
+  // stays as small as it was.
+  struct triplet_history {
+    double k_minus = 0.0;
+    std::vector<double> at;
+  };
   double t(step_t s) const { return static_cast<double>(s + 1) * h_; }  // time of a spike of step s
-  static void prune(post_history& ph);
+  static void prune(post_history& ph, triplet_history* th);
 
   static constexpr int tau_plus = 0, tau_minus = 1;  // in every rule's parameters
   std::vector<double> p_;                            // the rule's parameters, in its order
@@ -90,6 +95,7 @@ class stdp_rows {
   std::vector<post_history> post_;  // per target index
   // The triplet rule only (empty / 0 otherwise): K+_triplet per source and the triplet time constants.
   std::vector<double> k_plus_triplet_;
+  std::vector<triplet_history> triplet_post_;  // per target index
   double tau_plus_triplet_ = 0.0, tau_minus_triplet_ = 0.0;
 };
 
@@ -100,6 +106,7 @@ void stdp_rows::start() {
     std::fill(k_plus_.begin(), k_plus_.end(), Rule::initial_k_plus(p));
   if constexpr (is_triplet_rule<Rule>()) {
     k_plus_triplet_.assign(k_plus_.size(), Rule::initial_k_plus_triplet(p));
+    triplet_post_.resize(post_.size());
     tau_plus_triplet_ = p[Rule::tau_plus_triplet];
     tau_minus_triplet_ = p[Rule::tau_minus_triplet];
   }
@@ -134,11 +141,11 @@ void stdp_rows::on_pre(index_t src, step_t s, delay_t D, const std::uint32_t* ta
     for (; it != ph.spikes.end() && it->step <= s - D; ++it) {
       if (!restricted || !paired) {  // restricted: the first postsynaptic spike only
         const double minus_dt = t_last - (t(it->step) + d);
-        const double k = k_plus * math::exp(minus_dt / p[tau_plus]);
+        const double k_pair = k_plus * math::exp(minus_dt / p[tau_plus]);
         if constexpr (is_triplet_rule<Rule>())
-          w = Rule::facilitate(p, w, k, it->k_minus_triplet - 1.0);
+          w = Rule::facilitate(p, w, k_pair, triplet_post_[targets[k]].at[it - ph.spikes.begin()] - 1.0);
         else
-          w = Rule::facilitate(p, w, k);
+          w = Rule::facilitate(p, w, k_pair);
       }
       paired = true;
       ++it->reads;
@@ -156,7 +163,10 @@ void stdp_rows::on_pre(index_t src, step_t s, delay_t D, const std::uint32_t* ta
     }
     weight_[k] = w;
     add(targets[k], Rule::input(w));
-    prune(ph);
+    if constexpr (is_triplet_rule<Rule>())
+      prune(ph, &triplet_post_[targets[k]]);
+    else
+      prune(ph, nullptr);
   }
 }
 
