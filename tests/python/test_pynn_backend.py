@@ -77,3 +77,26 @@ def test_poisson_follows_rng_seed():
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
     assert not all(np.array_equal(x, y) for x, y in zip(a, c))
     assert 80 < np.mean([len(t) for t in a]) < 120  # 200 Hz for 0.5 s: 100 spikes expected
+
+
+def test_i_offset_set_between_runs():
+    """i_offset set after a run acts from then on (the difference to the built I_e goes in as an
+    external current): the second run equals a fresh run started from the V_m reached."""
+    sim = sim_nm
+    sim.setup()
+    p = sim.Population(2, sim.IF_curr_exp(i_offset=0.1))
+    p.record("v")
+    sim.run(20.0)
+    p[1:2].set(i_offset=0.5)
+    sim.run(20.0)
+    a = np.asarray(p.get_data().segments[0].filter(name="v")[0])
+    sim.end()
+    sim.setup()
+    q = sim.Population(2, sim.IF_curr_exp(i_offset=[0.1, 0.5]))
+    q.record("v")
+    q.initialize(v=list(a[200]))
+    sim.run(20.0)
+    b = np.asarray(q.get_data().segments[0].filter(name="v")[0])
+    sim.end()
+    np.testing.assert_array_equal(a[200:], b)
+    assert a[-1, 1] > a[-1, 0] + 1.0

@@ -101,6 +101,8 @@ class Population(common.Population):
             return
         if isinstance(self.celltype, simulator_poisson_types()):
             self._poisson, self._poisson_until = {}, state.step_count + 1  # redrawn after now
+        elif names == ["i_offset"]:  # the difference to the built I_e goes in as an external current
+            state.currents_changed = True
         elif kind == "SpikeSourceArray" and names == ["spike_times"]:
             self._reschedule_spikes(before["spike_times"])
         else:
@@ -184,7 +186,21 @@ class Population(common.Population):
                 if variable == "v" or values.any():
                     initial[core] = values.tolist()
         self._nm = net.population(self.size, cell, label=f"p{index}", initial=initial)
+        self._built_i_offset = self._i_offset()
         self._nm.record("spikes")
+
+    def _i_offset(self):
+        if "i_offset" not in self._parameters:
+            return None
+        return np.broadcast_to(np.asarray(self._parameters["i_offset"], dtype=float), (self.size,)).copy()
+
+    def _i_offset_change(self):
+        """i_offset set since the build minus the built one [nA] (None: no change)."""
+        built = getattr(self, "_built_i_offset", None)
+        if built is None:
+            return None
+        delta = self._i_offset() - built
+        return delta if delta.any() else None
 
     def _spikes(self):
         """(population-local ids, times [ms]) of every spike since t = 0 of this build."""

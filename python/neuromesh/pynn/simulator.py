@@ -154,6 +154,10 @@ class State(common.control.BaseState):
                 dirty = source.next_change(step - 1, step + 1) == step
         if not dirty:
             return
+        for pop in self.populations:  # i_offset set after the build (populations._parameters_changed)
+            delta = pop._i_offset_change()
+            if delta is not None:
+                totals[pop] = delta
         for source in self.current_sources:
             amp = source.amplitude_at(step)
             for pop, idx in source._targets:

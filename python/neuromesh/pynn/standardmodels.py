@@ -57,22 +57,16 @@ SpikeSourceArray = _cell(cells.SpikeSourceArray, nm.SpikeSourceArray, {})
 
 
 class SpikeSourcePoisson(cells.SpikeSourcePoisson):
-    """PyNN's SpikeSourcePoisson. The core has no Poisson population, so the backend gives each
-    neuron a Poisson count of spikes per time step (NEST's poisson_generator: rate * dt
-    expected) from a generator seeded by setup(rng_seed=...) and the population, and hands the
-    spikes to the core as the run reaches them (Simulator.inject_spikes): they are recorded and
-    delivered by the core like any other spikes."""
+    """PyNN's SpikeSourcePoisson. The core has no Poisson population: each neuron gets a Poisson
+    count of spikes per time step (NEST's poisson_generator: rate * dt expected) from a generator
+    seeded by setup(rng_seed=...), the population and the segment; the spikes up to the end of
+    the first run become a core spike_source_array, later ones (a continued run, or rates set
+    after a run) reach the core through Simulator.inject_spikes as the run gets to them. They are
+    recorded and delivered by the core like any other spikes (populations.Population._build)."""
 
     translations = _identity(cells.SpikeSourcePoisson)
     state_map = {}
 
-    @staticmethod
-    def nm_cell(**params):
-        return nm.SpikeSourceArray(spike_times=[])
-
-
-STANDARD_CELLS = [IF_curr_exp, IF_curr_alpha, IF_curr_delta, IF_cond_exp, EIF_cond_exp_isfa_ista, Izhikevich,
-                  SpikeSourceArray, SpikeSourcePoisson]
 
 
 def _minimum_delay(self):
