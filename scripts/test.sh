@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
+# PyNN's own scenario tests (tests/python/test_pynn_scenarios.py) come from its source distribution.
+python3 -m pip download -q --disable-pip-version-check --no-binary :all: --no-deps pynn==0.13.0 -d build/pynn-sdist
 # Style: the checked-in .clang-format, on every tracked C++ file.
 git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
 (cd build && ctest --output-on-failure -j "$(nproc)")
@@ -20,6 +22,7 @@ cmake --build build/example
 # targets), then import it and use its command from outside the source tree.
 python3 -m pip install -q --disable-pip-version-check .
 (cd "$prefix" && python3 -c "import neuromesh; print('neuromesh', neuromesh.__version__, neuromesh.features()['backends'])" \
+  && python3 -c "import pyNN.neuromesh as sim; sim.setup(); sim.run(1.0); print('pyNN.neuromesh imports from', sim.__file__)" \
   && neuromesh run vogels_abbott_cuba --duration 100 --quiet)
 # The wheel carries the C++ package too: build the examples against it.
 wheel_prefix=$(cd "$prefix" && python3 -c "import neuromesh; print(neuromesh.cmake_prefix())")
