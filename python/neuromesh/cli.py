@@ -1,5 +1,6 @@
-"""The `neuromesh` command installed with the Python package: `neuromesh report OUT.h5` is
-handled in Python (analysis + plots); every other command runs the bundled C++ CLI."""
+"""The `neuromesh` command installed with the Python package: `neuromesh report OUT.h5`,
+`neuromesh run SONATA_CONFIG.json` and `neuromesh export` are handled in Python (analysis + plots,
+neuromesh.sonata); every other command runs the bundled C++ CLI."""
 import os
 import shutil
 import sys
@@ -18,6 +19,13 @@ def main(argv=None):
     if argv and argv[0] == "report":
         from . import report
         return report.main(argv[1:])
+    if argv and argv[0] == "export":
+        from . import sonata_cli
+        return sonata_cli.export(argv[1:])
+    if len(argv) > 1 and argv[0] == "run":
+        from . import sonata_cli
+        if any(sonata_cli.is_sonata_config(a) for a in argv[1:] if not a.startswith("-")):
+            return sonata_cli.run(argv[1:])
     binary = _binary()
     if binary is None:
         sys.stderr.write("neuromesh: the C++ command-line tool is not installed with this package; "

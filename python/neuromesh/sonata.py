@@ -1,0 +1,510 @@
+"""SONATA circuits in and out (docs/network-format.md § SONATA).
+
+    net = neuromesh.sonata.read("circuit_config.json")   # or a simulation config / bmtk config.json
+    result = net.run(net.sonata.tstop)
+
+The reader lives here, in Python, and serves both the Python API and the installed `neuromesh`
+command (`neuromesh run circuit_config.json` is routed here by neuromesh/cli.py): SONATA's
+circuit description is JSON + space-separated CSV + JSON parameter files + HDF5, which h5py and
+the Python Network already handle, and the result is an ordinary `Network` a user can still
+record from or extend before running. Edge files are read per dataset into numpy arrays (never
+Python lists) and handed to the core's explicit connector.
+
+What is read, as NEST 3.10's `SonataNetwork` does: point-neuron node types with
+model_template "nest:<model>" and a dynamics_params JSON file (components.point_neuron_models_dir);
+row number = node_id; virtual nodes become spike sources fed from the SONATA spikes file of the
+"inputs" entry whose node_set names their population (off-grid times rounded up, as NEST's
+spike_train_injector); syn_weight and delay per edge from the edge file's group, else from the
+edge-types CSV; the synapse model from the edge type's model_template (static_synapse, or a
+plastic NEST synapse with its dynamics_params). Weights and parameters are NEST's units.
+"""
+import csv
+import json
+import os
+import re
+
+import numpy as np
+
+from .connectors import FromListConnector
+from .errors import ConfigError
+from .models import Model, SpikeSourceArray
+from .synapses import BY_NEST_NAME, StaticSynapse
+
+_POINT = ("point_neuron", "point_process")
+
+
+class SonataError(ConfigError):
+    """A SONATA circuit that cannot be read as it is; the message names the file and key."""
+
+
+class EdgeArrays(FromListConnector):
+    """An explicit edge list held as numpy arrays (sources, targets, and per-edge "weight" /
+    "delay"), as read from a SONATA edge file: the core's `explicit` connector without building
+    Python lists."""
+
+    def __init__(self, sources, targets, weight=None, delay=None):
+        super().__init__([])
+        self.sources = np.ascontiguousarray(sources, dtype=np.uint32)
+        self.targets = np.ascontiguousarray(targets, dtype=np.uint32)
+        self.values = {k: np.ascontiguousarray(v, dtype=np.float64)
+                       for k, v in (("weight", weight), ("delay", delay)) if v is not None}
+
+    def __repr__(self):
+        return f"EdgeArrays({len(self.sources)} edges)"
+
+
+class CircuitInfo:
+    """What the reader found besides the network: run settings and where each SONATA
+    population went (`populations[name]` = list of (neuromesh label, node ids))."""
+
+    def __init__(self, config_path, conf):
+        self.config_path, self.config = config_path, conf
+        run = conf.get("run", {})
+        self.tstop = float(run["tstop"]) if "tstop" in run else None
+        self.dt = float(run["dt"]) if "dt" in run else None
+        out = conf.get("output", {})
+        self.output = os.path.join(out.get("output_dir", "."), out.get("spikes_file", "spikes.h5")) if out else None
+        self.populations = {}
+
+    def __repr__(self):
+        return f"CircuitInfo({self.config_path!r}, tstop={self.tstop}, populations={list(self.populations)})"
+
+
+# ---------------------------------------------------------------- config files
+
+def _load_json(path, what):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise SonataError(f"{what}: file {path!r} not found") from None
+    except json.JSONDecodeError as e:
+        raise SonataError(f"{path}: not valid JSON: {e}") from None
+
+
+def _substitute(conf, base_dir, path):
+    """Manifest substitution ($VAR in any string, manifest entries may use each other and
+    $BASE_DIR = the config's directory); relative paths stay relative to the config's directory."""
+    manifest = {"BASE_DIR": base_dir}
+    raw = conf.get("manifest", {})
+    if not isinstance(raw, dict):
+        raise SonataError(f"{path}: manifest must be an object of \"$NAME\": \"path\"")
+    pending = {k.lstrip("$"): str(v) for k, v in raw.items()}
+    for _ in range(len(pending) + 1):
+        for k, v in list(pending.items()):
+            refs = re.findall(r"\$\{?(\w+)\}?", v)
+            if all(r in manifest for r in refs):
+                manifest[k] = _expand(v, manifest)
+                del pending[k]
+    if pending:
+        raise SonataError(f"{path}: manifest entries {sorted(pending)} refer to undefined or circular variables")
+
+    def walk(obj, where):
+        if isinstance(obj, dict):
+            return {k: walk(v, f"{where}.{k}") for k, v in obj.items() if k != "manifest"}
+        if isinstance(obj, list):
+            return [walk(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+        if isinstance(obj, str) and "$" in obj:
+            for r in re.findall(r"\$\{?(\w+)\}?", obj):
+                if r not in manifest:
+                    raise SonataError(f"{path}: {where}: ${r} is not defined in the manifest")
+            return _expand(obj, manifest)
+        return obj
+    return walk(conf, "")
+
+
+def _expand(s, manifest):
+    return re.sub(r"\$\{?(\w+)\}?", lambda m: manifest[m.group(1)], s)
+
+
+def load_config(path):
+    """The merged configuration: a circuit config, a simulation config naming its circuit
+    ("network"), or bmtk's config.json naming both ("network", "simulation"); paths made
+    absolute."""
+    path = os.path.abspath(str(path))
+    conf = _substitute(_load_json(path, "SONATA config"), os.path.dirname(path), path)
+    merged = {}
+    for key in ("network", "simulation"):
+        sub = conf.get(key)
+        if isinstance(sub, str):
+            merged.update(load_config(_abs(sub, path)))
+    merged.update({k: v for k, v in conf.items() if not (k in ("network", "simulation") and isinstance(v, str))})
+    merged.setdefault("_paths", []).append(path)
+    merged["_base"] = {**merged.get("_base", {}), **{k: path for k in conf}}
+    return merged
+
+
+def _abs(p, config_path):
+    return p if os.path.isabs(p) else os.path.normpath(os.path.join(os.path.dirname(config_path), p))
+
+
+def _file(conf, value, key):
+    """A path from the config (key names where it came from), absolute, existing."""
+    if not isinstance(value, str):
+        raise SonataError(f"{conf['_paths'][-1]}: {key} must be a file name, not {value!r}")
+    top = key.split(".")[0].split("[")[0]
+    path = _abs(value, conf["_base"].get(top, conf["_paths"][-1]))
+    if not os.path.exists(path):
+        raise SonataError(f"{conf['_base'].get(top, conf['_paths'][-1])}: {key}: file {path!r} not found")
+    return path
+
+
+def read_types_csv(path, id_column):
+    """A node/edge types CSV (columns separated by one or more spaces, quoted values allowed):
+    {type_id: {column: value}}; numbers converted, NULL / empty left out."""
+    with open(path, newline="") as f:
+        rows = [r for r in csv.reader(f, delimiter=" ", skipinitialspace=True) if r and any(c.strip() for c in r)]
+    if not rows:
+        raise SonataError(f"{path}: empty types file")
+    header = [h for h in rows[0] if h != ""]
+    if id_column not in header:
+        raise SonataError(f"{path}: no '{id_column}' column (columns: {', '.join(header)})")
+    out = {}
+    for line, row in enumerate(rows[1:], start=2):
+        row = [c for c in row if c != ""]
+        if len(row) != len(header):
+            raise SonataError(f"{path}: line {line} has {len(row)} values for {len(header)} columns")
+        rec = {h: _scalar(v) for h, v in zip(header, row) if v not in ("NULL", "NONE", "None", "")}
+        tid = rec.get(id_column)
+        if not isinstance(tid, int):
+            raise SonataError(f"{path}: line {line}: {id_column} {row[header.index(id_column)]!r} is not an integer")
+        if tid in out:
+            raise SonataError(f"{path}: line {line}: {id_column} {tid} appears twice")
+        out[tid] = rec
+    return out
+
+
+def _scalar(v):
+    for kind in (int, float):
+        try:
+            return kind(v)
+        except ValueError:
+            pass
+    return v
+
+
+# ---------------------------------------------------------------- nodes
+
+def _dynamics(conf, rec, csv_path, type_id, components_key):
+    """A type's dynamics_params: a JSON file in components.<components_key>, or an inline dict."""
+    dyn = rec.get("dynamics_params")
+    if dyn is None:
+        return {}
+    if isinstance(dyn, str) and dyn.strip().startswith("{"):
+        return json.loads(dyn)
+    comps = conf.get("components", {})
+    where = f"{csv_path}: type {type_id}: dynamics_params {dyn!r}"
+    if components_key not in comps:
+        raise SonataError(f"{where}: the config has no components.{components_key} to find it in")
+    path = os.path.join(_abs(comps[components_key], conf["_base"].get("components", conf["_paths"][-1])), str(dyn))
+    params = _load_json(path, where)
+    if not isinstance(params, dict):
+        raise SonataError(f"{path}: dynamics_params must be a JSON object of parameter: value")
+    return params
+
+
+def _node_model(rec, csv_path, type_id):
+    model_type = rec.get("model_type")
+    if model_type is None:
+        raise SonataError(f"{csv_path}: node type {type_id}: no model_type")
+    if model_type == "virtual":
+        return "virtual"
+    if model_type not in _POINT:
+        raise SonataError(f"{csv_path}: node type {type_id}: model_type {model_type!r} is not supported "
+                          f"(neuromesh simulates point neurons: {', '.join(_POINT)} or virtual)")
+    template = rec.get("model_template")
+    if not isinstance(template, str) or ":" not in template:
+        raise SonataError(f"{csv_path}: node type {type_id}: model_template {template!r} must be 'nest:<model>'")
+    schema, name = template.split(":", 1)
+    from . import _core
+    if schema != "nest" or name not in _core.models() or name == "spike_source_array":
+        known = ", ".join(f"nest:{m}" for m in sorted(_core.models()) if m != "spike_source_array")
+        raise SonataError(f"{csv_path}: node type {type_id}: model_template {template!r} is not a neuromesh "
+                          f"model (known: {known})")
+    return name
+
+
+def _read_node_population(conf, h5pop, pop_name, nodes_path, types, types_path):
+    """node_type_id per node (row = node_id) and per-node dynamics_params overrides."""
+    for key in ("node_type_id",):
+        if key not in h5pop:
+            raise SonataError(f"{nodes_path}: /nodes/{pop_name}/{key} is missing")
+    type_ids = np.asarray(h5pop["node_type_id"][()], dtype=np.int64)
+    n = len(type_ids)
+    if "node_id" in h5pop:
+        node_id = np.asarray(h5pop["node_id"][()], dtype=np.int64)
+        if not np.array_equal(node_id, np.arange(n)):
+            raise SonataError(f"{nodes_path}: /nodes/{pop_name}/node_id is not 0..{n - 1} in order "
+                              "(neuromesh, like NEST, takes the row number as the node id)")
+    unknown = sorted(set(np.unique(type_ids).tolist()) - set(types))
+    if unknown:
+        raise SonataError(f"{nodes_path}: /nodes/{pop_name}/node_type_id: type(s) {unknown} are not in {types_path}")
+    overrides = {}
+    groups = [k for k in h5pop if k.isdigit()]
+    if groups:
+        gid = np.asarray(h5pop["node_group_id"][()]) if "node_group_id" in h5pop else np.zeros(n, dtype=np.int64)
+        gidx = np.asarray(h5pop["node_group_index"][()]) if "node_group_index" in h5pop else np.arange(n)
+        for g in groups:
+            dyn = h5pop[g].get("dynamics_params")
+            if dyn is None:
+                continue
+            rows = np.flatnonzero(gid == int(g))
+            for param in dyn:
+                values = overrides.setdefault(param, np.full(n, np.nan))
+                values[rows] = np.asarray(dyn[param][()], dtype=float)[gidx[rows]]
+    return type_ids, overrides
+
+
+def _spike_inputs(conf, pop_name, n):
+    """Spike trains for a virtual population from the "inputs" entry whose node_set is it."""
+    for name, inp in conf.get("inputs", {}).items():
+        node_set = inp.get("node_set")
+        if isinstance(node_set, dict):
+            node_set = node_set.get("population")
+        if node_set != pop_name:
+            continue
+        where = f"inputs.{name}"
+        if inp.get("input_type", "spikes") != "spikes":
+            raise SonataError(f"{conf['_paths'][-1]}: {where}.input_type {inp.get('input_type')!r}: only 'spikes' "
+                              "inputs are supported")
+        path = _file(conf, inp.get("input_file"), f"{where}.input_file")
+        ids, times = read_spikes_file(path, pop_name)
+        if len(ids) and (ids.min() < 0 or ids.max() >= n):
+            raise SonataError(f"{path}: spikes of population {pop_name!r}: node id {int(ids.max())} outside "
+                              f"the population's {n} nodes")
+        if len(times) and times.min() <= 0.0:
+            raise SonataError(f"{path}: spikes of population {pop_name!r}: time {float(times.min())} ms; input "
+                              "spikes must come after t = 0")
+        order = np.lexsort((times, ids))
+        ids, times = ids[order], times[order]
+        bounds = np.searchsorted(ids, np.arange(n + 1))
+        return [times[bounds[i]:bounds[i + 1]].tolist() for i in range(n)]
+    raise SonataError(f"{conf['_paths'][-1]}: virtual population {pop_name!r} has no spike input: add an entry "
+                      f"to \"inputs\" with \"node_set\": \"{pop_name}\" and an \"input_file\"")
+
+
+def read_spikes_file(path, population=None):
+    """(node_ids, timestamps [ms]) from a SONATA spikes file: /spikes/<pop>/{node_ids|gids,
+    timestamps} or the flat legacy /spikes/{gids|node_ids, timestamps}."""
+    import h5py
+    with h5py.File(path, "r") as f:
+        if "spikes" not in f:
+            raise SonataError(f"{path}: no /spikes group")
+        grp = f["spikes"]
+        if "timestamps" not in grp:
+            if population not in grp:
+                raise SonataError(f"{path}: no /spikes/{population} (populations: {', '.join(grp)})")
+            grp = grp[population]
+        key = "node_ids" if "node_ids" in grp else "gids" if "gids" in grp else None
+        if key is None or "timestamps" not in grp:
+            raise SonataError(f"{path}: {grp.name} needs node_ids (or gids) and timestamps")
+        ids, times = np.asarray(grp[key][()], dtype=np.int64), np.asarray(grp["timestamps"][()], dtype=float)
+    if len(ids) != len(times):
+        raise SonataError(f"{path}: {grp.name}: {len(ids)} node ids but {len(times)} timestamps")
+    return ids, times
+
+
+# ---------------------------------------------------------------- edges
+
+def _synapse_of_type(conf, rec, csv_path, type_id):
+    """(NEST synapse model name, its parameters) of an edge type."""
+    model = rec.get("model_template", "static_synapse")
+    if isinstance(model, str) and model.startswith("nest:"):
+        model = model[5:]
+    if model not in BY_NEST_NAME:
+        raise SonataError(f"{csv_path}: edge type {type_id}: model_template {model!r} is not a neuromesh synapse "
+                          f"(known: {', '.join(sorted(k for k in BY_NEST_NAME if k.endswith('synapse') or '_hom' in k))})")
+    params = _dynamics(conf, rec, csv_path, type_id, "synaptic_models_dir")
+    return ("static_synapse" if BY_NEST_NAME[model] is StaticSynapse else model), params
+
+
+def _edge_column(h5pop, name, type_ids, types, edges_path, pop_name, gid, gidx):
+    """A per-edge column: the edge group's dataset where present, else the edge type's value."""
+    out = np.full(len(type_ids), np.nan)
+    have = np.zeros(len(type_ids), dtype=bool)
+    for g in [k for k in h5pop if k.isdigit()]:
+        if name in h5pop[g]:
+            rows = np.flatnonzero(gid == int(g))
+            out[rows] = np.asarray(h5pop[g][name][()], dtype=float)[gidx[rows]]
+            have[rows] = True
+    for tid in np.unique(type_ids[~have]).tolist():
+        value = types[tid].get(name)
+        if value is None or isinstance(value, str):
+            raise SonataError(f"{edges_path}: /edges/{pop_name}: edges of type {tid} have no {name} (neither in the "
+                              "edge file's group nor as a number in the edge-types CSV)")
+        out[(type_ids == tid) & ~have] = float(value)
+    return out
+
+
+# ---------------------------------------------------------------- read
+
+def read(config, dt=None, seed=12345, nsyns="error", name=None):
+    """Reads a SONATA circuit into a neuromesh Network; `network.sonata` (CircuitInfo) holds the
+    run settings (tstop, dt) and where each SONATA population went. `config` is a circuit
+    config, a simulation config with "network", or bmtk's config.json. dt defaults to the
+    config's run.dt, else 0.1 ms. nsyns: edges with an `nsyns` column other than 1 are an error
+    by default, since readers disagree (NEST ignores it, bmtk multiplies the weight by it):
+    "multiply" (bmtk) or "ignore" (NEST) chooses."""
+    import h5py
+
+    from .network import Network
+    if nsyns not in ("error", "multiply", "ignore"):
+        raise ConfigError(f"sonata.read: nsyns={nsyns!r} must be 'error', 'multiply' or 'ignore'")
+    conf = load_config(config)
+    info = CircuitInfo(conf["_paths"][-1], conf)
+    cfg = conf["_paths"][-1]
+    networks = conf.get("networks")
+    if not isinstance(networks, dict) or not isinstance(networks.get("nodes"), list):
+        raise SonataError(f"{cfg}: networks.nodes (a list of {{nodes_file, node_types_file}}) is missing")
+    if float(conf.get("run", {}).get("tstart", 0.0)) != 0.0:
+        raise SonataError(f"{cfg}: run.tstart must be 0")
+    net = Network(dt=dt if dt is not None else (info.dt or 0.1), seed=seed,
+                  name=name or os.path.splitext(os.path.basename(cfg))[0])
+    net.sonata = info
+    where_of = {}  # SONATA population -> (sub-population per node, local index per node, [Population])
+    for i, entry in enumerate(networks["nodes"]):
+        key = f"networks.nodes[{i}]"
+        nodes_path = _file(conf, entry.get("nodes_file"), f"{key}.nodes_file")
+        types_path = _file(conf, entry.get("node_types_file"), f"{key}.node_types_file")
+        types = read_types_csv(types_path, "node_type_id")
+        with h5py.File(nodes_path, "r") as f:
+            if "nodes" not in f:
+                raise SonataError(f"{nodes_path}: no /nodes group")
+            for pop_name in f["nodes"]:
+                if pop_name in where_of:
+                    raise SonataError(f"{nodes_path}: node population {pop_name!r} is defined twice")
+                type_ids, overrides = _read_node_population(conf, f["nodes"][pop_name], pop_name, nodes_path,
+                                                            types, types_path)
+                where_of[pop_name] = _add_nodes(net, conf, info, pop_name, type_ids, overrides, types, types_path)
+    for i, entry in enumerate(networks.get("edges", [])):
+        key = f"networks.edges[{i}]"
+        edges_path = _file(conf, entry.get("edges_file"), f"{key}.edges_file")
+        types_path = _file(conf, entry.get("edge_types_file"), f"{key}.edge_types_file")
+        types = read_types_csv(types_path, "edge_type_id")
+        with h5py.File(edges_path, "r") as f:
+            if "edges" not in f:
+                raise SonataError(f"{edges_path}: no /edges group")
+            for pop_name in f["edges"]:
+                _add_edges(net, conf, f["edges"][pop_name], pop_name, edges_path, types, types_path, where_of, nsyns)
+    return net
+
+
+def _add_nodes(net, conf, info, pop_name, type_ids, overrides, types, types_path):
+    n = len(type_ids)
+    models = {tid: _node_model(types[tid], types_path, tid) for tid in np.unique(type_ids).tolist()}
+    if "virtual" in models.values() and len(set(models.values())) > 1:
+        raise SonataError(f"{types_path}: population {pop_name!r} mixes virtual and point-neuron nodes")
+    if set(models.values()) == {"virtual"}:
+        pop = net.population(n, SpikeSourceArray(spike_times=_spike_inputs(conf, pop_name, n),
+                                                 allow_offgrid_times=True), label=pop_name)
+        info.populations[pop_name] = [(pop_name, np.arange(n))]
+        return np.zeros(n, dtype=np.int64), np.arange(n), [pop]
+    from . import _core
+    names = sorted(set(models.values()))
+    subpop = np.zeros(n, dtype=np.int64)
+    local = np.zeros(n, dtype=np.int64)
+    pops = []
+    info.populations[pop_name] = []
+    for k, model in enumerate(names):
+        rows = np.flatnonzero(np.isin(type_ids, [t for t, m in models.items() if m == model]))
+        subpop[rows], local[rows] = k, np.arange(len(rows))
+        label = pop_name if len(names) == 1 else f"{pop_name}.{model}"
+        state = set(_core.models()[model]["state"])
+        per_type = {tid: _dynamics(conf, types[tid], types_path, tid, "point_neuron_models_dir")
+                    for tid in models if models[tid] == model}
+        keys = sorted({p for d in per_type.values() for p in d} | set(overrides))
+        defaults = {p: v[0] for p, v in _core.models()[model]["parameters"].items()}
+        params, initial = {}, {}
+        for p in keys:
+            if p not in defaults and p not in state:
+                raise SonataError(f"{types_path}: population {pop_name!r}: dynamics_params {p!r} is not a parameter "
+                                  f"or state variable of {model} (parameters: {', '.join(sorted(defaults))})")
+            col = np.empty(len(rows))
+            tids = type_ids[rows]
+            for tid, d in per_type.items():
+                v = d.get(p, defaults.get(p))
+                if v is None:  # a state variable only some types set: the model's initial value
+                    raise SonataError(f"{types_path}: node type {tid}: state {p!r} is set for other node types of "
+                                      f"{pop_name!r} but not this one; set it for all")
+                if not isinstance(v, (int, float)) or isinstance(v, bool):
+                    raise SonataError(f"{types_path}: node type {tid}: dynamics_params {p!r} = {v!r} is not a number")
+                col[tids == tid] = float(v)
+            if p in overrides:
+                o = overrides[p][rows]
+                col = np.where(np.isnan(o), col, o)
+            value = float(col[0]) if np.all(col == col[0]) else col
+            (initial if p in state else params)[p] = value
+        pop = net.population(len(rows), Model(model, **params), label=label, initial=initial)
+        pops.append(pop)
+        info.populations[pop_name].append((label, rows))
+    return subpop, local, pops
+
+
+def _add_edges(net, conf, h5pop, pop_name, edges_path, types, types_path, where_of, nsyns):
+    def need(key):
+        if key not in h5pop:
+            raise SonataError(f"{edges_path}: /edges/{pop_name}/{key} is missing")
+        return h5pop[key]
+    src_ds, tgt_ds = need("source_node_id"), need("target_node_id")
+    ends = []
+    for ds, role in ((src_ds, "source"), (tgt_ds, "target")):
+        node_pop = ds.attrs.get("node_population")
+        if isinstance(node_pop, bytes):
+            node_pop = node_pop.decode()
+        if node_pop is None:
+            raise SonataError(f"{edges_path}: /edges/{pop_name}/{role}_node_id has no node_population attribute")
+        if str(node_pop) not in where_of:
+            raise SonataError(f"{edges_path}: /edges/{pop_name}/{role}_node_id@node_population {str(node_pop)!r} is "
+                              f"not a node population of the circuit ({', '.join(where_of)})")
+        ends.append(where_of[str(node_pop)])
+    src = np.asarray(src_ds[()], dtype=np.int64)
+    tgt = np.asarray(tgt_ds[()], dtype=np.int64)
+    type_ids = np.asarray(need("edge_type_id")[()], dtype=np.int64)
+    e = len(src)
+    if len(tgt) != e or len(type_ids) != e:
+        raise SonataError(f"{edges_path}: /edges/{pop_name}: source_node_id, target_node_id and edge_type_id "
+                          "differ in length")
+    for ids, (subpop, _, _), role in ((src, ends[0], "source"), (tgt, ends[1], "target")):
+        if e and (ids.min() < 0 or ids.max() >= len(subpop)):
+            raise SonataError(f"{edges_path}: /edges/{pop_name}/{role}_node_id: id {int(ids.max())} is outside "
+                              f"the node population's {len(subpop)} nodes")
+    unknown = sorted(set(np.unique(type_ids).tolist()) - set(types))
+    if unknown:
+        raise SonataError(f"{edges_path}: /edges/{pop_name}/edge_type_id: type(s) {unknown} are not in {types_path}")
+    gid = np.asarray(h5pop["edge_group_id"][()]) if "edge_group_id" in h5pop else np.zeros(e, dtype=np.int64)
+    gidx = np.asarray(h5pop["edge_group_index"][()]) if "edge_group_index" in h5pop else np.arange(e)
+    weight = _edge_column(h5pop, "syn_weight", type_ids, types, edges_path, pop_name, gid, gidx)
+    delay = _edge_column(h5pop, "delay", type_ids, types, edges_path, pop_name, gid, gidx)
+    has_nsyns = any("nsyns" in h5pop[g] for g in h5pop if g.isdigit()) or any("nsyns" in t for t in types.values())
+    if has_nsyns and nsyns != "ignore":
+        counts = _edge_column(h5pop, "nsyns", type_ids, types, edges_path, pop_name, gid, gidx) \
+            if all("nsyns" in t for t in types.values()) or any("nsyns" in h5pop[g] for g in h5pop if g.isdigit()) \
+            else None
+        if counts is not None and not np.all(counts == 1):
+            if nsyns == "error":
+                raise SonataError(f"{edges_path}: /edges/{pop_name}: nsyns is not 1, and readers disagree on it (NEST "
+                                  "ignores it, bmtk multiplies syn_weight by it): pass nsyns='multiply' or 'ignore'")
+            weight = weight * counts
+    synapses = {tid: _synapse_of_type(conf, types[tid], types_path, tid) for tid in np.unique(type_ids).tolist()}
+    # One projection per (source sub-population, target sub-population, synapse, sign): a
+    # neuromesh projection has one synapse model and one sign (the sign rule).
+    kinds = sorted({(m, json.dumps(p, sort_keys=True)) for m, p in synapses.values()})
+    kind_of_type = {tid: kinds.index((m, json.dumps(p, sort_keys=True))) for tid, (m, p) in synapses.items()}
+    lut = np.zeros(max(kind_of_type) + 1, dtype=np.int64)
+    for tid, k in kind_of_type.items():
+        lut[tid] = k
+    kind = lut[type_ids]
+    negative = weight < 0
+    s_sub, s_loc, s_pops = ends[0]
+    t_sub, t_loc, t_pops = ends[1]
+    key = ((s_sub[src] * len(t_pops) + t_sub[tgt]) * len(kinds) + kind) * 2 + negative
+    for k in np.unique(key).tolist():
+        rows = np.flatnonzero(key == k)
+        neg, rest = k % 2, k // 2
+        kd, rest = rest % len(kinds), rest // len(kinds)
+        tp, sp = rest % len(t_pops), rest // len(t_pops)
+        model, params = kinds[kd]
+        params = json.loads(params)
+        spec = {"synapse_model": model, **{p: v for p, v in params.items() if p not in ("weight", "delay")}}
+        conn = EdgeArrays(s_loc[src[rows]], t_loc[tgt[rows]], weight[rows], delay[rows])
+        net.connect(s_pops[sp], t_pops[tp], conn, spec, receptor="inhibitory" if neg else None)
