@@ -345,8 +345,6 @@ def read(config, dt=None, seed=12345, nsyns="error", name=None):
     config's run.dt, else 0.1 ms. nsyns: edges with an `nsyns` column other than 1 are an error
     by default, since readers disagree (NEST ignores it, bmtk multiplies the weight by it):
     "multiply" (bmtk) or "ignore" (NEST) chooses."""
-    import h5py
-
     from .network import Network
     if nsyns not in ("error", "multiply", "ignore"):
         raise ConfigError(f"sonata.read: nsyns={nsyns!r} must be 'error', 'multiply' or 'ignore'")
@@ -362,31 +360,35 @@ def read(config, dt=None, seed=12345, nsyns="error", name=None):
                   name=name or os.path.splitext(os.path.basename(cfg))[0])
     net.sonata = info
     where_of = {}  # SONATA population -> (sub-population per node, local index per node, [Population])
-    for i, entry in enumerate(networks["nodes"]):
-        key = f"networks.nodes[{i}]"
-        nodes_path = _file(conf, entry.get("nodes_file"), f"{key}.nodes_file")
-        types_path = _file(conf, entry.get("node_types_file"), f"{key}.node_types_file")
-        types = read_types_csv(types_path, "node_type_id")
-        with h5py.File(nodes_path, "r") as f:
-            if "nodes" not in f:
-                raise SonataError(f"{nodes_path}: no /nodes group")
-            for pop_name in f["nodes"]:
-                if pop_name in where_of:
-                    raise SonataError(f"{nodes_path}: node population {pop_name!r} is defined twice")
-                type_ids, overrides = _read_node_population(conf, f["nodes"][pop_name], pop_name, nodes_path,
-                                                            types, types_path)
-                where_of[pop_name] = _add_nodes(net, conf, info, pop_name, type_ids, overrides, types, types_path)
-    for i, entry in enumerate(networks.get("edges", [])):
-        key = f"networks.edges[{i}]"
-        edges_path = _file(conf, entry.get("edges_file"), f"{key}.edges_file")
-        types_path = _file(conf, entry.get("edge_types_file"), f"{key}.edge_types_file")
-        types = read_types_csv(types_path, "edge_type_id")
-        with h5py.File(edges_path, "r") as f:
-            if "edges" not in f:
-                raise SonataError(f"{edges_path}: no /edges group")
-            for pop_name in f["edges"]:
-                _add_edges(net, conf, f["edges"][pop_name], pop_name, edges_path, types, types_path, where_of, nsyns)
+    for path, types, types_path, pop_name, group in _populations(conf, "nodes"):
+        if pop_name in where_of:
+            raise SonataError(f"{path}: node population {pop_name!r} is defined twice")
+        type_ids, overrides = _read_node_population(conf, group, pop_name, path, types, types_path)
+        where_of[pop_name] = _add_nodes(net, conf, info, pop_name, type_ids, overrides, types, types_path)
+    projections = []
+    for path, types, types_path, pop_name, group in _populations(conf, "edges"):
+        projections += _edge_projections(conf, group, pop_name, path, types, types_path, where_of, nsyns)
+    # In the order of their edge types (an exported circuit's are the projection indices, so
+    # export -> import keeps the projections' order), then as read.
+    for _, pre, post, conn, spec, receptor in sorted(projections, key=lambda p: p[0]):
+        net.connect(pre, post, conn, spec, receptor=receptor)
     return net
+
+
+def _populations(conf, kind):
+    """(file, types, types file, population name, HDF5 group) of every node or edge population."""
+    import h5py
+    single = kind[:-1]
+    for i, entry in enumerate(conf["networks"].get(kind, [])):
+        key = f"networks.{kind}[{i}]"
+        path = _file(conf, entry.get(f"{kind}_file"), f"{key}.{kind}_file")
+        types_path = _file(conf, entry.get(f"{single}_types_file"), f"{key}.{single}_types_file")
+        types = read_types_csv(types_path, f"{single}_type_id")
+        with h5py.File(path, "r") as f:
+            if kind not in f:
+                raise SonataError(f"{path}: no /{kind} group")
+            for pop_name in f[kind]:
+                yield path, types, types_path, pop_name, f[kind][pop_name]
 
 
 def _add_nodes(net, conf, info, pop_name, type_ids, overrides, types, types_path):
@@ -440,7 +442,8 @@ def _add_nodes(net, conf, info, pop_name, type_ids, overrides, types, types_path
     return subpop, local, pops
 
 
-def _add_edges(net, conf, h5pop, pop_name, edges_path, types, types_path, where_of, nsyns):
+def _edge_projections(conf, h5pop, pop_name, edges_path, types, types_path, where_of, nsyns):
+    """The projections of one edge population: (order key, pre, post, EdgeArrays, synapse spec, receptor)."""
     def need(key):
         if key not in h5pop:
             raise SonataError(f"{edges_path}: /edges/{pop_name}/{key} is missing")
@@ -498,6 +501,7 @@ def _add_edges(net, conf, h5pop, pop_name, edges_path, types, types_path, where_
     s_sub, s_loc, s_pops = ends[0]
     t_sub, t_loc, t_pops = ends[1]
     key = ((s_sub[src] * len(t_pops) + t_sub[tgt]) * len(kinds) + kind) * 2 + negative
+    out = []
     for k in np.unique(key).tolist():
         rows = np.flatnonzero(key == k)
         neg, rest = k % 2, k // 2
@@ -507,4 +511,5 @@ def _add_edges(net, conf, h5pop, pop_name, edges_path, types, types_path, where_
         params = json.loads(params)
         spec = {"synapse_model": model, **{p: v for p, v in params.items() if p not in ("weight", "delay")}}
         conn = EdgeArrays(s_loc[src[rows]], t_loc[tgt[rows]], weight[rows], delay[rows])
-        net.connect(s_pops[sp], t_pops[tp], conn, spec, receptor="inhibitory" if neg else None)
+        out.append((int(type_ids[rows].min()), s_pops[sp], t_pops[tp], conn, spec, "inhibitory" if neg else None))
+    return out

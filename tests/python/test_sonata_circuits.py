@@ -149,7 +149,7 @@ def test_spikes_identical_to_nest_through_bmtk_pointnet(circuit, tmp_path):
     run = subprocess.run([sys.executable, str(script), circuit], cwd=os.path.dirname(circuit), capture_output=True,
                          text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    nest_spikes, nest_rates = {}, {}
+    nest_spikes = {}
     with h5py.File(os.path.join(os.path.dirname(circuit), "output", "spikes.h5"), "r") as f:
         for p in POPS:
             g = f["spikes"][p]
