@@ -24,14 +24,18 @@ stdp_rows::stdp_rows(std::vector<double> params, const synapse_store& rows, inde
 void stdp_rows::record_post_spike(std::uint32_t target, step_t s) {
   post_history& ph = post_[target];
   ph.k_minus = ph.k_minus * math::exp((t(ph.last) - t(s)) / p_[tau_minus]) + 1.0;
+  if (tau_minus_triplet_ > 0)  // the triplet rule only
+    ph.k_minus_triplet = ph.k_minus_triplet * math::exp((t(ph.last) - t(s)) / tau_minus_triplet_) + 1.0;
   ph.last = s;
-  if (ph.incoming > 0) ph.spikes.push_back({s, ph.k_minus, 0});
+  if (ph.incoming > 0) ph.spikes.push_back({s, ph.k_minus, 0, ph.k_minus_triplet});
 }
 
 void stdp_rows::after_pre(index_t src, step_t s) {
   if (s < last_pre_[src])  // the update order would depend on delivery order: never silently
     throw internal_error("STDP: a presynaptic spike of step " + std::to_string(s) + " delivered after one of step " +
                          std::to_string(last_pre_[src]));
+  if (!k_plus_triplet_.empty())  // the triplet rule only
+    k_plus_triplet_[src] = k_plus_triplet_[src] * math::exp((t(last_pre_[src]) - t(s)) / tau_plus_triplet_) + 1.0;
   k_plus_[src] = k_plus_[src] * math::exp((t(last_pre_[src]) - t(s)) / p_[tau_plus]) + 1.0;
   last_pre_[src] = s;
 }
@@ -49,7 +53,7 @@ std::size_t stdp_rows::bytes() const {
   std::size_t history = 0;
   for (const post_history& ph : post_) history += ph.spikes.capacity() * sizeof(post_spike);
   return weight_.size() * sizeof(double) + k_plus_.size() * (sizeof(double) + sizeof(step_t)) +
-         post_.size() * sizeof(post_history) + history;
+         k_plus_triplet_.size() * sizeof(double) + post_.size() * sizeof(post_history) + history;
 }
 
 }  // namespace neuromesh::cpu

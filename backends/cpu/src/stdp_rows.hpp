@@ -1,10 +1,13 @@
 #pragma once
-// What a pair-based STDP projection (stdp_synapse, stdp_synapse_hom, stdp_pl_synapse_hom) keeps in one shard besides
+// What an STDP projection (stdp_synapse, stdp_synapse_hom, stdp_pl_synapse_hom, the nearest-neighbour rules of
+// stdp_nn_synapse.hpp and stdp_triplet_synapse) keeps in one shard besides
 // its rows (synapses/stdp_synapse.hpp): a weight column (double: weights are compared with NEST's to 1e-12), the
 // presynaptic trace K+ and last spike per source, and per target the postsynaptic spikes the synapses onto it have not
 // all read yet (NEST's spike history with access counters). Only the owning shard's thread touches it, and a shard
 // delivers one source's spikes in step order and each row in row order, so the updates of every synapse happen in one
-// defined order for any number of threads or ranks.
+// defined order for any number of threads or ranks. The rules are policies of on_pre (Rule): facilitate/depress, the
+// pairing (pairing_of<Rule>: nearest-neighbour rules read spike times, not the traces) and, for the triplet rule only,
+// a second presynaptic trace per source and a second postsynaptic trace per recorded spike (is_triplet_rule<Rule>).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -14,6 +17,7 @@
 #include <neuromesh/core/spike.hpp>
 #include <neuromesh/core/synapse_store.hpp>
 #include <neuromesh/synapses/model.hpp>
+#include <neuromesh/synapses/stdp_synapse.hpp>
 
 namespace neuromesh::cpu {
 
@@ -25,6 +29,10 @@ class stdp_rows {
   // tau_minus as its parameters 0 and 1. max_weight: the largest weight the rule can reach.
   stdp_rows(std::vector<double> params, const synapse_store& rows, index_t n_sources, std::uint32_t n_targets, double h,
             double max_weight);
+  // The rule's initial traces (triplet: K+ and K+_triplet at t = 0, and its triplet time constants); call once after
+  // construction, before the first spike.
+  template <class Rule>
+  void start();
 
   // Target `t` fired in step s: its K- jumps and, if synapses read it later, it joins the history.
   void record_post_spike(std::uint32_t t, step_t s);
@@ -45,8 +53,9 @@ class stdp_rows {
  private:
   struct post_spike {
     step_t step;
-    double k_minus;       // K- just after this spike
-    std::uint32_t reads;  // synapses that have used it for facilitation
+    double k_minus;                // K- just after this spike
+    std::uint32_t reads;           // synapses that have used it for facilitation
+    double k_minus_triplet = 0.0;  // triplet rule: K-_triplet just after this spike
   };
   // One target's postsynaptic spikes: spikes_[first_, end) still to be read by some synapse;
   // `dropped` is the last one pruned (its K- may still be asked for).
@@ -55,6 +64,7 @@ class stdp_rows {
     std::size_t first = 0;
     post_spike dropped{-1, 0.0, 0};
     double k_minus = 0.0;
+    double k_minus_triplet = 0.0;  // triplet rule only
     step_t last = -1;
     std::uint32_t incoming = 0;  // synapses of this projection onto the target
   };
@@ -69,17 +79,39 @@ class stdp_rows {
   std::vector<double> k_plus_;      // per source
   std::vector<step_t> last_pre_;    // per source: step of its last spike, -1 before the first (t = 0)
   std::vector<post_history> post_;  // per target index
+  // The triplet rule only (empty / 0 otherwise): K+_triplet per source and the triplet time constants.
+  std::vector<double> k_plus_triplet_;
+  double tau_plus_triplet_ = 0.0, tau_minus_triplet_ = 0.0;
 };
+
+template <class Rule>
+void stdp_rows::start() {
+  const double* p = p_.data();
+  if constexpr (requires { Rule::initial_k_plus(p); })
+    std::fill(k_plus_.begin(), k_plus_.end(), Rule::initial_k_plus(p));
+  if constexpr (is_triplet_rule<Rule>()) {
+    k_plus_triplet_.assign(k_plus_.size(), Rule::initial_k_plus_triplet(p));
+    tau_plus_triplet_ = p[Rule::tau_plus_triplet];
+    tau_minus_triplet_ = p[Rule::tau_minus_triplet];
+  }
+}
 
 template <class Rule, class Add>
 void stdp_rows::on_pre(index_t src, step_t s, delay_t D, const std::uint32_t* targets, std::uint32_t begin,
                        std::uint32_t end, Add&& add) {
   static_assert(Rule::tau_plus == tau_plus && Rule::tau_minus == tau_minus);
+  constexpr stdp_pairing pairing = pairing_of<Rule>();
+  constexpr bool nearest = pairing != stdp_pairing::all_to_all,
+                 restricted = pairing == stdp_pairing::nearest_restricted;
   const double* p = p_.data();
   const step_t last = last_pre_[src];
   const double t_last = t(last), d = static_cast<double>(D) * h_;
   const double t_at_synapse = t(s) - d;  // the presynaptic spike's time minus the dendritic delay
-  const double k_plus = k_plus_[src];
+  // K+ at the last presynaptic spike; a nearest-neighbour rule pairs with that spike alone: 1.
+  const double k_plus = nearest ? 1.0 : k_plus_[src];
+  double k_triplet = 0.0;  // the triplet rule: K+_triplet just before this spike
+  if constexpr (is_triplet_rule<Rule>())
+    k_triplet = k_plus_triplet_[src] * math::exp((t_last - t(s)) / p[Rule::tau_plus_triplet]);
   for (std::uint32_t k = begin; k < end; ++k) {
     post_history& ph = post_[targets[k]];
     double w = weight_[k];
@@ -89,16 +121,30 @@ void stdp_rows::on_pre(index_t src, step_t s, delay_t D, const std::uint32_t* ta
     const auto by_step = [](const post_spike& e, step_t v) { return e.step < v; };
     const auto first = ph.spikes.begin() + static_cast<std::ptrdiff_t>(ph.first);
     auto it = std::lower_bound(first, ph.spikes.end(), last - D + 1, by_step);
+    bool paired = false;  // a postsynaptic spike in the window (restricted pairing: only then a change)
     for (; it != ph.spikes.end() && it->step <= s - D; ++it) {
-      const double minus_dt = t_last - (t(it->step) + d);
-      w = Rule::facilitate(p, w, k_plus * math::exp(minus_dt / p[tau_plus]));
+      if (!restricted || !paired) {  // restricted: the first postsynaptic spike only
+        const double minus_dt = t_last - (t(it->step) + d);
+        const double k = k_plus * math::exp(minus_dt / p[tau_plus]);
+        if constexpr (is_triplet_rule<Rule>())
+          w = Rule::facilitate(p, w, k, it->k_minus_triplet - 1.0);
+        else
+          w = Rule::facilitate(p, w, k);
+      }
+      paired = true;
       ++it->reads;
     }
-    // K- of the last postsynaptic spike strictly before t_pre - d.
-    const auto after = std::lower_bound(first, ph.spikes.end(), s - D, by_step);
-    const post_spike* before = after != first ? &*(after - 1) : ph.dropped.step >= 0 ? &ph.dropped : nullptr;
-    const double k_minus = before ? before->k_minus * math::exp((t(before->step) - t_at_synapse) / p[tau_minus]) : 0.0;
-    w = Rule::depress(p, w, k_minus);
+    if (!restricted || paired) {
+      // K- of the last postsynaptic spike strictly before t_pre - d (nearest neighbour: that spike alone).
+      const auto after = std::lower_bound(first, ph.spikes.end(), s - D, by_step);
+      const post_spike* before = after != first ? &*(after - 1) : ph.dropped.step >= 0 ? &ph.dropped : nullptr;
+      const double decay = before ? math::exp((t(before->step) - t_at_synapse) / p[tau_minus]) : 0.0;
+      const double k_minus = before ? (nearest ? decay : before->k_minus * decay) : 0.0;
+      if constexpr (is_triplet_rule<Rule>())
+        w = Rule::depress(p, w, k_minus, k_triplet);
+      else
+        w = Rule::depress(p, w, k_minus);
+    }
     weight_[k] = w;
     add(targets[k], Rule::input(w));
     prune(ph);
