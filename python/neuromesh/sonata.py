@@ -338,11 +338,11 @@ def _edge_column(h5pop, name, type_ids, types, edges_path, pop_name, gid, gidx):
 
 # ---------------------------------------------------------------- read
 
-def read(config, dt=None, seed=12345, nsyns="error", name=None):
+def read(config, dt=None, seed=None, nsyns="error", name=None):
     """Reads a SONATA circuit into a neuromesh Network; `network.sonata` (CircuitInfo) holds the
     run settings (tstop, dt) and where each SONATA population went. `config` is a circuit
     config, a simulation config with "network", or bmtk's config.json. dt defaults to the
-    config's run.dt, else 0.1 ms. nsyns: edges with an `nsyns` column other than 1 are an error
+    config's run.dt, else 0.1 ms; seed to run.random_seed, else 12345. nsyns: edges with an `nsyns` column other than 1 are an error
     by default, since readers disagree (NEST ignores it, bmtk multiplies the weight by it):
     "multiply" (bmtk) or "ignore" (NEST) chooses."""
     from .network import Network
@@ -356,6 +356,8 @@ def read(config, dt=None, seed=12345, nsyns="error", name=None):
         raise SonataError(f"{cfg}: networks.nodes (a list of {{nodes_file, node_types_file}}) is missing")
     if float(conf.get("run", {}).get("tstart", 0.0)) != 0.0:
         raise SonataError(f"{cfg}: run.tstart must be 0")
+    if seed is None:
+        seed = int(conf.get("run", {}).get("random_seed", 12345))
     net = Network(dt=dt if dt is not None else (info.dt or 0.1), seed=seed,
                   name=name or os.path.splitext(os.path.basename(cfg))[0])
     net.sonata = info
@@ -424,16 +426,17 @@ def _add_nodes(net, conf, info, pop_name, type_ids, overrides, types, types_path
             col = np.empty(len(rows))
             tids = type_ids[rows]
             for tid, d in per_type.items():
-                v = d.get(p, defaults.get(p))
-                if v is None:  # a state variable only some types set: the model's initial value
-                    raise SonataError(f"{types_path}: node type {tid}: state {p!r} is set for other node types of "
-                                      f"{pop_name!r} but not this one; set it for all")
+                v = d.get(p, defaults.get(p, np.nan))  # NaN: a state variable this type leaves out
                 if not isinstance(v, (int, float)) or isinstance(v, bool):
                     raise SonataError(f"{types_path}: node type {tid}: dynamics_params {p!r} = {v!r} is not a number")
                 col[tids == tid] = float(v)
             if p in overrides:
                 o = overrides[p][rows]
                 col = np.where(np.isnan(o), col, o)
+            if np.isnan(col).any():
+                tid = int(tids[np.flatnonzero(np.isnan(col))[0]])
+                raise SonataError(f"{types_path}: node type {tid}: state {p!r} is set for other nodes of {pop_name!r} "
+                                  "but not for this type's; set it for all")
             value = float(col[0]) if np.all(col == col[0]) else col
             (initial if p in state else params)[p] = value
         pop = net.population(len(rows), Model(model, **params), label=label, initial=initial)
@@ -513,3 +516,165 @@ def _edge_projections(conf, h5pop, pop_name, edges_path, types, types_path, wher
         conn = EdgeArrays(s_loc[src[rows]], t_loc[tgt[rows]], weight[rows], delay[rows])
         out.append((int(type_ids[rows].min()), s_pops[sp], t_pops[tp], conn, spec, "inhibitory" if neg else None))
     return out
+
+
+# ---------------------------------------------------------------- write
+
+_NEST_SYNAPSE = {"static": "static_synapse", "stdp": "stdp_synapse", "stdp_hom": "stdp_synapse_hom",
+                 "stdp_pl_hom": "stdp_pl_synapse_hom", "tsodyks2": "tsodyks2_synapse"}
+
+
+def write(network, directory, tstop=None, threads=0):
+    """Writes a neuromesh Network (or a core NetworkSpec) as a SONATA circuit in `directory` and
+    returns the simulation config's path (it names circuit_config.json; both are SONATA configs
+    that neuromesh.sonata.read, bmtk and NEST's SonataNetwork read).
+
+    Written: network/nodes.h5 + node_types.csv (one node type per population: model_template
+    "nest:<model>", dynamics_params components/point_neuron_models/<label>.json with the values
+    that are the same for every neuron; per-neuron values -- arrays, or distributions as drawn --
+    in /nodes/<label>/0/dynamics_params/<name>), spike sources as virtual nodes
+    (network/virtual_nodes.h5, inputs/spikes.h5 named in the config's "inputs"), the synapses as
+    the engine builds them (network/edges.h5 written by the core's edge writer, streamed per
+    shard into hyperslabs: one edge population per projection, edge_type_id = its index) with
+    network/edge_types.csv (model_template = the NEST synapse, dynamics_params = its parameters).
+    tstop (ms; default the description's duration) goes to the config's run block.
+
+    Not representable in SONATA (an error says so): poisson_input and DC sources, and
+    projections onto population slices are written as what they are (edges), so they need no
+    special case."""
+    import h5py
+
+    from . import _core
+    spec = network if isinstance(network, _core.NetworkSpec) else network.spec()
+    desc = _core.describe_network(spec)
+    if desc["stimuli"]:
+        kinds = sorted({f"{s['type']} onto {s['target']!r}" for s in desc["stimuli"]})
+        raise SonataError(f"sonata.write: {', '.join(kinds)}: SONATA has no Poisson or current generators "
+                          "(NEST's SonataNetwork reads only spike-train inputs); give the drive as a spike source "
+                          "population (nm.SpikeSourceArray) to export it")
+    directory = os.path.abspath(str(directory))
+    for sub in ("network", "inputs", "components/point_neuron_models", "components/synaptic_models"):
+        os.makedirs(os.path.join(directory, sub), exist_ok=True)
+    net_dir = os.path.join(directory, "network")
+    neurons = [p for p in desc["populations"] if p["model"] != "spike_source_array"]
+    sources = [p for p in desc["populations"] if p["model"] == "spike_source_array"]
+    nodes = []
+    if neurons:
+        _write_nodes(spec, neurons, os.path.join(net_dir, "nodes.h5"), os.path.join(net_dir, "node_types.csv"),
+                     os.path.join(directory, "components", "point_neuron_models"), h5py)
+        nodes.append({"nodes_file": "$NETWORK_DIR/nodes.h5", "node_types_file": "$NETWORK_DIR/node_types.csv",
+                      "populations": {p["label"]: {"type": "point_neuron"} for p in neurons}})
+    inputs = {}
+    if sources:
+        _write_nodes(spec, sources, os.path.join(net_dir, "virtual_nodes.h5"),
+                     os.path.join(net_dir, "virtual_node_types.csv"), None, h5py)
+        nodes.append({"nodes_file": "$NETWORK_DIR/virtual_nodes.h5",
+                      "node_types_file": "$NETWORK_DIR/virtual_node_types.csv",
+                      "populations": {p["label"]: {"type": "virtual"} for p in sources}})
+        _write_input_spikes(sources, os.path.join(directory, "inputs", "spikes.h5"), h5py)
+        inputs = {f"{p['label']}_spikes": {"input_type": "spikes", "module": "sonata",
+                                           "input_file": "$BASE_DIR/inputs/spikes.h5", "node_set": p["label"]}
+                  for p in sources}
+    edges = []
+    if desc["projections"]:
+        names = _write_edges(spec, desc, net_dir, os.path.join(directory, "components", "synaptic_models"), threads)
+        edges.append({"edges_file": "$NETWORK_DIR/edges.h5", "edge_types_file": "$NETWORK_DIR/edge_types.csv",
+                      "populations": {name: {"type": "chemical"} for name in names}})
+    circuit = {"manifest": {"$BASE_DIR": ".", "$NETWORK_DIR": "$BASE_DIR/network",
+                            "$COMPONENTS_DIR": "$BASE_DIR/components"},
+               "components": {"point_neuron_models_dir": "$COMPONENTS_DIR/point_neuron_models",
+                              "synaptic_models_dir": "$COMPONENTS_DIR/synaptic_models"},
+               "networks": {"nodes": nodes, "edges": edges}}
+    simulation = {"manifest": {"$BASE_DIR": ".", "$OUTPUT_DIR": "$BASE_DIR/output"}, "target_simulator": "NEST",
+                  "network": "circuit_config.json",
+                  "run": {"tstop": float(desc["duration"] if tstop is None else tstop), "dt": float(desc["dt"]),
+                          "random_seed": int(desc["seed"])},
+                  "inputs": inputs, "output": {"output_dir": "$OUTPUT_DIR", "spikes_file": "spikes.h5"}}
+    for name, conf in (("circuit_config.json", circuit), ("simulation_config.json", simulation)):
+        with open(os.path.join(directory, name), "w") as f:
+            json.dump(conf, f, indent=2)
+    return os.path.join(directory, "simulation_config.json")
+
+
+def _write_nodes(spec, pops, nodes_path, types_path, params_dir, h5py):
+    """One node population per neuromesh population, node type id = 100 + its index in this file."""
+    from . import _core
+    rows = []
+    with h5py.File(nodes_path, "w") as f:
+        f.attrs["magic"] = np.uint32(0x0A7A)
+        f.attrs["version"] = np.array([0, 1], dtype=np.uint32)
+        for k, p in enumerate(pops):
+            n, tid = int(p["size"]), 100 + k
+            g = f.create_group(f"nodes/{p['label']}")
+            g["node_type_id"] = np.full(n, tid, dtype=np.uint64)
+            g["node_id"] = np.arange(n, dtype=np.uint64)
+            g["node_group_id"] = np.zeros(n, dtype=np.uint32)
+            g["node_group_index"] = np.arange(n, dtype=np.uint64)
+            group = g.create_group("0")
+            if params_dir is None:
+                rows.append((tid, "virtual", None, None))
+                continue
+            same = {}
+            for names, initial in ((p["params"], False), (p["initial"], True)):
+                for name in names:
+                    values = np.asarray(_core.neuron_values(spec, p["label"], name, initial), dtype=np.float64)
+                    if np.all(values == values[0]):
+                        same[name] = float(values[0])
+                    else:
+                        group.create_dataset(f"dynamics_params/{name}", data=values)
+            params_file = f"{p['label']}.json"
+            with open(os.path.join(params_dir, params_file), "w") as pf:
+                json.dump(same, pf, indent=1)
+            rows.append((tid, "point_neuron", f"nest:{p['model']}", params_file))
+    with open(types_path, "w") as f:  # virtual node types have no template (bmtk's have none either)
+        f.write("node_type_id model_type pop_name\n" if params_dir is None else
+                "node_type_id model_type model_template dynamics_params pop_name\n")
+        for (tid, mtype, template, params), p in zip(rows, pops):
+            f.write(f"{tid} {mtype} {p['label']}\n" if params_dir is None else
+                    f"{tid} {mtype} {template} {params} {p['label']}\n")
+
+
+def _write_input_spikes(sources, path, h5py):
+    """The spike sources' times as a SONATA spikes file (/spikes/<label>, sorted by id)."""
+    with h5py.File(path, "w") as f:
+        f.attrs["magic"] = np.uint32(0x0A7A)
+        f.attrs["version"] = np.array([0, 1], dtype=np.uint32)
+        for p in sources:
+            trains = p["spike_times"] or [[] for _ in range(int(p["size"]))]
+            ids = np.concatenate([np.full(len(t), i, dtype=np.uint64) for i, t in enumerate(trains)] or
+                                 [np.zeros(0, dtype=np.uint64)])
+            times = np.concatenate([np.asarray(t, dtype=np.float64) for t in trains] or [np.zeros(0)])
+            g = f.create_group(f"spikes/{p['label']}")
+            g.attrs.create("sorting", 1, dtype=h5py.enum_dtype({"none": 0, "by_id": 1, "by_time": 2}, basetype="u1"))
+            g["node_ids"] = ids
+            g["timestamps"] = times
+            g["timestamps"].attrs["units"] = "ms"
+
+
+def _write_edges(spec, desc, net_dir, params_dir, threads):
+    """Builds the network once (no time simulated) with the core writing every projection's
+    synapses as SONATA edges (write_synapses="all"), then the edge-types CSV; returns the edge
+    population names."""
+    import h5py
+
+    from . import _core
+    path = os.path.join(net_dir, "edges.h5")
+    sim = _core.Simulation(spec, "cpu", int(threads), "double", path, keep_spikes=False, write_synapses="all")
+    sim.finish()
+    with h5py.File(path, "r") as f:
+        names = list(f["edges"])
+    with open(os.path.join(net_dir, "edge_types.csv"), "w") as f:
+        f.write("edge_type_id model_template dynamics_params\n")
+        for k, pr in enumerate(desc["projections"]):
+            model = _NEST_SYNAPSE.get(pr["synapse"], pr["synapse"])
+            params_file = f"synapse_{k}.json"
+            with open(os.path.join(params_dir, params_file), "w") as pf:
+                json.dump(dict(pr["synapse_parameters"]), pf, indent=1)
+            f.write(f"{k} {model} {params_file}\n")
+    return names
+
+
+def write_network_file(name_or_path, directory, threads=0):
+    """`neuromesh export`: a neuromesh network JSON file (or built-in network) as a SONATA circuit."""
+    from . import _core
+    return write(_core.NetworkSpec.load(str(name_or_path)), directory, threads=threads)

@@ -29,7 +29,7 @@ def _run_parser():
     p.add_argument("-o", "--output", help="output file (default: the config's output.output_dir/spikes_file)")
     p.add_argument("--duration", type=float, help="ms (default: the config's run.tstop)")
     p.add_argument("--dt", type=float, help="ms (default: the config's run.dt, else 0.1)")
-    p.add_argument("--seed", type=int, default=12345)
+    p.add_argument("--seed", type=int, help="default: the config's run.random_seed, else 12345")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--backend", default="cpu")
     p.add_argument("--device", type=int, default=0)

@@ -266,3 +266,140 @@ def test_nsyns_other_than_one_must_be_chosen(circuit, tmp_path):
                               if pre.label == "LGN" and post.label == "V1"])
     assert sorted(set(weights.tolist())) == [400.0, 1200.0]
     assert nm.sonata is sonata
+
+
+# ---------------------------------------------------------------- export
+
+def small_network(distributions=True):
+    """A network with every part export writes: a PyNN cell (units converted), a NEST-named model,
+    per-neuron values (distributions) or not, a spike source, excitatory, PyNN-inhibitory and
+    NEST-negative projections, a slice, and an STDP projection."""
+    net = nm.Network(dt=DT, seed=7, name="small")
+    start = {"v": nm.random.Uniform(-70.0, -55.0)} if distributions else {"v": -60.0}
+    e = net.population(40, nm.IF_cond_exp(i_offset=nm.random.Normal(0.8, 0.05) if distributions else 0.8,
+                                          tau_refrac=2.0), label="E", initial=start)
+    i = net.population(10, nm.Model("iaf_psc_alpha", I_e=400.0, tau_m=12.0), label="I")
+    stim = net.population(5, nm.SpikeSourceArray(spike_times=[[5.0, 50.0, 120.0], [7.5], [], [30.0, 30.0], [99.9]]),
+                          label="stim")
+    net.connect(e, e, nm.FixedProbability(0.2), nm.StaticSynapse(weight=0.004, delay=1.5), receptor="excitatory")
+    net.connect(e, i, nm.FixedInDegree(8), nm.StaticSynapse(weight=60.0, delay=nm.random.Uniform(0.5, 2.0)
+                                                            if distributions else 1.0))
+    net.connect(i, e, nm.FixedProbability(0.5), nm.StaticSynapse(weight=0.02, delay=0.8), receptor="inhibitory")
+    net.connect(i, i, nm.AllToAll(allow_self_connections=False), {"weight": -40.0, "delay": 1.0})
+    net.connect(stim, e[10:30], nm.FixedOutDegree(6), nm.StaticSynapse(weight=0.05, delay=1.0))
+    if distributions:
+        net.connect(e, i, nm.FixedProbability(0.1),
+                    nm.STDPSynapse(weight=20.0, delay=1.0, tau_plus=15.0, Wmax=80.0, **{"lambda": 0.05}))
+    return net
+
+
+def run_and_synapses(net, duration=300.0, threads=2):
+    result = net.run(duration, threads=threads, precision="double")
+    spikes = {p.label: steps(*result.spikes(p.label)) for p in net.populations}
+    synapses = [net._last.synapses(k) for k in range(len(net._projections))]
+    return spikes, synapses
+
+
+def test_export_import_same_network_and_bit_identical_spikes(tmp_path):
+    net = small_network()
+    config = sonata.write(net, tmp_path / "exported", tstop=300.0)
+    again = sonata.read(config)
+    assert again.sonata.tstop == 300.0 and again.dt == DT
+    assert [(p.label, p.size, p.cell.core_model) for p in again.populations] == \
+        [(p.label, p.size, p.cell.core_model) for p in net.populations]
+    assert [(pre.label, post.label) for pre, post, *_ in again._projections] == \
+        [("E", "E"), ("E", "I"), ("I", "E"), ("I", "I"), ("stim", "E"), ("E", "I")]
+    spikes, synapses = run_and_synapses(net)
+    spikes2, synapses2 = run_and_synapses(again, threads=1)
+    for p in ("E", "I"):
+        assert len(spikes[p]) > 10
+    assert spikes2 == spikes  # bit-identical: every spike, same step
+    for k, (a, b) in enumerate(zip(synapses, synapses2)):  # same synapses, weights (core units) and delays
+        rows = [sorted(zip(*(np.asarray(d[c]).tolist() for c in ("pre", "post", "weight", "delay")))) for d in (a, b)]
+        assert len(rows[0]) > 0 and rows[0] == rows[1], f"projection {k}"
+    # the STDP projection kept its model and parameters
+    syn = again._projections[5][3]
+    assert type(syn).__name__ == "STDPSynapse" and syn.params["tau_plus"] == 15.0 and syn.params["lambda"] == 0.05
+
+
+def test_export_refuses_poisson_and_dc(tmp_path):
+    net = nm.Network()
+    e = net.population(3, nm.IF_curr_exp(), label="E")
+    net.poisson_input(e, 100.0, 10.0)
+    with pytest.raises(sonata.SonataError, match="poisson_generator onto 'E'.*SpikeSourceArray"):
+        sonata.write(net, tmp_path / "x")
+
+
+def test_exported_circuit_read_by_libsonata(tmp_path):
+    libsonata = pytest.importorskip("libsonata", reason="libsonata (PyPI) reads the exported files")
+    net = small_network()
+    d = tmp_path / "exported"
+    sonata.write(net, d, tstop=100.0)
+    nodes = libsonata.NodeStorage(str(d / "network" / "nodes.h5"))
+    assert nodes.population_names == {"E", "I"}
+    e = nodes.open_population("E")
+    assert e.size == 40 and {"I_e", "V_m"} <= set(e.dynamics_attribute_names)
+    i_offset = e.get_dynamics_attribute("I_e", libsonata.Selection([[0, 40]]))
+    assert len(set(np.round(i_offset, 9))) > 10  # the drawn values, one per neuron
+    spikes, synapses = run_and_synapses(net, 50.0)
+    edges = libsonata.EdgeStorage(str(d / "network" / "edges.h5"))
+    for k, name in enumerate(["E_to_E", "E_to_I_1", "I_to_E", "I_to_I", "stim_to_E", "E_to_I_5"]):
+        pop = edges.open_population(name)
+        sel = libsonata.Selection([[0, pop.size]])
+        assert pop.source == net._projections[k][0].label and pop.size == len(synapses[k]["pre"])
+        w = pop.get_attribute("syn_weight", sel)
+        if k != 5:  # the STDP projection's weights have changed during the run
+            assert sorted(w) == sorted(synapses[k]["weight"])
+        if k == 2:
+            assert np.all(np.asarray(w) < 0)  # PyNN-positive inhibitory weights, written with NEST's sign
+    circuit = libsonata.CircuitConfig.from_file(str(d / "circuit_config.json"))
+    assert circuit.node_populations == {"E", "I", "stim"} and circuit.edge_populations == set(edges.population_names)
+    assert circuit.node_population("I").size == 10
+    # (libsonata's SimulationConfig is BBP's flavour: its spike inputs are module "synapse_replay" with
+    # "spike_file"; bmtk's and NEST's are "input_file", as written here.)
+    inputs = libsonata.SpikeReader(str(d / "inputs" / "spikes.h5"))
+    assert sorted(inputs["stim"].get()) == sorted([(0, 5.0), (0, 50.0), (0, 120.0), (1, 7.5), (3, 30.0), (3, 30.0),
+                                                   (4, 99.9)])
+
+
+def test_exported_circuit_simulated_by_nest_through_bmtk_pointnet(tmp_path):
+    net = small_network(distributions=False)  # NEST reads node-type parameters only
+    config = sonata.write(net, tmp_path / "exported", tstop=300.0)
+    script = tmp_path / "pointnet.py"
+    script.write_text(POINTNET)
+    run = subprocess.run([sys.executable, str(script), config], cwd=os.path.dirname(config), capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    ours, _ = run_and_synapses(net)
+    with h5py.File(os.path.join(os.path.dirname(config), "output", "spikes.h5"), "r") as f:
+        for p, n in (("E", 40), ("I", 10)):
+            g = f["spikes"][p]
+            theirs = steps(g["node_ids"][()], g["timestamps"][()])
+            print(f"{p}: neuromesh {len(ours[p]) / n / 0.3:.2f} Hz, NEST (bmtk PointNet, exported circuit) "
+                  f"{len(theirs) / n / 0.3:.2f} Hz")
+            assert len(theirs) > 10 and theirs == ours[p]
+
+
+def test_cli_export(tmp_path, cli):
+    net_file = tmp_path / "net.json"
+    net_file.write_text(json.dumps({
+        "name": "cli", "dt": 0.1, "duration": 100.0,
+        "populations": [{"label": "A", "size": 20, "model": "iaf_psc_exp", "params": {"I_e": 400.0}},
+                        {"label": "B", "size": 10, "model": "iaf_psc_exp"}],
+        "projections": [{"pre": "A", "post": "B", "connector": {"type": "fixed_indegree", "n": 5},
+                         "synapse": {"weight": 1500.0, "delay": 1.0}}]}))
+    run = subprocess.run([sys.executable, "-m", "neuromesh.cli", "export", str(net_file), str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    config = tmp_path / "out" / "simulation_config.json"
+    assert str(config) in run.stdout
+    again = sonata.read(config)
+    assert again.sonata.tstop == 100.0
+    direct = subprocess.run([cli, "run", str(net_file), "-o", str(tmp_path / "a.h5"), "--quiet"], timeout=300)
+    assert direct.returncode == 0
+    result = again.run(100.0)
+    from neuromesh import analysis
+    original = analysis.read_spikes(str(tmp_path / "a.h5"))
+    for p in ("A", "B"):
+        ids, times = result.spikes(p)
+        assert steps(ids, times) == steps(original[p].ids, original[p].times) and len(ids) > 0
