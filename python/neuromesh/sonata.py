@@ -66,6 +66,19 @@ class CircuitInfo:
         self.output = os.path.join(out.get("output_dir", "."), out.get("spikes_file", "spikes.h5")) if out else None
         self.populations = {}
 
+    def spikes(self, result, population):
+        """(SONATA node ids, times [ms]) of a SONATA population in a run's Result, gathered from
+        the neuromesh populations it became (one per model)."""
+        if population not in self.populations:
+            raise ConfigError(f"{self.config_path}: no node population {population!r} "
+                              f"(populations: {', '.join(self.populations)})")
+        ids, times = [], []
+        for label, rows in self.populations[population]:
+            local, t = result.spikes(label)
+            ids.append(np.asarray(rows)[np.asarray(local, dtype=np.int64)])
+            times.append(np.asarray(t))
+        return np.concatenate(ids), np.concatenate(times)
+
     def __repr__(self):
         return f"CircuitInfo({self.config_path!r}, tstop={self.tstop}, populations={list(self.populations)})"
 

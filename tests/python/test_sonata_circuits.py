@@ -28,6 +28,7 @@ POPS = ("V1", "L2")
 # neuromesh follows. They differ for a time within 0.5 us after a grid point, so PointNet is run
 # with NEST SonataNetwork's settings.
 POINTNET = """
+import os
 import sys
 from bmtk.simulator import pointnet
 init = pointnet.PointSimulator.__init__
@@ -35,10 +36,12 @@ def as_nest_sonata(self, *a, **k):
     init(self, *a, **k)
     self._sg_params = {"precise_times": False, "allow_offgrid_times": True}
 pointnet.PointSimulator.__init__ = as_nest_sonata
-conf = pointnet.Config.from_json(sys.argv[1])
-conf.build_env()
-net = pointnet.PointNetwork.from_config(conf)
-pointnet.PointSimulator.from_config(conf, net).run()
+for config in sys.argv[1:]:  # one process for all (NEST and bmtk load once; the simulator resets NEST)
+    os.chdir(os.path.dirname(os.path.abspath(config)))  # bmtk takes "$BASE_DIR": "." from the working directory
+    conf = pointnet.Config.from_json(config)
+    conf.build_env()
+    net = pointnet.PointNetwork.from_config(conf)
+    pointnet.PointSimulator.from_config(conf, net).run()
 """
 
 
@@ -112,6 +115,31 @@ def circuit(tmp_path_factory):
     return build_circuit(str(tmp_path_factory.mktemp("bmtk_circuit")))
 
 
+@pytest.fixture(scope="module")
+def nest_runs(circuit, tmp_path_factory):
+    """NEST 3.10 through bmtk's PointNet, in one process, on: the bmtk circuit ("bmtk"), a copy
+    whose V1 mixes two models ("two_models") and a circuit neuromesh exported ("exported");
+    {name: config, config: {population: sorted (step, id)}}."""
+    import shutil
+    two = tmp_path_factory.mktemp("two_models") / "c"
+    shutil.copytree(os.path.dirname(circuit), two, ignore=shutil.ignore_patterns("output"))
+    csv = two / "network" / "V1_node_types.csv"
+    lines = csv.read_text().splitlines()
+    csv.write_text("\n".join([lines[0], lines[1], lines[2].replace("nest:iaf_psc_alpha", "nest:iaf_psc_exp")]) + "\n")
+    exported = sonata.write(small_network(distributions=False), tmp_path_factory.mktemp("exported") / "c", tstop=300.0)
+    configs = {"bmtk": circuit, "two_models": str(two / "simulation_config.json"), "exported": exported}
+    script = tmp_path_factory.mktemp("pointnet") / "pointnet.py"
+    script.write_text(POINTNET)
+    run = subprocess.run([sys.executable, str(script), *configs.values()], capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    out = dict(configs)
+    for config in configs.values():
+        with h5py.File(os.path.join(os.path.dirname(config), "output", "spikes.h5"), "r") as f:
+            out[config] = {p: steps(g["node_ids"][()], g["timestamps"][()]) for p, g in f["spikes"].items()}
+    return out
+
+
 def steps(ids, times):
     """Spikes as a sorted list of (step, node id)."""
     return sorted(zip(np.round(np.asarray(times) / DT).astype(int).tolist(), np.asarray(ids).astype(int).tolist()))
@@ -143,17 +171,8 @@ def test_reads_the_bmtk_circuit(circuit):
     assert ("V1", "V1", "inhibitory") in receptors and ("V1", "V1", "by_sign") in receptors
 
 
-def test_spikes_identical_to_nest_through_bmtk_pointnet(circuit, tmp_path):
-    script = tmp_path / "pointnet.py"
-    script.write_text(POINTNET)
-    run = subprocess.run([sys.executable, str(script), circuit], cwd=os.path.dirname(circuit), capture_output=True,
-                         text=True, timeout=300)
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    nest_spikes = {}
-    with h5py.File(os.path.join(os.path.dirname(circuit), "output", "spikes.h5"), "r") as f:
-        for p in POPS:
-            g = f["spikes"][p]
-            nest_spikes[p] = steps(g["node_ids"][()], g["timestamps"][()])
+def test_spikes_identical_to_nest_through_bmtk_pointnet(circuit, nest_runs):
+    nest_spikes = nest_runs[circuit]
     for precision in ("double", "float"):
         ours, rates = neuromesh_spikes(circuit, precision)
         for p in POPS:
@@ -182,6 +201,19 @@ def test_spikes_identical_to_nest_sonata_network(circuit):
     for p in POPS:
         ev = recorders[p].events
         assert ours[p] == steps(np.asarray(ev["senders"]) - nodes[p][0].global_id, ev["times"])
+
+
+def test_population_with_two_models(nest_runs):
+    """V1's inhibitory node type switched to iaf_psc_exp: neuromesh makes V1.iaf_psc_alpha and
+    V1.iaf_psc_exp, maps every edge onto them, and gives back NEST's spikes under SONATA's ids."""
+    config = nest_runs["two_models"]
+    net = sonata.read(config)
+    assert {p.label: p.size for p in net.populations} == {"V1.iaf_psc_alpha": 8, "V1.iaf_psc_exp": 4, "L2": 6, "LGN": 5}
+    result = net.run(net.sonata.tstop, precision="double")
+    theirs = nest_runs[config]
+    for p in POPS:
+        ours = steps(*net.sonata.spikes(result, p))
+        assert len(ours) > 20 and ours == theirs[p], p
 
 
 def test_cli_runs_a_sonata_config(circuit, tmp_path):
@@ -314,6 +346,13 @@ def test_export_import_same_network_and_bit_identical_spikes(tmp_path):
     for p in ("E", "I"):
         assert len(spikes[p]) > 10
     assert spikes2 == spikes  # bit-identical: every spike, same step
+    spec, spec2 = net.spec(), again.spec()
+    for p in net.populations:  # every parameter and initial value, neuron by neuron (core units)
+        for name in p.cell.core_params():
+            assert nm._core.neuron_values(spec, p.label, name) == nm._core.neuron_values(spec2, p.label, name)
+        for name in p.cell.core_initial(p.initial):
+            assert nm._core.neuron_values(spec, p.label, name, True) == \
+                nm._core.neuron_values(spec2, p.label, name, True)
     for k, (a, b) in enumerate(zip(synapses, synapses2)):  # same synapses, weights (core units) and delays
         rows = [sorted(zip(*(np.asarray(d[c]).tolist() for c in ("pre", "post", "weight", "delay")))) for d in (a, b)]
         assert len(rows[0]) > 0 and rows[0] == rows[1], f"projection {k}"
@@ -362,22 +401,14 @@ def test_exported_circuit_read_by_libsonata(tmp_path):
                                                    (4, 99.9)])
 
 
-def test_exported_circuit_simulated_by_nest_through_bmtk_pointnet(tmp_path):
+def test_exported_circuit_simulated_by_nest_through_bmtk_pointnet(nest_runs):
     net = small_network(distributions=False)  # NEST reads node-type parameters only
-    config = sonata.write(net, tmp_path / "exported", tstop=300.0)
-    script = tmp_path / "pointnet.py"
-    script.write_text(POINTNET)
-    run = subprocess.run([sys.executable, str(script), config], cwd=os.path.dirname(config), capture_output=True,
-                         text=True, timeout=300)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    theirs = nest_runs[nest_runs["exported"]]
     ours, _ = run_and_synapses(net)
-    with h5py.File(os.path.join(os.path.dirname(config), "output", "spikes.h5"), "r") as f:
-        for p, n in (("E", 40), ("I", 10)):
-            g = f["spikes"][p]
-            theirs = steps(g["node_ids"][()], g["timestamps"][()])
-            print(f"{p}: neuromesh {len(ours[p]) / n / 0.3:.2f} Hz, NEST (bmtk PointNet, exported circuit) "
-                  f"{len(theirs) / n / 0.3:.2f} Hz")
-            assert len(theirs) > 10 and theirs == ours[p]
+    for p, n in (("E", 40), ("I", 10)):
+        print(f"{p}: neuromesh {len(ours[p]) / n / 0.3:.2f} Hz, NEST (bmtk PointNet, exported circuit) "
+              f"{len(theirs[p]) / n / 0.3:.2f} Hz")
+        assert len(theirs[p]) > 10 and theirs[p] == ours[p]
 
 
 def test_cli_export(tmp_path, cli):
