@@ -331,8 +331,9 @@ def _synapse_of_type(conf, rec, csv_path, type_id):
     return ("static_synapse" if BY_NEST_NAME[model] is StaticSynapse else model), params
 
 
-def _edge_column(h5pop, name, type_ids, types, edges_path, pop_name, gid, gidx):
-    """A per-edge column: the edge group's dataset where present, else the edge type's value."""
+def _edge_column(h5pop, name, type_ids, types, edges_path, pop_name, gid, gidx, default=None):
+    """A per-edge column: the edge group's dataset where present, else the edge type's value,
+    else `default` (None: an error)."""
     out = np.full(len(type_ids), np.nan)
     have = np.zeros(len(type_ids), dtype=bool)
     for g in [k for k in h5pop if k.isdigit()]:
@@ -341,7 +342,7 @@ def _edge_column(h5pop, name, type_ids, types, edges_path, pop_name, gid, gidx):
             out[rows] = np.asarray(h5pop[g][name][()], dtype=float)[gidx[rows]]
             have[rows] = True
     for tid in np.unique(type_ids[~have]).tolist():
-        value = types[tid].get(name)
+        value = types[tid].get(name, default)
         if value is None or isinstance(value, str):
             raise SonataError(f"{edges_path}: /edges/{pop_name}: edges of type {tid} have no {name} (neither in the "
                               "edge file's group nor as a number in the edge-types CSV)")
@@ -490,16 +491,15 @@ def _edge_projections(conf, h5pop, pop_name, edges_path, types, types_path, wher
     unknown = sorted(set(np.unique(type_ids).tolist()) - set(types))
     if unknown:
         raise SonataError(f"{edges_path}: /edges/{pop_name}/edge_type_id: type(s) {unknown} are not in {types_path}")
+    if e == 0:
+        return []
     gid = np.asarray(h5pop["edge_group_id"][()]) if "edge_group_id" in h5pop else np.zeros(e, dtype=np.int64)
     gidx = np.asarray(h5pop["edge_group_index"][()]) if "edge_group_index" in h5pop else np.arange(e)
     weight = _edge_column(h5pop, "syn_weight", type_ids, types, edges_path, pop_name, gid, gidx)
     delay = _edge_column(h5pop, "delay", type_ids, types, edges_path, pop_name, gid, gidx)
-    has_nsyns = any("nsyns" in h5pop[g] for g in h5pop if g.isdigit()) or any("nsyns" in t for t in types.values())
-    if has_nsyns and nsyns != "ignore":
-        counts = _edge_column(h5pop, "nsyns", type_ids, types, edges_path, pop_name, gid, gidx) \
-            if all("nsyns" in t for t in types.values()) or any("nsyns" in h5pop[g] for g in h5pop if g.isdigit()) \
-            else None
-        if counts is not None and not np.all(counts == 1):
+    if nsyns != "ignore":  # bmtk writes nsyns (edges per row); missing means 1
+        counts = _edge_column(h5pop, "nsyns", type_ids, types, edges_path, pop_name, gid, gidx, default=1.0)
+        if not np.all(counts == 1):
             if nsyns == "error":
                 raise SonataError(f"{edges_path}: /edges/{pop_name}: nsyns is not 1, and readers disagree on it (NEST "
                                   "ignores it, bmtk multiplies syn_weight by it): pass nsyns='multiply' or 'ignore'")
