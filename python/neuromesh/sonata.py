@@ -569,6 +569,19 @@ def write(network, directory, tstop=None, threads=0):
     for sub in ("network", "inputs", "components/point_neuron_models", "components/synaptic_models"):
         os.makedirs(os.path.join(directory, sub), exist_ok=True)
     net_dir = os.path.join(directory, "network")
+    config = os.path.join(directory, "simulation_config.json")
+    edges = []
+    if desc["projections"]:  # collective under mpirun: every rank builds its part, rank 0 writes
+        sim = _core.Simulation(spec, "cpu", int(threads), "double", os.path.join(net_dir, "edges.h5"),
+                               keep_spikes=False, write_synapses="all")
+        sim.finish()
+        if _launcher_rank() != 0:
+            return config
+        names = _write_edge_types(desc, net_dir, os.path.join(directory, "components", "synaptic_models"))
+        edges.append({"edges_file": "$NETWORK_DIR/edges.h5", "edge_types_file": "$NETWORK_DIR/edge_types.csv",
+                      "populations": {name: {"type": "chemical"} for name in names}})
+    elif _launcher_rank() != 0:
+        return config
     neurons = [p for p in desc["populations"] if p["model"] != "spike_source_array"]
     sources = [p for p in desc["populations"] if p["model"] == "spike_source_array"]
     nodes = []
@@ -588,11 +601,6 @@ def write(network, directory, tstop=None, threads=0):
         inputs = {f"{p['label']}_spikes": {"input_type": "spikes", "module": "sonata",
                                            "input_file": "$BASE_DIR/inputs/spikes.h5", "node_set": p["label"]}
                   for p in sources}
-    edges = []
-    if desc["projections"]:
-        names = _write_edges(spec, desc, net_dir, os.path.join(directory, "components", "synaptic_models"), threads)
-        edges.append({"edges_file": "$NETWORK_DIR/edges.h5", "edge_types_file": "$NETWORK_DIR/edge_types.csv",
-                      "populations": {name: {"type": "chemical"} for name in names}})
     circuit = {"manifest": {"$BASE_DIR": ".", "$NETWORK_DIR": "$BASE_DIR/network",
                             "$COMPONENTS_DIR": "$BASE_DIR/components"},
                "components": {"point_neuron_models_dir": "$COMPONENTS_DIR/point_neuron_models",
@@ -606,7 +614,15 @@ def write(network, directory, tstop=None, threads=0):
     for name, conf in (("circuit_config.json", circuit), ("simulation_config.json", simulation)):
         with open(os.path.join(directory, name), "w") as f:
             json.dump(conf, f, indent=2)
-    return os.path.join(directory, "simulation_config.json")
+    return config
+
+
+def _launcher_rank():
+    """This process's MPI rank from the launcher's environment (0 without mpirun), as the CLI's."""
+    for var in ("OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"):
+        if var in os.environ:
+            return int(os.environ[var])
+    return 0
 
 
 def _write_nodes(spec, pops, nodes_path, types_path, params_dir, h5py):
@@ -664,17 +680,11 @@ def _write_input_spikes(sources, path, h5py):
             g["timestamps"].attrs["units"] = "ms"
 
 
-def _write_edges(spec, desc, net_dir, params_dir, threads):
-    """Builds the network once (no time simulated) with the core writing every projection's
-    synapses as SONATA edges (write_synapses="all"), then the edge-types CSV; returns the edge
-    population names."""
+def _write_edge_types(desc, net_dir, params_dir):
+    """The edge-types CSV beside the edges the core wrote (one type per projection); returns the
+    edge population names."""
     import h5py
-
-    from . import _core
-    path = os.path.join(net_dir, "edges.h5")
-    sim = _core.Simulation(spec, "cpu", int(threads), "double", path, keep_spikes=False, write_synapses="all")
-    sim.finish()
-    with h5py.File(path, "r") as f:
+    with h5py.File(os.path.join(net_dir, "edges.h5"), "r") as f:
         names = list(f["edges"])
     with open(os.path.join(net_dir, "edge_types.csv"), "w") as f:
         f.write("edge_type_id model_template dynamics_params\n")

@@ -434,3 +434,43 @@ def test_cli_export(tmp_path, cli):
     for p in ("A", "B"):
         ids, times = result.spikes(p)
         assert steps(ids, times) == steps(original[p].ids, original[p].times) and len(ids) > 0
+
+
+EXPORT_SCRIPT = r'''
+import sys
+sys.path.insert(0, sys.argv[2])
+from test_sonata_circuits import small_network
+import neuromesh as nm
+nm.sonata.write(small_network(), sys.argv[1], tstop=100.0, threads=1)
+'''
+
+
+@pytest.mark.requires_mpi
+def test_export_under_mpirun_writes_the_same_circuit(tmp_path):
+    import shutil
+    mpiexec = shutil.which("mpiexec") or shutil.which("mpirun")
+    if mpiexec is None:
+        pytest.skip("no mpiexec/mpirun on PATH")
+    script = tmp_path / "export.py"
+    script.write_text(EXPORT_SCRIPT)
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+    for launcher, name in (([], "single"), ([mpiexec, "--oversubscribe", "-n", "2"], "ranks")):
+        run = subprocess.run([*launcher, sys.executable, str(script), str(tmp_path / name), here], env=env,
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stdout + run.stderr
+    with h5py.File(tmp_path / "single" / "network" / "edges.h5", "r") as a, \
+            h5py.File(tmp_path / "ranks" / "network" / "edges.h5", "r") as b:
+        assert sorted(a["edges"]) == sorted(b["edges"]) and len(a["edges"]) == 6
+        for name in a["edges"]:  # the same edges, in the same places (the writer's order is rank-independent)
+            for key in ("source_node_id", "target_node_id", "edge_type_id", "0/syn_weight", "0/delay"):
+                np.testing.assert_array_equal(a["edges"][name][key][()], b["edges"][name][key][()])
+    for f in ("network/nodes.h5", "inputs/spikes.h5"):
+        with h5py.File(tmp_path / "single" / f, "r") as a, h5py.File(tmp_path / "ranks" / f, "r") as b:
+            ga, gb = a[list(a)[0]], b[list(b)[0]]
+            for pop in ga:
+                for key in ga[pop]:
+                    if isinstance(ga[pop][key], h5py.Dataset):
+                        np.testing.assert_array_equal(ga[pop][key][()], gb[pop][key][()])
+    for f in ("circuit_config.json", "simulation_config.json", "network/node_types.csv", "network/edge_types.csv"):
+        assert (tmp_path / "single" / f).read_text() == (tmp_path / "ranks" / f).read_text()
