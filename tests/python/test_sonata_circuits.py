@@ -446,16 +446,12 @@ nm.sonata.write(small_network(), sys.argv[1], tstop=100.0, threads=1)
 
 
 @pytest.mark.requires_mpi
-def test_export_under_mpirun_writes_the_same_circuit(tmp_path):
-    import shutil
-    mpiexec = shutil.which("mpiexec") or shutil.which("mpirun")
-    if mpiexec is None:
-        pytest.skip("no mpiexec/mpirun on PATH")
+def test_export_under_mpirun_writes_the_same_circuit(tmp_path, mpirun):
+    ranks, env = mpirun
     script = tmp_path / "export.py"
     script.write_text(EXPORT_SCRIPT)
     here = os.path.dirname(os.path.abspath(__file__))
-    env = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
-    for launcher, name in (([], "single"), ([mpiexec, "--oversubscribe", "-n", "2"], "ranks")):
+    for launcher, name in (([], "single"), (ranks(2), "ranks")):
         run = subprocess.run([*launcher, sys.executable, str(script), str(tmp_path / name), here], env=env,
                              capture_output=True, text=True, timeout=300)
         assert run.returncode == 0, run.stdout + run.stderr
