@@ -96,9 +96,12 @@ def _load_json(path, what):
 
 
 def _substitute(conf, base_dir, path):
-    """Manifest substitution ($VAR in any string, manifest entries may use each other and
-    $BASE_DIR = the config's directory); relative paths stay relative to the config's directory."""
-    manifest = {"BASE_DIR": base_dir}
+    """Manifest substitution ($VAR or ${VAR} in any string; manifest entries may use each other;
+    $BASE_DIR defaults to the config's directory); relative paths are relative to the config's
+    directory, as NEST's SonataNetwork takes them."""
+    # bmtk's built-ins: ${configdir} (the config's folder), ${workingdir}, ${configfname}
+    manifest = {"BASE_DIR": base_dir, "configdir": base_dir, "workingdir": os.getcwd(),
+                "configfname": os.path.basename(path)}
     raw = conf.get("manifest", {})
     if not isinstance(raw, dict):
         raise SonataError(f"{path}: manifest must be an object of \"$NAME\": \"path\"")

@@ -216,6 +216,18 @@ def test_population_with_two_models(nest_runs):
         assert len(ours) > 20 and ours == theirs[p], p
 
 
+def test_bmtk_style_config_json(circuit, tmp_path):
+    """bmtk's build_env_pointnet layout: config.json naming both configs by absolute path, and
+    manifests with "$BASE_DIR": "${configdir}"."""
+    d = _copy_circuit(circuit, tmp_path)
+    for name in ("circuit_config.json", "simulation_config.json"):
+        _edit_json(d / name, lambda c: c["manifest"].update({"$BASE_DIR": "${configdir}"}))
+    _edit_json(d / "simulation_config.json", lambda c: c.pop("network"))
+    (d / "config.json").write_text(json.dumps({"network": str(d / "circuit_config.json"),
+                                               "simulation": str(d / "simulation_config.json")}))
+    assert neuromesh_spikes(d / "config.json") == neuromesh_spikes(circuit)
+
+
 def test_cli_runs_a_sonata_config(circuit, tmp_path):
     out = tmp_path / "out.h5"
     run = subprocess.run([sys.executable, "-m", "neuromesh.cli", "run", circuit, "-o", str(out), "--double",
