@@ -675,7 +675,7 @@ def _write_input_spikes(sources, path, h5py):
             trains = p["spike_times"] or [[] for _ in range(int(p["size"]))]
             ids = np.concatenate([np.full(len(t), i, dtype=np.uint64) for i, t in enumerate(trains)] or
                                  [np.zeros(0, dtype=np.uint64)])
-            times = np.concatenate([np.asarray(t, dtype=np.float64) for t in trains] or [np.zeros(0)])
+            times = np.concatenate([np.sort(np.asarray(t, dtype=np.float64)) for t in trains] or [np.zeros(0)])
             g = f.create_group(f"spikes/{p['label']}")
             g.attrs.create("sorting", 1, dtype=h5py.enum_dtype({"none": 0, "by_id": 1, "by_time": 2}, basetype="u1"))
             g["node_ids"] = ids
