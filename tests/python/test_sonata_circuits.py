@@ -18,7 +18,7 @@ import pytest
 import neuromesh as nm
 from neuromesh import sonata
 
-bmtk = pytest.importorskip("bmtk", reason="bmtk (PyPI) builds the circuit; scripts/install-deps.sh installs it")
+BMTK_REASON = "bmtk (PyPI) builds the circuit and runs NEST on SONATA files; scripts/install-deps.sh installs it"
 
 TSTOP, DT = 400.0, 0.1
 POPS = ("V1", "L2")
@@ -112,6 +112,7 @@ def build_circuit(d, seed=1):
 
 @pytest.fixture(scope="module")
 def circuit(tmp_path_factory):
+    pytest.importorskip("bmtk", reason=BMTK_REASON)
     return build_circuit(str(tmp_path_factory.mktemp("bmtk_circuit")))
 
 
@@ -121,6 +122,7 @@ def nest_runs(circuit, tmp_path_factory):
     whose V1 mixes two models ("two_models") and a circuit neuromesh exported ("exported");
     {name: config, config: {population: sorted (step, id)}}."""
     import shutil
+    pytest.importorskip("nest", reason="NEST 3.10 (PyPI nest-simulator) is the reference simulator")
     two = tmp_path_factory.mktemp("two_models") / "c"
     shutil.copytree(os.path.dirname(circuit), two, ignore=shutil.ignore_patterns("output"))
     csv = two / "network" / "V1_node_types.csv"
