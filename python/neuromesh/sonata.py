@@ -435,6 +435,12 @@ def _add_nodes(net, conf, info, pop_name, type_ids, overrides, types, types_path
                     for tid in models if models[tid] == model}
         keys = sorted({p for d in per_type.values() for p in d} | set(overrides))
         defaults = {p: v[0] for p, v in _core.models()[model]["parameters"].items()}
+        for tid, d in per_type.items():  # the model's own check, so the error can name the file
+            given = {p: float(v) for p, v in d.items() if p in defaults and isinstance(v, (int, float))}
+            problem = _core.check_parameters(model, given, net.dt)
+            if problem:
+                raise SonataError(f"{types_path}: node type {tid}: dynamics_params "
+                                  f"{types[tid].get('dynamics_params')!r} ({model}): {problem}")
         params, initial = {}, {}
         for p in keys:
             if p not in defaults and p not in state:

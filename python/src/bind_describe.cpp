@@ -8,6 +8,7 @@
 #include <neuromesh/core/network.hpp>
 #include <neuromesh/core/random/keyed_stream.hpp>
 #include <neuromesh/neurons/initial_values.hpp>
+#include <neuromesh/neurons/registry.hpp>
 
 #include "bindings.hpp"
 
@@ -79,6 +80,18 @@ std::vector<double> neuron_values(const network& net, const std::string& label, 
   return out;
 }
 
+// The model's own check (as at build time) of its defaults overridden by `given`: "" when valid,
+// else "name: problem". Lets a reader name the file a bad value came from before anything is built.
+std::string check_parameters(const std::string& model, const std::map<std::string, double>& given, double dt) {
+  const model_info* m = find_model(model);
+  if (m == nullptr || m->check == nullptr) return "";
+  std::vector<double> p(m->parameters.size());
+  for (std::size_t j = 0; j < p.size(); ++j) p[j] = m->parameters[j].default_value;
+  for (const auto& [name, value] : given)
+    if (const int j = m->parameter(name); j >= 0) p[static_cast<std::size_t>(j)] = value;
+  return m->check(p.data(), dt);
+}
+
 }  // namespace
 
 void register_describe(py::module_& m) {
@@ -87,6 +100,8 @@ void register_describe(py::module_& m) {
         "spike_times), projections (pre, post, synapse, synapse_parameters, receptor), stimuli (type, target).");
   m.def("neuron_values", &neuron_values, py::arg("spec"), py::arg("population"), py::arg("name"),
         py::arg("initial") = false, "Each neuron's value of a parameter or initial value, as the engines compute it.");
+  m.def("check_parameters", &check_parameters, py::arg("model"), py::arg("params"), py::arg("dt"),
+        "The model's check of its defaults overridden by params: '' when valid, else 'name: problem'.");
 }
 
 }  // namespace neuromesh::python

@@ -293,6 +293,14 @@ def test_unknown_parameter_names_the_population(circuit, tmp_path):
         sonata.read(d / "simulation_config.json")
 
 
+def test_invalid_parameter_names_the_parameter_file(circuit, tmp_path):
+    d = _copy_circuit(circuit, tmp_path)
+    _edit_json(d / "components" / "cell_models" / "inh.json", lambda c: c.update(tau_m=-8.0))
+    with pytest.raises(sonata.SonataError, match=r"V1_node_types.csv: node type 101: dynamics_params 'inh.json' "
+                                                 r"\(iaf_psc_alpha\): tau_m"):
+        sonata.read(d / "simulation_config.json")
+
+
 def test_virtual_population_without_input(circuit, tmp_path):
     d = _copy_circuit(circuit, tmp_path)
     _edit_json(d / "simulation_config.json", lambda c: c.pop("inputs"))
