@@ -378,6 +378,7 @@ def read(config, dt=None, seed=None, nsyns="error", name=None):
     net = Network(dt=dt if dt is not None else (info.dt or 0.1), seed=seed,
                   name=name or os.path.splitext(os.path.basename(cfg))[0])
     net.sonata = info
+    conf["_dt"] = net.dt
     where_of = {}  # SONATA population -> (sub-population per node, local index per node, [Population])
     for path, types, types_path, pop_name, group in _populations(conf, "nodes"):
         if pop_name in where_of:
@@ -389,8 +390,11 @@ def read(config, dt=None, seed=None, nsyns="error", name=None):
         projections += _edge_projections(conf, group, pop_name, path, types, types_path, where_of, nsyns)
     # In the order of their edge types (an exported circuit's are the projection indices, so
     # export -> import keeps the projections' order), then as read.
-    for _, pre, post, conn, spec, receptor in sorted(projections, key=lambda p: p[0]):
-        net.connect(pre, post, conn, spec, receptor=receptor)
+    for _, pre, post, conn, spec, receptor, origin in sorted(projections, key=lambda p: p[0]):
+        try:
+            net.connect(pre, post, conn, spec, receptor=receptor)
+        except ConfigError as e:
+            raise SonataError(f"{origin}: {e}") from None
     return net
 
 
@@ -506,6 +510,15 @@ def _edge_projections(conf, h5pop, pop_name, edges_path, types, types_path, wher
     gidx = np.asarray(h5pop["edge_group_index"][()]) if "edge_group_index" in h5pop else np.arange(e)
     weight = _edge_column(h5pop, "syn_weight", type_ids, types, edges_path, pop_name, gid, gidx)
     delay = _edge_column(h5pop, "delay", type_ids, types, edges_path, pop_name, gid, gidx)
+    for name, values in (("syn_weight", weight), ("delay", delay)):
+        bad = np.flatnonzero(~np.isfinite(values))
+        if len(bad):
+            raise SonataError(f"{edges_path}: /edges/{pop_name}: edge {int(bad[0])} has {name} {values[bad[0]]}")
+    dt = conf.get("_dt", 0.1)
+    short = np.flatnonzero(delay < dt)
+    if len(short):  # NEST's rule too: a delay shorter than the resolution is an error
+        raise SonataError(f"{edges_path}: /edges/{pop_name}: edge {int(short[0])} has delay {delay[short[0]]} ms, "
+                          f"shorter than the time step dt = {dt} ms")
     if nsyns != "ignore":  # bmtk writes nsyns (edges per row); missing means 1
         counts = _edge_column(h5pop, "nsyns", type_ids, types, edges_path, pop_name, gid, gidx, default=1.0)
         if not np.all(counts == 1):
@@ -536,7 +549,9 @@ def _edge_projections(conf, h5pop, pop_name, edges_path, types, types_path, wher
         params = json.loads(params)
         spec = {"synapse_model": model, **{p: v for p, v in params.items() if p not in ("weight", "delay")}}
         conn = EdgeArrays(s_loc[src[rows]], t_loc[tgt[rows]], weight[rows], delay[rows])
-        out.append((int(type_ids[rows].min()), s_pops[sp], t_pops[tp], conn, spec, "inhibitory" if neg else None))
+        first = int(type_ids[rows].min())
+        out.append((first, s_pops[sp], t_pops[tp], conn, spec, "inhibitory" if neg else None,
+                    f"{edges_path}: /edges/{pop_name} (edge type {first} of {types_path})"))
     return out
 
 
