@@ -557,8 +557,11 @@ def _edge_projections(conf, h5pop, pop_name, edges_path, types, types_path, wher
 
 # ---------------------------------------------------------------- write
 
+# The core's short synapse names (JSON) -> NEST's; NEST's own names map to themselves.
 _NEST_SYNAPSE = {"static": "static_synapse", "stdp": "stdp_synapse", "stdp_hom": "stdp_synapse_hom",
-                 "stdp_pl_hom": "stdp_pl_synapse_hom", "tsodyks2": "tsodyks2_synapse"}
+                 "stdp_pl_hom": "stdp_pl_synapse_hom", "tsodyks2": "tsodyks2_synapse", "tsodyks": "tsodyks_synapse",
+                 "stdp_nn_symm": "stdp_nn_symm_synapse", "stdp_nn_restr": "stdp_nn_restr_synapse",
+                 "stdp_triplet": "stdp_triplet_synapse"}
 
 
 def write(network, directory, tstop=None, threads=0):
