@@ -18,6 +18,7 @@
 #include <neuromesh/core/io/sonata_reader.hpp>
 #include <neuromesh/core/routing/rank_mapping.hpp>
 #include <neuromesh/neurons/registry.hpp>
+#include <neuromesh/synapses/registry.hpp>
 
 #include "progress_bar.hpp"
 
@@ -45,6 +46,8 @@ const char* usage =
     "      prints the energy table and adds /energy to OUT.h5 (docs/routing.md)\n"
     "      [--write-synapses plastic|all|none]: synapses written to OUT.h5 as SONATA edges when the run ends\n"
     "       (default plastic: the projections that learn; docs/plasticity.md)\n"
+    "      [--record-weights K[,K...]]: NEST's weight_recorder on every synapse of plastic projection K (index\n"
+    "       in the network file) into OUT.h5 /weights/<pre>_to_<post> (docs/plasticity.md)\n"
     "      [--checkpoint-every MS [--checkpoint PATH]]: save the state every MS ms of simulated time to PATH\n"
     "       (default OUT.h5.ckpt, else neuromesh.ckpt), atomically; [--resume CHECKPOINT]: continue from it\n"
     "       with the same command line (network, dt, seed, --double; any --threads or mpirun -n): runs on to\n"
@@ -56,7 +59,7 @@ const char* usage =
     "      [--profile MS] [--chips XxY]\n"
     "      [--routing MODE] [--splitters] [--json PATH]   place and route without simulating\n"
     "  neuromesh info OUT.h5     summarise an output file\n"
-    "  neuromesh list            list built-in networks and neuron models\n";
+    "  neuromesh list            list built-in networks, neuron and synapse models\n";
 
 // This process's rank as the MPI launcher numbered it (0 without a launcher): before a simulation
 // exists, every rank sees the same input, so only rank 0 reports.
@@ -90,7 +93,7 @@ run_args parse_run_args(int argc, char** argv) {
     else if (arg == "-o" || arg == "--output" || arg == "--duration" || arg == "--dt" || arg == "--threads" ||
              arg == "--seed" || arg == "--exchange" || arg == "--decomposition" || arg == "--backend" ||
              arg == "--device" || arg == "--connectivity" || arg == "--checkpoint-every" || arg == "--checkpoint" ||
-             arg == "--resume" || arg == "--write-synapses") {
+             arg == "--resume" || arg == "--write-synapses" || arg == "--record-weights") {
       if (i + 1 >= argc) throw neuromesh::config_error(arg, "needs a value");
       a.opts[arg == "-o" ? "--output" : arg] = argv[++i];
     } else if (!arg.empty() && arg[0] == '-') {
@@ -104,6 +107,27 @@ run_args parse_run_args(int argc, char** argv) {
   if (a.network.empty())
     throw neuromesh::config_error("NETWORK", "missing; give a JSON file or a built-in name (see 'neuromesh list')");
   return a;
+}
+
+// --record-weights K[,K...]: a weight recorder on every synapse of projection K (the network's
+// own "weight_recorders" choose pre and post ids).
+void add_weight_recorders(neuromesh::network& net, const std::string& list) {
+  std::size_t at = 0;
+  while (at <= list.size()) {
+    const std::size_t end = std::min(list.find(',', at), list.size());
+    const std::string item = list.substr(at, end - at);
+    std::size_t used = 0;
+    unsigned long k = 0;
+    try {
+      k = std::stoul(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (item.empty() || used != item.size())
+      throw neuromesh::config_error("--record-weights", "'" + item + "' is not a projection index (0, 1, ...)");
+    net.weight_recorders.push_back({k, {}, {}, ""});
+    at = end + 1;
+  }
 }
 
 double number_option(const run_args& a, const std::string& key, double fallback) {
@@ -258,6 +282,7 @@ int command_run(int argc, char** argv) {
   opt.device = static_cast<int>(number_option(a, "--device", 0));
   if (a.opts.count("--decomposition")) opt.decomposition = a.opts.at("--decomposition");
   if (a.opts.count("--write-synapses")) opt.write_synapses = a.opts.at("--write-synapses");
+  if (a.opts.count("--record-weights")) add_weight_recorders(net, a.opts.at("--record-weights"));
   checkpoint_args(a, opt);
   opt.stop = &stop_requested;
   std::signal(SIGINT, on_signal);
@@ -322,6 +347,13 @@ int command_list() {
   for (const auto& m : neuromesh::all_models()) {
     std::printf("  %s:", std::string(m.name).c_str());
     for (const auto& p : m.parameters) std::printf(" %s[%s]", std::string(p.name).c_str(), std::string(p.unit).c_str());
+    std::printf("\n");
+  }
+  std::printf("synapse models (JSON \"model\", or NEST's name; parameters beside weight and delay):\n");
+  for (const auto& s : neuromesh::all_synapse_models()) {
+    std::printf("  %s (%s):", std::string(s.name).c_str(), std::string(s.nest_name).c_str());
+    for (const auto& p : s.parameters)
+      std::printf(" %s=%g[%s]", std::string(p.name).c_str(), p.default_value, std::string(p.unit).c_str());
     std::printf("\n");
   }
   return 0;

@@ -1,7 +1,9 @@
 // Checkpoint contents that do not touch HDF5: the network fingerprint and the byte form in which
 // ranks send their neurons' state to rank 0 (io/checkpoint_file.cpp writes and reads the file).
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <type_traits>
 
@@ -67,6 +69,10 @@ std::uint64_t hash_projections(const network& net) {
     h.add(c.type), h.add(c.p), h.add(c.sigma), h.add(c.n), h.add(c.autapses), h.add(c.multapses);
     h.add(c.sources), h.add(c.targets);
     h.add(p.synapse), h.add(p.weight), h.add(p.delay), h.add(p.target);
+    if (!p.synapse_parameters.empty()) {  // (static projections keep their fingerprint)
+      h.add(p.synapse_parameters.size());
+      for (const auto& [name, value] : p.synapse_parameters) h.add(name), h.add(value);
+    }
   }
   return h.value();
 }
@@ -83,6 +89,11 @@ std::uint64_t hash_stimuli(const network& net) {
 std::uint64_t hash_recorders(const network& net) {
   hasher h;
   for (const recorder& r : net.recorders) h.add(r.population), h.add(r.variable), h.add(r.interval), h.add(r.ids);
+  if (!net.weight_recorders.empty()) {  // (networks without any keep their fingerprint)
+    h.add(net.weight_recorders.size());
+    for (const weight_recorder& r : net.weight_recorders)
+      h.add(r.projection), h.add(r.pre), h.add(r.post), h.add(r.label);
+  }
   return h.value();
 }
 
@@ -213,6 +224,127 @@ void finish_merge(const network& net, std::vector<population_state>& merged) {
                      m.input.begin() + static_cast<std::ptrdiff_t>((r + 1) * in));
     }
     m = std::move(s);  // ids empty: row = id
+  }
+}
+
+// Per projection: the four widths, the counts (pre rows, post rows, entry values, synapse values),
+// then pre_ids, pre, post_ids, post, entries_per_post, entries, synapses_per_post, synapses.
+void append_synapse_bytes(const std::vector<synapse_state>& pieces, std::vector<std::uint8_t>& out) {
+  for (const synapse_state& s : pieces) {
+    const std::uint32_t widths[4] = {s.pre_width, s.post_width, s.entry_width, s.synapse_width};
+    const std::uint64_t counts[4] = {s.pre_ids.size(), s.post_ids.size(), s.entries.size(), s.synapses.size()};
+    put(out, widths, 4);
+    put(out, counts, 4);
+    put(out, s.pre_ids.data(), s.pre_ids.size());
+    put(out, s.pre.data(), s.pre.size());
+    put(out, s.post_ids.data(), s.post_ids.size());
+    put(out, s.post.data(), s.post.size());
+    put(out, s.entries_per_post.data(), s.entries_per_post.size());
+    put(out, s.entries.data(), s.entries.size());
+    put(out, s.synapses_per_post.data(), s.synapses_per_post.size());
+    put(out, s.synapses.data(), s.synapses.size());
+  }
+}
+
+void merge_synapse_bytes(std::span<const std::uint8_t> bytes, const network& net, std::vector<synapse_state>& merged) {
+  merged.resize(net.projections.size());
+  for (std::size_t k = 0; k < net.projections.size() && !bytes.empty(); ++k) {
+    std::uint32_t widths[4];
+    std::uint64_t counts[4];
+    take(bytes, widths, 4);
+    take(bytes, counts, 4);
+    synapse_state piece;
+    piece.pre_width = widths[0], piece.post_width = widths[1], piece.entry_width = widths[2];
+    piece.synapse_width = widths[3];
+    piece.pre_ids.resize(counts[0]);
+    piece.pre.resize(counts[0] * piece.pre_width);
+    piece.post_ids.resize(counts[1]);
+    piece.post.resize(counts[1] * piece.post_width);
+    piece.entries_per_post.resize(counts[1]);
+    piece.entries.resize(counts[2]);
+    piece.synapses_per_post.resize(counts[1]);
+    piece.synapses.resize(counts[3]);
+    take(bytes, piece.pre_ids.data(), piece.pre_ids.size());
+    take(bytes, piece.pre.data(), piece.pre.size());
+    take(bytes, piece.post_ids.data(), piece.post_ids.size());
+    take(bytes, piece.post.data(), piece.post.size());
+    take(bytes, piece.entries_per_post.data(), piece.entries_per_post.size());
+    take(bytes, piece.entries.data(), piece.entries.size());
+    take(bytes, piece.synapses_per_post.data(), piece.synapses_per_post.size());
+    take(bytes, piece.synapses.data(), piece.synapses.size());
+    synapse_state& m = merged[k];
+    if (piece.empty()) continue;
+    if (!m.empty() && (m.pre_width != piece.pre_width || m.post_width != piece.post_width ||
+                       m.entry_width != piece.entry_width || m.synapse_width != piece.synapse_width))
+      throw internal_error("checkpoint: ranks disagree on the synapse state of projections[" + std::to_string(k) + "]");
+    m.pre_width = piece.pre_width, m.post_width = piece.post_width, m.entry_width = piece.entry_width;
+    m.synapse_width = piece.synapse_width;
+    auto append = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+    append(m.pre_ids, piece.pre_ids);
+    append(m.pre, piece.pre);
+    append(m.post_ids, piece.post_ids);
+    append(m.post, piece.post);
+    append(m.entries_per_post, piece.entries_per_post);
+    append(m.entries, piece.entries);
+    append(m.synapses_per_post, piece.synapses_per_post);
+    append(m.synapses, piece.synapses);
+  }
+  if (!bytes.empty()) throw internal_error("checkpoint: a rank's synapse state message is longer than its projections");
+}
+
+// Row = id: sources once (every shard holding synapses of a source keeps the same state for it: a
+// difference is a bug), every post neuron exactly once, its history and synapses after it.
+void finish_synapse_merge(const network& net, std::vector<synapse_state>& merged) {
+  merged.resize(net.projections.size());
+  for (std::size_t k = 0; k < net.projections.size(); ++k) {
+    synapse_state& m = merged[k];
+    if (m.empty()) {
+      m = synapse_state{};
+      continue;
+    }
+    const std::string where = "projections[" + std::to_string(k) + "]";
+    const projection& proj = net.projections[k];
+    const std::size_t n_pre = net.populations[net.population_index(proj.pre, where)].size;
+    const std::size_t n_post = net.populations[net.population_index(proj.post, where)].size;
+    synapse_state s;
+    s.pre_width = m.pre_width, s.post_width = m.post_width, s.entry_width = m.entry_width;
+    s.synapse_width = m.synapse_width;
+    s.pre.assign(n_pre * s.pre_width, std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t i = 0; i < m.pre_ids.size(); ++i) {
+      const double* from = m.pre.data() + i * s.pre_width;
+      double* to = s.pre.data() + static_cast<std::size_t>(m.pre_ids[i]) * s.pre_width;
+      if (std::isnan(to[0]))
+        std::copy_n(from, s.pre_width, to);
+      else if (std::memcmp(to, from, s.pre_width * sizeof(double)) != 0)
+        throw internal_error("checkpoint: shards disagree on the state of source " + std::to_string(m.pre_ids[i]) +
+                             " of " + where);
+    }
+    if (s.post_width + s.entry_width + s.synapse_width > 0) {
+      std::vector<std::size_t> order(m.post_ids.size());
+      std::iota(order.begin(), order.end(), std::size_t{0});
+      std::sort(order.begin(), order.end(),
+                [&](std::size_t a, std::size_t b) { return m.post_ids[a] < m.post_ids[b]; });
+      std::vector<std::uint64_t> entry_at(order.size() + 1, 0), synapse_at(order.size() + 1, 0);
+      for (std::size_t i = 0; i < order.size(); ++i) {
+        entry_at[i + 1] = entry_at[i] + m.entries_per_post[i] * s.entry_width;
+        synapse_at[i + 1] = synapse_at[i] + m.synapses_per_post[i] * s.synapse_width;
+      }
+      for (std::size_t r = 0; r < order.size(); ++r) {
+        const std::size_t i = order[r];
+        if (m.post_ids[i] != r || order.size() != n_post)
+          throw internal_error("checkpoint: the engines hold " + std::to_string(order.size()) + " post neurons of " +
+                               where + ", not each of its " + std::to_string(n_post) + " once");
+        s.post.insert(s.post.end(), m.post.begin() + static_cast<std::ptrdiff_t>(i * s.post_width),
+                      m.post.begin() + static_cast<std::ptrdiff_t>((i + 1) * s.post_width));
+        s.entries_per_post.push_back(m.entries_per_post[i]);
+        s.entries.insert(s.entries.end(), m.entries.begin() + static_cast<std::ptrdiff_t>(entry_at[i]),
+                         m.entries.begin() + static_cast<std::ptrdiff_t>(entry_at[i + 1]));
+        s.synapses_per_post.push_back(m.synapses_per_post[i]);
+        s.synapses.insert(s.synapses.end(), m.synapses.begin() + static_cast<std::ptrdiff_t>(synapse_at[i]),
+                          m.synapses.begin() + static_cast<std::ptrdiff_t>(synapse_at[i + 1]));
+      }
+    }
+    m = std::move(s);
   }
 }
 

@@ -116,4 +116,16 @@ std::vector<gid_t> network::offsets() const {
   return off;
 }
 
+std::string network::edge_name(std::size_t k) const {
+  const projection& p = projections.at(k);
+  std::size_t same = 0;
+  for (const projection& q : projections) same += q.pre == p.pre && q.post == p.post;
+  return p.pre + "_to_" + p.post + (same > 1 ? "_" + std::to_string(k) : std::string());
+}
+
+std::string network::weight_recorder_name(std::size_t i) const {
+  const weight_recorder& r = weight_recorders.at(i);
+  return r.label.empty() ? edge_name(r.projection) : r.label;
+}
+
 }  // namespace neuromesh

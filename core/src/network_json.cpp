@@ -230,6 +230,19 @@ recorder parse_recorder(const node& n) {
   return r;
 }
 
+weight_recorder parse_weight_recorder(const node& n) {
+  n.expect_object({"projection", "pre", "post", "label"});
+  weight_recorder r;
+  r.projection = n.at("projection").index();
+  for (const char* key : {"pre", "post"}) {
+    if (!n.has(key)) continue;
+    const node ids = n.at(key);
+    for (std::size_t i = 0; i < ids.array().size(); ++i) (key[1] == 'r' ? r.pre : r.post).push_back(ids[i].index());
+  }
+  if (n.has("label")) r.label = n.at("label").text();
+  return r;
+}
+
 template <class T, class F>
 std::vector<T> parse_list(const node& root, const char* key, F parse) {
   std::vector<T> out;
@@ -306,8 +319,8 @@ network parse_network_json(const std::string& text, const std::string& origin) {
                        "command installed by the Python package (pip install .), or from Python with "
                        "neuromesh.sonata.read(path) (docs/network-format.md, SONATA)");
   try {
-    root.expect_object(
-        {"name", "dt", "seed", "duration", "populations", "projections", "stimuli", "recorders", "description"});
+    root.expect_object({"name", "dt", "seed", "duration", "populations", "projections", "stimuli", "recorders",
+                        "weight_recorders", "description"});
     network net;
     if (root.has("name")) net.name = root.at("name").text();
     net.dt = number_or(root, "dt", net.dt);
@@ -318,6 +331,7 @@ network parse_network_json(const std::string& text, const std::string& origin) {
     net.projections = parse_list<projection>(root, "projections", parse_projection);
     net.stimuli = parse_list<stimulus>(root, "stimuli", parse_stimulus);
     net.recorders = parse_list<recorder>(root, "recorders", parse_recorder);
+    net.weight_recorders = parse_list<weight_recorder>(root, "weight_recorders", parse_weight_recorder);
     return net;
   } catch (const config_error& e) {
     throw config_error(origin + ": " + e.where(),

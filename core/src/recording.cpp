@@ -5,6 +5,7 @@
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/core/io/sonata_reader.hpp>
 #include <neuromesh/core/io/sonata_writer.hpp>
+#include <neuromesh/core/io/table_writer.hpp>
 #include <neuromesh/core/recording.hpp>
 
 namespace neuromesh {
@@ -115,6 +116,23 @@ recording::recording(const network& net, const engine& eng, const std::string& p
     pr->values.resize(pr->ids.size());
     probes_.push_back(std::move(pr));
   }
+  for (std::size_t r = 0; r < net.weight_recorders.size() && file_; ++r) {
+    const weight_recorder& wr = net.weight_recorders[r];
+    const projection& p = net.projections.at(wr.projection);
+    using col = io::table_writer::column;
+    using io::table_writer;
+    weight_writers_.push_back(std::make_unique<table_writer>(
+        *file_, "weights", net.weight_recorder_name(r),
+        std::vector<col>{{"times", table_writer::type::f64, "ms"},
+                         {"pre", table_writer::type::u64, ""},
+                         {"post", table_writer::type::u64, ""},
+                         {"weight", table_writer::type::f64, ""}},
+        std::vector<std::pair<std::string, std::string>>{{"projection", std::to_string(wr.projection)},
+                                                         {"synapse_model", p.synapse},
+                                                         {"edges", net.edge_name(wr.projection)}},
+        std::vector<std::pair<std::string, std::pair<std::string, std::string>>>{
+            {"pre", {"node_population", p.pre}}, {"post", {"node_population", p.post}}}));
+  }
   // On disk from the start, marked unfinished: a run killed before its first flush leaves a
   // readable file that says so (the run writes its full provenance when it starts).
   if (file_) {
@@ -197,9 +215,19 @@ void recording::write_provenance(const std::vector<std::pair<std::string, std::s
 // The file is closed between the runs of a continued simulation, so any reader can open it;
 // the writers keep their counters and buffers and reattach to the same datasets.
 // suspended_ is set on every process (only the writer has the file), so all agree on it.
+void recording::record_weights(std::span<const weight_event> events) {
+  if (!file_) return;
+  for (const weight_event& e : events) {
+    const double row[4] = {static_cast<double>(e.step + 1) * dt_, static_cast<double>(e.pre),
+                           static_cast<double>(e.post), e.weight};
+    weight_writers_.at(e.recorder)->append(row);
+  }
+}
+
 void recording::suspend() {
   if (suspended_) return;
   if (file_) {
+    for (auto& w : weight_writers_) w->detach();
     for (auto& w : spike_writers_)
       if (w) w->detach();
     for (auto& pr : probes_)
@@ -217,6 +245,7 @@ void recording::resume() {
       if (w) w->reattach(*file_);
     for (auto& pr : probes_)
       if (pr->writer) pr->writer->reattach(*file_);
+    for (auto& w : weight_writers_) w->reattach(*file_);
   }
   suspended_ = false;
 }
@@ -227,6 +256,7 @@ void recording::flush() {
     if (w) w->flush();
   for (auto& pr : probes_)
     if (pr->writer) pr->writer->flush();
+  for (auto& w : weight_writers_) w->flush();
   file_->flush();
 }
 
@@ -265,6 +295,7 @@ std::string recording::finish_after_disk_full(std::vector<std::pair<std::string,
   if (file_) {  // close() failed: let go of it as it is on disk
     spike_writers_.clear();
     probes_.clear();
+    weight_writers_.clear();
     file_->abandon();
     file_.reset();
   }
@@ -280,6 +311,7 @@ void recording::close() {
   if (suspended_) {  // complete on disk since suspend(), nothing recorded after: just let go
     spike_writers_.clear();
     probes_.clear();
+    weight_writers_.clear();
     file_.reset();
     suspended_ = false;
     return;
@@ -287,6 +319,7 @@ void recording::close() {
   if (file_ && !file_->failed()) flush();
   spike_writers_.clear();  // datasets before the file
   probes_.clear();         // also on processes without the file: nothing is recorded after close
+  weight_writers_.clear();
   if (!file_) return;
   const auto file = std::move(file_);
   file->close();  // abandons a broken file; throws only if finishing a sound one failed
@@ -295,7 +328,8 @@ void recording::close() {
 // The killed run's file is read whole (16 bytes per spike) and its records up to the checkpoint
 // go through the writers again, so the new file has the layout, counts and order of one written
 // without interruption.
-void recording::continue_from(const std::string& old_path, std::span<const std::uint64_t> spike_counts, step_t now) {
+void recording::continue_from(const std::string& old_path, std::span<const std::uint64_t> spike_counts, step_t now,
+                              std::span<const std::uint64_t> weight_counts) {
   if (!file_) return;
   const auto spikes = io::read_spikes(old_path);
   for (std::size_t p = 0; p < spike_writers_.size(); ++p) {
@@ -319,6 +353,15 @@ void recording::continue_from(const std::string& old_path, std::span<const std::
                                    std::to_string(frames) + " frames before the checkpoint's time");
     for (std::size_t f = 0; f < frames; ++f)
       pr->writer->append_frame(std::span(it->second.data).subspan(f * pr->ids.size(), pr->ids.size()));
+  }
+  for (std::size_t r = 0; r < weight_writers_.size() && r < weight_counts.size(); ++r) {
+    if (weight_counts[r] == 0) continue;
+    const auto t =
+        io::read_table(old_path, weight_writers_[r]->where(), {"times", "pre", "post", "weight"}, weight_counts[r]);
+    for (std::uint64_t i = 0; i < weight_counts[r]; ++i) {
+      const double row[4] = {t[0][i], t[1][i], t[2][i], t[3][i]};
+      weight_writers_[r]->append(row);
+    }
   }
   flush();
 }

@@ -242,6 +242,7 @@ void simulation::advance_chunk(step_t n) {
   deliver_partial();
   // Phases deliver (last chunk's spikes), input, update, detect -- one engine call.
   engine_->advance(now_, static_cast<int>(n), undelivered_, fired_);
+  if (!net_.weight_recorders.empty()) collect_weight_events();  // the deliveries' weight changes
   now_ += n;
   exchange_and_record(now_ - n);
   for (const auto& obs : observers_) obs->on_chunk(*this, now_ - n, now_, epoch_spikes_);

@@ -35,9 +35,11 @@ void simulation::save_checkpoint(const std::string& path) {
   // The output file must hold everything up to now: a resumed run keeps exactly that much of it.
   std::exception_ptr failure;
   std::vector<population_state> mine;
+  std::vector<synapse_state> synapses_mine;
   bool supported = false;
   try {
     supported = engine_->save_state(now_, mine);
+    if (!engine_->save_synapse_state(synapses_mine)) synapses_mine.clear();  // static synapses only
     if (rec_->has_file() && !rec_->suspended()) rec_->flush();
   } catch (...) {
     failure = std::current_exception();
@@ -50,6 +52,12 @@ void simulation::save_checkpoint(const std::string& path) {
   std::vector<std::uint64_t> sizes;
   append_bytes(mine, bytes);
   comm_->gather_bytes_to_root(bytes, all, sizes);
+  // The synapses' state in a second gather (8 bytes per plastic synapse at rank 0, plus traces).
+  std::vector<std::uint8_t> synapse_bytes, synapse_all;
+  std::vector<std::uint64_t> synapse_sizes;
+  append_synapse_bytes(synapses_mine, synapse_bytes);
+  std::vector<synapse_state>().swap(synapses_mine);
+  comm_->gather_bytes_to_root(synapse_bytes, synapse_all, synapse_sizes);
   try {
     if (comm_->rank() == 0) {
       checkpoint_data c;
@@ -61,6 +69,14 @@ void simulation::save_checkpoint(const std::string& path) {
         at += n;
       }
       finish_merge(net_, c.populations);
+      at = 0;
+      for (std::uint64_t n : synapse_sizes) {
+        merge_synapse_bytes(std::span(synapse_all).subspan(at, n), net_, c.synapses);
+        at += n;
+      }
+      finish_synapse_merge(net_, c.synapses);
+      c.weight_events = weight_counts_;
+      c.weight_events.resize(net_.weight_recorders.size(), 0);
       c.pending = epoch_spikes_;  // rank 0 holds every spike of the last chunk
       c.spikes_per_population = summary_.spikes_per_population;
       c.spikes = summary_.spikes;
@@ -103,6 +119,7 @@ void simulation::restore(const std::string& path) {
       throw backend_unavailable("resume: the " + engine_->name() +
                                 " backend cannot restore a checkpoint; use backend \"cpu\" (threads, MPI)");
     engine_->load_state(c.step, c.populations);
+    engine_->load_synapse_state(c.synapses);
   } catch (...) {
     failure = std::current_exception();
   }
@@ -115,6 +132,7 @@ void simulation::restore(const std::string& path) {
   summary_.simulate_seconds = c.simulate_seconds;
   summary_.simulated_ms = time_ms();
   runs_ = c.runs;
+  weight_counts_ = c.weight_events;
   continue_resumed_output(path);
 }
 
@@ -123,7 +141,7 @@ void simulation::continue_resumed_output(const std::string& path) {
   try {
     if (rec_->has_file()) {
       const std::string aside = resumed_output_path();
-      rec_->continue_from(aside, summary_.spikes_per_population, now_);
+      rec_->continue_from(aside, summary_.spikes_per_population, now_, weight_counts_);
       rec_->write_provenance({{"resumed_from", path}}, {{"resumed_at_ms", time_ms()}, {"duration_ms", time_ms()}});
       rec_->flush();
       std::filesystem::remove(aside);

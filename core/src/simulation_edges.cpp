@@ -25,14 +25,6 @@ struct wire_synapse {
   double weight, delay_ms;
 };
 
-// Edge population names: <pre>_to_<post>, with _<k> when several projections join the same pair.
-std::string edge_population_name(const network& net, std::size_t k) {
-  const projection& p = net.projections[k];
-  std::size_t same = 0;
-  for (const projection& q : net.projections) same += q.pre == p.pre && q.post == p.post;
-  return p.pre + "_to_" + p.post + (same > 1 ? "_" + std::to_string(k) : std::string());
-}
-
 }  // namespace
 
 void simulation::write_synapses_to_output() {
@@ -57,7 +49,7 @@ void simulation::write_synapses_to_output() {
     try {
       if (io::output_file* f = rec_->file())
         writer = std::make_unique<io::edges_writer>(
-            *f, edge_population_name(net_, k), proj.pre, proj.post, first, static_cast<std::int64_t>(k),
+            *f, net_.edge_name(k), proj.pre, proj.post, first, static_cast<std::int64_t>(k),
             std::vector<std::pair<std::string, std::string>>{{"synapse_model", proj.synapse},
                                                              {"weights_at_ms", std::to_string(time_ms())}});
     } catch (...) {

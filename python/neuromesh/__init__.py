@@ -30,3 +30,11 @@ def cmake_prefix():
     and find_package(neuromesh)."""
     import os
     return os.path.dirname(os.path.abspath(__file__))
+
+
+def __getattr__(name):
+    """neuromesh.nir (NIR import/export, docs/nir.md) loads on first use: it needs scipy and nir."""
+    if name == "nir":
+        import importlib
+        return importlib.import_module(".nir", __name__)
+    raise AttributeError(f"module 'neuromesh' has no attribute {name!r}")

@@ -1,6 +1,7 @@
-"""The `neuromesh` command installed with the Python package: `neuromesh report OUT.h5`,
-`neuromesh run SONATA_CONFIG.json` and `neuromesh export` are handled in Python (analysis + plots,
-neuromesh.sonata); every other command runs the bundled C++ CLI."""
+"""The `neuromesh` command installed with the Python package: `neuromesh report OUT.h5` is
+handled in Python (analysis + plots), and so are `run`/`map` of a NIR file (MODEL.nir, docs/nir.md),
+`run` of a SONATA config (circuit/simulation config JSON) and `export` (neuromesh.sonata); every
+other command runs the bundled C++ CLI."""
 import os
 import shutil
 import sys
@@ -16,6 +17,9 @@ def _binary():
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if len(argv) > 1 and argv[0] in ("run", "map") and argv[1].endswith(".nir"):
+        from .nir import _cli  # NIR graphs are read in Python (docs/nir.md)
+        return _cli.main(argv[0], argv[1:])
     if argv and argv[0] == "report":
         from . import report
         return report.main(argv[1:])

@@ -272,8 +272,8 @@ class Projection:
 class Result:
     """What a run produced: summary numbers and spikes per population."""
 
-    def __init__(self, sim, output):
-        self._sim, self.output = sim, output
+    def __init__(self, sim, output, network=None):
+        self._sim, self.output, self._network = sim, output, network
         self.summary = sim.summary()
         self.energy = None  # a neuromesh.hardware.EnergyReport when run with hardware=
         self.timing = None  # a neuromesh.hardware.TimingReport when run with timing=
@@ -283,6 +283,26 @@ class Result:
 
     def rates(self):
         return dict(self.summary["rates_hz"])
+
+    def weights(self, projection):
+        """What net.record_weights(projection, ...) recorded (the first such recorder; or give its
+        label): a dict of numpy arrays "times" (ms, the presynaptic spikes' times), "pre", "post"
+        (ids within the connected populations or views), "weight" (the post cell type's units,
+        like Projection.get), one entry per update of a recorded synapse, sorted by (time, pre,
+        post). Under MPI rank 0 holds them."""
+        net = self._network
+        found = [i for i, (p, _, _, label) in enumerate(net._weight_recorders)
+                 if p is projection or (isinstance(projection, str) and label == projection)]
+        if not found:
+            raise ConfigError(f"Result.weights: no weight recorder on {projection!r}; call "
+                              "net.record_weights(projection, ...) before net.run()")
+        proj = net._weight_recorders[found[0]][0]
+        d = self._sim.recorded_weights(found[0])
+        weight = d["weight"] / proj.post.cell.weight_scale
+        if net._projections[proj.index][4] == "inhibitory":
+            weight = np.abs(weight)
+        return {"times": d["times"], "pre": d["pre"] - _slice_of(proj.pre)[0],
+                "post": d["post"] - _slice_of(proj.post)[0], "weight": weight}
 
     @property
     def rank(self):
@@ -309,6 +329,7 @@ class Network:
         self.dt, self.seed, self.name = float(dt), int(seed), name
         self.populations = []
         self._projections, self._poisson, self._dc = [], [], []
+        self._weight_recorders = []  # (Projection, pre ids, post ids, label)
         self._last = None
         self._version = 0  # bumped by every change of the description (_changed)
         self._live = None  # the simulation a following run() continues (_LiveRun)
@@ -352,6 +373,22 @@ class Network:
         self._projections.append((pre, post, connector, synapse, _receptor_name(receptor, where)))
         self._changed()
         return Projection(self, len(self._projections) - 1, pre, post)
+
+    def record_weights(self, projection, pre=None, post=None, label=None):
+        """NEST's weight_recorder: records the weight of the synapses of a plastic `projection`
+        whose pre neuron is in `pre` and post neuron in `post` (ids within the connected
+        populations or views, as Projection.get gives them; None: all -- NEST's senders and
+        targets) each time a presynaptic spike updates it, at the spike's time. Read them with
+        Result.weights(projection); the output file has /weights/<label> (default
+        <pre>_to_<post>, as the projection's edges; docs/plasticity.md)."""
+        if not isinstance(projection, Projection) or projection.network is not self:
+            raise ArgumentTypeError(f"record_weights: give a Projection of this network (what connect() returns), "
+                                    f"not {type(projection).__name__} {projection!r}")
+        where = f"record_weights({projection!r})"
+        ids = [None if v is None else _index_list(v, len(side), f"{where}: {name}")
+               for v, side, name in ((pre, projection.pre, "pre"), (post, projection.post, "post"))]
+        self._weight_recorders.append((projection, ids[0], ids[1], label))
+        self._changed()
 
     def poisson_input(self, target, rate, weight, receptor=None):
         """Each neuron of `target` receives its own Poisson train of `rate` Hz (NEST's
@@ -413,6 +450,10 @@ class Network:
             s.add_poisson(target.label, rate, weight * target.cell.weight_scale, receptor)
         for label, amplitude, start, stop in self._dc:
             s.add_dc(label, amplitude, start, float("inf") if stop is None else float(stop))
+        for proj, pre, post, label in self._weight_recorders:
+            pre_begin, post_begin = _slice_of(proj.pre)[0], _slice_of(proj.post)[0]
+            s.add_weight_recorder(proj.index, [] if pre is None else [pre_begin + i for i in pre],
+                                  [] if post is None else [post_begin + i for i in post], label or "")
         s.validate()
         return s
 
@@ -475,7 +516,7 @@ class Network:
                 self._live.finalizer.detach()
                 self._live = None
                 raise
-            return Result(sim, self._live.output)
+            return Result(sim, self._live.output, self)
         self.reset()
         backend = "cpu" if backend is None else backend
         threads = 0 if threads is None else int(threads)
@@ -538,7 +579,7 @@ class Network:
             self._live = _LiveRun(sim, self._fingerprint(), settings, output, weakref.finalize(self, sim.finish))
         else:
             sim.finish()
-        result = Result(sim, output)
+        result = Result(sim, output, self)
         if mapping is not None and result.summary.get("rank", 0) == 0:  # rank 0 holds every spike
             result.energy = _hw.account(mapping, sim, self.dt, output=output)
         if timing_filter is not None:

@@ -111,6 +111,32 @@ void register_network(py::module_& m) {
           },
           py::arg("population"), py::arg("variable"), py::arg("interval") = 1.0,
           py::arg("ids") = std::vector<index_t>{})
+      .def(
+          "add_weight_recorder",
+          [](network& net, std::size_t projection, std::vector<index_t> pre, std::vector<index_t> post,
+             const std::string& label) {
+            net.weight_recorders.push_back({projection, std::move(pre), std::move(post), label});
+          },
+          py::arg("projection"), py::arg("pre") = std::vector<index_t>{}, py::arg("post") = std::vector<index_t>{},
+          py::arg("label") = "")
+      .def(
+          "set_spike_times",
+          [](network& net, const std::string& label, std::vector<std::vector<double>> times) {
+            // A new sample for a built description (nm.nir's batches): only a spike source's trains change.
+            for (auto& p : net.populations)
+              if (p.label == label) {
+                if (p.model != "spike_source_array")
+                  throw config_error("populations[" + label + "]", "set_spike_times: not a spike_source_array");
+                if (times.size() != p.size)
+                  throw config_error(
+                      "populations[" + label + "].spike_times",
+                      std::to_string(times.size()) + " trains for " + std::to_string(p.size) + " neurons");
+                p.spike_times = std::move(times);
+                return;
+              }
+            throw config_error("populations", "set_spike_times: no population '" + label + "'");
+          },
+          py::arg("label"), py::arg("spike_times"))
       .def("population_sizes",
            [](const network& net) {
              std::vector<std::pair<std::string, index_t>> out;

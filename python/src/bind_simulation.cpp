@@ -212,6 +212,28 @@ void register_simulation(py::module_& m) {
            })
       .def("summary", [](py_simulation& s) { return summary_of(s.sim()); })
       .def(
+          "recorded_weights",
+          [](py_simulation& s, std::size_t recorder) {
+            // Weight recorder i's events (rank 0): times [ms], pre, post, weight (engine units).
+            const std::vector<weight_event>& e = s.sim().recorded_weights(recorder);
+            std::vector<double> times(e.size()), weight(e.size());
+            std::vector<index_t> pre(e.size()), post(e.size());
+            const double h = s.sim().description().dt;
+            for (std::size_t k = 0; k < e.size(); ++k) {
+              times[k] = static_cast<double>(e[k].step + 1) * h;
+              pre[k] = e[k].pre;
+              post[k] = e[k].post;
+              weight[k] = e[k].weight;
+            }
+            py::dict d;
+            d["times"] = to_numpy<double>(times);
+            d["pre"] = to_numpy<index_t>(pre);
+            d["post"] = to_numpy<index_t>(post);
+            d["weight"] = to_numpy<double>(weight);
+            return d;
+          },
+          py::arg("recorder"))
+      .def(
           "synapses",
           [](py_simulation& s, std::size_t projection) {
             // Projection k's synapses on every rank, sorted by (pre, post): four numpy columns.

@@ -14,8 +14,10 @@ def python_blocks(name):
         return re.findall(r"```python\n(.*?)```", f.read(), re.S)
 
 
-@pytest.mark.parametrize("doc", ["README.md", "docs/tutorial.md"])
+@pytest.mark.parametrize("doc", ["README.md", "docs/tutorial.md", "docs/nir.md"])
 def test_python_blocks_run(doc, tmp_path, monkeypatch):
+    if doc == "docs/nir.md":
+        pytest.importorskip("nir", reason="the nir package (pip install nir) is not installed")
     monkeypatch.chdir(tmp_path)
     blocks = python_blocks(doc)
     assert blocks, f"{doc} has no python blocks"
@@ -26,3 +28,5 @@ def test_python_blocks_run(doc, tmp_path, monkeypatch):
         png = tmp_path / "tutorial_raster.png"
         assert png.stat().st_size > 10000
         assert namespace["result"].rates()["E"] > 1.0
+    if doc == "docs/nir.md":
+        assert namespace["y"].sum() > 0 and namespace["energy"].total > 0

@@ -42,20 +42,27 @@ if __name__ == "__main__":
 '''
 
 
+def script_module(tmp_path_factory, name, text):
+    """`text` as an importable module (and a script for mpirun) in a temporary folder."""
+    import importlib
+    path = tmp_path_factory.mktemp(name) / f"{name}.py"
+    path.write_text(text)
+    sys.path.insert(0, str(path.parent))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(path.parent))
+
+
 @pytest.fixture(scope="module")
 def script(tmp_path_factory):
-    path = tmp_path_factory.mktemp("edges") / "plastic_net.py"
-    path.write_text(SCRIPT)
-    sys.path.insert(0, str(path.parent))
-    import plastic_net
-    yield plastic_net
-    sys.path.remove(str(path.parent))
+    return script_module(tmp_path_factory, "plastic_net", SCRIPT)
 
 
-def columns(path, name="pre_to_post_0"):
+def columns(path, name="pre_to_post_0", group="edges", keys=COLUMNS):
     with h5py.File(path) as f:
-        g = f["edges"][name]
-        return {key: g[key][:] for key in COLUMNS}
+        g = f[group][name]
+        return {key: g[key][:] for key in keys}
 
 
 def test_learnt_weights_are_in_the_file_identically_for_any_thread_count(script, tmp_path):
@@ -199,3 +206,5 @@ def test_an_interrupted_run_writes_the_weights_reached(cli, tmp_path):
         assert float(g.attrs["weights_at_ms"]) == f["provenance"].attrs["duration_ms"] > 0
         assert len(g["0/syn_weight"]) == 800 * 80 and list(f["edges"]) == ["E_to_E"]
         assert len(np.unique(g["0/syn_weight"][:])) > 10
+    info = subprocess.run([cli, "info", str(out)], capture_output=True, text=True, timeout=60)
+    assert info.returncode == 0 and "E_to_E: 64000 synapses" in info.stdout, info.stdout + info.stderr

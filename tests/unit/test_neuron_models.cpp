@@ -3,6 +3,7 @@
 // solutions, refractoriness, exact resting fixed points, float vs double agreement.
 #include <array>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -451,14 +452,68 @@ TEST(NeuronModels, FloatAgreesWithDoubleSpiking) {
   expect_same_spikes<aeif_cond_exp>({{"I_e", 800.0}});
 }
 
+// ---- NIR neurons (docs/nir.md) ----
+
+TEST(NeuronModels, NirModelsRejectBadParameters) {
+  expect_rejections<nir_lif>({{"tau", 0.0, "tau"},
+                              {"kind", 3.0, "kind"},
+                              {"spiking", 0.5, "spiking"},
+                              {"euler", 2.0, "euler"},
+                              {"r", nan, "r"}});
+  expect_rejections<nir_cuba_lif>({{"tau_syn", 0.0, "tau_syn"},
+                                   {"tau_mem", -1.0, "tau_mem"},
+                                   {"w_in", std::numeric_limits<double>::infinity(), "w_in"}});
+}
+
+// Constant input I from rest: v(t) = v_leak + r I (1 - exp(-t/tau)) at every step (exact).
+TEST(NeuronModels, NirLifMatchesClosedForm) {
+  const double h = 0.5, tau = 7.0, r = 3.0, vl = -0.25, in = 0.4;
+  neuron<nir_lif> n({{"tau", tau}, {"r", r}, {"v_leak", vl}, {"spiking", 0.0}}, h);
+  for (int s = 1; s <= 200; ++s) {
+    n.step(in, 0, 0);
+    ASSERT_NEAR(n.v(), vl + r * in * (1 - std::exp(-s * h / tau)), 1e-13) << s;
+  }
+}
+
+// Constant u = w_in S from rest: I = u (1 - e^{-t/ts}),
+// v = v_leak + r u (1 - (tm e^{-t/tm} - ts e^{-t/ts}) / (tm - ts)).
+TEST(NeuronModels, NirCubaLifMatchesClosedForm) {
+  const double h = 0.25, ts = 3.0, tm = 11.0, r = 2.0, vl = 0.1, w = 1.5, in = 0.3;
+  neuron<nir_cuba_lif> n({{"tau_syn", ts}, {"tau_mem", tm}, {"r", r}, {"v_leak", vl}, {"w_in", w}, {"spiking", 0.0}},
+                         h);
+  const double u = w * in;
+  for (int s = 1; s <= 400; ++s) {
+    n.step(0, 0, in);
+    const double t = s * h;
+    ASSERT_NEAR(n.x[nir_cuba_lif::I_syn], u * (1 - std::exp(-t / ts)), 1e-13) << s;
+    ASSERT_NEAR(n.v(), vl + r * u * (1 - (tm * std::exp(-t / tm) - ts * std::exp(-t / ts)) / (tm - ts)), 1e-13) << s;
+  }
+}
+
+// A neuron that fires every step returns to the same state: the spike must count as a change, or
+// the engines' active set would park it (and lose its spikes).
+TEST(NeuronModels, NirRepeatedFiringReportsAChange) {
+  neuron<nir_lif> n({{"kind", 1.0}, {"v_threshold", 0.5}}, 1.0);
+  for (int s = 0; s < 5; ++s) EXPECT_EQ(n.step(0, 0, 1.0), spiked | step_flags::changed) << s;
+  neuron<nir_cuba_lif> c({{"v_threshold", -0.5}, {"v_reset", 0.0}}, 1.0);
+  for (int s = 0; s < 5; ++s) EXPECT_EQ(c.step(), spiked | step_flags::changed) << s;
+}
+
+TEST(NeuronModels, NirFloatAgreesWithDouble) {
+  expect_float_matches_double<nir_lif>({{"spiking", 0.0}, {"r", 5.0}}, {0.8, -0.5, 0.05}, 1e-5);
+  expect_float_matches_double<nir_cuba_lif>({{"spiking", 0.0}, {"r", 20.0}}, {0.8, -0.5, 0.05}, 1e-5);
+  expect_same_spikes<nir_lif>({{"bias", 1.3}, {"v_threshold", 0.9}});
+  expect_same_spikes<nir_cuba_lif>({{"bias", 1.3}, {"v_threshold", 0.9}});
+}
+
 template <class... Ms>
 std::vector<std::string_view> names_of(model_list<Ms...>) {
   return {Ms::name...};
 }
 
 TEST(NeuronModels, RegistryListsAllModels) {
-  const std::vector<std::string_view> expected{"iaf_psc_delta", "iaf_psc_exp", "iaf_psc_alpha",
-                                               "iaf_cond_exp",  "izhikevich",  "aeif_cond_exp"};
+  const std::vector<std::string_view> expected{"iaf_psc_delta", "iaf_psc_exp",   "iaf_psc_alpha", "iaf_cond_exp",
+                                               "izhikevich",    "aeif_cond_exp", "nir_lif",       "nir_cuba_lif"};
   EXPECT_EQ(names_of(neuron_models{}), expected);
 }
 

@@ -4,6 +4,9 @@
 // float and double. Backend "cuda" needs a GPU: without one its tests skip with the reason.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <utility>
+
 #include <neuromesh/core/errors.hpp>
 
 #include "test_networks.hpp"
@@ -72,6 +75,53 @@ network model_zoo() {
   return net;
 }
 
+// The NIR neuron models (docs/nir.md) of every kind -- LIF, IF, Threshold, LI, CubaLIF, CubaLI,
+// exact and Euler -- driven by spike sources through weights of both signs, chained one to one.
+network nir_models() {
+  network net;
+  net.populations.push_back({"S", 40, "spike_source_array", {}, {}, {}});
+  for (int i = 0; i < 40; ++i) net.populations[0].spike_times.push_back({1.0 + i % 7, 4.5 + i, 20.0 + 0.5 * i, 60.0});
+  struct variant {
+    const char* label;
+    const char* model;
+    std::map<std::string, double> p;
+  };
+  const std::vector<variant> vs = {
+      {"lif", "nir_lif", {{"tau", 8.0}, {"r", 20.0}, {"v_threshold", 0.6}, {"v_reset", -0.1}, {"bias", 0.01}}},
+      {"lif_euler", "nir_lif", {{"tau", 8.0}, {"r", 20.0}, {"v_threshold", 0.6}, {"euler", 1.0}}},
+      {"if", "nir_lif", {{"kind", 1.0}, {"r", 0.5}, {"v_threshold", 0.8}}},
+      {"threshold", "nir_lif", {{"kind", 2.0}, {"v_threshold", 0.4}}},
+      {"li", "nir_lif", {{"tau", 5.0}, {"r", 3.0}, {"spiking", 0.0}, {"v_leak", 0.2}}},
+      {"cuba", "nir_cuba_lif", {{"tau_syn", 3.0}, {"tau_mem", 9.0}, {"r", 30.0}, {"v_threshold", 0.5}}},
+      {"cuba_li", "nir_cuba_lif", {{"spiking", 0.0}, {"r", 10.0}}},
+  };
+  for (const variant& v : vs) {
+    population pop{v.label, 60, v.model, {}, {}, {}};
+    for (const auto& [k, x] : v.p) pop.params[k] = x;
+    net.populations.push_back(pop);
+    for (const auto [lo, hi] : {std::pair{0.05, 0.9}, std::pair{-0.4, -0.05}}) {
+      projection from_sources;
+      from_sources.pre = "S";
+      from_sources.post = v.label;
+      from_sources.conn.type = connector::kind::fixed_probability;
+      from_sources.conn.p = 0.3;
+      from_sources.weight = distribution{distribution::kind::uniform, lo, hi, lo, hi};
+      from_sources.delay = 1.0;
+      net.projections.push_back(from_sources);
+    }
+  }
+  for (const char* pre : {"lif", "if", "threshold", "cuba"}) {
+    projection chain;
+    chain.pre = pre;
+    chain.post = "lif_euler";
+    chain.conn.type = connector::kind::one_to_one;
+    chain.weight = 0.3;
+    chain.delay = 1.5;
+    net.projections.push_back(chain);
+  }
+  return net;
+}
+
 struct case_t {
   std::string name;
   network (*make)();
@@ -85,6 +135,7 @@ const std::vector<case_t>& cases() {
       {"vogels_abbott_cuba", [] { return builtin_network("vogels_abbott_cuba"); }, 150.0},
       {"heterogeneous_delays", heterogeneous_delays, 150.0},
       {"model_zoo", model_zoo, 100.0},
+      {"nir_models", nir_models, 100.0},
   };
   return c;
 }
@@ -132,7 +183,7 @@ TEST_P(BackendEquivalence, SpikesBitIdenticalToCpu) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BackendEquivalence,
-                         ::testing::Combine(::testing::ValuesIn(other_backends()), ::testing::Range<std::size_t>(0, 5),
+                         ::testing::Combine(::testing::ValuesIn(other_backends()), ::testing::Range<std::size_t>(0, 6),
                                             ::testing::Values(precision::single, precision::double_precision)),
                          [](const auto& info) {
                            std::string b = std::get<0>(info.param);

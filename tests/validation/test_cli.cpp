@@ -71,6 +71,17 @@ TEST(Cli, WritesReadableOutputAndInfoSummarisesIt) {
   EXPECT_NE(info.out.find("vogels_abbott_cuba"), std::string::npos) << info.out;
 }
 
+// `neuromesh list` names every synapse model with its parameters (docs/plasticity.md), from the registry.
+TEST(Cli, ListNamesTheSynapseModelsAndTheirParameters) {
+  const auto r = run_cli("list");
+  ASSERT_EQ(r.code, 0) << r.out;
+  for (const char* name :
+       {"stdp (stdp_synapse)", "stdp_nn_symm (stdp_nn_symm_synapse)", "stdp_nn_restr (stdp_nn_restr_synapse)",
+        "stdp_triplet (stdp_triplet_synapse)", "tsodyks (tsodyks_synapse)", "tsodyks2 (tsodyks2_synapse)",
+        "tau_minus_triplet=110[ms]", "tau_psc=3[ms]"})
+    EXPECT_NE(r.out.find(name), std::string::npos) << name << " missing from:\n" << r.out;
+}
+
 TEST(Cli, BadInputExitsNonZeroWithMessage) {
   const std::string bad = temp("bad.json");
   std::ofstream(bad)

@@ -55,19 +55,6 @@ engine_factory factory_for(const simulation_options& opt) {
   throw backend_unavailable("backend '" + backend + "' is not available in this build (available: " + known + ")");
 }
 
-// Checkpoints hold neuron state and input, not yet the weights and traces of plastic synapses: a
-// resumed run would silently restart learning from the initial weights, so refuse up front.
-void refuse_plastic_checkpoints(const network& net, const simulation_options& opt) {
-  if (opt.checkpoint_every_ms == 0 && opt.resume.empty()) return;
-  for (std::size_t k = 0; k < net.projections.size(); ++k)
-    if (const synapse_info* m = find_synapse_model(net.projections[k].synapse); m->plastic || m->short_term)
-      throw config_error(
-          "projections[" + std::to_string(k) + "].synapse.model",
-          net.projections[k].synapse +
-              ": checkpoints do not save plastic synapses' weights, traces and short-term state yet; run without "
-              "--checkpoint-every / --resume (docs/plasticity.md)");
-}
-
 }  // namespace
 
 std::unique_ptr<simulation> make_simulation(network net, simulation_options opt) {
@@ -79,7 +66,6 @@ std::unique_ptr<simulation> make_simulation(network net, simulation_options opt)
     detail::check_distribution_options(opt);
     check_threads(opt);
     validate(net);
-    refuse_plastic_checkpoints(net, opt);
     // Refuse before building what cannot fit in host memory (the cuda backend stores its
     // synapses on the device).
     if (opt.backend != "cuda")
@@ -135,6 +121,11 @@ network builtin_network(const std::string& name) {
 network load_network(const std::string& name_or_path) {
   for (const auto& [n, text] : detail::builtin_network_sources())
     if (n == name_or_path) return builtin_network(name_or_path);
+  if (name_or_path.ends_with(".nir"))  // HDF5, not JSON: the Python package reads it (docs/nir.md)
+    throw config_error("network", "'" + name_or_path +
+                                      "' is a NIR graph: the neuromesh command of the Python package runs it "
+                                      "(pip install 'neuromesh[nir]'; neuromesh run " +
+                                      name_or_path + " --dt MS --time-scale MS), or nm.nir.read (docs/nir.md)");
   if (std::filesystem::exists(name_or_path)) return load_network_file(name_or_path);
   std::string known;
   for (const auto& n : builtin_network_names()) known += (known.empty() ? "" : ", ") + n;

@@ -267,6 +267,37 @@ void validate_recorder(const network& net, std::size_t i) {
     if (id >= pop.size) throw config_error(where + ".ids", "id " + std::to_string(id) + " out of range");
 }
 
+// Weight recorders: a plastic projection (static weights never change; tsodyks2's stored weights
+// neither), ids in range, one group name each.
+void validate_weight_recorder(const network& net, std::size_t i, std::set<std::string>& names) {
+  const weight_recorder& r = net.weight_recorders[i];
+  const std::string where = "weight_recorders[" + std::to_string(i) + "]";
+  if (r.projection >= net.projections.size())
+    throw config_error(where + ".projection", "no projection " + std::to_string(r.projection) + " (the network has " +
+                                                  std::to_string(net.projections.size()) + ")");
+  const projection& p = net.projections[r.projection];
+  const synapse_info* syn = find_synapse_model(p.synapse);
+  if (!syn || !syn->plastic)
+    throw config_error(where + ".projection",
+                       "projection " + std::to_string(r.projection) + " (" + p.pre + " -> " + p.post + ") uses " +
+                           p.synapse +
+                           ", whose weights do not change; a weight recorder needs a plastic synapse "
+                           "model (stdp_synapse, stdp_synapse_hom, stdp_pl_synapse_hom)");
+  for (const auto& [ids, label, key] : {std::tuple{&r.pre, &p.pre, ".pre"}, std::tuple{&r.post, &p.post, ".post"}}) {
+    const index_t size = net.populations[net.population_index(*label, where)].size;
+    for (index_t id : *ids)
+      if (id >= size)
+        throw config_error(where + key, "id " + std::to_string(id) + " out of range for population '" + *label +
+                                            "' of " + std::to_string(size) + " neurons");
+  }
+  const std::string name = net.weight_recorder_name(i);
+  if (name.find('/') != std::string::npos || name == ".")
+    throw config_error(where + ".label", "'" + name + "' must not contain '/'");
+  if (!names.insert(name).second)
+    throw config_error(where + ".label",
+                       "another weight recorder already writes /weights/" + name + "; give each a distinct label");
+}
+
 }  // namespace
 
 void validate(const network& net) {
@@ -284,6 +315,8 @@ void validate(const network& net) {
   for (std::size_t i = 0; i < net.projections.size(); ++i) validate_projection(net, i);
   for (std::size_t i = 0; i < net.stimuli.size(); ++i) validate_stimulus(net, i);
   for (std::size_t i = 0; i < net.recorders.size(); ++i) validate_recorder(net, i);
+  std::set<std::string> weight_groups;
+  for (std::size_t i = 0; i < net.weight_recorders.size(); ++i) validate_weight_recorder(net, i, weight_groups);
   check_sign_rule(net);
   grid.on_grid_steps(net.duration, "duration");
 }

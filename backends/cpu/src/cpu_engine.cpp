@@ -101,6 +101,10 @@ class cpu_engine final : public engine {
 
   bool supports_partial_delivery() const override { return true; }
 
+  bool take_weight_events(std::vector<weight_event>& out) override {
+    for (const auto& s : shards_) s->take_weight_events(out);
+    return !cfg_.net->weight_recorders.empty();
+  }
   std::unique_ptr<synapse_reader> synapses_by_target(std::size_t projection) const override {
     const synapse_info* model = find_synapse_model(cfg_.net->projections.at(projection).synapse);
     return std::make_unique<cpu_synapse_reader>(shards_, projection, model && model->plastic);
@@ -147,6 +151,14 @@ class cpu_engine final : public engine {
   bool save_state(step_t now, std::vector<population_state>& out) const override {
     for (const auto& s : shards_) s->save_state(now, out);
     return true;
+  }
+  bool save_synapse_state(std::vector<synapse_state>& out) const override {
+    out.resize(cfg_.net->projections.size());
+    for (const auto& s : shards_) s->save_synapse_state(out);
+    return true;
+  }
+  void load_synapse_state(const std::vector<synapse_state>& in) override {
+    pool_.run([&](int k) { shards_[k]->load_synapse_state(in); });
   }
   void load_state(step_t now, const std::vector<population_state>& in) override {
     pool_.run([&](int k) { shards_[k]->load_state(now, in); });

@@ -84,6 +84,7 @@ void shard::build_synapses(const std::function<void(double)>& progress) {
     if (progress) progress(static_cast<double>(k + 1) / n);
   }
   bound_row_input();
+  make_weight_probes();
 }
 
 // The largest input one spike can add to a slot (fixed_point.hpp: range): per source, the sum of
@@ -278,6 +279,8 @@ void shard::deliver_plastic(projection_rows& p, std::span<const Item> items, Acc
           row[t] += w;
         on_target(t);
       });
+      if (!probes_.empty())
+        record_weights(static_cast<std::size_t>(&p - projections_.data()), src, sp.step, begin, end);
     });
     stdp.after_pre(src, sp.step);
   }

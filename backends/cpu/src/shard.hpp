@@ -66,13 +66,19 @@ class shard {
   target_walk walk_by_target(std::size_t k) const;
   // Appends the next synapses of `w` until out.size() >= max; false once the walk is done.
   bool read_by_target(std::size_t k, target_walk& w, std::size_t max, std::vector<synapse_record>& out) const;
+  // Weight recorders (shard_synapses.cpp): which synapses of each projection they watch, and the
+  // events since take_weight_events.
+  void take_weight_events(std::vector<weight_event>& out);
   // Whether neuron g has a synapse onto this shard.
   bool has_targets(gid_t g) const;
   std::uint64_t updates() const;
   // Checkpoints (shard_checkpoint.cpp): this shard's neurons' state, by population-local id.
   void save_state(step_t now, std::vector<population_state>& out) const;
   void load_state(step_t now, const std::vector<population_state>& in);
-  void refuse_plastic_state() const;
+  // ... and of its plastic and short-term synapses, by neuron id and synapse order
+  // (shard_synapse_checkpoint.cpp): appends to / takes from one synapse_state per projection.
+  void save_synapse_state(std::vector<synapse_state>& out) const;
+  void load_synapse_state(const std::vector<synapse_state>& in);
 
  private:
   // The slice of `population` in this shard, if the neuron `id` lies in it.
@@ -93,7 +99,16 @@ class shard {
   template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
   void deliver_short_term(projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
 
+  struct weight_probe {
+    std::uint32_t recorder;
+    std::vector<std::uint8_t> pre, post;  // masks by source and by slice index of the target; empty: any
+  };
+  void make_weight_probes();
+  void record_weights(std::size_t k, index_t src, step_t s, std::uint32_t begin, std::uint32_t end);
+
   const engine_config& cfg_;
+  std::vector<std::vector<weight_probe>> probes_;  // per projection (empty: no weight recorders)
+  std::vector<weight_event> weight_events_;
   std::size_t index_;
   bool double_;
   shard_arrays arrays_;

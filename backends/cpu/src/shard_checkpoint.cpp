@@ -10,15 +10,7 @@
 
 namespace neuromesh::cpu {
 
-// Plastic synapses' weights and traces are not part of a checkpoint yet (docs/plasticity.md):
-// never write or resume one that would silently restart learning (make_simulation refuses first).
-void shard::refuse_plastic_state() const {
-  if (run_time_synapse_state_)
-    throw config_error("checkpoint", "plastic synapses' weights and traces are not saved in checkpoints yet");
-}
-
 void shard::save_state(step_t now, std::vector<population_state>& out) const {
-  refuse_plastic_state();
   out.resize(groups_.size());
   const std::uint32_t slots = arrays_.ring.slots();
   for (std::size_t p = 0; p < groups_.size(); ++p) {
@@ -43,7 +35,6 @@ void shard::save_state(step_t now, std::vector<population_state>& out) const {
 // may be lower than the interrupted run's, but it still bounds every partial sum, so plain adds are
 // only chosen where they cannot leave the range -- and there both kinds of add give the same sum.
 void shard::load_state(step_t now, const std::vector<population_state>& in) {
-  refuse_plastic_state();
   const std::uint32_t slots = arrays_.ring.slots();
   for (std::size_t p = 0; p < groups_.size(); ++p) {
     const shard_slice& sl = slice_of(p);

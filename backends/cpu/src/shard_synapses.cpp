@@ -60,4 +60,48 @@ bool shard::read_by_target(std::size_t k, target_walk& w, std::size_t max, std::
   return false;
 }
 
+// Each weight recorder's masks in every shard that holds synapses of its projection.
+void shard::make_weight_probes() {
+  const network& net = *cfg_.net;
+  probes_.clear();
+  if (net.weight_recorders.empty()) return;
+  probes_.resize(net.projections.size());
+  for (std::size_t r = 0; r < net.weight_recorders.size(); ++r) {
+    const weight_recorder& wr = net.weight_recorders[r];
+    const projection_rows& p = projections_.at(wr.projection);
+    const shard_slice& sl = slice_of(post_of(net, wr.projection));
+    weight_probe probe{static_cast<std::uint32_t>(r), {}, {}};
+    if (!wr.pre.empty()) {
+      probe.pre.assign(p.pre_size, 0);
+      for (index_t id : wr.pre) probe.pre[id] = 1;
+    }
+    if (!wr.post.empty()) {
+      probe.post.assign(sl.size(), 0);
+      for (index_t id : wr.post)
+        if (sl.contains(id)) probe.post[sl.index_of(id)] = 1;
+    }
+    probes_[wr.projection].push_back(std::move(probe));
+  }
+}
+
+// After source src's spike of step s updated synapses [begin, end) of projection k: the new weight
+// of each watched one (NEST's weight_recorder sees the weight the spike carries).
+void shard::record_weights(std::size_t k, index_t src, step_t s, std::uint32_t begin, std::uint32_t end) {
+  const projection_rows& p = projections_[k];
+  for (const weight_probe& probe : probes_[k]) {
+    if (!probe.pre.empty() && !probe.pre[src]) continue;
+    const shard_slice& sl = slice_of(post_of(*cfg_.net, k));
+    for (std::uint32_t j = begin; j < end; ++j) {
+      const std::uint32_t i = p.rows.targets()[j] - sl.local_offset;
+      if (!probe.post.empty() && !probe.post[i]) continue;
+      weight_events_.push_back({s, probe.recorder, src, sl.id(i), p.stdp->weight(j)});
+    }
+  }
+}
+
+void shard::take_weight_events(std::vector<weight_event>& out) {
+  out.insert(out.end(), weight_events_.begin(), weight_events_.end());
+  weight_events_.clear();
+}
+
 }  // namespace neuromesh::cpu

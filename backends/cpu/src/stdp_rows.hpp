@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include <neuromesh/core/math.hpp>
@@ -47,6 +48,14 @@ class stdp_rows {
   void after_pre(index_t src, step_t s);
 
   double weight(std::size_t k) const { return weight_[k]; }
+  // Checkpoint hooks (stdp_rows_checkpoint.cpp): the state per source, per target (plus its spike
+  // history entries) as plain values, and the weights. A rule with more state adds its fields there.
+  static constexpr std::uint32_t source_width = 3, target_width = 7, history_width = 4;
+  void save_source(index_t src, double* out) const;
+  void load_source(index_t src, const double* in);
+  void save_target(std::uint32_t t, double* out, std::vector<double>& history) const;
+  void load_target(std::uint32_t t, const double* in, std::span<const double> history);
+  void set_weight(std::size_t k, double w) { weight_[k] = w; }
   double max_weight() const { return max_weight_; }
   std::size_t bytes() const;
 

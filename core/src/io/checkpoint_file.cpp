@@ -21,7 +21,7 @@ using io::detail::hdf5_id;
 using io::detail::hdf5_quiet;
 
 constexpr const char* format_name = "neuromesh checkpoint";
-constexpr std::uint32_t format_version = 1;
+constexpr std::uint32_t format_version = 2;  // 2: /synapses, /weight_events (1 had neither)
 
 // Every HDF5 call of this file goes through one of these: a failure names the file and the object.
 hdf5_id must(hid_t id, const std::string& path, const std::string& what) {
@@ -158,6 +158,24 @@ void write_contents(hid_t f, const checkpoint_data& c, const network& net, const
     write_data(g.get(), "current", s.current, path);
     write_data(g.get(), "input", s.input, path);
   }
+  hdf5_id synapses = must(H5Gcreate2(f, "synapses", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "create /synapses");
+  for (std::size_t k = 0; k < c.synapses.size(); ++k) {
+    const synapse_state& s = c.synapses[k];
+    if (s.empty()) continue;  // a static projection
+    const std::string where = "/synapses/" + std::to_string(k);
+    hdf5_id g = must(H5Gcreate2(synapses.get(), std::to_string(k).c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path,
+                     "create " + where);
+    write_text_attr(g.get(), "synapse_model", net.projections.at(k).synapse, path);
+    const std::uint32_t widths[4] = {s.pre_width, s.post_width, s.entry_width, s.synapse_width};
+    write_attr(g.get(), "widths", widths, 4, path);
+    write_data(g.get(), "pre", s.pre, path);
+    write_data(g.get(), "post", s.post, path);
+    write_data(g.get(), "entries_per_post", s.entries_per_post, path);
+    write_data(g.get(), "entries", s.entries, path);
+    write_data(g.get(), "synapses_per_post", s.synapses_per_post, path);
+    write_data(g.get(), "synapses", s.synapses, path);
+  }
+  write_data(f, "weight_events", c.weight_events, path);
 }
 
 // The data reach the disk before the rename makes them the checkpoint.
@@ -168,6 +186,44 @@ void sync_file(const std::string& path) {
     throw io_error(path, "cannot sync the checkpoint to disk");
   }
   ::close(fd);
+}
+
+// /synapses/<k> for the projections with run-time state (absent: static, or a version 1 file),
+// and the weight recorders' event counts.
+void read_synapse_state(hid_t r, const network& net, checkpoint_data& c, const std::string& path) {
+  c.synapses.assign(net.projections.size(), synapse_state{});
+  const bool any = H5Lexists(r, "synapses", H5P_DEFAULT) > 0;
+  hdf5_id top;
+  if (any) top = must(H5Gopen2(r, "synapses", H5P_DEFAULT), path, "open group /synapses");
+  for (std::size_t k = 0; k < net.projections.size() && any; ++k) {
+    const std::string name = std::to_string(k), where = "/synapses/" + name;
+    if (H5Lexists(top.get(), name.c_str(), H5P_DEFAULT) <= 0) continue;
+    hdf5_id g = must(H5Gopen2(top.get(), name.c_str(), H5P_DEFAULT), path, "open group " + where);
+    const projection& proj = net.projections[k];
+    if (read_text_attr(g.get(), where, "synapse_model", path) != proj.synapse)
+      throw io_error(path, "group " + where + " is not the state of a " + proj.synapse + " projection (damaged)");
+    synapse_state& s = c.synapses[k];
+    std::uint32_t widths[4] = {0, 0, 0, 0};
+    read_attr(g.get(), where, "widths", widths, 4, path);
+    for (std::uint32_t w : widths)
+      if (w > 64) throw io_error(path, "group " + where + " declares an implausible width (damaged)");
+    s.pre_width = widths[0], s.post_width = widths[1], s.entry_width = widths[2], s.synapse_width = widths[3];
+    const std::uint64_t n_pre = net.populations[net.population_index(proj.pre, where)].size;
+    const std::uint64_t n_post = net.populations[net.population_index(proj.post, where)].size;
+    const bool per_post = s.post_width + s.entry_width + s.synapse_width > 0;
+    s.pre = read_data<double>(g.get(), where, "pre", n_pre * s.pre_width, path);
+    s.post = read_data<double>(g.get(), where, "post", per_post ? n_post * s.post_width : 0, path);
+    s.entries_per_post = read_data<std::uint64_t>(g.get(), where, "entries_per_post", per_post ? n_post : 0, path);
+    s.synapses_per_post = read_data<std::uint64_t>(g.get(), where, "synapses_per_post", per_post ? n_post : 0, path);
+    std::uint64_t entries = 0, synapses = 0;
+    for (std::uint64_t n : s.entries_per_post) entries += n;
+    for (std::uint64_t n : s.synapses_per_post) synapses += n;
+    s.entries = read_data<double>(g.get(), where, "entries", entries * s.entry_width, path);
+    s.synapses = read_data<double>(g.get(), where, "synapses", synapses * s.synapse_width, path);
+  }
+  c.weight_events.assign(net.weight_recorders.size(), 0);
+  if (H5Lexists(r, "weight_events", H5P_DEFAULT) > 0)
+    c.weight_events = read_data<std::uint64_t>(r, "", "weight_events", net.weight_recorders.size(), path);
 }
 
 }  // namespace
@@ -206,7 +262,7 @@ checkpoint_data read_checkpoint_file(const std::string& path) {
     throw io_error(path, "not a neuromesh checkpoint (no root attribute format = \"neuromesh checkpoint\")");
   std::uint32_t version = 0;
   read_attr(r, "", "format_version", &version, 1, path);
-  if (version != format_version)
+  if (version != format_version && version != 1)
     throw io_error(path, "checkpoint format version " + std::to_string(version) + "; this neuromesh reads version " +
                              std::to_string(format_version));
   checkpoint_data c;
@@ -262,6 +318,7 @@ void read_checkpoint_state(const std::string& path, const network& net, checkpoi
     s.current = read_data<double>(g.get(), where, "current", n, path);
     s.input = read_data<fixed_t>(g.get(), where, "input", n * n_receptors * s.slots, path);
   }
+  read_synapse_state(r, net, c, path);
 }
 
 }  // namespace neuromesh

@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <sstream>
+#include <tuple>
 
 #include <hdf5.h>
 
@@ -703,6 +704,34 @@ void describe_reports(std::ostream& os, const reader& r) {
        << t.tstop << " ms, " << t.type << "\n";
 }
 
+// /edges/<name> (synapses at the end of the run) and /weights/<name> (weight recorders): their
+// sizes, from the length of one column each (docs/plasticity.md); what cannot be read says so.
+void describe_synapse_groups(std::ostream& os, const reader& r) {
+  for (const auto& [group, column, what] :
+       {std::tuple{"edges", "source_node_id", "synapses"}, std::tuple{"weights", "times", "weight changes recorded"}}) {
+    if (H5Lexists(r.file.get(), group, H5P_DEFAULT) <= 0) continue;
+    hdf5_id g(H5Gopen2(r.file.get(), group, H5P_DEFAULT));
+    H5G_info_t info{};
+    if (!g.valid() || H5Gget_info(g.get(), &info) < 0) {
+      os << group << ": unreadable\n";
+      continue;
+    }
+    os << group << ": " << info.nlinks << "\n";
+    for (hsize_t i = 0; i < info.nlinks && i < 100; ++i) {
+      char name[256] = {};
+      if (H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT) < 0) break;
+      const std::string path = std::string(name) + "/" + column;
+      hssize_t n = -1;
+      if (H5Lexists(g.get(), name, H5P_DEFAULT) > 0 && H5Lexists(g.get(), path.c_str(), H5P_DEFAULT) > 0) {
+        hdf5_id d(H5Dopen2(g.get(), path.c_str(), H5P_DEFAULT));
+        hdf5_id space(d.valid() ? H5Dget_space(d.get()) : -1);
+        if (space.valid()) n = H5Sget_simple_extent_npoints(space.get());
+      }
+      os << "  " << name << ": " << (n < 0 ? std::string("unreadable") : std::to_string(n) + " " + what) << "\n";
+    }
+  }
+}
+
 // The provenance numbers the readers rely on, checked: duration_ms a finite number >= 0.
 void check_provenance(const reader& r, const provenance_table& p) {
   provenance_number(r, p, "duration_ms", INFINITY, false);
@@ -721,6 +750,7 @@ std::string describe(const std::string& path) {
   const double last_spike = describe_spikes(body, r, prov);
   os << status_line(prov, last_spike) << body.str();
   describe_reports(os, r);
+  describe_synapse_groups(os, r);
   os << "provenance: " << prov.text.size() + prov.numbers.size() << " attribute(s)\n";
   for (const auto& [k, v] : prov.text) os << "  " << k << " = " << v << "\n";
   for (const auto& [k, v] : prov.numbers) os << "  " << k << " = " << v << "\n";

@@ -30,6 +30,27 @@ struct population_state {
   std::size_t rows() const { return current.size(); }
 };
 
+// The run-time state of one projection's synapses (plastic weights and traces, short-term state),
+// keyed by neuron id and synapse order, never by shard, so any thread and rank count takes it back.
+// Values are doubles (steps and counters are exact in them); each rule says what its columns hold
+// (its save/load hooks, e.g. stdp_rows::save_source). An engine's piece has explicit ids; the
+// merged form (what the file holds) has row = id: `pre` [n_pre x pre_width] (NaN rows: sources
+// without synapses anywhere), then per post neuron `post` [n_post x post_width], a list of
+// `entry_width`-value entries (e.g. its spike history) and its synapses in target-major order --
+// by source, then row order, as the output file's /edges -- with `synapse_width` values each.
+struct synapse_state {
+  std::uint32_t pre_width = 0, post_width = 0, entry_width = 0, synapse_width = 0;
+  std::vector<index_t> pre_ids;  // piece only: the sources of the `pre` rows
+  std::vector<double> pre;
+  std::vector<index_t> post_ids;  // piece only: the post neurons of the per-post rows
+  std::vector<double> post;
+  std::vector<std::uint64_t> entries_per_post;
+  std::vector<double> entries;
+  std::vector<std::uint64_t> synapses_per_post;
+  std::vector<double> synapses;
+  bool empty() const { return pre_width + post_width + entry_width + synapse_width == 0; }
+};
+
 // What identifies the network a checkpoint belongs to. Each part is a 64-bit FNV-1a hash of one
 // section of the description (the run length and the name are left out: a resumed run may run
 // longer), so a refusal can say which section differs.
@@ -54,6 +75,8 @@ struct checkpoint_data {
   std::vector<std::uint64_t> spikes_per_population;  // recorded spikes so far (= rows in the output file)
   std::uint64_t spikes = 0, runs = 0;
   double simulate_seconds = 0;
+  std::vector<synapse_state> synapses;       // per projection, merged (empty for static projections)
+  std::vector<std::uint64_t> weight_events;  // per weight recorder: events recorded so far (rows in /weights)
 };
 
 // Serialises engines' population_state for a gather (MPI) and merges every rank's pieces into one
@@ -62,6 +85,11 @@ struct checkpoint_data {
 void append_bytes(const std::vector<population_state>& states, std::vector<std::uint8_t>& out);
 void merge_bytes(std::span<const std::uint8_t> bytes, const network& net, std::vector<population_state>& merged);
 void finish_merge(const network& net, std::vector<population_state>& merged);
+// The same for the synapse state: pieces per projection, merged into row = id (checks that every
+// post neuron is there once and that shards agree on each source's state).
+void append_synapse_bytes(const std::vector<synapse_state>& pieces, std::vector<std::uint8_t>& out);
+void merge_synapse_bytes(std::span<const std::uint8_t> bytes, const network& net, std::vector<synapse_state>& merged);
+void finish_synapse_merge(const network& net, std::vector<synapse_state>& merged);
 
 // The checkpoint file (HDF5). Written to `path` + ".tmp" and renamed, so a kill while writing never
 // leaves a half checkpoint under `path`. Reading checks every dataset's shape; an unreadable or

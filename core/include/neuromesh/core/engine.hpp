@@ -20,6 +20,7 @@
 namespace neuromesh {
 
 struct population_state;  // checkpoint.hpp
+struct synapse_state;     // checkpoint.hpp
 
 // Numeric type of neuron state. Float halves memory traffic (the default, for speed); double is
 // for validation. Each is bit-identical across threads, ranks and backends.
@@ -59,6 +60,16 @@ struct synapse_record {
   index_t pre, post;
   double weight;
   delay_t delay;
+};
+
+// What a weight recorder saw (network::weight_recorders): synapse (pre, post) of the recorder's
+// projection has `weight` (engine convention) just after the spike `pre` fired in step `step`
+// updated it.
+struct weight_event {
+  step_t step;
+  std::uint32_t recorder;  // index in network::weight_recorders
+  index_t pre, post;       // population-local ids
+  double weight;
 };
 
 // One projection's synapses onto an engine's neurons, read a piece at a time (the synapses in the
@@ -109,6 +120,9 @@ class engine {
   // Appends projection k's synapses onto this engine's neurons to `out` (any order). Engines that
   // cannot read them back return false.
   virtual bool read_synapses(std::size_t /*projection*/, std::vector<synapse_record>& /*out*/) const { return false; }
+  // Moves the weight recorders' events since the last call to `out` (any order); false where the
+  // engine has no weight recorders (validate() refuses them where plastic synapses do not run).
+  virtual bool take_weight_events(std::vector<weight_event>& /*out*/) { return false; }
   // Projection k's synapses onto this engine's neurons, by target; null where the engine cannot.
   virtual std::unique_ptr<synapse_reader> synapses_by_target(std::size_t /*projection*/) const { return nullptr; }
   virtual void deliver_partial(std::span<const partial_delivery> /*deliveries*/,
@@ -120,6 +134,12 @@ class engine {
   // Restores this engine's neurons from whole populations (row = id) at step `now`, before the
   // first advance. Only called on engines whose save_state works.
   virtual void load_state(step_t /*now*/, const std::vector<population_state>& /*in*/) {}
+  // Checkpoints of synapses with run-time state (plastic, short-term): per projection, this
+  // engine's piece (checkpoint.hpp: synapse_state; empty for static projections). false: this
+  // engine cannot (validate() keeps plastic synapses off such engines).
+  virtual bool save_synapse_state(std::vector<synapse_state>& /*out*/) const { return false; }
+  // Takes the merged state (row = id) back, after load_state.
+  virtual void load_synapse_state(const std::vector<synapse_state>& /*in*/) {}
 };
 
 }  // namespace neuromesh

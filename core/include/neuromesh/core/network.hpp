@@ -142,6 +142,16 @@ struct recorder {
   std::vector<index_t> ids;
 };
 
+// NEST's weight_recorder: the weight of chosen synapses of a plastic projection, recorded each time
+// a presynaptic spike updates it (docs/plasticity.md, "Weight recorder"). Synapse (pre, post) is
+// recorded when pre is in `pre` and post in `post` (population-local ids; empty: any) -- NEST's
+// senders and targets.
+struct weight_recorder {
+  std::size_t projection = 0;  // index in network::projections
+  std::vector<index_t> pre, post;
+  std::string label;  // the group /weights/<label>; empty: the projection's edge name (<pre>_to_<post>)
+};
+
 // Names used by every front end (JSON, Python): "fixed_probability", "inhibitory", "normal", ...
 // Unknown names throw config_error naming `where` and listing the known ones.
 connector::kind connector_kind_from_name(const std::string& name, const std::string& where);
@@ -157,11 +167,17 @@ struct network {
   std::vector<projection> projections;
   std::vector<stimulus> stimuli;
   std::vector<recorder> recorders;
+  std::vector<weight_recorder> weight_recorders;
 
   // Index of the population labelled `label`; throws config_error naming `where` if none.
   std::size_t population_index(const std::string& label, const std::string& where) const;
   // First global id of each population and, last, the total number of neurons.
   std::vector<gid_t> offsets() const;
+  // Projection k's name in the output file: <pre>_to_<post>, with _<k> appended when several
+  // projections join the same two populations (/edges/<name>).
+  std::string edge_name(std::size_t k) const;
+  // Weight recorder i's group /weights/<name>: its label, else its projection's edge_name.
+  std::string weight_recorder_name(std::size_t i) const;
 };
 
 }  // namespace neuromesh

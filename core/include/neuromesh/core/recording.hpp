@@ -16,6 +16,7 @@ namespace io {
 class output_file;
 class spike_writer;
 class report_writer;
+class table_writer;
 }  // namespace io
 
 class recording {
@@ -47,6 +48,9 @@ class recording {
   std::uint64_t recorded_neurons(std::size_t population) const;
   // The first step >= `from` at which a state frame is due (or a huge value when none).
   step_t next_state_step(step_t from) const;
+  // Weight recorders (/weights/<name>/{times, pre, post, weight}): appends events sorted by
+  // (recorder, step, pre, post); weights already in NEST's sign convention.
+  void record_weights(std::span<const weight_event> events);
   // Records the state frames due at step `now` (state at time now * dt).
   void record_state(step_t now, const state_reader& read);
   void write_provenance(const std::vector<std::pair<std::string, std::string>>& text,
@@ -55,7 +59,9 @@ class recording {
   // Resuming from a checkpoint at step `now` (recording_resume.cpp): copies into the new file
   // the first spike_counts[p] spikes of each population and the frames before `now` of each
   // report from `old_path`, the file the checkpointed run wrote. io_error if it holds fewer.
-  void continue_from(const std::string& old_path, std::span<const std::uint64_t> spike_counts, step_t now);
+  // Also the first weight_counts[i] rows of each weight recorder's /weights group.
+  void continue_from(const std::string& old_path, std::span<const std::uint64_t> spike_counts, step_t now,
+                     std::span<const std::uint64_t> weight_counts = {});
   // Between the runs of a continued simulation: suspend() leaves the file complete on disk;
   // resume() (a no-op unless suspended) lets the next run append to it.
   void suspend();
@@ -103,6 +109,7 @@ class recording {
   std::string path_;
   std::vector<std::unique_ptr<io::spike_writer>> spike_writers_;  // per population (null: off)
   std::vector<std::unique_ptr<probe>> probes_;
+  std::vector<std::unique_ptr<io::table_writer>> weight_writers_;  // per weight recorder
   std::vector<std::uint64_t> id_buf_;
   std::vector<double> time_buf_;
 };

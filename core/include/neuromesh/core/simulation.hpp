@@ -121,6 +121,10 @@ class simulation {
   // conductances alike), delays in steps -- e.g. the weights a plastic projection has learnt.
   // simulation_synapses.cpp.
   std::vector<synapse_record> synapses(std::size_t projection) const;
+  // Weight recorder i's events so far (network::weight_recorders; rank 0 under MPI; empty without
+  // keep_spikes_in_memory), sorted by (step, pre, post): the weight each recorded synapse had just
+  // after each presynaptic spike updated it, in NEST's sign convention. simulation_weights.cpp.
+  const std::vector<weight_event>& recorded_weights(std::size_t recorder) const;
   // Current value of a state variable of neurons of a population (user units).
   std::vector<double> state(const std::string& population, const std::string& variable,
                             std::span<const index_t> ids) const;
@@ -177,6 +181,7 @@ class simulation {
   void close_output();
   void write_run_provenance();
   void write_synapses_to_output();  // simulation_edges.cpp; collective
+  void collect_weight_events();     // simulation_weights.cpp; collective
   void resume_output();
   void check_not_finished() const;
   void construct(const engine_factory& make_engine);
@@ -210,9 +215,12 @@ class simulation {
   std::vector<spike> whole_;               // the filter's spikes for every target
   std::vector<partial_delivery> partial_;  // ... and for some, delivered before the next advance
   bool finished_ = false;
-  bool synapses_written_ = false;  // the output file holds the synapses as they are now
-  std::uint64_t runs_ = 0;         // run() calls, for provenance (a continued run has several)
-  step_t checkpoint_steps_ = 0;    // periodic checkpoints (0: none)
+  bool synapses_written_ = false;
+  std::vector<std::vector<weight_event>> weights_;  // per weight recorder (rank 0, in memory)
+  std::vector<std::uint64_t> weight_counts_;        // per weight recorder: events recorded so far
+  std::vector<weight_event> weight_buf_;            // the output file holds the synapses as they are now
+  std::uint64_t runs_ = 0;                          // run() calls, for provenance (a continued run has several)
+  step_t checkpoint_steps_ = 0;                     // periodic checkpoints (0: none)
 };
 
 }  // namespace neuromesh

@@ -14,6 +14,8 @@
 #include <neuromesh/neurons/iaf_psc_delta.hpp>
 #include <neuromesh/neurons/iaf_psc_exp.hpp>
 #include <neuromesh/neurons/izhikevich.hpp>
+#include <neuromesh/neurons/nir_cuba_lif.hpp>
+#include <neuromesh/neurons/nir_lif.hpp>
 
 namespace neuromesh {
 
@@ -23,7 +25,8 @@ struct model_list {
 };
 
 // Every integrate-and-fire / ODE neuron model a backend must support.
-using neuron_models = model_list<iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond_exp, izhikevich, aeif_cond_exp>;
+using neuron_models = model_list<iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond_exp, izhikevich, aeif_cond_exp,
+                                 nir_lif, nir_cuba_lif>;
 
 // Kinds of population: ordinary neurons advanced by `step`, or spike sources that emit
 // prescribed spike trains (spike_source_array) and have no dynamics.

@@ -1,0 +1,112 @@
+"""N-MNIST-sized spiking CNN as a NIR graph (issue 14's performance workload): 2x34x34 input ->
+conv 8@3x3 -> LIF -> sumpool 2 -> conv 16@3x3 -> LIF -> flatten -> affine 10 -> LIF; 300 steps.
+Reports import time, run time per sample (neuromesh, 1 and 2 threads) against a vectorised numpy
+implementation of the same equations (no snnTorch/Norse: torch is not installed in CI), and the
+peak RSS after 1 and after N samples (memory must not grow with samples).
+
+    PYTHONPATH=build/python python3 benchmarks/macro/nir_cnn.py [--samples 5]
+"""
+import argparse
+import os
+import resource
+import tempfile
+import time
+
+import nir
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+import neuromesh as nm
+
+DT, TAU = 1.0, 20.0
+
+
+def graph(rng):
+    lif = lambda shape, th=1.0: nir.LIF(tau=np.full(shape, TAU), r=np.full(shape, TAU), v_leak=np.zeros(shape),  # noqa
+                                        v_threshold=np.full(shape, th), v_reset=np.zeros(shape))
+    q = lambda a: (np.round(a * 1024) / 1024).astype(np.float32)  # noqa: E731
+    nodes = {"input": nir.Input(input_type={"input": np.array([2, 34, 34])}),
+             "conv1": nir.Conv2d(input_shape=(34, 34), weight=q(rng.normal(0.15, 0.3, (8, 2, 3, 3))), stride=1,
+                                 padding=0, dilation=1, groups=1, bias=np.zeros(8, np.float32)),
+             "lif1": lif((8, 32, 32)),
+             "pool": nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])),
+             "conv2": nir.Conv2d(input_shape=(16, 16), weight=q(rng.normal(0.05, 0.2, (16, 8, 3, 3))), stride=1,
+                                 padding=0, dilation=1, groups=1, bias=np.zeros(16, np.float32)),
+             "lif2": lif((16, 14, 14)),
+             "flat": nir.Flatten(input_type={"input": np.array([16, 14, 14])}, start_dim=0, end_dim=-1),
+             "fc": nir.Affine(weight=q(rng.normal(0.02, 0.05, (10, 16 * 14 * 14))), bias=np.zeros(10, np.float32)),
+             "lif3": lif((10,)), "output": nir.Output(output_type={"output": np.array([10])})}
+    order = ["input", "conv1", "lif1", "pool", "conv2", "lif2", "flat", "fc", "lif3", "output"]
+    return nir.NIRGraph(nodes=nodes, edges=list(zip(order, order[1:])), type_check=False)
+
+
+def conv(x, w):  # (C, H, W) * (O, C, k, k), stride 1, no padding
+    win = sliding_window_view(x, w.shape[2:], axis=(1, 2))  # C, Ho, Wo, k, k
+    return np.einsum("chwij,ocij->ohw", win, w, optimize=True)
+
+
+def numpy_sample(g, x):
+    a = np.exp(-DT / TAU)
+    gain = TAU * (1 - a)
+    w1, w2, wf = (g.nodes[k].weight.astype(float) for k in ("conv1", "conv2", "fc"))
+    v1, v2, v3 = np.zeros((8, 32, 32)), np.zeros((16, 14, 14)), np.zeros(10)
+    s1, s2 = np.zeros_like(v1), np.zeros_like(v2)
+    out = np.zeros((x.shape[0], 10), np.uint8)
+    prev_x = np.zeros(x.shape[1:])
+    for t in range(x.shape[0]):
+        i1 = conv(prev_x, w1)
+        i2 = conv(s1.reshape(8, 16, 2, 16, 2).sum(axis=(2, 4)), w2)
+        i3 = wf @ s2.ravel()
+        v1, v2, v3 = a * v1 + gain * i1, a * v2 + gain * i2, a * v3 + gain * i3
+        s1, s2, s3 = (v1 > 1.0) * 1.0, (v2 > 1.0) * 1.0, v3 > 1.0
+        v1, v2, v3 = np.where(s1 > 0, 0, v1), np.where(s2 > 0, 0, v2), np.where(s3, 0, v3)
+        out[t], prev_x = s3, x[t].astype(float)
+    return out
+
+
+def rss_mib():
+    """Current resident set [MiB] (/proc/self/statm), not the peak."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--samples", type=int, default=5)
+    ap.add_argument("--steps", type=int, default=300)
+    a = ap.parse_args()
+    rng = np.random.default_rng(1)
+    g = graph(rng)
+    xs = (rng.random((a.samples, a.steps, 2, 34, 34)) < 0.05).astype(np.uint8)
+    path = os.path.join(tempfile.mkdtemp(), "nmnist_cnn.nir")
+    nir.write(path, g)
+    t0 = time.perf_counter()
+    model = nm.nir.read(path, dt=DT, time_scale=1.0)
+    t_import = time.perf_counter() - t0
+    n = sum(len(p) for p in model.populations.values())
+    print(f"neurons {n} (of which inputs {2 * 34 * 34}); import {t_import:.2f} s; RSS {rss_mib():.0f} MiB")
+    for threads in (1, 2):
+        model.run(xs[0], threads=threads)  # warm
+        t0 = time.perf_counter()
+        y = model.run(xs[0], threads=threads)
+        print(f"neuromesh {threads} thread(s): {time.perf_counter() - t0:.3f} s per sample "
+              f"({int(y.sum())} output spikes); RSS {rss_mib():.0f} MiB")
+    r1 = rss_mib()
+    t0 = time.perf_counter()
+    ys = model.run(xs, threads=2)
+    print(f"neuromesh 2 threads, batch of {a.samples}: {(time.perf_counter() - t0) / a.samples:.3f} s per sample; "
+          f"RSS {rss_mib():.0f} MiB (before the batch {r1:.0f} MiB; peak {peak_mib():.0f} MiB)")
+    ys = model.run(np.concatenate([xs, xs]), threads=2)
+    print(f"after a batch of {2 * a.samples}: RSS {rss_mib():.0f} MiB (peak {peak_mib():.0f} MiB)")
+    t0 = time.perf_counter()
+    ref = numpy_sample(g, xs[0])
+    print(f"numpy reference: {time.perf_counter() - t0:.3f} s per sample; same output spikes: "
+          f"{bool(np.array_equal(ref, ys[0]))}")
+
+
+if __name__ == "__main__":
+    main()
