@@ -311,6 +311,13 @@ json parse_with_paths(const std::string& text, const std::string& origin) {
 network parse_network_json(const std::string& text, const std::string& origin) {
   const json j = parse_with_paths(text, origin);
   const node root{j, ""};
+  // A SONATA circuit or simulation config is read by the Python package (neuromesh.sonata), which
+  // the installed `neuromesh` command routes `run CONFIG` to; say so instead of "unknown key".
+  if (j.is_object() && (j.contains("networks") || j.contains("manifest") || j.contains("target_simulator")))
+    throw config_error(origin,
+                       "this is a SONATA config, not a neuromesh network file; run it with the `neuromesh` "
+                       "command installed by the Python package (pip install .), or from Python with "
+                       "neuromesh.sonata.read(path) (docs/network-format.md, SONATA)");
   try {
     root.expect_object({"name", "dt", "seed", "duration", "populations", "projections", "stimuli", "recorders",
                         "weight_recorders", "description"});

@@ -1,6 +1,6 @@
 """neuromesh: an event-driven spiking network simulator with bit-identical results for any
 thread count. See README.md and docs/python.md."""
-from . import analysis, hardware, plots, random, report
+from . import analysis, hardware, plots, random, report, sonata
 from .analysis import AnalysisError
 from ._core import features, models as _models
 from .connectors import (AllToAll, AllToAllConnector, FixedInDegree, FixedNumberPostConnector,

@@ -1,6 +1,7 @@
 """The `neuromesh` command installed with the Python package: `neuromesh report OUT.h5` is
-handled in Python (analysis + plots), and so are `run`/`map` of a NIR file (MODEL.nir, docs/nir.md);
-every other command runs the bundled C++ CLI."""
+handled in Python (analysis + plots), and so are `run`/`map` of a NIR file (MODEL.nir, docs/nir.md),
+`run` of a SONATA config (circuit/simulation config JSON) and `export` (neuromesh.sonata); every
+other command runs the bundled C++ CLI."""
 import os
 import shutil
 import sys
@@ -22,6 +23,13 @@ def main(argv=None):
     if argv and argv[0] == "report":
         from . import report
         return report.main(argv[1:])
+    if argv and argv[0] == "export":
+        from . import sonata_cli
+        return sonata_cli.export(argv[1:])
+    if len(argv) > 1 and argv[0] == "run":
+        from . import sonata_cli
+        if any(sonata_cli.is_sonata_config(a) for a in argv[1:] if not a.startswith("-")):
+            return sonata_cli.run(argv[1:])
     binary = _binary()
     if binary is None:
         sys.stderr.write("neuromesh: the C++ command-line tool is not installed with this package; "

@@ -31,7 +31,7 @@ def _core_value(value, where):
         arr = np.asarray(value, dtype=float)
         if arr.ndim != 1:
             raise ConfigError(f"{where}: arrays must be one-dimensional")
-        return arr.tolist()
+        return arr.tolist() if len(arr) < 2 else np.ascontiguousarray(arr)  # numpy: no Python list in between
     try:
         return float(value)
     except (TypeError, ValueError):

@@ -43,3 +43,15 @@ def cli():
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         pytest.skip(f"NEUROMESH_CLI={path} does not exist or is not executable (CLI not built?)")
     return path
+
+
+@pytest.fixture
+def mpirun():
+    """(launcher prefix for N ranks, environment) for running a script under MPI as root; skips
+    with the reason when there is no mpiexec/mpirun."""
+    import shutil
+    mpiexec = shutil.which("mpiexec") or shutil.which("mpirun")
+    if mpiexec is None:
+        pytest.skip("no mpiexec/mpirun on PATH")
+    env = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+    return (lambda n: [mpiexec, "--oversubscribe", "-n", str(n)]), env
