@@ -23,7 +23,7 @@ stdp_rows::stdp_rows(std::vector<double> params, const synapse_store& rows, inde
 
 void stdp_rows::record_post_spike(std::uint32_t target, step_t s) {
   post_history& ph = post_[target];
-  ph.k_minus = ph.k_minus * math::exp((t(ph.last) - t(s)) / p_[tau_minus]) + 1.0;
+  ph.k_minus = stdp::trace_after_spike(ph.k_minus, ph.last, s, p_[tau_minus], h_);
   ph.last = s;
   if (ph.incoming > 0) ph.spikes.push_back({s, ph.k_minus, 0});
 }
@@ -32,13 +32,14 @@ void stdp_rows::after_pre(index_t src, step_t s) {
   if (s < last_pre_[src])  // the update order would depend on delivery order: never silently
     throw internal_error("STDP: a presynaptic spike of step " + std::to_string(s) + " delivered after one of step " +
                          std::to_string(last_pre_[src]));
-  k_plus_[src] = k_plus_[src] * math::exp((t(last_pre_[src]) - t(s)) / p_[tau_plus]) + 1.0;
+  k_plus_[src] = stdp::trace_after_spike(k_plus_[src], last_pre_[src], s, p_[tau_plus], h_);
   last_pre_[src] = s;
 }
 
 // Drops the oldest spikes every incoming synapse has read; compacts when half the vector is dead.
 void stdp_rows::prune(post_history& ph) {
-  while (ph.first < ph.spikes.size() && ph.spikes[ph.first].reads >= ph.incoming) ph.dropped = ph.spikes[ph.first++];
+  ph.first = stdp::prune(ph.spikes.data(), static_cast<std::uint32_t>(ph.first),
+                         static_cast<std::uint32_t>(ph.spikes.size()), ph.incoming, ph.dropped);
   if (ph.first > 0 && ph.first * 2 >= ph.spikes.size()) {
     ph.spikes.erase(ph.spikes.begin(), ph.spikes.begin() + static_cast<std::ptrdiff_t>(ph.first));
     ph.first = 0;

@@ -5,15 +5,13 @@
 // all read yet (NEST's spike history with access counters). Only the owning shard's thread touches it, and a shard
 // delivers one source's spikes in step order and each row in row order, so the updates of every synapse happen in one
 // defined order for any number of threads or ranks.
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <vector>
 
-#include <neuromesh/core/math.hpp>
 #include <neuromesh/core/spike.hpp>
 #include <neuromesh/core/synapse_store.hpp>
 #include <neuromesh/synapses/model.hpp>
+#include <neuromesh/synapses/stdp_update.hpp>
 
 namespace neuromesh::cpu {
 
@@ -43,12 +41,8 @@ class stdp_rows {
   std::size_t bytes() const;
 
  private:
-  struct post_spike {
-    step_t step;
-    double k_minus;       // K- just after this spike
-    std::uint32_t reads;  // synapses that have used it for facilitation
-  };
-  // One target's postsynaptic spikes: spikes_[first_, end) still to be read by some synapse;
+  using post_spike = stdp::post_spike;
+  // One target's postsynaptic spikes: spikes[first, size) still to be read by some synapse;
   // `dropped` is the last one pruned (its K- may still be asked for).
   struct post_history {
     std::vector<post_spike> spikes;
@@ -58,7 +52,6 @@ class stdp_rows {
     step_t last = -1;
     std::uint32_t incoming = 0;  // synapses of this projection onto the target
   };
-  double t(step_t s) const { return static_cast<double>(s + 1) * h_; }  // time of a spike of step s
   static void prune(post_history& ph);
 
   static constexpr int tau_plus = 0, tau_minus = 1;  // in every rule's parameters
@@ -75,30 +68,12 @@ template <class Rule, class Add>
 void stdp_rows::on_pre(index_t src, step_t s, delay_t D, const std::uint32_t* targets, std::uint32_t begin,
                        std::uint32_t end, Add&& add) {
   static_assert(Rule::tau_plus == tau_plus && Rule::tau_minus == tau_minus);
-  const double* p = p_.data();
-  const step_t last = last_pre_[src];
-  const double t_last = t(last), d = static_cast<double>(D) * h_;
-  const double t_at_synapse = t(s) - d;  // the presynaptic spike's time minus the dendritic delay
-  const double k_plus = k_plus_[src];
+  const stdp::pre_spike pre{s, last_pre_[src], k_plus_[src]};
   for (std::uint32_t k = begin; k < end; ++k) {
     post_history& ph = post_[targets[k]];
-    double w = weight_[k];
-    // Postsynaptic spikes at t_post with t_last - d < t_post <= t_pre - d, in time order (the
-    // history is sorted by step: binary searches, not scans -- it holds every spike some synapse
-    // onto the target has not read yet).
-    const auto by_step = [](const post_spike& e, step_t v) { return e.step < v; };
-    const auto first = ph.spikes.begin() + static_cast<std::ptrdiff_t>(ph.first);
-    auto it = std::lower_bound(first, ph.spikes.end(), last - D + 1, by_step);
-    for (; it != ph.spikes.end() && it->step <= s - D; ++it) {
-      const double minus_dt = t_last - (t(it->step) + d);
-      w = Rule::facilitate(p, w, k_plus * math::exp(minus_dt / p[tau_plus]));
-      ++it->reads;
-    }
-    // K- of the last postsynaptic spike strictly before t_pre - d.
-    const auto after = std::lower_bound(first, ph.spikes.end(), s - D, by_step);
-    const post_spike* before = after != first ? &*(after - 1) : ph.dropped.step >= 0 ? &ph.dropped : nullptr;
-    const double k_minus = before ? before->k_minus * math::exp((t(before->step) - t_at_synapse) / p[tau_minus]) : 0.0;
-    w = Rule::depress(p, w, k_minus);
+    const double w = stdp::update_weight<Rule>(
+        p_.data(), h_, weight_[k], pre, D, ph.spikes.data(), static_cast<std::uint32_t>(ph.first),
+        static_cast<std::uint32_t>(ph.spikes.size()), ph.dropped, [](post_spike& e) { ++e.reads; });
     weight_[k] = w;
     add(targets[k], Rule::input(w));
     prune(ph);

@@ -59,6 +59,10 @@ struct tsodyks2_synapse {
     return s.u * s.x;
   }
   NEUROMESH_INLINE_HOST_DEVICE static fixed_t input(float weight) { return to_fixed(weight); }
+  // What a spike transmits through a synapse of stored weight w with the source's factor u x.
+  NEUROMESH_INLINE_HOST_DEVICE static fixed_t input(float weight, double factor) {
+    return to_fixed(static_cast<double>(weight) * factor);
+  }
 };
 
 }  // namespace neuromesh
