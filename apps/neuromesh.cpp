@@ -43,6 +43,8 @@ const char* usage =
     "       [--energy-detail]]  (detail: link serialisation in the step time, per-link packets per time bin)\n"
     "      HW: a hardware preset (loihi, loihi-measured, spinnaker, spinnaker2, truenorth) or a JSON file;\n"
     "      prints the energy table and adds /energy to OUT.h5 (docs/routing.md)\n"
+    "      [--write-synapses plastic|all|none]: synapses written to OUT.h5 as SONATA edges when the run ends\n"
+    "       (default plastic: the projections that learn; docs/plasticity.md)\n"
     "      [--checkpoint-every MS [--checkpoint PATH]]: save the state every MS ms of simulated time to PATH\n"
     "       (default OUT.h5.ckpt, else neuromesh.ckpt), atomically; [--resume CHECKPOINT]: continue from it\n"
     "       with the same command line (network, dt, seed, --double; any --threads or mpirun -n): runs on to\n"
@@ -88,7 +90,7 @@ run_args parse_run_args(int argc, char** argv) {
     else if (arg == "-o" || arg == "--output" || arg == "--duration" || arg == "--dt" || arg == "--threads" ||
              arg == "--seed" || arg == "--exchange" || arg == "--decomposition" || arg == "--backend" ||
              arg == "--device" || arg == "--connectivity" || arg == "--checkpoint-every" || arg == "--checkpoint" ||
-             arg == "--resume") {
+             arg == "--resume" || arg == "--write-synapses") {
       if (i + 1 >= argc) throw neuromesh::config_error(arg, "needs a value");
       a.opts[arg == "-o" ? "--output" : arg] = argv[++i];
     } else if (!arg.empty() && arg[0] == '-') {
@@ -255,6 +257,7 @@ int command_run(int argc, char** argv) {
   if (a.opts.count("--connectivity")) opt.connectivity = a.opts.at("--connectivity");
   opt.device = static_cast<int>(number_option(a, "--device", 0));
   if (a.opts.count("--decomposition")) opt.decomposition = a.opts.at("--decomposition");
+  if (a.opts.count("--write-synapses")) opt.write_synapses = a.opts.at("--write-synapses");
   checkpoint_args(a, opt);
   opt.stop = &stop_requested;
   std::signal(SIGINT, on_signal);

@@ -42,6 +42,9 @@ simulation::simulation(network net, simulation_options opt, const engine_factory
         throw config_error("checkpoint_every", "must be a time > 0 ms on the dt grid (0: no checkpoints)");
       checkpoint_steps_ = time_grid(net_.dt).on_grid_steps(opt_.checkpoint_every_ms, "checkpoint_every");
     }
+    if (opt_.write_synapses != "plastic" && opt_.write_synapses != "all" && opt_.write_synapses != "none")
+      throw config_error("write_synapses",
+                         "'" + opt_.write_synapses + "' is not one of plastic (the default), all, none");
     if (!opt_.resume.empty())  // before anything is built or the output touched
       check_same_network(read_checkpoint_file(opt_.resume).fingerprint, fingerprint_of(net_, opt_.prec), opt_.resume);
     construct(make_engine);
@@ -233,6 +236,7 @@ step_t simulation::next_stop(step_t target) const {
 }
 
 void simulation::advance_chunk(step_t n) {
+  synapses_written_ = false;
   record_state_if_due();  // frames show the state at the start of the chunk
   fired_.clear();
   deliver_partial();
@@ -297,6 +301,7 @@ void simulation::check_interrupt(bool collective) {
   }
   rec_->set_status("interrupted");
   rec_->write_provenance({{"status", "interrupted"}}, {{"duration_ms", time_ms()}});
+  write_synapses_to_output();  // what was learnt up to here
   rec_->close();
   throw interrupted("simulation interrupted at t = " + std::to_string(time_ms()) +
                     " ms; output so far is closed and readable" + saved);
@@ -419,6 +424,7 @@ void simulation::suspend_output() {
   check_not_finished();
   if (!rec_) return;
   if (rec_->has_file()) write_run_provenance();
+  write_synapses_to_output();
   rec_->suspend();  // on every rank, so all agree that the next advance resumes
 }
 
@@ -436,9 +442,12 @@ void simulation::resume_output() {
 }
 
 void simulation::close_output() {
-  if (!rec_ || !rec_->has_file()) return;
-  if (!rec_->suspended()) write_run_provenance();  // a suspended file has it, and nothing ran since
-  rec_->close();
+  if (!rec_ || opt_.output.empty()) return;
+  if (!rec_->suspended()) {  // a suspended file has both, and nothing ran since
+    if (rec_->has_file()) write_run_provenance();
+    write_synapses_to_output();  // collective: every rank, file or not
+  }
+  if (rec_->has_file()) rec_->close();
 }
 
 void simulation::write_run_provenance() {

@@ -12,8 +12,9 @@ from .models import (EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_alpha, IF_curr
                      SpikeSourceArray)
 from .network import DCSource, Network, Population, PopulationView, Projection, Result, Simulator
 from .synapses import (AdditiveWeightDependence, MultiplicativeWeightDependence, SpikePairRule, StaticSynapse,
-                       STDPMechanism, STDPPowerLawSynapse, STDPSynapse, STDPSynapseHom, Tsodyks2Synapse,
-                       TsodyksMarkramSynapse)
+                       STDPMechanism, STDPNearestRestrictedSynapse, STDPNearestSymmetricSynapse,
+                       STDPPowerLawSynapse, STDPSynapse, STDPSynapseHom, STDPTripletSynapse, Tsodyks2Synapse,
+                       TsodyksMarkramSynapse, TsodyksSynapse)
 
 __version__ = features()["version"]
 

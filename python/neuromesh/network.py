@@ -419,7 +419,7 @@ class Network:
     def run(self, duration, backend=None, threads=None, output=None, progress=False, precision=None, device=None,
             exchange=None, decomposition=None, hardware=None, placement="sequential", timing=None,
             link_capacity=None, step_time_us=None, timing_reference=True, connectivity=None,
-            checkpoint_every=None, checkpoint=None, resume=None, **hardware_options):
+            checkpoint_every=None, checkpoint=None, resume=None, write_synapses=None, **hardware_options):
         """Builds and runs the network for `duration` ms; returns a Result. Ctrl-C stops the run
         with KeyboardInterrupt and leaves the output file closed and readable. backend: "cpu",
         "cuda" (GPU number `device`) or "cuda-omp" (see neuromesh.features()); connectivity (cuda
@@ -450,7 +450,11 @@ class Network:
         network, dt, seed and precision (else ConfigError), any threads or ranks -- and runs on to
         t = `duration` (the whole run's length, as in the call that wrote it), continuing the
         output file written there; the spikes are bit-identical to an uninterrupted run's.
-        Result.spikes() then holds the spikes after the checkpoint; the output file holds all."""
+        Result.spikes() then holds the spikes after the checkpoint; the output file holds all.
+
+        write_synapses ("plastic", the default; "all"; "none"): which projections' synapses the
+        output file holds as SONATA edges (/edges/<pre>_to_<post>, weights as they are when a run
+        ends; docs/plasticity.md). A continued run keeps the first run's choice."""
         if not isinstance(duration, numbers.Real) or isinstance(duration, bool):
             raise ArgumentTypeError(f"run: duration must be a number of ms, not {type(duration).__name__} {duration!r}")
         given = dict(backend=backend, threads=threads, precision=precision, device=device, exchange=exchange,
@@ -504,7 +508,8 @@ class Network:
                                     decomposition=decomposition or "block", rank_of_gid=rank_of_gid,
                                     device=int(device), connectivity=connectivity or "",
                                     checkpoint_every=float(checkpoint_every or 0.0), checkpoint=checkpoint or "",
-                                    resume="" if out is None or resume is None else str(resume))
+                                    resume="" if out is None or resume is None else str(resume),
+                                    write_synapses=write_synapses or "plastic")
 
         ideal = None
         if timing is not None and timing_reference:

@@ -2,10 +2,12 @@
 models: pA, nS or mV); delays in ms (at least one time step).
 
 Static: StaticSynapse. Plastic (cpu backend; docs/plasticity.md): STDPSynapse with NEST's
-stdp_synapse parameters, or PyNN's STDPMechanism(timing_dependence=SpikePairRule(...),
+stdp_synapse parameters (STDPSynapseHom, STDPPowerLawSynapse, the nearest-neighbour
+STDPNearestSymmetricSynapse / STDPNearestRestrictedSynapse and STDPTripletSynapse likewise), or PyNN's STDPMechanism(timing_dependence=SpikePairRule(...),
 weight_dependence=AdditiveWeightDependence(...) | MultiplicativeWeightDependence(...)), which
 maps onto the same rule exactly as PyNN's NEST backend does; short-term plasticity:
-Tsodyks2Synapse (NEST's tsodyks2_synapse) or PyNN's TsodyksMarkramSynapse. NEST-style dicts work in
+Tsodyks2Synapse (NEST's tsodyks2_synapse), TsodyksSynapse (NEST's tsodyks_synapse) or PyNN's
+TsodyksMarkramSynapse. NEST-style dicts work in
 connect():
 {"synapse_model": "stdp_synapse", "weight": 1.0, "tau_plus": 20.0, "lambda": 0.01, ...}."""
 from .errors import ConfigError
@@ -129,6 +131,18 @@ class TsodyksMarkramSynapse(Tsodyks2Synapse):
         super().__init__(weight=weight, delay=delay, U=U, u=U, tau_rec=tau_rec, tau_fac=tau_facil)
 
 
+class TsodyksSynapse(Tsodyks2Synapse):
+    """NEST's tsodyks_synapse: Tsodyks-Markram short-term plasticity with recovered (x), active (y)
+    and inactive resources; tau_psc is the decay of the active fraction (NEST: set it to the target's
+    synaptic time constant). A spike transmits weight * u * x. x, y, u are the values at t = 0."""
+
+    core_model = "tsodyks_synapse"
+    _defaults = {"U": 0.5, "tau_psc": 3.0, "tau_rec": 800.0, "tau_fac": 0.0, "x": 1.0, "y": 0.0, "u": 0.0}
+
+    def __repr__(self):
+        return f"TsodyksSynapse(weight={self.weight!r}, delay={self.delay!r}, {self.params!r})"
+
+
 class STDPSynapseHom(STDPSynapse):
     """NEST's stdp_synapse_hom: stdp_synapse with parameters common to the projection."""
 
@@ -146,9 +160,47 @@ class STDPPowerLawSynapse(STDPSynapse):
         return dict(self.params)
 
 
+class STDPNearestSymmetricSynapse(STDPSynapse):
+    """NEST's stdp_nn_symm_synapse: stdp_synapse's parameters, symmetric nearest-neighbour pairing
+    (each spike pairs only with the nearest spike of the other side)."""
+
+    core_model = "stdp_nn_symm_synapse"
+
+
+class STDPNearestRestrictedSynapse(STDPSynapse):
+    """NEST's stdp_nn_restr_synapse: stdp_synapse's parameters, presynaptic-centred restricted
+    nearest-neighbour pairing (a change only when a postsynaptic spike lies between two
+    presynaptic ones)."""
+
+    core_model = "stdp_nn_restr_synapse"
+
+
+class STDPTripletSynapse(STDPSynapse):
+    """NEST's stdp_triplet_synapse (Pfister & Gerstner 2006, all-to-all): pair and triplet terms
+    Aplus, Aminus, Aplus_triplet, Aminus_triplet (in the weights' unit), time constants tau_plus,
+    tau_minus, tau_plus_triplet, tau_minus_triplet (the last two on the projection here; NEST: on the
+    post neuron), Wmax; Kplus, Kplus_triplet: the presynaptic traces at t = 0. Defaults: NEST's
+    (the visual-cortex fit, with NEST's neuron defaults tau_minus 20, tau_minus_triplet 110)."""
+
+    core_model = "stdp_triplet_synapse"
+    _defaults = {"tau_plus": 16.8, "tau_minus": 20.0, "tau_plus_triplet": 101.0, "tau_minus_triplet": 110.0,
+                 "Aplus": 5e-10, "Aminus": 7e-3, "Aplus_triplet": 6.2e-3, "Aminus_triplet": 2.3e-4, "Wmax": 100.0,
+                 "Kplus": 0.0, "Kplus_triplet": 0.0}
+
+    def core_parameters(self, weight_scale):
+        out = dict(self.params)
+        for key in ("Wmax", "Aplus", "Aminus", "Aplus_triplet", "Aminus_triplet"):  # in the weights' unit
+            out[key] = out[key] * weight_scale
+        return out
+
+
 # NEST model names (and the JSON short names) -> Python synapse types, for syn_spec dicts.
 BY_NEST_NAME = {"static_synapse": StaticSynapse, "static": StaticSynapse,
                 "stdp_synapse": STDPSynapse, "stdp": STDPSynapse,
                 "stdp_synapse_hom": STDPSynapseHom, "stdp_hom": STDPSynapseHom,
                 "stdp_pl_synapse_hom": STDPPowerLawSynapse, "stdp_pl_hom": STDPPowerLawSynapse,
-                "tsodyks2_synapse": Tsodyks2Synapse, "tsodyks2": Tsodyks2Synapse}
+                "tsodyks2_synapse": Tsodyks2Synapse, "tsodyks2": Tsodyks2Synapse,
+                "tsodyks_synapse": TsodyksSynapse, "tsodyks": TsodyksSynapse,
+                "stdp_nn_symm_synapse": STDPNearestSymmetricSynapse, "stdp_nn_symm": STDPNearestSymmetricSynapse,
+                "stdp_nn_restr_synapse": STDPNearestRestrictedSynapse, "stdp_nn_restr": STDPNearestRestrictedSynapse,
+                "stdp_triplet_synapse": STDPTripletSynapse, "stdp_triplet": STDPTripletSynapse}

@@ -28,7 +28,7 @@ class py_simulation {
                 const std::optional<py::function>& build_progress, const std::string& exchange,
                 const std::string& decomposition, std::vector<std::uint32_t> rank_of_gid, int device,
                 const std::string& connectivity, double checkpoint_every, const std::string& checkpoint,
-                const std::string& resume) {
+                const std::string& resume, const std::string& write_synapses) {
     if (prec != "float" && prec != "double")
       throw config_error("precision", "must be 'float' or 'double', not '" + prec + "'");
     simulation_options opt;
@@ -48,6 +48,7 @@ class py_simulation {
     opt.checkpoint_every_ms = checkpoint_every;  // docs/reliability.md: checkpoint and restart
     opt.checkpoint = checkpoint;
     opt.resume = resume;
+    opt.write_synapses = write_synapses;  // SONATA edges in the output (docs/plasticity.md)
     // Called on this thread while the GIL is released, after every block of ~2^20 synapses: Ctrl-C
     // sets the stop flag, and make_simulation abandons the build at the next block (interrupted ->
     // KeyboardInterrupt), so a large build stops within a fraction of a second.
@@ -167,13 +168,14 @@ void register_simulation(py::module_& m) {
   py::class_<py_simulation>(m, "Simulation")
       .def(py::init<network, const std::string&, int, const std::string&, const std::string&, bool, bool,
                     const std::optional<py::function>&, const std::string&, const std::string&,
-                    std::vector<std::uint32_t>, int, const std::string&, double, const std::string&,
+                    std::vector<std::uint32_t>, int, const std::string&, double, const std::string&, const std::string&,
                     const std::string&>(),
            py::arg("spec"), py::arg("backend") = "cpu", py::arg("threads") = 0, py::arg("precision") = "float",
            py::arg("output") = "", py::arg("keep_spikes") = true, py::arg("active_set") = true,
            py::arg("build_progress") = py::none(), py::arg("exchange") = "targeted", py::arg("decomposition") = "block",
            py::arg("rank_of_gid") = std::vector<std::uint32_t>{}, py::arg("device") = 0, py::arg("connectivity") = "",
-           py::arg("checkpoint_every") = 0.0, py::arg("checkpoint") = "", py::arg("resume") = "")
+           py::arg("checkpoint_every") = 0.0, py::arg("checkpoint") = "", py::arg("resume") = "",
+           py::arg("write_synapses") = "plastic")
       .def("run", &py_simulation::run, py::arg("duration_ms"), py::arg("progress") = py::none())
       .def("step", [](py_simulation& s) { s.sim().step(); })
       .def("advance",

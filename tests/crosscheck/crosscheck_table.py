@@ -59,6 +59,17 @@ def _quiet_nest():
         nest.set_verbosity("M_ERROR")
 
 
+def require_nest():
+    """NEST for a crosscheck test module, quietened; without it the whole module is skipped (pytest)
+    with the reason -- the import boilerplate every crosscheck file shares."""
+    if nest is None:
+        import pytest
+        pytest.skip(f"NEST is not importable ({NEST_IMPORT_ERROR}); pip install nest-simulator",
+                    allow_module_level=True)
+    _quiet_nest()
+    return nest
+
+
 def nest_version():
     return getattr(nest, "__version__", "unknown") if nest else "not installed"
 

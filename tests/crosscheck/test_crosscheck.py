@@ -11,9 +11,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # any pytest import mode
 import crosscheck_table as table  # noqa: E402
 
-if table.nest is None:
-    pytest.skip(f"NEST is not importable ({table.NEST_IMPORT_ERROR}); pip install nest-simulator",
-                allow_module_level=True)
+table.require_nest()
 
 import neuromesh as nm
 

@@ -2,8 +2,12 @@
 // stdp_synapse on E->E, on R ranks x T threads (under mpirun), gives the spikes and the weights --
 // bit for bit -- of one process with one thread, for both exchanges and decompositions.
 #include <bit>
+#include <map>
+#include <string>
 
 #include <gtest/gtest.h>
+
+#include <neuromesh/synapses/registry.hpp>
 
 #include "distributed_support.hpp"
 #include "test_networks.hpp"
@@ -72,3 +76,55 @@ INSTANTIATE_TEST_SUITE_P(Exchanges, DistributedStdp,
                            return std::string(info.param.first) + "_" +
                                   (info.param.second[0] == 'b' ? "block" : "roundrobin");
                          });
+
+// The rules added after stdp_synapse (docs/plasticity.md), one exchange each (alternating): the
+// same contract. tsodyks_synapse leaves the weights as stored; its spikes must still match.
+struct rule_case {
+  const char* model;
+  std::map<std::string, double> params;
+  const char* exchange;
+  const char* decomposition;
+};
+
+class DistributedPlasticityRules : public ::testing::TestWithParam<rule_case> {};
+
+TEST_P(DistributedPlasticityRules, WeightsAndSpikesIdenticalToOneProcess) {
+  network net = test_support::brunel_with_delay_distribution();
+  net.projections[0].synapse = GetParam().model;
+  net.projections[0].synapse_parameters = GetParam().params;
+  simulation_options opt;
+  opt.threads = threads_per_rank();
+  opt.exchange = GetParam().exchange;
+  opt.decomposition = GetParam().decomposition;
+  const outcome distributed = run(net, opt);
+  if (distributed.rank != 0) return;
+  simulation_options ref;
+  ref.communicator = "local";
+  ref.threads = 1;
+  const outcome single = run(net, ref);
+  EXPECT_EQ(distributed.spikes, single.spikes);
+  ASSERT_EQ(distributed.ee.size(), single.ee.size());
+  std::size_t changed = 0;
+  for (std::size_t k = 0; k < single.ee.size(); ++k) {
+    ASSERT_EQ(distributed.ee[k].pre, single.ee[k].pre) << k;
+    ASSERT_EQ(distributed.ee[k].post, single.ee[k].post) << k;
+    ASSERT_EQ(std::bit_cast<std::uint64_t>(distributed.ee[k].weight), std::bit_cast<std::uint64_t>(single.ee[k].weight))
+        << GetParam().model << " synapse " << k;
+    changed += single.ee[k].weight != 0.1;
+  }
+  if (find_synapse_model(GetParam().model)->plastic)
+    EXPECT_GT(changed, single.ee.size() / 2) << "most E->E weights must have learnt";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, DistributedPlasticityRules,
+    ::testing::Values(
+        rule_case{"stdp_nn_symm_synapse", {{"Wmax", 0.3}, {"lambda", 0.02}, {"alpha", 1.1}}, "targeted", "block"},
+        rule_case{
+            "stdp_nn_restr_synapse", {{"Wmax", 0.3}, {"lambda", 0.02}, {"alpha", 1.1}}, "allgather", "round-robin"},
+        rule_case{"stdp_triplet_synapse",
+                  {{"Wmax", 0.3}, {"Aplus", 0.002}, {"Aminus", 0.003}, {"Aplus_triplet", 0.002}},
+                  "targeted",
+                  "block"},
+        rule_case{"tsodyks_synapse", {{"U", 0.3}, {"tau_psc", 2.0}, {"tau_rec", 200.0}}, "allgather", "round-robin"}),
+    [](const auto& info) { return std::string(info.param.model); });

@@ -93,3 +93,26 @@ def test_plots(tmp_path):
         f.savefig(tmp_path / "x.png")
     with pytest.raises(ValueError, match="quantity"):
         nm.plots.core_load(e, quantity="heat")
+
+
+def test_learning_synapses_cost_a_synaptic_update_per_delivered_spike():
+    """Loihi's learning engine: every spike through a plastic synapse is one e_syn_update (120 pJ,
+    Davies et al. 2018, Table 2); static and short-term (tsodyks) synapses are not counted."""
+    net = nm.Network()
+    times = [[5.0, 15.0, 25.0]] * 4 + [[7.0]] * 4
+    pre = net.population(8, nm.SpikeSourceArray(spike_times=times), label="pre")
+    post = net.population(6, nm.IF_cond_exp(), label="post")
+    net.connect(pre[0:4], post, nm.AllToAll(), nm.STDPSynapse(weight=0.001, delay=1.0))
+    net.connect(pre[4:8], post, nm.AllToAll(), nm.StaticSynapse(weight=0.001, delay=1.0))
+    net.connect(pre[4:8], post[0:3], nm.AllToAll(), nm.Tsodyks2Synapse(weight=0.001, delay=1.0))
+    e = net.run(50, hardware="loihi", placement="sequential", chips=(1, 1)).energy
+    updates = 4 * 3 * 6  # 4 learning sources x 3 spikes x 6 targets
+    assert e.traffic["synaptic_updates"] == updates
+    assert e.traffic["synaptic_events"] == updates + 4 * 1 * 6 + 4 * 1 * 3
+    assert e.components["plasticity"] == pytest.approx(updates * 120e-12, rel=1e-12)
+    assert e.total == pytest.approx(sum(e.components.values()))
+    static_only = nm.Network()
+    src = static_only.population(4, nm.SpikeSourceArray(spike_times=[[5.0]] * 4))
+    static_only.connect(src, static_only.population(2, nm.IF_cond_exp()), nm.AllToAll(), nm.StaticSynapse(weight=0.001))
+    e = static_only.run(20, hardware="loihi", chips=(1, 1)).energy
+    assert e.traffic["synaptic_updates"] == 0 and e.components["plasticity"] == 0

@@ -100,3 +100,50 @@ def test_array_format_combines_multapses_as_pynn():
     assert proj.get("delay", format="array", multiple_synapses="last")[0, 1] == pytest.approx(2.0)
     with pytest.raises(nm.ConfigError, match="multiple_synapses"):
         proj.get("weight", format="array", multiple_synapses="mean")
+
+
+# The rules added after stdp_synapse: each by its NEST dict and by its class gives the same weights;
+# the STDP rules learn, the short-term one leaves its stored weights.
+NEW_RULES = [
+    (nm.STDPNearestSymmetricSynapse, {"synapse_model": "stdp_nn_symm_synapse"}, {"Wmax": 0.2, "lambda_": 0.1}),
+    (nm.STDPNearestRestrictedSynapse, {"synapse_model": "stdp_nn_restr_synapse"}, {"Wmax": 0.2, "lambda_": 0.1}),
+    (nm.STDPTripletSynapse, {"synapse_model": "stdp_triplet_synapse"},
+     {"Wmax": 0.2, "Aplus": 0.01, "Aminus": 0.012, "Aplus_triplet": 0.01, "Aminus_triplet": 0.002}),
+    (nm.TsodyksSynapse, {"synapse_model": "tsodyks_synapse"}, {"U": 0.3, "tau_psc": 5.0, "tau_rec": 150.0}),
+]
+
+
+@pytest.mark.parametrize("cls,nest_dict,params", NEW_RULES, ids=[r[1]["synapse_model"] for r in NEW_RULES])
+def test_new_rules_by_nest_name_and_by_class(cls, nest_dict, params):
+    as_dict = {k.rstrip("_"): v for k, v in params.items()}
+    weights = []
+    for synapse in (cls(weight=0.05, delay=1.0, **params), {**nest_dict, "weight": 0.05, "delay": 1.0, **as_dict}):
+        net, proj = _network(synapse)
+        net.run(200.0, threads=1, precision="double")
+        weights.append(proj.get("weight", format="array"))
+    np.testing.assert_array_equal(weights[0], weights[1])
+    if cls is nm.TsodyksSynapse:
+        assert np.allclose(weights[0], 0.05)
+    else:
+        assert np.all(weights[0] >= 0) and np.all(weights[0] <= 0.2)
+        assert np.any(np.abs(weights[0] - 0.05) > 1e-6), "the weights must have changed"
+
+
+def test_triplet_amplitudes_are_in_the_weights_unit():
+    """On a PyNN cell (weights in nA) Aplus... are nA too: the changes are of their order, not 1000x
+    smaller (the core works in pA)."""
+    net, proj = _network(nm.STDPTripletSynapse(weight=0.05, delay=1.0, Wmax=0.2, Aplus=1e-4, Aminus=0.0,
+                                               Aplus_triplet=0.0, Aminus_triplet=0.0))
+    net.run(200.0, threads=1, precision="double")
+    dw = proj.get("weight", format="array") - 0.05
+    assert np.all(dw >= 0) and 1e-3 < dw.max() < 0.149  # unscaled: 1000x smaller
+
+
+def test_new_rules_refuse_unknown_parameters_naming_them():
+    with pytest.raises(nm.ConfigError, match="tau_psc"):
+        nm.STDPTripletSynapse(tau_psc=2.0)
+    with pytest.raises(nm.ConfigError, match="STDPNearestSymmetricSynapse.*tau_psc"):
+        _network({"synapse_model": "stdp_nn_symm_synapse", "weight": 0.05, "tau_psc": 2.0})
+    net, _ = _network({"synapse_model": "tsodyks_synapse", "weight": 0.05, "tau_psc": 100.0, "tau_rec": 100.0})
+    with pytest.raises(nm.ConfigError, match=r"pre->post\).synapse.tau_psc"):
+        net.run(10.0)

@@ -120,6 +120,24 @@ TEST(math, log1p_matches_libm_within_two_ulps) {
   EXPECT_TRUE(std::signbit(nm::log1p(-0.0)));
 }
 
+// tsodyks_synapse's propagator (NEST uses std::expm1): small arguments are where exp(x) - 1 loses
+// digits -- -h / tau_rec is about -1e-4 for one step.
+TEST(math, expm1_matches_libm_within_three_ulps) {
+  auto f = [](double x) { return nm::expm1(x); };
+  auto g = [](double x) { return std::expm1(x); };
+  for (auto [lo, hi] : {std::pair{-40.0, 700.0}, {-1e-8, 1e-8}, {-0.5, 0.5}, {-1e-3, -1e-6}}) {
+    const grid_result r = compare(f, g, lo, hi, 200001);
+    EXPECT_LE(r.max_ulps, 3u) << "[" << lo << ", " << hi << "] worst at " << r.worst_x;
+  }
+  const grid_result tiny = compare([](double x) { return nm::expm1(-x); }, [](double x) { return std::expm1(-x); },
+                                   1e-300, 1e-10, 100001, true);
+  EXPECT_LE(tiny.max_ulps, 2u);
+  EXPECT_EQ(nm::expm1(-1000.0), -1.0);
+  EXPECT_EQ(nm::expm1(1000.0), inf);
+  EXPECT_TRUE(std::isnan(nm::expm1(nan)));
+  EXPECT_TRUE(std::signbit(nm::expm1(-0.0)));
+}
+
 TEST(math, sin_cos_match_libm_within_one_ulp) {
   auto s = [](double x) { return nm::sin(x); };
   auto c = [](double x) { return nm::cos(x); };

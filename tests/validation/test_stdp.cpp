@@ -11,6 +11,7 @@
 #include <neuromesh/api.hpp>
 #include <neuromesh/core/errors.hpp>
 
+#include "plastic_networks.hpp"
 #include "test_networks.hpp"
 
 using namespace neuromesh;
@@ -65,43 +66,18 @@ std::vector<double> nest_reference(const std::vector<double>& pre, const std::ve
 // n_pre Poisson-like sources (fixed random trains) onto n_post iaf_psc_delta neurons that a
 // driver makes fire at their own random times; STDP all-to-all from pre to post.
 network stdp_network(double delay, const stdp_params& q, double w0, int n_pre = 3, int n_post = 4) {
-  network net;
-  net.dt = 0.1;
-  std::vector<std::vector<double>> pre_times(n_pre), drive_times(n_post);
-  std::uint64_t x = 88172645463325252ull;
-  auto next = [&x] {  // xorshift: a fixed pseudo-random train, not the simulator's streams
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    return x;
-  };
-  for (auto* trains : {&pre_times, &drive_times})
-    for (auto& train : *trains) {
-      double t = 1.0;
-      while ((t += 1.0 + static_cast<double>(next() % 600) * 0.1) < 400.0) train.push_back(std::round(t * 10) / 10);
-    }
-  net.populations.push_back({"pre", static_cast<index_t>(n_pre), "spike_source_array", {}, {}, pre_times});
-  net.populations.push_back({"drive", static_cast<index_t>(n_post), "spike_source_array", {}, {}, drive_times});
-  net.populations.push_back({"post", static_cast<index_t>(n_post), "iaf_psc_delta", {}, {}, {}});
-  projection drive;
-  drive.pre = "drive";
-  drive.post = "post";
-  drive.conn.type = connector::kind::one_to_one;
-  drive.weight = 100.0;  // one driver spike makes its neuron fire
-  drive.delay = 0.1;
-  net.projections.push_back(drive);
-  projection plastic;
-  plastic.pre = "pre";
-  plastic.post = "post";
-  plastic.conn.type = connector::kind::all_to_all;
-  plastic.synapse = "stdp_synapse";
-  plastic.synapse_parameters = {{"tau_plus", q.tau_plus}, {"tau_minus", q.tau_minus}, {"lambda", q.lambda},
-                                {"alpha", q.alpha},       {"mu_plus", q.mu_plus},     {"mu_minus", q.mu_minus},
-                                {"Wmax", q.Wmax}};
-  plastic.weight = w0;
-  plastic.delay = delay;
-  net.projections.push_back(plastic);
-  net.recorders.push_back({"post", "spikes", 1.0, {}});
-  net.recorders.push_back({"pre", "spikes", 1.0, {}});
-  return net;
+  std::uint64_t seed = 88172645463325252ull;
+  const auto pre_times = test_support::pseudo_random_trains(n_pre, 400.0, seed);
+  const auto drive_times = test_support::pseudo_random_trains(n_post, 400.0, seed);
+  return test_support::driven_network(pre_times, drive_times, "stdp_synapse",
+                                      {{"tau_plus", q.tau_plus},
+                                       {"tau_minus", q.tau_minus},
+                                       {"lambda", q.lambda},
+                                       {"alpha", q.alpha},
+                                       {"mu_plus", q.mu_plus},
+                                       {"mu_minus", q.mu_minus},
+                                       {"Wmax", q.Wmax}},
+                                      w0, delay);
 }
 
 struct stdp_run {
@@ -118,13 +94,7 @@ stdp_run run(const network& net, double ms, int threads, precision prec = precis
   return {sim->synapses(1), sim->spikes()};
 }
 
-// Spike times [ms] of neuron `id` of population `p` (gid offset `first`).
-std::vector<double> times_of(const std::vector<spike>& spikes, gid_t gid, double h) {
-  std::vector<double> out;
-  for (const spike& s : spikes)
-    if (s.gid == gid) out.push_back(static_cast<double>(s.step + 1) * h);
-  return out;
-}
+using test_support::spike_times_of;
 
 }  // namespace
 
@@ -143,8 +113,8 @@ TEST_P(StdpAgainstNestAlgorithm, FinalWeightsMatchTheReplayedRule) {
   const std::vector<gid_t> off = net.offsets();
   int changed = 0;
   for (const synapse_record& s : r.synapses) {
-    const auto pre = times_of(r.spikes, off[0] + s.pre, net.dt);
-    const auto post = times_of(r.spikes, off[2] + s.post, net.dt);
+    const auto pre = spike_times_of(r.spikes, off[0] + s.pre, net.dt);
+    const auto post = spike_times_of(r.spikes, off[2] + s.post, net.dt);
     ASSERT_GT(pre.size(), 5u);
     ASSERT_GT(post.size(), 5u);
     const std::vector<double> expected = nest_reference(pre, post, delay, w0, q);

@@ -4,6 +4,7 @@
 
 #include <neuromesh/api.hpp>
 #include <neuromesh/core/errors.hpp>
+#include <neuromesh/synapses/registry.hpp>
 
 namespace neuromesh {
 namespace detail {
@@ -64,6 +65,12 @@ std::shared_ptr<const routing::hardware_mapping> map_to_hardware(const network& 
       hw.limits.router_entries = 0;  // tables describe multicast routes only
   }
   mo.splitters = opt.splitters;
+  // Learning synapses (weights that change) cost a learning-engine update per delivered spike;
+  // short-term plasticity (tsodyks) keeps its weights, so it is not counted as learning.
+  for (const auto& pr : net.projections) {
+    const synapse_info* s = find_synapse_model(pr.synapse);
+    mo.plastic_projections.push_back(s && s->plastic);
+  }
   return routing::map_network(net, hw, mo);
 }
 

@@ -1,16 +1,43 @@
 #include <algorithm>
 #include <atomic>
+#include <optional>
 
 #include <neuromesh/core/checkpoint.hpp>
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/cpu/cpu_engine.hpp>
 #include <neuromesh/neurons/lowered_population.hpp>
+#include <neuromesh/synapses/registry.hpp>
 
 #include "shard.hpp"
 #include "thread_pool.hpp"
 
 namespace neuromesh::cpu {
 namespace {
+
+// Shard by shard; each shard's walk index is built when its turn comes and dropped after it.
+class cpu_synapse_reader final : public synapse_reader {
+ public:
+  cpu_synapse_reader(const std::vector<std::unique_ptr<shard>>& shards, std::size_t k, bool plastic)
+      : shards_(shards), k_(k), plastic_(plastic) {}
+  bool plastic() const override { return plastic_; }
+  void counts(std::vector<std::uint32_t>& posts, std::vector<double>& n) const override {
+    for (const auto& s : shards_) s->count_by_target(k_, posts, n);
+  }
+  bool next(std::size_t max, std::vector<synapse_record>& out) override {
+    for (; s_ < shards_.size(); ++s_, walk_.reset()) {
+      if (!walk_) walk_ = shards_[s_]->walk_by_target(k_);
+      if (shards_[s_]->read_by_target(k_, *walk_, max, out)) return true;
+    }
+    return false;
+  }
+
+ private:
+  const std::vector<std::unique_ptr<shard>>& shards_;
+  std::size_t k_;
+  bool plastic_;
+  std::size_t s_ = 0;
+  std::optional<shard::target_walk> walk_;
+};
 
 class cpu_engine final : public engine {
  public:
@@ -74,6 +101,10 @@ class cpu_engine final : public engine {
 
   bool supports_partial_delivery() const override { return true; }
 
+  std::unique_ptr<synapse_reader> synapses_by_target(std::size_t projection) const override {
+    const synapse_info* model = find_synapse_model(cfg_.net->projections.at(projection).synapse);
+    return std::make_unique<cpu_synapse_reader>(shards_, projection, model && model->plastic);
+  }
   bool read_synapses(std::size_t projection, std::vector<synapse_record>& out) const override {
     for (const auto& s : shards_) s->read_synapses(projection, out);
     return true;

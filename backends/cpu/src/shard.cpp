@@ -52,7 +52,13 @@ void shard::build_synapses(const std::function<void(double)>& progress) {
     run_time_synapse_state_ |= model.plastic || model.short_term;
     if (model.short_term) {
       p.stp_parameters = synapse_parameter_values(proj, where);
-      p.stp_state.assign(p.pre_size, tsodyks2_synapse::initial(p.stp_parameters.data()));
+      const short_term_state initial = with_synapse_model_at(p.model, [&]<class S>() {
+        if constexpr (detail::has_short_term<S>())
+          return S::initial(p.stp_parameters.data());
+        else
+          return short_term_state{};
+      });
+      p.stp_state.assign(p.pre_size, initial);
       p.stp_last.assign(p.pre_size, -1);
     }
     if (model.plastic) {
@@ -67,6 +73,9 @@ void shard::build_synapses(const std::function<void(double)>& progress) {
       });
       p.stdp = std::make_unique<stdp_rows>(std::move(values), p.rows, p.pre_size, cfg_.part.local_size(index_), net.dt,
                                            bound);
+      with_synapse_model_at(p.model, [&]<class S>() {
+        if constexpr (S::plastic) p.stdp->start<S>();
+      });
       p.rows.release_weights();
       stdp_by_post_.resize(net.populations.size());
       stdp_by_post_[post].push_back(k);
@@ -275,7 +284,7 @@ void shard::deliver_plastic(projection_rows& p, std::span<const Item> items, Acc
 }
 
 // Short-term plasticity: the source's state moves on once per spike (in step order), and every
-// synapse of its row transmits its stored weight times the state's factor (u x for tsodyks2).
+// synapse of its row transmits its stored weight times the state's factor (u x: tsodyks2, tsodyks).
 template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
 void shard::deliver_short_term(projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target) {
   const std::uint32_t* targets = p.rows.targets();
@@ -294,7 +303,7 @@ void shard::deliver_short_term(projection_rows& p, std::span<const Item> items, 
       for (std::uint32_t k = begin; k < end; ++k) {
         const std::uint32_t t = targets[k];
         if (!accept(item, t)) continue;
-        const fixed_t w = Synapse::input(p.rows.weight(k), factor);
+        const fixed_t w = short_term_input(p.rows.weight(k), factor);
         if constexpr (Saturate)
           row[t] = add_saturating(row[t], w);
         else

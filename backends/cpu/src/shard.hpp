@@ -12,7 +12,7 @@
 #include "population_group.hpp"
 #include "stdp_rows.hpp"
 
-#include <neuromesh/synapses/tsodyks2_synapse.hpp>
+#include <neuromesh/synapses/model.hpp>
 
 namespace neuromesh::cpu {
 
@@ -20,9 +20,10 @@ namespace neuromesh::cpu {
 struct projection_rows {
   synapse_store rows;
   std::unique_ptr<stdp_rows> stdp;  // plastic projections: weights and traces (the rows' weights are released)
-  // Short-term plasticity (tsodyks2_synapse): parameters, and per source its state and last spike.
+  // Short-term plasticity (tsodyks2_synapse, tsodyks_synapse): parameters, and per source its state
+  // and last spike.
   std::vector<double> stp_parameters;
-  std::vector<tsodyks2_synapse::source_state> stp_state;
+  std::vector<short_term_state> stp_state;
   std::vector<step_t> stp_last;
   gid_t pre_first = 0;    // gid of the pre population's neuron 0
   std::size_t model = 0;  // synapse_models position of the projection's synapse model (with_synapse_model_at)
@@ -51,6 +52,20 @@ class shard {
   std::span<const projection_rows> projections() const { return projections_; }
   // Projection k's synapses onto this shard (population-local ids, weights as the engine uses them).
   void read_synapses(std::size_t k, std::vector<synapse_record>& out) const;
+  // Projection k's synapses by target (shard_synapses.cpp; engine.hpp: synapse_reader): the count
+  // onto each of this shard's post neurons, and a walk over them target by target. The walk's
+  // index (8 bytes per synapse of this shard and projection) lives only while it is read.
+  struct target_walk {
+    std::vector<std::uint32_t> start;    // per post neuron of the slice (+1): its first entry
+    std::vector<std::uint32_t> synapse;  // entries: synapse index in the rows
+    std::vector<index_t> source;         // ... and its source
+    std::uint32_t target = 0;            // cursor: slice index of the next target, entry within it
+    std::uint32_t entry = 0;
+  };
+  void count_by_target(std::size_t k, std::vector<std::uint32_t>& posts, std::vector<double>& n) const;
+  target_walk walk_by_target(std::size_t k) const;
+  // Appends the next synapses of `w` until out.size() >= max; false once the walk is done.
+  bool read_by_target(std::size_t k, target_walk& w, std::size_t max, std::vector<synapse_record>& out) const;
   // Whether neuron g has a synapse onto this shard.
   bool has_targets(gid_t g) const;
   std::uint64_t updates() const;

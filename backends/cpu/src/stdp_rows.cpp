@@ -24,14 +24,18 @@ stdp_rows::stdp_rows(std::vector<double> params, const synapse_store& rows, inde
 void stdp_rows::record_post_spike(std::uint32_t target, step_t s) {
   post_history& ph = post_[target];
   ph.k_minus = stdp::trace_after_spike(ph.k_minus, ph.last, s, p_[tau_minus], h_);
+  if (tau_minus_triplet_ > 0)  // the triplet rule only
+    ph.k_minus_triplet = stdp::trace_after_spike(ph.k_minus_triplet, ph.last, s, tau_minus_triplet_, h_);
   ph.last = s;
-  if (ph.incoming > 0) ph.spikes.push_back({s, ph.k_minus, 0});
+  if (ph.incoming > 0) ph.spikes.push_back({s, ph.k_minus, 0, ph.k_minus_triplet});
 }
 
 void stdp_rows::after_pre(index_t src, step_t s) {
   if (s < last_pre_[src])  // the update order would depend on delivery order: never silently
     throw internal_error("STDP: a presynaptic spike of step " + std::to_string(s) + " delivered after one of step " +
                          std::to_string(last_pre_[src]));
+  if (!k_plus_triplet_.empty())  // the triplet rule only
+    k_plus_triplet_[src] = stdp::trace_after_spike(k_plus_triplet_[src], last_pre_[src], s, tau_plus_triplet_, h_);
   k_plus_[src] = stdp::trace_after_spike(k_plus_[src], last_pre_[src], s, p_[tau_plus], h_);
   last_pre_[src] = s;
 }
@@ -50,7 +54,7 @@ std::size_t stdp_rows::bytes() const {
   std::size_t history = 0;
   for (const post_history& ph : post_) history += ph.spikes.capacity() * sizeof(post_spike);
   return weight_.size() * sizeof(double) + k_plus_.size() * (sizeof(double) + sizeof(step_t)) +
-         post_.size() * sizeof(post_history) + history;
+         k_plus_triplet_.size() * sizeof(double) + post_.size() * sizeof(post_history) + history;
 }
 
 }  // namespace neuromesh::cpu

@@ -18,6 +18,7 @@
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/cuda/cuda_engine.hpp>
 #include <neuromesh/neurons/lowered_population.hpp>
+#include <neuromesh/synapses/registry.hpp>
 
 #include "neuron_groups.hpp"
 #include "plasticity.hpp"
@@ -46,6 +47,37 @@ connectivity_mode connectivity_from_environment() {
   const char* v = std::getenv("NEUROMESH_CUDA_CONNECTIVITY");
   return v && *v ? connectivity_mode_from_name(v, "NEUROMESH_CUDA_CONNECTIVITY") : connectivity_mode::stored;
 }
+
+// A projection's synapses by target (the synapses in the output file; engine.hpp): read back from
+// the device whole, each target's in (source, row order) -- the cpu backend's order.
+class gpu_synapse_reader final : public synapse_reader {
+ public:
+  gpu_synapse_reader(std::vector<synapse_record> rows, index_t n_post, bool plastic)
+      : rows_(std::move(rows)), n_post_(n_post), plastic_(plastic) {
+    std::stable_sort(rows_.begin(), rows_.end(),
+                     [](const synapse_record& a, const synapse_record& b) { return a.post < b.post; });
+  }
+  bool plastic() const override { return plastic_; }
+  void counts(std::vector<std::uint32_t>& posts, std::vector<double>& n) const override {
+    const std::size_t first = n.size();
+    for (index_t t = 0; t < n_post_; ++t) posts.push_back(t);
+    n.resize(first + n_post_, 0.0);
+    for (const synapse_record& r : rows_) n[first + r.post] += 1.0;
+  }
+  bool next(std::size_t max, std::vector<synapse_record>& out) override {
+    for (; next_ < rows_.size(); ++next_) {
+      if (out.size() >= max) return true;
+      out.push_back(rows_[next_]);
+    }
+    return false;
+  }
+
+ private:
+  std::vector<synapse_record> rows_;
+  index_t n_post_;
+  bool plastic_;
+  std::size_t next_ = 0;
+};
 
 class gpu_engine final : public engine {
  public:
@@ -259,6 +291,15 @@ class gpu_engine final : public engine {
       out.push_back({rows[j].source - pre, rows[j].target - post,
                      learnt.empty() ? static_cast<double>(rows[j].weight) : learnt[j], rows[j].delay});
     return true;
+  }
+
+  std::unique_ptr<synapse_reader> synapses_by_target(std::size_t k) const override {
+    std::vector<synapse_record> rows;
+    if (!read_synapses(k, rows)) return nullptr;
+    const network& net = *cfg_.net;
+    const index_t n_post = net.populations[net.population_index(net.projections[k].post, "projections")].size;
+    const synapse_info* model = find_synapse_model(net.projections[k].synapse);
+    return std::make_unique<gpu_synapse_reader>(std::move(rows), n_post, model && model->plastic);
   }
 
   engine_statistics statistics() const override {

@@ -7,6 +7,20 @@
 #include "plasticity.hpp"
 
 namespace neuromesh::NEUROMESH_GPU_NS {
+
+// The postsynaptic side of an STDP projection as device code sees it.
+struct history_view {
+  stdp::post_spike* spikes;  // target j's history: spikes[j * capacity, j * capacity + count[j])
+  std::uint32_t capacity;
+  std::uint32_t* count;
+  const std::uint32_t* incoming;  // synapses onto target j
+  stdp::post_spike* dropped;
+  double* k_minus;
+  double* k_minus_triplet;  // triplet rule only
+  step_t* last;
+  gid_t post_gid;  // gid of target 0
+};
+
 namespace {
 
 template <class T>
@@ -22,18 +36,6 @@ NEUROMESH_INLINE_HOST_DEVICE void for_each_synapse(const rows_view& v, std::uint
     for (std::uint32_t k = v.offset(s); k < seg.end; ++k) f(seg, k);
   }
 }
-
-// The postsynaptic side of an STDP projection as device code sees it.
-struct history_view {
-  stdp::post_spike* spikes;  // target j's history: spikes[j * capacity, j * capacity + count[j])
-  std::uint32_t capacity;
-  std::uint32_t* count;
-  const std::uint32_t* incoming;  // synapses onto target j
-  stdp::post_spike* dropped;
-  double* k_minus;
-  step_t* last;
-  gid_t post_gid;  // gid of target 0
-};
 
 struct count_incoming {
   const std::uint32_t* targets;
@@ -72,6 +74,7 @@ struct stdp_deliver {
   double h;
   double* weight;
   double* k_plus;
+  double* k_plus_triplet;  // triplet rule only
   step_t* last_pre;
   history_view hist;
   delivery_target t;
@@ -79,7 +82,14 @@ struct stdp_deliver {
     const spike sp = spikes[u];
     if (!v.has(sp.gid)) return;
     const std::uint32_t src = sp.gid - v.pre_offset;
-    const stdp::pre_spike pre{sp.step, last_pre[src], k_plus[src]};
+    if (sp.step < last_pre[src]) {  // never silently (the cpu backend throws too)
+      raise(t.error, plastic_order);
+      return;
+    }
+    double k_triplet = 0.0;  // the triplet rule: K+_triplet just before this spike
+    if constexpr (is_triplet_rule<Rule>())
+      k_triplet = stdp::trace_before_spike(k_plus_triplet[src], last_pre[src], sp.step, p[Rule::tau_plus_triplet], h);
+    const stdp::pre_spike pre{sp.step, last_pre[src], k_plus[src], k_triplet};
     for_each_synapse(v, src, [&](const row_segment& seg, std::uint32_t k) {
       const std::uint32_t target = v.synapses.targets[k];
       const std::uint32_t j = target - hist.post_gid;
@@ -89,6 +99,9 @@ struct stdp_deliver {
       weight[k] = w;
       add_input(t, seg.receptor, seg.delay, sp.step, target, Rule::input(w));
     });
+    if constexpr (is_triplet_rule<Rule>())
+      k_plus_triplet[src] =
+          stdp::trace_after_spike(k_plus_triplet[src], pre.last, sp.step, p[Rule::tau_plus_triplet], h);
     k_plus[src] = stdp::trace_after_spike(pre.k_plus, pre.last, sp.step, p[Rule::tau_plus], h);
     last_pre[src] = sp.step;
   }
@@ -118,15 +131,19 @@ struct stdp_record {
   history_view hist;
   const spike* posts;  // gid: the target's index j
   const std::uint32_t* runs;
-  double tau_minus, h;
+  double tau_minus, tau_minus_triplet, h;  // tau_minus_triplet 0: not the triplet rule
   NEUROMESH_HOST_DEVICE void operator()(std::uint64_t r) const {
     for (std::uint32_t i = runs[r]; i < runs[r + 1]; ++i) {
       const std::uint32_t j = posts[i].gid;
       const step_t s = posts[i].step;
       hist.k_minus[j] = stdp::trace_after_spike(hist.k_minus[j], hist.last[j], s, tau_minus, h);
+      if (tau_minus_triplet > 0)
+        hist.k_minus_triplet[j] =
+            stdp::trace_after_spike(hist.k_minus_triplet[j], hist.last[j], s, tau_minus_triplet, h);
       hist.last[j] = s;
       if (hist.incoming[j] > 0)
-        hist.spikes[static_cast<std::size_t>(j) * hist.capacity + hist.count[j]++] = {s, hist.k_minus[j], 0u};
+        hist.spikes[static_cast<std::size_t>(j) * hist.capacity + hist.count[j]++] = {
+            s, hist.k_minus[j], 0u, tau_minus_triplet > 0 ? hist.k_minus_triplet[j] : 0.0};
     }
   }
 };
@@ -151,18 +168,22 @@ struct stp_deliver {
   const spike* spikes;
   const double* p;
   double h;
-  tsodyks2_synapse::source_state* state;
+  short_term_state* state;
   step_t* last;
   delivery_target t;
   NEUROMESH_HOST_DEVICE void operator()(std::uint64_t u) const {
     const spike sp = spikes[u];
     if (!v.has(sp.gid)) return;
     const std::uint32_t src = sp.gid - v.pre_offset;
+    if (sp.step < last[src]) {
+      raise(t.error, plastic_order);
+      return;
+    }
     const double factor = Synapse::on_spike(p, state[src], static_cast<double>(sp.step - last[src]) * h);
     last[src] = sp.step;
     for_each_synapse(v, src, [&](const row_segment& seg, std::uint32_t k) {
       const float w = v.synapses.weights ? v.synapses.weights[k] : v.synapses.shared_weight;
-      add_input(t, seg.receptor, seg.delay, sp.step, v.synapses.targets[k], Synapse::input(w, factor));
+      add_input(t, seg.receptor, seg.delay, sp.step, v.synapses.targets[k], short_term_input(w, factor));
     });
   }
 };
@@ -186,14 +207,29 @@ plastic_projection::plastic_projection(const network& net, std::size_t k, device
   post_gid_ = net.offsets()[post];
   n_post_ = net.populations[post].size;
   const index_t n_pre = net.populations[pre].size;
+  // The rule's initial state (stdp_rows::start and shard::build_synapses on the cpu).
+  short_term_state initial{};
+  double k_plus = 0.0, k_plus_triplet = 0.0;
+  with_synapse_model_at(model_, [&]<class S>() {
+    if constexpr (detail::has_short_term<S>()) initial = S::initial(values.data());
+    if constexpr (requires { S::initial_k_plus(values.data()); }) k_plus = S::initial_k_plus(values.data());
+    if constexpr (is_triplet_rule<S>()) {
+      k_plus_triplet = S::initial_k_plus_triplet(values.data());
+      tau_minus_triplet_ = values[S::tau_minus_triplet];
+    }
+  });
   if (!stdp_) {
-    stp_state_.assign(n_pre, tsodyks2_synapse::initial(values.data()));
+    stp_state_.assign(n_pre, initial);
     stp_last_.assign(n_pre, -1);
     return;
   }
   const std::uint64_t n = rows.size();
   weight_.resize(n);
-  k_plus_.assign(n_pre, 0.0);
+  k_plus_.assign(n_pre, k_plus);
+  if (tau_minus_triplet_ > 0) {
+    k_plus_triplet_.assign(n_pre, k_plus_triplet);
+    k_minus_triplet_.assign(n_post_, 0.0);
+  }
   last_pre_.assign(n_pre, -1);
   count_.assign(n_post_, 0u);
   incoming_.assign(n_post_, 0u);
@@ -206,6 +242,11 @@ plastic_projection::plastic_projection(const network& net, std::size_t k, device
   grow_history(16);
   rows.release_weights();  // the double column above is the weights now
   rows_.synapses.weights = nullptr;
+}
+
+history_view plastic_projection::history() {
+  return {raw(history_),         capacity_,       raw(count_), raw(incoming_), raw(dropped_), raw(k_minus_),
+          raw(k_minus_triplet_), raw(last_post_), post_gid_};
 }
 
 void plastic_projection::grow_history(std::uint32_t capacity) {
@@ -222,10 +263,10 @@ void plastic_projection::deliver(const spike* spikes, std::uint32_t m, const del
   const double* p = raw(params_);
   with_synapse_model_at(model_, [&]<class S>() {
     if constexpr (S::plastic) {
-      const history_view hist{raw(history_), capacity_,     raw(count_),     raw(incoming_),
-                              raw(dropped_), raw(k_minus_), raw(last_post_), post_gid_};
+      const history_view hist = history();
       for_each_index(launch_, m,
-                     stdp_deliver<S>{rows_, spikes, p, h_, raw(weight_), raw(k_plus_), raw(last_pre_), hist, t});
+                     stdp_deliver<S>{rows_, spikes, p, h_, raw(weight_), raw(k_plus_), raw(k_plus_triplet_),
+                                     raw(last_pre_), hist, t});
     } else if constexpr (detail::has_short_term<S>()) {
       for_each_index(launch_, m, stp_deliver<S>{rows_, spikes, p, h_, raw(stp_state_), raw(stp_last_), t});
     } else {
@@ -236,8 +277,7 @@ void plastic_projection::deliver(const spike* spikes, std::uint32_t m, const del
 
 void plastic_projection::prune() {
   if (!stdp_) return;
-  const history_view hist{raw(history_), capacity_,     raw(count_),     raw(incoming_),
-                          raw(dropped_), raw(k_minus_), raw(last_post_), post_gid_};
+  const history_view hist = history();
   for_each_index(launch_, n_post_, stdp_prune{hist, raw(live_)});
   unsigned live = 0;
   copy_bytes(&live, raw(live_), sizeof live);
@@ -269,9 +309,9 @@ void plastic_projection::record_post_spikes(std::span<const spike> fired) {
   if (runs_.size() < runs.size()) runs_.resize(2 * runs.size());
   copy_bytes(raw(posts_), posts.data(), posts.size() * sizeof(spike));
   copy_bytes(raw(runs_), runs.data(), runs.size() * sizeof(std::uint32_t));
-  const history_view hist{raw(history_), capacity_,     raw(count_),     raw(incoming_),
-                          raw(dropped_), raw(k_minus_), raw(last_post_), post_gid_};
-  for_each_index(launch_, runs.size() - 1, stdp_record{hist, raw(posts_), raw(runs_), tau_minus_, h_});
+  const history_view hist = history();
+  for_each_index(launch_, runs.size() - 1,
+                 stdp_record{hist, raw(posts_), raw(runs_), tau_minus_, tau_minus_triplet_, h_});
 }
 
 std::vector<double> plastic_projection::weights() const {
@@ -281,11 +321,12 @@ std::vector<double> plastic_projection::weights() const {
 }
 
 std::uint64_t plastic_projection::bytes() const {
-  return weight_.size() * sizeof(double) + (k_plus_.size() + k_minus_.size()) * sizeof(double) +
+  return weight_.size() * sizeof(double) +
+         (k_plus_.size() + k_minus_.size() + k_plus_triplet_.size() + k_minus_triplet_.size()) * sizeof(double) +
          (last_pre_.size() + last_post_.size() + stp_last_.size()) * sizeof(step_t) +
          (history_.size() + dropped_.size()) * sizeof(stdp::post_spike) +
-         (count_.size() + incoming_.size()) * sizeof(std::uint32_t) +
-         stp_state_.size() * sizeof(tsodyks2_synapse::source_state) + params_.size() * sizeof(double);
+         (count_.size() + incoming_.size()) * sizeof(std::uint32_t) + stp_state_.size() * sizeof(short_term_state) +
+         params_.size() * sizeof(double);
 }
 
 void plastic_delivery::deliver(std::vector<std::unique_ptr<plastic_projection>>& projections,

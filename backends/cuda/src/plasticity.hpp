@@ -1,8 +1,9 @@
 #pragma once
-// Plastic (stdp_synapse, stdp_synapse_hom, stdp_pl_synapse_hom) and short-term (tsodyks2_synapse)
+// Plastic (stdp_synapse, stdp_synapse_hom, stdp_pl_synapse_hom, stdp_nn_symm_synapse,
+// stdp_nn_restr_synapse, stdp_triplet_synapse) and short-term (tsodyks2_synapse, tsodyks_synapse)
 // projections on the device: their run-time state beside the stored rows, and their delivery in
 // a defined order (docs/cuda.md, "Plastic synapses"). The per-synapse math is the one the cpu
-// backend runs (synapses/stdp_update.hpp, tsodyks2_synapse.hpp); only memory and order are here.
+// backend runs (synapses/stdp_update.hpp; the short-term models' on_spike); only memory and order are here.
 //
 // Order: a delivery's spikes are sorted by (step, gid) on the host and cut into batches of one
 // step in which every source appears once; the batches are launched in step order, a thread per
@@ -22,13 +23,19 @@
 
 #include <neuromesh/core/network.hpp>
 #include <neuromesh/core/spike.hpp>
+#include <neuromesh/synapses/model.hpp>
 #include <neuromesh/synapses/stdp_update.hpp>
-#include <neuromesh/synapses/tsodyks2_synapse.hpp>
 
 #include "projections.hpp"
 #include "runtime.hpp"
 
 namespace neuromesh::NEUROMESH_GPU_NS {
+
+struct history_view;  // plasticity.cpp
+
+// The bit of the device error flag (runtime.hpp: device_error) that plastic delivery sets when a
+// spike reaches plastic synapses after a later spike of its source (the cpu backend throws then too).
+constexpr unsigned plastic_order = 2u;
 
 // One plastic or short-term projection's state on the device.
 class plastic_projection {
@@ -48,6 +55,7 @@ class plastic_projection {
 
  private:
   void grow_history(std::uint32_t capacity);
+  history_view history();
 
   std::size_t model_;  // synapse_models position
   bool stdp_;          // plastic weights; else short-term state per source
@@ -55,7 +63,8 @@ class plastic_projection {
   gid_t post_gid_ = 0;
   index_t n_post_ = 0;
   double h_;
-  double tau_minus_ = 0;  // STDP
+  double tau_minus_ = 0;          // STDP
+  double tau_minus_triplet_ = 0;  // the triplet rule only
   launch_policy launch_;
   thrust::device_vector<double> params_;
   // STDP: weights, K+ and last spike per source, and per target its history (stdp_update.hpp):
@@ -65,6 +74,7 @@ class plastic_projection {
   thrust::device_vector<stdp::post_spike> history_, dropped_;
   thrust::device_vector<std::uint32_t> count_, incoming_;
   thrust::device_vector<double> k_minus_;
+  thrust::device_vector<double> k_plus_triplet_, k_minus_triplet_;  // the triplet rule only
   thrust::device_vector<step_t> last_post_;
   std::uint32_t capacity_ = 0;
   std::uint32_t max_live_ = 0;                 // a bound on count_ (read back after each prune)
@@ -72,7 +82,7 @@ class plastic_projection {
   thrust::device_vector<spike> posts_;         // staging: a chunk's postsynaptic spikes (gid: target j)
   thrust::device_vector<std::uint32_t> runs_;  // staging: where each target's spikes start
   // Short-term plasticity: state and last spike per source.
-  thrust::device_vector<tsodyks2_synapse::source_state> stp_state_;
+  thrust::device_vector<short_term_state> stp_state_;
   thrust::device_vector<step_t> stp_last_;
 };
 

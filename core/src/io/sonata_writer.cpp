@@ -18,6 +18,8 @@
 
 #include <neuromesh/core/errors.hpp>
 
+#include "hdf5_helpers.hpp"
+
 namespace neuromesh::io {
 
 // The header carries hid_t and H5E_auto2_t without including hdf5.h; keep them in step.
@@ -97,10 +99,8 @@ void require_space(file_state& state, std::uint64_t bytes, const std::string& wh
 
 }  // namespace detail
 
-namespace {
-
-using detail::hdf5_id;
-using detail::hdf5_quiet;
+// Helpers shared with the other writers of this module (hdf5_helpers.hpp).
+namespace detail {
 
 // Target 2^18 values per report chunk (1 MiB of float32, 2 MiB of float64).
 constexpr hsize_t report_chunk_values = hsize_t{1} << 18;
@@ -237,21 +237,6 @@ void divert_writes(hid_t obj_in_file) {
   H5Fclose(file);  // only the reference H5Iget_file_id took
 }
 
-// A failed write leaves the file broken: its writes are diverted, the writers stop, and close()
-// lets go of it.
-template <class F>
-void guarded(detail::file_state& state, hid_t obj_in_file, F&& write) {
-  try {
-    write();
-  } catch (const disk_full&) {
-    throw;
-  } catch (...) {
-    if (!state.broken) divert_writes(obj_in_file);
-    state.broken = true;
-    throw;
-  }
-}
-
 // Writers refuse data after the file failed (their flush is then a no-op).
 void require_healthy(const detail::file_state& state, const std::string& where) {
   if (state.broken || state.full)
@@ -297,7 +282,9 @@ std::string create_failure_hint(const std::string& path) {
          "h5py or HDFView have open): close it or choose another output path";
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;  // NOLINT(google-build-using-namespace): this module's own helpers
 
 output_file::output_file(const std::string& path) : path_(path), state_(std::make_shared<detail::file_state>()) {
   hdf5_quiet quiet;

@@ -25,6 +25,7 @@ std::shared_ptr<const hardware_mapping> map_network(const network& net, const ha
   ro.splitters = opt.splitters;
   ro.compress = opt.compress_tables;
   m->routes = build_routes(net, conn, m->place, hw, m->topo, ro);
+  count_plastic_updates(net, opt.plastic_projections, m->place, m->routes);
   return m;
 }
 
@@ -75,6 +76,7 @@ energy_accountant::energy_accountant(std::shared_ptr<const hardware_mapping> map
   barrier_ = m_->place.chips_used > 1 ? hw.value("t_barrier_multichip") : hw.value("t_barrier");
   idle_step_seconds_ = max_compute + barrier_;
   e_synop_ = hw.value("e_synop");
+  e_syn_update_ = hw.value("e_syn_update");
 }
 
 void energy_accountant::on_chunk(const simulation&, step_t t0, step_t t1, std::span<const spike> spikes) {
@@ -143,7 +145,7 @@ void energy_accountant::count_spike(const spike& sp) {
   if (r_.bin_joules.size() <= bin) grow_bins(bin + 1);
   const source_route& s = rt.sources[sp.gid];
   ++spike_count_[sp.gid];
-  r_.bin_joules[bin] += spike_energy_[sp.gid] + s.synapses * e_synop_;
+  r_.bin_joules[bin] += spike_energy_[sp.gid] + s.synapses * e_synop_ + s.plastic * e_syn_update_;
   ++r_.bin_spikes[bin];
   r_.bin_packets[bin] += s.packets;
   step_max_hops_ = std::max(step_max_hops_, max_hops_[sp.gid]);
@@ -176,6 +178,7 @@ void energy_accountant::totals(energy_report& r) const {
     r.splitter_spikes += n * s.extra_spikes;
     r.packets += n * s.packets;
     r.synaptic_events += n * s.synapses;
+    r.synaptic_updates += n * s.plastic;
     r.hops_ew += n * s.hops_ew, r.hops_ns += n * s.hops_ns, r.hops_diag += n * s.hops_diag;
     r.router_traversals += n * s.routers;
     r.chip_crossings += n * s.chip_crossings;
@@ -188,6 +191,7 @@ void energy_accountant::totals(energy_report& r) const {
       if (d.core != c0) r.core_packets_in[d.core] += n;
       r.core_synaptic_events[d.core] += n * d.synapses;
       core_dynamic_[d.core] += n * d.synapses * e_syn;
+      if (!rt.dest_plastic.empty()) core_dynamic_[d.core] += n * rt.dest_plastic[k] * e_syn_update_;
       add(r.hops_per_delivery, d.hops, n);
       if (!multicast && d.core != c0) add(r.hops_per_packet, d.hops, n);
     }
@@ -247,6 +251,10 @@ energy_report energy_accountant::finish(std::uint64_t steps, std::optional<std::
   r.notes.push_back(
       "per-core neuron-update and static energy shared by neuron count; step time assumes every "
       "neuron of a core is updated");
+  if (r.synaptic_updates)
+    r.notes.push_back(
+        "one synaptic update per spike through a plastic synapse (pre-synaptic, as the simulated rule); the "
+        "learning engine's time is not in the step time (no published per-update time)");
   r.neuron_updates_idle = all_updates - r.neuron_updates_active;
   const double accounted = sum_step_seconds_ + (steps > steps_seen_ ? (steps - steps_seen_) * idle_step_seconds_ : 0);
   r.step_seconds_mean = steps ? accounted / static_cast<double>(steps) : 0;
@@ -257,7 +265,7 @@ energy_report energy_accountant::finish(std::uint64_t steps, std::optional<std::
                   r.neuron_updates_active * hw.value("e_nu_active"),
                   r.neuron_updates_idle * hw.value("e_nu_idle"),
                   r.synaptic_events * hw.value("e_synop"),
-                  0.0 * hw.value("e_syn_update"),  // no plastic synapses in neuromesh yet
+                  r.synaptic_updates * hw.value("e_syn_update"),
                   (r.spikes + r.splitter_spikes) * hw.value("e_spike_gen"),
                   r.packets * hw.value("e_msg_out"),
                   r.local_deliveries * hw.value("e_intra_core"),

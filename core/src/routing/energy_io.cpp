@@ -139,6 +139,7 @@ std::string energy_report::to_json() const {
                   {"splitter_spikes", splitter_spikes},
                   {"packets", packets},
                   {"synaptic_events", synaptic_events},
+                  {"synaptic_updates", synaptic_updates},
                   {"hops_east_west", hops_ew},
                   {"hops_north_south", hops_ns},
                   {"hops_diagonal", hops_diag},
@@ -184,11 +185,12 @@ std::string energy_report::table() const {
                 total_j, power_w, hardware_seconds, static_cast<unsigned long long>(steps));
   out += line;
   std::snprintf(line, sizeof line,
-                "spikes %llu, packets %llu, synaptic events %llu, hops E-W %llu N-S %llu diag %llu, inter-chip %llu\n",
+                "spikes %llu, packets %llu, synaptic events %llu (updates %llu), hops E-W %llu N-S %llu diag %llu, "
+                "inter-chip %llu\n",
                 static_cast<unsigned long long>(spikes), static_cast<unsigned long long>(packets),
-                static_cast<unsigned long long>(synaptic_events), static_cast<unsigned long long>(hops_ew),
-                static_cast<unsigned long long>(hops_ns), static_cast<unsigned long long>(hops_diag),
-                static_cast<unsigned long long>(chip_crossings));
+                static_cast<unsigned long long>(synaptic_events), static_cast<unsigned long long>(synaptic_updates),
+                static_cast<unsigned long long>(hops_ew), static_cast<unsigned long long>(hops_ns),
+                static_cast<unsigned long long>(hops_diag), static_cast<unsigned long long>(chip_crossings));
   out += line;
   std::snprintf(line, sizeof line, "busiest link %u: %.0f packets (mean over used links %.1f)\n", busiest_link,
                 max_link_load, mean_link_load);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include <neuromesh/core/connectors.hpp>
 #include <neuromesh/core/errors.hpp>
 
 namespace neuromesh::routing {
@@ -142,6 +143,34 @@ route_plan build_routes(const network& net, const connectivity& conn, const plac
     ++plan.tree_size_histogram[size];
   }
   return plan;
+}
+
+void count_plastic_updates(const network& net, const std::vector<bool>& plastic, const placement& p, route_plan& plan) {
+  if (std::none_of(plastic.begin(), plastic.end(), [](bool b) { return b; })) return;
+  if (plastic.size() != net.projections.size())
+    throw internal_error("count_plastic_updates: one flag per projection expected");
+  plan.dest_plastic.assign(plan.dests.size(), 0);
+  const std::vector<gid_t> offsets = net.offsets();
+  for (std::size_t k = 0; k < net.projections.size(); ++k) {
+    if (!plastic[k]) continue;
+    const auto& pr = net.projections[k];
+    const gid_t pre = offsets[net.population_index(pr.pre, "projections[" + std::to_string(k) + "].pre")];
+    const std::size_t post = net.population_index(pr.post, "projections[" + std::to_string(k) + "].post");
+    for_each_generated_synapse(net, k, 0, net.populations[post].size, false, [&](const generated_synapse& syn) {
+      const gid_t s = pre + syn.source;
+      const std::uint32_t core = p.core_of[offsets[post] + syn.target];
+      source_route& r = plan.sources[s];
+      // A source's destinations are sorted by core (build_routes), and every core holding one of
+      // its synapses is among them.
+      const auto first = plan.dests.begin() + static_cast<std::ptrdiff_t>(r.dest_begin);
+      const auto last = plan.dests.begin() + static_cast<std::ptrdiff_t>(r.dest_end);
+      const auto d =
+          std::lower_bound(first, last, core, [](const destination& x, std::uint32_t c) { return x.core < c; });
+      if (d == last || d->core != core) throw internal_error("count_plastic_updates: a synapse's core is not routed");
+      ++plan.dest_plastic[static_cast<std::size_t>(d - plan.dests.begin())];
+      ++r.plastic;
+    });
+  }
 }
 
 }  // namespace neuromesh::routing

@@ -61,6 +61,21 @@ struct synapse_record {
   delay_t delay;
 };
 
+// One projection's synapses onto an engine's neurons, read a piece at a time (the synapses in the
+// output file, simulation_edges.cpp), so nothing holds a whole projection at once.
+class synapse_reader {
+ public:
+  virtual ~synapse_reader() = default;
+  // Whether the projection's weights change at run time (a plastic synapse model).
+  virtual bool plastic() const = 0;
+  // Every post neuron this engine owns (population-local ids, ascending) and its number of synapses.
+  virtual void counts(std::vector<std::uint32_t>& posts, std::vector<double>& n) const = 0;
+  // Appends the next synapses until `out` holds at least `max` or none are left (then returns
+  // false). Each target's synapses come together, ordered by (pre, delay, the order the connector
+  // made them) -- the same for any split of the targets into shards.
+  virtual bool next(std::size_t max, std::vector<synapse_record>& out) = 0;
+};
+
 class engine {
  public:
   virtual ~engine() = default;
@@ -94,6 +109,8 @@ class engine {
   // Appends projection k's synapses onto this engine's neurons to `out` (any order). Engines that
   // cannot read them back return false.
   virtual bool read_synapses(std::size_t /*projection*/, std::vector<synapse_record>& /*out*/) const { return false; }
+  // Projection k's synapses onto this engine's neurons, by target; null where the engine cannot.
+  virtual std::unique_ptr<synapse_reader> synapses_by_target(std::size_t /*projection*/) const { return nullptr; }
   virtual void deliver_partial(std::span<const partial_delivery> /*deliveries*/,
                                std::span<const std::uint32_t> /*group_of_gid*/) {}
   // Checkpoints (checkpoint.hpp): appends the state of this engine's neurons, one piece per

@@ -155,6 +155,20 @@ NEUROMESH_INLINE_HOST_DEVICE double log1p(double x) {
   return math::log(u) + c / u;
 }
 
+// exp(x) - 1, accurate for small x: with u = fl(exp(x)), (u - 1) x / log(u) cancels the rounding
+// error of u to first order (Kahan's expm1; Higham, "Accuracy and Stability of Numerical
+// Algorithms", 2nd ed., sec. 1.14.1). A few ulps, like std::expm1, but in-project (the same bits
+// on every backend).
+NEUROMESH_INLINE_HOST_DEVICE double expm1(double x) {
+  if (x != x) return x;
+  const double u = math::exp(x);
+  if (u == 1.0) return x;  // |x| below half an ulp of 1 (keeps -0 and tiny x exact)
+  const double um1 = u - 1.0;
+  if (um1 == -1.0) return -1.0;
+  if (u == detail::infinity()) return u;
+  return um1 * x / math::log(u);
+}
+
 namespace detail {
 
 // sin on [-pi/4, pi/4] of x + y (y the tail of the reduced argument); iy == 0 means y == 0.

@@ -65,6 +65,8 @@ class recording {
   // disk, holding what was flushed before, and close() does not throw for it.
   void close();
   bool has_file() const { return file_ != nullptr; }
+  // The open output file (this process writes it), for further writers (edges_writer); else null.
+  io::output_file* file() const { return file_ && !suspended_ ? file_.get() : nullptr; }
 
   // The run's status for the provenance: "complete" (default), "running" (while a run is under
   // way: a file that still says so was killed), "interrupted", or "failed: <why>".

@@ -29,7 +29,11 @@ struct simulation_options {
   // "procedural_if_regenerable"; docs/cuda.md); empty: stored (or NEUROMESH_CUDA_CONNECTIVITY).
   std::string connectivity;
   precision prec = precision::single;
-  std::string output;                 // SONATA HDF5 file; empty: no file
+  std::string output;  // SONATA HDF5 file; empty: no file
+  // Synapses written to the output file as SONATA edges (/edges/<pre>_to_<post>) when a run ends,
+  // is interrupted or the output is suspended between runs (simulation_edges.cpp): "plastic" (the
+  // projections whose weights change; the default), "all" (static ones too), "none".
+  std::string write_synapses = "plastic";
   bool keep_spikes_in_memory = true;  // for spikes() after the run (12 bytes per spike)
   bool active_set = true;
   const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to end a run early, cleanly
@@ -172,6 +176,7 @@ class simulation {
   void check_interrupt(bool collective);
   void close_output();
   void write_run_provenance();
+  void write_synapses_to_output();  // simulation_edges.cpp; collective
   void resume_output();
   void check_not_finished() const;
   void construct(const engine_factory& make_engine);
@@ -205,8 +210,9 @@ class simulation {
   std::vector<spike> whole_;               // the filter's spikes for every target
   std::vector<partial_delivery> partial_;  // ... and for some, delivered before the next advance
   bool finished_ = false;
-  std::uint64_t runs_ = 0;       // run() calls, for provenance (a continued run has several)
-  step_t checkpoint_steps_ = 0;  // periodic checkpoints (0: none)
+  bool synapses_written_ = false;  // the output file holds the synapses as they are now
+  std::uint64_t runs_ = 0;         // run() calls, for provenance (a continued run has several)
+  step_t checkpoint_steps_ = 0;    // periodic checkpoints (0: none)
 };
 
 }  // namespace neuromesh

@@ -24,7 +24,8 @@
 //   NEUROMESH_INLINE_HOST_DEVICE static fixed_t input(float weight);    // what a spike adds
 // Plastic models (plastic = true) also give the update rules their backends call in row order
 // (stdp_synapse.hpp); models with `short_term = true` keep state per source and scale the stored
-// weights (tsodyks2_synapse.hpp); deliver_segment is the static path.
+// weights (tsodyks2_synapse.hpp, tsodyks_synapse.hpp: short_term_state, initial, on_spike);
+// deliver_segment is the static path.
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -48,6 +49,20 @@ struct synapse_state_spec {
   std::string_view name;
   std::string_view unit;
 };
+
+// The state per source of a short-term plasticity model (short_term = true): release probability
+// u, recovered resources x, active resources y (tsodyks_synapse only), and whether the source has
+// spiked yet.
+struct short_term_state {
+  double u = 0.0, x = 0.0, y = 0.0;
+  bool spiked = false;
+};
+
+// What a spike transmits through a synapse of stored weight w when its source's short-term state
+// gives the factor u x (tsodyks2_synapse, tsodyks_synapse; every backend).
+NEUROMESH_INLINE_HOST_DEVICE fixed_t short_term_input(float weight, double factor) {
+  return to_fixed(static_cast<double>(weight) * factor);
+}
 
 // The stored synapses of one projection as delivery reads them, in either backend's memory.
 struct synapse_columns {

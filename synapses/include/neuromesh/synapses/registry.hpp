@@ -14,9 +14,12 @@
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/core/network.hpp>
 #include <neuromesh/synapses/static_synapse.hpp>
+#include <neuromesh/synapses/stdp_nn_synapse.hpp>
 #include <neuromesh/synapses/stdp_pl_synapse_hom.hpp>
 #include <neuromesh/synapses/stdp_synapse.hpp>
+#include <neuromesh/synapses/stdp_triplet_synapse.hpp>
 #include <neuromesh/synapses/tsodyks2_synapse.hpp>
+#include <neuromesh/synapses/tsodyks_synapse.hpp>
 
 namespace neuromesh {
 
@@ -27,7 +30,8 @@ struct synapse_list {
 
 // Every synapse model a backend must support.
 using synapse_models =
-    synapse_list<static_synapse, stdp_synapse, stdp_synapse_hom, stdp_pl_synapse_hom, tsodyks2_synapse>;
+    synapse_list<static_synapse, stdp_synapse, stdp_synapse_hom, stdp_pl_synapse_hom, tsodyks2_synapse, tsodyks_synapse,
+                 stdp_nn_symm_synapse, stdp_nn_restr_synapse, stdp_triplet_synapse>;
 
 // A synapse model's description at run time, for validation and front ends.
 struct synapse_info {

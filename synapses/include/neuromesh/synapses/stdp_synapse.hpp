@@ -32,6 +32,11 @@
 
 namespace neuromesh {
 
+// How a pair-based rule pairs pre- and postsynaptic spikes (NEST's STDP family; Morrison, Diesmann
+// & Gerstner 2008, Biol Cybern 98:459, fig. 7): every pair (all_to_all: stdp_synapse), or the
+// nearest neighbours only (stdp_nn_synapse.hpp: nearest_symmetric, nearest_restricted).
+enum class stdp_pairing { all_to_all, nearest_symmetric, nearest_restricted };
+
 struct stdp_synapse {
   static constexpr std::string_view name = "stdp";
   static constexpr std::string_view nest_name = "stdp_synapse";
@@ -47,6 +52,7 @@ struct stdp_synapse {
       {"Wmax", 100.0, "weight unit", "largest weight"},
   }};
   static constexpr std::array<synapse_state_spec, 0> state{};  // the weight column only
+  static constexpr stdp_pairing pairing = stdp_pairing::all_to_all;
 
   // "" or "<parameter>: problem" for parameters p[n_parameters].
   static std::string check(const double* p) {
@@ -81,6 +87,24 @@ struct stdp_synapse {
   // The input of a spike with weight w (what static_synapse::input is for a fixed weight).
   NEUROMESH_INLINE_HOST_DEVICE static fixed_t input(double w) { return to_fixed(w); }
 };
+
+// The pairing of a rule (all_to_all unless it says otherwise), and whether it is the triplet rule
+// (stdp_triplet_synapse.hpp: a second presynaptic trace, and facilitate/depress take the triplet
+// traces as a third argument).
+template <class Rule>
+constexpr stdp_pairing pairing_of() {
+  if constexpr (requires { Rule::pairing; })
+    return Rule::pairing;
+  else
+    return stdp_pairing::all_to_all;
+}
+template <class Rule>
+constexpr bool is_triplet_rule() {
+  if constexpr (requires { Rule::triplet; })
+    return Rule::triplet;
+  else
+    return false;
+}
 
 // stdp_synapse_hom -- the same rule with parameters common to all its synapses (NEST sets them
 // with CopyModel/SetDefaults); here parameters belong to the projection anyway.

@@ -43,11 +43,8 @@ struct tsodyks2_synapse {
     return "";
   }
 
-  struct source_state {
-    double u, x;
-    bool spiked = false;
-  };
-  NEUROMESH_INLINE_HOST_DEVICE static source_state initial(const double* p) { return {p[u0], p[x0], false}; }
+  using source_state = short_term_state;  // u, x (y unused)
+  NEUROMESH_INLINE_HOST_DEVICE static source_state initial(const double* p) { return {p[u0], p[x0], 0.0, false}; }
   // The factor u x a spike h ms after the previous one transmits, after updating u and x.
   NEUROMESH_INLINE_HOST_DEVICE static double on_spike(const double* p, source_state& s, double h) {
     if (s.spiked) {
@@ -59,10 +56,6 @@ struct tsodyks2_synapse {
     return s.u * s.x;
   }
   NEUROMESH_INLINE_HOST_DEVICE static fixed_t input(float weight) { return to_fixed(weight); }
-  // What a spike transmits through a synapse of stored weight w with the source's factor u x.
-  NEUROMESH_INLINE_HOST_DEVICE static fixed_t input(float weight, double factor) {
-    return to_fixed(static_cast<double>(weight) * factor);
-  }
 };
 
 }  // namespace neuromesh

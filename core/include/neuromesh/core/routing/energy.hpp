@@ -24,6 +24,9 @@ struct mapping_options {
   bool mode_from_hardware = true;  // use hw.routing (the chip's own behaviour) unless told otherwise
   bool splitters = false;
   bool compress_tables = true;
+  // Per projection: its weights learn (plastic synapse models). Set by the api layer, which knows
+  // the synapse registry; each spike through such a synapse costs e_syn_update.
+  std::vector<bool> plastic_projections;
 };
 
 // A network placed and routed on a hardware description: everything accounting needs.
@@ -60,6 +63,7 @@ struct energy_report {
   // Traffic
   std::uint64_t spikes = 0, splitter_spikes = 0, packets = 0, synaptic_events = 0, hops_ew = 0, hops_ns = 0,
                 hops_diag = 0, router_traversals = 0, chip_crossings = 0, local_deliveries = 0;
+  std::uint64_t synaptic_updates = 0;  // learning-engine weight updates (spikes through plastic synapses)
   std::uint64_t neuron_updates_active = 0, neuron_updates_idle = 0;
   std::vector<double> core_joules, chip_joules;  // used cores / chips in topology order
   std::vector<std::uint32_t> core_index;         // global core of each core_joules entry
@@ -135,7 +139,7 @@ class energy_accountant : public epoch_observer {
   std::uint32_t step_max_hops_ = 0;
   step_t open_step_ = -1, next_step_ = 0;  // step whose spikes are being counted; first step not yet timed
   double idle_step_seconds_ = 0, sum_step_seconds_ = 0, max_step_seconds_ = 0, t_hop_max_ = 0, barrier_ = 0;
-  double e_synop_ = 0;
+  double e_synop_ = 0, e_syn_update_ = 0;
   std::uint64_t steps_seen_ = 0;
   std::string json_path_;
   bool detail_ = false, link_bins_ = true;

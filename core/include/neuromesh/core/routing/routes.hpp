@@ -31,6 +31,7 @@ struct source_route {
   std::uint32_t local_deliveries = 0;  // destination cores on the source's own router
   std::uint32_t synapses = 0;
   std::uint32_t extra_spikes = 0;  // splitter neurons fired
+  std::uint32_t plastic = 0;       // synaptic updates per spike (synapses whose weight learns)
   std::uint64_t link_begin = 0, link_end = 0, dest_begin = 0, dest_end = 0;
 };
 
@@ -45,6 +46,7 @@ struct route_plan {
   std::vector<source_route> sources;  // per gid
   std::vector<std::uint32_t> links;   // link indices (with multiplicity for unicast)
   std::vector<destination> dests;
+  std::vector<std::uint32_t> dest_plastic;  // per dests entry: synaptic updates per spike (empty: none)
   bool has_tables = false;
   routing_tables tables;
   std::uint32_t splitter_neurons = 0;
@@ -55,5 +57,11 @@ struct route_plan {
 // neuron reaches more than one core, and when a routing table exceeds its limit.
 route_plan build_routes(const network& net, const connectivity& conn, const placement& p, const hardware& hw,
                         const topology& topo, const route_options& opt);
+
+// Counts, per source and per destination core, the synapses of the projections flagged in
+// `plastic` (one flag per projection: its weights change at run time, so every spike delivered
+// through one is a synaptic update on a chip with a learning engine). Leaves the plan unchanged
+// when no projection is flagged.
+void count_plastic_updates(const network& net, const std::vector<bool>& plastic, const placement& p, route_plan& plan);
 
 }  // namespace neuromesh::routing
