@@ -158,12 +158,12 @@ class gpu_engine final : public engine {
 
   void deliver_partial(std::span<const partial_delivery> deliveries,
                        std::span<const std::uint32_t> group_of_gid) override {
+    if (deliveries.empty()) return;
     if (!plastic_.empty())  // as the cpu backend: a row walked once per delivery would update its weights again
       throw config_error("timing mode",
                          "plastic synapses (" + cfg_.net->projections[plastic_index_.front()].synapse +
                              ") cannot be combined with the hardware timing mode yet; run without --timing or with "
                              "static synapses");
-    if (deliveries.empty()) return;
     if (group_source_ != group_of_gid.data() || group_of_.size() != group_of_gid.size()) {  // again for a new filter
       group_of_.assign(group_of_gid.begin(), group_of_gid.end());
       group_source_ = group_of_gid.data();
