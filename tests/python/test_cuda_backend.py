@@ -1,7 +1,8 @@
 """The CUDA backend from Python: backend="cuda-omp" (the GPU code on OpenMP threads) gives the cpu
 backend's spikes bit-for-bit, in float and double; backend="cuda" runs them on a GPU when there is
-one and otherwise fails with a clear BackendUnavailable-style error. Skipped, with the reason,
-when the CUDA backend is not built."""
+one and otherwise fails with a clear BackendUnavailable-style error; plastic synapses (STDP,
+Tsodyks-Markram) learn the cpu backend's weights bit-for-bit. Skipped, with the reason, when the
+CUDA backend is not built."""
 import numpy as np
 import pytest
 
@@ -75,3 +76,34 @@ def test_procedural_connectivity_from_python():
         net.run(10.0, backend="cuda-omp", connectivity="procedural")
     with pytest.raises(nm.ConfigError, match="applies to the cuda backends"):
         net.run(10.0, backend="cpu", connectivity="procedural")
+
+
+def plastic_run(backend, precision, threads=2):
+    """brunel_like with STDP (PyNN's STDPMechanism, multiplicative) on E->E and Tsodyks-Markram
+    synapses on E->I, beside the static ones: spikes and the learnt weights."""
+    net, exc, inh = brunel_like(seed=5)
+    stdp = nm.STDPMechanism(timing_dependence=nm.SpikePairRule(tau_plus=20.0, tau_minus=20.0, A_plus=0.05,
+                                                               A_minus=0.06),
+                            weight_dependence=nm.MultiplicativeWeightDependence(w_min=0.0, w_max=0.15),
+                            weight=0.06, delay=nm.random.Uniform(1.0, 2.0))
+    ee = net.connect(exc, exc, nm.FixedProbability(0.05), stdp)
+    tm = net.connect(exc, inh, nm.FixedProbability(0.05),
+                     nm.TsodyksMarkramSynapse(U=0.3, tau_rec=200.0, tau_facil=50.0, weight=0.08, delay=1.5))
+    net.run(200.0, backend=backend, threads=threads, precision=precision)
+    spikes = [np.asarray(a) for pop in (exc, inh) for a in pop.spikes]
+    return spikes, ee.get(["weight", "delay"], format="list"), tm.get("weight", format="list")
+
+
+@pytest.mark.parametrize("precision", ["float", "double"])
+def test_cuda_omp_learns_the_cpu_weights(precision):
+    cpu_spikes, cpu_ee, cpu_tm = plastic_run("cpu", precision)
+    assert sum(len(a) for a in cpu_spikes) > 1000, "the network should be active"
+    learnt = {w for (_, _, w, _) in cpu_ee}  # all started at 0.06
+    assert len(learnt) > len(cpu_ee) // 2, "the weights should have learnt, each its own way"
+    backends = ["cuda-omp"] + (["cuda"] if "cuda" in nm.features()["backends"] else [])
+    for backend in backends:
+        for threads in (1, 2):
+            spikes, ee, tm = plastic_run(backend, precision, threads)
+            assert all(np.array_equal(a, b) for a, b in zip(cpu_spikes, spikes)), backend
+            assert ee == cpu_ee, backend  # every (pre, post, weight, delay), exactly
+            assert tm == cpu_tm, backend

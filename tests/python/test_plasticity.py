@@ -69,16 +69,6 @@ def test_pynn_mechanism_refuses_what_stdp_synapse_cannot_do():
         nm.STDPMechanism(dendritic_delay_fraction=0.5)
 
 
-def test_gpu_backends_refuse_plastic_synapses_clearly():
-    # cuda-omp runs the CUDA backend's code on the CPU (the "cuda" build refuses the same way, after
-    # finding a GPU).
-    if "cuda-omp" not in nm.features()["backends"]:
-        pytest.skip("this build has no cuda-omp backend (NEUROMESH_WITH_CUDA off)")
-    net, _ = _network({"synapse_model": "stdp_synapse", "weight": 0.05})
-    with pytest.raises(nm.BackendUnavailable, match="plastic synapses"):
-        net.run(10.0, backend="cuda-omp")
-
-
 def test_read_back_weights_keep_the_sign_convention_of_connect():
     """NEST's convention (negative inhibits) for currents and conductances; PyNN's receptor=
     "inhibitory" gets its positive magnitudes back -- never the engine's internal sign."""

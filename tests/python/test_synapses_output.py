@@ -94,6 +94,21 @@ def test_learnt_weights_are_in_the_file_identically_for_any_thread_count(script,
     assert len(set(r[2] for r in rows)) > 50  # the weights really moved apart
 
 
+def test_cuda_omp_writes_the_cpu_backends_edges(script, tmp_path):
+    if "cuda-omp" not in nm.features()["backends"]:
+        pytest.skip("this build has no cuda-omp backend (NEUROMESH_WITH_CUDA off)")
+    files = []
+    for backend in ("cpu", "cuda-omp"):
+        net, _ = script.build()
+        out = tmp_path / f"{backend}.h5"
+        net.run(200.0, threads=2, output=str(out), backend=backend)
+        files.append(out)
+    cpu, device = columns(files[0]), columns(files[1])
+    assert len(cpu["source_node_id"]) > 500
+    for key, value in cpu.items():
+        assert np.array_equal(value, device[key]), key
+
+
 def test_libsonata_reads_the_edges(script, tmp_path):
     libsonata = pytest.importorskip("libsonata")
     net, proj = script.build()

@@ -91,3 +91,19 @@ def test_bad_timing_options_are_named(tmp_path):
         net.run(10, hardware=mesh_chip(tmp_path), timing="drop", link_capacity=0)
     with pytest.raises(nm.ConfigError, match="at least 1"):
         net.run(10, hardware=mesh_chip(tmp_path, mpackets_per_s=0.001), timing="drop")
+
+
+@pytest.mark.parametrize("backend", ["cpu", "cuda-omp"])
+def test_plastic_synapses_are_refused_in_timing_mode(tmp_path, backend):
+    """A late packet would give a source's spike different times for different cores while its
+    presynaptic trace is one: refused by name on every backend (once a packet is late), never run
+    with a wrong order."""
+    if backend not in nm.features()["backends"]:
+        pytest.skip(f"this build has no {backend} backend")
+    net = nm.Network(dt=0.1, seed=3, name="sheet")
+    e = net.population(64, nm.IF_curr_exp(), label="sheet")
+    net.connect(e, e, nm.FixedProbability(0.2), nm.STDPSynapse(weight=0.3, delay=1.0, Wmax=1.0))
+    net.poisson_input(e, rate=8000.0, weight=0.3)
+    with pytest.raises(nm.ConfigError, match="plastic synapses"):
+        net.run(50, hardware=mesh_chip(tmp_path, neurons_per_core=4), timing="delay", link_capacity=1,
+                backend=backend)

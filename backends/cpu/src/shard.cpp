@@ -306,7 +306,7 @@ void shard::deliver_short_term(projection_rows& p, std::span<const Item> items, 
       for (std::uint32_t k = begin; k < end; ++k) {
         const std::uint32_t t = targets[k];
         if (!accept(item, t)) continue;
-        const fixed_t w = to_fixed(static_cast<double>(p.rows.weight(k)) * factor);
+        const fixed_t w = short_term_input(p.rows.weight(k), factor);
         if constexpr (Saturate)
           row[t] = add_saturating(row[t], w);
         else

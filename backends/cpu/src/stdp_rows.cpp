@@ -23,14 +23,11 @@ stdp_rows::stdp_rows(std::vector<double> params, const synapse_store& rows, inde
 
 void stdp_rows::record_post_spike(std::uint32_t target, step_t s) {
   post_history& ph = post_[target];
-  ph.k_minus = ph.k_minus * math::exp((t(ph.last) - t(s)) / p_[tau_minus]) + 1.0;
-  if (!triplet_post_.empty()) {  // the triplet rule only
-    triplet_history& th = triplet_post_[target];
-    th.k_minus = th.k_minus * math::exp((t(ph.last) - t(s)) / tau_minus_triplet_) + 1.0;
-    if (ph.incoming > 0) th.at.push_back(th.k_minus);
-  }
+  ph.k_minus = stdp::trace_after_spike(ph.k_minus, ph.last, s, p_[tau_minus], h_);
+  if (tau_minus_triplet_ > 0)  // the triplet rule only
+    ph.k_minus_triplet = stdp::trace_after_spike(ph.k_minus_triplet, ph.last, s, tau_minus_triplet_, h_);
   ph.last = s;
-  if (ph.incoming > 0) ph.spikes.push_back({s, ph.k_minus, 0});
+  if (ph.incoming > 0) ph.spikes.push_back({s, ph.k_minus, 0, ph.k_minus_triplet});
 }
 
 void stdp_rows::after_pre(index_t src, step_t s) {
@@ -38,17 +35,17 @@ void stdp_rows::after_pre(index_t src, step_t s) {
     throw internal_error("STDP: a presynaptic spike of step " + std::to_string(s) + " delivered after one of step " +
                          std::to_string(last_pre_[src]));
   if (!k_plus_triplet_.empty())  // the triplet rule only
-    k_plus_triplet_[src] = k_plus_triplet_[src] * math::exp((t(last_pre_[src]) - t(s)) / tau_plus_triplet_) + 1.0;
-  k_plus_[src] = k_plus_[src] * math::exp((t(last_pre_[src]) - t(s)) / p_[tau_plus]) + 1.0;
+    k_plus_triplet_[src] = stdp::trace_after_spike(k_plus_triplet_[src], last_pre_[src], s, tau_plus_triplet_, h_);
+  k_plus_[src] = stdp::trace_after_spike(k_plus_[src], last_pre_[src], s, p_[tau_plus], h_);
   last_pre_[src] = s;
 }
 
 // Drops the oldest spikes every incoming synapse has read; compacts when half the vector is dead.
-void stdp_rows::prune(post_history& ph, triplet_history* th) {
-  while (ph.first < ph.spikes.size() && ph.spikes[ph.first].reads >= ph.incoming) ph.dropped = ph.spikes[ph.first++];
+void stdp_rows::prune(post_history& ph) {
+  ph.first = stdp::prune(ph.spikes.data(), static_cast<std::uint32_t>(ph.first),
+                         static_cast<std::uint32_t>(ph.spikes.size()), ph.incoming, ph.dropped);
   if (ph.first > 0 && ph.first * 2 >= ph.spikes.size()) {
     ph.spikes.erase(ph.spikes.begin(), ph.spikes.begin() + static_cast<std::ptrdiff_t>(ph.first));
-    if (th != nullptr) th->at.erase(th->at.begin(), th->at.begin() + static_cast<std::ptrdiff_t>(ph.first));
     ph.first = 0;
   }
 }
@@ -56,8 +53,6 @@ void stdp_rows::prune(post_history& ph, triplet_history* th) {
 std::size_t stdp_rows::bytes() const {
   std::size_t history = 0;
   for (const post_history& ph : post_) history += ph.spikes.capacity() * sizeof(post_spike);
-  for (const triplet_history& th : triplet_post_)
-    history += sizeof(triplet_history) + th.at.capacity() * sizeof(double);
   return weight_.size() * sizeof(double) + k_plus_.size() * (sizeof(double) + sizeof(step_t)) +
          k_plus_triplet_.size() * sizeof(double) + post_.size() * sizeof(post_history) + history;
 }

@@ -9,16 +9,15 @@
 // pairing (pairing_of<Rule>: nearest-neighbour rules read spike times, not the traces) and, for the triplet rule only,
 // a second presynaptic trace per source and a second postsynaptic trace per recorded spike (is_triplet_rule<Rule>).
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <span>
 #include <vector>
 
-#include <neuromesh/core/math.hpp>
 #include <neuromesh/core/spike.hpp>
 #include <neuromesh/core/synapse_store.hpp>
 #include <neuromesh/synapses/model.hpp>
 #include <neuromesh/synapses/stdp_synapse.hpp>
+#include <neuromesh/synapses/stdp_update.hpp>
 
 namespace neuromesh::cpu {
 
@@ -60,30 +59,19 @@ class stdp_rows {
   std::size_t bytes() const;
 
  private:
-  struct post_spike {
-    step_t step;
-    double k_minus;       // K- just after this spike
-    std::uint32_t reads;  // synapses that have used it for facilitation
-  };
-  // One target's postsynaptic spikes: spikes_[first_, end) still to be read by some synapse;
+  using post_spike = stdp::post_spike;
+  // One target's postsynaptic spikes: spikes[first, size) still to be read by some synapse;
   // `dropped` is the last one pruned (its K- may still be asked for).
   struct post_history {
     std::vector<post_spike> spikes;
     std::size_t first = 0;
     post_spike dropped{-1, 0.0, 0};
     double k_minus = 0.0;
+    double k_minus_triplet = 0.0;  // triplet rule only
     step_t last = -1;
     std::uint32_t incoming = 0;  // synapses of this projection onto the target
   };
-  // The triplet rule's postsynaptic trace K-_triplet of one target, and its value just after each
-  // spike of the target's history (index for index), kept apart so that the other rules' history
-  // stays as small as it was.
-  struct triplet_history {
-    double k_minus = 0.0;
-    std::vector<double> at;
-  };
-  double t(step_t s) const { return static_cast<double>(s + 1) * h_; }  // time of a spike of step s
-  static void prune(post_history& ph, triplet_history* th);
+  static void prune(post_history& ph);
 
   static constexpr int tau_plus = 0, tau_minus = 1;  // in every rule's parameters
   std::vector<double> p_;                            // the rule's parameters, in its order
@@ -95,7 +83,6 @@ class stdp_rows {
   std::vector<post_history> post_;  // per target index
   // The triplet rule only (empty / 0 otherwise): K+_triplet per source and the triplet time constants.
   std::vector<double> k_plus_triplet_;
-  std::vector<triplet_history> triplet_post_;  // per target index
   double tau_plus_triplet_ = 0.0, tau_minus_triplet_ = 0.0;
 };
 
@@ -106,7 +93,6 @@ void stdp_rows::start() {
     std::fill(k_plus_.begin(), k_plus_.end(), Rule::initial_k_plus(p));
   if constexpr (is_triplet_rule<Rule>()) {
     k_plus_triplet_.assign(k_plus_.size(), Rule::initial_k_plus_triplet(p));
-    triplet_post_.resize(post_.size());
     tau_plus_triplet_ = p[Rule::tau_plus_triplet];
     tau_minus_triplet_ = p[Rule::tau_minus_triplet];
   }
@@ -116,57 +102,19 @@ template <class Rule, class Add>
 void stdp_rows::on_pre(index_t src, step_t s, delay_t D, const std::uint32_t* targets, std::uint32_t begin,
                        std::uint32_t end, Add&& add) {
   static_assert(Rule::tau_plus == tau_plus && Rule::tau_minus == tau_minus);
-  constexpr stdp_pairing pairing = pairing_of<Rule>();
-  constexpr bool nearest = pairing != stdp_pairing::all_to_all,
-                 restricted = pairing == stdp_pairing::nearest_restricted;
   const double* p = p_.data();
-  const step_t last = last_pre_[src];
-  const double t_last = t(last), d = static_cast<double>(D) * h_;
-  const double t_at_synapse = t(s) - d;  // the presynaptic spike's time minus the dendritic delay
-  // K+ at the last presynaptic spike; a nearest-neighbour rule pairs with that spike alone: 1.
-  const double k_plus = nearest ? 1.0 : k_plus_[src];
   double k_triplet = 0.0;  // the triplet rule: K+_triplet just before this spike
   if constexpr (is_triplet_rule<Rule>())
-    k_triplet = k_plus_triplet_[src] * math::exp((t_last - t(s)) / p[Rule::tau_plus_triplet]);
+    k_triplet = stdp::trace_before_spike(k_plus_triplet_[src], last_pre_[src], s, p[Rule::tau_plus_triplet], h_);
+  const stdp::pre_spike pre{s, last_pre_[src], k_plus_[src], k_triplet};
   for (std::uint32_t k = begin; k < end; ++k) {
     post_history& ph = post_[targets[k]];
-    double w = weight_[k];
-    // Postsynaptic spikes at t_post with t_last - d < t_post <= t_pre - d, in time order (the
-    // history is sorted by step: binary searches, not scans -- it holds every spike some synapse
-    // onto the target has not read yet).
-    const auto by_step = [](const post_spike& e, step_t v) { return e.step < v; };
-    const auto first = ph.spikes.begin() + static_cast<std::ptrdiff_t>(ph.first);
-    auto it = std::lower_bound(first, ph.spikes.end(), last - D + 1, by_step);
-    bool paired = false;  // a postsynaptic spike in the window (restricted pairing: only then a change)
-    for (; it != ph.spikes.end() && it->step <= s - D; ++it) {
-      if (!restricted || !paired) {  // restricted: the first postsynaptic spike only
-        const double minus_dt = t_last - (t(it->step) + d);
-        const double k_pair = k_plus * math::exp(minus_dt / p[tau_plus]);
-        if constexpr (is_triplet_rule<Rule>())
-          w = Rule::facilitate(p, w, k_pair, triplet_post_[targets[k]].at[it - ph.spikes.begin()] - 1.0);
-        else
-          w = Rule::facilitate(p, w, k_pair);
-      }
-      paired = true;
-      ++it->reads;
-    }
-    if (!restricted || paired) {
-      // K- of the last postsynaptic spike strictly before t_pre - d (nearest neighbour: that spike alone).
-      const auto after = std::lower_bound(first, ph.spikes.end(), s - D, by_step);
-      const post_spike* before = after != first ? &*(after - 1) : ph.dropped.step >= 0 ? &ph.dropped : nullptr;
-      const double decay = before ? math::exp((t(before->step) - t_at_synapse) / p[tau_minus]) : 0.0;
-      const double k_minus = before ? (nearest ? decay : before->k_minus * decay) : 0.0;
-      if constexpr (is_triplet_rule<Rule>())
-        w = Rule::depress(p, w, k_minus, k_triplet);
-      else
-        w = Rule::depress(p, w, k_minus);
-    }
+    const double w = stdp::update_weight<Rule>(
+        p, h_, weight_[k], pre, D, ph.spikes.data(), static_cast<std::uint32_t>(ph.first),
+        static_cast<std::uint32_t>(ph.spikes.size()), ph.dropped, [](post_spike& e) { ++e.reads; });
     weight_[k] = w;
     add(targets[k], Rule::input(w));
-    if constexpr (is_triplet_rule<Rule>())
-      prune(ph, &triplet_post_[targets[k]]);
-    else
-      prune(ph, nullptr);
+    prune(ph);
   }
 }
 

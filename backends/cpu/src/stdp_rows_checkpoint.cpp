@@ -23,9 +23,9 @@ void stdp_rows::load_source(index_t src, const double* in) {
   if (!k_plus_triplet_.empty()) k_plus_triplet_[src] = in[2];
 }
 
-// Per target: K-, its last spike, the last pruned history entry (step, K-, reads), K-_triplet (the
-// triplet rule; 0 otherwise), and a spare 0; then its history entries not yet read by every synapse
-// onto it, (step, K-, reads, K-_triplet just after the spike) each.
+// Per target: K-, its last spike, the last pruned history entry (step, K-, reads), K-_triplet and
+// the pruned entry's K-_triplet (the triplet rule; 0 otherwise); then its history entries not yet
+// read by every synapse onto it, (step, K-, reads, K-_triplet) each.
 void stdp_rows::save_target(std::uint32_t t, double* out, std::vector<double>& history) const {
   const post_history& ph = post_[t];
   out[0] = ph.k_minus;
@@ -33,13 +33,12 @@ void stdp_rows::save_target(std::uint32_t t, double* out, std::vector<double>& h
   out[2] = static_cast<double>(ph.dropped.step);
   out[3] = ph.dropped.k_minus;
   out[4] = static_cast<double>(ph.dropped.reads);
-  const triplet_history* th = triplet_post_.empty() ? nullptr : &triplet_post_[t];
-  out[5] = th ? th->k_minus : 0.0;
-  out[6] = 0.0;
+  out[5] = ph.k_minus_triplet;
+  out[6] = ph.dropped.k_minus_triplet;
   for (std::size_t i = ph.first; i < ph.spikes.size(); ++i) {
     const post_spike& e = ph.spikes[i];
     history.insert(history.end(),
-                   {static_cast<double>(e.step), e.k_minus, static_cast<double>(e.reads), th ? th->at[i] : 0.0});
+                   {static_cast<double>(e.step), e.k_minus, static_cast<double>(e.reads), e.k_minus_triplet});
   }
 }
 
@@ -47,17 +46,15 @@ void stdp_rows::load_target(std::uint32_t t, const double* in, std::span<const d
   post_history& ph = post_[t];
   ph.k_minus = in[0];
   ph.last = static_cast<step_t>(in[1]);
-  ph.dropped = {static_cast<step_t>(in[2]), in[3], static_cast<std::uint32_t>(in[4])};
-  triplet_history* th = triplet_post_.empty() ? nullptr : &triplet_post_[t];
-  if (th) th->k_minus = in[5], th->at.clear();
+  ph.dropped = {static_cast<step_t>(in[2]), in[3], static_cast<std::uint32_t>(in[4]), in[6]};
+  ph.k_minus_triplet = in[5];
   if (history.size() % history_width != 0)
     throw internal_error("checkpoint: a postsynaptic history of " + std::to_string(history.size()) + " values");
   ph.spikes.clear();
   ph.first = 0;
-  for (std::size_t i = 0; i < history.size(); i += history_width) {
-    ph.spikes.push_back({static_cast<step_t>(history[i]), history[i + 1], static_cast<std::uint32_t>(history[i + 2])});
-    if (th) th->at.push_back(history[i + 3]);
-  }
+  for (std::size_t i = 0; i < history.size(); i += history_width)
+    ph.spikes.push_back(
+        {static_cast<step_t>(history[i]), history[i + 1], static_cast<std::uint32_t>(history[i + 2]), history[i + 3]});
 }
 
 }  // namespace neuromesh::cpu

@@ -18,8 +18,10 @@
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/cuda/cuda_engine.hpp>
 #include <neuromesh/neurons/lowered_population.hpp>
+#include <neuromesh/synapses/registry.hpp>
 
 #include "neuron_groups.hpp"
+#include "plasticity.hpp"
 #include "projections.hpp"
 #include "runtime.hpp"
 
@@ -46,6 +48,37 @@ connectivity_mode connectivity_from_environment() {
   return v && *v ? connectivity_mode_from_name(v, "NEUROMESH_CUDA_CONNECTIVITY") : connectivity_mode::stored;
 }
 
+// A projection's synapses by target (the synapses in the output file; engine.hpp): read back from
+// the device whole, each target's in (source, row order) -- the cpu backend's order.
+class gpu_synapse_reader final : public synapse_reader {
+ public:
+  gpu_synapse_reader(std::vector<synapse_record> rows, index_t n_post, bool plastic)
+      : rows_(std::move(rows)), n_post_(n_post), plastic_(plastic) {
+    std::stable_sort(rows_.begin(), rows_.end(),
+                     [](const synapse_record& a, const synapse_record& b) { return a.post < b.post; });
+  }
+  bool plastic() const override { return plastic_; }
+  void counts(std::vector<std::uint32_t>& posts, std::vector<double>& n) const override {
+    const std::size_t first = n.size();
+    for (index_t t = 0; t < n_post_; ++t) posts.push_back(t);
+    n.resize(first + n_post_, 0.0);
+    for (const synapse_record& r : rows_) n[first + r.post] += 1.0;
+  }
+  bool next(std::size_t max, std::vector<synapse_record>& out) override {
+    for (; next_ < rows_.size(); ++next_) {
+      if (out.size() >= max) return true;
+      out.push_back(rows_[next_]);
+    }
+    return false;
+  }
+
+ private:
+  std::vector<synapse_record> rows_;
+  index_t n_post_;
+  bool plastic_;
+  std::size_t next_ = 0;
+};
+
 class gpu_engine final : public engine {
  public:
   // The device is selected first (device_ is the first member), so every allocation lands on it.
@@ -70,6 +103,10 @@ class gpu_engine final : public engine {
       const connectivity_mode c =
           k < prefs.per_projection_connectivity.size() ? prefs.per_projection_connectivity[k] : connectivity;
       projections_.push_back(std::make_unique<device_projection>(net, k, s, c, launch_));
+      if (projections_.back()->run_time_state()) {
+        plastic_.push_back(std::make_unique<plastic_projection>(net, k, *projections_.back(), launch_));
+        plastic_index_.push_back(k);
+      }
       if (cfg_.build_progress) cfg_.build_progress(static_cast<double>(k + 1) / net.projections.size());
     }
     summarise();
@@ -98,8 +135,11 @@ class gpu_engine final : public engine {
     const unsigned count = words_.collect("this chunk");
     host_fired_.resize(count);
     copy_bytes(host_fired_.data(), thrust::raw_pointer_cast(fired_.data()), count * sizeof(std::uint64_t));
+    const std::size_t before = fired.size();
     for (std::uint64_t e : host_fired_) fired.push_back({t0 + static_cast<step_t>(e >> 32), static_cast<gid_t>(e)});
     emit_sources(t0, n, fired);
+    // Postsynaptic spikes of these steps into the STDP histories (plasticity.hpp).
+    for (auto& p : plastic_) p->record_post_spikes(std::span<const spike>(fired).subspan(before));
   }
 
   void deliver(std::span<const spike> spikes) override {
@@ -119,6 +159,11 @@ class gpu_engine final : public engine {
   void deliver_partial(std::span<const partial_delivery> deliveries,
                        std::span<const std::uint32_t> group_of_gid) override {
     if (deliveries.empty()) return;
+    if (!plastic_.empty())  // as the cpu backend: a row walked once per delivery would update its weights again
+      throw config_error("timing mode",
+                         "plastic synapses (" + cfg_.net->projections[plastic_index_.front()].synapse +
+                             ") cannot be combined with the hardware timing mode yet; run without --timing or with "
+                             "static synapses");
     if (group_source_ != group_of_gid.data() || group_of_.size() != group_of_gid.size()) {  // again for a new filter
       group_of_.assign(group_of_gid.begin(), group_of_gid.end());
       group_source_ = group_of_gid.data();
@@ -231,6 +276,32 @@ class gpu_engine final : public engine {
     synchronize();
   }
 
+  // Projection k's synapses (population-local ids); plastic weights as they are now.
+  bool read_synapses(std::size_t k, std::vector<synapse_record>& out) const override {
+    const device_projection& p = *projections_.at(k);
+    if (p.procedural()) return false;  // not stored
+    const network& net = *cfg_.net;
+    const gid_t pre = offsets_[net.population_index(net.projections[k].pre, "projections")];
+    const gid_t post = offsets_[net.population_index(net.projections[k].post, "projections")];
+    const std::vector<synapse_store::entry> rows = p.download();
+    std::vector<double> learnt;
+    for (std::size_t i = 0; i < plastic_.size(); ++i)
+      if (plastic_index_[i] == k) learnt = plastic_[i]->weights();
+    for (std::size_t j = 0; j < rows.size(); ++j)
+      out.push_back({rows[j].source - pre, rows[j].target - post,
+                     learnt.empty() ? static_cast<double>(rows[j].weight) : learnt[j], rows[j].delay});
+    return true;
+  }
+
+  std::unique_ptr<synapse_reader> synapses_by_target(std::size_t k) const override {
+    std::vector<synapse_record> rows;
+    if (!read_synapses(k, rows)) return nullptr;
+    const network& net = *cfg_.net;
+    const index_t n_post = net.populations[net.population_index(net.projections[k].post, "projections")].size;
+    const synapse_info* model = find_synapse_model(net.projections[k].synapse);
+    return std::make_unique<gpu_synapse_reader>(std::move(rows), n_post, model && model->plastic);
+  }
+
   engine_statistics statistics() const override {
     engine_statistics s = stats_;
     s.neuron_updates = updates_;
@@ -312,6 +383,7 @@ class gpu_engine final : public engine {
       min_d = min_d == 0 ? p->min_delay() : std::min(min_d, p->min_delay());
       max_d = std::max(max_d, p->max_delay());
     }
+    for (const auto& p : plastic_) stats_.synapse_payload_bytes += p->bytes();
     stats_.min_delay = min_d == 0 ? 1 : min_d;
     stats_.max_delay = max_d;
     slots_ = static_cast<std::uint32_t>(max_d) + 1;
@@ -323,6 +395,7 @@ class gpu_engine final : public engine {
     const spike* d = upload_spikes(spikes);
     const delivery_target t{ring(), earliest, words_.error(), launch_};
     plan_.deliver(projections_, d, static_cast<std::uint32_t>(spikes.size()), t);
+    plastic_delivery_.deliver(plastic_, spikes, t);  // in step order (plasticity.hpp)
   }
 
   // Checks the spikes' gids and copies them to the device (one copy per chunk).
@@ -356,6 +429,9 @@ class gpu_engine final : public engine {
   std::vector<std::unique_ptr<device_group>> groups_;  // null for spike sources
   std::vector<std::unique_ptr<device_projection>> projections_;
   delivery_plan plan_;
+  std::vector<std::unique_ptr<plastic_projection>> plastic_;  // plastic and short-term projections
+  std::vector<std::size_t> plastic_index_;                    // their projection indices
+  plastic_delivery plastic_delivery_;
   std::vector<spike> schedule_;  // spike_source_array spikes, sorted
   thrust::device_vector<fixed_t> ring_;
   thrust::device_vector<double> extra_;

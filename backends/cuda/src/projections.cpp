@@ -20,21 +20,6 @@
 namespace neuromesh::NEUROMESH_GPU_NS {
 namespace {
 
-// Adds input w for step fired + delay to `target` (a gid) on `receptor`.
-NEUROMESH_INLINE_HOST_DEVICE void add_input(const delivery_target& t, std::uint8_t receptor, delay_t delay,
-                                            step_t fired, std::uint32_t target, fixed_t w) {
-  const step_t when = fired + delay;
-  if (when < t.earliest) {
-    raise(t.error, late_input);
-    return;
-  }
-  fixed_t* slot = t.ring.row(receptor, when) + target;
-  if (t.exclusive)
-    *slot = add_saturating(*slot, w);  // no other thread runs: an atomic would cost about 10x on x86
-  else
-    atomic_add(slot, w);
-}
-
 // Adds synapse k's input (a segment with `delay`, `receptor`) for a spike of step `fired`.
 NEUROMESH_INLINE_HOST_DEVICE void add(const rows_view& v, const delivery_target& t, const row_segment& seg,
                                       step_t fired, std::uint32_t k) {
@@ -256,10 +241,16 @@ device_projection::device_projection(const network& net, std::size_t k, delivery
                                      connectivity_mode mode, const launch_policy& launch)
     : strategy_(strategy), launch_(launch) {
   const projection& proj = net.projections[k];
-  if (const synapse_info* m = find_synapse_model(proj.synapse); m->plastic || m->short_term)
-    throw backend_unavailable(std::string(NEUROMESH_GPU_BACKEND) + " backend: plastic synapses (" + proj.synapse +
-                              " in projections[" + std::to_string(k) +
-                              "]) are not implemented on this backend yet; use backend \"cpu\"");
+  const synapse_info* model = find_synapse_model(proj.synapse);
+  run_time_state_ = model->plastic || model->short_term;
+  if (run_time_state_) {
+    // Plastic rows keep state beside every stored synapse (plasticity.hpp): never regenerated.
+    if (mode == connectivity_mode::procedural)
+      throw config_error("projections[" + std::to_string(k) + "].connectivity",
+                         "procedural connectivity regenerates rows at every spike, so it cannot keep the state of " +
+                             proj.synapse + " synapses; use connectivity stored (or procedural_if_regenerable)");
+    mode = connectivity_mode::stored;
+  }
   const std::size_t pre = net.population_index(proj.pre, "projections[" + std::to_string(k) + "].pre");
   pre_offset_ = net.offsets()[pre];
   n_pre_ = net.populations[pre].size;
@@ -310,8 +301,11 @@ std::vector<synapse_store::entry> device_projection::download() const {
   for (index_t s = 0; s < n_pre_; ++s)
     for (std::uint32_t g = row_ptr[s]; g < row_ptr[s + 1]; ++g)
       for (std::uint32_t k = g == 0 ? 0 : segs[g - 1].end; k < segs[g].end; ++k)
-        out.push_back({pre_offset_ + s, targets[k], rows_.shared ? rows_.shared_weight : weights[k], segs[g].delay,
-                       segs[g].receptor});
+        out.push_back({pre_offset_ + s, targets[k],
+                       rows_.shared      ? rows_.shared_weight
+                       : weights.empty() ? 0.0f
+                                         : weights[k],
+                       segs[g].delay, segs[g].receptor});
   return out;
 }
 
@@ -337,7 +331,7 @@ void delivery_plan::upload_views(const std::vector<std::unique_ptr<device_projec
   std::vector<procedural_view> proc;
   std::uint64_t synapses = 0;
   for (std::size_t k = 0; k < projections.size(); ++k) {
-    if (projections[k]->size() == 0) continue;
+    if (projections[k]->size() == 0 || projections[k]->run_time_state()) continue;  // plasticity.hpp delivers those
     if (projections[k]->procedural()) {
       proc.push_back(projections[k]->procedural_rows());
     } else if (chosen[k] == delivery_strategy::presynaptic) {
@@ -432,7 +426,8 @@ void delivery_plan::deliver(const std::vector<std::unique_ptr<device_projection>
   if (m == 0) return;
   std::vector<delivery_strategy> chosen;
   for (const auto& p : projections)
-    chosen.push_back(p->size() == 0 || p->procedural() ? delivery_strategy::automatic : p->strategy_for(m));
+    chosen.push_back(p->size() == 0 || p->procedural() || p->run_time_state() ? delivery_strategy::automatic
+                                                                              : p->strategy_for(m));
   if (chosen != chosen_ || pre_.empty()) upload_views(projections, std::move(chosen));  // only when the choice changes
   if (n_proc_ > 0)
     for_each_index(t.launch, std::uint64_t{m} * n_proc_,
@@ -459,7 +454,7 @@ void delivery_plan::deliver_to_groups(const std::vector<std::unique_ptr<device_p
   if (stored_.empty()) {
     std::vector<rows_view> views;
     for (const auto& p : projections)
-      if (p->size() > 0 && !p->procedural()) views.push_back(p->view());
+      if (p->size() > 0 && !p->procedural() && !p->run_time_state()) views.push_back(p->view());
     if (views.empty()) return;
     stored_.resize(views.size());
     copy_bytes(thrust::raw_pointer_cast(stored_.data()), views.data(), views.size() * sizeof(rows_view));

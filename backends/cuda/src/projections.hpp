@@ -31,6 +31,21 @@ struct delivery_target {
   bool exclusive = false;  // one thread runs the launch (OMP build, small launch): plain adds
 };
 
+// Adds input w for step fired + delay to `target` (a gid) on `receptor`.
+NEUROMESH_INLINE_HOST_DEVICE void add_input(const delivery_target& t, std::uint8_t receptor, delay_t delay,
+                                            step_t fired, std::uint32_t target, fixed_t w) {
+  const step_t when = fired + delay;
+  if (when < t.earliest) {
+    raise(t.error, late_input);
+    return;
+  }
+  fixed_t* slot = t.ring.row(receptor, when) + target;
+  if (t.exclusive)
+    *slot = add_saturating(*slot, w);  // no other thread runs: an atomic would cost about 10x on x86
+  else
+    atomic_add(slot, w);
+}
+
 // A projection's rows as device code sees them.
 struct rows_view {
   const std::uint32_t* row_ptr;  // n_pre + 1 offsets into segs
@@ -80,9 +95,14 @@ class device_projection {
                                                                                      : s;
   }
   bool procedural() const { return params_ != nullptr; }
+  // Plastic or short-term synapses (state changes at run time): delivered by plasticity.hpp, in
+  // step order, not by delivery_plan.
+  bool run_time_state() const { return run_time_state_; }
   rows_view view() const;
   procedural_view procedural_rows() const;
-  // The stored rows, copied back (row order), for tests.
+  // Frees the float weight column (a plastic projection keeps its weights elsewhere).
+  void release_weights() { thrust::device_vector<float>().swap(rows_.weights); }
+  // The stored rows, copied back (row order), for tests and read-back (weight 0 once released).
   std::vector<synapse_store::entry> download() const;
 
   std::uint64_t size() const { return rows_.size; }
@@ -99,6 +119,7 @@ class device_projection {
   index_t n_pre_;
   delivery_strategy strategy_;
   launch_policy launch_;
+  bool run_time_state_ = false;
   device_rows rows_;                           // procedural: size, shape and delays only
   std::unique_ptr<device_parameters> params_;  // procedural only
 };

@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "plasticity.hpp"
 #include "runtime.hpp"
 
 namespace neuromesh::NEUROMESH_GPU_NS {
@@ -26,6 +27,10 @@ unsigned device_words::collect(const char* phase) {
     throw internal_error(std::string(NEUROMESH_GPU_BACKEND) + " backend: during " + phase +
                          ", device code reported input for a step already simulated (a delay shorter than the "
                          "chunk)");
+  if (host[0] & plastic_order)
+    throw internal_error(std::string(NEUROMESH_GPU_BACKEND) + " backend: during " + phase +
+                         ", a spike reached plastic synapses after a later spike of its source (the update order "
+                         "would depend on delivery order)");
   return host[1];
 }
 

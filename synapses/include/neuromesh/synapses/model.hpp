@@ -58,6 +58,12 @@ struct short_term_state {
   bool spiked = false;
 };
 
+// What a spike transmits through a synapse of stored weight w when its source's short-term state
+// gives the factor u x (tsodyks2_synapse, tsodyks_synapse; every backend).
+NEUROMESH_INLINE_HOST_DEVICE fixed_t short_term_input(float weight, double factor) {
+  return to_fixed(static_cast<double>(weight) * factor);
+}
+
 // The stored synapses of one projection as delivery reads them, in either backend's memory.
 struct synapse_columns {
   const std::uint32_t* targets;  // per synapse: the engine's index of the target neuron
