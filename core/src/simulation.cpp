@@ -48,6 +48,10 @@ simulation::simulation(network net, simulation_options opt, const engine_factory
     if (!opt_.resume.empty())  // before anything is built or the output touched
       check_same_network(read_checkpoint_file(opt_.resume).fingerprint, fingerprint_of(net_, opt_.prec), opt_.resume);
     construct(make_engine);
+    if (!net_.weight_recorders.empty() && !engine_->records_weights())
+      throw backend_unavailable("weight_recorders: the " + engine_->name() +
+                                " backend does not run weight recorders; use backend \"cpu\" (threads, MPI)");
+    if (opt_.checkpoint_every_ms != 0) check_synapse_state_kept("checkpoint_every");
   } catch (...) {
     failure = std::current_exception();
   }

@@ -2,6 +2,7 @@
 // rank's engine hands over its neurons' state by id, rank 0 merges and writes one file. Resuming:
 // the network is rebuilt as usual, every rank reads the file and takes its own neurons' rows, and
 // the driver's own state (time, the last chunk's spikes, counters) is set from it.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -18,7 +19,22 @@ std::string simulation::checkpoint_path() const {
 }
 
 // The same answer on every rank (the filter and observers are attached alike everywhere).
+// Every synapse model but the static one has run-time state (plastic weights and traces, or a
+// short-term per-source state; synapses/registry.hpp), which a checkpoint must carry.
+static bool has_synapse_state(const network& net) {
+  return std::any_of(net.projections.begin(), net.projections.end(),
+                     [](const projection& p) { return p.synapse != "static" && p.synapse != "static_synapse"; });
+}
+
+void simulation::check_synapse_state_kept(const char* what) const {
+  if (!engine_->keeps_synapse_state() && has_synapse_state(net_))
+    throw backend_unavailable(std::string(what) + ": the " + engine_->name() +
+                              " backend cannot save or restore the state of plastic and short-term synapses; use "
+                              "backend \"cpu\" (threads, MPI) to checkpoint this network");
+}
+
 void simulation::check_checkpointable() const {
+  check_synapse_state_kept("checkpoints");
   if (filter_)
     throw config_error("checkpoint",
                        "the hardware timing mode (--timing) holds packets in flight that checkpoints do "
@@ -112,6 +128,7 @@ void simulation::restore(const std::string& path) {
   std::exception_ptr failure;
   checkpoint_data c;
   try {
+    check_synapse_state_kept("resume");
     c = read_checkpoint_file(path);
     read_checkpoint_state(path, net_, c);
     std::vector<population_state> probe;

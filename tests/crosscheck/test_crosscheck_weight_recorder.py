@@ -12,12 +12,10 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import crosscheck_table as table  # noqa: E402
 
-if table.nest is None:
-    pytest.skip(f"NEST is not importable ({table.NEST_IMPORT_ERROR}); pip install nest-simulator",
-                allow_module_level=True)
+table.require_nest()
 
 import neuromesh as nm  # noqa: E402
-from test_crosscheck_stdp import DT, TARGETS, poisson_protocol  # noqa: E402
+from plasticity_runs import DT, TARGETS, poisson_protocol  # noqa: E402
 
 nest = table.nest
 SYN = {"weight": 50.0, "Wmax": 100.0, "lambda": 0.02, "alpha": 1.05, "mu_plus": 0.0, "mu_minus": 0.0}

@@ -165,3 +165,43 @@ TEST(PlasticCheckpointErrors, ChangedSynapseParametersAreRefused) {
   }
   std::filesystem::remove_all(dir);
 }
+
+// Engines that cannot carry synapses' run-time state (the CUDA backends) or run weight recorders
+// refuse such runs up front, naming the backend -- never a checkpoint whose resumed weights restart
+// from their initial values, never an empty recorder.
+TEST(PlasticCheckpointErrors, BackendsWithoutSynapseStateRefuseCheckpointsAndWeightRecorders) {
+  std::size_t checked = 0;
+  for (const std::string& backend : features().backends) {
+    if (backend == "cpu") continue;
+    simulation_options opt;
+    opt.backend = backend;
+    opt.threads = 1;
+    network plain = plastic_brunel();
+    plain.weight_recorders.clear();
+    try {
+      make_simulation(plain, opt);
+    } catch (const backend_unavailable& e) {
+      continue;  // no device here: nothing to check on this backend
+    }
+    ++checked;
+    simulation_options every = opt;
+    every.checkpoint_every_ms = 10.0;
+    every.checkpoint = test_support::unique_temp_dir() + "/x.ckpt";
+    try {
+      make_simulation(plain, every);
+      FAIL() << backend << " accepted checkpoints of plastic synapses it cannot save";
+    } catch (const backend_unavailable& e) {
+      EXPECT_NE(std::string(e.what()).find("plastic"), std::string::npos) << e.what();
+    }
+    auto sim = make_simulation(plain, opt);
+    sim->run(5.0);
+    EXPECT_THROW(sim->save_checkpoint(test_support::unique_temp_dir() + "/y.ckpt"), backend_unavailable) << backend;
+    try {
+      make_simulation(plastic_brunel(), opt);
+      FAIL() << backend << " accepted a weight recorder it does not run";
+    } catch (const backend_unavailable& e) {
+      EXPECT_NE(std::string(e.what()).find("weight_recorders"), std::string::npos) << e.what();
+    }
+  }
+  if (checked == 0) GTEST_SKIP() << "no backend other than cpu is built and usable here";
+}

@@ -101,6 +101,8 @@ class cpu_engine final : public engine {
 
   bool supports_partial_delivery() const override { return true; }
 
+  bool records_weights() const override { return true; }
+  bool keeps_synapse_state() const override { return true; }
   bool take_weight_events(std::vector<weight_event>& out) override {
     for (const auto& s : shards_) s->take_weight_events(out);
     return !cfg_.net->weight_recorders.empty();

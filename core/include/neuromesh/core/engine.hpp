@@ -123,6 +123,12 @@ class engine {
   // Moves the weight recorders' events since the last call to `out` (any order); false where the
   // engine has no weight recorders (validate() refuses them where plastic synapses do not run).
   virtual bool take_weight_events(std::vector<weight_event>& /*out*/) { return false; }
+  // Whether this engine runs weight recorders (take_weight_events) and saves/restores synapses'
+  // run-time state (save_synapse_state/load_synapse_state). The simulation refuses weight recorders
+  // and checkpoints of plastic or short-term synapses on engines that do not, naming the backend:
+  // never a run whose recorder stays empty or whose learnt weights restart from their initial values.
+  virtual bool records_weights() const { return false; }
+  virtual bool keeps_synapse_state() const { return false; }
   // Projection k's synapses onto this engine's neurons, by target; null where the engine cannot.
   virtual std::unique_ptr<synapse_reader> synapses_by_target(std::size_t /*projection*/) const { return nullptr; }
   virtual void deliver_partial(std::span<const partial_delivery> /*deliveries*/,

@@ -187,6 +187,7 @@ class simulation {
   void construct(const engine_factory& make_engine);
   void fail_everywhere(const std::exception& e);
   // Checkpoints (simulation_checkpoint.cpp).
+  void check_synapse_state_kept(const char* what) const;
   void check_checkpointable() const;
   void set_aside_resumed_output();
   void restore(const std::string& path);
