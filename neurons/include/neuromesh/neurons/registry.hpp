@@ -8,6 +8,7 @@
 #include <tuple>
 #include <vector>
 
+#include <neuromesh/neurons/aeif_cond_alpha.hpp>
 #include <neuromesh/neurons/aeif_cond_exp.hpp>
 #include <neuromesh/neurons/iaf_cond_exp.hpp>
 #include <neuromesh/neurons/iaf_psc_alpha.hpp>
@@ -23,7 +24,8 @@ struct model_list {
 };
 
 // Every integrate-and-fire / ODE neuron model a backend must support.
-using neuron_models = model_list<iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond_exp, izhikevich, aeif_cond_exp>;
+using neuron_models =
+    model_list<iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond_exp, izhikevich, aeif_cond_exp, aeif_cond_alpha>;
 
 // Kinds of population: ordinary neurons advanced by `step`, or spike sources that emit
 // prescribed spike trains (spike_source_array) and have no dynamics.
