@@ -308,7 +308,7 @@ struct aeif_integrator {
     const bool expo = k[inv_delta] > Real(0);
     for (int it = 0; it < max_internal_steps && t < h; ++it) {
       const bool upswing = !lock & expo & (y[0] >= k[v_up]) & (y[0] < k[vpeak]);
-      Real z[n];
+      Real z[n] = {};  // u form of y, set and read only in the upswing
       if (upswing) {
         z[0] = static_cast<Real>(math::exp(static_cast<double>(-(y[0] - k[vth]) * k[inv_delta])));
         for (int c = 1; c < n; ++c) z[c] = y[c];
