@@ -23,6 +23,15 @@ h = 0.1 ms, synaptic delay 0.1 ms, one thread per simulator, same parameters eve
               iaf_cond_exp is integrated by GSL's adaptive RKF45, several s per bio s here, so NEST
               gets --nest-repeats (default 1) runs per seed: its timing spread is over seeds.
 
+--models adex: the AdEx workload of issue 16 (networks/adex_coba.json; ADEX below): the same topology
+with aeif_cond_exp neurons (NEST's defaults, tau_syn 5/10 ms) and a 1 kHz Poisson drive per neuron;
+Brian2 integrates NEST's equations with --brian-coba-method (euler by default, as its AdEx examples),
+brian2-rk4 with rk4; NEST uses its aeif_cond_exp (GSL RKF45).
+
+CPU time is reported beside wall time (on a shared machine wall time also counts waiting for a
+core): NEST time.process_time() around Simulate, Brian2 its own _last_run_time (CPU time), neuromesh
+the CLI process's user+sys time minus that of a one-step run of the same network (construction).
+
 Every simulator simulates the same W + T seconds from the same kind of random initial state; mean
 rates are over the whole W + T for all of them (same window), per seed.
 
@@ -44,6 +53,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -53,7 +63,7 @@ import time
 from pathlib import Path
 
 N_E, N_I = 3200, 800
-MODELS = ("coba", "cuba")
+MODELS = ("coba", "cuba", "adex")
 SIMULATORS = ("neuromesh", "neuromesh-double", "brian2", "brian2-rk4", "nest")
 REPO = Path(__file__).resolve().parents[2]
 
@@ -73,7 +83,9 @@ def worker_brian2(model: str, seed: int, warmup: float, duration: float, repeats
     set_device("cpp_standalone", directory=builddir, build_on_run=False)
     b2.seed(seed)
     defaultclock.dt = 0.1 * ms
-    if model == "cuba":
+    if model == "adex":
+        P, Ce, Ci, drive, method = _brian2_adex(b2, coba_method)  # noqa: F841 (run() collects locals)
+    elif model == "cuba":
         # examples/CUBA.py, verbatim except: delay 0.1 ms, record=False, no plotting.
         taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
         Vt, Vr, El = -50 * mV, -60 * mV, -49 * mV
@@ -112,8 +124,9 @@ def worker_brian2(model: str, seed: int, warmup: float, duration: float, repeats
         Ce = Synapses(P, P, on_pre="ge += we", delay=0.1 * ms)
         Ci = Synapses(P, P, on_pre="gi += wi", delay=0.1 * ms)
         method = coba_method
-    Ce.connect("i<3200", p=0.02)
-    Ci.connect("i>=3200", p=0.02)
+    if model != "adex":
+        Ce.connect("i<3200", p=0.02)
+        Ci.connect("i>=3200", p=0.02)
     mon = SpikeMonitor(P, record=False)
 
     if warmup > 0:
@@ -141,11 +154,52 @@ clock_gettime(CLOCK_MONOTONIC, &_nm_t1);
             wall = float(f.read())
         count = np.asarray(mon.count[:], dtype=np.int64)
         runs.append({"sim_s": wall, "brian_cpu_s": float(device._last_run_time),
+                     "cpu_s": float(device._last_run_time),
                      "process_s": process_s,
                      "spikes_E": int(count[:N_E].sum()), "spikes_I": int(count[N_E:].sum())})
     return {"simulator": "brian2", "version": b2.__version__, "model": model, "seed": seed,
             "method": method, "build_s": build_s, "clean_build": clean,
             "compile_args": list(prefs.codegen.cpp.extra_compile_args_gcc), "runs": runs}
+
+
+# The AdEx workload (networks/adex_coba.json): 3200 E + 800 I aeif_cond_exp with NEST's defaults
+# except tau_syn_ex/in = 5/10 ms, Vogels-Abbott topology (p = 0.02, delay 0.1 ms), we = 4 nS,
+# wi = 40 nS, and a 1 kHz Poisson drive of 2 nS into every neuron; V_m(0) ~ N(-65, 5) mV.
+ADEX = {"C_m": 281.0, "g_L": 30.0, "E_L": -70.6, "V_th": -50.4, "Delta_T": 2.0, "tau_w": 144.0, "a": 4.0,
+        "b": 80.5, "V_peak": 0.0, "V_reset": -60.0, "t_ref": 0.0, "E_ex": 0.0, "E_in": -85.0,
+        "tau_syn_ex": 5.0, "tau_syn_in": 10.0}
+ADEX_WE, ADEX_WI, ADEX_NU, ADEX_WP = 4.0, 40.0, 1000.0, 2.0  # nS, nS, Hz, nS
+
+
+def _brian2_adex(b2, method):
+    """aeif_cond_exp in Brian2: NEST's equations and parameters (spike at V_peak, no refractory)."""
+    from brian2 import NeuronGroup, PoissonInput, Synapses, Hz, mV, ms, nS, pA, pF
+    p = ADEX
+    ns = {"C": p["C_m"] * pF, "gL": p["g_L"] * nS, "EL": p["E_L"] * mV, "VT": p["V_th"] * mV,
+          "DeltaT": p["Delta_T"] * mV, "tauw": p["tau_w"] * ms, "a": p["a"] * nS, "b": p["b"] * pA,
+          "Vpeak": p["V_peak"] * mV, "Vr": p["V_reset"] * mV, "Ee": p["E_ex"] * mV, "Ei": p["E_in"] * mV,
+          "taue": p["tau_syn_ex"] * ms, "taui": p["tau_syn_in"] * ms}
+    eqs = """
+    dv/dt = (-gL*(v-EL) + gL*DeltaT*exp((v-VT)/DeltaT) - ge*(v-Ee) - gi*(v-Ei) - w)/C : volt
+    dw/dt = (a*(v-EL) - w)/tauw : amp
+    dge/dt = -ge/taue : siemens
+    dgi/dt = -gi/taui : siemens
+    """
+    P = NeuronGroup(N_E + N_I, eqs, threshold="v>Vpeak", reset="v = Vr; w += b", method=method, namespace=ns)
+    P.v = "EL + 5.6*mV + 5*mV*randn()"  # -65 mV + 5 mV N(0,1)
+    Ce = Synapses(P[:N_E], P, on_pre=f"ge += {ADEX_WE}*nS", delay=0.1 * ms)
+    Ci = Synapses(P[N_E:], P, on_pre=f"gi += {ADEX_WI}*nS", delay=0.1 * ms)
+    Ce.connect(p=0.02)
+    Ci.connect(p=0.02)
+    return P, Ce, Ci, PoissonInput(P, "ge", 1, ADEX_NU * Hz, weight=ADEX_WP * nS), method
+
+
+def _nest_adex(nest):
+    pop = nest.Create("aeif_cond_exp", N_E + N_I, params=ADEX)
+    pop.V_m = nest.random.normal(-65.0, 5.0)
+    drive = nest.Create("poisson_generator", params={"rate": ADEX_NU})
+    nest.Connect(drive, pop, syn_spec={"weight": ADEX_WP, "delay": 0.1})
+    return pop, ADEX_WE, -ADEX_WI
 
 
 def worker_nest(model: str, seed: int, warmup: float, duration: float, repeats: int) -> dict:
@@ -158,7 +212,9 @@ def worker_nest(model: str, seed: int, warmup: float, duration: float, repeats: 
         nest.SetKernelStatus({"resolution": 0.1, "rng_seed": seed, "local_num_threads": 1,
                               "print_time": False})
         t0 = time.perf_counter()
-        if model == "cuba":
+        if model == "adex":
+            pop, w_e, w_i = _nest_adex(nest)
+        elif model == "cuba":
             params = {"C_m": 200.0, "tau_m": 20.0, "tau_syn_ex": 5.0, "tau_syn_in": 10.0,
                       "t_ref": 5.0, "E_L": -49.0, "V_th": -50.0, "V_reset": -60.0, "I_e": 0.0}
             pop = nest.Create("iaf_psc_exp", N_E + N_I, params=params)
@@ -183,11 +239,11 @@ def worker_nest(model: str, seed: int, warmup: float, duration: float, repeats: 
         construction_s = time.perf_counter() - t0
         if warmup > 0:
             nest.Simulate(warmup * 1000.0)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         nest.Simulate(duration * 1000.0)
-        sim_s = time.perf_counter() - t0
-        runs.append({"sim_s": sim_s, "construction_s": construction_s,
-                     "synapses": int(nest.num_connections) - (N_E + N_I),
+        sim_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
+        runs.append({"sim_s": sim_s, "cpu_s": cpu_s, "construction_s": construction_s,
+                     "synapses": int(nest.num_connections) - (N_E + N_I) * (2 if model == "adex" else 1),
                      "spikes_E": int(rec_E.n_events), "spikes_I": int(rec_I.n_events)})
     return {"simulator": "nest", "version": nest.__version__, "model": model, "seed": seed,
             "runs": runs}
@@ -203,11 +259,15 @@ SYN_RE = re.compile(r"(\d+) neurons, (\d+) synapses")
 
 
 def run_neuromesh(exe: str, model: str, seed: int, total_s: float, double: bool, env: dict) -> dict:
-    cmd = [exe, "run", f"vogels_abbott_{model}", "--duration", f"{total_s * 1000.0:g}",
+    network = "adex_coba" if model == "adex" else f"vogels_abbott_{model}"
+    cmd = [exe, "run", network, "--duration", f"{total_s * 1000.0:g}",
            "--threads", "1", "--seed", str(seed)]
     if double:
         cmd.append("--double")
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
     m = SUMMARY_RE.search(p.stdout)
@@ -215,7 +275,7 @@ def run_neuromesh(exe: str, model: str, seed: int, total_s: float, double: bool,
     syn = SYN_RE.search(p.stdout)
     if not m or set(pops) != {"E", "I"}:
         raise RuntimeError(f"cannot parse neuromesh output:\n{p.stdout}")
-    return {"sim_s": float(m.group(2)), "construction_s": float(m.group(1)),
+    return {"sim_s": float(m.group(2)), "construction_s": float(m.group(1)), "process_cpu_s": cpu,
             "simulated_ms": float(m.group(3)), "synapses": int(syn.group(2)) if syn else None,
             "spikes_E": pops["E"], "spikes_I": pops["I"], "command": " ".join(cmd)}
 
@@ -299,13 +359,14 @@ def summarise(results: dict, total_s: float, timed_s: float) -> dict:
             if entry.get("unavailable"):
                 out[model][sim] = {"unavailable": entry["unavailable"]}
                 continue
-            per_bio = []
+            per_bio, per_bio_cpu = [], []
             rates_E, rates_I = [], []
             per_seed = []
             for s in entry["seeds"]:
                 span = s["timed_bio_s"]
                 times = [r["sim_s"] / span for r in s["runs"]]
                 per_bio += times
+                per_bio_cpu += [r["cpu_s"] / span for r in s["runs"] if "cpu_s" in r]
                 r0 = s["runs"][0]
                 rE = r0["spikes_E"] / (N_E * total_s)
                 rI = r0["spikes_I"] / (N_I * total_s)
@@ -325,6 +386,9 @@ def summarise(results: dict, total_s: float, timed_s: float) -> dict:
                               "std": statistics.stdev(rates_I) if len(rates_I) > 1 else 0.0,
                               "min": min(rates_I), "max": max(rates_I)},
                    "per_seed": per_seed}
+            if per_bio_cpu:
+                res["cpu_s_per_bio_s"] = {"median": med(per_bio_cpu), "min": min(per_bio_cpu),
+                                          "max": max(per_bio_cpu), "n": len(per_bio_cpu)}
             if sim.startswith("brian2"):
                 builds = [s["build_s"] for s in entry["seeds"]]
                 res["build_s"] = {"first": builds[0], "incremental_median": med(builds[1:])}
@@ -336,6 +400,10 @@ def summarise(results: dict, total_s: float, timed_s: float) -> dict:
             peer = out[model].get(sim, {}).get("s_per_bio_s")
             if nm and peer:
                 out[model][sim]["ratio_to_neuromesh"] = peer["median"] / nm["median"]
+            nmc = out[model].get("neuromesh", {}).get("cpu_s_per_bio_s")
+            peerc = out[model].get(sim, {}).get("cpu_s_per_bio_s")
+            if nmc and peerc:
+                out[model][sim]["cpu_ratio_to_neuromesh"] = peerc["median"] / nmc["median"]
     return out
 
 
@@ -351,20 +419,24 @@ def markdown(summary: dict, meta: dict) -> str:
                  f"mean rates over {meta['seeds']} seed(s) (± sample std over seeds; [min–max]) over the "
                  f"whole {w + T:g} s simulated.")
     lines.append("")
-    lines.append("| model | simulator | s / bio s | ratio to neuromesh | E rate [Hz] | I rate [Hz] |")
-    lines.append("|---|---|---|---|---|---|")
+    lines.append("| model | simulator | s / bio s | ratio to neuromesh | CPU s / bio s | CPU ratio | E rate [Hz] | "
+                 "I rate [Hz] |")
+    lines.append("|---|---|---|---|---|---|---|---|")
     for model in summary:
         for sim in meta["simulators"]:
             r = summary[model].get(sim)
             if r is None:
                 continue
             if "unavailable" in r:
-                lines.append(f"| {model.upper()} | {LABELS[sim]} | unavailable: {r['unavailable']} | | | |")
+                lines.append(f"| {model.upper()} | {LABELS[sim]} | unavailable: {r['unavailable']} | | | | | |")
                 continue
             ratio = r.get("ratio_to_neuromesh")
             ratio_s = f"{ratio:.2f}×" if ratio is not None else ("1" if sim == "neuromesh" else "—")
             e, i = r["rate_E"], r["rate_I"]
+            cratio = r.get("cpu_ratio_to_neuromesh")
+            cratio_s = f"{cratio:.2f}×" if cratio is not None else ("1" if sim == "neuromesh" else "—")
             lines.append(f"| {model.upper()} | {LABELS[sim]} | {fmt_time(r['s_per_bio_s'])} | {ratio_s} | "
+                         f"{fmt_time(r.get('cpu_s_per_bio_s'))} | {cratio_s} | "
                          f"{e['mean']:.2f} ± {e['std']:.2f} [{e['min']:.2f}–{e['max']:.2f}] | "
                          f"{i['mean']:.2f} ± {i['std']:.2f} [{i['min']:.2f}–{i['max']:.2f}] |")
     lines.append("")
@@ -438,7 +510,7 @@ def main(argv=None) -> int:
                     help="timed repeats per seed for NEST (default 1: its COBA runs at several s per bio s)")
     ap.add_argument("--warmup", type=float, default=0.2,
                     help="untimed warm-up in biological seconds (default 0.2; neuromesh: simulated and timed)")
-    ap.add_argument("--models", default="coba,cuba", help="comma list of coba,cuba")
+    ap.add_argument("--models", default="coba,cuba", help="comma list of coba,cuba,adex")
     ap.add_argument("--simulators", default=",".join(SIMULATORS), help=f"comma list of {','.join(SIMULATORS)}")
     ap.add_argument("--neuromesh", default=str(REPO / "build" / "apps" / "neuromesh"), help="neuromesh CLI binary")
     ap.add_argument("--build-commit", metavar="REV",
@@ -534,9 +606,14 @@ def main(argv=None) -> int:
                     if sim.startswith("neuromesh"):
                         runs = [run_neuromesh(a.neuromesh, model, seed, total_s, sim.endswith("double"), env)
                                 for _ in range(a.repeats)]
+                        # CPU time of the simulation: the process's minus that of a 1-step run
+                        # (construction, start-up), as the CLI prints wall time only.
+                        base = run_neuromesh(a.neuromesh, model, seed, 1e-4, sim.endswith("double"), env)
+                        for r in runs:
+                            r["cpu_s"] = r["process_cpu_s"] - base["process_cpu_s"]
                         entry["seeds"].append({"seed": seed, "timed_bio_s": total_s, "runs": runs})
                     elif sim.startswith("brian2"):
-                        if sim == "brian2-rk4" and model != "coba":
+                        if sim == "brian2-rk4" and model == "cuba":
                             continue  # CUBA is integrated exactly ('linear') in both variants
                         method = "rk4" if sim == "brian2-rk4" else a.brian_coba_method
                         d = os.path.join(a.workdir, f"{sim}_{model}")
@@ -567,7 +644,7 @@ def main(argv=None) -> int:
     for model in models:
         for sim in sims:
             e = results[model][sim]
-            if sim == "brian2-rk4" and model != "coba":
+            if sim == "brian2-rk4" and model == "cuba":
                 del results[model][sim]
             elif not e.get("unavailable") and not e.get("seeds"):
                 e["unavailable"] = e.get("error", "no successful run")

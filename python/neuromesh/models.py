@@ -125,6 +125,13 @@ class EIF_cond_exp_isfa_ista(IF_cond_exp):
         return out
 
 
+class EIF_cond_alpha_isfa_ista(EIF_cond_exp_isfa_ista):
+    """AdEx with alpha-function conductance synapses (PyNN) -> aeif_cond_alpha; the same
+    parameters, defaults and mapping as EIF_cond_exp_isfa_ista."""
+
+    core_model = "aeif_cond_alpha"
+
+
 class Izhikevich(CellType):
     """Izhikevich (2003) neuron; weights are membrane potential jumps [mV]."""
 

@@ -183,16 +183,19 @@ std::pair<std::vector<int>, std::vector<double>> run_aeif(const aeif_protocol& p
   return {spikes, v};
 }
 
-// Every spike in NEST's step, over 1 s of DC and of synaptic input; V_m within 1e-5 mV of NEST's
+// Every spike in NEST's step, over 1 s of DC and of synaptic input; V_m within 1e-3 mV of NEST's
 // at the samples. Measured (this implementation, double): all 247 spikes of the five protocols in
-// NEST's step; max |V - V_NEST| over all 10^4 steps 2e-10 mV (DC, syn) and 1.2e-6 mV (syn_strong).
-// The former fixed 8-substep RK4 had 4/17, 5/102, 13/31, 18/19 and 69/78 spikes in NEST's step.
+// NEST's step; max |V - V_NEST| at the samples 1.7e-4 mV (dc800), 4.1e-5 (dc2000), 2.0e-5
+// (syn_strong): the upswing is integrated in u = exp(-(V - V_th)/Delta_T), not in V as NEST does,
+// so the reset happens at a crossing time a few 1e-6 ms from NEST's. (Integrating the upswing in
+// V as NEST does gave 2e-10 mV at ~4x the time per spike at 2000 pA.) The former fixed 8-substep RK4 had
+// 4/17, 5/102, 13/31, 18/19 and 69/78 spikes in NEST's step.
 TEST(ModelAccuracy, AeifCondExpSpikesInNestsStep) {
   for (const aeif_protocol& pr : aeif_protocols()) {
     const auto [spikes, v] = run_aeif<double>(pr);
     EXPECT_EQ(spikes, pr.spikes) << pr.name;
     ASSERT_EQ(v.size(), pr.v.size()) << pr.name;
-    for (std::size_t j = 0; j < v.size(); ++j) EXPECT_NEAR(v[j], pr.v[j], 1e-5) << pr.name << " sample " << j;
+    for (std::size_t j = 0; j < v.size(); ++j) EXPECT_NEAR(v[j], pr.v[j], 1e-3) << pr.name << " sample " << j;
   }
 }
 
@@ -208,7 +211,8 @@ TEST(ModelAccuracy, AeifCondExpFloatWithinOneStepOfNest) {
 }
 
 // The internal step size is per-neuron state that carries over (NEST's IntegrationStep): it
-// starts at min(0.01 ms, h), grows while the neuron is quiet and shrinks in the upswing.
+// starts at min(0.01 ms, h), grows while the neuron is quiet (to at most h, which acts as any
+// larger value would) and shrinks where the error control or the spike's crossing needs it.
 TEST(ModelAccuracy, AeifCondExpAdaptiveStepIsState) {
   cell<aeif_cond_exp> n({{"I_e", 800.0}});
   EXPECT_EQ(n.x[aeif_cond_exp::h_int], 0.0);  // not started: the first step uses min(0.01, h)
@@ -219,8 +223,9 @@ TEST(ModelAccuracy, AeifCondExpAdaptiveStepIsState) {
   for (int s = 1; s < 200; ++s) {  // through the first spike (step 177)
     n.step();
     smallest = std::min(smallest, double(n.x[aeif_cond_exp::h_int]));
+    ASSERT_LE(n.x[aeif_cond_exp::h_int], h) << s;
   }
-  EXPECT_LT(smallest, 0.01);  // resolved the upswing
+  EXPECT_LT(smallest, h);  // shortened around the upswing and the reset
   // Deterministic: the same run gives the same bits.
   cell<aeif_cond_exp> m({{"I_e", 800.0}});
   for (int s = 0; s < 200; ++s) m.step();

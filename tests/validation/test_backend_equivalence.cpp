@@ -40,13 +40,13 @@ network model_zoo() {
   network net;
   net.populations.push_back({"S", 20, "spike_source_array", {}, {}, {}});
   for (int i = 0; i < 20; ++i) net.populations[0].spike_times.push_back({1.0 + i, 7.3 + 2 * i, 30.0});
-  const std::vector<std::string> models = {"iaf_psc_delta", "iaf_psc_exp",   "iaf_psc_alpha",
-                                           "iaf_cond_exp",  "aeif_cond_exp", "izhikevich"};
+  const std::vector<std::string> models = {"iaf_psc_delta", "iaf_psc_exp", "iaf_psc_alpha",  "iaf_cond_exp",
+                                           "aeif_cond_exp", "izhikevich",  "aeif_cond_alpha"};
   for (const std::string& m : models) {
     population pop{m, 150, m, {}, {}, {}};
     pop.initial["V_m"] = distribution{distribution::kind::uniform, -70.0, -55.0};
     net.populations.push_back(pop);
-    const bool conductance = m == "iaf_cond_exp" || m == "aeif_cond_exp";
+    const bool conductance = m == "iaf_cond_exp" || m == "aeif_cond_exp" || m == "aeif_cond_alpha";
     const bool izh = m == "izhikevich";
     const double w = conductance ? 2.0 : izh ? 3.0 : 60.0;
     net.stimuli.push_back({stimulus::kind::poisson_generator, m, 4000.0, w});
@@ -136,6 +136,7 @@ const std::vector<case_t>& cases() {
       {"heterogeneous_delays", heterogeneous_delays, 150.0},
       {"model_zoo", model_zoo, 100.0},
       {"nir_models", nir_models, 100.0},
+      {"adex_coba", [] { return builtin_network("adex_coba"); }, 100.0},
   };
   return c;
 }
@@ -183,7 +184,8 @@ TEST_P(BackendEquivalence, SpikesBitIdenticalToCpu) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BackendEquivalence,
-                         ::testing::Combine(::testing::ValuesIn(other_backends()), ::testing::Range<std::size_t>(0, 6),
+                         ::testing::Combine(::testing::ValuesIn(other_backends()),
+                                            ::testing::Range<std::size_t>(0, cases().size()),
                                             ::testing::Values(precision::single, precision::double_precision)),
                          [](const auto& info) {
                            std::string b = std::get<0>(info.param);

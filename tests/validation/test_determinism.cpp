@@ -8,17 +8,23 @@ using namespace neuromesh;
 
 namespace {
 
-// Vogels-Abbott COBA shortened, and a Brunel network scaled down with heterogeneous delays.
+// Vogels-Abbott COBA shortened, a Brunel network scaled down with heterogeneous delays, and the
+// AdEx network.
 network coba() { return builtin_network("vogels_abbott_coba"); }
 
 network small_brunel_with_delay_distribution() { return test_support::brunel_with_delay_distribution(); }
+
+// The AdEx network: aeif_cond_exp's vectorised lane path plus the neurons it defers to `step`.
+network adex() { return builtin_network("adex_coba"); }
+
+network by_index(int i) { return i == 0 ? coba() : i == 1 ? small_brunel_with_delay_distribution() : adex(); }
 
 }  // namespace
 
 class Determinism : public ::testing::TestWithParam<int> {};
 
 TEST_P(Determinism, SameSpikesForOneTwoAndThreeThreads) {
-  const network net = GetParam() == 0 ? coba() : small_brunel_with_delay_distribution();
+  const network net = by_index(GetParam());
   const auto one = test_support::run_spikes(net, 300.0, 1);
   ASSERT_GT(one.size(), 1000u);
   const std::uint64_t reference = test_support::spike_hash(one);
@@ -28,19 +34,19 @@ TEST_P(Determinism, SameSpikesForOneTwoAndThreeThreads) {
 }
 
 TEST_P(Determinism, DoublePrecisionAlsoThreadInvariant) {
-  const network net = GetParam() == 0 ? coba() : small_brunel_with_delay_distribution();
+  const network net = by_index(GetParam());
   const auto ref = test_support::spike_hash(test_support::run_spikes(net, 200.0, 1, precision::double_precision));
   EXPECT_EQ(test_support::spike_hash(test_support::run_spikes(net, 200.0, 3, precision::double_precision)), ref);
 }
 
 TEST_P(Determinism, DifferentSeedGivesDifferentSpikes) {
-  network net = GetParam() == 0 ? coba() : small_brunel_with_delay_distribution();
+  network net = by_index(GetParam());
   const auto a = test_support::spike_hash(test_support::run_spikes(net, 200.0, 1));
   net.seed += 1;
   EXPECT_NE(test_support::spike_hash(test_support::run_spikes(net, 200.0, 1)), a);
 }
 
-INSTANTIATE_TEST_SUITE_P(Networks, Determinism, ::testing::Values(0, 1));
+INSTANTIATE_TEST_SUITE_P(Networks, Determinism, ::testing::Values(0, 1, 2));
 
 // A mostly silent network: a synfire-like chain driven by one source spike. With the active set
 // most neurons are skipped, yet every spike is identical to updating every neuron every step.

@@ -18,6 +18,15 @@
 
 #include "population_group.hpp"
 
+// GCC on x86 picks 256-bit vectors even where the CPU has AVX-512 (-mprefer-vector-width=256 is
+// its default for Intel): the neuron update is compute-bound, so it asks for the full width
+// (aeif_cond_exp's lane path, float: ~1.7x measured). Rounding does not depend on the width.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define NEUROMESH_WIDE_VECTORS __attribute__((target("prefer-vector-width=512")))
+#else
+#define NEUROMESH_WIDE_VECTORS
+#endif
+
 namespace neuromesh::cpu {
 
 template <class Model, class Real>
@@ -46,6 +55,8 @@ class neuron_group final : public population_group {
         in_ex_(n_),
         in_in_(n_),
         stim_(n_),
+        deferred_ex_(has_lane_step<Model, Real> ? n_ : 0),
+        deferred_in_(has_lane_step<Model, Real> ? n_ : 0),
         flags_(n_) {
     if (!low.slice().contiguous())  // a rank that owns scattered neurons (round-robin, placement)
       for (std::uint32_t i = 0; i < n_; ++i) gids_.push_back(low.gid(i));
@@ -116,13 +127,15 @@ class neuron_group final : public population_group {
   // Fused: input is read (and cleared) straight from the ring buffer instead of the staging
   // arrays -- same arithmetic, less memory traffic; used on steps that skip the rest check.
   template <bool Uniform, bool Fused>
-  void update_all(fixed_t* NEUROMESH_RESTRICT rex, fixed_t* NEUROMESH_RESTRICT rin) {
+  NEUROMESH_WIDE_VECTORS void update_all(fixed_t* NEUROMESH_RESTRICT rex, fixed_t* NEUROMESH_RESTRICT rin) {
     const std::uint32_t n = n_;
     const Real* NEUROMESH_RESTRICT kp = k_.data();
     Real* NEUROMESH_RESTRICT xp = x_.data();
     const Real* NEUROMESH_RESTRICT ex = in_ex_.data();
     const Real* NEUROMESH_RESTRICT in = in_in_.data();
     const Real* NEUROMESH_RESTRICT st = stim_.data();
+    Real* NEUROMESH_RESTRICT dex = deferred_ex_.data();
+    Real* NEUROMESH_RESTRICT din = deferred_in_.data();
     std::uint8_t* NEUROMESH_RESTRICT fl = flags_.data();
     const Real dc = static_cast<Real>(dc_now_);
     Real ku[C > 0 ? C : 1];
@@ -148,7 +161,15 @@ class neuron_group final : public population_group {
         c = st[i];
       }
       // The fused path never checks for rest, so it skips the model's change detection.
-      fl[i] = static_cast<std::uint8_t>(Model::template step<Real, !Fused>(k, x, e, h, c));
+      if constexpr (has_lane_step<Model, Real>) {
+        fl[i] = static_cast<std::uint8_t>(Model::template lane_step<Real, !Fused>(k, x, e, h, c));
+        if constexpr (Fused) {  // kept for the neurons `lane_step` defers (finish_deferred)
+          dex[i] = e;
+          din[i] = h;
+        }
+      } else {
+        fl[i] = static_cast<std::uint8_t>(Model::template step<Real, !Fused>(k, x, e, h, c));
+      }
 #pragma GCC unroll 16
       for (std::size_t j = 0; j < S; ++j) xp[j * n + i] = x[j];
     }
@@ -160,6 +181,30 @@ class neuron_group final : public population_group {
       update_all<true, Fused>(rex, rin);
     else
       update_all<false, Fused>(rex, rin);
+    if constexpr (has_lane_step<Model, Real>) finish_deferred<Fused>();
+  }
+
+  // The neurons the lane path deferred (flag bit `deferred`): the model's full `step`, with the
+  // input the lane path saw. Eight flags per word: most words hold none.
+  template <bool Fused>
+  void finish_deferred() {
+    constexpr std::uint64_t bits = 0x0101010101010101ull * step_flags::deferred;
+    std::uint8_t* fl = flags_.data();
+    for (std::uint32_t i0 = 0; i0 < n_; i0 += 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, fl + i0, std::min<std::uint32_t>(8, n_ - i0));
+      for (word &= bits; word != 0; word &= word - 1) {
+        const std::uint32_t i = i0 + static_cast<std::uint32_t>(std::countr_zero(word) / 8);
+        std::array<Real, C> k;
+        std::array<Real, S> x;
+        for (std::size_t j = 0; j < C; ++j) k[j] = k_[j * n_ + i];
+        for (std::size_t j = 0; j < S; ++j) x[j] = x_[j * n_ + i];
+        const Real e = Fused ? deferred_ex_[i] : in_ex_[i], h = Fused ? deferred_in_[i] : in_in_[i];
+        const Real c = Fused ? static_cast<Real>(dc_now_) : stim_[i];
+        fl[i] = static_cast<std::uint8_t>(Model::template step<Real, !Fused>(k.data(), x.data(), e, h, c));
+        for (std::size_t j = 0; j < S; ++j) x_[j * n_ + i] = x[j];
+      }
+    }
   }
 
   // No change, no input, no current in step s: a candidate for rest (cheap; used for counting).
@@ -346,6 +391,7 @@ class neuron_group final : public population_group {
   std::vector<Real> k_;         // C columns of n: derived constants (propagators)
   std::vector<Real> x_;         // S columns of n: state
   std::vector<Real> in_ex_, in_in_, stim_;
+  std::vector<Real> deferred_ex_, deferred_in_;  // fused path's input, for deferred neurons (lane_step models)
   std::vector<std::uint8_t> flags_;
   std::vector<std::uint32_t> active_;
 };

@@ -54,7 +54,18 @@ struct state_spec {
 
 // Bits returned by step(): the neuron spiked; its state changed (used by the active set: a neuron
 // whose state did not change with zero input is at its fixed point and can be skipped exactly).
-enum step_flags : unsigned { spiked = 1u, changed = 2u };
+// `deferred` comes only from an adaptive model's optional branch-free `lane_step` (see
+// aeif_cond_exp.hpp): it did not take this step (state untouched), the caller runs `step`.
+enum step_flags : unsigned { spiked = 1u, changed = 2u, deferred = 4u };
+
+// Models with an adaptive integrator may offer, besides `step`, a branch-free
+//   template <class Real, bool DetectChange> static unsigned lane_step(k, x, in_ex, in_in, i_stim);
+// that takes the common case exactly as `step` would, so a vectorised loop can run it over all
+// neurons and call `step` only for the deferred ones.
+template <class Model, class Real>
+concept has_lane_step = requires(const Real* k, Real* x, Real v) {
+  {Model::template lane_step<Real, true>(k, x, v, v, v)};
+};
 
 // The flags a step returns. With DetectChange = false (the backends' hot loop on steps that do
 // not look for resting neurons) `changed` is dead code the compiler removes: measured 30 % of

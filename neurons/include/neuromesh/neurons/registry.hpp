@@ -8,6 +8,7 @@
 #include <tuple>
 #include <vector>
 
+#include <neuromesh/neurons/aeif_cond_alpha.hpp>
 #include <neuromesh/neurons/aeif_cond_exp.hpp>
 #include <neuromesh/neurons/iaf_cond_exp.hpp>
 #include <neuromesh/neurons/iaf_psc_alpha.hpp>
@@ -26,7 +27,7 @@ struct model_list {
 
 // Every integrate-and-fire / ODE neuron model a backend must support.
 using neuron_models = model_list<iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond_exp, izhikevich, aeif_cond_exp,
-                                 nir_lif, nir_cuba_lif>;
+                                 aeif_cond_alpha, nir_lif, nir_cuba_lif>;
 
 // Kinds of population: ordinary neurons advanced by `step`, or spike sources that emit
 // prescribed spike trains (spike_source_array) and have no dynamics.
