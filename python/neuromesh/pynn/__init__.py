@@ -15,8 +15,8 @@ from .control import (end, get_current_time, get_max_delay, get_min_delay, get_t
 from .populations import Assembly, Population, PopulationView  # noqa: F401
 from .procedural_api import connect, create, record, record_gsyn, record_v, set  # noqa: F401
 from .projections import Projection  # noqa: F401
-from .standardmodels import (ACSource, AdditiveWeightDependence, DCSource, EIF_cond_exp_isfa_ista,  # noqa: F401
-                             IF_cond_exp, IF_curr_alpha, IF_curr_delta, IF_curr_exp, Izhikevich,
+from .standardmodels import (ACSource, AdditiveWeightDependence, DCSource, EIF_cond_alpha_isfa_ista,  # noqa: F401
+                             EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_alpha, IF_curr_delta, IF_curr_exp, Izhikevich,
                              MultiplicativeWeightDependence, NoisyCurrentSource, SpikePairRule, SpikeSourceArray,
                              SpikeSourcePoisson, STDPMechanism, StaticSynapse, StepCurrentSource,
                              TsodyksMarkramSynapse)

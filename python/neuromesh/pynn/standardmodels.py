@@ -52,6 +52,8 @@ IF_curr_delta = _cell(cells.IF_curr_delta, _IF_curr_delta_nm, {"v": ("V_m", 1.0)
 IF_cond_exp = _cell(cells.IF_cond_exp, nm.IF_cond_exp, _COND)
 EIF_cond_exp_isfa_ista = _cell(cells.EIF_cond_exp_isfa_ista, nm.EIF_cond_exp_isfa_ista,
                                {**_COND, "w": ("w", 1e-3)})
+EIF_cond_alpha_isfa_ista = _cell(cells.EIF_cond_alpha_isfa_ista, nm.EIF_cond_alpha_isfa_ista,
+                                 {**_COND, "w": ("w", 1e-3)})
 Izhikevich = _cell(cells.Izhikevich, nm.Izhikevich, {"v": ("V_m", 1.0), "u": ("U_m", 1.0)})
 SpikeSourceArray = _cell(cells.SpikeSourceArray, nm.SpikeSourceArray, {})
 
