@@ -13,6 +13,7 @@ class Connector:
         self.multapses = bool(allow_multapses)
 
     def core_args(self):
+        """The keyword arguments of the core's projection builder for this connector."""
         return dict(connector=self.kind, autapses=self.autapses, multapses=self.multapses)
 
     def __repr__(self):
@@ -20,10 +21,14 @@ class Connector:
 
 
 class AllToAllConnector(Connector):
+    """Every pre neuron to every post neuron (allow_self_connections=False: no autapses)."""
+
     kind = "all_to_all"
 
 
 class OneToOneConnector(Connector):
+    """Pre neuron i to post neuron i; pre and post must have the same size."""
+
     kind = "one_to_one"
 
 

@@ -96,6 +96,7 @@ class EnergyReport:
 
     @property
     def per_chip(self):
+        """Energy [J] per chip of the mapping."""
         return self._r["chip_joules"]
 
     @property

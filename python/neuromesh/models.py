@@ -40,6 +40,7 @@ class CellType:
         self.params = {**self.defaults, **params}
 
     def core_params(self):
+        """The parameters in the core model's names and units (NEST's)."""
         return {}
 
     def core_initial(self, initial):
@@ -156,6 +157,7 @@ class SpikeSourceArray(CellType):
     defaults = dict(spike_times=(), allow_offgrid_times=False)
 
     def spike_times(self, size):
+        """One list of spike times [ms] per neuron of a population of `size` neurons."""
         times = self.params["spike_times"]
         if len(times) and hasattr(times[0], "__len__"):
             if len(times) != size:

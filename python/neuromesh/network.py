@@ -13,7 +13,7 @@ import weakref
 
 import numpy as np
 
-from . import _core
+from . import _core, introspection
 from .connectors import Connector, FromListConnector
 from .errors import ArgumentTypeError, ConfigError, NeuromeshIOError
 from .models import CellType, SpikeSourceArray
@@ -119,6 +119,7 @@ class DCSource:
         self.amplitude, self.start, self.stop = float(amplitude), float(start), stop
 
     def inject_into(self, population):
+        """Adds this current to every neuron of `population` (PyNN's inject_into)."""
         population.network._dc.append((population.label, self.amplitude * 1000.0, self.start, self.stop))
         population.network._changed()
 
@@ -147,7 +148,26 @@ class Population:
         self.network._changed()
 
     def inject(self, source):
+        """Injects a current source (e.g. nm.DCSource) into every neuron (PyNN's inject)."""
         source.inject_into(self)
+
+    def get(self, parameter_names, gather=False, simplify=True):
+        """PyNN's Population.get (NEST's GetStatus): the value of one parameter (a name) or a list
+        of values (a list of names), in the cell type's units. A value is a number when every
+        neuron has the same one and simplify=True, else a numpy array with one value per neuron
+        (SpikeSourceArray's spike_times: one array, or a list of arrays). A parameter given as an
+        nm.random distribution is drawn when the network is built and raises ConfigError.
+        `gather` is accepted for PyNN: every MPI rank holds the whole description."""
+        return introspection.get_values(self, 0, self.size, parameter_names, simplify,
+                                        f"population '{self.label}': get")
+
+    def set(self, **parameters):
+        """PyNN's Population.set (NEST's SetStatus): new parameter values (numbers, one value
+        per neuron, or nm.random distributions) in the cell type's units, e.g.
+        pop.set(tau_m=15.0, v_thresh=np.linspace(-55, -50, len(pop))). Changes the description:
+        after a run, call net.reset() first (ConfigError otherwise); the next run() builds the
+        network with the new values. Other populations sharing the cell type object keep theirs."""
+        introspection.set_population(self, parameters, f"population '{self.label}': set")
 
     @property
     def spikes(self):
@@ -181,6 +201,18 @@ class PopulationView:
 
     def __len__(self):
         return self.size
+
+    def get(self, parameter_names, gather=False, simplify=True):
+        """Population.get for the view's neurons (arrays have one value per neuron of the view)."""
+        return introspection.get_values(self.parent, self.begin, self.end, parameter_names, simplify,
+                                        f"{self!r}: get")
+
+    def set(self, **parameters):
+        """Population.set for the view's neurons only; the population's other neurons keep their
+        values. A distribution (given, or already the population's value) and population-wide
+        flags (allow_offgrid_times) cannot cover part of a population: ConfigError naming the
+        parameter."""
+        introspection.set_view(self, parameters, f"{self!r}: set")
 
     def record(self, variables="spikes", interval=None, ids=None):
         """Record the view's neurons (ids, if given, are view-local: 0 is the view's first)."""
@@ -219,6 +251,9 @@ class Projection:
         if sim is None:
             raise ConfigError(f"projection {self.pre.label}->{self.post.label}: nothing is built yet; "
                               "call net.run() or net.simulator() first")
+        if self.index >= self.network._last_projection_count:
+            raise ConfigError(f"projection {self.pre.label}->{self.post.label}: it was added after the last build; "
+                              "call net.reset() and net.run() (or net.simulator()) to build it")
         return sim.synapses(self.index)
 
     def get(self, attribute_names, format="list", multiple_synapses="sum"):
@@ -270,8 +305,16 @@ class Projection:
             arrays.append(a)
         return arrays[0] if isinstance(attribute_names, str) else arrays
 
-    def __len__(self):
+    def size(self, gather=True):
+        """PyNN's Projection.size: the number of synapses of this projection in the last build
+        (run() or simulator()); before one, ConfigError. Same as len(projection)."""
         return len(self._synapses()["pre"])
+
+    def __len__(self):
+        return self.size()
+
+    def __bool__(self):  # a projection is truthy even before a build (len() would raise)
+        return True
 
     def __repr__(self):
         return f"Projection({self.pre.label}->{self.post.label})"
@@ -287,10 +330,16 @@ class Result:
         self.timing = None  # a neuromesh.hardware.TimingReport when run with timing=
 
     def spikes(self, population):
+        """(population-local ids, times [ms]) of population `population` (its label) as numpy arrays."""
         return self._sim.spikes(population)
 
     def rates(self):
+        """Mean firing rate [Hz] per population label, over its recorded neurons and the run."""
         return dict(self.summary["rates_hz"])
+
+    def _repr_html_(self):
+        """Jupyter: the run's duration, counts, rates per population and output file."""
+        return introspection.result_html(self)
 
     def weights(self, projection):
         """What net.record_weights(projection, ...) recorded (the first such recorder; or give its
@@ -319,6 +368,7 @@ class Result:
 
     @property
     def ranks(self):
+        """Number of MPI ranks of the run (1 without mpirun)."""
         return self.summary["ranks"]
 
     def communication_volume(self, ranks=(2, 4, 8, 16, 32, 64), decomposition="block"):
@@ -339,8 +389,17 @@ class Network:
         self._projections, self._poisson, self._dc = [], [], []
         self._weight_recorders = []  # (Projection, pre ids, post ids, label)
         self._last = None
+        self._last_projection_count = 0  # projections the last build (_last) has
         self._version = 0  # bumped by every change of the description (_changed)
         self._live = None  # the simulation a following run() continues (_LiveRun)
+
+    def _set_last(self, sim):
+        """The simulation Projection.get/size read from: the one just built or continued."""
+        self._last, self._last_projection_count = sim, len(self._projections)
+
+    def _repr_html_(self):
+        """Jupyter: the populations and projections as tables."""
+        return introspection.network_html(self)
 
     def population(self, size, cell, label=None, initial=None):
         """Adds `size` neurons of cell type `cell` (e.g. nm.IF_cond_exp(), nm.Model("iaf_psc_alpha"))."""
@@ -514,7 +573,7 @@ class Network:
                               "run without them to checkpoint or resume")
         if hardware is None and timing is None and resume is None and self._live is not None:
             sim = self._live.continue_with(self._fingerprint(), given, output)
-            self._last = sim
+            self._set_last(sim)
             try:
                 sim.run(float(duration), _progress_bar(duration) if progress else None)
                 sim.suspend_output()
@@ -574,7 +633,7 @@ class Network:
         timing_filter = None
         if timing is not None:
             timing_filter = _hw.timing_filter(sim, mapping, timing, link_capacity, step_time_us)
-        self._last = sim
+        self._set_last(sim)
         try:
             sim.run(float(duration), _progress_bar(duration) if progress else None)
         except BaseException:
@@ -609,7 +668,7 @@ class Network:
         sim = Simulator(self, _core.Simulation(self.spec(), backend, int(threads), precision, output or "",
                                                device=int(device), connectivity=connectivity or "",
                                                resume="" if resume is None else str(resume)))
-        self._last = sim._sim
+        self._set_last(sim._sim)
         return sim
 
 
@@ -644,9 +703,11 @@ class Simulator:
 
     @property
     def time(self):
+        """The simulated time reached [ms]."""
         return self._sim.time
 
     def step(self):
+        """Advances by one time step dt."""
         self._sim.step()
 
     def advance(self, ms):
@@ -657,16 +718,22 @@ class Simulator:
         self._sim.run(float(ms))
 
     def inject_spikes(self, population, ids):
+        """Makes neurons `ids` (population-local) of `population` spike at the current step."""
         self._sim.inject_spikes(population.label, [int(i) for i in ids])
 
     def set_current(self, population, ids, amplitude_nA):
+        """Sets a constant input current [nA] (one value or one per id) into neurons `ids` of
+        `population` from now on."""
         amps = np.broadcast_to(np.asarray(amplitude_nA, dtype=float) * 1000.0, (len(ids),))
         self._sim.set_current(population.label, [int(i) for i in ids], amps.tolist())
 
     def last_spikes(self, population):
+        """Population-local ids of the neurons of `population` that spiked in the last step."""
         return self._sim.last_spikes(population.label)
 
     def state(self, population, variable, ids=None):
+        """A copy of state variable `variable` ("v" or a core name such as "V_m", "g_ex") of
+        neurons `ids` (default all) of `population`, as a numpy array."""
         ids = range(population.size) if ids is None else ids
         return self._sim.state(population.label, {"v": "V_m"}.get(variable, variable), [int(i) for i in ids])
 
@@ -684,6 +751,7 @@ class Simulator:
         self._sim.save_checkpoint(str(path))
 
     def close(self):
+        """Ends the simulation and closes its output file."""
         self._sim.finish()
 
 

@@ -29,6 +29,7 @@ class Distribution:
         return d
 
     def to_core(self):
+        """The distribution as the core's Distribution value."""
         return _core.Distribution(self.kind, self.a, self.b, self.low, self.high)
 
     def __repr__(self):

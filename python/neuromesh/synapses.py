@@ -52,6 +52,8 @@ class STDPSynapse:
         self.params = {**self._defaults, **params}
 
     def core_parameters(self, weight_scale):
+        """The core synapse model's parameters besides weight and delay (Wmax scaled by
+        weight_scale into the core's weight unit)."""
         out = dict(self.params)
         out["Wmax"] = out["Wmax"] * weight_scale  # in the weights' unit, as the weights are scaled
         return out

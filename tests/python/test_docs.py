@@ -1,4 +1,4 @@
-"""The Python code blocks of README.md and docs/tutorial.md run as written (in a temp dir)."""
+"""The Python code blocks of README.md, docs/tutorial.md, docs/nir.md and docs/python.md run as written (in a temp dir)."""
 import os
 import re
 
@@ -14,7 +14,7 @@ def python_blocks(name):
         return re.findall(r"```python\n(.*?)```", f.read(), re.S)
 
 
-@pytest.mark.parametrize("doc", ["README.md", "docs/tutorial.md", "docs/nir.md"])
+@pytest.mark.parametrize("doc", ["README.md", "docs/tutorial.md", "docs/nir.md", "docs/python.md"])
 def test_python_blocks_run(doc, tmp_path, monkeypatch):
     if doc == "docs/nir.md":
         pytest.importorskip("nir", reason="the nir package (pip install nir) is not installed")

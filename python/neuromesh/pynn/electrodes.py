@@ -29,6 +29,7 @@ class CurrentSource:
 
     # -- parameters (PyNN's StandardCurrentSource asks for these two) --
     def set_native_parameters(self, parameters):
+        """Sets parameters from a PyNN ParameterSpace (PyNN units; one value per source)."""
         parameters.evaluate(simplify=True)
         for name, value in parameters.items():
             if isinstance(value, Sequence):
@@ -51,6 +52,7 @@ class CurrentSource:
         state.currents_changed = True
 
     def get_native_parameters(self):
+        """The parameters as a PyNN ParameterSpace (PyNN units)."""
         return ParameterSpace(dict(self._params))
 
     def inject_into(self, cells):
@@ -118,6 +120,7 @@ class CurrentSource:
 
     # -- recording the injected current --
     def record(self):
+        """Records the injected current (PyNN's CurrentSource.record; read with get_data())."""
         object.__setattr__(self, "_recording", True)
 
     def _get_data(self):

@@ -13,6 +13,8 @@ from .simulator import state
 
 
 class Assembly(common.Assembly):
+    """PyNN's Assembly (a group of populations and views) on neuromesh."""
+
     _simulator = simulator
 
 
@@ -28,6 +30,8 @@ def _parameters_of(celltype, obj, names):
 
 
 class PopulationView(common.PopulationView):
+    """PyNN's PopulationView (a subset of a population's neurons) on neuromesh."""
+
     _assembly_class = Assembly
     _simulator = simulator
 
@@ -240,5 +244,6 @@ class Population(common.Population):
 
 
 def simulator_poisson_types():
+    """The cell types whose spikes are drawn here and injected into the core (SpikeSourcePoisson)."""
     from .standardmodels import SpikeSourcePoisson
     return (SpikeSourcePoisson,)

@@ -14,8 +14,10 @@ record = common.build_record(simulator)
 
 
 def record_v(source, filename):
+    """PyNN's record_v: records the membrane potential of `source` to `filename`."""
     return record(['v'], source, filename)
 
 
 def record_gsyn(source, filename):
+    """PyNN's record_gsyn: records the synaptic conductances of `source` to `filename`."""
     return record(['gsyn_exc', 'gsyn_inh'], source, filename)

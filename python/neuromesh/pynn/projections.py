@@ -50,10 +50,13 @@ class Connection(common.Connection):
         self.projection._attrs[name][self.k] = float(value)
         state.model_changed(f"the {name} of a connection of projection {self.projection.label!r} was set")
 
-    weight = property(lambda self: self._get("weight"), lambda self, w: self._set("weight", w))
-    delay = property(lambda self: self._get("delay"), lambda self, d: self._set("delay", d))
+    weight = property(lambda self: self._get("weight"), lambda self, w: self._set("weight", w),
+                      doc="The connection's weight (PyNN units); setting it changes the model.")
+    delay = property(lambda self: self._get("delay"), lambda self, d: self._set("delay", d),
+                     doc="The connection's delay [ms]; setting it changes the model.")
 
     def as_tuple(self, *attribute_names):
+        """The values of the named attributes (weight, delay, indices, synapse parameters) as a tuple."""
         return tuple(getattr(self, name) if name in ("weight", "delay", "presynaptic_index", "postsynaptic_index")
                      else self._get(name) for name in attribute_names)
 

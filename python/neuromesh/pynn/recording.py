@@ -8,6 +8,8 @@ from . import simulator
 
 
 class Recorder(recording.Recorder):
+    """PyNN's Recorder on neuromesh: records spikes and state of a population."""
+
     _simulator = simulator
 
     def __init__(self, population, file=None):

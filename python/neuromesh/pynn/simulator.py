@@ -43,6 +43,7 @@ class State(common.control.BaseState):
 
     # -- bookkeeping --
     def clear(self):
+        """Forgets every population, projection, current source and recorder (PyNN's end/setup)."""
         self.populations, self.projections, self.current_sources = [], [], []
         self.recorders = set()
         self.id_counter = 0
@@ -71,6 +72,7 @@ class State(common.control.BaseState):
 
     @property
     def t(self):
+        """The simulated time reached [ms]."""
         return self.step_count * self.dt
 
     def min_delay_ms(self, auto=False):
@@ -101,9 +103,11 @@ class State(common.control.BaseState):
 
     # -- running --
     def run(self, simtime):
+        """Runs for `simtime` ms more."""
         self.run_until(self.t + simtime)
 
     def run_until(self, tstop):
+        """Runs until t = tstop ms (a multiple of dt)."""
         end = int(round(tstop / self.dt))
         if abs(end * self.dt - tstop) > 1e-9 * max(1.0, abs(tstop)):
             raise ValueError(f"run: t = {tstop} ms is not a multiple of the time step {self.dt} ms")
