@@ -301,15 +301,27 @@ def test_invalid_parameter_names_the_parameter_file(circuit, tmp_path):
         sonata.read(d / "simulation_config.json")
 
 
+def _set_column(csv_path, column, value):
+    """Sets one column of every row of a space-separated types CSV (bmtk's column order follows
+    Python's string hashing, so it differs between processes: edit by name, not by position)."""
+    lines = csv_path.read_text().splitlines()
+    header = lines[0].split()
+    k = header.index(column)
+    rows = [line.split() for line in lines[1:] if line.strip()]
+    for r in rows:
+        r[k] = value
+    csv_path.write_text("\n".join(" ".join(r) for r in [header] + rows) + "\n")
+
+
 def test_bad_edges_name_the_file(circuit, tmp_path):
     d = _copy_circuit(circuit, tmp_path)
     csv = d / "network" / "LGN_L2_edge_types.csv"
-    csv.write_text(csv.read_text().replace(" 0.8 ", " 0.05 "))
+    _set_column(csv, "delay", "0.05")
     with pytest.raises(sonata.SonataError, match=r"LGN_L2_edges.h5: /edges/LGN_to_L2: edge 0 has delay 0.05 ms, "
                                                  r"shorter than the time step dt = 0.1 ms"):
         sonata.read(d / "simulation_config.json")
-    csv.write_text(csv.read_text().replace(" 0.05 ", " 0.8 ").replace("static_synapse", "stdp_synapse")
-                   .replace("static.json", "stdp.json"))
+    _set_column(csv, "delay", "0.8")
+    csv.write_text(csv.read_text().replace("static_synapse", "stdp_synapse").replace("static.json", "stdp.json"))
     (d / "components" / "synaptic_models" / "stdp.json").write_text(json.dumps({"tau_plux": 3.0}))
     with pytest.raises(sonata.SonataError, match=r"LGN_L2_edges.h5: /edges/LGN_to_L2 \(edge type 101 of "
                                                  r".*LGN_L2_edge_types.csv\): .*tau_plux"):
