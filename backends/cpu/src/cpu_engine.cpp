@@ -51,15 +51,20 @@ class cpu_engine final : public engine {
     // generation runs in parallel without any coordination (keyed streams).
     // A build that throws (build_progress throws `interrupted` once a stop flag is set, see
     // make_simulation) makes every other shard abandon its build at its next block of synapses.
+    // A shard that abandons its build returns quietly, so the pool rethrows the failure that
+    // caused it (e.g. a parameter_error naming the population), never a stand-in that raced it.
+    struct abandoned_build {};
     std::atomic<bool> abandon{false};
     pool_.run([&](int k) {
       try {
         shards_[k] = std::make_unique<shard>(cfg_, static_cast<std::size_t>(k), dbl);
         // Shard 0 runs on the calling thread: it reports progress for all (shards build alike).
         shards_[k]->build_synapses([&, k](double f) {
-          if (abandon.load(std::memory_order_relaxed)) throw interrupted("interrupted while building the network");
+          if (abandon.load(std::memory_order_relaxed)) throw abandoned_build{};
           if (k == 0 && cfg_.build_progress) cfg_.build_progress(f);
         });
+      } catch (const abandoned_build&) {
+        return;
       } catch (...) {
         abandon.store(true, std::memory_order_relaxed);
         throw;
