@@ -7,7 +7,7 @@ SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
-  build-essential cmake ninja-build pkg-config clang-format git \
+  build-essential cmake ninja-build pkg-config clang-format git ccache \
   clang libclang-rt-14-dev \
   libhdf5-dev hdf5-tools libboost-graph-dev openmpi-bin libopenmpi-dev \
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev >/dev/null
