@@ -116,26 +116,15 @@ def worker_brian2(seed, warmup, duration, builddir):
     inh = Synapses(I, P, on_pre="gi_post += %r" % (W_INH / gl), delay=0.1 * ms)
     inh.connect(p=0.02)
     mon = SpikeMonitor(P, record=False)
-    if warmup > 0:
-        run(warmup * second)
-    device.insert_code("main", "struct timespec _nm_t0, _nm_t1; clock_gettime(CLOCK_MONOTONIC, &_nm_t0);")
-    run(duration * second)
-    device.insert_code("main", """
-clock_gettime(CLOCK_MONOTONIC, &_nm_t1);
-{
-    std::ofstream _nm_f(brian::results_dir + "nm_wall_seconds.txt");
-    _nm_f.precision(9);
-    _nm_f << ((_nm_t1.tv_sec - _nm_t0.tv_sec) + 1e-9 * (_nm_t1.tv_nsec - _nm_t0.tv_nsec)) << std::endl;
-}
-""")
+    import brian2_timing  # this script's folder (sys.path[0])
+    brian2_timing.run_timed(device, run, second, duration, warmup)
     t0 = time.perf_counter()
     device.build(directory=builddir, compile=True, run=False, clean=True)
     build_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     device.run(directory=builddir, with_output=False)
     process_s = time.perf_counter() - t0
-    with open(os.path.join(device.results_dir, "nm_wall_seconds.txt")) as f:
-        loop = float(f.read())
+    loop = brian2_timing.loop_seconds(device)
     count = np.asarray(mon.count[:], dtype=np.int64)
     total = warmup + duration
     return dict(loop_s=loop, process_s=process_s, build_s=build_s, version=b2.__version__,

@@ -129,18 +129,8 @@ def worker_brian2(model: str, seed: int, warmup: float, duration: float, repeats
         Ci.connect("i>=3200", p=0.02)
     mon = SpikeMonitor(P, record=False)
 
-    if warmup > 0:
-        run(warmup * second)
-    device.insert_code("main", "struct timespec _nm_t0, _nm_t1; clock_gettime(CLOCK_MONOTONIC, &_nm_t0);")
-    run(duration * second)
-    device.insert_code("main", """
-clock_gettime(CLOCK_MONOTONIC, &_nm_t1);
-{
-    std::ofstream _nm_f(brian::results_dir + "nm_wall_seconds.txt");
-    _nm_f.precision(9);
-    _nm_f << ((_nm_t1.tv_sec - _nm_t0.tv_sec) + 1e-9 * (_nm_t1.tv_nsec - _nm_t0.tv_nsec)) << std::endl;
-}
-""")
+    import brian2_timing  # this script's folder (sys.path[0])
+    brian2_timing.run_timed(device, run, second, duration, warmup)
     clean = not os.path.exists(os.path.join(builddir, "main"))
     t0 = time.perf_counter()
     device.build(directory=builddir, compile=True, run=False, clean=clean)
@@ -150,8 +140,7 @@ clock_gettime(CLOCK_MONOTONIC, &_nm_t1);
         t0 = time.perf_counter()
         device.run(directory=builddir, with_output=False)
         process_s = time.perf_counter() - t0
-        with open(os.path.join(device.results_dir, "nm_wall_seconds.txt")) as f:
-            wall = float(f.read())
+        wall = brian2_timing.loop_seconds(device)
         count = np.asarray(mon.count[:], dtype=np.int64)
         runs.append({"sim_s": wall, "brian_cpu_s": float(device._last_run_time),
                      "cpu_s": float(device._last_run_time),

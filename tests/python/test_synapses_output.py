@@ -3,7 +3,6 @@ projection's learnt weights as a SONATA edge population, the same bytes for 1, 2
 for 1 and 2 MPI ranks, equal to Projection.get(), readable by h5py and libsonata; the
 write_synapses option ("plastic" default, "all", "none")."""
 import os
-import shutil
 import subprocess
 import sys
 
@@ -163,14 +162,11 @@ def test_a_continued_run_replaces_the_weights(script, tmp_path):
 
 
 @pytest.mark.requires_mpi
-def test_same_bytes_on_two_mpi_ranks(script, tmp_path):
-    mpiexec = shutil.which("mpiexec") or shutil.which("mpirun")
-    if mpiexec is None:
-        pytest.skip("no mpiexec/mpirun on PATH")
-    env = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+def test_same_bytes_on_two_mpi_ranks(script, tmp_path, mpirun):
+    ranks, env = mpirun
     path = os.path.join(os.path.dirname(script.__file__), "plastic_net.py")
     outs = []
-    for launcher, decomposition in (([], "block"), ([mpiexec, "--oversubscribe", "-n", "2"], "round-robin")):
+    for launcher, decomposition in (([], "block"), (ranks(2), "round-robin")):
         out = tmp_path / f"{len(launcher)}.h5"
         proc = subprocess.run([*launcher, sys.executable, path, str(out), decomposition], capture_output=True,
                               text=True, timeout=300, env=env)

@@ -4,7 +4,6 @@ bit, in memory and in /weights/<name> for 1, 2 and 3 threads and 1 and 2 MPI ran
 by pre and post ids; JSON and CLI; refused on static synapses and for ids out of range."""
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -73,14 +72,11 @@ def test_refused_on_static_synapses_and_ids_out_of_range(script, tmp_path):
 
 
 @pytest.mark.requires_mpi
-def test_the_same_file_on_two_mpi_ranks(script, tmp_path):
-    mpiexec = shutil.which("mpiexec") or shutil.which("mpirun")
-    if mpiexec is None:
-        pytest.skip("no mpiexec/mpirun on PATH")
-    env = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+def test_the_same_file_on_two_mpi_ranks(script, tmp_path, mpirun):
+    ranks, env = mpirun
     path = os.path.join(os.path.dirname(script.__file__), "recorded_net.py")
     tables = []
-    for launcher in ([], [mpiexec, "--oversubscribe", "-n", "2"]):
+    for launcher in ([], ranks(2)):
         out = tmp_path / f"{len(launcher)}.h5"
         proc = subprocess.run([*launcher, sys.executable, path, str(out), "round-robin"], capture_output=True,
                               text=True, timeout=300, env=env)
