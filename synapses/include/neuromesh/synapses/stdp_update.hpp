@@ -56,6 +56,28 @@ NEUROMESH_INLINE_HOST_DEVICE std::uint32_t first_at_or_after(const post_spike* s
   return lo;
 }
 
+// The window a presynaptic spike reads in a history spikes[first, n), as indices: spikes
+// [start, end) have lo <= step <= hi (facilitation), spikes [first, before) have step < hi
+// (depression reads the last of them). lo <= hi.
+struct history_window {
+  std::uint32_t start, before, end;
+};
+NEUROMESH_INLINE_HOST_DEVICE history_window find_window(const post_spike* spikes, std::uint32_t first, std::uint32_t n,
+                                                        step_t lo, step_t hi) {
+  // Backwards from the newest spike: past the spikes after the window (at most a delay's worth),
+  // then through the window itself, which the facilitation walks anyway -- so the search costs no
+  // more than the update, however long the history (a silent source keeps its target's spikes
+  // unread). Binary searches cost a mispredicted branch per halving: measured 32 % of a COBA +
+  // STDP run.
+  history_window w{first, first, n};
+  while (w.end > first && spikes[w.end - 1].step > hi) --w.end;
+  w.before = w.end;
+  while (w.before > first && spikes[w.before - 1].step >= hi) --w.before;
+  w.start = w.before;
+  while (w.start > first && spikes[w.start - 1].step >= lo) --w.start;
+  return w;
+}
+
 // The presynaptic spike a synapse sees: its step, the step of its source's previous spike (-1
 // before the first), the source's K+ just after that previous spike and (triplet rule) its
 // K+_triplet just before this spike.
@@ -89,9 +111,9 @@ NEUROMESH_INLINE_HOST_DEVICE double update_weight(const double* p, double h, dou
   const double k_plus = nearest ? 1.0 : pre.k_plus;
   // Postsynaptic spikes at t_post with t_last - d < t_post <= t_pre - d, in time order (binary
   // searches: the history holds every spike some synapse onto the target has not read yet).
+  const history_window window = find_window(spikes, first, n, pre.last - D + 1, pre.step - D);
   bool paired = false;  // a postsynaptic spike in the window (restricted pairing: only then a change)
-  for (std::uint32_t i = first_at_or_after(spikes, first, n, pre.last - D + 1); i < n && spikes[i].step <= pre.step - D;
-       ++i) {
+  for (std::uint32_t i = window.start; i < window.end; ++i) {
     if (!restricted || !paired) {  // restricted: the first postsynaptic spike only
       const double minus_dt = t_last - (spike_time(spikes[i].step, h) + d);
       const double k = k_plus * math::exp(minus_dt / p[Rule::tau_plus]);
@@ -105,7 +127,7 @@ NEUROMESH_INLINE_HOST_DEVICE double update_weight(const double* p, double h, dou
   }
   if (restricted && !paired) return w;
   // K- of the last postsynaptic spike strictly before t_pre - d (nearest neighbour: that spike alone).
-  const std::uint32_t after = first_at_or_after(spikes, first, n, pre.step - D);
+  const std::uint32_t after = window.before;
   const post_spike* before = after != first ? &spikes[after - 1] : dropped.step >= 0 ? &dropped : nullptr;
   const double decay = before ? math::exp((spike_time(before->step, h) - t_at_synapse) / p[Rule::tau_minus]) : 0.0;
   const double k_minus = before ? (nearest ? decay : before->k_minus * decay) : 0.0;
