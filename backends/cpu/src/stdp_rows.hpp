@@ -109,12 +109,17 @@ void stdp_rows::on_pre(index_t src, step_t s, delay_t D, const std::uint32_t* ta
   const stdp::pre_spike pre{s, last_pre_[src], k_plus_[src], k_triplet};
   for (std::uint32_t k = begin; k < end; ++k) {
     post_history& ph = post_[targets[k]];
-    const double w = stdp::update_weight<Rule>(
-        p, h_, weight_[k], pre, D, ph.spikes.data(), static_cast<std::uint32_t>(ph.first),
-        static_cast<std::uint32_t>(ph.spikes.size()), ph.dropped, [](post_spike& e) { ++e.reads; });
+    bool read = false;
+    const double w =
+        stdp::update_weight<Rule>(p, h_, weight_[k], pre, D, ph.spikes.data(), static_cast<std::uint32_t>(ph.first),
+                                  static_cast<std::uint32_t>(ph.spikes.size()), ph.dropped, [&read](post_spike& e) {
+                                    ++e.reads;
+                                    read = true;
+                                  });
     weight_[k] = w;
     add(targets[k], Rule::input(w));
-    prune(ph);
+    // The history was pruned after every earlier read; only a read can make more of it prunable.
+    if (read) prune(ph);
   }
 }
 
