@@ -14,7 +14,7 @@ PLACEMENTS = ("sequential", "random", "energy-aware")
 OBJECTIVES = ("energy", "traffic")
 
 
-TIMING_MODES = ("delay", "drop")
+TIMING_MODES = ("delay", "drop")  # Network.run(timing=...); checked by neuromesh::run
 
 
 def presets():
@@ -134,17 +134,6 @@ class TimingReport:
 
     def __repr__(self):
         return self._r["table"]
-
-
-def timing_filter(sim, mapping, timing, link_capacity=None, step_time_us=None):
-    """Attaches the timing mode to a _core.Simulation before it runs (used by Network.run)."""
-    if timing not in TIMING_MODES:
-        raise ConfigError(f"timing = {timing!r}: use one of {', '.join(TIMING_MODES)}")
-    for name, v in (("link_capacity", link_capacity), ("step_time_us", step_time_us)):
-        if v is not None and not float(v) > 0:
-            raise ConfigError(f"{name} = {v!r}: must be > 0")
-    return _core.attach_timing(sim, mapping._m, timing, float(link_capacity or 0.0),
-                               float(step_time_us or 0.0) * 1e-6)
 
 
 def _check(placement, profile_ms, objective="energy"):
