@@ -148,6 +148,8 @@ run_result run(network net, run_options o, const run_callbacks& cb) {
     simulation_options ro = so;
     ro.output.clear();
     ro.keep_spikes_in_memory = true;
+    if (cb.progress)  // lets the front end see Ctrl-C while the reference is built
+      ro.build_progress = [&cb](double) { cb.progress(run_stage::reference, 0.0); };
     call(cb.begin, run_stage::reference, duration);
     auto ref = make_simulation(net, ro);
     ref->run(duration, progress_of(run_stage::reference));
