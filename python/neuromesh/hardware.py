@@ -168,8 +168,9 @@ def map_network(network, hardware="loihi", placement="sequential", seed=None, pr
 
 
 def account(mapping, sim, dt, output=None, bin_ms=10.0, detail=False):
-    """The energy of a finished core simulation's recorded spikes (replayed through the same
-    accountant the CLI runs during the simulation). detail=True adds link serialisation to the
+    """The energy of a finished core simulation's recorded spikes, replayed through the accountant
+    that Network.run and the CLI attach during a run (without the engine's update count: every
+    neuron-step counts as active). detail=True adds link serialisation to the
     step time and per-link packets per time bin (slower: walks every route's links)."""
     gids, times = sim.spikes()
     steps = np.rint(np.asarray(times) / dt).astype(np.int64) - 1
