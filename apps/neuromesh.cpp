@@ -10,14 +10,16 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <neuromesh/api.hpp>
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/core/io/sonata_reader.hpp>
-#include <neuromesh/core/routing/rank_mapping.hpp>
 #include <neuromesh/neurons/registry.hpp>
+#include <neuromesh/run.hpp>
 #include <neuromesh/synapses/registry.hpp>
 
 #include "progress_bar.hpp"
@@ -61,14 +63,6 @@ const char* usage =
     "  neuromesh info OUT.h5     summarise an output file\n"
     "  neuromesh list            list built-in networks, neuron and synapse models\n";
 
-// This process's rank as the MPI launcher numbered it (0 without a launcher): before a simulation
-// exists, every rank sees the same input, so only rank 0 reports.
-int launcher_rank() {
-  for (const char* var : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"})
-    if (const char* v = std::getenv(var)) return std::atoi(v);
-  return 0;
-}
-
 struct run_args {
   std::string network;
   std::map<std::string, std::string> opts;
@@ -111,7 +105,8 @@ run_args parse_run_args(int argc, char** argv) {
 
 // --record-weights K[,K...]: a weight recorder on every synapse of projection K (the network's
 // own "weight_recorders" choose pre and post ids).
-void add_weight_recorders(neuromesh::network& net, const std::string& list) {
+std::vector<std::size_t> weight_recorder_args(const std::string& list) {
+  std::vector<std::size_t> out;
   std::size_t at = 0;
   while (at <= list.size()) {
     const std::size_t end = std::min(list.find(',', at), list.size());
@@ -125,9 +120,10 @@ void add_weight_recorders(neuromesh::network& net, const std::string& list) {
     }
     if (item.empty() || used != item.size())
       throw neuromesh::config_error("--record-weights", "'" + item + "' is not a projection index (0, 1, ...)");
-    net.weight_recorders.push_back({k, {}, {}, ""});
+    out.push_back(k);
     at = end + 1;
   }
+  return out;
 }
 
 double number_option(const run_args& a, const std::string& key, double fallback) {
@@ -173,16 +169,21 @@ void print_summary(const neuromesh::simulation& sim, const std::string& output) 
   if (!output.empty()) std::printf("output: %s  (inspect with: neuromesh info %s)\n", output.c_str(), output.c_str());
 }
 
-// --hardware and friends (docs/routing.md); placement seed defaults to the network's seed.
-neuromesh::hardware_options hardware_args(const run_args& a, const neuromesh::network& net) {
+// A non-negative integer option (--seed, --placement-seed), if given.
+std::optional<std::uint64_t> count_option(const run_args& a, const std::string& key) {
+  if (!a.opts.count(key)) return std::nullopt;
+  const double v = number_option(a, key, 0);
+  if (v < 0 || v != static_cast<double>(static_cast<std::uint64_t>(v)))
+    throw neuromesh::config_error(key, "must be a non-negative integer");
+  return static_cast<std::uint64_t>(v);
+}
+
+// --hardware and friends (docs/routing.md); the placement seed is --placement-seed's.
+neuromesh::hardware_options hardware_args(const run_args& a) {
   neuromesh::hardware_options h;
   h.hardware = a.opts.at("--hardware");
   if (a.opts.count("--placement")) h.placement = a.opts.at("--placement");
   if (a.opts.count("--objective")) h.objective = a.opts.at("--objective");
-  const double seed = number_option(a, "--placement-seed", static_cast<double>(net.seed));
-  if (seed < 0 || seed != static_cast<double>(static_cast<std::uint64_t>(seed)))
-    throw neuromesh::config_error("--placement-seed", "must be a non-negative integer");
-  h.seed = static_cast<std::uint64_t>(seed);
   h.profile_ms = number_option(a, "--profile", h.profile_ms);
   if (a.opts.count("--routing")) h.routing = a.opts.at("--routing");
   h.splitters = a.opts.count("--splitters") > 0;
@@ -202,7 +203,9 @@ int command_map(int argc, char** argv) {
   const run_args a = parse_run_args(argc, argv);
   if (!a.opts.count("--hardware")) throw neuromesh::config_error("--hardware", "map needs a hardware preset or file");
   const neuromesh::network net = neuromesh::load_network(a.network);
-  const auto m = neuromesh::map_to_hardware(net, hardware_args(a, net));
+  neuromesh::hardware_options h = hardware_args(a);
+  h.seed = count_option(a, "--placement-seed").value_or(net.seed);  // default: the network's seed
+  const auto m = neuromesh::map_to_hardware(net, h);
   if (!a.quiet) std::printf("%s", neuromesh::routing::describe(*m).c_str());
   if (a.opts.count("--json")) {
     std::FILE* f = std::fopen(a.opts.at("--json").c_str(), "w");
@@ -214,123 +217,81 @@ int command_map(int argc, char** argv) {
   return 0;
 }
 
-// --timing and friends (docs/routing.md, "Timing mode").
-neuromesh::routing::timing_options timing_args(const run_args& a) {
-  neuromesh::routing::timing_options t;
-  if (!a.opts.count("--timing")) {
-    for (const char* k : {"--link-capacity", "--step-time-us", "--no-reference"})
-      if (a.opts.count(k)) throw neuromesh::config_error(k, "only applies with --timing delay|drop");
-    return t;
+// The command line as typed run options; run() checks them against each other.
+neuromesh::run_options run_options_of(const run_args& a) {
+  neuromesh::run_options o;
+  o.names = neuromesh::option_names::cli;
+  auto text = [&](const char* key, std::string& field) {
+    if (a.opts.count(key)) field = a.opts.at(key);
+  };
+  auto optional_number = [&](const char* key) -> std::optional<double> {
+    if (!a.opts.count(key)) return std::nullopt;
+    return number_option(a, key, 0);
+  };
+  o.duration_ms = optional_number("--duration");
+  o.dt = optional_number("--dt");
+  o.seed = count_option(a, "--seed");
+  text("--backend", o.backend);
+  o.threads = static_cast<int>(number_option(a, "--threads", 0));
+  o.prec = a.dbl ? neuromesh::precision::double_precision : neuromesh::precision::single;
+  o.device = static_cast<int>(number_option(a, "--device", 0));
+  text("--connectivity", o.connectivity);
+  text("--exchange", o.exchange);
+  text("--decomposition", o.decomposition);
+  text("--output", o.output);
+  text("--write-synapses", o.write_synapses);
+  if (a.opts.count("--record-weights")) o.record_weights = weight_recorder_args(a.opts.at("--record-weights"));
+  o.checkpoint_every_ms = optional_number("--checkpoint-every");
+  text("--checkpoint", o.checkpoint);
+  text("--resume", o.resume);
+  if (a.opts.count("--hardware")) {
+    o.hardware = hardware_args(a);
+    o.placement_seed = count_option(a, "--placement-seed");
   }
-  if (!a.opts.count("--hardware"))
-    throw neuromesh::config_error("--timing", "needs --hardware HW: the chip whose links are modelled");
-  t.mode = neuromesh::routing::timing_mode_from_name(a.opts.at("--timing"), "--timing");
-  t.packets_per_step = number_option(a, "--link-capacity", 0);
-  t.step_seconds = number_option(a, "--step-time-us", 0) * 1e-6;
-  return t;
-}
-
-// --checkpoint-every, --checkpoint, --resume (docs/reliability.md, "Checkpoint and restart").
-void checkpoint_args(const run_args& a, neuromesh::simulation_options& opt) {
-  const bool any = a.opts.count("--checkpoint-every") || a.opts.count("--resume");
-  if (a.opts.count("--checkpoint") && !a.opts.count("--checkpoint-every"))
-    throw neuromesh::config_error("--checkpoint", "only applies with --checkpoint-every MS");
-  if (any && a.opts.count("--hardware"))
-    throw neuromesh::config_error(a.opts.count("--resume") ? "--resume" : "--checkpoint-every",
-                                  "checkpoints do not save the hardware model's accounting (--hardware); run "
-                                  "without --hardware (map the network with 'neuromesh map')");
-  if (a.opts.count("--checkpoint-every")) {
-    opt.checkpoint_every_ms = number_option(a, "--checkpoint-every", 0);
-    if (!(opt.checkpoint_every_ms > 0))
-      throw neuromesh::config_error("--checkpoint-every", "must be a time > 0 ms on the dt grid");
-  }
-  if (a.opts.count("--checkpoint")) opt.checkpoint = a.opts.at("--checkpoint");
-  if (a.opts.count("--resume")) opt.resume = a.opts.at("--resume");
-}
-
-// The ideal run the timing mode is compared with: the same network without the timing model.
-std::vector<neuromesh::spike> ideal_spikes(const neuromesh::network& net, neuromesh::simulation_options opt,
-                                           double duration, bool root, bool quiet) {
-  opt.output.clear();
-  opt.keep_spikes_in_memory = true;
-  opt.build_progress = {};
-  if (!quiet && root) std::fprintf(stderr, "ideal reference run (no link limits) ...\n");
-  auto ref = neuromesh::make_simulation(net, opt);
-  neuromesh::cli::progress_bar bar("reference ");
-  ref->run(duration, root ? neuromesh::progress_callback([&](double f) { bar.update(f); }) : nullptr);
-  bar.finish();
-  return ref->spikes();
+  o.energy_detail = a.opts.count("--energy-detail") > 0;
+  text("--energy-json", o.energy_json);
+  text("--timing", o.timing);
+  o.link_capacity = optional_number("--link-capacity");
+  o.step_time_us = optional_number("--step-time-us");
+  o.timing_reference = a.opts.count("--no-reference") == 0;
+  return o;
 }
 
 int command_run(int argc, char** argv) {
   const run_args a = parse_run_args(argc, argv);
   neuromesh::network net = neuromesh::load_network(a.network);
-  net.dt = number_option(a, "--dt", net.dt);
-  const double seed = number_option(a, "--seed", static_cast<double>(net.seed));
-  if (seed < 0 || seed != static_cast<double>(static_cast<std::uint64_t>(seed)))
-    throw neuromesh::config_error("--seed", "must be a non-negative integer");
-  net.seed = static_cast<std::uint64_t>(seed);
-  const double duration = number_option(a, "--duration", net.duration);
-  neuromesh::simulation_options opt;
-  opt.threads = static_cast<int>(number_option(a, "--threads", 0));
-  opt.prec = a.dbl ? neuromesh::precision::double_precision : neuromesh::precision::single;
-  opt.output = a.opts.count("--output") ? a.opts.at("--output") : "";
-  opt.keep_spikes_in_memory = false;
-  if (a.opts.count("--exchange")) opt.exchange = a.opts.at("--exchange");
-  if (a.opts.count("--backend")) opt.backend = a.opts.at("--backend");
-  if (a.opts.count("--connectivity")) opt.connectivity = a.opts.at("--connectivity");
-  opt.device = static_cast<int>(number_option(a, "--device", 0));
-  if (a.opts.count("--decomposition")) opt.decomposition = a.opts.at("--decomposition");
-  if (a.opts.count("--write-synapses")) opt.write_synapses = a.opts.at("--write-synapses");
-  if (a.opts.count("--record-weights")) add_weight_recorders(net, a.opts.at("--record-weights"));
-  checkpoint_args(a, opt);
-  opt.stop = &stop_requested;
+  neuromesh::run_options o = run_options_of(a);
+  o.stop = &stop_requested;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  const bool root = launcher_rank() == 0;  // under mpirun only rank 0 talks
-  std::shared_ptr<const neuromesh::routing::hardware_mapping> hw_map;
-  if (a.opts.count("--hardware")) hw_map = neuromesh::map_to_hardware(net, hardware_args(a, net));
-  // Under mpirun the hardware placement also decides which rank owns which neuron (chips -> ranks,
-  // then cores), unless --decomposition says otherwise.
-  if (hw_map && neuromesh::launcher_process_count() > 1 && !a.opts.count("--decomposition"))
-    opt.rank_of_gid = neuromesh::routing::two_level_rank_map(*hw_map, neuromesh::launcher_process_count());
-  const neuromesh::routing::timing_options timing = timing_args(a);
-  const bool timed = a.opts.count("--timing") > 0, reference = timed && !a.opts.count("--no-reference");
-  // Every rank runs the timing model on every spike: ranks must see them all.
-  if (timed && neuromesh::launcher_process_count() > 1 && !a.opts.count("--exchange")) opt.exchange = "allgather";
-  std::vector<neuromesh::spike> ideal;
-  if (reference) ideal = ideal_spikes(net, opt, duration, root, a.quiet);
-  opt.keep_spikes_in_memory = reference;
-  const std::uint32_t n_neurons = static_cast<std::uint32_t>(net.offsets().back());
-  const double dt = net.dt;
-  if (!a.quiet && root) std::fprintf(stderr, "building %s ...\n", net.name.c_str());
-  neuromesh::cli::progress_bar build_bar("building  ");
-  opt.build_progress = [&](double f) { build_bar.update(f); };
-  agreed_error = true;  // make_simulation reports a failure on exactly one rank
-  auto sim = neuromesh::make_simulation(std::move(net), opt);
-  build_bar.finish();
-  std::shared_ptr<neuromesh::routing::energy_accountant> energy;
-  if (hw_map) {
-    energy = neuromesh::attach_hardware(*sim, hw_map, 10.0, a.opts.count("--energy-detail") > 0);
-    if (a.opts.count("--energy-json")) energy->set_json_path(a.opts.at("--energy-json"));
-  }
-  std::shared_ptr<neuromesh::routing::link_timing_filter> timing_filter;
-  if (timed) timing_filter = neuromesh::attach_timing(*sim, hw_map, timing);
-  neuromesh::cli::progress_bar bar("simulating");  // same width as "building  "
-  neuromesh::progress_callback show;
-  if (root) show = [&](double f) { bar.update(f); };
-  if (duration < sim->time_ms())
-    throw neuromesh::config_error("--duration", "the checkpoint is at t = " + std::to_string(sim->time_ms()) +
-                                                    " ms, after the end of the run; give a longer --duration");
-  sim->run(duration - sim->time_ms(), show);  // a resumed run goes on from the checkpoint's time
-  bar.finish();
-  if (reference && sim->rank() == 0)  // rank 0 holds every spike of both runs
-    timing_filter->set_reference(
-        neuromesh::routing::compare_spike_trains(ideal, sim->spikes(), n_neurons, dt, sim->time_ms()));
-  sim->finish();
-  if (!a.quiet && sim->rank() == 0) print_summary(*sim, opt.output);
-  if (energy && !a.quiet && sim->rank() == 0) std::printf("%s", energy->report().table().c_str());
-  if (timing_filter && !a.quiet && sim->rank() == 0) std::printf("%s", timing_filter->report().table().c_str());
+  const bool root = neuromesh::launcher_rank() == 0;  // under mpirun only rank 0 talks
+  const std::string name = net.name;
+  std::unique_ptr<neuromesh::cli::progress_bar> bar;
+  neuromesh::run_callbacks cb;
+  cb.begin = [&](neuromesh::run_stage s, double) {
+    if (s == neuromesh::run_stage::build) {
+      agreed_error = true;  // make_simulation reports a failure on exactly one rank
+      if (!a.quiet && root) std::fprintf(stderr, "building %s ...\n", name.c_str());
+      bar = std::make_unique<neuromesh::cli::progress_bar>("building  ");
+    } else if (s == neuromesh::run_stage::reference) {
+      if (!a.quiet && root) std::fprintf(stderr, "ideal reference run (no link limits) ...\n");
+      bar = std::make_unique<neuromesh::cli::progress_bar>("reference ");
+    } else {
+      bar = std::make_unique<neuromesh::cli::progress_bar>("simulating");  // same width as "building  "
+    }
+  };
+  cb.progress = [&](neuromesh::run_stage s, double f) {
+    if (bar && (root || s == neuromesh::run_stage::build)) bar->update(f);
+  };
+  cb.end = [&](neuromesh::run_stage) {
+    if (bar) bar->finish();
+    bar.reset();
+  };
+  const neuromesh::run_result r = neuromesh::run(std::move(net), o, cb);
+  if (a.quiet || r.sim->rank() != 0) return 0;
+  print_summary(*r.sim, o.output);
+  if (r.energy) std::printf("%s", r.energy->report().table().c_str());
+  if (r.timing) std::printf("%s", r.timing->report().table().c_str());
   return 0;
 }
 
@@ -379,10 +340,11 @@ int main(int argc, char** argv) {
   } catch (const neuromesh::peer_failure&) {
     return 1;  // another rank failed and printed why
   } catch (const neuromesh::interrupted& e) {
-    if (launcher_rank() == 0) std::fprintf(stderr, "\nneuromesh: %s\n", e.what());  // every rank stops at once
+    if (neuromesh::launcher_rank() == 0)
+      std::fprintf(stderr, "\nneuromesh: %s\n", e.what());  // every rank stops at once
     return 130;
   } catch (const neuromesh::error& e) {
-    if (launcher_rank() == 0 || neuromesh::launcher_process_count() <= 1 || agreed_error)
+    if (neuromesh::launcher_rank() == 0 || neuromesh::launcher_process_count() <= 1 || agreed_error)
       std::fprintf(stderr, "neuromesh: error: %s\n", e.what());
     return 1;
   } catch (const std::bad_alloc&) {

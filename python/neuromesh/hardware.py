@@ -14,7 +14,7 @@ PLACEMENTS = ("sequential", "random", "energy-aware")
 OBJECTIVES = ("energy", "traffic")
 
 
-TIMING_MODES = ("delay", "drop")
+TIMING_MODES = ("delay", "drop")  # Network.run(timing=...); checked by neuromesh::run
 
 
 def presets():
@@ -136,17 +136,6 @@ class TimingReport:
         return self._r["table"]
 
 
-def timing_filter(sim, mapping, timing, link_capacity=None, step_time_us=None):
-    """Attaches the timing mode to a _core.Simulation before it runs (used by Network.run)."""
-    if timing not in TIMING_MODES:
-        raise ConfigError(f"timing = {timing!r}: use one of {', '.join(TIMING_MODES)}")
-    for name, v in (("link_capacity", link_capacity), ("step_time_us", step_time_us)):
-        if v is not None and not float(v) > 0:
-            raise ConfigError(f"{name} = {v!r}: must be > 0")
-    return _core.attach_timing(sim, mapping._m, timing, float(link_capacity or 0.0),
-                               float(step_time_us or 0.0) * 1e-6)
-
-
 def _check(placement, profile_ms, objective="energy"):
     if placement not in PLACEMENTS:
         raise ConfigError(f"placement {placement!r} is not one of {', '.join(PLACEMENTS)}")
@@ -179,8 +168,9 @@ def map_network(network, hardware="loihi", placement="sequential", seed=None, pr
 
 
 def account(mapping, sim, dt, output=None, bin_ms=10.0, detail=False):
-    """The energy of a finished core simulation's recorded spikes (replayed through the same
-    accountant the CLI runs during the simulation). detail=True adds link serialisation to the
+    """The energy of a finished core simulation's recorded spikes, replayed through the accountant
+    that Network.run and the CLI attach during a run (without the engine's update count: every
+    neuron-step counts as active). detail=True adds link serialisation to the
     step time and per-link packets per time bin (slower: walks every route's links)."""
     gids, times = sim.spikes()
     steps = np.rint(np.asarray(times) / dt).astype(np.int64) - 1

@@ -528,7 +528,10 @@ class Network:
             exchange=None, decomposition=None, hardware=None, placement="sequential", timing=None,
             link_capacity=None, step_time_us=None, timing_reference=True, connectivity=None,
             checkpoint_every=None, checkpoint=None, resume=None, write_synapses=None, **hardware_options):
-        """Builds and runs the network for `duration` ms; returns a Result. Ctrl-C stops the run
+        """Builds and runs the network for `duration` ms; returns a Result. A new run is the one
+        `neuromesh run` performs (neuromesh::run, docs/architecture.md "One run, two front ends"):
+        the keywords become _core.RunOptions, checked alike (ConfigError naming the keyword, e.g.
+        link_capacity without timing, checkpoint without checkpoint_every). Ctrl-C stops the run
         with KeyboardInterrupt and leaves the output file closed and readable. backend: "cpu",
         "cuda" (GPU number `device`) or "cuda-omp" (see neuromesh.features()); connectivity (cuda
         backends): "stored", "procedural" or "procedural_if_regenerable" rows (docs/cuda.md). Under mpirun the
@@ -568,9 +571,6 @@ class Network:
         given = dict(backend=backend, threads=threads, precision=precision, device=device, exchange=exchange,
                      decomposition=decomposition, connectivity=connectivity, checkpoint_every=checkpoint_every,
                      checkpoint=checkpoint)
-        if (hardware is not None or timing is not None) and (checkpoint_every is not None or resume is not None):
-            raise ConfigError("run: checkpoints do not save the hardware model's accounting (hardware=, timing=); "
-                              "run without them to checkpoint or resume")
         if hardware is None and timing is None and resume is None and self._live is not None:
             sim = self._live.continue_with(self._fingerprint(), given, output)
             self._set_last(sim)
@@ -584,15 +584,23 @@ class Network:
                 self._live = None
                 raise
             return Result(sim, self._live.output, self)
-        self.reset()
+        # A new run: one typed set of options for the run the CLI performs too (neuromesh::run,
+        # backends/api/src/run.cpp), checked (ConfigError naming the option) before anything ends.
         backend = "cpu" if backend is None else backend
         threads = 0 if threads is None else int(threads)
         precision = "float" if precision is None else precision
         device = 0 if device is None else int(device)
-        exchange = "targeted" if exchange is None else exchange
-        settings = dict(backend=backend, threads=threads, precision=precision, device=device, exchange=exchange,
-                        decomposition=decomposition, connectivity=connectivity, checkpoint_every=checkpoint_every,
-                        checkpoint=checkpoint)
+        options = _core.RunOptions(duration=float(duration), backend=backend, threads=threads, precision=precision,
+                                   device=device, exchange=exchange, decomposition=decomposition,
+                                   connectivity=connectivity, output=output, keep_spikes=True,
+                                   write_synapses=write_synapses, checkpoint_every=checkpoint_every,
+                                   checkpoint=checkpoint, resume=None if resume is None else str(resume),
+                                   hardware=None if hardware is None else str(hardware), timing=timing,
+                                   link_capacity=link_capacity, step_time_us=step_time_us,
+                                   timing_reference=bool(timing_reference),
+                                   keep_open=hardware is None and timing is None)  # a plain run can go on
+        _core.check_run_options(options)
+        self.reset()
         if hardware is not None and not self._records_every_spike():
             raise ConfigError("run with hardware=: the energy accounting replays every spike, but the spike "
                               "recorders record only some neurons (ids=, or some populations not at all); record "
@@ -601,54 +609,23 @@ class Network:
         if hardware is not None:
             from . import hardware as _hw
             mapping = _hw.map_network(self, hardware, placement, **hardware_options)
-        elif timing is not None:
-            raise ConfigError("timing= needs hardware=: the chip whose links are modelled")
-        ranks = _core.launcher_process_count()
-        rank_of_gid = []
-        if mapping is not None and decomposition is None and ranks > 1:  # placement decides ownership
-            rank_of_gid = mapping._m.rank_of_gid(ranks).tolist()
-        if timing is not None and ranks > 1:
-            exchange = "allgather"  # every rank runs the timing model on every spike
+            options.hardware, options.mapping = None, mapping._m
 
-        def make(out, build_progress=None):
-            return _core.Simulation(self.spec(), backend, int(threads), precision, out or "",
-                                    build_progress=build_progress, exchange=exchange,
-                                    decomposition=decomposition or "block", rank_of_gid=rank_of_gid,
-                                    device=int(device), connectivity=connectivity or "",
-                                    checkpoint_every=float(checkpoint_every or 0.0), checkpoint=checkpoint or "",
-                                    resume="" if out is None or resume is None else str(resume),
-                                    write_synapses=write_synapses or "plastic")
+        def stage_bar(stage, ms):
+            if stage == "build":
+                return _progress_bar(1.0, "building", "")
+            return _progress_bar(ms, "reference" if stage == "reference" else "simulating")
 
-        ideal = None
-        if timing is not None and timing_reference:
-            ideal = make(None)
-            ideal.run(float(duration), _progress_bar(duration, "reference") if progress else None)
-        sim = make(output or "", _progress_bar(1.0, "building", "") if progress else None)
-        if resume is not None:  # `duration` is the whole run's: go on from the checkpoint's time
-            duration = duration - sim.time
-            if duration < 0:
-                sim.finish()
-                raise ConfigError(f"run: the checkpoint {resume!r} is at t = {sim.time} ms, after the end of the run "
-                                  f"({duration + sim.time} ms); give a longer duration")
-        timing_filter = None
-        if timing is not None:
-            timing_filter = _hw.timing_filter(sim, mapping, timing, link_capacity, step_time_us)
+        sim, energy, timing_filter = _core.run(self.spec(), options, stage_bar if progress else None)
         self._set_last(sim)
-        try:
-            sim.run(float(duration), _progress_bar(duration) if progress else None)
-        except BaseException:
-            sim.finish()  # e.g. a duration off the grid: close the file the simulation opened
-            raise
-        if ideal is not None:
-            timing_filter.compare_with(ideal, sim)
-        if mapping is None and timing is None:  # a plain run: the next run() continues it
-            sim.suspend_output()
+        if options.keep_open:  # the next run() continues it
+            settings = dict(backend=backend, threads=threads, precision=precision, device=device,
+                            exchange="targeted" if exchange is None else exchange, decomposition=decomposition,
+                            connectivity=connectivity, checkpoint_every=checkpoint_every, checkpoint=checkpoint)
             self._live = _LiveRun(sim, self._fingerprint(), settings, output, weakref.finalize(self, sim.finish))
-        else:
-            sim.finish()
         result = Result(sim, output, self)
-        if mapping is not None and result.summary.get("rank", 0) == 0:  # rank 0 holds every spike
-            result.energy = _hw.account(mapping, sim, self.dt, output=output)
+        if energy is not None:
+            result.energy = _hw.EnergyReport(energy, mapping)
         if timing_filter is not None:
             result.timing = _hw.TimingReport(timing_filter.report())
         return result

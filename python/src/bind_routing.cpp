@@ -1,7 +1,7 @@
 // The neuromorphic hardware model from Python: presets, mapping a network onto a chip (placement,
-// routes, tables) and accounting the energy of a run's spikes. Python runs the network with
-// _core.Simulation and then feeds its recorded spikes through the same accountant the CLI uses
-// during the run (identical counts; see docs/routing.md for the one difference: neuron updates).
+// routes, tables) and accounting the energy of a run's spikes. Network.run accounts during the
+// run, as the CLI does (neuromesh::run, bind_run.cpp); account_energy replays recorded spikes
+// through the same accountant (nm.hardware.account; docs/routing.md: neuron updates differ).
 #include <cstdio>
 
 #include <pybind11/numpy.h>
@@ -12,17 +12,12 @@
 #include <neuromesh/core/routing/rank_mapping.hpp>
 
 #include "bindings.hpp"
+#include "py_types.hpp"
 
 namespace py = pybind11;
 
 namespace neuromesh::python {
 namespace {
-
-// A mapping plus the network it was made for (for traffic questions asked later).
-struct py_mapping {
-  std::shared_ptr<const routing::hardware_mapping> m;
-  network net;
-};
 
 template <class T>
 py::array_t<T> array_of(const std::vector<T>& v) {
@@ -91,24 +86,6 @@ py::dict table_sizes(const routing::routing_tables& t) {
                   py::arg("limit") = t.limit, py::arg("compression_seconds") = t.compression_seconds);
 }
 
-py::dict report_dict(const routing::energy_report& r) {
-  py::dict d = json_loads(r.to_json());
-  d["components"] = routing::energy_components();
-  d["component_joules"] = r.components;
-  d["core_index"] = array_of(r.core_index);
-  d["core_joules"] = array_of(r.core_joules);
-  d["chip_joules"] = array_of(r.chip_joules);
-  d["core_packets_in"] = array_of(r.core_packets_in);
-  d["core_packets_out"] = array_of(r.core_packets_out);
-  d["core_synaptic_events"] = array_of(r.core_synaptic_events);
-  d["link_packets"] = array_of(r.link_packets);
-  d["bin_ms"] = r.bin_ms;
-  d["bin_joules"] = array_of(r.bin_joules);
-  d["bin_spikes"] = array_of(r.bin_spikes);
-  d["table"] = r.table();
-  return d;
-}
-
 py_mapping map_network(network net, const std::string& hardware, const std::string& placement, std::uint64_t seed,
                        double profile_ms, const std::string& routing, bool splitters,
                        std::pair<std::uint32_t, std::uint32_t> chips, int threads, const std::string& objective) {
@@ -158,7 +135,7 @@ py::dict account(const py_mapping& pm, py::array_t<std::uint32_t> gids, py::arra
       if (std::fclose(f) != 0 || !ok) throw io_error(json, "writing the energy summary failed");
     }
   }
-  return report_dict(r);
+  return energy_report_dict(r);
 }
 
 // Owner rank per gid: "two-level" (chips or cores grouped by traffic, routing/rank_mapping.hpp) or
@@ -177,6 +154,24 @@ py::dict timing_dict(const routing::timing_report& r) {
 }
 
 }  // namespace
+
+py::dict energy_report_dict(const routing::energy_report& r) {
+  py::dict d = json_loads(r.to_json());
+  d["components"] = routing::energy_components();
+  d["component_joules"] = r.components;
+  d["core_index"] = array_of(r.core_index);
+  d["core_joules"] = array_of(r.core_joules);
+  d["chip_joules"] = array_of(r.chip_joules);
+  d["core_packets_in"] = array_of(r.core_packets_in);
+  d["core_packets_out"] = array_of(r.core_packets_out);
+  d["core_synaptic_events"] = array_of(r.core_synaptic_events);
+  d["link_packets"] = array_of(r.link_packets);
+  d["bin_ms"] = r.bin_ms;
+  d["bin_joules"] = array_of(r.bin_joules);
+  d["bin_spikes"] = array_of(r.bin_spikes);
+  d["table"] = r.table();
+  return d;
+}
 
 void register_routing(py::module_& m) {
   m.def("hardware_presets", &hardware_preset_names);
@@ -212,28 +207,7 @@ void register_routing(py::module_& m) {
         py::arg("chips") = std::pair<std::uint32_t, std::uint32_t>{0, 0}, py::arg("threads") = 0,
         py::arg("objective") = "energy");
   py::class_<routing::link_timing_filter, std::shared_ptr<routing::link_timing_filter>>(m, "TimingFilter")
-      .def("report", [](const routing::link_timing_filter& f) { return timing_dict(f.report()); })
-      .def(
-          "compare_with",
-          [](routing::link_timing_filter& f, py::handle ideal, py::handle timed) {
-            const simulation& a = simulation_of(ideal);
-            const simulation& b = simulation_of(timed);
-            f.set_reference(routing::compare_spike_trains(a.spikes(), b.spikes(),
-                                                          static_cast<std::uint32_t>(b.description().offsets().back()),
-                                                          b.description().dt, b.time_ms()));
-          },
-          py::arg("ideal"), py::arg("timed"));
-  m.def(
-      "attach_timing",
-      [](py::handle sim, const py_mapping& pm, const std::string& mode, double packets_per_step, double step_seconds) {
-        routing::timing_options o;
-        o.mode = routing::timing_mode_from_name(mode, "timing");
-        o.packets_per_step = packets_per_step;
-        o.step_seconds = step_seconds;
-        return attach_timing(simulation_of(sim), pm.m, o);
-      },
-      py::arg("sim"), py::arg("mapping"), py::arg("mode"), py::arg("packets_per_step") = 0.0,
-      py::arg("step_seconds") = 0.0);
+      .def("report", [](const routing::link_timing_filter& f) { return timing_dict(f.report()); });
   m.def("account_energy", &account, py::arg("mapping"), py::arg("gids"), py::arg("steps"), py::arg("n_steps"),
         py::arg("neuron_updates") = py::none(), py::arg("bin_ms") = 10.0, py::arg("output") = "",
         py::arg("detail") = false);

@@ -14,92 +14,89 @@
 #include <neuromesh/core/errors.hpp>
 
 #include "bindings.hpp"
+#include "py_types.hpp"
 
 namespace py = pybind11;
 
 namespace neuromesh::python {
-namespace {
 
-// A simulation plus the stop flag its run loop watches (stable address: held by pointer).
-class py_simulation {
- public:
-  py_simulation(network net, const std::string& backend, int threads, const std::string& prec,
-                const std::string& output, bool keep_spikes, bool active_set,
-                const std::optional<py::function>& build_progress, const std::string& exchange,
-                const std::string& decomposition, std::vector<std::uint32_t> rank_of_gid, int device,
-                const std::string& connectivity, double checkpoint_every, const std::string& checkpoint,
-                const std::string& resume, const std::string& write_synapses) {
-    if (prec != "float" && prec != "double")
-      throw config_error("precision", "must be 'float' or 'double', not '" + prec + "'");
-    simulation_options opt;
-    opt.backend = backend;
-    if (device < 0) throw config_error("device", "GPU index must be >= 0, not " + std::to_string(device));
-    opt.device = device;              // backend "cuda": which GPU
-    opt.connectivity = connectivity;  // cuda backends: stored or procedural rows
-    opt.threads = threads;
-    opt.prec = prec == "double" ? precision::double_precision : precision::single;
-    opt.output = output;
-    opt.keep_spikes_in_memory = keep_spikes;
-    opt.active_set = active_set;
-    opt.stop = &stop_;
-    opt.exchange = exchange;  // under mpirun (docs/mpi.md)
-    opt.decomposition = decomposition;
-    opt.rank_of_gid = std::move(rank_of_gid);    // e.g. from a hardware placement (chips -> ranks)
-    opt.checkpoint_every_ms = checkpoint_every;  // docs/reliability.md: checkpoint and restart
-    opt.checkpoint = checkpoint;
-    opt.resume = resume;
-    opt.write_synapses = write_synapses;  // SONATA edges in the output (docs/plasticity.md)
-    // Called on this thread while the GIL is released, after every block of ~2^20 synapses: Ctrl-C
-    // sets the stop flag, and make_simulation abandons the build at the next block (interrupted ->
-    // KeyboardInterrupt), so a large build stops within a fraction of a second.
-    opt.build_progress = [this, f = build_progress](double fraction) {
-      py::gil_scoped_acquire gil;
-      if (PyErr_CheckSignals() != 0) {
-        PyErr_Clear();
-        stop_.store(true);
-        return;
-      }
-      if (f) (*f)(fraction);
-    };
-    py::gil_scoped_release release;  // construction can take seconds for large networks
-    sim_ = make_simulation(std::move(net), std::move(opt));
-  }
-
-  void run(double duration_ms, const std::optional<py::function>& progress) {
-    std::optional<py::error_already_set> callback_error;
-    auto on_progress = [&](double fraction) {
-      py::gil_scoped_acquire gil;
-      if (PyErr_CheckSignals() != 0) {  // Ctrl-C: stop at the next chunk; we raise ourselves
-        PyErr_Clear();
-        stop_.store(true);
-        return;
-      }
-      if (!progress || callback_error || sim_->rank() != 0) return;  // one progress bar under mpirun
-      try {
-        (*progress)(fraction);
-      } catch (py::error_already_set& e) {
-        callback_error.emplace(std::move(e));
-        stop_.store(true);
-      }
-    };
-    {
-      py::gil_scoped_release release;
-      try {
-        sim_->run(duration_ms, on_progress);
-      } catch (const interrupted&) {
-        stop_.store(false);
-        if (!callback_error) throw;
-      }
+// A simulation plus the stop flag its run loop watches (py_types.hpp).
+py_simulation::py_simulation(network net, const std::string& backend, int threads, const std::string& prec,
+                             const std::string& output, bool keep_spikes, bool active_set,
+                             const std::optional<py::function>& build_progress, const std::string& exchange,
+                             const std::string& decomposition, std::vector<std::uint32_t> rank_of_gid, int device,
+                             const std::string& connectivity, double checkpoint_every, const std::string& checkpoint,
+                             const std::string& resume, const std::string& write_synapses) {
+  simulation_options opt;
+  opt.backend = backend;
+  if (device < 0) throw config_error("device", "GPU index must be >= 0, not " + std::to_string(device));
+  opt.device = device;              // backend "cuda": which GPU
+  opt.connectivity = connectivity;  // cuda backends: stored or procedural rows
+  opt.threads = threads;
+  opt.prec = precision_of(prec);
+  opt.output = output;
+  opt.keep_spikes_in_memory = keep_spikes;
+  opt.active_set = active_set;
+  opt.stop = &stop_;
+  opt.exchange = exchange;  // under mpirun (docs/mpi.md)
+  opt.decomposition = decomposition;
+  opt.rank_of_gid = std::move(rank_of_gid);    // e.g. from a hardware placement (chips -> ranks)
+  opt.checkpoint_every_ms = checkpoint_every;  // docs/reliability.md: checkpoint and restart
+  opt.checkpoint = checkpoint;
+  opt.resume = resume;
+  opt.write_synapses = write_synapses;  // SONATA edges in the output (docs/plasticity.md)
+  // Called on this thread while the GIL is released, after every block of ~2^20 synapses: Ctrl-C
+  // sets the stop flag, and make_simulation abandons the build at the next block (interrupted ->
+  // KeyboardInterrupt), so a large build stops within a fraction of a second.
+  opt.build_progress = [this, f = build_progress](double fraction) {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) {
+      PyErr_Clear();
+      stop_.store(true);
+      return;
     }
-    if (callback_error) throw std::move(*callback_error);
+    if (f) (*f)(fraction);
+  };
+  py::gil_scoped_release release;  // construction can take seconds for large networks
+  sim_ = make_simulation(std::move(net), std::move(opt));
+}
+
+void py_simulation::run(double duration_ms, const std::optional<py::function>& progress) {
+  std::optional<py::error_already_set> callback_error;
+  auto on_progress = [&](double fraction) {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) {  // Ctrl-C: stop at the next chunk; we raise ourselves
+      PyErr_Clear();
+      stop_.store(true);
+      return;
+    }
+    if (!progress || callback_error || sim_->rank() != 0) return;  // one progress bar under mpirun
+    try {
+      (*progress)(fraction);
+    } catch (py::error_already_set& e) {
+      callback_error.emplace(std::move(e));
+      stop_.store(true);
+    }
+  };
+  {
+    py::gil_scoped_release release;
+    try {
+      sim_->run(duration_ms, on_progress);
+    } catch (const interrupted&) {
+      stop_.store(false);
+      if (!callback_error) throw;
+    }
   }
+  if (callback_error) throw std::move(*callback_error);
+}
 
-  simulation& sim() { return *sim_; }
+precision precision_of(const std::string& name) {
+  if (name != "float" && name != "double")
+    throw config_error("precision", "must be 'float' or 'double', not '" + name + "'");
+  return name == "double" ? precision::double_precision : precision::single;
+}
 
- private:
-  std::atomic<bool> stop_{false};
-  std::unique_ptr<simulation> sim_;
-};
+namespace {
 
 template <class T>
 py::array_t<T> to_numpy(std::span<const T> v) {

@@ -9,5 +9,6 @@ PYBIND11_MODULE(_core, m) {
   neuromesh::python::register_network(m);
   neuromesh::python::register_simulation(m);
   neuromesh::python::register_routing(m);
+  neuromesh::python::register_run(m);
   neuromesh::python::register_describe(m);
 }
