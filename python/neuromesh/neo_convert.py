@@ -67,17 +67,18 @@ def _block(name, spikes_by_pop, reports, description):
     block = neo.Block(name=name, description=description)
     segment = neo.Segment(name=f"{name} run")
     block.segments.append(segment)
-    groups = {}
+    members = {}  # population -> its trains and signals; added in one extend each (neo's append is O(n))
     for pop, spikes in spikes_by_pop.items():
-        groups[pop] = neo.Group(name=pop)
-        for train in spike_trains(spikes):
-            segment.spiketrains.append(train)
-            groups[pop].add(train)
+        members.setdefault(pop, ([], []))[0].extend(spike_trains(spikes))
     for report in reports:
-        signal = analog_signal(report)
-        segment.analogsignals.append(signal)
-        groups.setdefault(report.population, neo.Group(name=report.population)).add(signal)
-    block.groups.extend(groups.values())
+        members.setdefault(report.population, ([], []))[1].append(analog_signal(report))
+    for pop, (trains, signals) in members.items():
+        segment.spiketrains.extend(trains)
+        segment.analogsignals.extend(signals)
+        group = neo.Group(name=pop)
+        group.spiketrains.extend(trains)
+        group.analogsignals.extend(signals)
+        block.groups.append(group)
     block.check_relationships()
     return block
 

@@ -55,7 +55,7 @@ def test_spikes_in_the_window_equal_the_full_runs_spikes_there(runs):
     for pop in ("E", "I"):
         ids, times = part.spikes(pop)
         want_ids, want_times = _in_window(*full.spikes(pop))
-        assert len(want_times) > 20, f"{pop}: too few spikes in the window to compare"
+        assert len(want_times) > 5, f"{pop}: too few spikes in the window to compare"
         np.testing.assert_array_equal(times, want_times)
         np.testing.assert_array_equal(ids, want_ids)
         # the file holds the same window, and nothing outside it
