@@ -174,3 +174,27 @@ def test_json_start_stop_from_the_cli(tmp_path, cli):
     proc = subprocess.run([cli, "run", str(tmp_path / "bad.json"), "--duration", "10"], capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode != 0 and "population 'I'" in proc.stderr and ".start" in proc.stderr
+
+
+@pytest.mark.requires_mpi
+def test_three_mpi_ranks_record_the_same_window(tmp_path, cli, mpirun):
+    launch, env = mpirun
+    base = json.loads((REPO / "networks" / "vogels_abbott_cuba.json").read_text())
+    window = {"start": START, "stop": STOP}
+    net = dict(base, recorders=[{"population": "E", "variable": "spikes", "ids": list(range(0, 3200, 7)), **window},
+                                {"population": "I", "variable": "V_m", "interval": 1.0, "ids": [3, 500], **window}])
+    (tmp_path / "net.json").write_text(json.dumps(net))
+    files = {}
+    for ranks in (1, 3):
+        files[ranks] = tmp_path / f"r{ranks}.h5"
+        cmd = launch(ranks) + [cli, "run", str(tmp_path / "net.json"), "--duration", "250", "--threads", "1",
+                               "-o", str(files[ranks]), "--quiet"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    one, three = (analysis.read_spikes(files[k], "E")["E"] for k in (1, 3))
+    assert len(one) > 20 and one.times.min() >= START and one.times.max() < STOP
+    np.testing.assert_array_equal(one.times, three.times)
+    np.testing.assert_array_equal(one.ids, three.ids)
+    (a,), (b,) = (analysis.read_reports(files[k]).values() for k in (1, 3))
+    assert a.times[0] == START and a.times[-1] == STOP - 1.0
+    np.testing.assert_array_equal(a.data, b.data)
