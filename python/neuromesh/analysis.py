@@ -407,7 +407,9 @@ def read_spikes(path, population=None, t_start=None, t_stop=None):
     t_start <= t < t_stop; t_stop is capped at provenance duration_ms, and a window that reaches
     the end of the run (no t_stop, or t_stop >= duration_ms) also keeps the spikes stamped exactly
     at the end (fired in the last step), so the default window is every spike in the file, as
-    `neuromesh info` counts them. Every row of a population is read (in blocks of BLOCK rows) and
+    `neuromesh info` counts them. A population recorded in a window (recorder start/stop;
+    provenance spikes_window_start_ms/stop_ms.<pop>) has t_start/t_stop cut to that window, so
+    rates are over the recorded time. Every row of a population is read (in blocks of BLOCK rows) and
     checked whatever the window: a `sorting` attribute is never trusted. Accepts
     /spikes/<pop>/{node_ids|gids, timestamps} and the legacy flat /spikes/{gids|node_ids,
     timestamps} (named ``FLAT_POPULATION``); `sorting` as enum, string or missing; timestamps in s

@@ -80,7 +80,7 @@ def test_raster_dots_are_visible_for_few_and_readable_for_many_spikes():
 
 
 def test_to_neo_gives_spike_trains_and_analog_signals_equal_to_the_file(run):
-    neo = pytest.importorskip("neo", reason="pip install neo")
+    pytest.importorskip("neo", reason="pip install neo")
     pq = pytest.importorskip("quantities")
     result, path, report = run
     spikes = analysis.read_spikes(path)

@@ -119,7 +119,7 @@ class simulation {
   std::span<const spike> last_spikes() const { return epoch_spikes_; }
 
   // The recorded neurons' spikes so far (sorted by step, then gid): what the output file holds
-  // (spike recorders with ids record those neurons only; recording::records_spikes_of).
+  // (spike recorders with ids record those neurons only, within their window; recording::records).
   const std::vector<spike>& spikes() const { return all_spikes_; }
   // Zero-copy view of a state variable of a whole population (user units), updated in place as
   // the simulation advances; data == nullptr where the engine cannot give one (several threads or
