@@ -4,6 +4,8 @@ neo.io writers and PyNN's plotting take neuromesh results.
 
     block = neuromesh.to_neo("out.h5")          # any output file (or a Result, or a Population)
     neo.io.PickleIO("out.pkl").write_block(block)
+    with neo.io.NixIO("out.nix", mode="ow") as io:   # NIX/HDF5, with the nixio package
+        io.write_block(block)
 
 Layout: one Segment holding every SpikeTrain and AnalogSignal; block.groups has one neo.Group per
 population with its trains and signals. A SpikeTrain per recorded neuron (also those that did

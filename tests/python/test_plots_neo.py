@@ -106,12 +106,23 @@ def test_to_neo_gives_spike_trains_and_analog_signals_equal_to_the_file(run):
         nm.to_neo(path, variables=["g_ex"])
 
 
-def test_neo_io_writes_and_reads_the_block_back_equal(run, tmp_path):
+@pytest.mark.parametrize("io_name", ["PickleIO", "NixIO"])
+def test_neo_io_writes_and_reads_the_block_back_equal(run, tmp_path, io_name):
     neo = pytest.importorskip("neo", reason="pip install neo")
+    if io_name == "NixIO":
+        pytest.importorskip("nixio", reason="neo's NixIO needs nixio (pip install nixio)")
     _, path, _ = run
     block = nm.to_neo(path)
-    neo.io.PickleIO(str(tmp_path / "out.pkl")).write_block(block)
-    back = neo.io.PickleIO(str(tmp_path / "out.pkl")).read_block()
+    target = str(tmp_path / f"out.{io_name}")
+    if io_name == "NixIO":
+        with neo.io.NixIO(target, mode="ow") as io:
+            io.write_block(block)
+        with neo.io.NixIO(target, mode="ro") as io:
+            back = io.read_block()
+    else:
+        neo.io.PickleIO(target).write_block(block)
+        back = neo.io.PickleIO(target).read_block()
+    assert [g.name for g in back.groups] == [g.name for g in block.groups]
     a, b = block.segments[0], back.segments[0]
     assert len(a.spiketrains) == len(b.spiketrains) == 20
     for x, y in zip(a.spiketrains, b.spiketrains):
