@@ -12,4 +12,4 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libhdf5-dev hdf5-tools libboost-graph-dev openmpi-bin libopenmpi-dev \
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev >/dev/null
 python3 -m pip install -q --disable-pip-version-check numpy h5py pytest jsonschema matplotlib tqdm \
-  pybind11 scikit-build-core libsonata neo nest-simulator scipy nir pynn==0.13.0 bmtk
+  pybind11 scikit-build-core libsonata neo nixio nest-simulator scipy nir pynn==0.13.0 bmtk

@@ -88,7 +88,10 @@ std::uint64_t hash_stimuli(const network& net) {
 
 std::uint64_t hash_recorders(const network& net) {
   hasher h;
-  for (const recorder& r : net.recorders) h.add(r.population), h.add(r.variable), h.add(r.interval), h.add(r.ids);
+  for (const recorder& r : net.recorders) {
+    h.add(r.population), h.add(r.variable), h.add(r.interval), h.add(r.ids);
+    if (r.windowed()) h.add(r.start), h.add(r.stop);  // (unwindowed recorders keep their fingerprint)
+  }
   if (!net.weight_recorders.empty()) {  // (networks without any keep their fingerprint)
     h.add(net.weight_recorders.size());
     for (const weight_recorder& r : net.weight_recorders)

@@ -218,11 +218,13 @@ stimulus parse_stimulus(const node& n) {
 }
 
 recorder parse_recorder(const node& n) {
-  n.expect_object({"population", "variable", "interval", "ids"});
+  n.expect_object({"population", "variable", "interval", "ids", "start", "stop"});
   recorder r;
   r.population = n.at("population").text();
   if (n.has("variable")) r.variable = n.at("variable").text();
   r.interval = number_or(n, "interval", r.interval);
+  r.start = number_or(n, "start", r.start);
+  r.stop = number_or(n, "stop", r.stop);
   if (n.has("ids")) {
     const node ids = n.at("ids");
     for (std::size_t i = 0; i < ids.array().size(); ++i) r.ids.push_back(ids[i].index());

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 
@@ -9,6 +10,20 @@
 #include <neuromesh/core/recording.hpp>
 
 namespace neuromesh {
+namespace {
+
+// A window bound [ms] as steps (infinite: never).
+step_t window_steps(double ms, const std::string& where, double dt) {
+  return std::isfinite(ms) ? time_grid(dt).on_grid_steps(ms, where) : std::numeric_limits<step_t>::max();
+}
+
+std::string ms_text(double ms) {
+  char t[32];
+  std::snprintf(t, sizeof t, "%.10g", ms);
+  return t;
+}
+
+}  // namespace
 
 // One state report: a variable of selected neurons every `interval` steps.
 struct recording::probe {
@@ -16,7 +31,8 @@ struct recording::probe {
   int variable;
   std::vector<index_t> ids;
   step_t interval;
-  std::string group;  // /report/<group> in the file
+  step_t from = 0, to = std::numeric_limits<step_t>::max();  // frames at steps in [from, to)
+  std::string group;                                         // /report/<group> in the file
   std::unique_ptr<io::report_writer> writer;
   std::vector<double> values;
 };
@@ -36,6 +52,9 @@ recording::recording(const network& net, const engine& eng, const std::string& p
     const std::size_t p = net.population_index(r.population, where + ".population");
     spike_selection& sel = selected_[p];
     wanted[p] = true;
+    sel.from = window_steps(r.start, where + ".start", net.dt);  // one window per population (validate())
+    sel.to = window_steps(r.stop, where + ".stop", net.dt);
+    sel.start_ms = r.start, sel.stop_ms = r.stop;
     if (r.ids.empty()) all[p] = true;
     const index_t size = net.populations[p].size;
     if (sel.mask.empty() && !r.ids.empty()) sel.mask.assign(size, false);
@@ -84,6 +103,13 @@ recording::recording(const network& net, const engine& eng, const std::string& p
       said.emplace_back("spikes_recorded." + pop.label, "all " + size + " neurons");
     }
     counts.emplace_back("spikes_recorded_nodes." + pop.label, static_cast<double>(sel.count));
+    if (sel.windowed()) {  // readers give rates over the window (analysis.py, neuromesh info)
+      said.emplace_back("spikes_window." + pop.label, "spikes stamped t with " + ms_text(sel.start_ms) + " <= t < " +
+                                                          ms_text(sel.stop_ms) +
+                                                          " ms only (recorder start/stop); rates are over this window");
+      counts.emplace_back("spikes_window_start_ms." + pop.label, sel.start_ms);
+      if (std::isfinite(sel.stop_ms)) counts.emplace_back("spikes_window_stop_ms." + pop.label, sel.stop_ms);
+    }
   }
   if (file_) io::write_provenance(*file_, said, counts);
   const io::report_type stored =
@@ -103,6 +129,9 @@ recording::recording(const network& net, const engine& eng, const std::string& p
     if (pr->ids.empty())
       for (index_t i = 0; i < net.populations[pr->population].size; ++i) pr->ids.push_back(i);
     pr->interval = std::max<step_t>(1, time_grid(net.dt).on_grid_steps(r.interval, "recorders.interval"));
+    pr->from = window_steps(r.start, where + ".start", net.dt);
+    pr->to = window_steps(r.stop, where + ".stop", net.dt);
+    const step_t first_frame = (pr->from + pr->interval - 1) / pr->interval * pr->interval;
     std::vector<std::uint64_t> node_ids(pr->ids.begin(), pr->ids.end());
     // libsonata and bmtk look for /report/<pop>: the first variable of a population goes there,
     // further ones to /report/<pop>_<variable> (each group also carries data@variable).
@@ -111,7 +140,8 @@ recording::recording(const network& net, const engine& eng, const std::string& p
     const std::string group = first ? r.population : r.population + "_" + r.variable;
     pr->group = group;
     if (file_)
-      pr->writer = std::make_unique<io::report_writer>(*file_, r.population, r.variable, units, node_ids, 0.0,
+      pr->writer = std::make_unique<io::report_writer>(*file_, r.population, r.variable, units, node_ids,
+                                                       static_cast<double>(first_frame) * net.dt,
                                                        static_cast<double>(pr->interval) * net.dt, group, stored);
     pr->values.resize(pr->ids.size());
     probes_.push_back(std::move(pr));
@@ -158,7 +188,8 @@ void recording::record_spikes(std::span<const spike> spikes, const std::vector<g
     id_buf_.clear();
     time_buf_.clear();
     for (const spike& s : spikes)
-      if (s.gid >= offsets[p] && s.gid < offsets[p + 1] && (!subset || sel.mask[s.gid - offsets[p]])) {
+      if (s.gid >= offsets[p] && s.gid < offsets[p + 1] && (!subset || sel.mask[s.gid - offsets[p]]) &&
+          sel.in_window(s.step)) {
         id_buf_.push_back(s.gid - offsets[p]);
         time_buf_.push_back(static_cast<double>(s.step + 1) * dt_);
       }
@@ -179,28 +210,46 @@ bool recording::records_spikes_of(gid_t gid) const {
   return sel.which == spike_selection::mode::all || (sel.which == spike_selection::mode::subset && sel.mask[id]);
 }
 
+bool recording::records(const spike& s) const {
+  if (s.gid >= offsets_.back()) return false;
+  const auto [p, id] = locate(s.gid);
+  const spike_selection& sel = selected_[p];
+  return (sel.which == spike_selection::mode::all || (sel.which == spike_selection::mode::subset && sel.mask[id])) &&
+         sel.in_window(s.step);
+}
+
 void recording::select_recorded(std::span<const spike> spikes, std::vector<spike>& out) const {
-  const bool every = std::all_of(selected_.begin(), selected_.end(),
-                                 [](const spike_selection& s) { return s.which == spike_selection::mode::all; });
+  const bool every = std::all_of(selected_.begin(), selected_.end(), [](const spike_selection& s) {
+    return s.which == spike_selection::mode::all && !s.windowed();
+  });
   if (every) {
     out.insert(out.end(), spikes.begin(), spikes.end());
     return;
   }
   for (const spike& s : spikes)
-    if (records_spikes_of(s.gid)) out.push_back(s);
+    if (records(s)) out.push_back(s);
+}
+
+std::pair<double, double> recording::recorded_window(std::size_t population) const {
+  const spike_selection& sel = selected_.at(population);
+  return {sel.start_ms, sel.stop_ms};
 }
 
 std::uint64_t recording::recorded_neurons(std::size_t population) const { return selected_.at(population).count; }
 
 step_t recording::next_state_step(step_t from) const {
   step_t next = std::numeric_limits<step_t>::max();
-  for (const auto& pr : probes_) next = std::min(next, (from + pr->interval - 1) / pr->interval * pr->interval);
+  for (const auto& pr : probes_) {
+    const step_t f = std::max(from, pr->from);
+    const step_t due = (f + pr->interval - 1) / pr->interval * pr->interval;
+    if (due < pr->to) next = std::min(next, due);
+  }
   return next;
 }
 
 void recording::record_state(step_t now, const state_reader& read) {
   for (auto& pr : probes_) {
-    if (now % pr->interval != 0) continue;
+    if (now % pr->interval != 0 || now < pr->from || now >= pr->to) continue;
     read(pr->population, pr->variable, pr->ids, pr->values);
     if (pr->writer) pr->writer->append_frame(std::span<const double>(pr->values));  // stored in the run's precision
   }
@@ -346,7 +395,10 @@ void recording::continue_from(const std::string& old_path, std::span<const std::
   const auto reports = io::read_reports(old_path);
   for (auto& pr : probes_) {
     if (!pr->writer) continue;
-    const auto frames = static_cast<std::size_t>((now + pr->interval - 1) / pr->interval);
+    // Frames at the multiples of interval in [from, min(now, to)).
+    const auto frames_before = [&](step_t t) { return (t + pr->interval - 1) / pr->interval; };
+    const step_t end = std::min(now, pr->to);
+    const auto frames = static_cast<std::size_t>(end > pr->from ? frames_before(end) - frames_before(pr->from) : 0);
     const auto it = reports.find(pr->group);
     if (it == reports.end() || it->second.frames < frames || it->second.values != pr->ids.size())
       throw io_error(old_path, "/report/" + pr->group + " is missing or holds fewer than the " +

@@ -73,7 +73,8 @@ simulation::simulation(network net, simulation_options opt, const engine_factory
   const std::uint64_t bytes = comm_->sum_over_ranks(st.synapse_payload_bytes + st.synapse_index_bytes);
   summary_.spikes_per_population.assign(net_.populations.size(), 0);
   for (std::size_t p = 0; p < net_.populations.size(); ++p)
-    summary_.recorded_neurons.push_back(rec_->recorded_neurons(p));
+    summary_.recorded_neurons.push_back(rec_->recorded_neurons(p)),
+        summary_.recorded_window.push_back(rec_->recorded_window(p));
   summary_.bytes_per_synapse = summary_.synapses ? static_cast<double>(bytes) / summary_.synapses : 0.0;
   if (!opt_.resume.empty()) restore(opt_.resume);
   summary_.build_seconds = seconds_since(t0);
@@ -280,7 +281,7 @@ void simulation::exchange_and_record(step_t t0) {
   for (const spike& s : epoch_spikes_) {
     const auto [pop, id] = locate(s.gid);
     last_by_pop_[pop].push_back(id);
-    if (rec_->records_spikes_of(s.gid)) ++summary_.spikes_per_population[pop];
+    if (rec_->records(s)) ++summary_.spikes_per_population[pop];
   }
   summary_.spikes += epoch_spikes_.size();
   summary_.simulated_ms = time_ms();
@@ -346,7 +347,7 @@ void simulation::inject_spikes(const std::string& population, std::span<const in
   rec_->record_spikes(extra, offsets_);
   if (opt_.keep_spikes_in_memory) rec_->select_recorded(extra, all_spikes_);
   summary_.spikes += extra.size();
-  for (const spike& s : extra) summary_.spikes_per_population[p] += rec_->records_spikes_of(s.gid) ? 1 : 0;
+  for (const spike& s : extra) summary_.spikes_per_population[p] += rec_->records(s) ? 1 : 0;
 }
 
 void simulation::set_current(const std::string& population, std::span<const index_t> ids, std::span<const double> pA) {

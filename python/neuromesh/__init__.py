@@ -1,6 +1,6 @@
 """neuromesh: an event-driven spiking network simulator with bit-identical results for any
 thread count. See README.md and docs/python.md."""
-from . import analysis, hardware, plots, random, report, sonata
+from . import analysis, hardware, neo_convert, plots, random, report, sonata
 from .analysis import AnalysisError
 from ._core import features, models as _models
 from .connectors import (AllToAll, AllToAllConnector, FixedInDegree, FixedNumberPostConnector,
@@ -17,6 +17,15 @@ from .synapses import (AdditiveWeightDependence, MultiplicativeWeightDependence,
                        TsodyksMarkramSynapse, TsodyksSynapse)
 
 __version__ = features()["version"]
+
+
+def to_neo(source, population=None, variables="all"):
+    """A neo.Block of an output file's spikes (SpikeTrains) and recorded state (AnalogSignals),
+    or of a Result: neuromesh.to_neo("out.h5"), then any neo.io writer, e.g.
+    neo.io.PickleIO("out.pkl").write_block(block). Needs `neo`; layout: neuromesh.neo_convert."""
+    if isinstance(source, Result):
+        return neo_convert.block_from_result(source, population, variables)
+    return neo_convert.block_from_file(source, population, variables)
 
 
 def model_names():

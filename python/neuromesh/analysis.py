@@ -11,6 +11,10 @@ run's end T (provenance duration_ms, else the last spike) includes the spikes st
 run is therefore every spike in the file, as `neuromesh info` counts it, and rates are
 spikes / recorded neurons / duration there as here.
 
+A recorder with a window (start/stop) leaves only the window's spikes in the file; its
+provenance spikes_window_start_ms.<pop> / spikes_window_stop_ms.<pop> cut every window read here
+to it, so rates are over the recorded time.
+
 Rates are over the neurons whose spikes were recorded: a recorder with `ids` records only those
 neurons (the file lists them in /spikes/<pop>/recorded_node_ids), and the others have no rate
 (NaN in mean_firing_rate) rather than a false 0 Hz.
@@ -86,7 +90,8 @@ class SpikeData:
 
 @dataclasses.dataclass
 class ReportData:
-    """One /report/<group>: data[frame, column] for node_ids[column] at times (ms). data keeps the
+    """One /report/<group>: data[frame, column] for node_ids[column] at times (ms), one frame every
+    dt ms. data keeps the
     stored precision: float32 from single-precision runs, float64 from double-precision ones (other
     numeric types are read as float64)."""
     population: str
@@ -96,6 +101,7 @@ class ReportData:
     times: np.ndarray
     data: np.ndarray
     index_pointers: np.ndarray
+    dt: float = None  # the sampling interval (ms)
 
 
 # ---------------------------------------------------------------- reading
@@ -361,6 +367,14 @@ def _load_population(name, source, prov, t_start, t_stop, where, path):
     size = _prov_number(prov, f"population_size.{name}", path, hi=MAX_POPULATION, integral=True)
     if t_stop is not None and duration is not None:
         t_stop = min(t_stop, duration)
+    # A recorder window (start=/stop=): the file holds only its spikes, so windows are cut to it
+    # and rates are over it, not over the whole run.
+    w_start = _prov_number(prov, f"spikes_window_start_ms.{name}", path)
+    w_stop = _prov_number(prov, f"spikes_window_stop_ms.{name}", path)
+    if w_start is not None:
+        t_start = w_start if t_start is None else max(t_start, w_start)
+    if w_stop is not None and (duration is None or w_stop < duration):
+        t_stop = w_stop if t_stop is None else min(t_stop, w_stop)
     # A window reaching the end of the run keeps the spikes stamped at the end (the last step's).
     to_end = t_stop is None or (duration is not None and t_stop >= duration)
     recorded = _recorded_ids(group, where)
@@ -393,7 +407,9 @@ def read_spikes(path, population=None, t_start=None, t_stop=None):
     t_start <= t < t_stop; t_stop is capped at provenance duration_ms, and a window that reaches
     the end of the run (no t_stop, or t_stop >= duration_ms) also keeps the spikes stamped exactly
     at the end (fired in the last step), so the default window is every spike in the file, as
-    `neuromesh info` counts them. Every row of a population is read (in blocks of BLOCK rows) and
+    `neuromesh info` counts them. A population recorded in a window (recorder start/stop;
+    provenance spikes_window_start_ms/stop_ms.<pop>) has t_start/t_stop cut to that window, so
+    rates are over the recorded time. Every row of a population is read (in blocks of BLOCK rows) and
     checked whatever the window: a `sorting` attribute is never trusted. Accepts
     /spikes/<pop>/{node_ids|gids, timestamps} and the legacy flat /spikes/{gids|node_ids,
     timestamps} (named ``FLAT_POPULATION``); `sorting` as enum, string or missing; timestamps in s
@@ -456,7 +472,8 @@ def _read_report(name, group, where):
     return ReportData(population=population, variable=variable, units=units,
                       node_ids=node_ids.astype(np.uint64, copy=False),
                       times=(tstart + dt * np.arange(data.shape[0])) * scale, data=data,
-                      index_pointers=np.asarray(pointers if pointers is not None else [], np.uint64))
+                      index_pointers=np.asarray(pointers if pointers is not None else [], np.uint64),
+                      dt=dt * scale)
 
 
 def read_reports(path):

@@ -143,7 +143,7 @@ def _table(header, rows):
 def network_html(net):
     """Network._repr_html_: the populations and projections as tables."""
     pops = [(p.label, p.size, type(p.cell).__name__ if not isinstance(p.cell, Model) else p.cell.core_model,
-             ", ".join(sorted({var for var, _, _ in p._recording})) or "-") for p in net.populations]
+             ", ".join(sorted({var for var, *_ in p._recording})) or "-") for p in net.populations]
     built = net._last_projection_count if net._last is not None else 0
     projs = []
     for k, (pre, post, conn, syn, receptor) in enumerate(net._projections):
@@ -177,3 +177,74 @@ def result_html(result):
              ("ranks", s.get("ranks", 1)), ("output file", result.output or "none")]
     return ("<div><b>neuromesh.Result</b>" + _table(("quantity", "value"), facts)
             + _table(("population", "recorded neurons", "spikes", "rate [Hz]"), rows) + "</div>")
+
+
+_PROJECTION_ATTRIBUTES = ("weight", "delay")
+
+
+def _per_synapse(proj, name, value, where):
+    """A Projection.set value as the description holds it: numbers and distributions as given, a
+    1-D array as one value per synapse, an (n_pre, n_post) array read at each synapse's pair."""
+    from .connectors import FromListConnector, OneToOneConnector
+    if isinstance(value, Distribution):
+        return value
+    if isinstance(value, (bool, str)) or value is None:
+        raise ConfigError(f"{where}: parameter {name!r}: {value!r} is not a number, array or distribution")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: parameter {name!r}: {value!r} is not a number, array or distribution") from None
+    if arr.ndim == 0:
+        return float(arr)
+    conn = proj.network._projections[proj.index][2]
+    if not isinstance(conn, (FromListConnector, OneToOneConnector)):
+        raise ConfigError(f"{where}: parameter {name!r}: arrays need a connector that fixes the synapses before "
+                          f"the build (OneToOne, FromList); {type(conn).__name__} draws them when the network is "
+                          "built -- give a number or a distribution")
+    if arr.ndim == 2:
+        shape = (len(proj.pre), len(proj.post))
+        if arr.shape != shape:
+            raise ConfigError(f"{where}: parameter {name!r}: a {arr.shape[0]}x{arr.shape[1]} array for a "
+                              f"{shape[0]}x{shape[1]} projection (give (n_pre, n_post) or one value per synapse)")
+        if isinstance(conn, FromListConnector):
+            pre, post = np.asarray(conn.sources, dtype=np.intp), np.asarray(conn.targets, dtype=np.intp)
+            if pre.size and (pre.max() >= shape[0] or post.max() >= shape[1]):
+                raise ConfigError(f"{where}: the connector's rows name neurons outside the projection")
+            arr = arr[pre, post]
+        else:
+            arr = np.diagonal(arr).copy()
+    if arr.ndim != 1:
+        raise ConfigError(f"{where}: parameter {name!r}: a {arr.ndim}-dimensional array (give a number, one "
+                          "value per synapse or an (n_pre, n_post) array)")
+    return arr
+
+
+def set_projection(proj, attributes, where):
+    """Projection.set: new weights/delays in the description, checked by the core's validation
+    (network.spec()); on any error the projection keeps its values."""
+    net = proj.network
+    if net._live is not None:
+        raise ConfigError(f"{where}: the network has run, and its simulation keeps the synapses it built; call "
+                          "net.reset() first -- the next run() then builds the projection with the new values")
+    unknown = sorted(set(attributes) - set(_PROJECTION_ATTRIBUTES))
+    if unknown:
+        raise ConfigError(f"{where}: {unknown} cannot be set (known: {', '.join(_PROJECTION_ATTRIBUTES)})")
+    values = {k: _per_synapse(proj, k, v, where) for k, v in attributes.items()}
+    old = net._projections[proj.index]
+    pre, post, conn, syn, receptor = old
+    syn = copy.copy(syn)
+    for name, value in values.items():
+        setattr(syn, name, value)
+    if hasattr(conn, "values") and any(k in conn.values for k in values):  # FromList's per-row columns
+        conn = copy.copy(conn)
+        conn.values = {k: v for k, v in conn.values.items() if k not in values}
+    net._projections[proj.index] = (pre, post, conn, syn, receptor)
+    try:
+        net.spec()  # the shared validation layer: lengths, delays on the grid, sign rule, magnitudes
+    except Exception as exc:
+        net._projections[proj.index] = old
+        if isinstance(exc, ConfigError):
+            raise type(exc)(f"{where}: {exc}") from None
+        raise
+    net._set_since_build.add(proj.index)
+    net._changed()

@@ -132,19 +132,29 @@ class Population:
         self.initial = dict(initial or {})
         self._recording = []
 
-    def record(self, variables="spikes", interval=None, ids=None):
+    def record(self, variables="spikes", interval=None, ids=None, start=None, stop=None):
         """Record "spikes" and/or state variables ("v" or core names such as "V_m", "g_ex") of all
         neurons or of `ids` (population-local), state every `interval` ms (default 1 ms or dt if
-        larger; a multiple of dt). Spikes of neurons not in `ids` are neither stored nor counted."""
+        larger; a multiple of dt). Spikes of neurons not in `ids` are neither stored nor counted.
+        start/stop [ms] (multiples of dt, 0 <= start < stop; default the whole run) record only
+        the window [start, stop): spikes stamped t with start <= t < stop, state samples at
+        multiples of `interval` in it. The output file and Result hold only the window, and rates
+        are over it. The spike recorders of one population share one window."""
         where = f"population '{self.label}': record"
         chosen = None if ids is None else _index_list(ids, self.size, where)
-        self._record(variables, interval, chosen)
+        self._record(variables, interval, chosen, start, stop, where)
 
-    def _record(self, variables, interval, ids):
+    def _record(self, variables, interval, ids, start, stop, where):
         interval = max(1.0, self.network.dt) if interval is None else float(interval)
+        window = []
+        for name, value in (("start", start), ("stop", stop)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating))):
+                raise ArgumentTypeError(f"{where}: {name} must be a time in ms, not {type(value).__name__} {value!r}")
+            window.append(None if value is None else float(value))
+        start, stop = 0.0 if window[0] is None else window[0], float("inf") if window[1] is None else window[1]
         for var in [variables] if isinstance(variables, str) else variables:
             core_var = {"v": "V_m", "gsyn_exc": "g_ex", "gsyn_inh": "g_in"}.get(var, var)
-            self._recording.append((core_var, interval, [] if ids is None else list(ids)))
+            self._recording.append((core_var, interval, [] if ids is None else list(ids), start, stop))
         self.network._changed()
 
     def inject(self, source):
@@ -214,11 +224,12 @@ class PopulationView:
         parameter."""
         introspection.set_view(self, parameters, f"{self!r}: set")
 
-    def record(self, variables="spikes", interval=None, ids=None):
-        """Record the view's neurons (ids, if given, are view-local: 0 is the view's first)."""
+    def record(self, variables="spikes", interval=None, ids=None, start=None, stop=None):
+        """Record the view's neurons (ids, if given, are view-local: 0 is the view's first), in
+        the window [start, stop) ms as Population.record."""
         where = f"{self!r}: record"
         local = range(self.size) if ids is None else _index_list(ids, self.size, where)
-        self.parent._record(variables, interval, [self.begin + i for i in local])
+        self.parent._record(variables, interval, [self.begin + i for i in local], start, stop, where)
 
     @property
     def spikes(self):
@@ -254,6 +265,10 @@ class Projection:
         if self.index >= self.network._last_projection_count:
             raise ConfigError(f"projection {self.pre.label}->{self.post.label}: it was added after the last build; "
                               "call net.reset() and net.run() (or net.simulator()) to build it")
+        if self.index in self.network._set_since_build:
+            raise ConfigError(f"projection {self.pre.label}->{self.post.label}: its synapses were changed by "
+                              "Projection.set after the last build; net.run() (or net.simulator()) builds them with "
+                              "the new values, which get() then reads")
         return sim.synapses(self.index)
 
     def get(self, attribute_names, format="list", multiple_synapses="sum"):
@@ -305,6 +320,20 @@ class Projection:
             arrays.append(a)
         return arrays[0] if isinstance(attribute_names, str) else arrays
 
+    def set(self, **attributes):
+        """PyNN's Projection.set before a build: new "weight" and/or "delay" (ms) for every synapse
+        of the projection -- a number, an nm.random distribution, or an array: one value per
+        synapse in connection order (FromList rows, OneToOne targets) or PyNN's (n_pre, n_post)
+        array, read at each synapse's (pre, post); arrays need a connector that fixes the synapses
+        before the build (OneToOne, FromList). Weights in the post cell type's units, under the
+        sign rule of connect(). Checked at once by the shared validation layer (ConfigError naming
+        the projection and parameter; the projection keeps its old values then). The next run()
+        (or simulator()) builds the synapses with the new values, and Projection.get reads them
+        from that build; until then get() raises ConfigError. After a run, call net.reset() first:
+        a built simulation keeps its synapses, so set() refuses (ConfigError) rather than do
+        nothing."""
+        introspection.set_projection(self, attributes, f"{self!r}.set")
+
     def size(self, gather=True):
         """PyNN's Projection.size: the number of synapses of this projection in the last build
         (run() or simulator()); before one, ConfigError. Same as len(projection)."""
@@ -334,8 +363,22 @@ class Result:
         return self._sim.spikes(population)
 
     def rates(self):
-        """Mean firing rate [Hz] per population label, over its recorded neurons and the run."""
+        """Mean firing rate [Hz] per population label, over its recorded neurons and the run (or
+        the part of the run in its recorder's start/stop window)."""
         return dict(self.summary["rates_hz"])
+
+    def to_neo(self, population=None, variables="all"):
+        """The run as a neo.Block (needs `neo`): a SpikeTrain per recorded neuron and an
+        AnalogSignal per recorded state variable (units, sampling period, t_start, channel_ids),
+        read from the output file; without one, the spikes in memory (state is only recorded into
+        a file). population: a label or list (default all); variables: "all", "spikes" or state
+        variable names. Layout: neuromesh.neo_convert."""
+        from . import neo_convert
+        return neo_convert.block_from_result(self, population, variables)
+
+    def get_data(self, variables="all", population=None):
+        """PyNN's get_data: the same neo.Block as to_neo(population, variables)."""
+        return self.to_neo(population, variables)
 
     def _repr_html_(self):
         """Jupyter: the run's duration, counts, rates per population and output file."""
@@ -392,10 +435,12 @@ class Network:
         self._last_projection_count = 0  # projections the last build (_last) has
         self._version = 0  # bumped by every change of the description (_changed)
         self._live = None  # the simulation a following run() continues (_LiveRun)
+        self._set_since_build = set()  # projections changed by Projection.set since the last build
 
     def _set_last(self, sim):
         """The simulation Projection.get/size read from: the one just built or continued."""
         self._last, self._last_projection_count = sim, len(self._projections)
+        self._set_since_build = set()
 
     def _repr_html_(self):
         """Jupyter: the populations and projections as tables."""
@@ -486,8 +531,9 @@ class Network:
 
     def _records_every_spike(self):
         """Whether the spike recorders cover every neuron (no spike recorder at all also does)."""
-        whole = {p.label for p in self.populations for var, _, ids in p._recording if var == "spikes" and not ids}
-        any_spikes = any(var == "spikes" for p in self.populations for var, _, _ in p._recording)
+        whole = {p.label for p in self.populations for var, _, ids, start, stop in p._recording
+                 if var == "spikes" and not ids and start == 0.0 and stop == float("inf")}
+        any_spikes = any(var == "spikes" for p in self.populations for var, *_ in p._recording)
         return not any_spikes or all(p.label in whole for p in self.populations)
 
     def spec(self):
@@ -502,8 +548,8 @@ class Network:
             times = p.cell.spike_times(p.size) if source else []
             offgrid = bool(p.cell.params.get("allow_offgrid_times", False)) if source else False
             s.add_population(p.label, p.size, p.cell.core_model, params, initial, times, offgrid)
-            for var, interval, ids in p._recording:
-                s.add_recorder(p.label, var, interval, ids)
+            for var, interval, ids, start, stop in p._recording:
+                s.add_recorder(p.label, var, interval, ids, start=start, stop=stop)
         for pre, post, conn, syn, receptor in self._projections:
             where = f"projection {pre.label}->{post.label}"
             per_row = conn.values if isinstance(conn, FromListConnector) else {}
@@ -603,8 +649,8 @@ class Network:
         self.reset()
         if hardware is not None and not self._records_every_spike():
             raise ConfigError("run with hardware=: the energy accounting replays every spike, but the spike "
-                              "recorders record only some neurons (ids=, or some populations not at all); record "
-                              "\"spikes\" of every population without ids, or of none")
+                              "recorders record only some neurons or times (ids=, start=/stop=, or some populations not at "
+                              "all); record \"spikes\" of every population without ids and window, or of none")
         mapping = None
         if hardware is not None:
             from . import hardware as _hw
@@ -733,19 +779,27 @@ class Simulator:
 
 
 def _progress_bar(total, desc="simulating", unit="ms"):
-    """A callback taking the fraction done: tqdm when installed, else a plain line on stderr."""
+    """A callback taking the fraction done, drawing a tqdm.auto bar: a widget in Jupyter (text when
+    ipywidgets is missing), text on the console elsewhere; without tqdm, a plain line on stderr.
+    The bar is the callback's `bar` attribute (None without tqdm)."""
     try:
-        from tqdm import tqdm
+        from tqdm.auto import tqdm
     except ImportError:
         def report(fraction):
             sys.stderr.write(f"\r{desc} {fraction * 100:5.1f} %")
             if fraction >= 1.0:
                 sys.stderr.write("\n")
+        report.bar = None
         return report
-    bar = tqdm(total=float(total), unit=unit, desc=desc)
+    try:
+        bar = tqdm(total=float(total), unit=unit, desc=desc)
+    except ImportError:  # a notebook without ipywidgets: tqdm.auto's widget cannot draw, the text bar can
+        from tqdm.std import tqdm as text_tqdm
+        bar = text_tqdm(total=float(total), unit=unit, desc=desc)
 
     def report(fraction):
         bar.update(fraction * total - bar.n)
         if fraction >= 1.0:
             bar.close()
+    report.bar = bar
     return report

@@ -1,7 +1,7 @@
 """Figures of neuromesh/SONATA output files (matplotlib, imported lazily).
 
-Every function takes {population: SpikeData} as returned by ``analysis.read_spikes`` and returns
-the matplotlib Figure it drew on; times are in ms, rates in Hz per neuron. Without a display the
+Every spike function takes {population: SpikeData} as returned by ``analysis.read_spikes``
+(``traces`` takes an output file or a Result) and returns the matplotlib Figure it drew on; times are in ms, rates in Hz per neuron. Without a display the
 Agg backend is used, so the functions work on headless machines and in CI.
 """
 import os
@@ -49,6 +49,16 @@ def _colours(names):
     return {name: cmap(i % 10) for i, name in enumerate(names)}
 
 
+def raster_marker(n_points):
+    """(marker area [pt^2], alpha) for a raster of n_points dots: large opaque dots for a few
+    spikes (visible at any population size), shrinking and fading as they crowd (area 30 pt^2 up to
+    1000 points, down to 1 pt^2 from 10^6; alpha 1 up to 10^4 points, down to 0.35 from 10^6), so dense rasters stay readable."""
+    n = max(int(n_points), 1)
+    size = float(np.clip(30.0 * (1000.0 / n) ** 0.5, 1.0, 30.0)) if n > 1000 else 30.0
+    alpha = float(np.clip(1.0 - 0.65 * np.log10(max(n, 10_000) / 10_000) / 2.0, 0.35, 1.0))
+    return size, alpha
+
+
 def raster(spikes_by_pop, ax=None, max_points=MAX_POINTS, colours=None):
     """Spike raster: time (ms) against neuron, populations stacked bottom-up in dict order and
     labelled on the y axis. Above max_points spikes only every k-th neuron is drawn and the
@@ -58,9 +68,10 @@ def raster(spikes_by_pop, ax=None, max_points=MAX_POINTS, colours=None):
     total = sum(len(s) for s in spikes_by_pop.values())
     stride = max(1, int(np.ceil(total / max_points))) if max_points else 1
     offset, ticks, labels = 0, [], []
+    size, alpha = raster_marker(min(total, max_points) if max_points else total)
     for name, s in spikes_by_pop.items():
         keep = s.ids % stride == 0 if stride > 1 else slice(None)
-        ax.scatter(s.times[keep], s.ids[keep].astype(np.float64) + offset, s=1.5, marker=".",
+        ax.scatter(s.times[keep], s.ids[keep].astype(np.float64) + offset, s=size, marker="o", alpha=alpha,
                    linewidths=0, color=colours[name], rasterized=True, label=name)
         ticks.append(offset + s.size / 2.0)
         labels.append(f"{name}\n({s.size})")
@@ -75,6 +86,65 @@ def raster(spikes_by_pop, ax=None, max_points=MAX_POINTS, colours=None):
         title += f" (1 neuron in {stride} shown; {total:,} spikes in total)"
     ax.set_title(title, fontsize=10)
     return fig
+
+
+MAX_TRACES = 10  # state traces drawn when no ids are given
+
+
+def _report_of(source, population, variable):
+    """The ReportData of `variable` of `population` in an output file or a Result's file."""
+    path = getattr(source, "output", source)
+    if path is None or path == "":
+        raise ValueError("traces: this Result has no output file; state is recorded into one (run with "
+                         "output='run.h5')")
+    reports = analysis.read_reports(path)
+    for report in reports.values():
+        if report.population == population and report.variable == variable:
+            return report
+    recorded = sorted(f"{r.population}.{r.variable}" for r in reports.values())
+    raise ValueError(f"traces: {os.fspath(path)!r} holds no {variable} of population {population!r} (recorded: "
+                     f"{', '.join(recorded) or 'no state'}; record it with pop.record({variable!r}))")
+
+
+def traces(source, population, variable="V_m", ids=None, ax=None, max_traces=MAX_TRACES):
+    """Recorded state against time: one line per neuron of `population` (its label) for state
+    variable `variable` ("V_m", "g_ex", ...), read from an output file or a Result's file.
+    ids: population-local node ids to draw (each must have been recorded, else ValueError);
+    default the first max_traces recorded ones (the title says how many were recorded). Lines
+    hold the recorded samples exactly (x: sample times [ms], y: values in the file's units)."""
+    report = _report_of(source, population, variable)
+    recorded = report.node_ids.astype(np.int64)
+    if ids is None:
+        columns = np.arange(min(len(recorded), max_traces))
+    else:
+        where = {int(i): k for k, i in enumerate(recorded)}
+        missing = [int(i) for i in ids if int(i) not in where]
+        if missing:
+            raise ValueError(f"traces: neurons {missing[:10]} of population {population!r} have no recorded "
+                             f"{variable} (recorded ids: {recorded[:10].tolist()}{' ...' if len(recorded) > 10 else ''})")
+        columns = np.array([where[int(i)] for i in ids], dtype=np.intp)
+    fig, ax = _axes(ax, (10, 3))
+    for k in columns:
+        ax.plot(report.times, report.data[:, k], lw=1.0, label=f"{population}[{int(recorded[k])}]")
+    ax.set_xlabel("time [ms]")
+    ax.set_ylabel(f"{variable}" + (f" [{report.units}]" if report.units else ""))
+    shown = f"{len(columns)} of {len(recorded)} recorded neurons" if len(columns) < len(recorded) else \
+        f"{len(columns)} neuron{'s' if len(columns) != 1 else ''}"
+    ax.set_title(f"{population}: {variable} ({shown})", fontsize=10)
+    if 0 < len(columns) <= MAX_TRACES:
+        ax.legend(loc="upper right", fontsize=7, frameon=False, ncol=min(len(columns), 5))
+    return fig
+
+
+def _state_panel_report(path, population):
+    """The report the overview figure draws: V_m of the first population that has it, else the
+    first state variable recorded (None without reports)."""
+    reports = [r for r in analysis.read_reports(path).values()
+               if population is None or r.population in ([population] if isinstance(population, str) else population)]
+    reports = [r for r in reports if r.data.shape[0] > 0]
+    if not reports:
+        return None
+    return next((r for r in reports if r.variable == "V_m"), reports[0])
 
 
 def _set_time_limits(ax, spikes_by_pop):
@@ -152,20 +222,29 @@ def _title(path, prov, spikes_by_pop):
 def report_figure(path, out_png=None, t_start=None, t_stop=None, population=None,
                   bin_size=5.0, max_points=MAX_POINTS):
     """One overview figure of an output file: raster on top, population rate (bin_size ms) below,
-    per-neuron rate histogram and a statistics table on the side, title from /provenance.
+    then, when a state variable was recorded, a panel of its traces (V_m of the first population
+    that has it, else the first report; up to 5 neurons), per-neuron rate histogram and a
+    statistics table on the side, title from /provenance.
     Saves it to out_png when given; returns the Figure."""
     from matplotlib.figure import Figure  # not registered with pyplot: no leak, no display needed
 
     spikes = analysis.read_spikes(path, population, t_start, t_stop)
     prov = analysis.read_provenance(path)
+    state = _state_panel_report(path, population)
     colours = _colours(list(spikes))
-    fig = Figure(figsize=(13, 7.5), layout="constrained")
-    grid = fig.add_gridspec(2, 2, width_ratios=(3.2, 1), height_ratios=(2.2, 1))
+    fig = Figure(figsize=(13, 7.5 if state is None else 9.5), layout="constrained")
+    heights = (2.2, 1) if state is None else (2.2, 1, 1)
+    grid = fig.add_gridspec(len(heights), 2, width_ratios=(3.2, 1), height_ratios=heights)
     ax_raster = fig.add_subplot(grid[0, 0])
     ax_rate = fig.add_subplot(grid[1, 0], sharex=ax_raster)
     raster(spikes, ax=ax_raster, max_points=max_points, colours=colours)
     ax_raster.tick_params(labelbottom=False)
     population_rate(spikes, bin_size, ax=ax_rate, colours=colours)
+    if state is not None:  # a state variable was recorded: its traces under the rates
+        ax_rate.tick_params(labelbottom=False)
+        ax_rate.set_xlabel("")
+        ax_state = fig.add_subplot(grid[2, 0], sharex=ax_raster)
+        traces(path, state.population, state.variable, ax=ax_state, max_traces=5)
     rate_histogram(spikes, ax=fig.add_subplot(grid[0, 1]), colours=colours)
     ax_text = fig.add_subplot(grid[1, 1])
     ax_text.axis("off")

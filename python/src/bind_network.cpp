@@ -106,11 +106,12 @@ void register_network(py::module_& m) {
       .def(
           "add_recorder",
           [](network& net, const std::string& pop, const std::string& variable, double interval,
-             std::vector<index_t> ids) {
-            net.recorders.push_back({pop, variable, interval, std::move(ids)});
+             std::vector<index_t> ids, double start, double stop) {
+            net.recorders.push_back({pop, variable, interval, std::move(ids), start, stop});
           },
           py::arg("population"), py::arg("variable"), py::arg("interval") = 1.0,
-          py::arg("ids") = std::vector<index_t>{})
+          py::arg("ids") = std::vector<index_t>{}, py::kw_only(), py::arg("start") = 0.0,
+          py::arg("stop") = std::numeric_limits<double>::infinity())
       .def(
           "add_weight_recorder",
           [](network& net, std::size_t projection, std::vector<index_t> pre, std::vector<index_t> post,

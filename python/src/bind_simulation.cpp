@@ -126,11 +126,13 @@ py::tuple spikes_of(const simulation& s, std::optional<std::string> population) 
 
 py::dict summary_of(const simulation& s) {
   const run_summary& r = s.summary();
-  py::dict rates, counts, recorded;
+  py::dict rates, counts, recorded, windows;
   for (std::size_t p = 0; p < s.description().populations.size(); ++p) {
     const auto& pop = s.description().populations[p];
     counts[py::str(pop.label)] = r.spikes_per_population[p];
     recorded[py::str(pop.label)] = r.recorded_neurons[p];
+    if (p < r.recorded_window.size())  // the spike recorders' [start, stop) ms (stop inf: to the end)
+      windows[py::str(pop.label)] = py::make_tuple(r.recorded_window[p].first, r.recorded_window[p].second);
     rates[py::str(pop.label)] = r.rate_hz(p);  // over the recorded neurons (NaN: none recorded)
   }
   py::dict d;
@@ -139,6 +141,7 @@ py::dict summary_of(const simulation& s) {
   d["spikes"] = r.spikes;
   d["spikes_per_population"] = counts;  // spikes of the recorded neurons
   d["recorded_neurons"] = recorded;
+  d["recorded_window_ms"] = windows;
   d["rates_hz"] = rates;
   d["build_seconds"] = r.build_seconds;
   d["simulate_seconds"] = r.simulate_seconds;

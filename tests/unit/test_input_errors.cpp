@@ -144,6 +144,35 @@ TEST(InputErrors, OffGridTimesNameTheirKey) {
   expect_error<config_error>([&] { validate(net); }, "stimuli[0].start: 0.05 ms is not a multiple");
 }
 
+// Recorder windows (issue 15): on the grid, 0 <= start < stop, one spike window per population;
+// the errors name the recorder, its population and the key. JSON carries "start" and "stop".
+TEST(InputErrors, RecorderWindowsNameRecorderPopulationAndKey) {
+  network net = parse_network_json(good);
+  const auto window = [&](const std::string& variable, double start, double stop) {
+    net.recorders.push_back({.population = "E", .variable = variable, .start = start, .stop = stop});
+  };
+  window("V_m", 0.25, 10.0);
+  expect_error<config_error>([&] { validate(net); }, "recorders[0] (population 'E', V_m).start: 0.25 ms is not a");
+  net.recorders.clear();
+  window("spikes", -1.0, 10.0);
+  expect_error<config_error>([&] { validate(net); }, "recorders[0] (population 'E', spikes).start: start = -1");
+  net.recorders.clear();
+  window("spikes", 5.0, 5.0);
+  expect_error<config_error>([&] { validate(net); }, "(population 'E', spikes).stop: stop = 5 ms must be after");
+  net.recorders.clear();
+  window("spikes", 5.0, 10.0);
+  window("spikes", 0.0, 10.0);
+  expect_error<config_error>([&] { validate(net); }, "spike recorders of population 'E' have different windows");
+  net.recorders.pop_back();
+  window("V_m", 0.0, 10.0);  // state recorders have their own windows
+  EXPECT_NO_THROW(validate(net));
+  const network parsed = parse_network_json(
+      with("\"projections\"", R"("recorders": [{"population": "E", "start": 2.5, "stop": 7.5}], "projections")"));
+  ASSERT_EQ(parsed.recorders.size(), 1u);
+  EXPECT_EQ(parsed.recorders[0].start, 2.5);
+  EXPECT_EQ(parsed.recorders[0].stop, 7.5);
+}
+
 // JSON cannot write -inf; "-inf" is NEST's default V_min of iaf_psc_alpha, refused elsewhere.
 TEST(InputErrors, MinusInfinityOnlyWhereAModelAllowsIt) {
   const std::string alpha = R"({"populations": [{"label": "A", "size": 1, "model": "iaf_psc_alpha",

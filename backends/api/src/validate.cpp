@@ -254,6 +254,8 @@ void validate_stimulus(const network& net, std::size_t i) {
   if (std::isfinite(s.stop)) grid.on_grid_steps(s.stop, where + ".stop");
 }
 
+void validate_recording_window(const network& net, std::size_t i);
+
 void validate_recorder(const network& net, std::size_t i) {
   const recorder& r = net.recorders[i];
   const std::string where = "recorders[" + std::to_string(i) + "]";
@@ -265,6 +267,33 @@ void validate_recorder(const network& net, std::size_t i) {
     throw config_error(where + ".interval", "must be at least one time step");
   for (index_t id : r.ids)
     if (id >= pop.size) throw config_error(where + ".ids", "id " + std::to_string(id) + " out of range");
+  validate_recording_window(net, i);
+}
+
+// A recorder's window [start, stop): on the dt grid, 0 <= start < stop; the spike recorders of
+// one population share one window (which spikes are kept is decided per population).
+void validate_recording_window(const network& net, std::size_t i) {
+  const recorder& r = net.recorders[i];
+  const std::string where =
+      "recorders[" + std::to_string(i) + "] (population '" + r.population + "', " + r.variable + ")";
+  const time_grid grid(net.dt);
+  if (!std::isfinite(r.start) || r.start < 0)
+    throw config_error(where + ".start", "start = " + number_text(r.start) + " ms must be a time >= 0 ms");
+  grid.on_grid_steps(r.start, where + ".start");
+  if (std::isnan(r.stop) || r.stop <= r.start)
+    throw config_error(where + ".stop", "stop = " + number_text(r.stop) + " ms must be after start = " +
+                                            number_text(r.start) + " ms (the window is [start, stop))");
+  if (std::isfinite(r.stop)) grid.on_grid_steps(r.stop, where + ".stop");
+  if (r.variable != "spikes") return;
+  for (std::size_t k = 0; k < i; ++k) {
+    const recorder& o = net.recorders[k];
+    if (o.variable == "spikes" && o.population == r.population && (o.start != r.start || o.stop != r.stop))
+      throw config_error(where + ".start", "the spike recorders of population '" + r.population +
+                                               "' have different windows (recorders[" + std::to_string(k) + "]: [" +
+                                               number_text(o.start) + ", " + number_text(o.stop) + ") ms, this one: [" +
+                                               number_text(r.start) + ", " + number_text(r.stop) +
+                                               ") ms); give them the same start and stop");
+  }
 }
 
 // Weight recorders: a plastic projection (static weights never change; tsodyks2's stored weights

@@ -653,7 +653,21 @@ double describe_spikes(std::ostream& os, const reader& r, const provenance_table
     const double nodes = subset  ? static_cast<double>(s.recorded.size())
                          : known ? *s.size
                                  : static_cast<double>(count > 0 ? id_max + 1 : 0);
-    if (duration > 0.0 && nodes > 0.0) {
+    // A recorder window (provenance spikes_window_{start,stop}_ms.<pop>): rates over its part of the run.
+    const auto number = [&](const std::string& key, double fallback) {
+      const auto it = prov.numbers.find(key);
+      return it == prov.numbers.end() ? fallback : it->second;
+    };
+    const double w_start = number("spikes_window_start_ms." + name, 0.0);
+    const double w_stop = std::min(number("spikes_window_stop_ms." + name, INFINITY), duration);
+    const bool windowed = w_start > 0.0 || w_stop < duration;
+    const double span = w_stop - w_start;
+    if (windowed && span > 0.0 && nodes > 0.0) {
+      os << ", mean rate " << static_cast<double>(count) / nodes / (span / 1000.0) << " Hz (" << nodes
+         << " nodes, recorded in [" << w_start << ", " << w_stop << ") ms)";
+    } else if (windowed) {
+      os << ", mean rate - (the recording window [" << w_start << ", " << w_stop << ") ms is empty)";
+    } else if (duration > 0.0 && nodes > 0.0) {
       os << ", mean rate " << static_cast<double>(count) / nodes / (duration / 1000.0) << " Hz (";
       if (subset)
         os << nodes << " of " << (known ? std::to_string(static_cast<std::uint64_t>(*s.size)) : "?")

@@ -134,12 +134,18 @@ struct stimulus {
 };
 
 // What to record. variable "spikes" records spikes; any state variable of the model records a
-// SONATA report every `interval` ms for the neurons in `ids` (empty: all).
+// SONATA report every `interval` ms for the neurons in `ids` (empty: all). Only the window
+// [start, stop) ms is recorded (multiples of dt; stop infinite: to the end): spikes stamped t with
+// start <= t < stop, state frames at the multiples of `interval` in it. The spike recorders of
+// one population share one window (validate() checks it).
 struct recorder {
   std::string population;
   std::string variable = "spikes";
   double interval = 1.0;
   std::vector<index_t> ids;
+  double start = 0.0;
+  double stop = std::numeric_limits<double>::infinity();
+  bool windowed() const { return start != 0.0 || stop != std::numeric_limits<double>::infinity(); }
 };
 
 // NEST's weight_recorder: the weight of chosen synapses of a plastic projection, recorded each time

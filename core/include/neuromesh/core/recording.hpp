@@ -2,6 +2,7 @@
 // Recorders of one run: spikes and state reports streamed to one SONATA HDF5 file in chunks, so
 // memory does not grow with run length and an interrupted run leaves a readable file.
 #include <functional>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -42,6 +43,11 @@ class recording {
   // Whether neuron `gid`'s spikes are recorded (to the file, and by the simulation for spikes()
   // and the rates); the same on every process.
   bool records_spikes_of(gid_t gid) const;
+  // Whether spike `s` is recorded: its neuron's spikes are, and its stamp (step + 1) * dt lies in
+  // its population's window [start, stop).
+  bool records(const spike& s) const;
+  // Population p's spike window [start, stop) ms (stop infinite: to the end of the run).
+  std::pair<double, double> recorded_window(std::size_t population) const;
   // Appends the recorded ones among `spikes` to `out`, in their order.
   void select_recorded(std::span<const spike> spikes, std::vector<spike>& out) const;
   // Neurons of a population whose spikes are recorded: its size, fewer (ids), or 0 (not recorded).
@@ -96,6 +102,11 @@ class recording {
     enum class mode : std::uint8_t { none, all, subset } which = mode::all;
     std::vector<bool> mask;  // subset: mask[id]
     std::uint64_t count = 0;
+    // Window: spikes fired in step s are stamped s + 1 steps; kept when from <= s + 1 < to.
+    step_t from = 0, to = std::numeric_limits<step_t>::max();
+    double start_ms = 0.0, stop_ms = std::numeric_limits<double>::infinity();
+    bool windowed() const { return from != 0 || to != std::numeric_limits<step_t>::max(); }
+    bool in_window(step_t step) const { return step + 1 >= from && step + 1 < to; }
   };
   std::pair<std::size_t, index_t> locate(gid_t gid) const;
 

@@ -2,6 +2,7 @@
 // The simulation driver: owns time, the engine, exchange and recording, and runs the epoch loop
 // as named phases (advance = deliver ring-buffer input + update + detect, exchange, deliver,
 // record). A simulation is a value: two can live in one process.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <neuromesh/core/communicator.hpp>
@@ -62,17 +64,24 @@ struct run_summary {
   std::uint64_t neurons = 0, synapses = 0, spikes = 0;
   std::vector<std::uint64_t> spikes_per_population;  // spikes of the recorded neurons
   std::vector<std::uint64_t> recorded_neurons;       // per population: neurons whose spikes are recorded
+  // per population: the [start, stop) ms window of its spike recorders (stop infinite: to the end)
+  std::vector<std::pair<double, double>> recorded_window;
   double build_seconds = 0, simulate_seconds = 0, simulated_ms = 0;
   double bytes_per_synapse = 0;
   std::uint64_t neuron_updates = 0;  // over all ranks, at the end of the last run()
   std::uint64_t exchange_bytes = 0;  // spike-exchange payload sent by all ranks together (MPI)
   double exchange_seconds = 0;       // this rank's wall time in exchange and gathers (MPI)
   double real_time_factor() const { return simulated_ms > 0 ? simulate_seconds / (simulated_ms * 1e-3) : 0; }
-  // Mean rate [Hz] of population p's recorded neurons (NaN when none is recorded, 0 before a run):
+  // Mean rate [Hz] of population p's recorded neurons over the part of its recording window run
+  // so far (NaN when none is recorded, or the run has not reached the window; 0 before a run):
   // the number `neuromesh info` and neuromesh.analysis give for the output file.
   double rate_hz(std::size_t p) const {
     if (recorded_neurons[p] == 0) return std::numeric_limits<double>::quiet_NaN();
-    return simulated_ms > 0 ? spikes_per_population[p] / (recorded_neurons[p] * simulated_ms * 1e-3) : 0.0;
+    if (simulated_ms <= 0) return 0.0;
+    const auto [start, stop] = p < recorded_window.size() ? recorded_window[p] : std::pair{0.0, simulated_ms};
+    const double span = std::min(stop, simulated_ms) - start;
+    if (!(span > 0)) return std::numeric_limits<double>::quiet_NaN();
+    return spikes_per_population[p] / (recorded_neurons[p] * span * 1e-3);
   }
 };
 
@@ -110,7 +119,7 @@ class simulation {
   std::span<const spike> last_spikes() const { return epoch_spikes_; }
 
   // The recorded neurons' spikes so far (sorted by step, then gid): what the output file holds
-  // (spike recorders with ids record those neurons only; recording::records_spikes_of).
+  // (spike recorders with ids record those neurons only, within their window; recording::records).
   const std::vector<spike>& spikes() const { return all_spikes_; }
   // Zero-copy view of a state variable of a whole population (user units), updated in place as
   // the simulation advances; data == nullptr where the engine cannot give one (several threads or
