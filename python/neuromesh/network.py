@@ -529,13 +529,6 @@ class Network:
                       for p in self.populations],
                      [(repr(syn), repr(conn)) for _, _, conn, syn, _ in self._projections]))
 
-    def _records_every_spike(self):
-        """Whether the spike recorders cover every neuron (no spike recorder at all also does)."""
-        whole = {p.label for p in self.populations for var, _, ids, start, stop in p._recording
-                 if var == "spikes" and not ids and start == 0.0 and stop == float("inf")}
-        any_spikes = any(var == "spikes" for p in self.populations for var, *_ in p._recording)
-        return not any_spikes or all(p.label in whole for p in self.populations)
-
     def spec(self):
         """The core description (validated when built)."""
         s = _core.NetworkSpec()
@@ -647,10 +640,6 @@ class Network:
                                    keep_open=hardware is None and timing is None)  # a plain run can go on
         _core.check_run_options(options)
         self.reset()
-        if hardware is not None and not self._records_every_spike():
-            raise ConfigError("run with hardware=: the energy accounting replays every spike, but the spike "
-                              "recorders record only some neurons or times (ids=, start=/stop=, or some populations not at "
-                              "all); record \"spikes\" of every population without ids and window, or of none")
         mapping = None
         if hardware is not None:
             from . import hardware as _hw
