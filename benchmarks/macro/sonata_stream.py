@@ -44,6 +44,8 @@ def main(argv=None):
     parser.add_argument("--dir", required=True)
     parser.add_argument("--duration", type=float, default=100.0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--stream", choices=["auto", "true", "false"], default="true",
+                        help="import: sonata.read(stream=None|True|False) (default true: every edge population)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     reference = pd.build(scale=args.scale)
@@ -56,13 +58,14 @@ def main(argv=None):
     if args.step == "original":
         net = reference
     else:
-        net = sonata.read(os.path.join(args.dir, "simulation_config.json"))
+        stream = {"auto": None, "true": True, "false": False}[args.stream]
+        net = sonata.read(os.path.join(args.dir, "simulation_config.json"), stream=stream)
         t_read = time.perf_counter() - t0
         kinds = sorted({type(c).__name__ for _, _, c, _, _ in net._projections})
         print(f"read {len(net._projections)} projections ({', '.join(kinds)}) in {t_read:.1f} s")
         by_label = {p.label: p for p in net.populations}
         for target, rate, weight, receptor in reference._poisson:
-            net.poisson_input(by_label[target.label], rate, weight, receptor=receptor)
+            net.poisson_input(by_label[target.label], rate, weight, receptor=None if receptor == "by_sign" else receptor)
         for p in net.populations:
             p.record("spikes")
     t1 = time.perf_counter()
