@@ -160,3 +160,32 @@ def test_stream_true_refuses_what_it_cannot_stream(tmp_path):
         sonata.read(config, stream=True)
     assert not any(isinstance(c, sonata.SonataEdges)
                    for _, _, c, _, _ in sonata.read(config, nsyns="multiply")._projections)
+
+
+def test_json_network_with_a_sonata_connector(tmp_path):
+    """The connector in a network file (docs/network-format.md, "Streamed SONATA edges"): the
+    same synapses as the Python reader's first projection; a missing key is a config error."""
+    config = handmade_circuit(tmp_path)
+    net = sonata.read(config, stream=True)
+    pre, post, conn, _, receptor = net._projections[0]
+    assert conn.sonata["edge_types"] and conn.sonata["sign"] == 1 and receptor == "by_sign"
+    doc = {"dt": DT, "populations": [{"label": p.label, "size": p.size, "model": p.cell.core_model}
+                                     for p in (pre, post)],
+           "projections": [{"pre": pre.label, "post": post.label,
+                            "connector": {"type": "sonata", "n": conn.count, "sonata": conn.sonata},
+                            "synapse": {"weight": 1.0, "delay": DT}}]}
+    if pre.label == post.label:
+        doc["populations"] = doc["populations"][:1]
+    spec = nm._core.NetworkSpec.from_json(json.dumps(doc).replace("NaN", "null"), "net.json")
+    spec.validate()
+    sim = nm._core.Simulation(spec, "cpu", 2, "double", "")
+    built = sim.synapses(0)
+    sim.finish()
+    net.reset()
+    net.run(1.0, threads=1, precision="double")
+    expected = net._last.synapses(0)
+    assert len(built["pre"]) == conn.count > 0
+    assert sorted(rows([built])[0]) == sorted(rows([expected])[0])
+    del doc["projections"][0]["connector"]["sonata"]["population"]
+    with pytest.raises(nm.ConfigError, match=r"projections\[0\]\.connector\.sonata: missing required key 'population'"):
+        nm._core.NetworkSpec.from_json(json.dumps(doc).replace("NaN", "null"), "net.json")
