@@ -762,6 +762,12 @@ def write(network, directory, tstop=None, threads=0):
                           "(NEST's SonataNetwork reads only spike-train inputs); give the drive as a spike source "
                           "population (nm.SpikeSourceArray) to export it")
     directory = os.path.abspath(str(directory))
+    target = os.path.join(directory, "network", "edges.h5")
+    for _, _, conn, _, _ in getattr(network, "_projections", []):  # streamed edges read while the file is written
+        if isinstance(conn, SonataEdges) and os.path.exists(target) and os.path.exists(conn.sonata["file"]) \
+                and os.path.samefile(conn.sonata["file"], target):
+            raise SonataError(f"sonata.write: {target} is where this network's streamed edges are read from; "
+                              "write to another directory")
     for sub in ("network", "inputs", "components/point_neuron_models", "components/synaptic_models"):
         os.makedirs(os.path.join(directory, sub), exist_ok=True)
     net_dir = os.path.join(directory, "network")

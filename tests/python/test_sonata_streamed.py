@@ -189,3 +189,12 @@ def test_json_network_with_a_sonata_connector(tmp_path):
     del doc["projections"][0]["connector"]["sonata"]["population"]
     with pytest.raises(nm.ConfigError, match=r"projections\[0\]\.connector\.sonata: missing required key 'population'"):
         nm._core.NetworkSpec.from_json(json.dumps(doc).replace("NaN", "null"), "net.json")
+
+
+def test_write_refuses_to_overwrite_the_file_it_streams_from(tmp_path):
+    config = exported_network(tmp_path)
+    streamed = sonata.read(config, stream=True)
+    with pytest.raises(sonata.SonataError, match="streamed edges are read from; write to another directory"):
+        sonata.write(streamed, tmp_path / "exported")
+    again = sonata.read(sonata.write(streamed, tmp_path / "elsewhere"), stream=True)  # re-export elsewhere: same
+    assert run(again, 2)[0] == run(streamed, 2)[0]
