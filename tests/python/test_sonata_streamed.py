@@ -4,6 +4,8 @@ time for its own targets (through indices/target_to_source, or by a chunked scan
 no index). It must give the very synapses, in the very order, of the explicit reader
 (stream=False): bit-identical spikes for any thread count and backend."""
 import json
+import subprocess
+import sys
 
 import h5py
 import numpy as np
@@ -198,3 +200,34 @@ def test_write_refuses_to_overwrite_the_file_it_streams_from(tmp_path):
         sonata.write(streamed, tmp_path / "exported")
     again = sonata.read(sonata.write(streamed, tmp_path / "elsewhere"), stream=True)  # re-export elsewhere: same
     assert run(again, 2)[0] == run(streamed, 2)[0]
+
+
+MPI_SCRIPT = '''
+import json, sys
+import numpy as np
+import neuromesh as nm
+net = nm.sonata.read(sys.argv[1], stream=True)
+result = net.run(200.0, threads=1, precision="double")
+if nm.sonata._launcher_rank() == 0:
+    spikes = {p.label: sorted(zip(np.asarray(result.spikes(p.label)[0]).tolist(),
+                                  np.round(np.asarray(result.spikes(p.label)[1]) / 0.1).astype(int).tolist()))
+              for p in net.populations}
+    with open(sys.argv[2], "w") as f:
+        json.dump(spikes, f)
+'''
+
+
+@pytest.mark.requires_mpi
+def test_streamed_import_under_mpirun_gives_the_same_spikes(tmp_path, mpirun):
+    """Two ranks each read the edges of their own targets (through the index)."""
+    ranks, env = mpirun
+    config = handmade_circuit(tmp_path, index=True)
+    script = tmp_path / "streamed.py"
+    script.write_text(MPI_SCRIPT)
+    out = tmp_path / "spikes.json"
+    r = subprocess.run([*ranks(2), sys.executable, str(script), str(config), str(out)], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    expected = run(sonata.read(config, stream=False), 1)[0]
+    got = {k: [tuple(x) for x in v] for k, v in json.loads(out.read_text()).items()}
+    assert got == expected
