@@ -398,7 +398,7 @@ def read(config, dt=None, seed=None, nsyns="error", name=None, stream=None):
     "multiply" (bmtk) or "ignore" (NEST) chooses. stream: edge populations are read by the core
     at build time, shard by shard, never held in memory (SonataEdges) -- None: those of at least
     STREAM_EDGES edges that allow it (one edge group, node populations of one model or in
-    contiguous blocks per model, no nsyns to multiply); True: every one (an error where one does
+    contiguous blocks per model, an nsyns column of ones only); True: every one (an error where one does
     not allow it); False: none (numpy arrays, EdgeArrays). Both give the same synapses in the same
     order, so the same spikes."""
     from .network import Network
@@ -622,8 +622,11 @@ def _why_not_streamed(h5pop, ends, types, nsyns):
     if not all(_contiguous(e) for e in ends):
         return "a node population mixes models in interleaved node ids"
     if nsyns != "ignore":
-        if "0" in h5pop and "nsyns" in h5pop["0"]:
-            return "it has an nsyns column (pass nsyns='ignore', or read it with stream=False)"
+        if "0" in h5pop and "nsyns" in h5pop["0"]:  # bmtk writes one; all 1 means nothing to choose
+            column = h5pop["0"]["nsyns"]
+            if any((np.asarray(column[i:i + _CHUNK]) != 1).any() for i in range(0, len(column), _CHUNK)):
+                return "its nsyns column is not 1 everywhere (nsyns='multiply' multiplies weights: read it " \
+                       "with stream=False)"
         if any(float(t.get("nsyns", 1)) != 1 for t in types.values() if not isinstance(t.get("nsyns", 1), str)):
             return "an edge type has nsyns other than 1"
     return ""

@@ -156,9 +156,14 @@ def test_missing_file_population_and_column_name_the_projection(tmp_path):
 
 def test_stream_true_refuses_what_it_cannot_stream(tmp_path):
     config = handmade_circuit(tmp_path)
+    with h5py.File(tmp_path / "plain" / "edges.h5", "a") as f:  # bmtk's column of ones: nothing to choose
+        f["edges/cortex_to_cortex/0/nsyns"] = np.ones(1500, dtype=np.int64)
+    assert all(isinstance(c, sonata.SonataEdges) for _, _, c, _, _ in sonata.read(config, stream=True)._projections)
+    with h5py.File(tmp_path / "plain" / "edges.h5", "a") as f:
+        del f["edges/cortex_to_cortex/0/nsyns"]
     with h5py.File(tmp_path / "plain" / "edges.h5", "a") as f:
         f["edges/cortex_to_cortex/0/nsyns"] = np.full(1500, 2)
-    with pytest.raises(sonata.SonataError, match="cannot be streamed: it has an nsyns column"):
+    with pytest.raises(sonata.SonataError, match="cannot be streamed: its nsyns column is not 1"):
         sonata.read(config, stream=True)
     assert not any(isinstance(c, sonata.SonataEdges)
                    for _, _, c, _, _ in sonata.read(config, nsyns="multiply")._projections)
