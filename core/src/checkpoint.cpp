@@ -68,6 +68,11 @@ std::uint64_t hash_projections(const network& net) {
     const connector& c = p.conn;
     h.add(c.type), h.add(c.p), h.add(c.sigma), h.add(c.n), h.add(c.autapses), h.add(c.multapses);
     h.add(c.sources), h.add(c.targets);
+    if (c.type == connector::kind::sonata) {  // (other connectors keep their fingerprint)
+      const sonata_edges& e = c.edges;
+      h.add(e.file), h.add(e.population), h.add(e.source_first), h.add(e.target_first), h.add(e.source_nodes);
+      h.add(e.target_nodes), h.add(e.edge_types), h.add(e.type_weight), h.add(e.type_delay), h.add(e.sign);
+    }
     h.add(p.synapse), h.add(p.weight), h.add(p.delay), h.add(p.target);
     if (!p.synapse_parameters.empty()) {  // (static projections keep their fingerprint)
       h.add(p.synapse_parameters.size());

@@ -4,6 +4,7 @@
 #include <neuromesh/core/connector_kernels.hpp>
 #include <neuromesh/core/connectors.hpp>
 #include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/io/sonata_edges.hpp>
 #include <neuromesh/core/math.hpp>
 #include <neuromesh/core/random/distributions.hpp>
 #include <neuromesh/core/random/keyed_stream.hpp>
@@ -56,6 +57,23 @@ void generate_explicit(const kernels::projection_params& p, const projection& pr
   }
 }
 
+// Synapses of a sonata connector onto view-local targets [first, last), read from its file: the
+// projection's (scalar, sign-resolved) weight times |syn_weight|, the file's delay on the grid.
+void generate_sonata(const kernels::projection_params& p, const projection& proj, index_t first, index_t last,
+                     const time_grid& grid, bool values, const std::function<void(const generated_synapse&)>& fn) {
+  const std::string where = "projections[" + std::to_string(p.id) + "].connector";
+  io::for_each_sonata_edge(proj.conn.edges, p.n_pre, p.n_post, first, last, values, where,
+                           [&](const io::sonata_edge& e) {
+                             generated_synapse g{e.source, e.target, 0.0f, 1};
+                             if (values) {
+                               g.weight = static_cast<float>(p.weight.constant * std::fabs(e.weight));
+                               if (!delay_in_steps(e.delay, p.steps_per_ms, g.delay))
+                                 grid.delay_steps(e.delay, where + " (" + proj.conn.edges.file + ")");
+                             }
+                             fn(g);
+                           });
+}
+
 // Synapses onto view-local targets [first, last).
 void generate_local(const kernels::projection_params& p, const projection& proj, index_t first, index_t last,
                     const time_grid& grid, bool values, std::vector<generated_synapse>& out) {
@@ -63,6 +81,9 @@ void generate_local(const kernels::projection_params& p, const projection& proj,
   switch (proj.conn.type) {
     case connector::kind::explicit_list:
       return generate_explicit(p, proj, first, last, grid, out);
+    case connector::kind::sonata:
+      return generate_sonata(p, proj, first, last, grid, values,
+                             [&out](const generated_synapse& g) { out.push_back(g); });
     case connector::kind::fixed_outdegree:
       for (index_t i = 0; i < p.n_pre; ++i)
         check(kernels::synapses_of_source(p, i, values, first, last, push), p.id, grid);
@@ -136,6 +157,8 @@ double expected_synapses_per_target(const network& net, std::size_t proj_id) {
       return static_cast<double>(c.sources.size()) / n_post;
     case connector::kind::distance_probability:
       return std::min(n_pre, c.p * 2.0 * math::pi * c.sigma * c.sigma * n_pre);
+    case connector::kind::sonata:
+      return static_cast<double>(c.n) / n_post;
   }
   return n_pre;
 }
@@ -146,7 +169,8 @@ index_t generation_block(const network& net, std::size_t proj_id) {
 }
 
 bool generates_whole(const connector& c) {
-  return c.type == connector::kind::fixed_outdegree || c.type == connector::kind::explicit_list;
+  return c.type == connector::kind::fixed_outdegree || c.type == connector::kind::explicit_list ||
+         c.type == connector::kind::sonata;
 }
 
 std::vector<std::uint64_t> projection_total_split(const network& net, std::size_t proj_id) {
@@ -175,6 +199,19 @@ void generate_projection(const network& net, std::size_t proj_id, index_t post_b
     out[k].source += p.pre_begin;
     out[k].target += qb;
   }
+}
+
+void for_each_streamed_synapse(const network& net, std::size_t proj_id, index_t post_begin, index_t post_end,
+                               bool values, const std::function<void(const generated_synapse&)>& fn) {
+  const kernels::projection_params p = projection_parameters(net, proj_id, nullptr);
+  const index_t qb = p.post_begin, qe = p.post_begin + p.n_post;
+  const index_t first = std::max(post_begin, qb) - qb, last = std::max(std::min(post_end, qe), qb) - qb;
+  if (first >= last) return;
+  generate_sonata(p, net.projections[proj_id], first, last, time_grid(net.dt), values, [&](generated_synapse g) {
+    g.source += p.pre_begin;
+    g.target += qb;
+    fn(g);
+  });
 }
 
 }  // namespace neuromesh

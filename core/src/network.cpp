@@ -84,7 +84,8 @@ connector::kind connector_kind_from_name(const std::string& name, const std::str
       {"fixed_indegree", connector::kind::fixed_indegree},
       {"fixed_outdegree", connector::kind::fixed_outdegree},
       {"fixed_total_number", connector::kind::fixed_total_number},
-      {"explicit", connector::kind::explicit_list}};
+      {"explicit", connector::kind::explicit_list},
+      {"sonata", connector::kind::sonata}};
   return from_name(kinds, name, where, "connector");
 }
 

@@ -140,8 +140,44 @@ population parse_population(const node& n) {
   return p;
 }
 
+// The "sonata" object of a sonata connector (network.hpp, sonata_edges); null in type_weight /
+// type_delay: the type has no value (the file's column is used).
+sonata_edges parse_sonata_edges(const node& n) {
+  n.expect_object({"file", "population", "source_first", "target_first", "source_nodes", "target_nodes", "edge_types",
+                   "type_weight", "type_delay", "sign", "chunk"});
+  sonata_edges e;
+  e.file = n.at("file").text();
+  e.population = n.at("population").text();
+  for (auto [key, out] : {std::pair{"source_first", &e.source_first},
+                          {"target_first", &e.target_first},
+                          {"source_nodes", &e.source_nodes},
+                          {"target_nodes", &e.target_nodes},
+                          {"chunk", &e.chunk}})
+    if (n.has(key)) *out = n.at(key).count();
+  for (const char* key : {"source_nodes", "target_nodes"})
+    if (!n.has(key)) throw config_error(n.join(key), "the node population's size is needed");
+  if (n.has("edge_types")) {
+    const node list = n.at("edge_types");
+    for (std::size_t i = 0; i < list.array().size(); ++i) {
+      if (!list[i].j.is_number_integer()) throw config_error(list[i].path, "expected an integer edge_type_id");
+      e.edge_types.push_back(list[i].j.get<std::int64_t>());
+    }
+  }
+  for (auto [key, out] : {std::pair{"type_weight", &e.type_weight}, {"type_delay", &e.type_delay}}) {
+    if (!n.has(key)) {
+      out->assign(e.edge_types.size(), std::numeric_limits<double>::quiet_NaN());
+      continue;
+    }
+    const node list = n.at(key);
+    for (std::size_t i = 0; i < list.array().size(); ++i)
+      out->push_back(list[i].j.is_null() ? std::numeric_limits<double>::quiet_NaN() : list[i].number());
+  }
+  if (n.has("sign")) e.sign = static_cast<int>(number_or(n, "sign", 0.0));
+  return e;
+}
+
 connector parse_connector(const node& n) {
-  n.expect_object({"type", "p", "n", "sigma", "autapses", "multapses", "sources", "targets"});
+  n.expect_object({"type", "p", "n", "sigma", "autapses", "multapses", "sources", "targets", "sonata"});
   connector c;
   const std::string type = n.at("type").text();
   c.type = connector_kind_from_name(type, n.join("type"));
@@ -163,6 +199,13 @@ connector parse_connector(const node& n) {
                        c.type == connector::kind::fixed_total_number;
   if (needs_p && !n.has("p")) throw config_error(n.path, "connector '" + type + "' needs 'p'");
   if (needs_n && !n.has("n")) throw config_error(n.path, "connector '" + type + "' needs 'n'");
+  if (c.type == connector::kind::sonata) {
+    if (!n.has("sonata"))
+      throw config_error(n.path, "connector 'sonata' needs 'sonata': {\"file\", \"population\", ...}");
+    c.edges = parse_sonata_edges(n.at("sonata"));
+  } else if (n.has("sonata")) {
+    throw config_error(n.join("sonata"), "only connector 'sonata' takes it");
+  }
   return c;
 }
 

@@ -25,12 +25,15 @@ import re
 
 import numpy as np
 
-from .connectors import FromListConnector
+from .connectors import Connector, FromListConnector
 from .errors import ConfigError
 from .models import Model, SpikeSourceArray
 from .synapses import BY_NEST_NAME, StaticSynapse
 
 _POINT = ("point_neuron", "point_process")
+# sonata.read streams an edge population (SonataEdges) from this many edges on, by default.
+STREAM_EDGES = 1_000_000
+_CHUNK = 1 << 20  # edges per read of the streamed path's scan
 
 
 class SonataError(ConfigError):
@@ -51,6 +54,37 @@ class EdgeArrays(FromListConnector):
 
     def __repr__(self):
         return f"EdgeArrays({len(self.sources)} edges)"
+
+
+class SonataEdges(Connector):
+    """The core's `sonata` connector: the edges of one SONATA edge population, read by each shard
+    at build time for the targets it owns (docs/network-format.md, "Streamed SONATA edges") --
+    the edge list is never held in memory, here or in the core. Node ids minus source_first /
+    target_first are the pre / post indices; edges outside the two populations, of types not in
+    edge_types, or whose weight has the other sign (sign +1: >= 0, -1: < 0) are left to other
+    projections. type_weight / type_delay: per edge type, the value used where the file has no
+    syn_weight / delay column (NaN: none). The synapse's weight is a factor of |syn_weight|.
+    `count`: the number of edges this connector yields (a size hint)."""
+
+    kind = "sonata"
+
+    def __init__(self, file, population, source_nodes, target_nodes, source_first=0, target_first=0,
+                 edge_types=(), type_weight=(), type_delay=(), sign=0, count=0, chunk=1 << 20):
+        super().__init__()
+        self.count = int(count)
+        self.sonata = dict(file=str(file), population=str(population), source_first=int(source_first),
+                           target_first=int(target_first), source_nodes=int(source_nodes),
+                           target_nodes=int(target_nodes), edge_types=[int(t) for t in edge_types],
+                           type_weight=[float(x) for x in type_weight], type_delay=[float(x) for x in type_delay],
+                           sign=int(sign), chunk=int(chunk))
+
+    def core_args(self):
+        return {**super().core_args(), "n": self.count, "sonata": self.sonata}
+
+    def __repr__(self):
+        e = self.sonata
+        return (f"SonataEdges({e['file']!r}, {e['population']!r}, types {e['edge_types']}, sign {e['sign']}, "
+                f"{self.count} edges)")
 
 
 class CircuitInfo:
@@ -355,16 +389,23 @@ def _edge_column(h5pop, name, type_ids, types, edges_path, pop_name, gid, gidx, 
 
 # ---------------------------------------------------------------- read
 
-def read(config, dt=None, seed=None, nsyns="error", name=None):
+def read(config, dt=None, seed=None, nsyns="error", name=None, stream=None):
     """Reads a SONATA circuit into a neuromesh Network; `network.sonata` (CircuitInfo) holds the
     run settings (tstop, dt) and where each SONATA population went. `config` is a circuit
     config, a simulation config with "network", or bmtk's config.json. dt defaults to the
     config's run.dt, else 0.1 ms; seed to run.random_seed, else 12345. nsyns: edges with an `nsyns` column other than 1 are an error
     by default, since readers disagree (NEST ignores it, bmtk multiplies the weight by it):
-    "multiply" (bmtk) or "ignore" (NEST) chooses."""
+    "multiply" (bmtk) or "ignore" (NEST) chooses. stream: edge populations are read by the core
+    at build time, shard by shard, never held in memory (SonataEdges) -- None: those of at least
+    STREAM_EDGES edges that allow it (one edge group, node populations of one model or in
+    contiguous blocks per model, an nsyns column of ones only); True: every one (an error where one does
+    not allow it); False: none (numpy arrays, EdgeArrays). Both give the same synapses in the same
+    order, so the same spikes."""
     from .network import Network
     if nsyns not in ("error", "multiply", "ignore"):
         raise ConfigError(f"sonata.read: nsyns={nsyns!r} must be 'error', 'multiply' or 'ignore'")
+    if stream not in (None, True, False):
+        raise ConfigError(f"sonata.read: stream={stream!r} must be None (by size), True or False")
     conf = load_config(config)
     info = CircuitInfo(conf["_paths"][-1], conf)
     cfg = conf["_paths"][-1]
@@ -387,7 +428,7 @@ def read(config, dt=None, seed=None, nsyns="error", name=None):
         where_of[pop_name] = _add_nodes(net, conf, info, pop_name, type_ids, overrides, types, types_path)
     projections = []
     for path, types, types_path, pop_name, group in _populations(conf, "edges"):
-        projections += _edge_projections(conf, group, pop_name, path, types, types_path, where_of, nsyns)
+        projections += _edge_projections(conf, group, pop_name, path, types, types_path, where_of, nsyns, stream)
     # In the order of their edge types (an exported circuit's are the projection indices, so
     # export -> import keeps the projections' order), then as read.
     for _, pre, post, conn, spec, receptor, origin in sorted(projections, key=lambda p: p[0]):
@@ -472,8 +513,9 @@ def _add_nodes(net, conf, info, pop_name, type_ids, overrides, types, types_path
     return subpop, local, pops
 
 
-def _edge_projections(conf, h5pop, pop_name, edges_path, types, types_path, where_of, nsyns):
-    """The projections of one edge population: (order key, pre, post, EdgeArrays, synapse spec, receptor)."""
+def _edge_projections(conf, h5pop, pop_name, edges_path, types, types_path, where_of, nsyns, stream=False):
+    """The projections of one edge population: (order key, pre, post, EdgeArrays or SonataEdges,
+    synapse spec, receptor, origin)."""
     def need(key):
         if key not in h5pop:
             raise SonataError(f"{edges_path}: /edges/{pop_name}/{key} is missing")
@@ -490,6 +532,12 @@ def _edge_projections(conf, h5pop, pop_name, edges_path, types, types_path, wher
             raise SonataError(f"{edges_path}: /edges/{pop_name}/{role}_node_id@node_population {str(node_pop)!r} is "
                               f"not a node population of the circuit ({', '.join(where_of)})")
         ends.append(where_of[str(node_pop)])
+    why_not = _why_not_streamed(h5pop, ends, types, nsyns)
+    if stream is True and why_not:
+        raise SonataError(f"{edges_path}: /edges/{pop_name} cannot be streamed: {why_not} (read it with stream=False)")
+    if stream is not False and not why_not and (stream or len(src_ds) >= STREAM_EDGES):
+        return _streamed_projections(conf, h5pop, pop_name, edges_path, types, types_path, ends, [
+            src_ds.attrs.get("node_population"), tgt_ds.attrs.get("node_population")])
     src = np.asarray(src_ds[()], dtype=np.int64)
     tgt = np.asarray(tgt_ds[()], dtype=np.int64)
     type_ids = np.asarray(need("edge_type_id")[()], dtype=np.int64)
@@ -555,6 +603,130 @@ def _edge_projections(conf, h5pop, pop_name, edges_path, types, types_path, wher
     return out
 
 
+def _contiguous(ends):
+    """Whether each sub-population of a node population is one block of node ids (then node id -
+    its first id is the neuron's index, as the core's sonata connector takes it)."""
+    subpop, _, pops = ends
+    for k in range(len(pops)):
+        rows = np.flatnonzero(subpop == k)
+        if len(rows) and rows[-1] - rows[0] + 1 != len(rows):
+            return False
+    return True
+
+
+def _why_not_streamed(h5pop, ends, types, nsyns):
+    """Why an edge population cannot be read by the core's sonata connector ("" if it can)."""
+    groups = [k for k in h5pop if k.isdigit()]
+    if groups not in ([], ["0"]):
+        return f"it has edge groups {groups} (the streamed reader takes one, group 0)"
+    if not all(_contiguous(e) for e in ends):
+        return "a node population mixes models in interleaved node ids"
+    if nsyns != "ignore":
+        if "0" in h5pop and "nsyns" in h5pop["0"]:  # bmtk writes one; all 1 means nothing to choose
+            column = h5pop["0"]["nsyns"]
+            if any((np.asarray(column[i:i + _CHUNK]) != 1).any() for i in range(0, len(column), _CHUNK)):
+                return "its nsyns column is not 1 everywhere (nsyns='multiply' multiplies weights: read it " \
+                       "with stream=False)"
+        if any(float(t.get("nsyns", 1)) != 1 for t in types.values() if not isinstance(t.get("nsyns", 1), str)):
+            return "an edge type has nsyns other than 1"
+    return ""
+
+
+def _streamed_projections(conf, h5pop, pop_name, edges_path, types, types_path, ends, node_pops):
+    """The projections of one edge population as SonataEdges connectors: one scan in chunks of
+    the type ids, the node ids where a node population has several models, and the weights'
+    signs finds which (pre, post, synapse, sign) projections exist and how many edges each has
+    (the same split, in the same order, as the explicit reader's); the core reads the edges."""
+    e = len(h5pop["source_node_id"])
+    if len(h5pop["target_node_id"]) != e or "edge_type_id" not in h5pop or len(h5pop["edge_type_id"]) != e:
+        raise SonataError(f"{edges_path}: /edges/{pop_name}: source_node_id, target_node_id and edge_type_id "
+                          "differ in length (or edge_type_id is missing)")
+    if e == 0:
+        return []
+    group = h5pop["0"] if "0" in h5pop else {}
+    columns = {name: name in group for name in ("syn_weight", "delay")}
+    known = sorted(types)
+    synapses = {tid: _synapse_of_type(conf, types[tid], types_path, tid) for tid in known}
+    kinds = sorted({(m, json.dumps(p, sort_keys=True)) for m, p in synapses.values()})
+    kind_lut = {tid: kinds.index((m, json.dumps(p, sort_keys=True))) for tid, (m, p) in synapses.items()}
+    type_weight = {tid: (float(types[tid]["syn_weight"]) if isinstance(types[tid].get("syn_weight"), (int, float))
+                         else np.nan) for tid in known}
+    (s_sub, _, s_pops), (t_sub, _, t_pops) = ends
+    n_s, n_t, n_k = len(s_pops), len(t_pops), len(kinds)
+    # key = (((source sub-pop * n_t + target sub-pop) * kinds + kind) * 2 + negative) * types + type index
+    counts = np.zeros(n_s * n_t * n_k * 2 * len(known), dtype=np.int64)
+    tpos = {tid: i for i, tid in enumerate(known)}
+    lo, hi = min(known), max(known)
+    lut = np.full(hi - lo + 1, -1, dtype=np.int64)
+    for tid in known:
+        lut[tid - lo] = tpos[tid]
+    kind_of_pos = np.array([kind_lut[tid] for tid in known], dtype=np.int64)
+    weight_of_pos = np.array([type_weight[tid] for tid in known])
+    for start in range(0, e, _CHUNK):
+        sl = slice(start, min(e, start + _CHUNK))
+        tids = np.asarray(h5pop["edge_type_id"][sl], dtype=np.int64)
+        inside = (tids >= lo) & (tids <= hi)
+        pos = np.where(inside, lut[np.clip(tids - lo, 0, hi - lo)], -1)
+        if (pos < 0).any():
+            bad = sorted(set(tids[pos < 0].tolist()))
+            raise SonataError(f"{edges_path}: /edges/{pop_name}/edge_type_id: type(s) {bad} are not in {types_path}")
+        if columns["syn_weight"]:
+            w = np.asarray(group["syn_weight"][sl], dtype=float)
+        else:
+            w = weight_of_pos[pos]
+            if np.isnan(w).any():
+                tid = known[int(pos[np.flatnonzero(np.isnan(w))[0]])]
+                raise SonataError(f"{edges_path}: /edges/{pop_name}: edges of type {tid} have no syn_weight (neither "
+                                  "in the edge file's group nor as a number in the edge-types CSV)")
+        key = kind_of_pos[pos] * 2 + (w < 0)
+        for role, sub, n_sub, scale in (("source", s_sub, n_s, n_t * n_k * 2), ("target", t_sub, n_t, n_k * 2)):
+            if n_sub > 1:
+                ids = np.asarray(h5pop[f"{role}_node_id"][sl], dtype=np.int64)
+                if len(ids) and (ids.min() < 0 or ids.max() >= len(sub)):
+                    raise SonataError(f"{edges_path}: /edges/{pop_name}/{role}_node_id: id {int(ids.max())} is "
+                                      f"outside the node population's {len(sub)} nodes")
+                key = key + sub[ids] * scale
+        counts += np.bincount(key * len(known) + pos, minlength=len(counts))
+    if not columns["delay"]:
+        for tid in known:
+            if counts.reshape(-1, len(known))[:, tpos[tid]].any() and \
+                    not isinstance(types[tid].get("delay"), (int, float)):
+                raise SonataError(f"{edges_path}: /edges/{pop_name}: edges of type {tid} have no delay (neither in "
+                                  "the edge file's group nor as a number in the edge-types CSV)")
+    firsts = [[int(np.flatnonzero(sub == k)[0]) for k in range(len(pops))] for sub, _, pops in ends]
+    per_key = counts.reshape(-1, len(known))
+    keys = np.flatnonzero(per_key.sum(axis=1)).tolist()
+    # Every edge in one projection (an exported circuit's populations): the core needs no filter,
+    # so it reads neither edge_type_id nor, to count, syn_weight.
+    unfiltered = len(keys) == 1 and n_s == n_t == 1 and all(columns.values())
+    out = []
+    for k in keys:
+        neg, rest = k % 2, k // 2
+        kd, rest = rest % n_k, rest // n_k
+        tp, sp = rest % n_t, rest // n_t
+        present = [known[i] for i in np.flatnonzero(per_key[k]).tolist()]
+        model, params = kinds[kd]
+        params = json.loads(params)
+        dt = conf.get("_dt", 0.1)
+        spec = {"synapse_model": model, **{p: v for p, v in params.items() if p not in ("weight", "delay")},
+                "weight": -1.0 if neg else 1.0, "delay": dt}
+        conn = SonataEdges(
+            _h5_path(h5pop), pop_name, source_nodes=len(s_sub), target_nodes=len(t_sub),
+            source_first=firsts[0][sp], target_first=firsts[1][tp], edge_types=[] if unfiltered else present,
+            type_weight=[] if unfiltered else [type_weight[t] for t in present],
+            type_delay=[] if unfiltered else [
+                float(types[t]["delay"]) if isinstance(types[t].get("delay"), (int, float)) else np.nan
+                for t in present],
+            sign=0 if unfiltered else -1 if neg else 1, count=int(per_key[k].sum()))
+        out.append((present[0], s_pops[sp], t_pops[tp], conn, spec, "inhibitory" if neg else None,
+                    f"{edges_path}: /edges/{pop_name} (edge type {present[0]} of {types_path})"))
+    return out
+
+
+def _h5_path(h5obj):
+    return os.path.abspath(h5obj.file.filename)
+
+
 # ---------------------------------------------------------------- write
 
 # The core's short synapse names (JSON) -> NEST's; NEST's own names map to themselves.
@@ -593,6 +765,12 @@ def write(network, directory, tstop=None, threads=0):
                           "(NEST's SonataNetwork reads only spike-train inputs); give the drive as a spike source "
                           "population (nm.SpikeSourceArray) to export it")
     directory = os.path.abspath(str(directory))
+    target = os.path.join(directory, "network", "edges.h5")
+    for _, _, conn, _, _ in getattr(network, "_projections", []):  # streamed edges read while the file is written
+        if isinstance(conn, SonataEdges) and os.path.exists(target) and os.path.exists(conn.sonata["file"]) \
+                and os.path.samefile(conn.sonata["file"], target):
+            raise SonataError(f"sonata.write: {target} is where this network's streamed edges are read from; "
+                              "write to another directory")
     for sub in ("network", "inputs", "components/point_neuron_models", "components/synaptic_models"):
         os.makedirs(os.path.join(directory, sub), exist_ok=True)
     net_dir = os.path.join(directory, "network")

@@ -21,7 +21,8 @@ void add_projection(network& net, const std::string& pre, const std::string& pos
                     std::uint64_t n, bool autapses, bool multapses, std::vector<index_t> sources,
                     std::vector<index_t> targets, value_spec weight, value_spec delay, const std::string& rec,
                     std::pair<index_t, index_t> pre_slice, std::pair<index_t, index_t> post_slice, double sigma,
-                    const std::string& synapse, std::map<std::string, double> synapse_parameters) {
+                    const std::string& synapse, std::map<std::string, double> synapse_parameters,
+                    const py::dict& sonata) {
   projection pr;
   pr.pre = pre;
   pr.post = post;
@@ -35,6 +36,36 @@ void add_projection(network& net, const std::string& pre, const std::string& pos
   pr.conn.multapses = multapses;
   pr.conn.sources = std::move(sources);
   pr.conn.targets = std::move(targets);
+  if (!sonata.empty()) {  // connector "sonata": the keys of sonata_edges (network.hpp)
+    sonata_edges& e = pr.conn.edges;
+    for (const auto& [key, value] : sonata) {
+      const auto k = key.cast<std::string>();
+      if (k == "file")
+        e.file = value.cast<std::string>();
+      else if (k == "population")
+        e.population = value.cast<std::string>();
+      else if (k == "source_first")
+        e.source_first = value.cast<std::uint64_t>();
+      else if (k == "target_first")
+        e.target_first = value.cast<std::uint64_t>();
+      else if (k == "source_nodes")
+        e.source_nodes = value.cast<std::uint64_t>();
+      else if (k == "target_nodes")
+        e.target_nodes = value.cast<std::uint64_t>();
+      else if (k == "edge_types")
+        e.edge_types = value.cast<std::vector<std::int64_t>>();
+      else if (k == "type_weight")
+        e.type_weight = value.cast<std::vector<double>>();
+      else if (k == "type_delay")
+        e.type_delay = value.cast<std::vector<double>>();
+      else if (k == "sign")
+        e.sign = value.cast<int>();
+      else if (k == "chunk")
+        e.chunk = value.cast<std::uint64_t>();
+      else
+        throw config_error("connector.sonata." + k, "unknown key");
+    }
+  }
   pr.weight = std::move(weight);
   pr.delay = std::move(delay);
   pr.target = receptor_from_name(rec, "receptor");
@@ -81,7 +112,8 @@ void register_network(py::module_& m) {
            py::arg("delay"), py::arg("receptor") = "by_sign",
            py::arg("pre_slice") = std::pair<index_t, index_t>{0, view{}.end},
            py::arg("post_slice") = std::pair<index_t, index_t>{0, view{}.end}, py::arg("sigma") = 0.0,
-           py::arg("synapse") = "static", py::arg("synapse_parameters") = std::map<std::string, double>{})
+           py::arg("synapse") = "static", py::arg("synapse_parameters") = std::map<std::string, double>{},
+           py::arg("sonata") = py::dict())
       .def(
           "add_poisson",
           [](network& net, const std::string& target, double rate, double weight, const std::string& rec) {

@@ -9,6 +9,7 @@
 #include <neuromesh/api.hpp>
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/core/fixed_point.hpp>
+#include <neuromesh/core/io/sonata_edges.hpp>
 #include <neuromesh/core/time.hpp>
 #include <neuromesh/neurons/registry.hpp>
 #include <neuromesh/synapses/registry.hpp>
@@ -148,6 +149,9 @@ void validate_connector(const connector& c, index_t n_pre, index_t n_post, bool 
         if (c.sources[i] >= n_pre || c.targets[i] >= n_post)
           throw config_error(where, "pair " + std::to_string(i) + " is out of range");
       break;
+    case k::sonata:  // the file, its population and columns; the edges themselves as they are read
+      io::check_sonata_edges(c.edges, n_pre, n_post, where);
+      break;
     case k::all_to_all:
       break;
   }
@@ -158,6 +162,12 @@ void validate_synapse_values(const projection& pr, index_t n_post, double dt, co
   const bool explicit_order =
       pr.conn.type == connector::kind::explicit_list || pr.conn.type == connector::kind::one_to_one;
   const std::size_t n = pr.conn.type == connector::kind::explicit_list ? pr.conn.sources.size() : n_post;
+  if (pr.conn.type == connector::kind::sonata)  // weights and delays come from the file
+    for (const auto& [name, value] : {std::pair{"weight", &pr.weight}, std::pair{"delay", &pr.delay}})
+      if (!std::holds_alternative<double>(*value))
+        throw config_error(where + ".synapse." + name,
+                           std::string("a sonata connector reads its edges' ") + name +
+                               "s from the file: give a number (weight: the factor of |syn_weight|)");
   for (const auto& [name, value] :
        {std::pair<std::string, const value_spec*>{"weight", &pr.weight}, {"delay", &pr.delay}}) {
     if (std::holds_alternative<std::vector<double>>(*value) && !explicit_order)

@@ -228,7 +228,10 @@ void throw_generation_error(const network& net, std::size_t k) {
   throw internal_error("device generation of projections[" + std::to_string(k) + "] failed where the host's succeeds");
 }
 
-bool builds_on_device(const projection& proj) { return proj.conn.type != connector::kind::explicit_list; }
+// Lists (in memory or in a SONATA file) are the host's: it streams them into rows.
+bool builds_on_device(const projection& proj) {
+  return proj.conn.type != connector::kind::explicit_list && proj.conn.type != connector::kind::sonata;
+}
 
 device_rows build_rows_on_device(const network& net, std::size_t k, const device_parameters& dp, index_t n_pre,
                                  const launch_policy& launch) {

@@ -5,6 +5,7 @@
 // delays are drawn from separate keyed streams in the order the synapses are generated.
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include <neuromesh/core/connector_kernels.hpp>
@@ -48,12 +49,19 @@ bool generates_whole(const connector& c);
 // split_total_number for projection `proj_id` over its post view (empty unless fixed_total_number).
 std::vector<std::uint64_t> projection_total_split(const network& net, std::size_t proj_id);
 
+// fn(g) for every synapse of a `sonata` connector onto targets [post_begin, post_end), streamed
+// from its file in bounded chunks (io/sonata_edges.hpp) instead of one buffer.
+void for_each_streamed_synapse(const network& net, std::size_t proj_id, index_t post_begin, index_t post_end,
+                               bool values, const std::function<void(const generated_synapse&)>& fn);
+
 // Calls fn(const generated_synapse&) for every synapse of projection `proj_id` onto targets
 // [post_begin, post_end), generating in bounded blocks (the total number's split computed once):
 // the one way construction, routing and the communication model walk a projection.
 template <class Fn>
 void for_each_generated_synapse(const network& net, std::size_t proj_id, index_t post_begin, index_t post_end,
                                 bool values, Fn&& fn) {
+  if (net.projections[proj_id].conn.type == connector::kind::sonata)
+    return for_each_streamed_synapse(net, proj_id, post_begin, post_end, values, fn);
   const time_grid grid(net.dt);
   const std::vector<std::uint64_t> split = projection_total_split(net, proj_id);
   const bool whole = generates_whole(net.projections[proj_id].conn);

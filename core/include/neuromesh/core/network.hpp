@@ -73,6 +73,24 @@ struct population {
 enum class receptor : std::uint8_t { excitatory = 0, inhibitory = 1, by_sign = 2 };
 inline constexpr int n_receptors = 2;
 
+// connector kind `sonata`: the edges of one SONATA edge population, read from its HDF5 file at
+// build time by each shard for the targets it owns (docs/network-format.md, "Streamed SONATA
+// edges"), so the edge list is never held in memory. Edge e joins node source_node_id[e] -
+// source_first of the view to target_node_id[e] - target_first; edges whose ids fall outside the
+// two views, whose edge_type_id is not in edge_types (when given), or whose weight has the other
+// sign are someone else's. Weights and delays come from the population's group 0 columns
+// syn_weight / delay, else from the per-type values (edge_types.csv). The projection's weight is a
+// scalar factor of |syn_weight| (its sign and receptor follow the sign rule as usual).
+struct sonata_edges {
+  std::string file, population;                      // the edges file and /edges/<population>
+  std::uint64_t source_first = 0, target_first = 0;  // node id of each view's first neuron
+  std::uint64_t source_nodes = 0, target_nodes = 0;  // node populations' sizes (larger ids: an error)
+  std::vector<std::int64_t> edge_types;              // edge_type_ids kept (empty: all)
+  std::vector<double> type_weight, type_delay;       // per entry of edge_types: value without a column (NaN: none)
+  int sign = 0;                                      // +1: edges with syn_weight >= 0; -1: < 0; 0: all
+  std::uint64_t chunk = std::uint64_t{1} << 20;      // edges read at once: the reader's memory bound
+};
+
 // How sources are chosen for each target. Defaults follow NEST: autapses and multapses allowed.
 struct connector {
   enum class kind {
@@ -83,7 +101,8 @@ struct connector {
     fixed_outdegree,
     fixed_total_number,
     explicit_list,
-    distance_probability
+    distance_probability,
+    sonata
   };
   kind type = kind::all_to_all;
   double p = 0.0;  // fixed_probability; distance_probability: peak probability
@@ -95,6 +114,7 @@ struct connector {
   bool autapses = true;                   // a neuron may connect to itself (only when pre == post)
   bool multapses = true;                  // a pair may be connected more than once
   std::vector<index_t> sources, targets;  // explicit_list: pairs (sources[k], targets[k])
+  sonata_edges edges;                     // sonata (n: the expected number of edges, a size hint)
 };
 
 // Synapses from `pre` to `post`. weight is in the target model's unit (pA, nS or mV; its sign and

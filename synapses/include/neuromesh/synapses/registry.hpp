@@ -157,12 +157,14 @@ decltype(auto) with_synapse_model_at(std::size_t index, F&& f) {
 
 // How a projection keeps its weights -- decided from the description, never from the built data:
 // one number for every synapse (shared: a scalar weight on a static synapse; 4 bytes per synapse)
-// or a column (distributions, arrays, per-connection lists, and every plastic model). validate()
+// or a column (distributions, arrays, per-connection lists or files, and every plastic model). validate()
 // calls it, so a projection that reaches an engine has a known model.
 inline weight_storage weight_storage_of(const projection& p) {
   const synapse_info* s = find_synapse_model(p.synapse);
   if (s == nullptr) throw config_error("synapse.model", "unknown synapse model '" + p.synapse + "'");
-  return !s->plastic && std::holds_alternative<double>(p.weight) ? weight_storage::shared : weight_storage::per_synapse;
+  // (a sonata connector's scalar weight is a factor of the file's per-edge weights)
+  const bool one = std::holds_alternative<double>(p.weight) && p.conn.type != connector::kind::sonata;
+  return !s->plastic && one ? weight_storage::shared : weight_storage::per_synapse;
 }
 
 }  // namespace neuromesh
