@@ -173,7 +173,8 @@ class NIRModel:
         """Per Input node, (ids, times [ms]) of its spikes from (T, n) counts: one pair per spike."""
         out = {}
         for k, x in sample.items():
-            if np.any(x < 0) or np.any(x != np.rint(x)):
+            counts = x.dtype.kind in "ub" or (x.dtype.kind == "i" and x.min(initial=0) >= 0)
+            if not counts and (np.any(x < 0) or np.any(x != np.rint(x))):
                 raise ConfigError(f"run: input '{k}' has values that are not spike counts (>= 0 integers); "
                                   "use input_kind='current' for graded input")
             t_idx, n_idx = np.nonzero(x)
