@@ -318,7 +318,7 @@ def test_outputs_written_as_nirdata(tmp_path):
 
 
 def test_set_spike_times_refuses_what_it_cannot_change():
-    """NetworkSpec.set_spike_times (each batch sample's input trains) names the population."""
+    """NetworkSpec.set_spike_times (new trains for a description before it is built) names the population."""
     net = nm.Network(dt=H)
     net.population(2, nm.SpikeSourceArray(spike_times=[1.0]), label="src")
     net.population(2, nm.Model("nir_lif"), label="n")
