@@ -175,8 +175,7 @@ std::pair<std::size_t, index_t> recording::locate(gid_t gid) const {
 bool recording::records_spikes_of(gid_t gid) const {
   if (gid >= offsets_.back()) return false;
   const auto [p, id] = locate(gid);
-  const spike_selection& sel = selected_[p];
-  return sel.which == spike_selection::mode::all || (sel.which == spike_selection::mode::subset && sel.mask[id]);
+  return records_spikes_of(p, id);
 }
 
 void recording::select_recorded(std::span<const spike> spikes, std::vector<spike>& out) const {
@@ -186,8 +185,12 @@ void recording::select_recorded(std::span<const spike> spikes, std::vector<spike
     out.insert(out.end(), spikes.begin(), spikes.end());
     return;
   }
-  for (const spike& s : spikes)
-    if (records_spikes_of(s.gid)) out.push_back(s);
+  std::size_t p = 0;  // sorted by (step, gid): mostly the population of the spike before
+  for (const spike& s : spikes) {
+    if (s.gid >= offsets_.back()) continue;
+    if (s.gid < offsets_[p] || s.gid >= offsets_[p + 1]) p = locate(s.gid).first;
+    if (records_spikes_of(p, s.gid - offsets_[p])) out.push_back(s);
+  }
 }
 
 std::uint64_t recording::recorded_neurons(std::size_t population) const { return selected_.at(population).count; }

@@ -261,8 +261,9 @@ void shard::deliver_projection(const projection_rows& p, std::span<const Item> i
     const spike& sp = spike_of(item);
     const gid_t src = sp.gid - p.pre_first;  // wraps above pre_size for gids before the population
     if (src >= p.pre_size) continue;
+    const std::uint32_t slot = arrays_.ring.slot_of(sp.step);  // every delay is below the slot count
     p.rows.for_each_segment(src, [&](std::uint32_t begin, std::uint32_t end, delay_t delay, std::uint8_t receptor) {
-      fixed_t* row = arrays_.ring.row(receptor, sp.step + delay);
+      fixed_t* row = arrays_.ring.row_at(receptor, arrays_.ring.slot_after(slot, delay));
       deliver_segment<Synapse>(columns, begin, end, [&](std::uint32_t t, fixed_t w) {
         if (!accept(item, t)) return;
         if constexpr (Saturate)

@@ -42,6 +42,10 @@ class recording {
   // Whether neuron `gid`'s spikes are recorded (to the file, and by the simulation for spikes()
   // and the rates); the same on every process.
   bool records_spikes_of(gid_t gid) const;
+  bool records_spikes_of(std::size_t population, index_t id) const {
+    const spike_selection& sel = selected_[population];
+    return sel.which == spike_selection::mode::all || (sel.which == spike_selection::mode::subset && sel.mask[id]);
+  }
   // Appends the recorded ones among `spikes` to `out`, in their order.
   void select_recorded(std::span<const spike> spikes, std::vector<spike>& out) const;
   // Neurons of a population whose spikes are recorded: its size, fewer (ids), or 0 (not recorded).
