@@ -106,6 +106,15 @@ def main():
     wall, cpu, ref = best_of(a.repeats, lambda: numpy_sample(g, xs[0]))
     print(f"numpy reference: {wall:.3f} s per sample (CPU {cpu:.3f} s, all BLAS threads; best of {a.repeats}); "
           f"same output spikes: {bool(np.array_equal(ref, ys[0]))}")
+    # Pairs run back to back share the machine's load: the median of their ratios is steadier than
+    # either best time on a busy machine.
+    ratios = []
+    for _ in range(a.repeats):
+        w1, c1, _ = best_of(1, lambda: model.run(xs[0], threads=1))
+        w2, c2, _ = best_of(1, lambda: numpy_sample(g, xs[0]))
+        ratios.append((w1 / w2, c1 / c2))
+    r = np.median(np.array(ratios), axis=0)
+    print(f"neuromesh (1 thread) / numpy, median of {a.repeats} back-to-back pairs: wall {r[0]:.2f}, CPU {r[1]:.2f}")
 
 
 def best_of(n, f):
