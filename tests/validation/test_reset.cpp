@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstdint>
 #include <filesystem>
+#include <ostream>
 
 #include <gtest/gtest.h>
 
@@ -61,6 +62,7 @@ struct where_t {
   std::string backend;
   int threads;
 };
+void PrintTo(const where_t& w, std::ostream* os) { *os << w.backend << " with " << w.threads << " threads"; }
 
 bool runnable(const std::string& backend) {
   for (const auto& b : features().backends)
