@@ -206,16 +206,13 @@ std::pair<std::size_t, index_t> recording::locate(gid_t gid) const {
 bool recording::records_spikes_of(gid_t gid) const {
   if (gid >= offsets_.back()) return false;
   const auto [p, id] = locate(gid);
-  const spike_selection& sel = selected_[p];
-  return sel.which == spike_selection::mode::all || (sel.which == spike_selection::mode::subset && sel.mask[id]);
+  return records_spikes_of(p, id);
 }
 
 bool recording::records(const spike& s) const {
   if (s.gid >= offsets_.back()) return false;
   const auto [p, id] = locate(s.gid);
-  const spike_selection& sel = selected_[p];
-  return (sel.which == spike_selection::mode::all || (sel.which == spike_selection::mode::subset && sel.mask[id])) &&
-         sel.in_window(s.step);
+  return records(p, id, s.step);
 }
 
 void recording::select_recorded(std::span<const spike> spikes, std::vector<spike>& out) const {
@@ -226,8 +223,12 @@ void recording::select_recorded(std::span<const spike> spikes, std::vector<spike
     out.insert(out.end(), spikes.begin(), spikes.end());
     return;
   }
-  for (const spike& s : spikes)
-    if (records(s)) out.push_back(s);
+  std::size_t p = 0;  // sorted by (step, gid): mostly the population of the spike before
+  for (const spike& s : spikes) {
+    if (s.gid >= offsets_.back()) continue;
+    if (s.gid < offsets_[p] || s.gid >= offsets_[p + 1]) p = locate(s.gid).first;
+    if (records(p, s.gid - offsets_[p], s.step)) out.push_back(s);
+  }
 }
 
 std::pair<double, double> recording::recorded_window(std::size_t population) const {

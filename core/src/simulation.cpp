@@ -278,10 +278,12 @@ void simulation::exchange_and_record(step_t t0) {
   // Phase record: the recorded neurons' spikes go to the file, spikes() and the rates; every spike
   // to last_spikes() (closed loop) and the observers.
   rec_->record_spikes(epoch_spikes_, offsets_);
+  std::size_t pop = 0;  // sorted by (step, gid): a step's spikes come population by population
   for (const spike& s : epoch_spikes_) {
-    const auto [pop, id] = locate(s.gid);
+    if (s.gid < offsets_[pop] || s.gid >= offsets_[pop + 1]) pop = locate(s.gid).first;
+    const index_t id = s.gid - offsets_[pop];
     last_by_pop_[pop].push_back(id);
-    if (rec_->records(s)) ++summary_.spikes_per_population[pop];
+    if (rec_->records(pop, id, s.step)) ++summary_.spikes_per_population[pop];
   }
   summary_.spikes += epoch_spikes_.size();
   summary_.simulated_ms = time_ms();

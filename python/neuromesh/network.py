@@ -762,6 +762,15 @@ class Simulator:
         with Network.run(..., resume=path) or Network.simulator(resume=path))."""
         self._sim.save_checkpoint(str(path))
 
+    def reset(self, spike_times=None):
+        """Back to t = 0 without rebuilding (batches of samples; docs/nir.md): every neuron to its
+        initial state, input in flight and currents cleared, spikes in memory dropped; synapses kept,
+        so the next run is bit-identical to a fresh simulation's. spike_times: new trains per spike
+        source, {population: one list of times [ms] per neuron, or (ids, times) arrays}. Refused
+        (ConfigError) with an output file, hardware=, or plastic/short-term synapses."""
+        trains = None if spike_times is None else {getattr(p, "label", p): v for p, v in spike_times.items()}
+        self._sim.reset(spike_times=trains)
+
     def close(self):
         """Ends the simulation and closes its output file."""
         self._sim.finish()

@@ -155,7 +155,7 @@ void register_network(py::module_& m) {
       .def(
           "set_spike_times",
           [](network& net, const std::string& label, std::vector<std::vector<double>> times) {
-            // A new sample for a built description (nm.nir's batches): only a spike source's trains change.
+            // New trains for a description before it is built (a built simulation takes them in reset()).
             for (auto& p : net.populations)
               if (p.label == label) {
                 if (p.model != "spike_source_array")

@@ -157,6 +157,42 @@ py::dict summary_of(const simulation& s) {
   return d;
 }
 
+// reset()'s new spike trains: per label, a list of per-neuron lists of times [ms], or a tuple of
+// two numpy arrays (population-local ids, times [ms]) -- one pair per spike, any order, no Python
+// object per spike.
+std::vector<std::pair<std::string, simulation::spike_trains>> trains_of(const simulation& s, const py::dict& given) {
+  std::vector<std::pair<std::string, simulation::spike_trains>> out;
+  for (const auto& [key, value] : given) {
+    const auto label = key.cast<std::string>();
+    const std::size_t p = s.description().population_index(label, "reset");
+    simulation::spike_trains trains;
+    if (py::isinstance<py::tuple>(value) && py::len(value) == 2 &&
+        py::isinstance<py::array>(value.cast<py::tuple>()[0])) {
+      const auto t = value.cast<py::tuple>();
+      const auto ids = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(t[0]);
+      const auto times = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(t[1]);
+      if (!ids || !times || ids.ndim() != 1 || times.ndim() != 1 || ids.size() != times.size())
+        throw config_error("populations[" + label + "].spike_times",
+                           "reset: (ids, times) must be two 1-d arrays of the same length");
+      const std::int64_t n = s.description().populations[p].size;
+      trains.resize(static_cast<std::size_t>(n));
+      const std::int64_t* id = ids.data();
+      const double* time = times.data();
+      for (py::ssize_t k = 0; k < ids.size(); ++k) {
+        if (id[k] < 0 || id[k] >= n)
+          throw config_error(
+              "populations[" + label + "].spike_times",
+              "reset: id " + std::to_string(id[k]) + " is not in the population (size " + std::to_string(n) + ")");
+        trains[static_cast<std::size_t>(id[k])].push_back(time[k]);
+      }
+    } else {
+      trains = value.cast<simulation::spike_trains>();
+    }
+    out.emplace_back(label, std::move(trains));
+  }
+  return out;
+}
+
 }  // namespace
 
 simulation& simulation_of(py::handle obj) {
@@ -283,6 +319,16 @@ void register_simulation(py::module_& m) {
             return out;
           },
           py::arg("ranks"), py::arg("decomposition") = "block")
+      .def(
+          "reset",
+          [](py_simulation& s, const std::optional<py::dict>& spike_times) {
+            auto trains = spike_times ? trains_of(s.sim(), *spike_times)
+                                      : std::vector<std::pair<std::string, simulation::spike_trains>>{};
+            py::gil_scoped_release release;
+            s.sim().reset(std::move(trains));
+          },
+          py::arg("spike_times") = py::none(),
+          "Back to time 0 without rebuilding (synapses kept); spike_times: {label: trains or (ids, times)}.")
       .def("finish", [](py_simulation& s) { s.sim().finish(); })
       .def(
           "save_checkpoint",

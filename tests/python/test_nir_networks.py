@@ -143,6 +143,12 @@ def test_recurrent_cubalif_matches_reference_threads_batch_and_round_trip(tmp_pa
         assert ref.sum() > 20
         np.testing.assert_array_equal(y[s], ref)
     np.testing.assert_array_equal(model.run(x[1]), y[1])
+    # The batch resets one simulation between samples: sample k as in a fresh simulation, on every
+    # backend of the build (cuda-omp in CI's build)
+    for backend in [b for b in nm.features()["backends"] if b in ("cpu", "cuda-omp")]:
+        for threads in (1, 2):
+            fresh = nm.nir.read(g, dt=H, time_scale=1.0)
+            np.testing.assert_array_equal(fresh.run(x[2], backend=backend, threads=threads), y[2])
     nm.nir.write(model, tmp_path / "rec.nir")
     again = nm.nir.read(tmp_path / "rec.nir", dt=H, time_scale=1.0)
     np.testing.assert_array_equal(again.run(x, threads=1), y)
@@ -312,7 +318,7 @@ def test_outputs_written_as_nirdata(tmp_path):
 
 
 def test_set_spike_times_refuses_what_it_cannot_change():
-    """NetworkSpec.set_spike_times (each batch sample's input trains) names the population."""
+    """NetworkSpec.set_spike_times (new trains for a description before it is built) names the population."""
     net = nm.Network(dt=H)
     net.population(2, nm.SpikeSourceArray(spike_times=[1.0]), label="src")
     net.population(2, nm.Model("nir_lif"), label="n")
@@ -324,3 +330,30 @@ def test_set_spike_times_refuses_what_it_cannot_change():
         spec.set_spike_times("n", [[], []])
     with pytest.raises(nm.ConfigError, match="no population 'x'"):
         spec.set_spike_times("x", [])
+
+
+def test_core_reset_takes_new_trains_as_arrays_and_names_bad_ids():
+    """Simulation.reset: back to t = 0 with (ids, times) arrays per spike source, as a fresh build."""
+    net = nm.Network(dt=H, seed=3)
+    src = net.population(4, nm.SpikeSourceArray(spike_times=[]), label="src")
+    n = net.population(3, nm.Model("nir_lif", tau=5.0, r=5.0, v_leak=0.0, v_threshold=0.5, v_reset=0.0), label="n")
+    net.connect(src, n, nm.AllToAllConnector(), nm.StaticSynapse(weight=0.4, delay=2.0))
+    ids, times = np.array([0, 3, 3, 1]), np.array([2.0, 5.0, 6.0, 9.0])
+    sim = nm._core.Simulation(net.spec(), "cpu", 2, "double", "")
+    sim.run(4.0)
+    sim.reset(spike_times={"src": (ids, times)})
+    assert sim.time == 0.0 and len(sim.spikes()[0]) == 0
+    sim.run(20.0)
+    spec = net.spec()
+    spec.set_spike_times("src", [[2.0], [9.0], [], [5.0, 6.0]])
+    fresh = nm._core.Simulation(spec, "cpu", 1, "double", "")
+    fresh.run(20.0)
+    got, want = sim.spikes(), fresh.spikes()
+    assert len(want[0]) > 4
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    with pytest.raises(nm.ConfigError, match="src.*id 4 is not in the population"):
+        sim.reset(spike_times={"src": (np.array([4]), np.array([1.0]))})
+    with pytest.raises(nm.ConfigError, match="populations\\[n\\].*not a spike_source_array"):
+        sim.reset(spike_times={"n": [[1.0]]})
+    assert sim.time == 20.0  # a refused reset changes nothing

@@ -171,6 +171,11 @@ class cpu_engine final : public engine {
     pool_.run([&](int k) { shards_[k]->load_state(now, in); });
   }
 
+  bool reset_state() override {
+    pool_.run([&](int k) { shards_[k]->reset_state(); });  // each thread its own shard (first touch)
+    return true;
+  }
+
   engine_statistics statistics() const override {
     engine_statistics s = stats_;
     for (const auto& sh : shards_) s.neuron_updates += sh->updates();

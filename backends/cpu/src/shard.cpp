@@ -15,17 +15,33 @@ namespace neuromesh::cpu {
 
 shard::shard(const engine_config& cfg, std::size_t index, bool double_precision)
     : cfg_(cfg), index_(index), double_(double_precision) {
-  const network& net = *cfg.net;
-  const std::uint32_t n_local = cfg.part.local_size(index);
+  group_of_.resize(cfg.part.local_size(index));
+  make_groups();
+}
+
+// Every population's neurons as the description starts them (the one lowering), dense and awake.
+void shard::make_groups() {
+  const network& net = *cfg_.net;
+  const std::uint32_t n_local = cfg_.part.local_size(index_);
   arrays_.awake.assign(n_local, 1);
+  arrays_.woken.clear();
   arrays_.extra_current.assign(n_local, 0.0);
-  group_of_.resize(n_local);
+  arrays_.sparse_groups = 0;
+  groups_.clear();
   for (std::size_t p = 0; p < net.populations.size(); ++p) {
     const shard_slice& sl = slice_of(p);
-    const lowered_population low(net, sl, cfg.part.population_offsets[p]);  // the one lowering
-    groups_.push_back(double_ ? make_group<double>(cfg, low, arrays_) : make_group<float>(cfg, low, arrays_));
+    const lowered_population low(net, sl, cfg_.part.population_offsets[p]);  // the one lowering
+    groups_.push_back(double_ ? make_group<double>(cfg_, low, arrays_) : make_group<float>(cfg_, low, arrays_));
     std::fill_n(group_of_.begin() + sl.local_offset, sl.size(), static_cast<std::uint16_t>(p));
   }
+}
+
+// engine::reset_state: the groups lowered again, no input waiting; the synapses stay.
+void shard::reset_state() {
+  make_groups();
+  arrays_.ring.clear();
+  std::fill(slot_bound_.begin(), slot_bound_.end(), 0.0);
+  weight_events_.clear();
 }
 
 // Each projection's rows onto this shard's neurons, built by the one lowering of synapses
@@ -245,8 +261,9 @@ void shard::deliver_projection(const projection_rows& p, std::span<const Item> i
     const spike& sp = spike_of(item);
     const gid_t src = sp.gid - p.pre_first;  // wraps above pre_size for gids before the population
     if (src >= p.pre_size) continue;
+    const std::uint32_t slot = arrays_.ring.slot_of(sp.step);  // every delay is below the slot count
     p.rows.for_each_segment(src, [&](std::uint32_t begin, std::uint32_t end, delay_t delay, std::uint8_t receptor) {
-      fixed_t* row = arrays_.ring.row(receptor, sp.step + delay);
+      fixed_t* row = arrays_.ring.row_at(receptor, arrays_.ring.slot_after(slot, delay));
       deliver_segment<Synapse>(columns, begin, end, [&](std::uint32_t t, fixed_t w) {
         if (!accept(item, t)) return;
         if constexpr (Saturate)

@@ -40,6 +40,9 @@ class shard {
   void build_synapses(const std::function<void(double)>& progress);
   // Allocates ring buffers once the network's maximum delay is known.
   void allocate_input(delay_t max_delay);
+  // Back to the initial state (engine::reset_state): groups lowered again from the description,
+  // ring buffers and closed-loop currents cleared; the synapses stay.
+  void reset_state();
   void advance(step_t t0, int n, std::vector<spike>& fired);
   void deliver(std::span<const spike> spikes);
   // Timing mode: each spike only to the targets of its group (engine::deliver_partial).
@@ -83,6 +86,7 @@ class shard {
  private:
   // The slice of `population` in this shard, if the neuron `id` lies in it.
   const shard_slice& slice_of(std::size_t population) const { return cfg_.part.shards[index_][population]; }
+  void make_groups();
   void wake_woken();
   void bound_row_input();
   void record_post_spikes(std::span<const spike> fired);

@@ -276,6 +276,21 @@ class gpu_engine final : public engine {
     synchronize();
   }
 
+  // engine::reset_state: the groups and the spike-source schedule lowered again, no input waiting,
+  // no closed-loop current; the projections stay on the device.
+  bool reset_state() override {
+    groups_.clear();
+    schedule_.clear();
+    n_updated_ = 0;
+    build_groups(*cfg_.net);
+    thrust::fill(ring_.begin(), ring_.end(), fixed_t{0});
+    thrust::fill(extra_.begin(), extra_.end(), 0.0);
+    thrust::fill(flags_.begin(), flags_.end(), std::uint32_t{0});
+    extra_set_ = false;
+    synchronize();
+    return true;
+  }
+
   // Projection k's synapses (population-local ids); plastic weights as they are now.
   bool read_synapses(std::size_t k, std::vector<synapse_record>& out) const override {
     const device_projection& p = *projections_.at(k);

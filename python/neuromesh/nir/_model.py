@@ -81,7 +81,7 @@ class NIRModel:
         self.output_shapes = {k: plan.shape[k] for k in plan.outputs}
         self._seed = seed
         self._nets = {}
-        self._spec = None  # (network version, core description) reused across samples
+        self._sim = None  # (key, core Simulation) built once, reset between samples (docs/nir.md, "batches")
         self.network, self.populations = self._build("spikes")
 
     def _build(self, input_kind):
@@ -169,20 +169,60 @@ class NIRModel:
             pops[k].cell = SpikeSourceArray(spike_times=times)
         pops[next(iter(sample))].network._changed()
 
+    def _spike_arrays(self, sample):
+        """Per Input node, (ids, times [ms]) of its spikes from (T, n) counts: one pair per spike."""
+        out = {}
+        for k, x in sample.items():
+            counts = x.dtype.kind in "ub" or (x.dtype.kind == "i" and x.min(initial=0) >= 0)
+            if not counts and (np.any(x < 0) or np.any(x != np.rint(x))):
+                raise ConfigError(f"run: input '{k}' has values that are not spike counts (>= 0 integers); "
+                                  "use input_kind='current' for graded input")
+            t_idx, n_idx = np.nonzero(x)
+            reps = x[t_idx, n_idx].astype(np.int64)  # a count of c is c spikes in that step
+            # fired in step t: recorded at (t + 1) dt
+            out[k] = (np.repeat(n_idx.astype(np.int64), reps), np.repeat((t_idx + 1) * self.dt, reps))
+        return out
+
     def _spike_times(self, sample):
         """Per Input node, one spike train [ms] per neuron from (T, n) counts."""
         out = {}
-        for k, x in sample.items():
-            if np.any(x < 0) or np.any(x != np.rint(x)):
-                raise ConfigError(f"run: input '{k}' has values that are not spike counts (>= 0 integers); "
-                                  "use input_kind='current' for graded input")
-            n_idx, t_idx = np.nonzero(x.T)  # by neuron, then step
-            reps = x.T[n_idx, t_idx].astype(np.int64)  # a count of c is c spikes in that step
-            t_all = np.repeat((t_idx + 1) * self.dt, reps)  # fired in step t: recorded at (t + 1) dt
-            bounds = np.searchsorted(np.repeat(n_idx, reps), np.arange(x.shape[1] + 1))
-            t_list, b = t_all.tolist(), bounds.tolist()
-            out[k] = [t_list[b[i]:b[i + 1]] for i in range(x.shape[1])]
+        for k, (ids, times) in self._spike_arrays(sample).items():
+            order = np.argsort(ids, kind="stable")
+            bounds = np.searchsorted(ids[order], np.arange(sample[k].shape[1] + 1)).tolist()
+            t_list = times[order].tolist()
+            out[k] = [t_list[bounds[i]:bounds[i + 1]] for i in range(sample[k].shape[1])]
         return out
+
+    def _simulation(self, net, backend, threads, precision, device):
+        """The core simulation of the spike-only path, built once per (network version, backend,
+        threads, precision, device) and reset between samples: the synapses are generated once,
+        and memory does not grow with the number of samples."""
+        key = (net._version, backend, int(threads), precision, int(device))
+        if self._sim is None or self._sim[0] != key:
+            self.close()
+            # Spikes recorded only where an Output reads them (every population records for
+            # hardware=, which needs all): the others' hundreds of thousands of spikes per sample
+            # are then neither kept nor handed to Python.
+            reads = {self.populations[src].label for (src, sink, d) in self.plan.terms
+                     if sink in self.plan.outputs and src in self.populations and src not in self.plan.inputs}
+            saved = {p: p._recording for p in net.populations}
+            try:
+                for p in net.populations:
+                    p._recording = [r for r in p._recording if p.label in reads]
+                spec = net.spec()
+            finally:
+                for p, r in saved.items():
+                    p._recording = r
+            sim = _core.Simulation(spec, backend, int(threads), precision, "", keep_spikes=bool(reads),
+                                   device=int(device))
+            self._sim = (key, sim)
+        return self._sim[1]
+
+    def close(self):
+        """Lets go of the simulation kept between run() calls (its threads and synapses)."""
+        if self._sim is not None:
+            sim, self._sim = self._sim[1], None
+            sim.finish()
 
     def _run_sample(self, sample, steps, input_kind, backend, threads, precision, device):
         net, pops = self._build(input_kind)
@@ -201,23 +241,21 @@ class NIRModel:
         if not net.populations:
             pass  # no neurons (a pure weight graph, graded input): the readout below is all there is
         elif input_kind == "spikes" and all(self.plan.nodes[src]["type"] not in GRADED for src in reads):
-            # no graded values to inject or read: one plain run of the description built once, with this
-            # sample's spike trains (works under mpirun too: rank 0 gets every spike)
-            if self._spec is None or self._spec[0] != net._version:
-                self._spec = (net._version, net.spec())
-            spec = self._spec[1]
-            for k, times in self._spike_times(sample).items():
-                spec.set_spike_times(pops[k].label, times)
-            sim = _core.Simulation(spec, backend, int(threads), precision, "", device=int(device))
+            # no graded values to inject or read: one plain run of the simulation built once, reset to
+            # time 0 with this sample's spike trains (works under mpirun too: rank 0 gets every spike)
+            sim = self._simulation(net, backend, threads, precision, device)
+            trains = {pops[k].label: v for k, v in self._spike_arrays(sample).items()}
             try:
+                sim.reset(spike_times=trains)
                 sim.run(steps * self.dt)
-                for src in reads:
-                    if src not in self.plan.inputs:
-                        ids, times = sim.spikes(pops[src].label)
-                        step = np.rint(np.asarray(times) / self.dt).astype(np.int64) - 1  # fired in step
-                        signal[src][step, np.asarray(ids, dtype=np.int64)] = 1.0
-            finally:
-                sim.finish()
+            except BaseException:
+                self.close()  # a failed or interrupted sample leaves no half-run simulation behind
+                raise
+            for src in reads:
+                if src not in self.plan.inputs:
+                    ids, times = sim.spikes(pops[src].label)
+                    step = np.rint(np.asarray(times) / self.dt).astype(np.int64) - 1  # fired in step
+                    signal[src][step, np.asarray(ids, dtype=np.int64)] = 1.0
         else:
             if input_kind == "spikes":
                 self._set_spike_inputs(pops, sample)

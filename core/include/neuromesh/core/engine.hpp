@@ -146,6 +146,12 @@ class engine {
   virtual bool save_synapse_state(std::vector<synapse_state>& /*out*/) const { return false; }
   // Takes the merged state (row = id) back, after load_state.
   virtual void load_synapse_state(const std::vector<synapse_state>& /*in*/) {}
+  // Back to the state before the first step without rebuilding the synapses (batches of samples,
+  // simulation::reset): every neuron's state, stimulus drives and spike-source schedule lowered
+  // again from the description (so changed spike_times take effect), ring buffers and closed-loop
+  // currents cleared. Synapses and their weights are kept. false: this engine cannot (the
+  // simulation then refuses, naming the backend). Only called on networks of static synapses.
+  virtual bool reset_state() { return false; }
 };
 
 }  // namespace neuromesh

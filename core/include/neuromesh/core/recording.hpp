@@ -48,6 +48,15 @@ class recording {
   bool records(const spike& s) const;
   // Population p's spike window [start, stop) ms (stop infinite: to the end of the run).
   std::pair<double, double> recorded_window(std::size_t population) const;
+  bool records_spikes_of(std::size_t population, index_t id) const {
+    const spike_selection& sel = selected_[population];
+    return sel.which == spike_selection::mode::all || (sel.which == spike_selection::mode::subset && sel.mask[id]);
+  }
+  // Whether population p's neuron `id` has its spike of step `step` recorded (records(), without
+  // locating the population).
+  bool records(std::size_t population, index_t id, step_t step) const {
+    return records_spikes_of(population, id) && selected_[population].in_window(step);
+  }
   // Appends the recorded ones among `spikes` to `out`, in their order.
   void select_recorded(std::span<const spike> spikes, std::vector<spike>& out) const;
   // Neurons of a population whose spikes are recorded: its size, fewer (ids), or 0 (not recorded).

@@ -2,6 +2,7 @@
 // Per-neuron synaptic input waiting to be applied, one slot per future step, per receptor, in
 // 64-bit fixed point (order-independent sums). Slot of step s is s mod n_slots; n_slots exceeds
 // the maximum delay, so input for step s + d never lands on a slot still being read.
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -22,6 +23,17 @@ class ring_buffer {
     return data_.data() + (static_cast<std::size_t>(r) * slots_ + slot(s)) * n_;
   }
   std::uint32_t slots() const { return slots_; }
+  // Delivery computes a spike's slot once and each segment's from it (no division per segment):
+  // the slot of step s, the slot d < slots() steps after slot `from`, and the row of a slot.
+  std::uint32_t slot_of(step_t s) const { return static_cast<std::uint32_t>(slot(s)); }
+  std::uint32_t slot_after(std::uint32_t from, delay_t d) const {
+    const std::uint32_t x = from + static_cast<std::uint32_t>(d);
+    return x >= slots_ ? x - slots_ : x;
+  }
+  fixed_t* row_at(int r, std::uint32_t slot) {
+    return data_.data() + (static_cast<std::size_t>(r) * slots_ + slot) * n_;
+  }
+  void clear() { std::fill(data_.begin(), data_.end(), fixed_t{0}); }
 
  private:
   std::size_t slot(step_t s) const { return static_cast<std::size_t>(s % slots_); }

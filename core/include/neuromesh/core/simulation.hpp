@@ -161,6 +161,19 @@ class simulation {
   // Where run() writes periodic checkpoints (simulation_options::checkpoint and its default).
   std::string checkpoint_path() const;
 
+  // Batches of samples (simulation_reset.cpp): back to time 0 without rebuilding the network --
+  // every neuron to its initial state, spike sources to the start of their trains, ring buffers,
+  // closed-loop currents, the spikes in memory (spikes(), last_spikes()), weight-recorder events
+  // and the run counters cleared; synapses kept. `spike_times` gives spike_source_array
+  // populations (by label) new trains (ms, one list per neuron, as population::spike_times),
+  // checked as validate() checks them. A later run gives bit-identical spikes to a fresh
+  // simulation of the description with those trains. Collective under MPI (every rank passes the
+  // same). config_error when the simulation writes an output file, has observers or a delivery
+  // filter (the hardware model), or has projections with run-time synapse state (plastic,
+  // short-term: not restored yet); backend_unavailable for an engine that cannot (engine::reset_state).
+  using spike_trains = std::vector<std::vector<double>>;
+  void reset(std::vector<std::pair<std::string, spike_trains>> spike_times = {});
+
   const network& description() const { return net_; }
   step_t now() const { return now_; }
   double time_ms() const { return static_cast<double>(now_) * net_.dt; }
