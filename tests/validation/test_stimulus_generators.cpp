@@ -3,6 +3,7 @@
 // statistics of the noise and Poisson draws against the analytic values, bit-identical spikes for
 // 1 and 2 threads, and validation errors that name the generator and the parameter.
 #include <cmath>
+#include <filesystem>
 #include <numeric>
 
 #include <gtest/gtest.h>
@@ -218,4 +219,31 @@ TEST(StimulusGenerators, ValidationNamesTheGeneratorAndParameter) {
   // Unknown devices and keys are named.
   EXPECT_THROW(one_population(R"({"type": "gamma_sup_generator", "target": "N"})"), config_error);
   EXPECT_THROW(one_population(R"({"type": "ac_generator", "target": "N", "amplitudes": 1.0})"), config_error);
+}
+
+// The devices keep no state (each step's currents and counts are functions of the step): a run
+// saved mid-window and resumed gives the uninterrupted run's spikes; a changed device parameter
+// makes the checkpoint another network's.
+TEST(StimulusGenerators, CheckpointResumesBitIdenticallyAndKnowsTheDevices) {
+  const network net = test_support::stimulus_zoo();
+  const std::string dir = test_support::unique_temp_dir(), path = dir + "/c.ckpt";
+  simulation_options opt;
+  opt.threads = 2;
+  const auto ref = test_support::run_spikes(net, 60.0, 2);
+  std::vector<spike> got;
+  {
+    auto sim = make_simulation(net, opt);
+    sim->run(23.7);
+    sim->save_checkpoint(path);
+    got = sim->spikes();
+  }
+  opt.resume = path;
+  auto sim = make_simulation(net, opt);
+  sim->run(60.0 - 23.7);
+  got.insert(got.end(), sim->spikes().begin(), sim->spikes().end());
+  EXPECT_TRUE(got == ref);
+  network changed = net;
+  changed.stimuli[2].std_mod = 90.0;  // the noise_generator
+  EXPECT_THROW(make_simulation(changed, opt), config_error);
+  std::filesystem::remove_all(dir);
 }
