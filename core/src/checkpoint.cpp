@@ -87,6 +87,13 @@ std::uint64_t hash_stimuli(const network& net) {
   for (const stimulus& s : net.stimuli) {
     h.add(s.type), h.add(s.target), h.add(s.rate), h.add(s.weight), h.add(s.target_receptor);
     h.add(s.amplitude), h.add(s.start), h.add(s.stop);
+    // NEST's other devices and an explicit delay (networks with neither keep their fingerprint).
+    const bool older = s.type == stimulus::kind::poisson_generator || s.type == stimulus::kind::dc_source;
+    if (!older || !std::isnan(s.delay)) {
+      h.add(s.delay), h.add(s.times), h.add(s.values), h.add(s.allow_offgrid_times), h.add(s.offset);
+      h.add(s.frequency), h.add(s.phase), h.add(s.mean), h.add(s.std_dev), h.add(s.std_mod), h.add(s.dt);
+      h.add(s.individual_spike_trains);
+    }
   }
   return h.value();
 }

@@ -95,6 +95,30 @@ receptor receptor_from_name(const std::string& name, const std::string& where) {
   return from_name(kinds, name, where, "receptor");
 }
 
+namespace {
+const std::map<std::string, stimulus::kind>& stimulus_kinds() {
+  static const std::map<std::string, stimulus::kind> kinds = {
+      {"poisson_generator", stimulus::kind::poisson_generator},
+      {"dc_source", stimulus::kind::dc_source},
+      {"step_current_generator", stimulus::kind::step_current_generator},
+      {"ac_generator", stimulus::kind::ac_generator},
+      {"noise_generator", stimulus::kind::noise_generator},
+      {"inhomogeneous_poisson_generator", stimulus::kind::inhomogeneous_poisson_generator},
+      {"sinusoidal_poisson_generator", stimulus::kind::sinusoidal_poisson_generator}};
+  return kinds;
+}
+}  // namespace
+
+stimulus::kind stimulus_kind_from_name(const std::string& name, const std::string& where) {
+  return from_name(stimulus_kinds(), name, where, "stimulus");
+}
+
+const char* stimulus_kind_name(stimulus::kind k) {
+  for (const auto& [name, kind] : stimulus_kinds())
+    if (kind == k) return name.c_str();
+  return "?";
+}
+
 distribution::kind distribution_kind_from_name(const std::string& name, const std::string& where) {
   static const std::map<std::string, distribution::kind> kinds = {{"uniform", distribution::kind::uniform},
                                                                   {"normal", distribution::kind::normal},

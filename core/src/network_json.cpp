@@ -238,25 +238,74 @@ projection parse_projection(const node& n) {
   return p;
 }
 
+std::vector<double> number_list(const node& n, const char* key) {
+  std::vector<double> out;
+  if (!n.has(key)) return out;
+  const node list = n.at(key);
+  for (std::size_t i = 0; i < list.array().size(); ++i) out.push_back(list[i].number());
+  return out;
+}
+
+bool flag_or(const node& n, const char* key, bool fallback) { return n.has(key) ? n.at(key).flag() : fallback; }
+
+// NEST's names and parameters (docs/network-format.md, "Stimuli"); validate() checks the values.
 stimulus parse_stimulus(const node& n) {
   stimulus s;
   const std::string type = n.at("type").text();
+  s.type = stimulus_kind_from_name(type, n.join("type"));
   s.target = n.at("target").text();
-  if (type == "poisson_generator") {
-    n.expect_object({"type", "target", "rate", "weight", "receptor"});
-    s.type = stimulus::kind::poisson_generator;
-    s.rate = n.at("rate").number();
+  switch (s.type) {
+    case stimulus::kind::poisson_generator:
+      n.expect_object({"type", "target", "rate", "weight", "receptor", "start", "stop", "delay"});
+      s.rate = n.at("rate").number();
+      break;
+    case stimulus::kind::dc_source:
+      n.expect_object({"type", "target", "amplitude", "start", "stop", "delay"});
+      s.amplitude = n.at("amplitude").number();
+      break;
+    case stimulus::kind::step_current_generator:
+      n.expect_object(
+          {"type", "target", "amplitude_times", "amplitude_values", "allow_offgrid_times", "start", "stop", "delay"});
+      s.times = number_list(n, "amplitude_times");
+      s.values = number_list(n, "amplitude_values");
+      break;
+    case stimulus::kind::ac_generator:
+      n.expect_object({"type", "target", "amplitude", "offset", "frequency", "phase", "start", "stop", "delay"});
+      s.amplitude = number_or(n, "amplitude", 0.0);
+      break;
+    case stimulus::kind::noise_generator:
+      n.expect_object(
+          {"type", "target", "mean", "std", "dt", "std_mod", "frequency", "phase", "start", "stop", "delay"});
+      s.mean = number_or(n, "mean", 0.0);
+      s.std_dev = number_or(n, "std", 0.0);
+      s.std_mod = number_or(n, "std_mod", 0.0);
+      s.dt = number_or(n, "dt", s.dt);
+      break;
+    case stimulus::kind::inhomogeneous_poisson_generator:
+      n.expect_object({"type", "target", "rate_times", "rate_values", "allow_offgrid_times", "weight", "receptor",
+                       "start", "stop", "delay"});
+      s.times = number_list(n, "rate_times");
+      s.values = number_list(n, "rate_values");
+      break;
+    case stimulus::kind::sinusoidal_poisson_generator:
+      n.expect_object({"type", "target", "rate", "amplitude", "frequency", "phase", "individual_spike_trains", "weight",
+                       "receptor", "start", "stop", "delay"});
+      s.rate = number_or(n, "rate", 0.0);
+      s.amplitude = number_or(n, "amplitude", 0.0);
+      s.individual_spike_trains = flag_or(n, "individual_spike_trains", true);
+      break;
+  }
+  if (sends_spikes(s.type)) {
     s.weight = n.at("weight").number();
     if (n.has("receptor")) s.target_receptor = parse_receptor(n.at("receptor"));
-  } else if (type == "dc_source") {
-    n.expect_object({"type", "target", "amplitude", "start", "stop"});
-    s.type = stimulus::kind::dc_source;
-    s.amplitude = n.at("amplitude").number();
-    s.start = number_or(n, "start", 0.0);
-    s.stop = number_or(n, "stop", s.stop);
-  } else {
-    throw config_error(n.join("type"), "unknown stimulus '" + type + "' (known: poisson_generator, dc_source)");
   }
+  s.allow_offgrid_times = flag_or(n, "allow_offgrid_times", false);
+  s.offset = number_or(n, "offset", 0.0);
+  s.frequency = number_or(n, "frequency", 0.0);
+  s.phase = number_or(n, "phase", 0.0);
+  s.start = number_or(n, "start", 0.0);
+  s.stop = number_or(n, "stop", s.stop);
+  s.delay = number_or(n, "delay", s.delay);
   return s;
 }
 
@@ -382,6 +431,11 @@ network parse_network_json(const std::string& text, const std::string& origin) {
     throw config_error(origin + ": " + e.where(),
                        std::string(e.what()).substr(e.where().size() + (e.where().empty() ? 0 : 2)));
   }
+}
+
+stimulus parse_stimulus_json(const std::string& text, const std::string& where) {
+  const json j = parse_with_paths(text, where);
+  return parse_stimulus(node{j, where});
 }
 
 network load_network_file(const std::string& path) {

@@ -89,7 +89,7 @@ void simulation::construct(const engine_factory& make_engine) {
                            "]: receptor by_sign reached the engine; resolve_receptors() (api.hpp) chooses it, as "
                            "make_simulation does");
   for (std::size_t i = 0; i < net_.stimuli.size(); ++i)
-    if (net_.stimuli[i].type == stimulus::kind::poisson_generator && unresolved(net_.stimuli[i].target_receptor))
+    if (sends_spikes(net_.stimuli[i].type) && unresolved(net_.stimuli[i].target_receptor))
       throw internal_error("stimuli[" + std::to_string(i) +
                            "]: receptor by_sign reached the engine; call "
                            "resolve_receptors() (api.hpp) first, as make_simulation does");

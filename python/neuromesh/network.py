@@ -7,6 +7,7 @@
     result = net.run(1000.0, threads=2, output="run.h5", progress=True)
     ids, times = exc.spikes
 """
+import json
 import numbers
 import sys
 import weakref
@@ -430,6 +431,7 @@ class Network:
         self.dt, self.seed, self.name = float(dt), int(seed), name
         self.populations = []
         self._projections, self._poisson, self._dc = [], [], []
+        self._stimuli = []  # (target Population, NEST model name, parameters): stimulus()
         self._weight_recorders = []  # (Projection, pre ids, post ids, label)
         self._last = None
         self._last_projection_count = 0  # projections the last build (_last) has
@@ -516,6 +518,51 @@ class Network:
         self._poisson.append((target, float(rate), float(weight), _receptor_name(receptor, f"poisson_input onto '{target.label}'")))
         self._changed()
 
+    def stimulus(self, model, target, **parameters):
+        """Drives every neuron of `target` with one of NEST's stimulation devices, by NEST's name
+        and parameters (NEST units: pA, Hz, ms, degrees):
+
+        - "step_current_generator": amplitude_times, amplitude_values, allow_offgrid_times;
+        - "ac_generator": amplitude, offset, frequency, phase;
+        - "noise_generator": mean, std, dt (default 10 steps), std_mod, frequency, phase (each
+          neuron its own noise);
+        - "inhomogeneous_poisson_generator": rate_times, rate_values, weight, receptor;
+        - "sinusoidal_poisson_generator": rate, amplitude, frequency, phase,
+          individual_spike_trains, weight, receptor;
+        - "poisson_generator" (as poisson_input), "dc_source" (amplitude in pA).
+
+        Every device takes start and stop [ms] and `delay` (NEST's connection delay; default one
+        step for NEST's generators, which act as in NEST connected with delay = dt, and 0 for
+        poisson_generator and dc_source). Weights and receptors follow the sign rule of connect().
+        Noise and Poisson draws come from the keyed streams (the same for any thread, rank count
+        and backend). Semantics: docs/network-format.md, "Stimuli"."""
+        where = f"{model} onto '{getattr(target, 'label', target)}'"
+        if isinstance(target, PopulationView):
+            raise ConfigError(f"{where}: give the whole population '{target.label}', not a view")
+        if not isinstance(target, Population):
+            raise ArgumentTypeError(f"{where}: target must be a population, not {type(target).__name__}")
+        if not isinstance(model, str):
+            raise ArgumentTypeError(f"stimulus: model must be a NEST device name, not {type(model).__name__}")
+        params = {}
+        for name, value in parameters.items():
+            if value is None:
+                continue
+            if name == "receptor":
+                params[name] = _receptor_name(value, where)
+            elif isinstance(value, (bool, np.bool_)):
+                params[name] = bool(value)
+            elif isinstance(value, (numbers.Real, np.floating, np.integer)):
+                params[name] = float(value)
+            elif isinstance(value, (list, tuple, np.ndarray)):
+                params[name] = [float(v) for v in np.asarray(value, dtype=float).ravel()]
+            else:
+                raise ArgumentTypeError(f"{where}: {name} must be a number, a list of numbers or a bool, "
+                                        f"not {type(value).__name__} {value!r}")
+        if params.get("stop") is not None and not np.isfinite(params["stop"]):
+            del params["stop"]
+        self._stimuli.append((target, model, params))
+        self._changed()
+
     def _changed(self):
         """The description changed: a run after this cannot continue the previous one."""
         self._version += 1
@@ -556,6 +603,11 @@ class Network:
             s.add_poisson(target.label, rate, weight * target.cell.weight_scale, receptor)
         for label, amplitude, start, stop in self._dc:
             s.add_dc(label, amplitude, start, float("inf") if stop is None else float(stop))
+        for target, model, params in self._stimuli:
+            entry = dict(params, type=model, target=target.label)
+            if "weight" in entry:
+                entry["weight"] = entry["weight"] * target.cell.weight_scale
+            s.add_stimulus_json(json.dumps(entry), f"stimulus {model} onto '{target.label}'")
         for proj, pre, post, label in self._weight_recorders:
             pre_begin, post_begin = _slice_of(proj.pre)[0], _slice_of(proj.post)[0]
             s.add_weight_recorder(proj.index, [] if pre is None else [pre_begin + i for i in pre],

@@ -48,7 +48,7 @@ py::dict describe(const network& net) {
   }
   for (const auto& s : net.stimuli) {
     py::dict d;
-    d["type"] = s.type == stimulus::kind::poisson_generator ? "poisson_generator" : "dc_source";
+    d["type"] = stimulus_kind_name(s.type);
     d["target"] = s.target;
     stims.append(d);
   }

@@ -5,6 +5,7 @@
 
 #include <neuromesh/api.hpp>
 #include <neuromesh/core/errors.hpp>
+#include <neuromesh/core/network_json.hpp>
 
 #include "bindings.hpp"
 
@@ -135,6 +136,12 @@ void register_network(py::module_& m) {
           },
           py::arg("target"), py::arg("amplitude"), py::arg("start") = 0.0,
           py::arg("stop") = std::numeric_limits<double>::infinity())
+      .def(
+          "add_stimulus_json",
+          [](network& net, const std::string& text, const std::string& where) {
+            net.stimuli.push_back(parse_stimulus_json(text, where));
+          },
+          py::arg("text"), py::arg("where") = "stimulus")
       .def(
           "add_recorder",
           [](network& net, const std::string& pop, const std::string& variable, double interval,

@@ -1,5 +1,5 @@
 """Python under mpirun without code changes: the same script on 1 process and on 3 MPI ranks gives
-identical spikes and output (rank 0 holds the spikes); the communication-volume model; the locally
+identical spikes and output (rank 0 holds the spikes; NEST's stimulation devices included); the communication-volume model; the locally
 connected sheet network script."""
 import json
 import os
@@ -24,7 +24,12 @@ for post in (e, i):
     net.connect(e, post, nm.FixedProbability(0.1), nm.StaticSynapse(weight=0.3, delay=1.5))
     net.connect(i, post, nm.FixedProbability(0.1), nm.StaticSynapse(weight=1.2, delay=1.0), receptor="inhibitory")
     net.poisson_input(post, rate=9000.0, weight=0.25)
+    # NEST's devices: per-neuron noise and Poisson draws keyed by gid, whichever rank owns it
+    net.stimulus("noise_generator", post, mean=20.0, std=150.0, dt=0.5, start=20.0)
+    net.stimulus("sinusoidal_poisson_generator", post, rate=2000.0, amplitude=2500.0, frequency=15.0, weight=0.1)
     post.record("spikes")
+net.stimulus("step_current_generator", e, amplitude_times=[50.0, 120.0], amplitude_values=[80.0, -40.0])
+net.stimulus("ac_generator", i, amplitude=60.0, frequency=25.0)
 e.record("v", interval=1.0, ids=[0, 5, 399])
 result = net.run(200.0, threads=1, output=sys.argv[1], exchange=sys.argv[2], decomposition=sys.argv[3])
 if result.rank == 0:

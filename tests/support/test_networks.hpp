@@ -93,4 +93,47 @@ inline std::vector<spike> run_spikes(const network& net, double ms, int threads,
   return sim->spikes();
 }
 
+// Every stimulus device NEST has and neuromesh lowers (step, ac, noise, inhomogeneous and
+// sinusoidal Poisson -- shared and individual trains --, Poisson and dc windows) on two
+// populations of different input types, each device in a window of its own.
+inline network stimulus_zoo() {
+  network net;
+  net.populations.push_back({"cur", 300, "iaf_psc_exp", {{"V_th", -60.0}}, {}, {}});
+  net.populations.push_back({"cond", 200, "iaf_cond_exp", {}, {}, {}});
+  using k = stimulus::kind;
+  stimulus step{.type = k::step_current_generator, .target = "cur", .start = 5.0, .stop = 80.0};
+  step.times = {0.0, 10.0, 30.5, 50.0};
+  step.values = {100.0, 180.0, -40.0, 120.0};
+  net.stimuli.push_back(step);
+  net.stimuli.push_back({.type = k::ac_generator, .target = "cur", .amplitude = 150.0, .start = 20.0});
+  net.stimuli.back().offset = 60.0;
+  net.stimuli.back().frequency = 40.0;
+  net.stimuli.back().phase = 30.0;
+  stimulus noise{.type = k::noise_generator, .target = "cur", .start = 10.0, .stop = 90.0};
+  noise.mean = 50.0;
+  noise.std_dev = 200.0;
+  noise.std_mod = 100.0;
+  noise.frequency = 25.0;
+  noise.dt = 0.5;
+  net.stimuli.push_back(noise);
+  stimulus inh{.type = k::inhomogeneous_poisson_generator, .target = "cur", .weight = 40.0, .start = 1.0};
+  inh.times = {0.0, 25.0, 60.0};
+  inh.values = {3000.0, 0.0, 8000.0};
+  net.stimuli.push_back(inh);
+  for (const bool individual : {true, false}) {
+    stimulus sin{.type = k::sinusoidal_poisson_generator, .target = "cond", .rate = 4000.0, .weight = 3.0};
+    sin.amplitude = 5000.0;  // above rate: the rate is cut at 0
+    sin.frequency = 30.0;
+    sin.individual_spike_trains = individual;
+    net.stimuli.push_back(sin);
+  }
+  net.stimuli.push_back(
+      {.type = k::poisson_generator, .target = "cond", .rate = 6000.0, .weight = -4.0, .start = 30.0, .stop = 70.0});
+  stimulus cond_noise{.type = k::noise_generator, .target = "cond", .delay = 1.0};
+  cond_noise.mean = 300.0;
+  cond_noise.std_dev = 400.0;
+  net.stimuli.push_back(cond_noise);
+  return net;
+}
+
 }  // namespace neuromesh::test_support

@@ -1,7 +1,8 @@
 // Determinism contract across backends: every backend this build can run (features().backends)
 // gives spike trains bit-identical to the cpu backend -- Brunel, Vogels-Abbott COBA and CUBA, a
-// network with heterogeneous delays, and one population of every model with every stimulus, in
-// float and double. Backend "cuda" needs a GPU: without one its tests skip with the reason.
+// network with heterogeneous delays, one population of every model, every stimulus device
+// (stimulus_zoo), in float and double. Backend "cuda" needs a GPU: without one its tests skip
+// with the reason.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -137,6 +138,7 @@ const std::vector<case_t>& cases() {
       {"model_zoo", model_zoo, 100.0},
       {"nir_models", nir_models, 100.0},
       {"adex_coba", [] { return builtin_network("adex_coba"); }, 100.0},
+      {"stimulus_zoo", test_support::stimulus_zoo, 100.0},
   };
   return c;
 }

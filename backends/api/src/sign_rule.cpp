@@ -121,7 +121,7 @@ void check_sign_rule(const network& net) {
   }
   for (std::size_t i = 0; i < net.stimuli.size(); ++i) {
     const stimulus& s = net.stimuli[i];
-    if (s.type != stimulus::kind::poisson_generator) continue;
+    if (!sends_spikes(s.type)) continue;
     const std::string where = "stimuli[" + std::to_string(i) + "]";
     decide(s.target_receptor, s.weight, input_of(net, s.target, where + ".target"), where + ".weight");
   }
@@ -137,8 +137,8 @@ network resolve_receptors(network net) {
   }
   for (std::size_t i = 0; i < net.stimuli.size(); ++i) {
     stimulus& s = net.stimuli[i];
-    if (s.type != stimulus::kind::poisson_generator) {
-      s.target_receptor = receptor::excitatory;  // unused by dc_source; never by_sign in an engine
+    if (!sends_spikes(s.type)) {
+      s.target_receptor = receptor::excitatory;  // unused by current devices; never by_sign in an engine
       continue;
     }
     const std::string where = "stimuli[" + std::to_string(i) + "]";

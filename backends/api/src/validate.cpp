@@ -238,30 +238,107 @@ void validate_projection(const network& net, std::size_t i) {
   validate_synapse_values(pr, qe - qb, net.dt, where);
 }
 
+// Times of a step_current_generator / inhomogeneous_poisson_generator: as many as values, >= 0,
+// strictly increasing, on the grid (unless allow_offgrid_times) -- NEST's checks.
+double net_dt(const time_grid& grid) { return grid.ms(1); }
+
+void validate_stimulus_times(const stimulus& s, const time_grid& grid, const std::string& where,
+                             const std::string& times, const std::string& values) {
+  if (s.times.size() != s.values.size())
+    throw config_error(where + "." + values, std::string(stimulus_kind_name(s.type)) + ": " + times + " has " +
+                                                 std::to_string(s.times.size()) + " entries and " + values + " " +
+                                                 std::to_string(s.values.size()) + "; they must have the same length");
+  for (std::size_t k = 0; k < s.times.size(); ++k) {
+    const std::string at = where + "." + times + "[" + std::to_string(k) + "]";
+    if (!std::isfinite(s.times[k]) || s.times[k] < 0)
+      throw config_error(at, std::string(stimulus_kind_name(s.type)) + ": times must be finite and >= 0, not " +
+                                 number_text(s.times[k]));
+    if (!s.allow_offgrid_times && !grid.on_grid(s.times[k]))
+      throw config_error(at, std::string(stimulus_kind_name(s.type)) + ": " + number_text(s.times[k]) +
+                                 " ms is not a multiple of the time step dt = " + number_text(net_dt(grid)) +
+                                 " ms (NEST refuses it too; allow_offgrid_times rounds it up)");
+    const bool later =
+        k == 0 || (s.allow_offgrid_times ? grid.duration_steps(s.times[k]) > grid.duration_steps(s.times[k - 1])
+                                         : s.times[k] > s.times[k - 1]);
+    if (!later)
+      throw config_error(at, std::string(stimulus_kind_name(s.type)) + ": " + times + " must be strictly increasing" +
+                                 (s.allow_offgrid_times ? " after rounding up to the grid" : "") + " (" +
+                                 number_text(s.times[k - 1]) + " then " + number_text(s.times[k]) + ")");
+    if (!std::isfinite(s.values[k]))
+      throw config_error(where + "." + values + "[" + std::to_string(k) + "]", "must be finite");
+  }
+}
+
 void validate_stimulus(const network& net, std::size_t i) {
   const stimulus& s = net.stimuli[i];
   const std::string where = "stimuli[" + std::to_string(i) + "]";
+  const std::string name = stimulus_kind_name(s.type);
   const auto& target = net.populations[net.population_index(s.target, where + ".target")];
   if (find_model(target.model)->kind != population_kind::neuron)
     throw config_error(where + ".target", "spike sources take no stimulus");
   if (!(s.rate >= 0) || !std::isfinite(s.rate))
-    throw config_error(where + ".rate", "rate must be a finite number >= 0 Hz");
+    throw config_error(where + ".rate", name + ": rate must be a finite number >= 0 Hz");
   if (!std::isfinite(s.weight)) throw config_error(where + ".weight", "must be finite");
-  if (s.type == stimulus::kind::poisson_generator) {
+  for (const auto& [value, key] : {std::pair{s.amplitude, "amplitude"}, std::pair{s.offset, "offset"},
+                                   std::pair{s.phase, "phase"}, std::pair{s.mean, "mean"}})
+    if (!std::isfinite(value)) throw config_error(where + "." + key, name + ": must be finite");
+  if (!(s.frequency >= 0) || !std::isfinite(s.frequency))
+    throw config_error(where + ".frequency", name + ": frequency must be a finite number >= 0 Hz");
+  const time_grid grid(net.dt);
+  // The largest rate a Poisson device reaches, for the fixed-point bound below.
+  double max_rate = s.rate;
+  switch (s.type) {
+    case stimulus::kind::step_current_generator:
+      validate_stimulus_times(s, grid, where, "amplitude_times", "amplitude_values");
+      break;
+    case stimulus::kind::inhomogeneous_poisson_generator:
+      validate_stimulus_times(s, grid, where, "rate_times", "rate_values");
+      max_rate = 0;
+      for (std::size_t k = 0; k < s.values.size(); ++k) {
+        if (!(s.values[k] >= 0))
+          throw config_error(where + ".rate_values[" + std::to_string(k) + "]",
+                             name + ": rates must be >= 0 Hz, not " + number_text(s.values[k]));
+        max_rate = std::max(max_rate, s.values[k]);
+      }
+      break;
+    case stimulus::kind::sinusoidal_poisson_generator:
+      max_rate = s.rate + std::abs(s.amplitude);
+      break;
+    case stimulus::kind::noise_generator:
+      if (!(s.std_dev >= 0) || !std::isfinite(s.std_dev))
+        throw config_error(where + ".std", name + ": std must be a finite number >= 0 pA");
+      if (!(s.std_mod >= 0) || !(s.std_mod <= s.std_dev))
+        throw config_error(where + ".std_mod", name +
+                                                   ": std_mod must lie in [0, std] (std^2 + std_mod^2 sin(...) "
+                                                   "is the variance), not " +
+                                                   number_text(s.std_mod));
+      if (!std::isnan(s.dt) && grid.on_grid_steps(s.dt, where + ".dt") < 1)
+        throw config_error(where + ".dt", name + ": dt must be at least one time step");
+      break;
+    default:
+      break;
+  }
+  if ((s.type != stimulus::kind::step_current_generator && s.type != stimulus::kind::inhomogeneous_poisson_generator) &&
+      (!s.times.empty() || !s.values.empty()))
+    throw config_error(where, name + " takes no times/values");
+  if (sends_spikes(s.type)) {
     check_input_magnitude(std::abs(s.weight), where + ".weight", "|weight|");
     // Expected drive per step: (mean + 10 sd of the count) x |weight|, within the same bound.
-    const double mean = s.rate * net.dt * 1e-3;
+    const double mean = max_rate * net.dt * 1e-3;
     const double drive = (mean + 10 * std::sqrt(mean)) * std::abs(s.weight);
     if (!(drive <= fixed_max_input))
-      throw config_error(where, "rate " + number_text(s.rate) + " Hz x |weight| " + number_text(std::abs(s.weight)) +
+      throw config_error(where, "rate " + number_text(max_rate) + " Hz x |weight| " + number_text(std::abs(s.weight)) +
                                     " gives up to " + number_text(drive) +
                                     " receptor units per step, more than the 2^30 = " + number_text(fixed_max_input) +
                                     " the fixed-point input holds (docs/architecture.md, determinism contract)");
   }
-  if (!(s.start <= s.stop) || !(s.start >= 0)) throw config_error(where, "needs 0 <= start <= stop");
-  const time_grid grid(net.dt);
+  if (!(s.start <= s.stop) || !(s.start >= 0)) throw config_error(where, name + ": needs 0 <= start <= stop");
   grid.on_grid_steps(s.start, where + ".start");
   if (std::isfinite(s.stop)) grid.on_grid_steps(s.stop, where + ".stop");
+  if (!std::isnan(s.delay)) {
+    if (!(s.delay >= 0)) throw config_error(where + ".delay", name + ": delay must be >= 0 ms");
+    grid.on_grid_steps(s.delay, where + ".delay");
+  }
 }
 
 void validate_recording_window(const network& net, std::size_t i);

@@ -241,6 +241,7 @@ class neuron_group final : public population_group {
     std::uint64_t bits[batch];
     const auto step = static_cast<std::uint32_t>(s);
     for (const poisson_drive& d : drives_.poisson) {
+      if (!d.active(s)) continue;
       fixed_t* row = (d.receptor == 0 ? ex : in) + offset_;
       if (!d.counts.tabulated()) {  // large means: PTRS rejection, one stream per neuron
         for (std::uint32_t i = 0; i < n_; ++i) row[i] = add_saturating(row[i], d.input(seed_, gid_of(i), step));
@@ -262,6 +263,25 @@ class neuron_group final : public population_group {
     }
   }
 
+  // Inhomogeneous and sinusoidal Poisson generators: this step's count per neuron (or one count
+  // for all, a shared train) from the keyed stream, as every backend draws it (rate_now::input).
+  void add_rates(const drive_step& now, step_t s, fixed_t* ex, fixed_t* in) {
+    const auto step = static_cast<std::uint32_t>(s);
+    for (const rate_now& r : now.rates) {
+      fixed_t* row = (r.receptor == 0 ? ex : in) + offset_;
+      for (std::uint32_t i = 0; i < n_; ++i) row[i] = add_saturating(row[i], r.input(seed_, gid_of(i), step));
+    }
+  }
+
+  // noise_generator: each neuron's current this step, the closed-loop current plus its draws
+  // (noisy_current, the sum every backend forms).
+  void add_noise(const drive_step& now, const shard_arrays& a) {
+    noisy_.resize(n_);
+    const double* extra = a.extra_current.data() + offset_;
+    const auto k = static_cast<std::uint32_t>(now.noise.size());
+    for (std::uint32_t i = 0; i < n_; ++i) noisy_[i] = noisy_current(extra[i], now.noise.data(), k, seed_, gid_of(i));
+  }
+
   // The first 64 bits of the keyed streams (seed, purpose, gid(j), step) for j < m: the stream's
   // own function, a loop the compiler vectorises (Philox is arithmetic only).
   template <class GidOf>
@@ -271,11 +291,13 @@ class neuron_group final : public population_group {
   }
 
   // Moves this step's input out of the ring buffer into the staging arrays (vectorised).
-  void stage_all(const shard_arrays& a, fixed_t* NEUROMESH_RESTRICT ex, fixed_t* NEUROMESH_RESTRICT in) {
+  // `noisy`: this step's closed-loop current plus noise per neuron (else the closed-loop current).
+  void stage_all(const shard_arrays& a, fixed_t* NEUROMESH_RESTRICT ex, fixed_t* NEUROMESH_RESTRICT in,
+                 const double* noisy = nullptr) {
     const std::uint32_t n = n_;
     ex += offset_;
     in += offset_;
-    const double* NEUROMESH_RESTRICT extra = a.extra_current.data() + offset_;
+    const double* NEUROMESH_RESTRICT extra = noisy ? noisy : a.extra_current.data() + offset_;
     Real* NEUROMESH_RESTRICT sex = in_ex_.data();
     Real* NEUROMESH_RESTRICT sin = in_in_.data();
     Real* NEUROMESH_RESTRICT sst = stim_.data();
@@ -313,13 +335,16 @@ class neuron_group final : public population_group {
   void step_dense(step_t s, shard_arrays& a, std::vector<spike>& fired) {
     fixed_t* ex = a.ring.row(0, s);
     fixed_t* in = a.ring.row(1, s);
-    dc_now_ = dc_amplitude(drives_.dc, s);
+    const drive_step now = drives_.at(s);
+    dc_now_ = now.current;
     if (!drives_.poisson.empty()) add_poisson(s, ex, in, a.input_in_range);
+    if (!now.rates.empty()) add_rates(now, s, ex, in);
+    if (!now.noise.empty()) add_noise(now, a);
     // Looking for resting neurons needs the staged input and a pass over the group; it is done
     // every 16 steps, backing off to every 1024 while the group is busy (COBA never rests).
     const bool check_rest = sparse_allowed_ && s >= next_rest_check_;
-    if (check_rest || has_extra_current_) {  // these need the staged per-neuron input
-      stage_all(a, ex, in);
+    if (check_rest || has_extra_current_ || !now.noise.empty()) {  // these need the staged per-neuron input
+      stage_all(a, ex, in, now.noise.empty() ? nullptr : noisy_.data());
       update_all<false>(ex + offset_, in + offset_);
     } else {
       update_all<true>(ex + offset_, in + offset_);
@@ -385,6 +410,7 @@ class neuron_group final : public population_group {
   bool has_extra_current_ = false;
   step_t rest_check_interval_ = 16, next_rest_check_ = 0;  // set_current was used: stim comes from shard_arrays
   double dc_now_ = 0.0;
+  std::vector<double> noisy_;  // noise_generator: this step's current per neuron (add_noise)
   double poisson_bound_ = -1;  // sum over drives of 255 |w| (add_poisson); -1: not yet computed
   std::uint64_t updates_ = 0;
   std::vector<double> params_;  // P columns of n: parameters as given (for reading state)

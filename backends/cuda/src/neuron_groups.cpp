@@ -2,6 +2,7 @@
 // shared with the cpu backend) copied to the device, then one Thrust for_each per step and group
 // over the model's shared `step`.
 #include <string>
+#include <type_traits>
 
 #include <thrust/copy.h>
 #include <thrust/device_vector.h>
@@ -15,13 +16,15 @@
 namespace neuromesh::NEUROMESH_GPU_NS {
 namespace {
 
-// Adds this step's Poisson drive to the ring-buffer slots of a group's neurons (fixed point,
+// Adds this step's Poisson input of `Drive`s (poisson_drive; rate_now: inhomogeneous and
+// sinusoidal Poisson generators) to the ring-buffer slots of a group's neurons (fixed point,
 // before the conversion -- as the cpu backend does; a separate pass keeps the update loop free of
 // data-dependent inner loops, so the host compiler vectorises it in the OMP build).
-struct add_poisson {
+template <class Drive>
+struct add_spikes {
   fixed_t* ex;  // this step's ring rows, at the group's first neuron
   fixed_t* in;
-  const poisson_drive* poisson;
+  const Drive* poisson;
   std::uint32_t n_poisson;
   std::uint64_t seed;
   gid_t first_gid;
@@ -29,11 +32,15 @@ struct add_poisson {
   NEUROMESH_HOST_DEVICE void operator()(std::uint64_t u) const {
     const auto i = static_cast<std::size_t>(u);  // 64-bit: affine indices the host compiler vectorises
     for (std::uint32_t d = 0; d < n_poisson; ++d) {
+      if constexpr (std::is_same_v<Drive, poisson_drive>)  // (rate_now: only active ones are made)
+        if (!poisson[d].active(step)) continue;
       fixed_t& slot = (poisson[d].receptor == 0 ? ex : in)[i];
       slot = add_saturating(slot, poisson[d].input(seed, static_cast<gid_t>(first_gid + i), step));
     }
   }
 };
+using add_poisson = add_spikes<poisson_drive>;
+using add_rates = add_spikes<rate_now>;
 
 // The Poisson drive of neurons [u B, u B + B) of a group (OMP build, B = 64): first the keyed
 // streams' first words of all B neurons in a loop the host compiler vectorises (Philox is
@@ -49,6 +56,7 @@ struct add_poisson_batch {
     std::uint64_t bits[B];
     for (std::uint32_t d = 0; d < one.n_poisson; ++d) {
       const poisson_drive& p = one.poisson[d];
+      if (!p.active(one.step)) continue;
       fixed_t* row = (p.receptor == 0 ? one.ex : one.in) + i0;
       if (!p.counts.tabulated()) {  // large means: rejection sampling, one stream per neuron
         for (std::uint32_t j = 0; j < m; ++j)
@@ -60,6 +68,21 @@ struct add_poisson_batch {
       for (std::uint32_t j = 0; j < m; ++j)
         row[j] = add_saturating(row[j], scaled_saturating(p.count_from(bits[j]), p.weight, p.max_count));
     }
+  }
+};
+
+// noise_generator: neuron i's current this step, the closed-loop current plus its noise draws
+// (noisy_current, the sum the cpu backend forms), read by update_neuron as its `extra`.
+struct fill_noise {
+  double* out;
+  const double* extra;  // nullptr: no closed-loop current (zero)
+  const noise_now* noise;
+  std::uint32_t n_noise;
+  std::uint64_t seed;
+  gid_t first_gid;
+  NEUROMESH_HOST_DEVICE void operator()(std::uint64_t u) const {
+    const auto i = static_cast<std::size_t>(u);
+    out[i] = noisy_current(extra ? extra[i] : 0.0, noise, n_noise, seed, static_cast<gid_t>(first_gid + i));
   }
 };
 
@@ -123,22 +146,58 @@ class group final : public device_group {
     params_ = std::move(c.params);
     k_ = c.k;
     x_ = c.x;
-    stimulus_drives d = low.drives();
-    poisson_ = d.poisson;
-    dc_ = std::move(d.dc);
+    drives_ = low.drives();
+    poisson_ = drives_.poisson;
+    if (!drives_.noise.empty()) noisy_.resize(n_);
   }
 
   void update(step_t s, const step_context& c) override {
     if (n_ == 0) return;
-    const double dc = dc_amplitude(dc_, s);
-    if (uniform_ && !c.extra_set)
-      launch<true, false>(s, c, dc);
+    // The host part of this step's drives; with `parts` (OMP, one call per thread) every thread
+    // computes it alike and uses it in place (host memory), else it is copied to the device.
+    const drive_step now = drives_.at(s);
+    const double dc = now.current;
+    const rate_now* rates = nullptr;
+    const noise_now* noise = nullptr;
+    if (c.parts > 0) {
+      rates = now.rates.data();
+      noise = now.noise.data();
+    } else {
+      if (!now.rates.empty()) rates_.assign(now.rates.begin(), now.rates.end());
+      if (!now.noise.empty()) noise_.assign(now.noise.begin(), now.noise.end());
+      rates = thrust::raw_pointer_cast(rates_.data());
+      noise = thrust::raw_pointer_cast(noise_.data());
+    }
+    const auto n_rates = static_cast<std::uint32_t>(now.rates.size());
+    const auto n_noise = static_cast<std::uint32_t>(now.noise.size());
+    const add_rates spikes{c.ring.row(0, s) + offset_,   c.ring.row(1, s) + offset_, rates, n_rates, seed_, first_gid_,
+                           static_cast<std::uint32_t>(s)};
+    const double* extra = c.extra_current + offset_;
+    bool extra_set = c.extra_set;
+    if (n_noise > 0) {
+      const fill_noise f{
+          thrust::raw_pointer_cast(noisy_.data()), c.extra_set ? extra : nullptr, noise, n_noise, seed_, first_gid_};
+      extra = thrust::raw_pointer_cast(noisy_.data());
+      extra_set = true;
+      if (c.parts > 0)
+        run_range(c, f);
+      else
+        for_each_index(c.launch, n_, f);
+    }
+    if (n_rates > 0) {
+      if (c.parts > 0)
+        run_range(c, spikes);
+      else
+        for_each_index(c.launch, n_, spikes);
+    }
+    if (uniform_ && !extra_set)
+      launch<true, false>(s, c, dc, extra);
     else if (uniform_)
-      launch<true, true>(s, c, dc);
-    else if (!c.extra_set)
-      launch<false, false>(s, c, dc);
+      launch<true, true>(s, c, dc, extra);
+    else if (!extra_set)
+      launch<false, false>(s, c, dc, extra);
     else
-      launch<false, true>(s, c, dc);
+      launch<false, true>(s, c, dc, extra);
   }
 
   void read(int var, std::span<const index_t> ids, std::span<double> out) const override {
@@ -164,7 +223,7 @@ class group final : public device_group {
 
  private:
   template <bool Uniform, bool Extra>
-  void launch(step_t s, const step_context& c, double dc) {
+  void launch(step_t s, const step_context& c, double dc, const double* extra) {
     fixed_t* ex = c.ring.row(0, s) + offset_;
     fixed_t* in = c.ring.row(1, s) + offset_;
     const add_poisson drive{ex,
@@ -179,7 +238,7 @@ class group final : public device_group {
                                                  n_,
                                                  ex,
                                                  in,
-                                                 c.extra_current + offset_,
+                                                 extra,
                                                  dc,
                                                  c.flags + offset_,
                                                  {}};
@@ -201,6 +260,20 @@ class group final : public device_group {
 
   // This thread's part of the step (OMP build, inside the engine's parallel region): whole
   // Poisson batches, so the parts' drives and updates touch disjoint neurons.
+  // This thread's part of a per-neuron pass (OMP build, `parts`): the neurons of its whole
+  // Poisson batches, as run_part updates them.
+  template <class F>
+  void run_range(const step_context& c, const F& f) const {
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+    constexpr std::uint32_t B = add_poisson_batch::B;
+    const std::uint64_t batches = (n_ + B - 1) / B;
+    const std::uint64_t b0 = batches * c.part / c.parts, b1 = batches * (c.part + 1) / c.parts;
+    run_block(f, b0 * B, b1 * B < n_ ? b1 * B : n_);
+#else
+    (void)c, (void)f;
+#endif
+  }
+
   template <class F>
   void run_part(const step_context& c, const add_poisson& drive, const F& f) const {
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
@@ -222,7 +295,10 @@ class group final : public device_group {
   std::vector<double> params_;  // host copy of the parameters as given (for reading state)
   thrust::device_vector<Real> k_, x_;
   thrust::device_vector<poisson_drive> poisson_;
-  std::vector<dc_drive> dc_;
+  stimulus_drives drives_;                  // host: currents, noise and rate drives (drive_step)
+  thrust::device_vector<rate_now> rates_;   // this step's (whole launches only)
+  thrust::device_vector<noise_now> noise_;  // this step's (whole launches only)
+  thrust::device_vector<double> noisy_;     // noise_generator: this step's current per neuron
 };
 
 }  // namespace

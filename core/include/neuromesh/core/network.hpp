@@ -141,17 +141,55 @@ struct projection {
   receptor target = receptor::by_sign;
 };
 
-// Stimulus devices attached to a population. poisson_generator: every target neuron receives an
-// independent Poisson spike train of `rate` Hz with `weight` (NEST's poisson_generator connected
-// all-to-all). dc_source: a current `amplitude` pA during [start, stop) ms.
+// Stimulus devices attached to a population (NEST's names and parameters, units pA, ms, Hz, deg;
+// semantics and timing in neurons/include/neuromesh/neurons/stimulus_drives.hpp and
+// docs/network-format.md, "Stimuli"). Each device drives every neuron of `target`.
+//   poisson_generator: an independent Poisson train of `rate` Hz per neuron, `weight` per spike;
+//   dc_source: a current `amplitude` pA during [start, stop) ms;
+//   step_current_generator: piecewise constant current, amplitude_values[i] from amplitude_times[i];
+//   ac_generator: offset + amplitude sin(2 pi frequency t + phase);
+//   noise_generator: mean + N(0,1) sqrt(std^2 + std_mod^2 sin(2 pi frequency t + phase)), a new
+//     draw per neuron every `dt` ms;
+//   inhomogeneous_poisson_generator: Poisson trains at rate_values[i] Hz from rate_times[i];
+//   sinusoidal_poisson_generator: Poisson trains at max(0, rate + amplitude sin(2 pi f t + phase)).
+// Every device is active in [start, stop); `delay` is NEST's device->neuron connection delay.
 struct stimulus {
-  enum class kind { poisson_generator, dc_source };
+  enum class kind {
+    poisson_generator,
+    dc_source,
+    step_current_generator,
+    ac_generator,
+    noise_generator,
+    inhomogeneous_poisson_generator,
+    sinusoidal_poisson_generator
+  };
   kind type = kind::poisson_generator;
   std::string target;
   double rate = 0.0, weight = 0.0;
   receptor target_receptor = receptor::by_sign;
   double amplitude = 0.0, start = 0.0, stop = std::numeric_limits<double>::infinity();
+  // ms, >= 0, a multiple of dt; NaN: the device's default (one step for NEST's current and
+  // inhomogeneous/sinusoidal Poisson generators -- NEST's smallest delay --, 0 for dc_source and
+  // poisson_generator, which act from `start`).
+  double delay = std::numeric_limits<double>::quiet_NaN();
+  // step_current_generator: amplitude_times (ms) / amplitude_values (pA); inhomogeneous_poisson_generator:
+  // rate_times (ms) / rate_values (Hz).
+  std::vector<double> times, values;
+  bool allow_offgrid_times = false;  // times off the grid are rounded up to it (else an error, as NEST)
+  double offset = 0.0, frequency = 0.0, phase = 0.0;     // ac_generator, noise_generator, sinusoidal_poisson_generator
+  double mean = 0.0, std_dev = 0.0, std_mod = 0.0;       // noise_generator (pA; std_dev is NEST's `std`)
+  double dt = std::numeric_limits<double>::quiet_NaN();  // noise_generator's interval (ms); NaN: 10 steps (NEST)
+  bool individual_spike_trains = true;                   // sinusoidal_poisson_generator
 };
+// The device's NEST name ("poisson_generator", "dc_source", "step_current_generator", ...);
+// stimulus_kind_from_name is its inverse (an unknown name is a config_error naming `where`).
+const char* stimulus_kind_name(stimulus::kind k);
+stimulus::kind stimulus_kind_from_name(const std::string& name, const std::string& where);
+// Whether the device sends spikes (weight and receptor apply, sign rule) rather than a current.
+inline bool sends_spikes(stimulus::kind k) {
+  return k == stimulus::kind::poisson_generator || k == stimulus::kind::inhomogeneous_poisson_generator ||
+         k == stimulus::kind::sinusoidal_poisson_generator;
+}
 
 // What to record. variable "spikes" records spikes; any state variable of the model records a
 // SONATA report every `interval` ms for the neurons in `ids` (empty: all). Only the window

@@ -10,6 +10,9 @@ namespace neuromesh {
 
 // Parses JSON text; `origin` names the source in error messages (a path or "<string>").
 network parse_network_json(const std::string& text, const std::string& origin = "<string>");
+// One entry of "stimuli" (an object as in the file), read by the same rules; errors name `where`.
+// The Python API adds NEST's generators through it, so both front ends read one set of names.
+stimulus parse_stimulus_json(const std::string& text, const std::string& where);
 // Reads and parses a JSON network file; io_error if it cannot be read.
 network load_network_file(const std::string& path);
 
