@@ -108,7 +108,9 @@ MODELS = [
     ModelRow("iaf_cond_exp", 1e-3, "neuromesh: RK4 for V, exact conductance decay; NEST: adaptive "
              "GSL RKF45 with absolute error tolerance 1e-3 mV",
              dc=400.0, w_sub=20.0, w_supra=500.0, w_inh=-60.0, reset={"V_reset": -62.5}),
-    # As iaf_cond_exp, the alpha conductance pair propagated exactly (iaf_cond_alpha.hpp).
+    # As iaf_cond_exp, the alpha conductance pair propagated exactly, two RK4 substeps for V
+    # (iaf_cond_alpha.hpp). Measured: every spike in NEST's step, max |dV| 8.2e-5 mV (trains_supra),
+    # 9e-12 mV under DC alone.
     ModelRow("iaf_cond_alpha", 1e-3, "neuromesh: RK4 for V, exact alpha conductances; NEST: adaptive "
              "GSL RKF45 with absolute error tolerance 1e-3",
              dc=400.0, w_sub=10.0, w_supra=300.0, w_inh=-30.0, reset={"V_reset": -62.5}),

