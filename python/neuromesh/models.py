@@ -12,8 +12,14 @@ IF_curr_alpha               iaf_psc_alpha     v_thresh -> V_th, v_reset -> V_res
                                              i_offset [nA] -> I_e [pA] x1000; weights nA -> pA
 IF_cond_exp                 iaf_cond_exp      as above, plus g_L = cm / tau_m [uS] -> nS,
                                              e_rev_E/I -> E_ex/E_in; weights uS -> nS
+IF_cond_alpha               iaf_cond_alpha    as IF_cond_exp (alpha-function conductances)
 EIF_cond_exp_isfa_ista      aeif_cond_exp     as IF_cond_exp, plus v_spike -> V_peak,
                                              delta_T, tau_w, a [nS], b [nA] -> pA x1000
+HH_cond_exp                 hh_cond_exp_traub gbar_Na/gbar_K/g_leak [uS] -> g_Na/g_K/g_L [nS],
+                                             cm [nF] -> C_m [pF], v_offset -> V_T,
+                                             e_rev_Na/K/leak/E/I -> E_Na/E_K/E_L/E_ex/E_in,
+                                             tau_syn_E/I -> tau_syn_ex/in, i_offset [nA] -> I_e;
+                                             weights uS -> nS
 Izhikevich                  izhikevich        a, b, c, d; i_offset [nA] -> I_e x1000;
                                              weights are voltage jumps [mV]
 SpikeSourceArray            spike_source_array spike_times [ms]
@@ -111,6 +117,13 @@ class IF_cond_exp(_PyNNLif):
         return out
 
 
+class IF_cond_alpha(IF_cond_exp):
+    """Leaky integrate-and-fire, alpha-function conductance synapses (PyNN) -> iaf_cond_alpha."""
+
+    core_model = "iaf_cond_alpha"
+    defaults = {**IF_cond_exp.defaults, "tau_syn_E": 0.3, "tau_syn_I": 0.5}
+
+
 class EIF_cond_exp_isfa_ista(IF_cond_exp):
     """Adaptive exponential integrate-and-fire (AdEx), conductance synapses (PyNN)."""
 
@@ -131,6 +144,28 @@ class EIF_cond_alpha_isfa_ista(EIF_cond_exp_isfa_ista):
     parameters, defaults and mapping as EIF_cond_exp_isfa_ista."""
 
     core_model = "aeif_cond_alpha"
+
+
+class HH_cond_exp(CellType):
+    """Hodgkin-Huxley (Traub & Miles) neuron with exponential conductance synapses (PyNN) ->
+    hh_cond_exp_traub, as pyNN.nest maps it. Initial values v, m, h, n (PyNN names)."""
+
+    core_model = "hh_cond_exp_traub"
+    defaults = dict(gbar_Na=20.0, gbar_K=6.0, g_leak=0.01, cm=0.2, v_offset=-63.0, e_rev_Na=50.0, e_rev_K=-90.0,
+                    e_rev_leak=-65.0, e_rev_E=0.0, e_rev_I=-80.0, tau_syn_E=0.2, tau_syn_I=2.0, i_offset=0.0)
+    weight_scale = 1000.0  # uS -> nS
+
+    def core_params(self):
+        p = self.params
+        return dict(g_Na=_scale(p["gbar_Na"], 1000.0), g_K=_scale(p["gbar_K"], 1000.0),
+                    g_L=_scale(p["g_leak"], 1000.0), C_m=_scale(p["cm"], 1000.0), V_T=p["v_offset"],
+                    E_Na=p["e_rev_Na"], E_K=p["e_rev_K"], E_L=p["e_rev_leak"], E_ex=p["e_rev_E"],
+                    E_in=p["e_rev_I"], tau_syn_ex=p["tau_syn_E"], tau_syn_in=p["tau_syn_I"],
+                    I_e=_scale(p["i_offset"], 1000.0))
+
+    def core_initial(self, initial):
+        names = {"v": "V_m", "m": "Act_m", "h": "Inact_h", "n": "Act_n"}
+        return {names.get(k, k): v for k, v in initial.items()}
 
 
 class Izhikevich(CellType):

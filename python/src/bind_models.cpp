@@ -19,6 +19,8 @@ const char* weight_unit(receptor_kind k) {
       return "nS";
     case receptor_kind::voltage:
       return "mV";
+    case receptor_kind::count:
+      return "1 (ignored: each spike counts once)";
   }
   return "";
 }

@@ -92,6 +92,9 @@ class ModelRow:
     has_V_min: bool = False
 
 
+HH_TOL = 1e-5
+HH_REASON = ("both: GSL's RKF45 with its step-size control (absolute tolerance 1e-3 on every component) "
+             "from the same state; neuromesh's exp is the in-project one")
 MODELS = [
     ModelRow("iaf_psc_delta", EXACT_TOL, "exact integration (Rotter & Diesmann 1999), as NEST",
              dc=450.0, w_sub=2.0, w_supra=20.0, w_inh=-4.0, reset={"V_reset": -62.5}, has_V_min=True),
@@ -105,6 +108,20 @@ MODELS = [
     ModelRow("iaf_cond_exp", 1e-3, "neuromesh: RK4 for V, exact conductance decay; NEST: adaptive "
              "GSL RKF45 with absolute error tolerance 1e-3 mV",
              dc=400.0, w_sub=20.0, w_supra=500.0, w_inh=-60.0, reset={"V_reset": -62.5}),
+    # As iaf_cond_exp, the alpha conductance pair propagated exactly, two RK4 substeps for V
+    # (iaf_cond_alpha.hpp). Measured: every spike in NEST's step, max |dV| 8.2e-5 mV (trains_supra),
+    # 9e-12 mV under DC alone.
+    ModelRow("iaf_cond_alpha", 1e-3, "neuromesh: RK4 for V, exact alpha conductances; NEST: adaptive "
+             "GSL RKF45 with absolute error tolerance 1e-3",
+             dc=400.0, w_sub=10.0, w_supra=300.0, w_inh=-30.0, reset={"V_reset": -62.5}),
+    # Hodgkin-Huxley: both integrate with GSL's RKF45 and control (absolute tolerance 1e-3) from
+    # the same state, neuromesh with the in-project exp (rkf45.hpp: gsl_evolve). Measured: every
+    # spike in NEST's step; max |dV| 1.1e-10 mV (hh_psc_alpha, 5.5e-9 under 200 Hz input) and
+    # 7.6e-7 mV (hh_cond_exp_traub) -- the exp's last bits, through the step-size choice.
+    ModelRow("hh_psc_alpha", HH_TOL, HH_REASON,
+             dc=800.0, w_sub=200.0, w_supra=3000.0, w_inh=-200.0, reset={"E_K": -80.0}),
+    ModelRow("hh_cond_exp_traub", HH_TOL, HH_REASON,
+             dc=200.0, w_sub=2.0, w_supra=50.0, w_inh=-20.0, reset={"E_K": -85.0}),
     # Measured: bit-identical (max |dV| = 0).
     ModelRow("izhikevich", EXACT_TOL, "forward Euler in NEST's operation order: bit-identical",
              dc=10.0, w_sub=3.0, w_supra=40.0, w_inh=-9.0, reset={"c": -55.0, "d": 4.0},
@@ -257,7 +274,7 @@ def cases():
 # ------------------------------------------------------------------------------------------------
 # Parameters: NEST's defaults, passed explicitly to neuromesh
 # ------------------------------------------------------------------------------------------------
-STATE_NAMES = ("V_m", "U_m", "w", "g_ex", "g_in")  # NEST state entries neuromesh can set initially
+STATE_NAMES = ("V_m", "U_m", "w", "g_ex", "g_in", "Act_m", "Inact_h", "Act_n")  # NEST state entries neuromesh can set initially
 _nest_defaults_cache = {}
 
 

@@ -365,6 +365,7 @@ TEST(NeuronModels, RefractoryPeriodClampsExactly) {
     expect_refractory<iaf_cond_exp>({{"I_e", 1000.0}}, t_ref);
     expect_refractory<aeif_cond_exp>({{"I_e", 800.0}}, t_ref);
     expect_refractory<aeif_cond_alpha>({{"I_e", 800.0}}, t_ref);
+    expect_refractory<iaf_cond_alpha>({{"I_e", 1000.0}}, t_ref);
   }
 }
 
@@ -453,6 +454,24 @@ TEST(NeuronModels, FloatAgreesWithDoubleSpiking) {
   expect_same_spikes<izhikevich>({{"I_e", 10.0}});
   expect_same_spikes<aeif_cond_exp>({{"I_e", 800.0}});
   expect_same_spikes<aeif_cond_alpha>({{"I_e", 800.0}});
+  expect_same_spikes<iaf_cond_alpha>({{"I_e", 400.0}});
+  expect_same_spikes<hh_psc_alpha>({{"I_e", 800.0}});
+  expect_same_spikes<hh_cond_exp_traub>({{"I_e", 200.0}});
+}
+
+// parrot_neuron (parrot_neuron.hpp): fires in the step its input arrives, with the spike count as
+// multiplicity whatever else it gets; nothing otherwise, and rests (no change) without input.
+TEST(NeuronModels, ParrotRepeatsItsInputCount) {
+  double x[parrot_neuron::n_state];
+  parrot_neuron::initial_state(nullptr, x);
+  EXPECT_EQ((parrot_neuron::step<double, true>(nullptr, x, 0.0, 0.0, 0.0)), 0u);
+  EXPECT_EQ((parrot_neuron::step<double, true>(nullptr, x, 3.0, 0.0, 5.0)), spiked | step_flags::changed);
+  EXPECT_EQ(x[parrot_neuron::multiplicity_state], 3.0);
+  EXPECT_EQ((parrot_neuron::step<double, true>(nullptr, x, 1.0, 0.0, 0.0)), spiked | step_flags::changed);
+  EXPECT_EQ(x[parrot_neuron::multiplicity_state], 1.0);
+  EXPECT_EQ((parrot_neuron::step<double, true>(nullptr, x, 1.0, 0.0, 0.0)), unsigned(spiked));
+  EXPECT_EQ((parrot_neuron::step<double, true>(nullptr, x, 0.0, 0.0, 0.0)), unsigned(step_flags::changed));
+  EXPECT_EQ(x[parrot_neuron::multiplicity_state], 0.0);
 }
 
 // The lane path's contract (model.hpp: has_lane_step): for any state and input, lane_step either
@@ -561,9 +580,10 @@ std::vector<std::string_view> names_of(model_list<Ms...>) {
 }
 
 TEST(NeuronModels, RegistryListsAllModels) {
-  const std::vector<std::string_view> expected{"iaf_psc_delta",   "iaf_psc_exp", "iaf_psc_alpha",
-                                               "iaf_cond_exp",    "izhikevich",  "aeif_cond_exp",
-                                               "aeif_cond_alpha", "nir_lif",     "nir_cuba_lif"};
+  const std::vector<std::string_view> expected{
+      "iaf_psc_delta", "iaf_psc_exp",       "iaf_psc_alpha", "iaf_cond_exp", "izhikevich",
+      "aeif_cond_exp", "aeif_cond_alpha",   "nir_lif",       "nir_cuba_lif", "iaf_cond_alpha",
+      "hh_psc_alpha",  "hh_cond_exp_traub", "parrot_neuron"};
   EXPECT_EQ(names_of(neuron_models{}), expected);
 }
 

@@ -76,6 +76,48 @@ network model_zoo() {
   return net;
 }
 
+// The models of issue 16 (iaf_cond_alpha, the Hodgkin-Huxley pair, parrot_neuron), as model_zoo
+// does it, plus parrots under Poisson drive at a rate where steps carry several events
+// (multiplicity) driving the others one to one.
+network more_models() {
+  network net;
+  net.populations.push_back({"S", 20, "spike_source_array", {}, {}, {}});
+  for (int i = 0; i < 20; ++i) net.populations[0].spike_times.push_back({1.0 + i, 7.3 + 2 * i, 30.0, 30.0});
+  net.populations.push_back({"parrot", 100, "parrot_neuron", {}, {}, {}});
+  net.stimuli.push_back({stimulus::kind::poisson_generator, "parrot", 3000.0, -2.0});
+  const std::vector<std::string> models = {"iaf_cond_alpha", "hh_psc_alpha", "hh_cond_exp_traub"};
+  for (const std::string& m : models) {
+    const bool conductance = m != "hh_psc_alpha";
+    const double w = conductance ? 2.0 : 150.0;
+    population pop{m, 100, m, {}, {}, {}};
+    pop.initial["V_m"] = distribution{distribution::kind::uniform, -70.0, -55.0};
+    net.populations.push_back(pop);
+    net.stimuli.push_back({stimulus::kind::poisson_generator, m, 4000.0, w});
+    net.stimuli.push_back({stimulus::kind::poisson_generator, m, 1500.0, conductance ? w : -w, receptor::inhibitory});
+    net.stimuli.push_back(
+        {.type = stimulus::kind::dc_source, .target = m, .amplitude = 40.0, .start = 20.0, .stop = 60.0});
+    for (const char* pre : {"S", "parrot"}) {
+      projection in;
+      in.pre = pre;
+      in.post = m;
+      in.conn.type = connector::kind::fixed_probability;
+      in.conn.p = 0.2;
+      in.weight = distribution{distribution::kind::normal, w, w / 4, 0.0, 10 * w};
+      in.delay = distribution{distribution::kind::uniform, 0.5, 2.0, 0.5, 2.0};
+      net.projections.push_back(in);
+    }
+  }
+  projection to_parrots;  // sources' repeated times: multiplicity 2 through the parrots too
+  to_parrots.pre = "S";
+  to_parrots.post = "parrot";
+  to_parrots.conn.type = connector::kind::fixed_probability;
+  to_parrots.conn.p = 0.5;
+  to_parrots.weight = 0.0;  // ignored
+  to_parrots.delay = 1.0;
+  net.projections.push_back(to_parrots);
+  return net;
+}
+
 // The NIR neuron models (docs/nir.md) of every kind -- LIF, IF, Threshold, LI, CubaLIF, CubaLI,
 // exact and Euler -- driven by spike sources through weights of both signs, chained one to one.
 network nir_models() {
@@ -137,6 +179,7 @@ const std::vector<case_t>& cases() {
       {"heterogeneous_delays", heterogeneous_delays, 150.0},
       {"model_zoo", model_zoo, 100.0},
       {"nir_models", nir_models, 100.0},
+      {"more_models", more_models, 100.0},
       {"adex_coba", [] { return builtin_network("adex_coba"); }, 100.0},
       {"stimulus_zoo", test_support::stimulus_zoo, 100.0},
   };

@@ -12,6 +12,9 @@
 //
 // This is NEST's rule (the sign selects the receptor, conductances are never negative) extended
 // by PyNN's convention (positive weights, the receptor chooses) where the receptor is given.
+// Spike-counting models (receptor_kind::count: parrot_neuron) ignore weights as NEST does: every
+// projection and Poisson drive onto them gets weight 1 on the excitatory receptor (NEST's port 0);
+// the inhibitory receptor, current stimuli and plastic synapses onto them are refused.
 // A distribution counts as one-signed when at most 1e-6 of its mass (within its bounds) lies on
 // the other side of zero; each draw's magnitude is then used, so a Normal(0.5, 0.05) weight on an
 // inhibitory receptor inhibits exactly like the scalar 0.5 does.
@@ -85,10 +88,18 @@ void apply_magnitude(value_spec& w, double sign) {
 
 struct decision {
   receptor target;
-  double sign;  // engine value = sign * |w| (0: as given)
+  double sign;        // engine value = sign * |w| (0: as given)
+  bool unit = false;  // engine value 1 whatever w (a spike-counting model)
 };
 
 decision decide(receptor given, const value_spec& w, receptor_kind input, const std::string& where) {
+  if (input == receptor_kind::count) {
+    if (given == receptor::inhibitory)
+      throw config_error(where,
+                         "parrot_neuron repeats spikes of receptor 0 only (NEST's port 1 ignores them): leave the "
+                         "receptor out or make it excitatory");
+    return {receptor::excitatory, 1.0, true};
+  }
   const signs s = signs_of(w);
   if (s == signs::both)
     throw config_error(where,
@@ -117,12 +128,22 @@ void check_sign_rule(const network& net) {
   for (std::size_t i = 0; i < net.projections.size(); ++i) {
     const projection& pr = net.projections[i];
     const std::string where = "projections[" + std::to_string(i) + "] (" + pr.pre + "->" + pr.post + ")";
-    decide(pr.target, pr.weight, input_of(net, pr.post, where + ".post"), where + ".synapse.weight");
+    const receptor_kind input = input_of(net, pr.post, where + ".post");
+    decide(pr.target, pr.weight, input, where + ".synapse.weight");
+    if (input == receptor_kind::count && pr.synapse != "static")
+      throw config_error(where + ".synapse",
+                         "a plastic synapse onto a parrot_neuron: the parrot ignores weights, so a learnt weight "
+                         "would mean nothing (use \"static\")");
   }
   for (std::size_t i = 0; i < net.stimuli.size(); ++i) {
     const stimulus& s = net.stimuli[i];
-    if (!sends_spikes(s.type)) continue;
     const std::string where = "stimuli[" + std::to_string(i) + "]";
+    if (!sends_spikes(s.type)) {  // current devices
+      if (input_of(net, s.target, where + ".target") == receptor_kind::count)
+        throw config_error(where + ".target",
+                           "population '" + s.target + "' is a parrot_neuron, which takes spikes only (no current)");
+      continue;
+    }
     decide(s.target_receptor, s.weight, input_of(net, s.target, where + ".target"), where + ".weight");
   }
 }
@@ -133,7 +154,10 @@ network resolve_receptors(network net) {
     const std::string where = "projections[" + std::to_string(i) + "] (" + pr.pre + "->" + pr.post + ")";
     const decision d = decide(pr.target, pr.weight, input_of(net, pr.post, where + ".post"), where + ".synapse.weight");
     pr.target = d.target;
-    apply_magnitude(pr.weight, d.sign);
+    if (d.unit)
+      pr.weight = 1.0;
+    else
+      apply_magnitude(pr.weight, d.sign);
   }
   for (std::size_t i = 0; i < net.stimuli.size(); ++i) {
     stimulus& s = net.stimuli[i];
@@ -145,7 +169,7 @@ network resolve_receptors(network net) {
     const decision d =
         decide(s.target_receptor, s.weight, input_of(net, s.target, where + ".target"), where + ".weight");
     s.target_receptor = d.target;
-    s.weight = d.sign * std::fabs(s.weight);
+    s.weight = d.unit ? 1.0 : d.sign * std::fabs(s.weight);
   }
   return net;
 }

@@ -320,10 +320,20 @@ class neuron_group final : public population_group {
       std::uint64_t word;
       std::memcpy(&word, fl + i, sizeof word);
       for (word &= spike_bits; word != 0; word &= word - 1)
-        fired.push_back({s, gid_of(i + static_cast<std::uint32_t>(std::countr_zero(word) / 8))});
+        emit(s, i + static_cast<std::uint32_t>(std::countr_zero(word) / 8), fired);
     }
     for (; i < n_; ++i)
-      if (fl[i] & step_flags::spiked) fired.push_back({s, gid_of(i)});
+      if (fl[i] & step_flags::spiked) emit(s, i, fired);
+  }
+
+  // Neuron i's spike of step s: once, or as many times as its multiplicity (parrot_neuron).
+  void emit(step_t s, std::uint32_t i, std::vector<spike>& fired) const {
+    if constexpr (has_multiplicity<Model>) {
+      const auto copies = static_cast<std::uint32_t>(x_[static_cast<std::size_t>(Model::multiplicity_state) * n_ + i]);
+      for (std::uint32_t c = 0; c < copies; ++c) fired.push_back({s, gid_of(i)});
+    } else {
+      fired.push_back({s, gid_of(i)});
+    }
   }
 
   std::uint32_t count_resting() const {
@@ -379,7 +389,7 @@ class neuron_group final : public population_group {
       const std::uint32_t i = active_[k];
       stage_input(a, ex, in, i);
       flags_[i] = static_cast<std::uint8_t>(update_one(i));
-      if (flags_[i] & step_flags::spiked) fired.push_back({s, gid_of(i)});
+      if (flags_[i] & step_flags::spiked) emit(s, i, fired);
       if (quiescent(i, s, a))
         a.awake[offset_ + i] = 0;
       else

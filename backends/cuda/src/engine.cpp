@@ -38,7 +38,7 @@ struct detect_spikes {
   spike_sink sink;
   std::uint32_t step_in_chunk;
   NEUROMESH_HOST_DEVICE void operator()(std::uint64_t i) const {
-    if (flags[i] & step_flags::spiked) sink.push(step_in_chunk, static_cast<gid_t>(i));
+    if (flags[i] & step_flags::spiked) sink.push(step_in_chunk, static_cast<gid_t>(i), flags[i] >> multiplicity_shift);
   }
 };
 
@@ -122,7 +122,9 @@ class gpu_engine final : public engine {
     deliver_to_ring(deliver_first, t0);
     const std::size_t capacity = static_cast<std::size_t>(n_updated_) * static_cast<std::size_t>(n);
     if (fired_.size() < capacity) fired_.resize(capacity);
-    const spike_sink sink{thrust::raw_pointer_cast(fired_.data()), words_.count()};
+    if (multiplicity_ && multiplicity_->size() < capacity) multiplicity_->resize(capacity);
+    const spike_sink sink{thrust::raw_pointer_cast(fired_.data()), words_.count(),
+                          multiplicity_ ? thrust::raw_pointer_cast(multiplicity_->data()) : nullptr};
     const step_context ctx{ring(), thrust::raw_pointer_cast(extra_.data()), extra_set_,
                            thrust::raw_pointer_cast(flags_.data()), launch_};
     for (int j = 0; j < n; ++j) {
@@ -136,7 +138,16 @@ class gpu_engine final : public engine {
     host_fired_.resize(count);
     copy_bytes(host_fired_.data(), thrust::raw_pointer_cast(fired_.data()), count * sizeof(std::uint64_t));
     const std::size_t before = fired.size();
-    for (std::uint64_t e : host_fired_) fired.push_back({t0 + static_cast<step_t>(e >> 32), static_cast<gid_t>(e)});
+    if (multiplicity_) {  // a spike of multiplicity m is m spikes (parrot_neuron)
+      host_multiplicity_.resize(count);
+      copy_bytes(host_multiplicity_.data(), thrust::raw_pointer_cast(multiplicity_->data()),
+                 count * sizeof(std::uint32_t));
+      for (unsigned j = 0; j < count; ++j)
+        for (std::uint32_t c = 0; c < std::max<std::uint32_t>(host_multiplicity_[j], 1); ++c)
+          fired.push_back({t0 + static_cast<step_t>(host_fired_[j] >> 32), static_cast<gid_t>(host_fired_[j])});
+    } else {
+      for (std::uint64_t e : host_fired_) fired.push_back({t0 + static_cast<step_t>(e >> 32), static_cast<gid_t>(e)});
+    }
     emit_sources(t0, n, fired);
     // Postsynaptic spikes of these steps into the STDP histories (plasticity.hpp).
     for (auto& p : plastic_) p->record_post_spikes(std::span<const spike>(fired).subspan(before));
@@ -383,6 +394,8 @@ class gpu_engine final : public engine {
       }
       n_updated_ += low.size();
       groups_.push_back(dbl ? make_device_group<double>(low, offsets_[p]) : make_device_group<float>(low, offsets_[p]));
+      if (groups_.back()->multiplicity() && !multiplicity_)
+        multiplicity_ = std::make_unique<thrust::device_vector<std::uint32_t>>();
     }
     std::sort(schedule_.begin(), schedule_.end());
   }
@@ -459,6 +472,9 @@ class gpu_engine final : public engine {
   const std::uint32_t* group_source_ = nullptr;  // the filter's table group_of_ copies
   device_words words_;
   std::vector<std::uint64_t> host_fired_;
+  // Per spike entry, where some group's spikes carry a multiplicity (null otherwise).
+  std::unique_ptr<thrust::device_vector<std::uint32_t>> multiplicity_;
+  std::vector<std::uint32_t> host_multiplicity_;
   std::uint64_t n_updated_ = 0, updates_ = 0;
   bool extra_set_ = false;  // set_current was used
   launch_policy launch_;

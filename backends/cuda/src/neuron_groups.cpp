@@ -127,6 +127,8 @@ struct update_neuron {
     for (std::size_t j = 0; j < S; ++j) xx[j] = x[j * n + i];
     const Real stim = Extra ? static_cast<Real>(extra[i] + dc) : static_cast<Real>(dc);
     flags[i] = Model::template step<Real, false>(kk, xx, e, h, stim);
+    if constexpr (has_multiplicity<Model>)
+      flags[i] |= static_cast<std::uint32_t>(xx[Model::multiplicity_state]) << multiplicity_shift;
     NEUROMESH_UNROLL
     for (std::size_t j = 0; j < S; ++j) x[j * n + i] = xx[j];
   }
@@ -208,6 +210,8 @@ class group final : public device_group {
     for (std::size_t j = 0; j < ids.size(); ++j)
       out[j] = static_cast<double>(column[ids[j]]) + (off >= 0 ? params_[off * n_ + ids[j]] : 0.0);
   }
+
+  bool multiplicity() const override { return has_multiplicity<Model>; }
 
   std::uint32_t state_width() const override { return static_cast<std::uint32_t>(S); }
   void save_state(std::vector<double>& columns) const override {

@@ -44,12 +44,17 @@ struct ring_view {
 struct spike_sink {
   std::uint64_t* entries;  // capacity: neurons x chunk steps (every neuron firing every step)
   unsigned* count;
-  NEUROMESH_INLINE_HOST_DEVICE void push(std::uint32_t step_in_chunk, gid_t gid) const {
+  std::uint32_t* multiplicity = nullptr;  // per entry, where a group's model has multiplicities
+  NEUROMESH_INLINE_HOST_DEVICE void push(std::uint32_t step_in_chunk, gid_t gid, std::uint32_t m) const {
     const unsigned k = ::cuda::atomic_ref<unsigned, ::cuda::thread_scope_device>(*count).fetch_add(
         1u, ::cuda::std::memory_order_relaxed);
     entries[k] = (static_cast<std::uint64_t>(step_in_chunk) << 32) | gid;
+    if (multiplicity) multiplicity[k] = m;
   }
 };
+
+// Step flags above this shift hold a spike's multiplicity (has_multiplicity models; 0 means 1).
+constexpr unsigned multiplicity_shift = 8;
 
 // What a group needs besides its own state in a step.
 struct step_context {
@@ -72,6 +77,8 @@ class device_group {
   // Checkpoints: the state as stored (bit-exact), `state_width()` columns of the group's size,
   // column-major ([variable][neuron]); and its restoration.
   virtual std::uint32_t state_width() const { return 0; }
+  // Whether the model's spikes carry a multiplicity in the step flags (multiplicity_shift).
+  virtual bool multiplicity() const { return false; }
   virtual void save_state(std::vector<double>& /*columns*/) const {}
   virtual void load_state(std::span<const double> /*columns*/) {}
 };

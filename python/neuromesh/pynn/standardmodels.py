@@ -50,10 +50,13 @@ IF_curr_exp = _cell(cells.IF_curr_exp, nm.IF_curr_exp, _LIF_CURR)
 IF_curr_alpha = _cell(cells.IF_curr_alpha, nm.IF_curr_alpha, _LIF_CURR)
 IF_curr_delta = _cell(cells.IF_curr_delta, _IF_curr_delta_nm, {"v": ("V_m", 1.0)})
 IF_cond_exp = _cell(cells.IF_cond_exp, nm.IF_cond_exp, _COND)
+IF_cond_alpha = _cell(cells.IF_cond_alpha, nm.IF_cond_alpha, _COND)
 EIF_cond_exp_isfa_ista = _cell(cells.EIF_cond_exp_isfa_ista, nm.EIF_cond_exp_isfa_ista,
                                {**_COND, "w": ("w", 1e-3)})
 EIF_cond_alpha_isfa_ista = _cell(cells.EIF_cond_alpha_isfa_ista, nm.EIF_cond_alpha_isfa_ista,
                                  {**_COND, "w": ("w", 1e-3)})
+HH_cond_exp = _cell(cells.HH_cond_exp, nm.HH_cond_exp,
+                    {**_COND, "m": ("Act_m", 1.0), "h": ("Inact_h", 1.0), "n": ("Act_n", 1.0)})
 Izhikevich = _cell(cells.Izhikevich, nm.Izhikevich, {"v": ("V_m", 1.0), "u": ("U_m", 1.0)})
 SpikeSourceArray = _cell(cells.SpikeSourceArray, nm.SpikeSourceArray, {})
 

@@ -10,6 +10,7 @@
 
 #include <neuromesh/core/math.hpp>
 #include <neuromesh/neurons/model.hpp>
+#include <neuromesh/neurons/rkf45.hpp>
 
 namespace neuromesh::detail {
 
@@ -201,11 +202,14 @@ struct aeif_integrator {
       rhs(k, lock, i, y, f);
   }
 
-  // x^p for x > 0 by the in-project exp and log (identical on every backend).
-  template <class Real>
-  NEUROMESH_INLINE_HOST_DEVICE static Real power(Real x, double p) {
-    return static_cast<Real>(math::exp(p * math::log(static_cast<double>(x))));
-  }
+  // The right-hand side as the shared RKF45 try (rkf45.hpp) calls it.
+  template <bool U, class Real>
+  struct rhs_fn {
+    const Real* k;
+    bool lock;
+    Real i;
+    NEUROMESH_INLINE_HOST_DEVICE void operator()(const Real* y, Real* f) const { rhs_any<U>(k, lock, i, y, f); }
+  };
 
   // One Runge-Kutta-Fehlberg 4(5) try of size s from y with k1 = f(y): the 5th-order solution in
   // yn, f(yn) in k7, and the error ratio max_i |e_i| / D_i of GSL's standard control (a_y = 0,
@@ -213,41 +217,14 @@ struct aeif_integrator {
   template <bool U, class Real>
   NEUROMESH_INLINE_HOST_DEVICE static Real rkf45_try(const Real* k, bool lock, Real i, const Real* y, const Real* k1,
                                                      Real s, Real* yn, Real* k7) {
-    // Fehlberg's 4(5) coefficients: stage times are not needed (autonomous system).
-    constexpr double a21 = 1.0 / 4.0;
-    constexpr double a31 = 3.0 / 32.0, a32 = 9.0 / 32.0;
-    constexpr double a41 = 1932.0 / 2197.0, a42 = -7200.0 / 2197.0, a43 = 7296.0 / 2197.0;
-    constexpr double a51 = 439.0 / 216.0, a52 = -8.0, a53 = 3680.0 / 513.0, a54 = -845.0 / 4104.0;
-    constexpr double a61 = -8.0 / 27.0, a62 = 2.0, a63 = -3544.0 / 2565.0, a64 = 1859.0 / 4104.0, a65 = -11.0 / 40.0;
-    constexpr double c1 = 16.0 / 135.0, c3 = 6656.0 / 12825.0, c4 = 28561.0 / 56430.0, c5 = -9.0 / 50.0,
-                     c6 = 2.0 / 55.0;  // 5th order
-    constexpr double e1 = 1.0 / 360.0, e3 = -128.0 / 4275.0, e4 = -2197.0 / 75240.0, e5 = 1.0 / 50.0,
-                     e6 = 2.0 / 55.0;  // 5th minus 4th order
-    Real k2[n], k3[n], k4[n], k5[n], k6[n], yt[n];
-    for (int c = 0; c < n; ++c) yt[c] = y[c] + s * (Real(a21) * k1[c]);
-    rhs_any<U>(k, lock, i, yt, k2);
-    for (int c = 0; c < n; ++c) yt[c] = y[c] + s * (Real(a31) * k1[c] + Real(a32) * k2[c]);
-    rhs_any<U>(k, lock, i, yt, k3);
-    for (int c = 0; c < n; ++c) yt[c] = y[c] + s * (Real(a41) * k1[c] + Real(a42) * k2[c] + Real(a43) * k3[c]);
-    rhs_any<U>(k, lock, i, yt, k4);
-    for (int c = 0; c < n; ++c)
-      yt[c] = y[c] + s * (Real(a51) * k1[c] + Real(a52) * k2[c] + Real(a53) * k3[c] + Real(a54) * k4[c]);
-    rhs_any<U>(k, lock, i, yt, k5);
-    for (int c = 0; c < n; ++c)
-      yt[c] = y[c] +
-              s * (Real(a61) * k1[c] + Real(a62) * k2[c] + Real(a63) * k3[c] + Real(a64) * k4[c] + Real(a65) * k5[c]);
-    rhs_any<U>(k, lock, i, yt, k6);
-    for (int c = 0; c < n; ++c)
-      yn[c] = y[c] + s * (Real(c1) * k1[c] + Real(c3) * k3[c] + Real(c4) * k4[c] + Real(c5) * k5[c] + Real(c6) * k6[c]);
-    rhs_any<U>(k, lock, i, yn, k7);
+    Real err[n];
+    fehlberg_try<n>(rhs_fn<U, Real>{k, lock, i}, y, k1, s, yn, k7, err);
     Real ratio = Real(0);
     for (int c = 0; c < n; ++c) {
-      const Real err =
-          s * (Real(e1) * k1[c] + Real(e3) * k3[c] + Real(e4) * k4[c] + Real(e5) * k5[c] + Real(e6) * k6[c]);
       const Real sd = s * k7[c];
       const Real tl = (U && c == 0) ? k[tol_u] : k[tol];
       const Real d = tl + tl * (sd < Real(0) ? -sd : sd);
-      const Real q = (err < Real(0) ? -err : err) / d;
+      const Real q = (err[c] < Real(0) ? -err[c] : err[c]) / d;
       ratio = q > ratio ? q : ratio;
     }
     return ratio;

@@ -31,9 +31,10 @@
 
 namespace neuromesh {
 
-// What a synaptic weight means to a model: a current jump [pA], a conductance jump [nS], or a
-// direct membrane potential jump [mV].
-enum class receptor_kind : std::uint8_t { current, conductance, voltage };
+// What a synaptic weight means to a model: a current jump [pA], a conductance jump [nS], a
+// direct membrane potential jump [mV], or nothing: `count` models (parrot_neuron) count spikes,
+// every synapse's weight is 1 (sign_rule.cpp).
+enum class receptor_kind : std::uint8_t { current, conductance, voltage, count };
 
 // One user-visible parameter: NEST's name, default value and unit.
 struct parameter_spec {
@@ -65,6 +66,14 @@ enum step_flags : unsigned { spiked = 1u, changed = 2u, deferred = 4u };
 template <class Model, class Real>
 concept has_lane_step = requires(const Real* k, Real* x, Real v) {
   {Model::template lane_step<Real, true>(k, x, v, v, v)};
+};
+
+// Models whose spikes carry a multiplicity (parrot_neuron): state variable
+// `Model::multiplicity_state` holds how many spikes the neuron fired in its last step (>= 1 when
+// `step` returned `spiked`), and the backends emit that many.
+template <class Model>
+concept has_multiplicity = requires {
+  Model::multiplicity_state;
 };
 
 // The flags a step returns. With DetectChange = false (the backends' hot loop on steps that do

@@ -10,6 +10,9 @@
 
 #include <neuromesh/neurons/aeif_cond_alpha.hpp>
 #include <neuromesh/neurons/aeif_cond_exp.hpp>
+#include <neuromesh/neurons/hh_cond_exp_traub.hpp>
+#include <neuromesh/neurons/hh_psc_alpha.hpp>
+#include <neuromesh/neurons/iaf_cond_alpha.hpp>
 #include <neuromesh/neurons/iaf_cond_exp.hpp>
 #include <neuromesh/neurons/iaf_psc_alpha.hpp>
 #include <neuromesh/neurons/iaf_psc_delta.hpp>
@@ -17,6 +20,7 @@
 #include <neuromesh/neurons/izhikevich.hpp>
 #include <neuromesh/neurons/nir_cuba_lif.hpp>
 #include <neuromesh/neurons/nir_lif.hpp>
+#include <neuromesh/neurons/parrot_neuron.hpp>
 
 namespace neuromesh {
 
@@ -26,8 +30,9 @@ struct model_list {
 };
 
 // Every integrate-and-fire / ODE neuron model a backend must support.
-using neuron_models = model_list<iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond_exp, izhikevich, aeif_cond_exp,
-                                 aeif_cond_alpha, nir_lif, nir_cuba_lif>;
+using neuron_models =
+    model_list<iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond_exp, izhikevich, aeif_cond_exp, aeif_cond_alpha,
+               nir_lif, nir_cuba_lif, iaf_cond_alpha, hh_psc_alpha, hh_cond_exp_traub, parrot_neuron>;
 
 // Kinds of population: ordinary neurons advanced by `step`, or spike sources that emit
 // prescribed spike trains (spike_source_array) and have no dynamics.
