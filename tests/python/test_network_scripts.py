@@ -47,16 +47,19 @@ def test_potjans_diesmann_small_scale_runs():
 def test_hpc_benchmark_small_scale_runs():
     # Scale 0.02 (180 E + 45 I neurons, in-degrees 9000 + 2250, i.e. 50 synapses per E pair) is far
     # below NEST's recommended scale > 10, so the rate is seed dependent: 0.1 to 28 Hz (E) and 2.4
-    # to 29 Hz (I) over 8 seeds, 25.7 / 26.6 Hz with the default seed. Zero would mean the Poisson
-    # drive is missing; the drive alone makes the neurons fire at about 104 Hz, so > 60 Hz would mean
-    # recurrent inhibition is lost (runaway excitation).
-    # These bounds are for static E->E synapses (--static); with NEST's plastic E->E (the default,
-    # stdp_pl_synapse_hom, unbounded power-law potentiation) the rates rise to about 66 Hz here, still
-    # below the drive-only 104 Hz.
+    # to 29 Hz (I) over 8 seeds, 33.4 / 33.1 Hz with the default seed (25.7 / 26.6 before the
+    # ziggurat normal sampler). Zero would mean the Poisson drive is missing; the drive alone makes
+    # the neurons fire at about 104 Hz, so > 60 Hz would mean recurrent inhibition is lost (runaway
+    # excitation).
+    # These bounds are for static E->E synapses (--static). With NEST's plastic E->E (the default,
+    # stdp_pl_synapse_hom, unbounded power-law potentiation) this tiny network is chaotic: over 8
+    # seeds 0.1 to 446 Hz with the Box-Muller normal sampler, 0.1 to 427 Hz with the ziggurat that
+    # replaced it (issue 16; the default seed now gives 404 Hz, before 66 Hz). So the plastic run is
+    # only checked to be finite, non-zero and different from the static one.
     import math
     rates = run_script("hpc_benchmark.py", "--scale", "0.02", "--duration", "200", "--threads", "2", "--static")
     assert set(rates) == {"E", "I"}
     assert all(math.isfinite(r) and 0.0 < r < 60.0 for r in rates.values()), rates
     plastic = run_script("hpc_benchmark.py", "--scale", "0.02", "--duration", "200", "--threads", "2")
-    assert all(math.isfinite(r) and 0.0 < r < 104.0 for r in plastic.values()), plastic
+    assert all(math.isfinite(r) and r > 0.0 for r in plastic.values()), plastic
     assert plastic != rates, "the plastic E->E synapses must change the dynamics"

@@ -1,5 +1,8 @@
 // Synapse storage: rows sorted by (receptor, delay, target), 8 bytes of payload per synapse, and
 // the whole store (payload + row index) within budget on a reference network.
+#include <algorithm>
+#include <tuple>
+
 #include <gtest/gtest.h>
 
 #include <neuromesh/api.hpp>
@@ -164,4 +167,53 @@ TEST(SynapseStore, PackedConstructionEqualsSeparateColumnsAndSpillsOnLongDelays)
   const synapse_store wide = make(0, 40000);  // a delay that needs 16 bits
   same(make(1u << 26, 40000), wide);          // 5 delay bits: spills to columns mid-way
   EXPECT_EQ(make(1u << 26, 40000).max_delay(), 40000);
+}
+
+// Every path of the row sort (counting sort when targets arrive in order, the 64-bit key sort when
+// they do not or the delays spread too wide, separate columns) gives the reference order: a stable
+// sort of each row's placed synapses by (receptor, delay, target), multapses in placing order.
+TEST(SynapseStore, RowSortPathsEqualAStableSortOfThePlacedSynapses) {
+  constexpr gid_t n_sources = 20;
+  auto entries = [](std::uint32_t max_delay, bool targets_in_order) {
+    std::vector<synapse_store::entry> e;
+    std::uint64_t x = 12345;  // a fixed LCG: test input only
+    auto next = [&x](std::uint32_t n) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      return static_cast<std::uint32_t>((x >> 33) % n);
+    };
+    for (std::uint32_t k = 0; k < 4000; ++k) {
+      const std::uint32_t target = targets_in_order ? k / 2 : next(2000);  // k / 2: multapses
+      e.push_back({next(n_sources), target, static_cast<float>(k), static_cast<delay_t>(1 + next(max_delay)),
+                   static_cast<std::uint8_t>(next(2))});
+    }
+    return e;
+  };
+  auto check = [](std::vector<synapse_store::entry> e, std::uint32_t n_targets, const char* what) {
+    synapse_store::builder b(n_sources, n_targets);
+    for (const auto& x : e) b.count(x.source);
+    b.allocate();
+    for (const auto& x : e) b.place(x);
+    synapse_store st;
+    st.build(std::move(b));
+    std::stable_sort(e.begin(), e.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.source, a.receptor, a.delay, a.target) < std::tie(b.source, b.receptor, b.delay, b.target);
+    });
+    ASSERT_EQ(st.size(), e.size()) << what;
+    std::size_t k = 0;
+    for (gid_t s = 0; s < n_sources; ++s)
+      st.for_each_segment(s, [&](std::uint32_t begin, std::uint32_t end, delay_t d, std::uint8_t r) {
+        for (std::uint32_t i = begin; i < end; ++i, ++k) {
+          ASSERT_EQ(e[k].source, s) << what;
+          ASSERT_EQ(e[k].receptor, r) << what;
+          ASSERT_EQ(e[k].delay, d) << what;
+          ASSERT_EQ(e[k].target, st.targets()[i]) << what;
+          ASSERT_EQ(e[k].weight, st.weight(i)) << what << " synapse " << i;
+        }
+      });
+    EXPECT_EQ(k, e.size()) << what;
+  };
+  check(entries(60, true), 2000, "packed, targets in order: counting sort");
+  check(entries(60, false), 2000, "packed, targets out of order: key sort");
+  check(entries(50000, true), 2000, "packed, delays too spread for counting: key sort");
+  check(entries(60, true), 0, "separate columns");
 }

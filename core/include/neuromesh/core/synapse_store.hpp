@@ -131,7 +131,13 @@ class synapse_store {
   }
 
  private:
-  void sort_row(builder& b, std::uint64_t begin, std::uint64_t end);
+  // Reused across the rows of one build (no allocation per row).
+  struct sort_scratch {
+    std::vector<std::uint64_t> items;
+    std::vector<std::uint32_t> counts;
+    std::vector<float> weights;
+  };
+  void sort_row(builder& b, std::uint64_t begin, std::uint64_t end, sort_scratch& scratch);
   void drop_segments_if_uniform();
 
   // n_sources + 1 offsets into segments_; or, when every synapse has the same delay and receptor
