@@ -281,8 +281,8 @@ def test_undefined_manifest_variable(circuit, tmp_path):
 def test_unknown_model_names_the_types_file(circuit, tmp_path):
     d = _copy_circuit(circuit, tmp_path)
     csv = d / "network" / "L2_node_types.csv"
-    csv.write_text(csv.read_text().replace("nest:iaf_psc_exp", "nest:hh_psc_alpha"))
-    with pytest.raises(sonata.SonataError, match=r"L2_node_types.csv: node type 100: model_template 'nest:hh_psc_alpha'"):
+    csv.write_text(csv.read_text().replace("nest:iaf_psc_exp", "nest:ht_neuron"))  # a NEST model neuromesh lacks
+    with pytest.raises(sonata.SonataError, match=r"L2_node_types.csv: node type 100: model_template 'nest:ht_neuron'"):
         sonata.read(d / "simulation_config.json")
 
 
