@@ -57,8 +57,8 @@ NEUROMESH_INLINE_HOST_DEVICE std::uint32_t first_at_or_after(const post_spike* s
 }
 
 // The window a presynaptic spike reads in a history spikes[first, n), as indices: spikes
-// [start, end) have lo <= step <= hi (facilitation), spikes [first, before) have step < hi
-// (depression reads the last of them). lo <= hi.
+// [start, end) have lo <= step <= hi (facilitation; empty when lo > hi), spikes [first, before)
+// have step < hi (depression reads the last of them).
 struct history_window {
   std::uint32_t start, before, end;
 };
@@ -75,6 +75,9 @@ NEUROMESH_INLINE_HOST_DEVICE history_window find_window(const post_spike* spikes
   while (w.before > first && spikes[w.before - 1].step >= hi) --w.before;
   w.start = w.before;
   while (w.start > first && spikes[w.start - 1].step >= lo) --w.start;
+  // lo > hi: a source's second spike in one step (multiplicity) sees an empty window, as NEST's
+  // get_history(t_last - d, t_pre - d) with t_last == t_pre; a spike at hi is not in it.
+  if (lo > hi) w.end = w.before;
   return w;
 }
 
