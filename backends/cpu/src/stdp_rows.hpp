@@ -109,6 +109,16 @@ void stdp_rows::on_pre(index_t src, step_t s, delay_t D, const std::uint32_t* ta
   const stdp::pre_spike pre{s, last_pre_[src], k_plus_[src], k_triplet};
   for (std::uint32_t k = begin; k < end; ++k) {
     post_history& ph = post_[targets[k]];
+    // No postsynaptic spike in the window nor at its end (a second spike of the source in one
+    // step has lo > hi, and depression must then skip a spike at hi): the history is not read.
+    if (ph.last < pre.last - D + 1 && ph.last < pre.step - D) {
+      const post_spike newest{ph.last, ph.k_minus, 0, ph.k_minus_triplet};  // = its newest entry
+      const double w =
+          stdp::update_weight_before_window<Rule>(p, h_, weight_[k], pre, D, ph.last >= 0 ? &newest : nullptr);
+      weight_[k] = w;
+      add(targets[k], Rule::input(w));
+      continue;
+    }
     bool read = false;
     const double w =
         stdp::update_weight<Rule>(p, h_, weight_[k], pre, D, ph.spikes.data(), static_cast<std::uint32_t>(ph.first),

@@ -91,6 +91,21 @@ struct pre_spike {
   double k_triplet = 0.0;
 };
 
+// Depression of weight w by K- of `before` (nullptr: none), the last postsynaptic spike strictly
+// before t_pre - d (nearest neighbour: that spike alone).
+template <class Rule>
+NEUROMESH_INLINE_HOST_DEVICE double depress_by(const double* p, double h, double w, const pre_spike& pre, delay_t D,
+                                               const post_spike* before) {
+  constexpr bool nearest = pairing_of<Rule>() != stdp_pairing::all_to_all;
+  const double t_at_synapse = spike_time(pre.step, h) - static_cast<double>(D) * h;  // t_pre - d
+  const double decay = before ? math::exp((spike_time(before->step, h) - t_at_synapse) / p[Rule::tau_minus]) : 0.0;
+  const double k_minus = before ? (nearest ? decay : before->k_minus * decay) : 0.0;
+  if constexpr (is_triplet_rule<Rule>())
+    return Rule::depress(p, w, k_minus, pre.k_triplet);
+  else
+    return Rule::depress(p, w, k_minus);
+}
+
 // Synapse with weight w and delay D (steps, all dendritic) onto a target with history
 // spikes[first, n) / `dropped` receives presynaptic spike `pre`: returns the new weight --
 // facilitation by every postsynaptic spike with last - D < step <= pre.step - D in time order,
@@ -109,11 +124,10 @@ NEUROMESH_INLINE_HOST_DEVICE double update_weight(const double* p, double h, dou
   constexpr bool nearest = pairing != stdp_pairing::all_to_all,
                  restricted = pairing == stdp_pairing::nearest_restricted;
   const double t_last = spike_time(pre.last, h), d = static_cast<double>(D) * h;
-  const double t_at_synapse = spike_time(pre.step, h) - d;  // the presynaptic spike's time minus the delay
   // K+ at the last presynaptic spike; a nearest-neighbour rule pairs with that spike alone: 1.
   const double k_plus = nearest ? 1.0 : pre.k_plus;
-  // Postsynaptic spikes at t_post with t_last - d < t_post <= t_pre - d, in time order (binary
-  // searches: the history holds every spike some synapse onto the target has not read yet).
+  // Postsynaptic spikes at t_post with t_last - d < t_post <= t_pre - d, in time order (the
+  // history holds every spike some synapse onto the target has not read yet).
   const history_window window = find_window(spikes, first, n, pre.last - D + 1, pre.step - D);
   bool paired = false;  // a postsynaptic spike in the window (restricted pairing: only then a change)
   for (std::uint32_t i = window.start; i < window.end; ++i) {
@@ -129,15 +143,22 @@ NEUROMESH_INLINE_HOST_DEVICE double update_weight(const double* p, double h, dou
     count_read(spikes[i]);
   }
   if (restricted && !paired) return w;
-  // K- of the last postsynaptic spike strictly before t_pre - d (nearest neighbour: that spike alone).
   const std::uint32_t after = window.before;
   const post_spike* before = after != first ? &spikes[after - 1] : dropped.step >= 0 ? &dropped : nullptr;
-  const double decay = before ? math::exp((spike_time(before->step, h) - t_at_synapse) / p[Rule::tau_minus]) : 0.0;
-  const double k_minus = before ? (nearest ? decay : before->k_minus * decay) : 0.0;
-  if constexpr (is_triplet_rule<Rule>())
-    return Rule::depress(p, w, k_minus, pre.k_triplet);
-  else
-    return Rule::depress(p, w, k_minus);
+  return depress_by<Rule>(p, h, w, pre, D, before);
+}
+
+// update_weight when the target's newest postsynaptic spike (nullptr: it never fired) is older
+// than the window and its end (newest->step < pre.last - D + 1 and < pre.step - D): nothing to
+// facilitate or read, depression
+// by that spike -- the same arithmetic, without touching the history (a backend that keeps the
+// newest spike at hand skips a memory access per synapse).
+template <class Rule>
+NEUROMESH_INLINE_HOST_DEVICE double update_weight_before_window(const double* p, double h, double w,
+                                                                const pre_spike& pre, delay_t D,
+                                                                const post_spike* newest) {
+  if constexpr (pairing_of<Rule>() == stdp_pairing::nearest_restricted) return w;  // unpaired: unchanged
+  return depress_by<Rule>(p, h, w, pre, D, newest);
 }
 
 // Drops the oldest spikes of history spikes[first, n) that all `incoming` synapses onto the
