@@ -20,7 +20,7 @@ from .standardmodels import (ACSource, AdditiveWeightDependence, DCSource, EIF_c
                              MultiplicativeWeightDependence, NoisyCurrentSource, SpikePairRule, SpikeSourceArray,
                              SpikeSourcePoisson, STDPMechanism, StaticSynapse, StepCurrentSource,
                              TsodyksMarkramSynapse)
-from .standardmodels import HH_cond_exp, IF_cond_alpha  # noqa: F401
+from .standardmodels import HH_cond_exp, IF_cond_alpha, SpikeSourceGamma, SpikeSourcePoissonRefractory  # noqa: F401
 
 
 def list_standard_models():

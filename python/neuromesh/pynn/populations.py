@@ -105,6 +105,7 @@ class Population(common.Population):
             return
         if isinstance(self.celltype, simulator_poisson_types()):
             self._poisson, self._poisson_until = {}, state.step_count + 1  # redrawn after now
+            self._renewal_next = None  # renewal processes start again from now
         elif names == ["i_offset"]:  # the difference to the built I_e goes in as an external current
             state.currents_changed = True
         elif kind == "SpikeSourceArray" and names == ["spike_times"]:
@@ -225,6 +226,9 @@ class Population(common.Population):
         """Spikes at steps k in [lo, hi) (time k*dt), for the neurons' rate, start and duration."""
         dt = state.dt
         rng = np.random.default_rng([state.seed, len(state.populations), int(self.first_id), state.segment_counter, lo])
+        if type(self.celltype).__name__ != "SpikeSourcePoisson":
+            self._draw_renewal(rng, lo, hi)
+            return
         rate, start, duration = (np.broadcast_to(np.asarray(self._parameters[n], dtype=float), (self.size,))
                                  for n in ("rate", "start", "duration"))
         for i in range(self.size):
@@ -237,6 +241,55 @@ class Population(common.Population):
                 self._poisson.setdefault(int(step), []).append(i)
         self._poisson_until = hi
 
+    def _draw_renewal(self, rng, lo, hi):
+        """SpikeSourceGamma / SpikeSourcePoissonRefractory: each neuron's renewal process goes on
+        from its next spike time (self._renewal_next, ms; NaN: starts at max(start, now)); spikes
+        at times t with start < t <= start + duration land on step ceil(t / dt) if in [lo, hi)."""
+        dt = state.dt
+        p = {n: np.broadcast_to(np.asarray(self._parameters[n], dtype=float), (self.size,))
+             for n in self.celltype.get_native_names()}
+        gamma = type(self.celltype).__name__ == "SpikeSourceGamma"
+        if gamma:
+            bad = np.flatnonzero((p["alpha"] <= 0) | (p["beta"] < 0))
+            if len(bad):
+                raise errors.InvalidParameterValueError(
+                    f"population {self.label!r}, neuron {int(bad[0])}: SpikeSourceGamma needs alpha > 0 and "
+                    f"beta >= 0, not alpha={p['alpha'][bad[0]]}, beta={p['beta'][bad[0]]}")
+        else:
+            bad = np.flatnonzero((p["rate"] < 0) | (p["tau_refrac"] < 0) |
+                                 ((p["rate"] > 0) & (p["rate"] * p["tau_refrac"] >= 1000.0)))
+            if len(bad):
+                raise errors.InvalidParameterValueError(
+                    f"population {self.label!r}, neuron {int(bad[0])}: SpikeSourcePoissonRefractory needs rate >= 0, "
+                    f"tau_refrac >= 0 and 1000/rate > tau_refrac (ms), not rate={p['rate'][bad[0]]}, "
+                    f"tau_refrac={p['tau_refrac'][bad[0]]}")
+        if getattr(self, "_renewal_next", None) is None:
+            self._renewal_next = np.full(self.size, np.nan)
+        t_hi = (hi - 1) * dt  # the last time whose step is < hi
+        for i in range(self.size):
+            start, end = p["start"][i], p["start"][i] + p["duration"][i]
+            if gamma:
+                if p["beta"][i] <= 0:
+                    continue
+                mean = 1000.0 * p["alpha"][i] / p["beta"][i]
+                draw = lambda n, i=i: rng.gamma(p["alpha"][i], 1000.0 / p["beta"][i], n)  # noqa: E731
+            else:
+                if p["rate"][i] <= 0:
+                    continue
+                mean = 1000.0 / p["rate"][i]
+                draw = lambda n, i=i, m=mean: p["tau_refrac"][i] + rng.exponential(m - p["tau_refrac"][i], n)  # noqa: E731
+            t = self._renewal_next[i]
+            if np.isnan(t):
+                t = max(start, (lo - 1) * dt) + draw(1)[0]
+            while t <= min(end, t_hi + 1e-9 * dt):
+                n = int((min(end, t_hi) - t) / mean) + 16
+                times = t + np.concatenate(([0.0], np.cumsum(draw(n))))
+                take = times[times <= min(end, t_hi) + 1e-9 * dt]
+                for step in np.maximum(np.ceil(take / dt - 1e-9).astype(int), lo):
+                    self._poisson.setdefault(int(step), []).append(i)
+                t = times[len(take)] if len(take) < len(times) else times[-1] + draw(1)[0]
+            self._renewal_next[i] = t
+
     def _fire_poisson(self, sim, now):
         ids = self._poisson.pop(now, None)
         if ids:
@@ -244,6 +297,7 @@ class Population(common.Population):
 
 
 def simulator_poisson_types():
-    """The cell types whose spikes are drawn here and injected into the core (SpikeSourcePoisson)."""
-    from .standardmodels import SpikeSourcePoisson
-    return (SpikeSourcePoisson,)
+    """The cell types whose spikes are drawn here and injected into the core (SpikeSourcePoisson,
+    SpikeSourceGamma, SpikeSourcePoissonRefractory)."""
+    from .standardmodels import SpikeSourceGamma, SpikeSourcePoisson, SpikeSourcePoissonRefractory
+    return (SpikeSourcePoisson, SpikeSourceGamma, SpikeSourcePoissonRefractory)

@@ -74,6 +74,26 @@ class SpikeSourcePoisson(cells.SpikeSourcePoisson):
 
 
 
+class SpikeSourceGamma(cells.SpikeSourceGamma):
+    """PyNN's SpikeSourceGamma: per neuron a gamma renewal process (inter-spike intervals
+    Gamma(alpha, scale 1000/beta ms), mean rate beta/alpha Hz) from `start` for `duration` ms,
+    drawn here like SpikeSourcePoisson's spikes (seeded by setup(rng_seed=...)) and carried on
+    across runs; each spike at the first time-grid point at or after its time."""
+
+    translations = _identity(cells.SpikeSourceGamma)
+    state_map = {}
+
+
+class SpikeSourcePoissonRefractory(cells.SpikeSourcePoissonRefractory):
+    """PyNN's SpikeSourcePoissonRefractory: per neuron a Poisson process with dead time
+    (inter-spike intervals tau_refrac + Exponential(1000/rate - tau_refrac) ms, mean rate `rate`),
+    drawn here like SpikeSourcePoisson's spikes and carried on across runs; each spike at the first
+    time-grid point at or after its time."""
+
+    translations = _identity(cells.SpikeSourcePoissonRefractory)
+    state_map = {}
+
+
 def _minimum_delay(self):
     return state.min_delay_ms()
 
