@@ -28,6 +28,12 @@ with aeif_cond_exp neurons (NEST's defaults, tau_syn 5/10 ms) and a 1 kHz Poisso
 Brian2 integrates NEST's equations with --brian-coba-method (euler by default, as its AdEx examples),
 brian2-rk4 with rk4; NEST uses its aeif_cond_exp (GSL RKF45).
 
+--models cobahh: Brette et al. 2007 benchmark 3 (networks/cobahh.json; COBAHH below): the same topology
+with hh_cond_exp_traub neurons (NEST's defaults are the benchmark's parameters), we = 6 nS, wi = 67 nS,
+self-sustained. Brian2 runs its examples/COBAHH.py equations with --brian-hh-method (exponential_euler
+by default, as the example; threshold v > -20 mV, refractory 3 ms), brian2-rk4 with rk4; NEST its
+hh_cond_exp_traub (GSL RKF45, absolute tolerance 1e-3), which neuromesh ports (rkf45.hpp).
+
 CPU time is reported beside wall time (on a shared machine wall time also counts waiting for a
 core): NEST time.process_time() around Simulate, Brian2 its own _last_run_time (CPU time), neuromesh
 the CLI process's user+sys time minus that of a one-step run of the same network (construction).
@@ -63,7 +69,7 @@ import time
 from pathlib import Path
 
 N_E, N_I = 3200, 800
-MODELS = ("coba", "cuba", "adex")
+MODELS = ("coba", "cuba", "adex", "cobahh")
 SIMULATORS = ("neuromesh", "neuromesh-double", "brian2", "brian2-rk4", "nest")
 REPO = Path(__file__).resolve().parents[2]
 
@@ -85,6 +91,8 @@ def worker_brian2(model: str, seed: int, warmup: float, duration: float, repeats
     defaultclock.dt = 0.1 * ms
     if model == "adex":
         P, Ce, Ci, drive, method = _brian2_adex(b2, coba_method)  # noqa: F841 (run() collects locals)
+    elif model == "cobahh":
+        P, Ce, Ci, method = _brian2_cobahh(b2, coba_method)
     elif model == "cuba":
         # examples/CUBA.py, verbatim except: delay 0.1 ms, record=False, no plotting.
         taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
@@ -124,7 +132,7 @@ def worker_brian2(model: str, seed: int, warmup: float, duration: float, repeats
         Ce = Synapses(P, P, on_pre="ge += we", delay=0.1 * ms)
         Ci = Synapses(P, P, on_pre="gi += wi", delay=0.1 * ms)
         method = coba_method
-    if model != "adex":
+    if model not in ("adex", "cobahh"):
         Ce.connect("i<3200", p=0.02)
         Ci.connect("i>=3200", p=0.02)
     mon = SpikeMonitor(P, record=False)
@@ -183,6 +191,81 @@ def _brian2_adex(b2, method):
     return P, Ce, Ci, PoissonInput(P, "ge", 1, ADEX_NU * Hz, weight=ADEX_WP * nS), method
 
 
+# COBAHH, Brette et al. 2007 benchmark 3 (networks/cobahh.json): 3200 E + 800 I hh_cond_exp_traub
+# (NEST's defaults are the benchmark's parameters), p = 0.02, we = 6 nS, wi = 67 nS, delay 0.1 ms,
+# no external input; V_m(0) ~ N(-65, 5) mV, g_ex(0) ~ N(40, 15) nS, g_in(0) ~ N(200, 120) nS.
+COBAHH = {"g_Na": 20000.0, "g_K": 6000.0, "g_L": 10.0, "C_m": 200.0, "E_Na": 50.0, "E_K": -90.0,
+          "E_L": -60.0, "V_T": -63.0, "E_ex": 0.0, "E_in": -80.0, "tau_syn_ex": 5.0, "tau_syn_in": 10.0}
+COBAHH_WE, COBAHH_WI = 6.0, 67.0  # nS
+
+
+def _hh_traub_initial_gates():
+    """NEST's initial m, h, n of hh_cond_exp_traub (rate functions evaluated at u = E_L)."""
+    import math
+    u = COBAHH["E_L"]
+    an = 0.032 * (15.0 - u) / (math.exp((15.0 - u) / 5.0) - 1.0)
+    bn = 0.5 * math.exp((10.0 - u) / 40.0)
+    am = 0.32 * (13.0 - u) / (math.exp((13.0 - u) / 4.0) - 1.0)
+    bm = 0.28 * (u - 40.0) / (math.exp((u - 40.0) / 5.0) - 1.0)
+    ah = 0.128 * math.exp((17.0 - u) / 18.0)
+    bh = 4.0 / (1.0 + math.exp((40.0 - u) / 5.0))
+    return am / (am + bm), ah / (ah + bh), an / (an + bn)
+
+
+def _brian2_cobahh(b2, method):
+    """Brian2's examples/COBAHH.py (Brette et al. 2007 benchmark 3): its equations and parameters;
+    delay 0.1 ms as the other simulators, gates starting at NEST's initial values, threshold and
+    refractoriness of the example (v > -20 mV, 3 ms: one spike per action potential, as NEST's
+    detection of V falling above V_T + 30 mV)."""
+    from brian2 import NeuronGroup, Synapses, mV, ms, nS, pF
+    p = COBAHH
+    ns = {"Cm": p["C_m"] * pF, "gl": p["g_L"] * nS, "El": p["E_L"] * mV, "EK": p["E_K"] * mV,
+          "ENa": p["E_Na"] * mV, "g_na": p["g_Na"] * nS, "g_kd": p["g_K"] * nS, "VT": p["V_T"] * mV,
+          "taue": p["tau_syn_ex"] * ms, "taui": p["tau_syn_in"] * ms, "Ee": p["E_ex"] * mV,
+          "Ei": p["E_in"] * mV}
+    eqs = """
+    dv/dt = (gl*(El-v)+ge*(Ee-v)+gi*(Ei-v)-g_na*(m*m*m)*h*(v-ENa)-g_kd*(n*n*n*n)*(v-EK))/Cm : volt
+    dm/dt = alpha_m*(1-m)-beta_m*m : 1
+    dn/dt = alpha_n*(1-n)-beta_n*n : 1
+    dh/dt = alpha_h*(1-h)-beta_h*h : 1
+    dge/dt = -ge*(1./taue) : siemens
+    dgi/dt = -gi*(1./taui) : siemens
+    alpha_m = 0.32*(mV**-1)*(13*mV-v+VT)/(exp((13*mV-v+VT)/(4*mV))-1.)/ms : Hz
+    beta_m = 0.28*(mV**-1)*(v-VT-40*mV)/(exp((v-VT-40*mV)/(5*mV))-1)/ms : Hz
+    alpha_h = 0.128*exp((17*mV-v+VT)/(18*mV))/ms : Hz
+    beta_h = 4./(1+exp((40*mV-v+VT)/(5*mV)))/ms : Hz
+    alpha_n = 0.032*(mV**-1)*(15*mV-v+VT)/(exp((15*mV-v+VT)/(5*mV))-1.)/ms : Hz
+    beta_n = .5*exp((10*mV-v+VT)/(40*mV))/ms : Hz
+    """
+    P = NeuronGroup(N_E + N_I, eqs, threshold="v>-20*mV", refractory=3 * ms, method=method, namespace=ns)
+    P.v = "El + (randn()*5 - 5)*mV"
+    P.ge = "(randn()*1.5 + 4)*10.*nS"
+    P.gi = "(randn()*12 + 20)*10.*nS"
+    P.m, P.h, P.n = _hh_traub_initial_gates()
+    Ce = Synapses(P[:N_E], P, on_pre=f"ge += {COBAHH_WE}*nS", delay=0.1 * ms)
+    Ci = Synapses(P[N_E:], P, on_pre=f"gi += {COBAHH_WI}*nS", delay=0.1 * ms)
+    Ce.connect(p=0.02)
+    Ci.connect(p=0.02)
+    return P, Ce, Ci, method
+
+
+def _nest_cobahh(nest):
+    """hh_cond_exp_traub's g_ex, g_in cannot be set (NEST's State_::set reads only V_m and the
+    gates): the initial conductances come as one spike at 0.1 ms (arriving after the first step)
+    with weights from the same normal laws, redrawn below 0 (NEST's sign rule would flip a
+    negative weight to the other receptor; Brian2 and neuromesh keep the ~5 % negative g_in)."""
+    pop = nest.Create("hh_cond_exp_traub", N_E + N_I, params=COBAHH)
+    pop.V_m = nest.random.normal(-65.0, 5.0)
+    kick = nest.Create("spike_generator", params={"spike_times": [0.1]})
+    big = 1e9
+    nest.Connect(kick, pop, "all_to_all",
+                 {"weight": nest.math.redraw(nest.random.normal(40.0, 15.0), min=0.0, max=big), "delay": 0.1})
+    nest.Connect(kick, pop, "all_to_all",
+                 {"weight": -1.0 * nest.math.redraw(nest.random.normal(200.0, 120.0), min=0.0, max=big),
+                  "delay": 0.1})
+    return pop, COBAHH_WE, -COBAHH_WI
+
+
 def _nest_adex(nest):
     pop = nest.Create("aeif_cond_exp", N_E + N_I, params=ADEX)
     pop.V_m = nest.random.normal(-65.0, 5.0)
@@ -203,6 +286,8 @@ def worker_nest(model: str, seed: int, warmup: float, duration: float, repeats: 
         t0 = time.perf_counter()
         if model == "adex":
             pop, w_e, w_i = _nest_adex(nest)
+        elif model == "cobahh":
+            pop, w_e, w_i = _nest_cobahh(nest)
         elif model == "cuba":
             params = {"C_m": 200.0, "tau_m": 20.0, "tau_syn_ex": 5.0, "tau_syn_in": 10.0,
                       "t_ref": 5.0, "E_L": -49.0, "V_th": -50.0, "V_reset": -60.0, "I_e": 0.0}
@@ -232,7 +317,7 @@ def worker_nest(model: str, seed: int, warmup: float, duration: float, repeats: 
         nest.Simulate(duration * 1000.0)
         sim_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
         runs.append({"sim_s": sim_s, "cpu_s": cpu_s, "construction_s": construction_s,
-                     "synapses": int(nest.num_connections) - (N_E + N_I) * (2 if model == "adex" else 1),
+                     "synapses": int(nest.num_connections) - (N_E + N_I) * {"adex": 2, "cobahh": 3}.get(model, 1),
                      "spikes_E": int(rec_E.n_events), "spikes_I": int(rec_I.n_events)})
     return {"simulator": "nest", "version": nest.__version__, "model": model, "seed": seed,
             "runs": runs}
@@ -248,7 +333,7 @@ SYN_RE = re.compile(r"(\d+) neurons, (\d+) synapses")
 
 
 def run_neuromesh(exe: str, model: str, seed: int, total_s: float, double: bool, env: dict) -> dict:
-    network = "adex_coba" if model == "adex" else f"vogels_abbott_{model}"
+    network = {"adex": "adex_coba", "cobahh": "cobahh"}.get(model, f"vogels_abbott_{model}")
     cmd = [exe, "run", network, "--duration", f"{total_s * 1000.0:g}",
            "--threads", "1", "--seed", str(seed)]
     if double:
@@ -499,7 +584,7 @@ def main(argv=None) -> int:
                     help="timed repeats per seed for NEST (default 1: its COBA runs at several s per bio s)")
     ap.add_argument("--warmup", type=float, default=0.2,
                     help="untimed warm-up in biological seconds (default 0.2; neuromesh: simulated and timed)")
-    ap.add_argument("--models", default="coba,cuba", help="comma list of coba,cuba,adex")
+    ap.add_argument("--models", default="coba,cuba", help="comma list of coba,cuba,adex,cobahh")
     ap.add_argument("--simulators", default=",".join(SIMULATORS), help=f"comma list of {','.join(SIMULATORS)}")
     ap.add_argument("--neuromesh", default=str(REPO / "build" / "apps" / "neuromesh"), help="neuromesh CLI binary")
     ap.add_argument("--build-commit", metavar="REV",
@@ -513,6 +598,8 @@ def main(argv=None) -> int:
                     help="delete the Brian2 project directories first, so the first build is a clean one")
     ap.add_argument("--brian-coba-method", default="euler",
                     help="Brian2 integration method for COBA (default euler, as Brian2's COBA examples)")
+    ap.add_argument("--brian-hh-method", default="exponential_euler",
+                    help="Brian2 integration method for COBAHH (default exponential_euler, as its COBAHH example)")
     ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
 
@@ -577,7 +664,7 @@ def main(argv=None) -> int:
             "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
             "warmup_s": a.warmup, "duration_s": a.duration, "seeds": a.seeds, "seed_list": seeds,
             "repeats": a.repeats, "nest_repeats": a.nest_repeats, "models": models, "simulators": sims, "versions": versions,
-            "brian_coba_method": a.brian_coba_method, "machine": machine_info(), "neuromesh_binary": nm_info,
+            "brian_coba_method": a.brian_coba_method, "brian_hh_method": a.brian_hh_method, "machine": machine_info(), "neuromesh_binary": nm_info,
             "notes": ["neuromesh: no untimed warm-up in the CLI; its timed span is warm-up + duration.",
                       "rates of every simulator are over the whole warm-up + duration."]}
     results = {m: {s: ({"unavailable": unavailable[s]} if s in unavailable else {"seeds": []})
@@ -604,7 +691,8 @@ def main(argv=None) -> int:
                     elif sim.startswith("brian2"):
                         if sim == "brian2-rk4" and model == "cuba":
                             continue  # CUBA is integrated exactly ('linear') in both variants
-                        method = "rk4" if sim == "brian2-rk4" else a.brian_coba_method
+                        method = "rk4" if sim == "brian2-rk4" else (
+                            a.brian_hh_method if model == "cobahh" else a.brian_coba_method)
                         d = os.path.join(a.workdir, f"{sim}_{model}")
                         res = run_worker(a.peer_python, ["brian2", model, str(seed), str(a.warmup), str(a.duration),
                                                          str(a.repeats), d, method], env, 3600)

@@ -1,6 +1,9 @@
 // Bad input gives a typed error that names what is at fault -- never a crash.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <vector>
+
 #include <neuromesh/api.hpp>
 #include <neuromesh/core/errors.hpp>
 
@@ -174,6 +177,23 @@ TEST(InputErrors, RecorderWindowsNameRecorderPopulationAndKey) {
 }
 
 // JSON cannot write -inf; "-inf" is NEST's default V_min of iaf_psc_alpha, refused elsewhere.
+// Non-finite parameters never reach a model's check (whose checks assume finite numbers): a NaN
+// or infinite value is refused by validation naming the parameter, a draw that overflows (exp of
+// a lognormal) when the neurons are built, naming the population and parameter.
+TEST(InputErrors, NonFiniteParametersAreRefusedBeforeTheModelCheck) {
+  for (const char* model : {"hh_cond_exp_traub", "hh_psc_alpha", "iaf_psc_exp"}) {
+    network net = parse_network_json(good);
+    net.populations[0].model = model;
+    net.projections.clear();
+    net.populations[0].params["C_m"] = std::nan("");
+    expect_error<config_error>([&] { validate(net); }, "params.C_m");
+    net.populations[0].params["C_m"] = std::vector<double>(10, HUGE_VAL);
+    expect_error<config_error>([&] { validate(net); }, "params.C_m");
+    net.populations[0].params["C_m"] = distribution{distribution::kind::lognormal, 800.0, 1.0};  // e^800 = inf
+    expect_error<parameter_error>([&] { make_simulation(net, {}); }, "C_m");
+  }
+}
+
 TEST(InputErrors, MinusInfinityOnlyWhereAModelAllowsIt) {
   const std::string alpha = R"({"populations": [{"label": "A", "size": 1, "model": "iaf_psc_alpha",
                                  "params": {"V_min": "-inf"}}]})";

@@ -128,6 +128,19 @@ TEST(NeuronModels, CheckRejectsBadParameters) {
                                     {"gsl_error_tol", 0, "gsl_error_tol"},
                                     {"I_e", nan, "I_e"},
                                     {"E_in", -INFINITY, "E_in"}});
+  // Hodgkin-Huxley: non-finite values are refused before the check (test_input_errors).
+  expect_rejections<hh_psc_alpha>({{"C_m", 0, "C_m"},
+                                   {"t_ref", -1, "t_ref"},
+                                   {"tau_syn_ex", 0, "tau_syn_ex"},
+                                   {"tau_syn_in", -1, "tau_syn_in"},
+                                   {"g_Na", -1, "g_Na"},
+                                   {"g_K", -1, "g_K"},
+                                   {"g_L", -1, "g_L"}});
+  expect_rejections<hh_cond_exp_traub>({{"C_m", -1, "C_m"},
+                                        {"t_ref", -1, "t_ref"},
+                                        {"tau_syn_ex", 0, "tau_syn_ex"},
+                                        {"tau_syn_in", 0, "tau_syn_in"},
+                                        {"g_Na", -1, "g_Na"}});
 }
 
 // ---- (b) analytic and reference solutions (double) ----
@@ -518,6 +531,12 @@ TEST(NeuronModels, LaneStepIsStepOrDefers) {
   // steps are deferred; the contract holds all the same.
   expect_lane_step_is_step<aeif_cond_exp, double>({}, false);
   expect_lane_step_is_step<aeif_cond_alpha, float>({}, false);
+  // Hodgkin-Huxley (hh_common.hpp): one try over the step between action potentials; the
+  // current steps of the drive make them fire, so the deferred cases include the spikes.
+  expect_lane_step_is_step<hh_cond_exp_traub, double>({}, false);
+  expect_lane_step_is_step<hh_cond_exp_traub, float>({}, false);
+  expect_lane_step_is_step<hh_psc_alpha, double>({}, false);
+  expect_lane_step_is_step<hh_psc_alpha, float>({}, false);
 }
 
 // ---- NIR neurons (docs/nir.md) ----

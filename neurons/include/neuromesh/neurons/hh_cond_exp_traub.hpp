@@ -20,23 +20,20 @@
 // NEST's constructor does so; Act_m = 9.9e-9, Act_n = 2.6e-7, Inact_h = 1 - 8.9e-10 at defaults).
 //
 // Integration as NEST: GSL's RKF45 with gsl_odeiv_control_y_new(1e-3, 0), adaptive internal steps
-// starting at h (rkf45.hpp: gsl_evolve), with the in-project exp (identical on every backend).
+// starting at h (rkf45.hpp: gsl_evolve), with the in-project exp (identical on every backend);
+// between action potentials one vectorised try per step (hh_common.hpp: lane_step).
 // The rate functions' removable singularities (u = 13, 15, 40 mV) take their limits (1.28, 0.16,
 // 1.4 per ms). This step's spike input is added after the integration.
 // Measured against NEST 3.10 (tests/crosscheck, h = 0.1 ms, 1000 ms, double): every spike in
 // NEST's step; the table's row states the V_m tolerance and what was measured.
-#include <cmath>
-
-#include <neuromesh/neurons/hh_step.hpp>
-#include <neuromesh/neurons/model.hpp>
+#include <neuromesh/neurons/hh_common.hpp>
 
 namespace neuromesh {
 
-struct hh_cond_exp_traub {
+struct hh_cond_exp_traub : detail::hh_model<hh_cond_exp_traub> {
   static constexpr std::string_view name = "hh_cond_exp_traub";
   static constexpr receptor_kind input = receptor_kind::conductance;
-  static constexpr int max_tries = 10000;  // bound on RKF45 tries per time step (rkf45.hpp)
-  static constexpr int n = 6;              // ODE components
+  static constexpr int n = 6;  // ODE components
 
   enum param : int {
     g_Na,
@@ -81,81 +78,34 @@ struct hh_cond_exp_traub {
       {"g_ex", "nS", -1},
       {"g_in", "nS", -1},
       {"refractory_steps", "steps", -1},
-      {"integration_step", "ms", -1},  // last internal step size; <= 0: start at h
+      {"integration_step", "ms", -1},  // last internal step size (<= h); <= 0: start at h
   }};
 
-  enum constant : int {
-    dt,
-    gna,
-    gk,
-    gl,
-    ena,
-    ek,
-    el,
-    vt,
-    e_ex,
-    e_in,
-    inv_c,
-    inv_tau_ex,
-    inv_tau_in,
-    i_e,
-    ref_steps,
-    v_spike,
-    n_constants_
-  };
+  enum constant : int { vt = n_common, e_ex, e_in, v_spike, n_constants_ };
   static constexpr std::size_t n_constants = n_constants_;
 
-  static std::string check(const double* p, double /*h*/) {
-    for (int j = 0; j < n_params; ++j)
-      if (!std::isfinite(p[j])) return std::string(parameters[j].name) + ": must be a finite number";
-    if (!(p[C_m] > 0)) return "C_m: must be > 0 pF";
-    if (!(p[tau_syn_ex] > 0)) return "tau_syn_ex: must be > 0 ms";
-    if (!(p[tau_syn_in] > 0)) return "tau_syn_in: must be > 0 ms";
-    if (!(p[t_ref] >= 0)) return "t_ref: must be >= 0 ms";
-    return {};
-  }
-
   static void derive(const double* p, double h, double* k) {
-    k[dt] = h;
-    k[gna] = p[g_Na];
-    k[gk] = p[g_K];
-    k[gl] = p[g_L];
-    k[ena] = p[E_Na];
-    k[ek] = p[E_K];
-    k[el] = p[E_L];
+    derive_common(p, h, k);
     k[vt] = p[V_T];
     k[e_ex] = p[E_ex];
     k[e_in] = p[E_in];
-    k[inv_c] = 1.0 / p[C_m];
-    k[inv_tau_ex] = 1.0 / p[tau_syn_ex];
-    k[inv_tau_in] = 1.0 / p[tau_syn_in];
-    k[i_e] = p[I_e];
-    k[ref_steps] = refractory_steps(p[t_ref], h);
     k[v_spike] = p[V_T] + 30.0;
   }
 
-  // NEST's initial state (host, once): V = E_L, gates from the rate functions at u = E_L.
-  static void initial_state(const double* p, double* x) {
-    for (int j = 0; j < n_state; ++j) x[j] = 0.0;
-    const double u = p[E_L];
-    const double an = 0.032 * (15.0 - u) / (std::exp((15.0 - u) / 5.0) - 1.0);
-    const double bn = 0.5 * std::exp((10.0 - u) / 40.0);
-    const double am = 0.32 * (13.0 - u) / (std::exp((13.0 - u) / 4.0) - 1.0);
-    const double bm = 0.28 * (u - 40.0) / (std::exp((u - 40.0) / 5.0) - 1.0);
-    const double ah = 0.128 * std::exp((17.0 - u) / 18.0);
-    const double bh = 4.0 / (1.0 + std::exp((40.0 - u) / 5.0));
-    x[V_m] = p[E_L];
-    x[Act_m] = am / (am + bm);
-    x[Inact_h] = ah / (ah + bh);
-    x[Act_n] = an / (an + bn);
+  // The rate functions at u (= V - V_T in the dynamics): alpha_m, beta_m, alpha_h, beta_h,
+  // alpha_n, beta_n [1/ms].
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static void rates(Real u, Real* r) {
+    r[0] = detail::hh_rate(Real(0.32), Real(13) - u, Real(4));
+    r[1] = detail::hh_rate(Real(0.28), u - Real(40), Real(5));
+    r[2] = Real(0.128) * math::exp_simd((Real(17) - u) / Real(18));
+    r[3] = Real(4) / (Real(1) + math::exp_simd((Real(40) - u) / Real(5)));
+    r[4] = detail::hh_rate(Real(0.032), Real(15) - u, Real(5));
+    r[5] = Real(0.5) * math::exp_simd((Real(10) - u) / Real(40));
   }
 
-  // a z / (exp(z / b) - 1), with its limit a b at z = 0.
-  template <class Real>
-  NEUROMESH_INLINE_HOST_DEVICE static Real rate(Real a, Real z, Real b) {
-    const Real d = math::exp_simd(z / b) - Real(1);
-    return detail::select(z == Real(0), a * b, a * z / d);
-  }
+  // NEST's initial state: V = E_L, gates from the rate functions at u = E_L (host, once).
+  static void initial_state(const double* p, double* x) { resting_gates(p[E_L], x); }
 
   template <class Real>
   struct rhs {
@@ -163,22 +113,16 @@ struct hh_cond_exp_traub {
     Real i;  // I_e + I_stim
     NEUROMESH_INLINE_HOST_DEVICE void operator()(const Real* y, Real* f) const {
       const Real v = y[V_m], m = y[Act_m], h = y[Inact_h], nn = y[Act_n];
-      const Real i_na = k[gna] * m * m * m * h * (v - k[ena]);
-      const Real i_k = k[gk] * nn * nn * nn * nn * (v - k[ek]);
-      const Real i_l = k[gl] * (v - k[el]);
+      Real i_na, i_k, i_l;
+      ionic(k, v, m, h, nn, i_na, i_k, i_l);
       const Real i_ex = y[g_ex] * (v - k[e_ex]);
       const Real i_in = y[g_in] * (v - k[e_in]);
       f[V_m] = (-i_na - i_k - i_l - i_ex - i_in + i) * k[inv_c];
-      const Real u = v - k[vt];
-      const Real alpha_n = rate(Real(0.032), Real(15) - u, Real(5));
-      const Real beta_n = Real(0.5) * math::exp_simd((Real(10) - u) / Real(40));
-      const Real alpha_m = rate(Real(0.32), Real(13) - u, Real(4));
-      const Real beta_m = rate(Real(0.28), u - Real(40), Real(5));
-      const Real alpha_h = Real(0.128) * math::exp_simd((Real(17) - u) / Real(18));
-      const Real beta_h = Real(4) / (Real(1) + math::exp_simd((Real(40) - u) / Real(5)));
-      f[Act_m] = alpha_m - (alpha_m + beta_m) * m;
-      f[Inact_h] = alpha_h - (alpha_h + beta_h) * h;
-      f[Act_n] = alpha_n - (alpha_n + beta_n) * nn;
+      Real r[6];
+      rates(v - k[vt], r);
+      f[Act_m] = r[0] - (r[0] + r[1]) * m;
+      f[Inact_h] = r[2] - (r[2] + r[3]) * h;
+      f[Act_n] = r[4] - (r[4] + r[5]) * nn;
       f[g_ex] = -y[g_ex] * k[inv_tau_ex];
       f[g_in] = -y[g_in] * k[inv_tau_in];
     }
@@ -193,11 +137,6 @@ struct hh_cond_exp_traub {
   template <class Real>
   NEUROMESH_INLINE_HOST_DEVICE static Real threshold(const Real* k) {
     return k[v_spike];  // V_T + 30 mV
-  }
-
-  template <class Real, bool DetectChange = true>
-  NEUROMESH_INLINE_HOST_DEVICE static unsigned step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim) {
-    return detail::hh_step<hh_cond_exp_traub, Real, DetectChange>(k, x, in_ex, in_in, i_stim);
   }
 };
 

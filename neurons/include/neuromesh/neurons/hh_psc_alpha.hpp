@@ -23,22 +23,19 @@
 // Integration as NEST: GSL's RKF45 with gsl_odeiv_control_y_new(1e-3, 0) -- absolute tolerance
 // 1e-3 on every component, adaptive internal steps carried over from step to step, starting at h
 // (rkf45.hpp: gsl_evolve, with GSL's own quirks), with the in-project exp (identical on every
-// backend). The rate functions' removable singularities (V = -40, -55 mV) take their limits
+// backend); between action potentials one vectorised try per step (hh_common.hpp: lane_step).
+// The rate functions' removable singularities (V = -40, -55 mV) take their limits
 // (1 and 0.1 per ms) instead of 0/0. This step's spike input is added after the integration.
 // Measured against NEST 3.10 (tests/crosscheck, h = 0.1 ms, 1000 ms, double): every spike in
 // NEST's step; the table's row states the V_m tolerance and what was measured.
-#include <cmath>
-
-#include <neuromesh/neurons/hh_step.hpp>
-#include <neuromesh/neurons/model.hpp>
+#include <neuromesh/neurons/hh_common.hpp>
 
 namespace neuromesh {
 
-struct hh_psc_alpha {
+struct hh_psc_alpha : detail::hh_model<hh_psc_alpha> {
   static constexpr std::string_view name = "hh_psc_alpha";
   static constexpr receptor_kind input = receptor_kind::current;
-  static constexpr int max_tries = 10000;  // bound on RKF45 tries per time step (rkf45.hpp)
-  static constexpr int n = 8;              // ODE components
+  static constexpr int n = 8;  // ODE components
 
   enum param : int { t_ref, g_Na, g_K, g_L, C_m, E_Na, E_K, E_L, tau_syn_ex, tau_syn_in, I_e, n_params };
   static constexpr std::array<parameter_spec, n_params> parameters{{
@@ -66,80 +63,32 @@ struct hh_psc_alpha {
       {"dI_syn_in", "pA/ms", -1},
       {"I_syn_in", "pA", -1},
       {"refractory_steps", "steps", -1},
-      {"integration_step", "ms", -1},  // last internal step size; <= 0: start at h
+      {"integration_step", "ms", -1},  // last internal step size (<= h); <= 0: start at h
   }};
 
-  enum constant : int {
-    dt,
-    gna,
-    gk,
-    gl,
-    ena,
-    ek,
-    el,
-    inv_c,
-    inv_tau_ex,
-    inv_tau_in,
-    i_e,
-    ref_steps,
-    jump_ex,
-    jump_in,
-    n_constants_
-  };
+  enum constant : int { jump_ex = n_common, jump_in, n_constants_ };
   static constexpr std::size_t n_constants = n_constants_;
 
-  static std::string check(const double* p, double /*h*/) {
-    for (int j = 0; j < n_params; ++j)
-      if (!std::isfinite(p[j])) return std::string(parameters[j].name) + ": must be a finite number";
-    if (!(p[C_m] > 0)) return "C_m: must be > 0 pF";
-    if (!(p[t_ref] >= 0)) return "t_ref: must be >= 0 ms";
-    if (!(p[tau_syn_ex] > 0)) return "tau_syn_ex: must be > 0 ms";
-    if (!(p[tau_syn_in] > 0)) return "tau_syn_in: must be > 0 ms";
-    if (!(p[g_Na] >= 0)) return "g_Na: must be >= 0 nS";
-    if (!(p[g_K] >= 0)) return "g_K: must be >= 0 nS";
-    if (!(p[g_L] >= 0)) return "g_L: must be >= 0 nS";
-    return {};
-  }
-
   static void derive(const double* p, double h, double* k) {
-    k[dt] = h;
-    k[gna] = p[g_Na];
-    k[gk] = p[g_K];
-    k[gl] = p[g_L];
-    k[ena] = p[E_Na];
-    k[ek] = p[E_K];
-    k[el] = p[E_L];
-    k[inv_c] = 1.0 / p[C_m];
-    k[inv_tau_ex] = 1.0 / p[tau_syn_ex];
-    k[inv_tau_in] = 1.0 / p[tau_syn_in];
-    k[i_e] = p[I_e];
-    k[ref_steps] = refractory_steps(p[t_ref], h);
+    derive_common(p, h, k);
     k[jump_ex] = 2.718281828459045 / p[tau_syn_ex];
     k[jump_in] = 2.718281828459045 / p[tau_syn_in];
   }
 
-  // NEST's initial state: V = -65 mV and the gates' steady state there (host, once).
-  static void initial_state(const double* /*p*/, double* x) {
-    for (int j = 0; j < n_state; ++j) x[j] = 0.0;
-    const double v = -65.0;
-    const double an = 0.01 * (v + 55.0) / (1.0 - std::exp(-(v + 55.0) / 10.0));
-    const double bn = 0.125 * std::exp(-(v + 65.0) / 80.0);
-    const double am = 0.1 * (v + 40.0) / (1.0 - std::exp(-(v + 40.0) / 10.0));
-    const double bm = 4.0 * std::exp(-(v + 65.0) / 18.0);
-    const double ah = 0.07 * std::exp(-(v + 65.0) / 20.0);
-    const double bh = 1.0 / (1.0 + std::exp(-(v + 35.0) / 10.0));
-    x[V_m] = v;
-    x[Act_m] = am / (am + bm);
-    x[Inact_h] = ah / (ah + bh);
-    x[Act_n] = an / (an + bn);
+  // The rate functions at V = v: alpha_m, beta_m, alpha_h, beta_h, alpha_n, beta_n [1/ms]
+  // (alpha_x = a x / (1 - exp(-x / b)) as hh_rate with z = -x).
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static void rates(Real v, Real* r) {
+    r[0] = detail::hh_rate(Real(0.1), -(v + Real(40)), Real(10));
+    r[1] = Real(4) * math::exp_simd(-(v + Real(65)) / Real(18));
+    r[2] = Real(0.07) * math::exp_simd(-(v + Real(65)) / Real(20));
+    r[3] = Real(1) / (Real(1) + math::exp_simd(-(v + Real(35)) / Real(10)));
+    r[4] = detail::hh_rate(Real(0.01), -(v + Real(55)), Real(10));
+    r[5] = Real(0.125) * math::exp_simd(-(v + Real(65)) / Real(80));
   }
 
-  // a x / (1 - exp(-x / b)), with its limit a b at x = 0.
-  template <class Real>
-  NEUROMESH_INLINE_HOST_DEVICE static Real rate(Real a, Real x, Real b) {
-    const Real d = Real(1) - math::exp_simd(-x / b);
-    return detail::select(x == Real(0), a * b, a * x / d);
-  }
+  // NEST's initial state: V = -65 mV and the gates' steady state there (host, once).
+  static void initial_state(const double* /*p*/, double* x) { resting_gates(-65.0, x); }
 
   template <class Real>
   struct rhs {
@@ -147,19 +96,14 @@ struct hh_psc_alpha {
     Real i;  // I_e + I_stim
     NEUROMESH_INLINE_HOST_DEVICE void operator()(const Real* y, Real* f) const {
       const Real v = y[V_m], m = y[Act_m], h = y[Inact_h], nn = y[Act_n];
-      const Real alpha_n = rate(Real(0.01), v + Real(55), Real(10));
-      const Real beta_n = Real(0.125) * math::exp_simd(-(v + Real(65)) / Real(80));
-      const Real alpha_m = rate(Real(0.1), v + Real(40), Real(10));
-      const Real beta_m = Real(4) * math::exp_simd(-(v + Real(65)) / Real(18));
-      const Real alpha_h = Real(0.07) * math::exp_simd(-(v + Real(65)) / Real(20));
-      const Real beta_h = Real(1) / (Real(1) + math::exp_simd(-(v + Real(35)) / Real(10)));
-      const Real i_na = k[gna] * m * m * m * h * (v - k[ena]);
-      const Real i_k = k[gk] * nn * nn * nn * nn * (v - k[ek]);
-      const Real i_l = k[gl] * (v - k[el]);
+      Real r[6];
+      rates(v, r);
+      Real i_na, i_k, i_l;
+      ionic(k, v, m, h, nn, i_na, i_k, i_l);
       f[V_m] = (-(i_na + i_k + i_l) + i + y[I_ex] + y[I_in]) * k[inv_c];
-      f[Act_m] = alpha_m * (Real(1) - m) - beta_m * m;
-      f[Inact_h] = alpha_h * (Real(1) - h) - beta_h * h;
-      f[Act_n] = alpha_n * (Real(1) - nn) - beta_n * nn;
+      f[Act_m] = r[0] * (Real(1) - m) - r[1] * m;
+      f[Inact_h] = r[2] * (Real(1) - h) - r[3] * h;
+      f[Act_n] = r[4] * (Real(1) - nn) - r[5] * nn;
       f[dI_ex] = -y[dI_ex] * k[inv_tau_ex];
       f[I_ex] = y[dI_ex] - y[I_ex] * k[inv_tau_ex];
       f[dI_in] = -y[dI_in] * k[inv_tau_in];
@@ -176,11 +120,6 @@ struct hh_psc_alpha {
   template <class Real>
   NEUROMESH_INLINE_HOST_DEVICE static Real threshold(const Real*) {
     return Real(0);  // mV
-  }
-
-  template <class Real, bool DetectChange = true>
-  NEUROMESH_INLINE_HOST_DEVICE static unsigned step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim) {
-    return detail::hh_step<hh_psc_alpha, Real, DetectChange>(k, x, in_ex, in_in, i_stim);
   }
 };
 
