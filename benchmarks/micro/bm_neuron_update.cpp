@@ -30,7 +30,7 @@ NEUROMESH_MODEL_BENCH(iaf_psc_alpha, 400.0)
 NEUROMESH_MODEL_BENCH(iaf_cond_exp, 400.0)
 NEUROMESH_MODEL_BENCH(izhikevich, 10.0)
 NEUROMESH_MODEL_BENCH(aeif_cond_exp, 800.0)
-// Hodgkin-Huxley, firing at these currents (~70 Hz): the lane path between action potentials,
+// Hodgkin-Huxley, firing at these currents: the lane path between action potentials,
 // the scalar adaptive step during them (hh_common.hpp).
 NEUROMESH_MODEL_BENCH(hh_psc_alpha, 800.0)
 NEUROMESH_MODEL_BENCH(hh_cond_exp_traub, 200.0)
