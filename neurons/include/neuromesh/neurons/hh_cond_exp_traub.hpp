@@ -19,13 +19,10 @@
 // gates at NEST's initial values, which evaluate the rate functions at u = E_L (not E_L - V_T:
 // NEST's constructor does so; Act_m = 9.9e-9, Act_n = 2.6e-7, Inact_h = 1 - 8.9e-10 at defaults).
 //
-// Integration as NEST: GSL's RKF45 with gsl_odeiv_control_y_new(1e-3, 0), adaptive internal steps
-// starting at h (rkf45.hpp: gsl_evolve), with the in-project exp (identical on every backend);
-// between action potentials one vectorised try per step (hh_common.hpp: lane_step).
-// The rate functions' removable singularities (u = 13, 15, 40 mV) take their limits (1.28, 0.16,
-// 1.4 per ms). This step's spike input is added after the integration.
-// Measured against NEST 3.10 (tests/crosscheck, h = 0.1 ms, 1000 ms, double): every spike in
-// NEST's step; the table's row states the V_m tolerance and what was measured.
+// Integration, spike input and detection: hh_common.hpp (NEST's GSL RKF45, tolerance 1e-3, with
+// the in-project exp; vectorised lanes between action potentials). Singular rate functions at
+// u = 13, 15, 40 mV take their limits (1.28, 0.16, 1.4 per ms). Against NEST 3.10: every spike
+// in NEST's step (tests/crosscheck; its row states the V_m tolerance and what was measured).
 #include <neuromesh/neurons/hh_common.hpp>
 
 namespace neuromesh {

@@ -20,14 +20,11 @@
 // Inact_h, Act_n, I_syn_ex, I_syn_in; dI_syn_x are NEST's internal dI_ex / dI_in). Initial state
 // as NEST's: V_m = -65 mV (not E_L), m, h, n at their steady state for -65 mV, no input.
 //
-// Integration as NEST: GSL's RKF45 with gsl_odeiv_control_y_new(1e-3, 0) -- absolute tolerance
-// 1e-3 on every component, adaptive internal steps carried over from step to step, starting at h
-// (rkf45.hpp: gsl_evolve, with GSL's own quirks), with the in-project exp (identical on every
-// backend); between action potentials one vectorised try per step (hh_common.hpp: lane_step).
-// The rate functions' removable singularities (V = -40, -55 mV) take their limits
-// (1 and 0.1 per ms) instead of 0/0. This step's spike input is added after the integration.
-// Measured against NEST 3.10 (tests/crosscheck, h = 0.1 ms, 1000 ms, double): every spike in
-// NEST's step; the table's row states the V_m tolerance and what was measured.
+// Integrated as NEST does, with GSL's adaptive RKF45 (absolute tolerance 1e-3 on every
+// component, internal step carried over) in hh_common.hpp, which also adds the spike input after
+// the integration and detects spikes. The singular rates at V = -40, -55 mV take their limits
+// (1 and 0.1 per ms) instead of 0/0. tests/crosscheck compares it with NEST 3.10 (h = 0.1 ms,
+// 1000 ms, double): every spike in NEST's step, V_m within the tolerance its row states.
 #include <neuromesh/neurons/hh_common.hpp>
 
 namespace neuromesh {
