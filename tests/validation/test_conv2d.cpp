@@ -20,12 +20,12 @@ namespace {
 conv2d_geometry geometry(std::uint32_t stride, std::uint32_t pad, std::uint32_t dil, std::uint32_t groups) {
   conv2d_geometry g;
   g.input = {4, 7, 6};
-  g.kernel_shape = {6, 4 / groups, 3, 2};
+  g.kernel_shape = {8, 4 / groups, 3, 2};
   g.stride = {stride, 1};
   g.padding = {pad, pad + 1};
   g.dilation = {dil, 1};
   g.groups = groups;
-  for (std::size_t k = 0; k < 6u * (4 / groups) * 3 * 2; ++k)  // both signs, some zeros, exact in float
+  for (std::size_t k = 0; k < 8u * (4 / groups) * 3 * 2; ++k)  // both signs, some zeros, exact in float
     g.kernel.push_back(k % 7 == 3 ? 0.0 : (static_cast<double>(k % 11) - 5.0) / 8.0);
   return g;
 }
@@ -169,7 +169,7 @@ TEST(Conv2d, ErrorsNameTheProjectionAndKey) {
   net.projections[0].conn.conv.input = {4, 7, 7};
   expect_error(net, ".connector.input_shape");
   net = conv_network(g, 1.0);
-  net.projections[0].conn.conv.groups = 3;
+  net.projections[0].conn.conv.groups = 3;  // 8 output channels
   expect_error(net, ".connector.groups");
   net = conv_network(g, 1.0);
   net.projections[0].conn.conv.kernel.pop_back();
@@ -179,7 +179,7 @@ TEST(Conv2d, ErrorsNameTheProjectionAndKey) {
   expect_error(net, ".connector.stride");
   net = conv_network(g, 1.0);
   net.projections[0].conn.conv.kernel_shape[2] = 9;
-  net.projections[0].conn.conv.kernel.resize(6 * 4 * 9 * 2, 1.0);
+  net.projections[0].conn.conv.kernel.resize(8 * 4 * 9 * 2, 1.0);
   expect_error(net, ".connector.kernel_shape");
   net = conv_network(g, 1.0);
   net.populations[1].size += 1;
