@@ -80,6 +80,8 @@ def main():
     ap.add_argument("--samples", type=int, default=5)
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per measurement (the best is reported)")
+    ap.add_argument("--compare-rows", action="store_true",
+                    help="also time the same import with every term expanded into explicit synapses (stored rows)")
     a = ap.parse_args()
     rng = np.random.default_rng(1)
     g = graph(rng)
@@ -115,6 +117,18 @@ def main():
         ratios.append((w1 / w2, c1 / c2))
     r = np.median(np.array(ratios), axis=0)
     print(f"neuromesh (1 thread) / numpy, median of {a.repeats} back-to-back pairs: wall {r[0]:.2f}, CPU {r[1]:.2f}")
+    if a.compare_rows:  # conv2d connectors (procedural delivery) vs the same synapses stored as explicit lists
+        rows = nm.nir.read(path, dt=DT, time_scale=1.0)
+        for key in rows.plan.convs:
+            rows.plan.convs[key] = None
+        rows._nets.clear()
+        rows.network, rows.populations = rows._build("spikes")
+        assert np.array_equal(rows.run(xs[0]), ys[0])
+        pairs = [(best_of(1, lambda: model.run(xs[0]))[1], best_of(1, lambda: rows.run(xs[0]))[1])
+                 for _ in range(a.repeats)]
+        c = np.median(np.array(pairs), axis=0)
+        print(f"conv2d connector / explicit synapses, CPU per sample (medians of {a.repeats} pairs): "
+              f"{c[0]:.3f} / {c[1]:.3f} s; ratio {np.median([p[0] / p[1] for p in pairs]):.2f}")
 
 
 def best_of(n, f):

@@ -73,6 +73,14 @@ std::uint64_t hash_projections(const network& net) {
       h.add(e.file), h.add(e.population), h.add(e.source_first), h.add(e.target_first), h.add(e.source_nodes);
       h.add(e.target_nodes), h.add(e.edge_types), h.add(e.type_weight), h.add(e.type_delay), h.add(e.sign);
     }
+    if (c.type == connector::kind::conv2d) {
+      const conv2d_geometry& g = c.conv;
+      h.add(std::vector<std::uint32_t>(g.input.begin(), g.input.end()));
+      h.add(std::vector<std::uint32_t>(g.kernel_shape.begin(), g.kernel_shape.end()));
+      h.add(std::vector<std::uint32_t>{g.stride[0], g.stride[1], g.padding[0], g.padding[1], g.dilation[0],
+                                       g.dilation[1], g.groups});
+      h.add(g.kernel);
+    }
     h.add(p.synapse), h.add(p.weight), h.add(p.delay), h.add(p.target);
     if (!p.synapse_parameters.empty()) {  // (static projections keep their fingerprint)
       h.add(p.synapse_parameters.size());

@@ -74,6 +74,21 @@ void generate_sonata(const kernels::projection_params& p, const projection& proj
                            });
 }
 
+// Synapses of a conv2d connector onto view-local targets [first, last): each target's kernel taps
+// (core/conv2d.hpp), zero entries skipped; weight = projection weight x entry, the scalar delay.
+void generate_conv2d(const kernels::projection_params& p, const projection& proj, index_t first, index_t last,
+                     const time_grid& grid, bool values, std::vector<generated_synapse>& out) {
+  const conv2d_geometry& g = proj.conn.conv;
+  delay_t delay = 1;
+  if (values && !delay_in_steps(p.delay.constant, p.steps_per_ms, delay))
+    grid.delay_steps(p.delay.constant, "projections[" + std::to_string(p.id) + "].delay");
+  for (index_t j = first; j < last; ++j)
+    g.taps_of_target(j, [&](std::uint32_t source, std::size_t k) {
+      if (g.kernel[k] == 0.0) return;
+      out.push_back({source, j, values ? conv2d_weight(p.weight.constant, g.kernel[k]) : 0.0f, delay});
+    });
+}
+
 // Synapses onto view-local targets [first, last).
 void generate_local(const kernels::projection_params& p, const projection& proj, index_t first, index_t last,
                     const time_grid& grid, bool values, std::vector<generated_synapse>& out) {
@@ -84,6 +99,8 @@ void generate_local(const kernels::projection_params& p, const projection& proj,
     case connector::kind::sonata:
       return generate_sonata(p, proj, first, last, grid, values,
                              [&out](const generated_synapse& g) { out.push_back(g); });
+    case connector::kind::conv2d:
+      return generate_conv2d(p, proj, first, last, grid, values, out);
     case connector::kind::fixed_outdegree:
       for (index_t i = 0; i < p.n_pre; ++i)
         check(kernels::synapses_of_source(p, i, values, first, last, push), p.id, grid);
@@ -159,6 +176,11 @@ double expected_synapses_per_target(const network& net, std::size_t proj_id) {
       return std::min(n_pre, c.p * 2.0 * math::pi * c.sigma * c.sigma * n_pre);
     case connector::kind::sonata:
       return static_cast<double>(c.n) / n_post;
+    case connector::kind::conv2d: {  // the non-zero taps per output channel (padding ignored: an upper bound)
+      const double nonzero = static_cast<double>(
+          std::count_if(c.conv.kernel.begin(), c.conv.kernel.end(), [](double k) { return k != 0.0; }));
+      return c.conv.kernel_shape[0] ? nonzero / c.conv.kernel_shape[0] : 0.0;
+    }
   }
   return n_pre;
 }

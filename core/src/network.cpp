@@ -85,7 +85,8 @@ connector::kind connector_kind_from_name(const std::string& name, const std::str
       {"fixed_outdegree", connector::kind::fixed_outdegree},
       {"fixed_total_number", connector::kind::fixed_total_number},
       {"explicit", connector::kind::explicit_list},
-      {"sonata", connector::kind::sonata}};
+      {"sonata", connector::kind::sonata},
+      {"conv2d", connector::kind::conv2d}};
   return from_name(kinds, name, where, "connector");
 }
 

@@ -176,8 +176,39 @@ sonata_edges parse_sonata_edges(const node& n) {
   return e;
 }
 
+// The keys of a conv2d connector (core/conv2d.hpp): input_shape [C, H, W], kernel_shape
+// [O, C/groups, kh, kw], kernel (flat, C order), stride / padding / dilation (an integer or
+// [along H, along W]), groups.
+conv2d_geometry parse_conv2d(const node& n) {
+  conv2d_geometry g;
+  const auto fixed = [&](const char* key, auto& out) {
+    const node list = n.at(key);
+    if (list.array().size() != out.size())
+      throw config_error(list.path, "expected " + std::to_string(out.size()) + " non-negative integers");
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = list[i].index();
+  };
+  const auto pair = [&](const char* key, std::array<std::uint32_t, 2>& out) {
+    if (!n.has(key)) return;
+    const node v = n.at(key);
+    if (v.j.is_array())
+      fixed(key, out);
+    else
+      out[0] = out[1] = v.index();
+  };
+  fixed("input_shape", g.input);
+  fixed("kernel_shape", g.kernel_shape);
+  const node k = n.at("kernel");
+  for (std::size_t i = 0; i < k.array().size(); ++i) g.kernel.push_back(k[i].number());
+  pair("stride", g.stride);
+  pair("padding", g.padding);
+  pair("dilation", g.dilation);
+  if (n.has("groups")) g.groups = n.at("groups").index();
+  return g;
+}
+
 connector parse_connector(const node& n) {
-  n.expect_object({"type", "p", "n", "sigma", "autapses", "multapses", "sources", "targets", "sonata"});
+  n.expect_object({"type", "p", "n", "sigma", "autapses", "multapses", "sources", "targets", "sonata", "input_shape",
+                   "kernel_shape", "kernel", "stride", "padding", "dilation", "groups"});
   connector c;
   const std::string type = n.at("type").text();
   c.type = connector_kind_from_name(type, n.join("type"));
@@ -205,6 +236,12 @@ connector parse_connector(const node& n) {
     c.edges = parse_sonata_edges(n.at("sonata"));
   } else if (n.has("sonata")) {
     throw config_error(n.join("sonata"), "only connector 'sonata' takes it");
+  }
+  if (c.type == connector::kind::conv2d) {
+    c.conv = parse_conv2d(n);
+  } else {
+    for (const char* key : {"input_shape", "kernel_shape", "kernel", "stride", "padding", "dilation", "groups"})
+      if (n.has(key)) throw config_error(n.join(key), "only connector 'conv2d' takes it");
   }
   return c;
 }

@@ -3,10 +3,10 @@ thread count. See README.md and docs/python.md."""
 from . import analysis, hardware, neo_convert, plots, random, report, sonata
 from .analysis import AnalysisError
 from ._core import features, models as _models
-from .connectors import (AllToAll, AllToAllConnector, FixedInDegree, FixedNumberPostConnector,
+from .connectors import (AllToAll, AllToAllConnector, Conv2dConnector, FixedInDegree, FixedNumberPostConnector,
                          FixedNumberPreConnector, FixedOutDegree, FixedProbability, FixedProbabilityConnector,
                          FixedTotalNumber, FixedTotalNumberConnector, FromList, FromListConnector,
-                         GaussianDistanceConnector, OneToOne, OneToOneConnector)
+                         GaussianDistanceConnector, OneToOne, OneToOneConnector, Pool2dConnector)
 from .errors import ArgumentTypeError, BackendUnavailable, ConfigError, Error, NeuromeshIOError, ParameterError
 from .models import (EIF_cond_alpha_isfa_ista, EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_alpha, IF_curr_exp,
                      Izhikevich, Model, SpikeSourceArray)

@@ -23,7 +23,7 @@ void add_projection(network& net, const std::string& pre, const std::string& pos
                     std::vector<index_t> targets, value_spec weight, value_spec delay, const std::string& rec,
                     std::pair<index_t, index_t> pre_slice, std::pair<index_t, index_t> post_slice, double sigma,
                     const std::string& synapse, std::map<std::string, double> synapse_parameters,
-                    const py::dict& sonata) {
+                    const py::dict& sonata, const py::dict& conv2d) {
   projection pr;
   pr.pre = pre;
   pr.post = post;
@@ -66,6 +66,32 @@ void add_projection(network& net, const std::string& pre, const std::string& pos
       else
         throw config_error("connector.sonata." + k, "unknown key");
     }
+  }
+  for (const auto& [key, value] : conv2d) {  // connector "conv2d": the keys of conv2d_geometry (core/conv2d.hpp)
+    conv2d_geometry& g = pr.conn.conv;
+    const auto k = key.cast<std::string>();
+    const auto ints = [&](auto& out) {
+      const auto v = value.cast<std::vector<std::uint32_t>>();
+      if (v.size() != out.size())
+        throw config_error("connector.conv2d." + k, "expected " + std::to_string(out.size()) + " integers");
+      std::copy(v.begin(), v.end(), out.begin());
+    };
+    if (k == "input_shape")
+      ints(g.input);
+    else if (k == "kernel_shape")
+      ints(g.kernel_shape);
+    else if (k == "kernel")
+      g.kernel = value.cast<std::vector<double>>();
+    else if (k == "stride")
+      ints(g.stride);
+    else if (k == "padding")
+      ints(g.padding);
+    else if (k == "dilation")
+      ints(g.dilation);
+    else if (k == "groups")
+      g.groups = value.cast<std::uint32_t>();
+    else
+      throw config_error("connector.conv2d." + k, "unknown key");
   }
   pr.weight = std::move(weight);
   pr.delay = std::move(delay);
@@ -114,7 +140,7 @@ void register_network(py::module_& m) {
            py::arg("pre_slice") = std::pair<index_t, index_t>{0, view{}.end},
            py::arg("post_slice") = std::pair<index_t, index_t>{0, view{}.end}, py::arg("sigma") = 0.0,
            py::arg("synapse") = "static", py::arg("synapse_parameters") = std::map<std::string, double>{},
-           py::arg("sonata") = py::dict())
+           py::arg("sonata") = py::dict(), py::arg("conv2d") = py::dict())
       .def(
           "add_poisson",
           [](network& net, const std::string& target, double rate, double weight, const std::string& rec) {

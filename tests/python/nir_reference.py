@@ -51,3 +51,24 @@ def affine_input(x, w, b=None):
     drive = np.zeros((x.shape[0], w.shape[0]))
     drive[1:] = x[:-1] @ w.T
     return drive + (0.0 if b is None else b)
+
+
+def conv2d_ref(x, w, b, stride, pad, dil, groups):
+    """Direct loops over PyTorch's conv2d (cross-correlation, zero padding) on a (C, H, W) input,
+    written from its documentation; b: bias per output channel."""
+    c_in, h, wd = x.shape
+    co, cg, kh, kw = w.shape
+    xp = np.zeros((c_in, h + 2 * pad[0], wd + 2 * pad[1]))
+    xp[:, pad[0]:pad[0] + h, pad[1]:pad[1] + wd] = x
+    ho = (h + 2 * pad[0] - dil[0] * (kh - 1) - 1) // stride[0] + 1
+    wo = (wd + 2 * pad[1] - dil[1] * (kw - 1) - 1) // stride[1] + 1
+    y = np.zeros((co, ho, wo))
+    for o in range(co):
+        g = o // (co // groups)
+        for i in range(ho):
+            for j in range(wo):
+                for c in range(cg):
+                    for a in range(kh):
+                        for e in range(kw):
+                            y[o, i, j] += w[o, c, a, e] * xp[g * cg + c, i * stride[0] + a * dil[0], j * stride[1] + e * dil[1]]
+    return y + b[:, None, None]

@@ -7,25 +7,7 @@ import pytest
 
 nir = pytest.importorskip("nir", reason="the nir package (pip install nir) is not installed")
 import neuromesh as nm  # noqa: E402
-
-
-def conv2d_ref(x, w, b, stride, pad, dil, groups):
-    c_in, h, wd = x.shape
-    co, cg, kh, kw = w.shape
-    xp = np.zeros((c_in, h + 2 * pad[0], wd + 2 * pad[1]))
-    xp[:, pad[0]:pad[0] + h, pad[1]:pad[1] + wd] = x
-    ho = (h + 2 * pad[0] - dil[0] * (kh - 1) - 1) // stride[0] + 1
-    wo = (wd + 2 * pad[1] - dil[1] * (kw - 1) - 1) // stride[1] + 1
-    y = np.zeros((co, ho, wo))
-    for o in range(co):
-        g = o // (co // groups)
-        for i in range(ho):
-            for j in range(wo):
-                for c in range(cg):
-                    for a in range(kh):
-                        for e in range(kw):
-                            y[o, i, j] += w[o, c, a, e] * xp[g * cg + c, i * stride[0] + a * dil[0], j * stride[1] + e * dil[1]]
-    return y + b[:, None, None]
+from nir_reference import conv2d_ref  # noqa: E402
 
 
 def readout(op, in_shape, x):

@@ -122,6 +122,19 @@ receptor_kind input_of(const network& net, const std::string& label, const std::
   return m->input;
 }
 
+// The weights a projection's synapses get, for the sign rule: a conv2d connector's are the scalar
+// weight times its kernel entries (their extremes).
+value_spec effective_weight(const projection& pr) {
+  if (pr.conn.type != connector::kind::conv2d || !std::holds_alternative<double>(pr.weight)) return pr.weight;
+  const double w = std::get<double>(pr.weight);
+  std::vector<double> range;
+  for (double k : pr.conn.conv.kernel)
+    if (k != 0.0) range.push_back(w * k);
+  if (range.empty()) return w;
+  const auto [lo, hi] = std::minmax_element(range.begin(), range.end());
+  return std::vector<double>{*lo, *hi};
+}
+
 }  // namespace
 
 void check_sign_rule(const network& net) {
@@ -129,7 +142,7 @@ void check_sign_rule(const network& net) {
     const projection& pr = net.projections[i];
     const std::string where = "projections[" + std::to_string(i) + "] (" + pr.pre + "->" + pr.post + ")";
     const receptor_kind input = input_of(net, pr.post, where + ".post");
-    decide(pr.target, pr.weight, input, where + ".synapse.weight");
+    decide(pr.target, effective_weight(pr), input, where + ".synapse.weight");
     if (input == receptor_kind::count && pr.synapse != "static")
       throw config_error(where + ".synapse",
                          "a plastic synapse onto a parrot_neuron: the parrot ignores weights, so a learnt weight "
@@ -152,12 +165,16 @@ network resolve_receptors(network net) {
   for (std::size_t i = 0; i < net.projections.size(); ++i) {
     projection& pr = net.projections[i];
     const std::string where = "projections[" + std::to_string(i) + "] (" + pr.pre + "->" + pr.post + ")";
-    const decision d = decide(pr.target, pr.weight, input_of(net, pr.post, where + ".post"), where + ".synapse.weight");
+    const decision d =
+        decide(pr.target, effective_weight(pr), input_of(net, pr.post, where + ".post"), where + ".synapse.weight");
     pr.target = d.target;
-    if (d.unit)
+    if (d.unit) {
       pr.weight = 1.0;
-    else
+    } else {
       apply_magnitude(pr.weight, d.sign);
+      if (pr.conn.type == connector::kind::conv2d && d.sign != 0.0)  // sign x |w| x |kernel entry|
+        for (double& k : pr.conn.conv.kernel) k = std::fabs(k);
+    }
   }
   for (std::size_t i = 0; i < net.stimuli.size(); ++i) {
     stimulus& s = net.stimuli[i];

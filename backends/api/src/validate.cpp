@@ -152,6 +152,9 @@ void validate_connector(const connector& c, index_t n_pre, index_t n_post, bool 
     case k::sonata:  // the file, its population and columns; the edges themselves as they are read
       io::check_sonata_edges(c.edges, n_pre, n_post, where);
       break;
+    case k::conv2d:
+      check_conv2d(c.conv, n_pre, n_post, where);
+      break;
     case k::all_to_all:
       break;
   }
@@ -173,6 +176,15 @@ void validate_synapse_values(const projection& pr, index_t n_post, double dt, co
     if (std::holds_alternative<std::vector<double>>(*value) && !explicit_order)
       throw config_error(where + ".synapse." + name, "arrays are accepted only with one_to_one or explicit connectors");
     validate_value(*value, n, where + ".synapse." + name);
+  }
+  if (pr.conn.type == connector::kind::conv2d) {  // the kernel gives each synapse its factor
+    for (const auto& [name, value] : {std::pair{"weight", &pr.weight}, std::pair{"delay", &pr.delay}})
+      if (!std::holds_alternative<double>(*value))
+        throw config_error(where + ".synapse." + name, std::string("a conv2d connector takes a scalar ") + name +
+                                                           " (weight: the factor of every kernel entry)");
+    double k = 0;
+    for (double x : pr.conn.conv.kernel) k = std::max(k, std::abs(x));
+    check_input_magnitude(max_magnitude(pr.weight) * k, where + ".synapse.weight", "|weight x kernel| up to");
   }
   check_input_magnitude(max_magnitude(pr.weight), where + ".synapse.weight", "|weight| up to");
   const time_grid grid(dt);

@@ -66,6 +66,12 @@ void shard::build_synapses(const std::function<void(double)>& progress) {
         build_projection_rows(net, k, slice_of(post), cfg_.part.local_size(index_), weight_storage_of(proj), on_block);
     const synapse_info& model = *find_synapse_model(proj.synapse);
     run_time_synapse_state_ |= model.plastic || model.short_term;
+    if (proj.conn.type == connector::kind::conv2d && !model.plastic && !model.short_term && slice_of(post).contiguous())
+      with_synapse_model_at(p.model, [&]<class S>() {
+        if constexpr (!S::plastic && !detail::has_short_term<S>())
+          p.conv = std::make_unique<conv_plan>(proj, slice_of(post), p.pre_size, net.populations[post].size, net.dt,
+                                               [](float w) { return S::input(w); });
+      });
     if (model.short_term) {
       p.stp_parameters = synapse_parameter_values(proj, where);
       const short_term_state initial = with_synapse_model_at(p.model, [&]<class S>() {
@@ -160,9 +166,7 @@ void shard::advance(step_t t0, int n, std::vector<spike>& fired) {
   }
 }
 
-void shard::deliver(std::span<const spike> spikes) {
-  deliver_items(spikes, [](const spike&, std::uint32_t) { return true; });
-}
+void shard::deliver(std::span<const spike> spikes) { deliver_items(spikes, accept_all{}); }
 
 void shard::deliver_partial(std::span<const partial_delivery> deliveries, std::span<const std::uint32_t> group_of_gid) {
   if (!stdp_by_post_.empty())  // a row walked once per delivery would update its weights several times
@@ -256,6 +260,9 @@ void shard::deliver_rows_as(std::span<const Item> items, Accept accept, OnTarget
 template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
 void shard::deliver_projection(const projection_rows& p, std::span<const Item> items, Accept accept,
                                OnTarget on_target) {
+  if constexpr (std::is_same_v<Accept, accept_all>) {
+    if (p.conv) return deliver_conv<Saturate>(p, items, on_target);
+  }
   const synapse_columns columns{p.rows.targets(), p.rows.weights(), p.rows.shared_weight()};
   for (const Item& item : items) {
     const spike& sp = spike_of(item);
@@ -272,6 +279,27 @@ void shard::deliver_projection(const projection_rows& p, std::span<const Item> i
           row[t] += w;  // cannot leave the range (deliver_rows)
         on_target(t);
       });
+    });
+  }
+}
+
+// A conv2d projection's spikes from its kernel (conv_delivery.hpp): the same targets and inputs as
+// its rows, which hold one receptor and one delay.
+template <bool Saturate, class Item, class OnTarget>
+void shard::deliver_conv(const projection_rows& p, std::span<const Item> items, OnTarget on_target) {
+  const conv_plan& plan = *p.conv;
+  for (const Item& item : items) {
+    const spike& sp = spike_of(item);
+    const gid_t s = sp.gid - p.pre_first - plan.pre_begin;  // wraps for gids before the view
+    if (s >= plan.n_pre) continue;
+    fixed_t* row =
+        arrays_.ring.row_at(plan.receptor, arrays_.ring.slot_after(arrays_.ring.slot_of(sp.step), plan.delay));
+    plan.deliver(static_cast<index_t>(s), [&](std::uint32_t t, fixed_t w) {
+      if constexpr (Saturate)
+        row[t] = add_saturating(row[t], w);
+      else
+        row[t] += w;
+      on_target(t);
     });
   }
 }

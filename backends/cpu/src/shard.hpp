@@ -9,6 +9,7 @@
 #include <neuromesh/core/engine.hpp>
 #include <neuromesh/core/synapse_store.hpp>
 
+#include "conv_delivery.hpp"
 #include "population_group.hpp"
 #include "stdp_rows.hpp"
 
@@ -28,6 +29,8 @@ struct projection_rows {
   gid_t pre_first = 0;    // gid of the pre population's neuron 0
   std::size_t model = 0;  // synapse_models position of the projection's synapse model (with_synapse_model_at)
   index_t pre_size = 0;
+  // conv2d, static, onto a contiguous slice: delivered from the kernel (conv_delivery.hpp)
+  std::unique_ptr<conv_plan> conv;
   // Whether neuron g (a gid) has synapses in this projection.
   bool has_row(gid_t g) const { return g - pre_first < pre_size && !rows.row_empty(g - pre_first); }
 };
@@ -90,6 +93,9 @@ class shard {
   void wake_woken();
   void bound_row_input();
   void record_post_spikes(std::span<const spike> fired);
+  struct accept_all {  // ordinary delivery: every target (the timing mode's filter is another Accept)
+    bool operator()(const spike&, std::uint32_t) const { return true; }
+  };
   template <class Item, class Accept>
   void deliver_items(std::span<const Item> items, Accept accept);
   template <class Item, class Accept, class OnTarget>
@@ -98,6 +104,8 @@ class shard {
   void deliver_rows_as(std::span<const Item> items, Accept accept, OnTarget on_target);
   template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
   void deliver_projection(const projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
+  template <bool Saturate, class Item, class OnTarget>
+  void deliver_conv(const projection_rows& p, std::span<const Item> items, OnTarget on_target);
   template <bool Saturate, class Rule, class Item, class Accept, class OnTarget>
   void deliver_plastic(projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
   template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>

@@ -228,9 +228,11 @@ void throw_generation_error(const network& net, std::size_t k) {
   throw internal_error("device generation of projections[" + std::to_string(k) + "] failed where the host's succeeds");
 }
 
-// Lists (in memory or in a SONATA file) are the host's: it streams them into rows.
+// Lists (in memory or in a SONATA file) and convolutions (their kernel lives in the description)
+// are the host's: it streams them into rows.
 bool builds_on_device(const projection& proj) {
-  return proj.conn.type != connector::kind::explicit_list && proj.conn.type != connector::kind::sonata;
+  return proj.conn.type != connector::kind::explicit_list && proj.conn.type != connector::kind::sonata &&
+         proj.conn.type != connector::kind::conv2d;
 }
 
 device_rows build_rows_on_device(const network& net, std::size_t k, const device_parameters& dp, index_t n_pre,

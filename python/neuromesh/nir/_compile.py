@@ -10,6 +10,7 @@ from . import _ops
 from ._graph import NEURONS, NIRError, NIRUnsupported
 
 SPIKING = ("LIF", "CubaLIF", "IF", "Threshold")
+_IDENTITY = {}  # the conv geometry of a path without weight nodes (an identity edge)
 
 
 
@@ -53,15 +54,19 @@ class Plan:
         for k, n in nodes.items():
             if n["type"] in NEURONS:
                 self.shape[k] = neuron_shape(k, n)
-        self.ops = {}
+        self.ops, self.specs = {}, {}
         self._infer_shapes()
         self._check_sinks()
         self.terms, self.bias = defaultdict(lambda: None), defaultdict(lambda: None)
+        # convs[(source, sink, delay)]: the term as one conv2d connector geometry (_ops.fold_conv),
+        # "identity" for an edge without weight nodes, or None when it is neither (then its matrix
+        # is expanded into synapses)
+        self.convs = {}
         for src in self.inputs + [k for k, n in nodes.items() if n["type"] in NEURONS]:
-            self._walk(src, src, sp.identity(_ops._size(self.shape[src]), format="csr"), 0, [src])
+            self._walk(src, src, sp.identity(_ops._size(self.shape[src]), format="csr"), 0, [src], _IDENTITY)
         for k, (out, m, b, d) in self.ops.items():
             if b is not None:
-                self._walk(k, None, sp.csr_matrix(b.reshape(-1, 1)), 0, [k])
+                self._walk(k, None, sp.csr_matrix(b.reshape(-1, 1)), 0, [k], None)
 
     def _infer_shapes(self):
         pending = [k for k, n in self.nodes.items() if n["type"] not in NEURONS and k not in self.inputs]
@@ -78,7 +83,7 @@ class Plan:
                     raise NIRError(f"node '{k}' ({self.nodes[k]['type']}): shape mismatch between its inputs "
                                    f"{ {p: self.shape[p] for p in ins} }")
                 in_shape = self.shape[ins[0]]
-                out, m, b, d = _ops.apply(k, self.nodes[k], in_shape)
+                out, m, b, d = _ops.apply(k, self.nodes[k], in_shape, self.specs)
                 given = self.nodes[k].get("shape") if self.nodes[k]["type"] == "Output" else None
                 if given is not None and np.size(given):
                     try:
@@ -112,32 +117,41 @@ class Plan:
             raise NIRError(f"{where}: delay {value} x time_scale {self.time_scale} ms is not a multiple of dt = {self.dt} ms")
         return r.astype(np.int64)
 
-    def _walk(self, src, node, m, delay, path):
-        """Follows the edges out of `node` carrying matrix m (values at node's output x src)."""
+    def _walk(self, src, node, m, delay, path, conv):
+        """Follows the edges out of `node` carrying matrix m (values at node's output x src) and
+        conv, the same map as a conv2d geometry (_IDENTITY before any weight node; None if none)."""
         for nxt in self.succ[node if node is not None else path[-1]]:
             kind = self.nodes[nxt]["type"]
             if kind in NEURONS or (kind == "Output" and self.nodes[nxt]["__top"]):
-                self._add(src, nxt, m, delay)
+                self._add(src, nxt, m, delay, conv)
                 continue
             if nxt in path:
                 raise NIRUnsupported(f"node '{nxt}' ({kind}): a cycle through weight nodes only "
                                      f"({' -> '.join(path + [nxt])}); a cycle needs a neuron node")
             out, op, b, d = self.ops[nxt]
             m2 = m if op is None else (op @ m).tocsr()
+            conv2 = conv
+            if op is not None:
+                spec = self.specs.get(nxt)
+                conv2 = None if conv is None or spec is None else \
+                    (spec if conv is _IDENTITY else _ops.fold_conv(conv, spec))
             if d is None:
-                self._walk(src, nxt, m2, delay, path + [nxt])
+                self._walk(src, nxt, m2, delay, path + [nxt], conv2)
                 continue
             steps = self.steps(d, f"node '{nxt}' (Delay)")
             for s in np.unique(steps):
                 sel = sp.diags((steps == s).astype(float)).tocsr()
-                self._walk(src, nxt, (sel @ m2).tocsr(), delay + int(s), path + [nxt])
+                self._walk(src, nxt, (sel @ m2).tocsr(), delay + int(s), path + [nxt],
+                           conv2 if len(np.unique(steps)) == 1 else None)
 
-    def _add(self, src, sink, m, delay):
+    def _add(self, src, sink, m, delay, conv=None):
         if (self.nodes[src]["type"] in NEURONS or src in self.inputs):
             if self.nodes[src]["type"] in ("LI", "CubaLI", "I") and not (self.nodes[sink]["type"] == "Output"):
                 raise NIRUnsupported(f"node '{src}' ({self.nodes[src]['type']}): its graded output feeds '{sink}'; "
                                      "graded values travel only to Output nodes (synapses carry spikes)")
             key = (src, sink, delay)
+            # a sum of paths: a matrix; a path without weight nodes: one-to-one
+            self.convs[key] = None if key in self.convs else ("identity" if conv is _IDENTITY else conv)
             self.terms[key] = m if self.terms[key] is None else (self.terms[key] + m).tocsr()
         else:  # a bias: m is a column
             b = np.asarray(m.todense()).ravel()

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _core
 from .. import hardware as _hw
-from ..connectors import FromListConnector
+from ..connectors import Conv2dConnector, FromListConnector, OneToOneConnector
 from ..errors import ArgumentTypeError, ConfigError
 from ..models import Model as _CoreModel
 from ..models import SpikeSourceArray
@@ -103,6 +103,17 @@ class NIRModel:
         for (src, sink, d), m in plan.terms.items():
             if sink in plan.outputs or src not in pops:
                 continue  # read out in numpy (outputs) or injected as currents (graded inputs)
+            spec = plan.convs.get((src, sink, d))
+            if isinstance(spec, str):  # "identity": neuron i drives neuron i with weight 1
+                net.connect(pops[src], pops[sink], OneToOneConnector(), StaticSynapse(weight=1.0, delay=(1 + d) * self.dt))
+                continue
+            if spec is not None:  # one convolution: the core's conv2d connector, generated from the kernel
+                conv = Conv2dConnector(spec["input_shape"], spec["kernel"], stride=spec["stride"],
+                                       padding=spec["padding"], dilation=spec["dilation"], groups=spec["groups"])
+                for part in conv.split_signs():  # one receptor per projection (the sign rule)
+                    if part is not None:
+                        net.connect(pops[src], pops[sink], part, StaticSynapse(weight=1.0, delay=(1 + d) * self.dt))
+                continue
             coo = m.tocoo()  # zero weights are no synapses: neither sign selects them
             for sign in (coo.data > 0.0, coo.data < 0.0):  # one receptor per projection (the sign rule)
                 if np.any(sign):

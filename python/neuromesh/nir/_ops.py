@@ -60,7 +60,13 @@ def _conv(weight, in_shape, stride, padding, dilation, groups, where):
                 vals.append(weight[co[ok], cl, ky, kx])
     m = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                       shape=(c_out * ho * wo, c_in * h * w))
-    return (c_out, ho, wo), m
+    # The same convolution for the core's conv2d connector (symmetric padding only: PyTorch's 'same'
+    # with an odd total pad puts the extra row at the end, which conv2d cannot say).
+    spec = None
+    if padding is not None or all(dilation[i] * (k - 1) % 2 == 0 for i, k in enumerate((kh, kw))):
+        spec = dict(input_shape=tuple(in_shape), kernel=np.asarray(weight, dtype=float), stride=tuple(stride),
+                    padding=tuple(pads), dilation=tuple(dilation), groups=int(groups))
+    return (c_out, ho, wo), m, spec
 
 
 def _pool(in_shape, kernel, stride, padding, average, where):
@@ -69,13 +75,16 @@ def _pool(in_shape, kernel, stride, padding, average, where):
     wo = (w + 2 * padding[1] - kernel[1]) // stride[1] + 1
     if ho <= 0 or wo <= 0:
         raise NIRError(f"{where}: input {in_shape} is smaller than the pooling kernel {kernel}")
-    k = np.zeros((c, c, kernel[0], kernel[1]))
-    k[np.arange(c), np.arange(c)] = 1.0 / (kernel[0] * kernel[1]) if average else 1.0
-    return _conv(k, in_shape, stride, padding, (1, 1), 1, where)
+    k = np.full((c, 1, kernel[0], kernel[1]), 1.0 / (kernel[0] * kernel[1]) if average else 1.0)  # per channel
+    out, m, spec = _conv(k, in_shape, stride, padding, (1, 1), c, where)
+    if spec is not None:
+        spec["pool"] = (tuple(kernel), 1.0 / (kernel[0] * kernel[1]) if average else 1.0)
+    return out, m, spec
 
 
-def apply(name, node, in_shape):
-    """(out_shape, matrix or None for identity, bias or None, delay per output or None)."""
+def apply(name, node, in_shape, specs=None):
+    """(out_shape, matrix or None for identity, bias or None, delay per output or None); for a
+    convolution or pooling also specs[name] = its conv2d connector geometry (fold_conv)."""
     kind = node["type"]
     where = f"node '{name}' ({kind})"
     n_in = _size(in_shape)
@@ -131,8 +140,10 @@ def apply(name, node, in_shape):
             return _pair(v, n, where) if two else (unit, int(np.ravel(v)[0]))
         pad = _text_or(node.get("padding", 0))
         pad = pad if isinstance(pad, str) else one(pad, "padding", 0)
-        out, m = _conv(wt, tuple(shape), one(node.get("stride", 1), "stride", 1), pad,
-                       one(node.get("dilation", 1), "dilation", 1), int(node.get("groups", 1)), where)
+        out, m, spec = _conv(wt, tuple(shape), one(node.get("stride", 1), "stride", 1), pad,
+                             one(node.get("dilation", 1), "dilation", 1), int(node.get("groups", 1)), where)
+        if specs is not None and spec is not None:
+            specs[name] = spec
         bias = node.get("bias")
         b = None
         if bias is not None and np.size(bias):
@@ -144,9 +155,11 @@ def apply(name, node, in_shape):
     if kind in ("SumPool2d", "AvgPool2d"):
         if len(in_shape) != 3:
             raise NIRError(f"{where}: input of shape {tuple(in_shape)} is not (C, H, W)")
-        out, m = _pool(tuple(in_shape), _pair(node["kernel_size"], "kernel_size", where),
-                       _pair(node["stride"], "stride", where), _pair(node.get("padding", 0), "padding", where),
-                       kind == "AvgPool2d", where)
+        out, m, spec = _pool(tuple(in_shape), _pair(node["kernel_size"], "kernel_size", where),
+                             _pair(node["stride"], "stride", where), _pair(node.get("padding", 0), "padding", where),
+                             kind == "AvgPool2d", where)
+        if specs is not None and spec is not None:
+            specs[name] = spec
         return out, m, None, None
     raise NIRUnsupported(f"{where}: not a weight or shape node")
 
@@ -157,3 +170,31 @@ def _text_or(v):
     if isinstance(v, np.ndarray) and v.dtype.kind in "OSU":
         return str(v.ravel()[0].decode() if isinstance(v.ravel()[0], bytes) else v.ravel()[0])
     return v
+
+
+def fold_conv(first, second):
+    """The conv2d geometry of `second` applied after `first` (None if not one convolution): a
+    pooling with kernel == stride and no padding followed by a convolution is one convolution with
+    stride x pool stride whose kernel entry (ky d p + a, kx d p + b) is the pooling value times the
+    convolution's (ky, kx) -- exact when the convolution has no padding or the pooling drops no
+    rows/columns (else its padding would cover input that the pooling dropped)."""
+    pool = first.get("pool")
+    if pool is None or "pool" in second:
+        return None
+    (ph, pw), value = pool
+    if tuple(first["stride"]) != (ph, pw) or tuple(first["padding"]) != (0, 0):
+        return None
+    c, h, w = first["input_shape"]
+    if any(second["padding"][a] and (h, w)[a] % (ph, pw)[a] for a in (0, 1)):
+        return None
+    k = second["kernel"]
+    o, cin_g, kh, kw = k.shape
+    (dy, dx), (sy, sx) = second["dilation"], second["stride"]
+    big = np.zeros((o, cin_g, (kh - 1) * dy * ph + ph, (kw - 1) * dx * pw + pw))
+    for ky in range(kh):
+        for kx in range(kw):
+            big[:, :, ky * dy * ph:ky * dy * ph + ph, kx * dx * pw:kx * dx * pw + pw] = \
+                value * k[:, :, ky, kx][:, :, None, None]
+    return dict(input_shape=(c, h, w), kernel=big, stride=(sy * ph, sx * pw),
+                padding=(second["padding"][0] * ph, second["padding"][1] * pw), dilation=(1, 1),
+                groups=second["groups"])

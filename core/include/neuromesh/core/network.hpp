@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include <neuromesh/core/conv2d.hpp>
+
 namespace neuromesh {
 
 using index_t = std::uint32_t;  // neuron index within a population
@@ -102,7 +104,8 @@ struct connector {
     fixed_total_number,
     explicit_list,
     distance_probability,
-    sonata
+    sonata,
+    conv2d
   };
   kind type = kind::all_to_all;
   double p = 0.0;  // fixed_probability; distance_probability: peak probability
@@ -115,6 +118,7 @@ struct connector {
   bool multapses = true;                  // a pair may be connected more than once
   std::vector<index_t> sources, targets;  // explicit_list: pairs (sources[k], targets[k])
   sonata_edges edges;                     // sonata (n: the expected number of edges, a size hint)
+  conv2d_geometry conv;                   // conv2d: a convolution's geometry and kernel (core/conv2d.hpp)
 };
 
 // Synapses from `pre` to `post`. weight is in the target model's unit (pA, nS or mV; its sign and

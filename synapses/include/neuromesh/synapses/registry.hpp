@@ -163,7 +163,9 @@ inline weight_storage weight_storage_of(const projection& p) {
   const synapse_info* s = find_synapse_model(p.synapse);
   if (s == nullptr) throw config_error("synapse.model", "unknown synapse model '" + p.synapse + "'");
   // (a sonata connector's scalar weight is a factor of the file's per-edge weights)
-  const bool one = std::holds_alternative<double>(p.weight) && p.conn.type != connector::kind::sonata;
+  // (a conv2d connector's scalar weight is a factor of its kernel entries)
+  const bool one = std::holds_alternative<double>(p.weight) && p.conn.type != connector::kind::sonata &&
+                   p.conn.type != connector::kind::conv2d;
   return !s->plastic && one ? weight_storage::shared : weight_storage::per_synapse;
 }
 
