@@ -5,7 +5,9 @@
 // initial state -- defaults from the model, or given values in user units made relative to their
 // offset parameter (V_m is stored as V_m - E_L). Host code.
 #include <array>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -36,6 +38,14 @@ neuron_values<Model> initial_values(const population& pop, index_t idx, gid_t gi
                  ? Model::parameters[j].default_value
                  : evaluate(it->second, idx, seed, static_cast<std::uint32_t>(rng_purpose::parameter), gid,
                             name_key(Model::parameters[j].name));
+    // The finiteness rule of validate_value (core/src/network.cpp) for each neuron's value, which
+    // also covers values drawn from a distribution (a lognormal can overflow to +inf): the models'
+    // checks rely on it.
+    const double x = v.p[j], minus_inf = -std::numeric_limits<double>::infinity();
+    if (!std::isfinite(x) && !(x == minus_inf && Model::parameters[j].default_value == minus_inf))
+      throw parameter_error(
+          pop.label, std::string(Model::parameters[j].name),
+          "must be a finite number, is " + std::to_string(x) + " (neuron " + std::to_string(idx) + ")");
   }
   if (std::string problem = Model::check(v.p.data(), dt); !problem.empty())
     throw parameter_error(pop.label, problem.substr(0, problem.find(':')),
