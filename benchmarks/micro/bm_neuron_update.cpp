@@ -30,6 +30,7 @@ NEUROMESH_MODEL_BENCH(iaf_psc_alpha, 400.0)
 NEUROMESH_MODEL_BENCH(iaf_cond_exp, 400.0)
 NEUROMESH_MODEL_BENCH(izhikevich, 10.0)
 NEUROMESH_MODEL_BENCH(aeif_cond_exp, 800.0)
+NEUROMESH_MODEL_BENCH(aeif_cond_alpha, 800.0)
 // Hodgkin-Huxley, firing at these currents: the lane path between action potentials,
 // the scalar adaptive step during them (hh_common.hpp).
 NEUROMESH_MODEL_BENCH(hh_psc_alpha, 800.0)

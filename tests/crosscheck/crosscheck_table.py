@@ -129,13 +129,14 @@ MODELS = [
     # neuromesh ports NEST's GSL RKF45 with its step-size control below V_th + 3 Delta_T and
     # integrates the upswing in u = exp(-(V - V_th)/Delta_T) (aeif_cond_exp.hpp). Measured: every
     # spike in NEST's step in every case; max |dV| <= 1e-13 mV without spikes, <= 1e-2 mV with
-    # them, 0.12 mV at a step that ends in the upswing (V rising by mV per us, where a crossing
-    # time 1e-6 ms apart is 0.1 mV) -- the tolerance is 0.2 mV.
+    # them, 0.16 mV at a step that ends in the upswing (V rising by mV per us, where a crossing
+    # time 1e-6 ms apart is 0.1 mV; 0.12 before the upswing's step control of 2026-12-06) -- the
+    # tolerance is 0.2 mV.
     ModelRow("aeif_cond_exp", 0.2, "both: RKF45 with GSL's step-size control, gsl_error_tol 1e-6; "
              "neuromesh integrates the upswing (V >= V_th + 3 Delta_T) in u = exp(-(V - V_th)/Delta_T)",
              dc=800.0, w_sub=20.0, w_supra=1000.0, w_inh=-60.0, reset={"V_reset": -55.0, "b": 40.0}),
     # The same integrator on (V, w, g_ex, g_in, dg_ex, dg_in) (aeif_cond_alpha.hpp); measured as
-    # aeif_cond_exp: every spike in NEST's step, max |dV| 0.12 mV (in the upswing), else <= 1e-2.
+    # aeif_cond_exp: every spike in NEST's step, max |dV| 0.16 mV (in the upswing), else <= 1e-2.
     ModelRow("aeif_cond_alpha", 0.2, "both: RKF45 with GSL's step-size control, gsl_error_tol 1e-6; "
              "neuromesh integrates the upswing (V >= V_th + 3 Delta_T) in u = exp(-(V - V_th)/Delta_T)",
              dc=800.0, w_sub=10.0, w_supra=500.0, w_inh=-30.0, reset={"V_reset": -55.0, "b": 40.0}),

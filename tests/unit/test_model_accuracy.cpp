@@ -294,5 +294,38 @@ TEST(ModelAccuracy, MinusInfinityVminAcceptedEverywhere) {
   EXPECT_EQ(iaf_psc_alpha::check(p.data(), h).rfind("V_reset:", 0), 0u);
 }
 
+// The aeif models' check() has no finiteness loop of its own: NaN and +-inf parameters are refused
+// by the shared validation (scalars and arrays: validate_value) and, for values drawn from a
+// distribution (a lognormal overflows to +inf here), by initial_values -- typed errors that name
+// the population and the parameter.
+TEST(ModelAccuracy, AeifNonFiniteParametersRefusedBySharedValidation) {
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const char* model : {"aeif_cond_exp", "aeif_cond_alpha"}) {
+    auto net_with = [model](std::map<std::string, value_spec> params) {
+      network net;
+      net.dt = h;
+      net.populations.push_back({"P", 3, model, std::move(params), {}, {}});
+      return net;
+    };
+    EXPECT_NO_THROW(validate(net_with({{"a", 2.0}})));
+    EXPECT_THROW(validate(net_with({{"a", std::nan("")}})), config_error) << model;
+    EXPECT_THROW(validate(net_with({{"tau_w", inf}})), config_error) << model;
+    EXPECT_THROW(validate(net_with({{"E_L", -inf}})), config_error) << model;
+    EXPECT_THROW(validate(net_with({{"b", value_spec{std::vector<double>{0.0, std::nan(""), 0.0}}}})), config_error)
+        << model;
+    distribution huge;
+    huge.type = distribution::kind::lognormal;
+    huge.a = 800.0;  // exp(800 + sigma z) is +inf in double
+    huge.b = 1.0;
+    try {
+      auto sim = make_simulation(net_with({{"b", huge}}), {.threads = 1, .prec = precision::double_precision});
+      ADD_FAILURE() << model << ": an infinite drawn b was accepted";
+    } catch (const parameter_error& e) {
+      EXPECT_EQ(e.population(), "P") << model;
+      EXPECT_EQ(e.parameter(), "b") << model;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace neuromesh

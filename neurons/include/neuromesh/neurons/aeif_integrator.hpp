@@ -98,9 +98,9 @@ struct aeif_integrator {
   };
   static constexpr std::size_t n_constants = n_constants_;
 
+  // Every parameter is a finite number here: the shared validation refuses NaN and +-inf in
+  // scalars, arrays (core/src/network.cpp validate_value) and drawn values (initial_values.hpp).
   static std::string check(const double* p, double /*h*/) {
-    for (int j = 0; j < n_params; ++j)
-      if (!std::isfinite(p[j])) return std::string(parameters[j].name) + ": must be a finite number";
     if (!(p[C_m] > 0)) return "C_m: must be > 0 pF";
     if (!(p[g_L] > 0)) return "g_L: must be > 0 nS";
     if (!(p[Delta_T] >= 0)) return "Delta_T: must be >= 0 mV";
@@ -315,18 +315,30 @@ struct aeif_integrator {
         // acts as h (the step is cut at the end of the time step), so it is kept <= h: a full
         // step then leaves exactly h, with no power to compute (the lane path relies on it).
         Real f = ratio <= Real(3.4012224e-05) ? Real(5) : Real(0.9) * power(ratio, -1.0 / 6.0);
-        f = f > Real(5) ? Real(5) : f;
+        // In the upswing the growth is capped at 1.5 instead of 5: the error there grows far
+        // faster than s^5 as u nears 0 (w's right-hand side has log u), and GSL's x5 made every
+        // other try a rejection.
+        const Real f_max = upswing ? Real(1.5) : Real(5);
+        f = f > f_max ? f_max : f;
         s_next = s * (f < Real(1) ? Real(1) : f);
         s_next = s_next > h ? h : s_next;
       }
-      // Upswing: u passed u_peak within the try. Until the try is shorter than t_eps it is redone
-      // up to the secant estimate of the crossing, so the reset happens at the crossing time.
+      // Upswing: u passed u_peak within the try. While it passed by more than tol_u (and the try
+      // is longer than t_eps) it is redone up to the secant estimate of u_peak - tol_u / 2, so
+      // the reset happens within tol_u / |du/dt| (~1e-7 ms) of the crossing time.
+      const Real u_aim = k[u_peak] - Real(0.5) * k[tol_u];
       const bool crossed = upswing & !reject & (yn[0] <= k[u_peak]);
-      if (crossed & !last & (s > k[t_eps])) {
-        const Real frac = (z[0] - k[u_peak]) / (z[0] - yn[0]);
+      if (crossed & (yn[0] < k[u_peak] - k[tol_u]) & !last & (s > k[t_eps])) {
+        const Real frac = (z[0] - u_aim) / (z[0] - yn[0]);
         const Real sc = s * (frac > Real(0) ? frac : Real(0));
         hs = sc > k[t_eps] ? sc : k[t_eps];
         continue;
+      }
+      // An accepted upswing try that did not cross: the next one is kept from passing u_aim by
+      // more than its linear extrapolation (a try far past u_peak only returns a huge error).
+      if (upswing & !reject & !crossed & (k7[0] < Real(0))) {
+        const Real s_aim = (yn[0] - u_aim) / -k7[0];
+        s_next = s_next < s_aim ? s_next : s_aim;
       }
       hs = s_next;
       if (reject) continue;
@@ -338,6 +350,7 @@ struct aeif_integrator {
           y[1] = yn[1] + k[b_];
           fired = true;
           lock = has_refractory;
+          hs = h;  // the short tries located the crossing; after the reset the control starts over at h
         } else {
           y[0] = k[vth] - k[delta] * static_cast<Real>(math::log(static_cast<double>(yn[0])));
           for (int c = 1; c < n; ++c) y[c] = yn[c];

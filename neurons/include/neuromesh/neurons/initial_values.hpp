@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -37,14 +38,16 @@ neuron_values<Model> initial_values(const population& pop, index_t idx, gid_t gi
                  ? Model::parameters[j].default_value
                  : evaluate(it->second, idx, seed, static_cast<std::uint32_t>(rng_purpose::parameter), gid,
                             name_key(Model::parameters[j].name));
+    // The finiteness rule of validate_value (core/src/network.cpp) for each neuron's value, which
+    // also covers values drawn from a distribution (a lognormal can overflow to +inf): every value a
+    // model's check sees is finite (or -inf where the default is: no bound), so the checks need not
+    // test it.
+    const double x = v.p[j], minus_inf = -std::numeric_limits<double>::infinity();
+    if (!std::isfinite(x) && !(x == minus_inf && Model::parameters[j].default_value == minus_inf))
+      throw parameter_error(
+          pop.label, std::string(Model::parameters[j].name),
+          "must be a finite number, is " + std::to_string(x) + " (neuron " + std::to_string(idx) + ")");
   }
-  // Every value a model's check sees is finite (or -inf where the default is: no bound), so the
-  // checks need not test it: scalars and arrays were refused by validation (check_number), and a
-  // drawn value that overflowed (a lognormal's exp) is refused here.
-  for (std::size_t j = 0; j < v.p.size(); ++j)
-    if (!std::isfinite(v.p[j]) && !(v.p[j] < 0 && Model::parameters[j].default_value == -HUGE_VAL))
-      throw parameter_error(pop.label, std::string(Model::parameters[j].name),
-                            "must be a finite number (neuron " + std::to_string(idx) + ")");
   if (std::string problem = Model::check(v.p.data(), dt); !problem.empty())
     throw parameter_error(pop.label, problem.substr(0, problem.find(':')),
                           problem.substr(problem.find(':') + 2) + " (neuron " + std::to_string(idx) + ")");
