@@ -60,7 +60,8 @@ std::size_t stdp_rows::bytes() const {
   for (const post_history& ph : post_) history += ph.spikes.capacity() * sizeof(post_spike);
   return weight_.size() * sizeof(double) + weight_float_.size() * sizeof(float) +
          k_plus_.size() * (sizeof(double) + sizeof(step_t)) + k_plus_triplet_.size() * sizeof(double) +
-         target_.size() * sizeof(target_state) + post_.size() * sizeof(post_history) + history;
+         target_.size() * sizeof(target_state) + post_.size() * sizeof(post_history) + history +
+         k_memo_.size() * sizeof(double) + k_stamp_.size() * sizeof(std::uint32_t);
 }
 
 }  // namespace neuromesh::cpu
