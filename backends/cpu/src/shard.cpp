@@ -94,7 +94,7 @@ void shard::build_synapses(const std::function<void(double)>& progress) {
           return w0;
       });
       p.stdp = std::make_unique<stdp_rows>(std::move(values), p.rows, p.pre_size, cfg_.part.local_size(index_), net.dt,
-                                           bound);
+                                           bound, double_);
       with_synapse_model_at(p.model, [&]<class S>() {
         if constexpr (S::plastic) p.stdp->start<S>();
       });

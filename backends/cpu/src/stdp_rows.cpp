@@ -7,27 +7,32 @@
 namespace neuromesh::cpu {
 
 stdp_rows::stdp_rows(std::vector<double> params, const synapse_store& rows, index_t n_sources, std::uint32_t n_targets,
-                     double h, double max_weight)
+                     double h, double max_weight, bool double_weights)
     : p_(std::move(params)),
       h_(h),
       max_weight_(max_weight),
       k_plus_(n_sources, 0.0),
       last_pre_(n_sources, -1),
+      target_(n_targets),
       post_(n_targets) {
-  weight_.resize(rows.size());
+  if (double_weights)
+    weight_.resize(rows.size());
+  else
+    weight_float_.resize(rows.size());
   for (std::size_t k = 0; k < rows.size(); ++k) {
-    weight_[k] = static_cast<double>(rows.weight(k));
+    set_weight(k, static_cast<double>(rows.weight(k)));
     ++post_[rows.targets()[k]].incoming;
   }
 }
 
 void stdp_rows::record_post_spike(std::uint32_t target, step_t s) {
+  target_state& ts = target_[target];
   post_history& ph = post_[target];
-  ph.k_minus = stdp::trace_after_spike(ph.k_minus, ph.last, s, p_[tau_minus], h_);
+  ts.k_minus = stdp::trace_after_spike(ts.k_minus, ts.last, s, p_[tau_minus], h_);
   if (tau_minus_triplet_ > 0)  // the triplet rule only
-    ph.k_minus_triplet = stdp::trace_after_spike(ph.k_minus_triplet, ph.last, s, tau_minus_triplet_, h_);
-  ph.last = s;
-  if (ph.incoming > 0) ph.spikes.push_back({s, ph.k_minus, 0, ph.k_minus_triplet});
+    ph.k_minus_triplet = stdp::trace_after_spike(ph.k_minus_triplet, ts.last, s, tau_minus_triplet_, h_);
+  ts.last = s;
+  if (ph.incoming > 0) ph.spikes.push_back({s, ts.k_minus, 0, ph.k_minus_triplet});
 }
 
 void stdp_rows::after_pre(index_t src, step_t s) {
@@ -53,8 +58,10 @@ void stdp_rows::prune(post_history& ph) {
 std::size_t stdp_rows::bytes() const {
   std::size_t history = 0;
   for (const post_history& ph : post_) history += ph.spikes.capacity() * sizeof(post_spike);
-  return weight_.size() * sizeof(double) + k_plus_.size() * (sizeof(double) + sizeof(step_t)) +
-         k_plus_triplet_.size() * sizeof(double) + post_.size() * sizeof(post_history) + history;
+  return weight_.size() * sizeof(double) + weight_float_.size() * sizeof(float) +
+         k_plus_.size() * (sizeof(double) + sizeof(step_t)) + k_plus_triplet_.size() * sizeof(double) +
+         target_.size() * sizeof(target_state) + post_.size() * sizeof(post_history) + history +
+         k_memo_.size() * sizeof(double) + k_stamp_.size() * sizeof(std::uint32_t);
 }
 
 }  // namespace neuromesh::cpu

@@ -1,7 +1,9 @@
 #pragma once
 // What an STDP projection (stdp_synapse, stdp_synapse_hom, stdp_pl_synapse_hom, the nearest-neighbour rules of
 // stdp_nn_synapse.hpp and stdp_triplet_synapse) keeps in one shard besides
-// its rows (synapses/stdp_synapse.hpp): a weight column (double: weights are compared with NEST's to 1e-12), the
+// its rows (synapses/stdp_synapse.hpp): a weight column (double in double precision: weights are compared with
+// NEST's to 1e-12; float in single precision, 4 bytes per synapse less -- every backend rounds a new weight to the
+// column's type before the spike carries it, so they agree bit for bit), the
 // presynaptic trace K+ and last spike per source, and per target the postsynaptic spikes the synapses onto it have not
 // all read yet (NEST's spike history with access counters). Only the owning shard's thread touches it, and a shard
 // delivers one source's spikes in step order and each row in row order, so the updates of every synapse happen in one
@@ -27,8 +29,9 @@ class stdp_rows {
   // the pre population; n_targets: the shard's index space; h: the step [ms].
   // The rules differ only in facilitate/depress (on_pre's Rule); every one keeps tau_plus and
   // tau_minus as its parameters 0 and 1. max_weight: the largest weight the rule can reach.
+  // double_weights: keep the weights in double (else float).
   stdp_rows(std::vector<double> params, const synapse_store& rows, index_t n_sources, std::uint32_t n_targets, double h,
-            double max_weight);
+            double max_weight, bool double_weights);
   // The rule's initial traces (triplet: K+ and K+_triplet at t = 0, and its triplet time constants); call once after
   // construction, before the first spike.
   template <class Rule>
@@ -46,7 +49,7 @@ class stdp_rows {
   // After all segments of src's row have seen its spike of step s: K+ and the last spike move on.
   void after_pre(index_t src, step_t s);
 
-  double weight(std::size_t k) const { return weight_[k]; }
+  double weight(std::size_t k) const { return weight_.empty() ? weight_float_[k] : weight_[k]; }
   // Checkpoint hooks (stdp_rows_checkpoint.cpp): the state per source, per target (plus its spike
   // history entries) as plain values, and the weights. A rule with more state adds its fields there.
   static constexpr std::uint32_t source_width = 3, target_width = 7, history_width = 4;
@@ -54,33 +57,68 @@ class stdp_rows {
   void load_source(index_t src, const double* in);
   void save_target(std::uint32_t t, double* out, std::vector<double>& history) const;
   void load_target(std::uint32_t t, const double* in, std::span<const double> history);
-  void set_weight(std::size_t k, double w) { weight_[k] = w; }
+  void set_weight(std::size_t k, double w) {
+    if (weight_.empty())
+      weight_float_[k] = static_cast<float>(w);
+    else
+      weight_[k] = w;
+  }
   double max_weight() const { return max_weight_; }
   std::size_t bytes() const;
 
  private:
   using post_spike = stdp::post_spike;
+  // What every synapse onto a target reads (kept apart from its history, 2 targets per cache line):
+  // its last spike and K- just after it, and the K- the last depression read (stdp::k_minus_at),
+  // for the presynaptic step and delay in `depressed` (step * 2^16 + delay; -1: none) -- the same
+  // for every synapse onto the target that a spike of that step reaches through that delay.
+  struct target_state {
+    step_t last = -1;
+    double k_minus = 0.0;
+    std::int64_t depressed = -1;
+    double depressed_k_minus = 0.0;
+  };
   // One target's postsynaptic spikes: spikes[first, size) still to be read by some synapse;
   // `dropped` is the last one pruned (its K- may still be asked for).
   struct post_history {
     std::vector<post_spike> spikes;
     std::size_t first = 0;
     post_spike dropped{-1, 0.0, 0};
-    double k_minus = 0.0;
     double k_minus_triplet = 0.0;  // triplet rule only
-    step_t last = -1;
-    std::uint32_t incoming = 0;  // synapses of this projection onto the target
+    std::uint32_t incoming = 0;    // synapses of this projection onto the target
   };
   static void prune(post_history& ph);
+  // stdp::k_minus_at for target state ts, kept there for the next synapse onto it.
+  template <class Rule>
+  double k_minus_at(target_state& ts, step_t s, delay_t D, const post_spike* before) const {
+    const std::int64_t key = (s << 16) | static_cast<std::int64_t>(D);
+    if (ts.depressed != key) {
+      ts.depressed_k_minus = stdp::k_minus_at<Rule>(p_.data(), h_, s, D, before);
+      ts.depressed = key;
+    }
+    return ts.depressed_k_minus;
+  }
+  template <class Rule, class W, class Add>
+  void on_pre(W* weight, const stdp::pre_spike& pre, delay_t D, const std::uint32_t* targets, std::uint32_t begin,
+              std::uint32_t end, Add&& add);
 
   static constexpr int tau_plus = 0, tau_minus = 1;  // in every rule's parameters
   std::vector<double> p_;                            // the rule's parameters, in its order
   double h_;
   double max_weight_;
-  std::vector<double> weight_;      // per synapse, row order
-  std::vector<double> k_plus_;      // per source
-  std::vector<step_t> last_pre_;    // per source: step of its last spike, -1 before the first (t = 0)
-  std::vector<post_history> post_;  // per target index
+  std::vector<double> weight_;        // per synapse, row order (double precision)
+  std::vector<float> weight_float_;   // per synapse, row order (single precision)
+  std::vector<double> k_plus_;        // per source
+  std::vector<step_t> last_pre_;      // per source: step of its last spike, -1 before the first (t = 0)
+  std::vector<target_state> target_;  // per target index
+  std::vector<post_history> post_;    // per target index
+  // The facilitation traces (stdp::facilitation_trace) of the row segment being delivered, by
+  // postsynaptic step - the window's first step: valid where k_stamp_ holds the segment's number
+  // (rows of many targets read few distinct postsynaptic steps: one exp per step, not per synapse).
+  static constexpr std::size_t k_memo_steps = 1024;
+  std::vector<double> k_memo_ = std::vector<double>(k_memo_steps);
+  std::vector<std::uint32_t> k_stamp_ = std::vector<std::uint32_t>(k_memo_steps, 0);
+  std::uint32_t segment_ = 0;
   // The triplet rule only (empty / 0 otherwise): K+_triplet per source and the triplet time constants.
   std::vector<double> k_plus_triplet_;
   double tau_plus_triplet_ = 0.0, tau_minus_triplet_ = 0.0;
@@ -102,34 +140,68 @@ template <class Rule, class Add>
 void stdp_rows::on_pre(index_t src, step_t s, delay_t D, const std::uint32_t* targets, std::uint32_t begin,
                        std::uint32_t end, Add&& add) {
   static_assert(Rule::tau_plus == tau_plus && Rule::tau_minus == tau_minus);
-  const double* p = p_.data();
   double k_triplet = 0.0;  // the triplet rule: K+_triplet just before this spike
   if constexpr (is_triplet_rule<Rule>())
-    k_triplet = stdp::trace_before_spike(k_plus_triplet_[src], last_pre_[src], s, p[Rule::tau_plus_triplet], h_);
+    k_triplet = stdp::trace_before_spike(k_plus_triplet_[src], last_pre_[src], s, p_[Rule::tau_plus_triplet], h_);
   const stdp::pre_spike pre{s, last_pre_[src], k_plus_[src], k_triplet};
-  for (std::uint32_t k = begin; k < end; ++k) {
-    post_history& ph = post_[targets[k]];
-    // No postsynaptic spike in the window nor at its end (a second spike of the source in one
-    // step has lo > hi, and depression must then skip a spike at hi): the history is not read.
-    if (ph.last < pre.last - D + 1 && ph.last < pre.step - D) {
-      const post_spike newest{ph.last, ph.k_minus, 0, ph.k_minus_triplet};  // = its newest entry
-      const double w =
-          stdp::update_weight_before_window<Rule>(p, h_, weight_[k], pre, D, ph.last >= 0 ? &newest : nullptr);
-      weight_[k] = w;
-      add(targets[k], Rule::input(w));
-      continue;
+  if (weight_.empty())
+    on_pre<Rule>(weight_float_.data(), pre, D, targets, begin, end, add);
+  else
+    on_pre<Rule>(weight_.data(), pre, D, targets, begin, end, add);
+}
+
+template <class Rule, class W, class Add>
+void stdp_rows::on_pre(W* weight, const stdp::pre_spike& pre, delay_t D, const std::uint32_t* targets,
+                       std::uint32_t begin, std::uint32_t end, Add&& add) {
+  constexpr bool restricted = pairing_of<Rule>() == stdp_pairing::nearest_restricted;
+  const double* p = p_.data();
+  if (++segment_ == 0) {  // the numbers wrapped: no trace is valid
+    std::fill(k_stamp_.begin(), k_stamp_.end(), 0u);
+    segment_ = 1;
+  }
+  const step_t lo = pre.last - D + 1;  // the window's first step
+  auto trace_at = [this, lo](const stdp::facilitation_trace& trace, step_t post) {
+    const auto i = static_cast<std::uint64_t>(post - lo);  // post >= lo: in the window
+    if (i >= k_memo_steps) return trace(post);
+    if (k_stamp_[i] != segment_) {
+      k_memo_[i] = trace(post);
+      k_stamp_[i] = segment_;
     }
-    bool read = false;
-    const double w =
-        stdp::update_weight<Rule>(p, h_, weight_[k], pre, D, ph.spikes.data(), static_cast<std::uint32_t>(ph.first),
-                                  static_cast<std::uint32_t>(ph.spikes.size()), ph.dropped, [&read](post_spike& e) {
-                                    ++e.reads;
-                                    read = true;
-                                  });
-    weight_[k] = w;
-    add(targets[k], Rule::input(w));
-    // The history was pruned after every earlier read; only a read can make more of it prunable.
-    if (read) prune(ph);
+    return k_memo_[i];
+  };
+  for (std::uint32_t k = begin; k < end; ++k) {
+    const std::uint32_t t = targets[k];
+    target_state& ts = target_[t];
+    double w = static_cast<double>(weight[k]);
+    if (ts.last < pre.last - D + 1 && ts.last < pre.step - D) {
+      // No postsynaptic spike in the window nor at its end (a second spike of the source in one
+      // step has lo > hi, and depression must then skip a spike at hi): the history is not read.
+      if constexpr (!restricted) {
+        const post_spike newest{ts.last, ts.k_minus, 0};  // = the history's newest entry
+        w = stdp::update_weight_before_window<Rule>(
+            p, w, pre, k_minus_at<Rule>(ts, pre.step, D, ts.last >= 0 ? &newest : nullptr));
+      }
+    } else {
+      post_history& ph = post_[t];
+      bool read = false;
+      const auto first = static_cast<std::uint32_t>(ph.first);
+      const stdp::facilitated f = stdp::facilitate_window<Rule>(
+          p, h_, w, pre, D, ph.spikes.data(), first, static_cast<std::uint32_t>(ph.spikes.size()),
+          [&read](post_spike& e) {
+            ++e.reads;
+            read = true;
+          },
+          trace_at);
+      w = f.w;
+      if (!restricted || f.paired)
+        w = stdp::depress_by<Rule>(
+            p, w, pre,
+            k_minus_at<Rule>(ts, pre.step, D, stdp::spike_before(ph.spikes.data(), first, f.before, ph.dropped)));
+      // The history was pruned after every earlier read; only a read can make more of it prunable.
+      if (read) prune(ph);
+    }
+    weight[k] = static_cast<W>(w);  // the column's precision, on every backend
+    add(t, Rule::input(static_cast<double>(weight[k])));
   }
 }
 

@@ -28,8 +28,8 @@ void stdp_rows::load_source(index_t src, const double* in) {
 // read by every synapse onto it, (step, K-, reads, K-_triplet) each.
 void stdp_rows::save_target(std::uint32_t t, double* out, std::vector<double>& history) const {
   const post_history& ph = post_[t];
-  out[0] = ph.k_minus;
-  out[1] = static_cast<double>(ph.last);
+  out[0] = target_[t].k_minus;
+  out[1] = static_cast<double>(target_[t].last);
   out[2] = static_cast<double>(ph.dropped.step);
   out[3] = ph.dropped.k_minus;
   out[4] = static_cast<double>(ph.dropped.reads);
@@ -44,8 +44,8 @@ void stdp_rows::save_target(std::uint32_t t, double* out, std::vector<double>& h
 
 void stdp_rows::load_target(std::uint32_t t, const double* in, std::span<const double> history) {
   post_history& ph = post_[t];
-  ph.k_minus = in[0];
-  ph.last = static_cast<step_t>(in[1]);
+  target_[t] = target_state{static_cast<step_t>(in[1]), in[0]};  // and no K- kept from before
+
   ph.dropped = {static_cast<step_t>(in[2]), in[3], static_cast<std::uint32_t>(in[4]), in[6]};
   ph.k_minus_triplet = in[5];
   if (history.size() % history_width != 0)

@@ -104,7 +104,8 @@ class gpu_engine final : public engine {
           k < prefs.per_projection_connectivity.size() ? prefs.per_projection_connectivity[k] : connectivity;
       projections_.push_back(std::make_unique<device_projection>(net, k, s, c, launch_));
       if (projections_.back()->run_time_state()) {
-        plastic_.push_back(std::make_unique<plastic_projection>(net, k, *projections_.back(), launch_));
+        plastic_.push_back(std::make_unique<plastic_projection>(net, k, *projections_.back(), launch_,
+                                                                cfg_.prec == precision::double_precision));
         plastic_index_.push_back(k);
       }
       if (cfg_.build_progress) cfg_.build_progress(static_cast<double>(k + 1) / net.projections.size());

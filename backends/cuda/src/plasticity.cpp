@@ -47,11 +47,13 @@ struct count_incoming {
   }
 };
 
+// The stored float weights into the plastic column (W: double in double precision, else float).
+template <class W>
 struct widen_weights {
   synapse_columns c;
-  double* weight;
+  W* weight;
   NEUROMESH_HOST_DEVICE void operator()(std::uint64_t k) const {
-    weight[k] = static_cast<double>(c.weights ? c.weights[k] : c.shared_weight);
+    weight[k] = static_cast<W>(c.weights ? c.weights[k] : c.shared_weight);
   }
 };
 
@@ -65,14 +67,15 @@ struct count_read_atomic {
 
 // Thread u: spike u of a batch through its source's row, synapse by synapse in row order
 // (stdp_update.hpp), then the source's K+ and last spike move on -- the cpu's stdp_rows::on_pre
-// and after_pre.
-template <class Rule>
+// and after_pre. W: the weight column's type (a new weight is rounded to it before the spike
+// carries it, as on the cpu).
+template <class Rule, class W>
 struct stdp_deliver {
   rows_view v;
   const spike* spikes;
   const double* p;
   double h;
-  double* weight;
+  W* weight;
   double* k_plus;
   double* k_plus_triplet;  // triplet rule only
   step_t* last_pre;
@@ -93,11 +96,11 @@ struct stdp_deliver {
     for_each_synapse(v, src, [&](const row_segment& seg, std::uint32_t k) {
       const std::uint32_t target = v.synapses.targets[k];
       const std::uint32_t j = target - hist.post_gid;
-      const double w = stdp::update_weight<Rule>(p, h, weight[k], pre, seg.delay,
+      const double w = stdp::update_weight<Rule>(p, h, static_cast<double>(weight[k]), pre, seg.delay,
                                                  hist.spikes + static_cast<std::size_t>(j) * hist.capacity, 0,
                                                  hist.count[j], hist.dropped[j], count_read_atomic{});
-      weight[k] = w;
-      add_input(t, seg.receptor, seg.delay, sp.step, target, Rule::input(w));
+      weight[k] = static_cast<W>(w);
+      add_input(t, seg.receptor, seg.delay, sp.step, target, Rule::input(static_cast<double>(weight[k])));
     });
     if constexpr (is_triplet_rule<Rule>())
       k_plus_triplet[src] =
@@ -191,7 +194,7 @@ struct stp_deliver {
 }  // namespace
 
 plastic_projection::plastic_projection(const network& net, std::size_t k, device_projection& rows,
-                                       const launch_policy& launch)
+                                       const launch_policy& launch, bool double_weights)
     : h_(net.dt), launch_(launch) {
   const projection& proj = net.projections[k];
   const std::string where = "projections[" + std::to_string(k) + "]";
@@ -224,7 +227,6 @@ plastic_projection::plastic_projection(const network& net, std::size_t k, device
     return;
   }
   const std::uint64_t n = rows.size();
-  weight_.resize(n);
   k_plus_.assign(n_pre, k_plus);
   if (tau_minus_triplet_ > 0) {
     k_plus_triplet_.assign(n_pre, k_plus_triplet);
@@ -237,10 +239,16 @@ plastic_projection::plastic_projection(const network& net, std::size_t k, device
   k_minus_.assign(n_post_, 0.0);
   last_post_.assign(n_post_, -1);
   live_.assign(1, 0u);
-  for_each_index(launch_, n, widen_weights{rows_.synapses, raw(weight_)});
+  if (double_weights) {
+    weight_.resize(n);
+    for_each_index(launch_, n, widen_weights<double>{rows_.synapses, raw(weight_)});
+  } else {
+    weight_float_.resize(n);
+    for_each_index(launch_, n, widen_weights<float>{rows_.synapses, raw(weight_float_)});
+  }
   for_each_index(launch_, n, count_incoming{rows_.synapses.targets, post_gid_, raw(incoming_)});
   grow_history(16);
-  rows.release_weights();  // the double column above is the weights now
+  rows.release_weights();  // the column above is the weights now
   rows_.synapses.weights = nullptr;
 }
 
@@ -264,9 +272,14 @@ void plastic_projection::deliver(const spike* spikes, std::uint32_t m, const del
   with_synapse_model_at(model_, [&]<class S>() {
     if constexpr (S::plastic) {
       const history_view hist = history();
-      for_each_index(launch_, m,
-                     stdp_deliver<S>{rows_, spikes, p, h_, raw(weight_), raw(k_plus_), raw(k_plus_triplet_),
-                                     raw(last_pre_), hist, t});
+      if (weight_float_.empty())
+        for_each_index(launch_, m,
+                       stdp_deliver<S, double>{rows_, spikes, p, h_, raw(weight_), raw(k_plus_), raw(k_plus_triplet_),
+                                               raw(last_pre_), hist, t});
+      else
+        for_each_index(launch_, m,
+                       stdp_deliver<S, float>{rows_, spikes, p, h_, raw(weight_float_), raw(k_plus_),
+                                              raw(k_plus_triplet_), raw(last_pre_), hist, t});
     } else if constexpr (detail::has_short_term<S>()) {
       for_each_index(launch_, m, stp_deliver<S>{rows_, spikes, p, h_, raw(stp_state_), raw(stp_last_), t});
     } else {
@@ -317,11 +330,16 @@ void plastic_projection::record_post_spikes(std::span<const spike> fired) {
 std::vector<double> plastic_projection::weights() const {
   std::vector<double> w(weight_.size());
   copy_bytes(w.data(), thrust::raw_pointer_cast(weight_.data()), w.size() * sizeof(double));
+  if (!weight_float_.empty()) {
+    std::vector<float> f(weight_float_.size());
+    copy_bytes(f.data(), thrust::raw_pointer_cast(weight_float_.data()), f.size() * sizeof(float));
+    w.assign(f.begin(), f.end());
+  }
   return w;
 }
 
 std::uint64_t plastic_projection::bytes() const {
-  return weight_.size() * sizeof(double) +
+  return weight_.size() * sizeof(double) + weight_float_.size() * sizeof(float) +
          (k_plus_.size() + k_minus_.size() + k_plus_triplet_.size() + k_minus_triplet_.size()) * sizeof(double) +
          (last_pre_.size() + last_post_.size() + stp_last_.size()) * sizeof(step_t) +
          (history_.size() + dropped_.size()) * sizeof(stdp::post_spike) +

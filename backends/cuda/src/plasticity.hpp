@@ -41,7 +41,9 @@ constexpr unsigned plastic_order = 2u;
 class plastic_projection {
  public:
   // `rows`: projection k's stored rows (device_projection::run_time_state()); they must outlive this.
-  plastic_projection(const network& net, std::size_t k, device_projection& rows, const launch_policy& launch);
+  // double_weights: STDP weights in double (double precision), else in float (as the cpu backend).
+  plastic_projection(const network& net, std::size_t k, device_projection& rows, const launch_policy& launch,
+                     bool double_weights);
 
   // Delivers spikes[0, m) -- of one step, each source at most once -- through this projection.
   void deliver(const spike* spikes, std::uint32_t m, const delivery_target& t);
@@ -69,7 +71,8 @@ class plastic_projection {
   thrust::device_vector<double> params_;
   // STDP: weights, K+ and last spike per source, and per target its history (stdp_update.hpp):
   // capacity_ entries from target j * capacity_ on, count_ live ones.
-  thrust::device_vector<double> weight_, k_plus_;
+  thrust::device_vector<double> weight_, k_plus_;  // weight_: double precision
+  thrust::device_vector<float> weight_float_;      // the weights in single precision
   thrust::device_vector<step_t> last_pre_;
   thrust::device_vector<stdp::post_spike> history_, dropped_;
   thrust::device_vector<std::uint32_t> count_, incoming_;

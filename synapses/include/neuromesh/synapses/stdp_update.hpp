@@ -91,19 +91,89 @@ struct pre_spike {
   double k_triplet = 0.0;
 };
 
-// Depression of weight w by K- of `before` (nullptr: none), the last postsynaptic spike strictly
-// before t_pre - d (nearest neighbour: that spike alone).
+// K- of the postsynaptic trace at t_pre - d, as depression reads it, for a presynaptic spike of
+// step `step` through delay D (steps): the trace just after `before` (nullptr: none, K- = 0), the
+// last postsynaptic spike strictly before t_pre - d, decayed to t_pre - d (nearest neighbour: that
+// spike alone, from 1). It depends on (target, step, D) only -- every synapse onto one target that
+// a spike of one step reaches through one delay reads the same value, so a backend may keep it.
 template <class Rule>
-NEUROMESH_INLINE_HOST_DEVICE double depress_by(const double* p, double h, double w, const pre_spike& pre, delay_t D,
+NEUROMESH_INLINE_HOST_DEVICE double k_minus_at(const double* p, double h, step_t step, delay_t D,
                                                const post_spike* before) {
   constexpr bool nearest = pairing_of<Rule>() != stdp_pairing::all_to_all;
-  const double t_at_synapse = spike_time(pre.step, h) - static_cast<double>(D) * h;  // t_pre - d
-  const double decay = before ? math::exp((spike_time(before->step, h) - t_at_synapse) / p[Rule::tau_minus]) : 0.0;
-  const double k_minus = before ? (nearest ? decay : before->k_minus * decay) : 0.0;
+  if (before == nullptr) return 0.0;
+  const double t_at_synapse = spike_time(step, h) - static_cast<double>(D) * h;  // t_pre - d
+  const double decay = math::exp((spike_time(before->step, h) - t_at_synapse) / p[Rule::tau_minus]);
+  return nearest ? decay : before->k_minus * decay;
+}
+
+// Depression of weight w by k_minus (k_minus_at), with the triplet rule's presynaptic trace.
+template <class Rule>
+NEUROMESH_INLINE_HOST_DEVICE double depress_by(const double* p, double w, const pre_spike& pre, double k_minus) {
   if constexpr (is_triplet_rule<Rule>())
     return Rule::depress(p, w, k_minus, pre.k_triplet);
   else
     return Rule::depress(p, w, k_minus);
+}
+
+// The presynaptic trace a facilitation reads: K+ just after the source's last spike (t_last;
+// nearest-neighbour pairings: 1), decayed to a postsynaptic spike of step `post` as the synapse
+// sees it (t_post + d). It depends on (source, delay, post) only -- every synapse of a row segment
+// reads the same value for the same postsynaptic step.
+struct facilitation_trace {
+  double k_plus, t_last, d, tau_plus, h;
+  NEUROMESH_INLINE_HOST_DEVICE double operator()(step_t post) const {
+    const double minus_dt = t_last - (spike_time(post, h) + d);
+    return k_plus * math::exp(minus_dt / tau_plus);
+  }
+};
+// facilitate_window's default: every trace computed where it is read.
+struct compute_trace {
+  NEUROMESH_INLINE_HOST_DEVICE double operator()(const facilitation_trace& k, step_t post) const { return k(post); }
+};
+
+// The facilitation of update_weight: the weight after it, the history index `before` (spikes
+// [first, before) are older than t_pre - d) and whether the window held a postsynaptic spike.
+// trace_at(k, step): k(step), or a value a backend kept from an earlier call with the same step
+// for the same row segment (the same arithmetic, so the same bits).
+struct facilitated {
+  double w;
+  std::uint32_t before;
+  bool paired;
+};
+template <class Rule, class CountRead, class TraceAt = compute_trace>
+NEUROMESH_INLINE_HOST_DEVICE facilitated facilitate_window(const double* p, double h, double w, const pre_spike& pre,
+                                                           delay_t D, post_spike* spikes, std::uint32_t first,
+                                                           std::uint32_t n, CountRead&& count_read,
+                                                           TraceAt&& trace_at = TraceAt{}) {
+  constexpr stdp_pairing pairing = pairing_of<Rule>();
+  constexpr bool nearest = pairing != stdp_pairing::all_to_all,
+                 restricted = pairing == stdp_pairing::nearest_restricted;
+  // K+ at the last presynaptic spike; a nearest-neighbour rule pairs with that spike alone: 1.
+  const facilitation_trace trace{nearest ? 1.0 : pre.k_plus, spike_time(pre.last, h), static_cast<double>(D) * h,
+                                 p[Rule::tau_plus], h};
+  // Postsynaptic spikes at t_post with t_last - d < t_post <= t_pre - d, in time order (the
+  // history holds every spike some synapse onto the target has not read yet).
+  const history_window window = find_window(spikes, first, n, pre.last - D + 1, pre.step - D);
+  bool paired = false;  // a postsynaptic spike in the window (restricted pairing: only then a change)
+  for (std::uint32_t i = window.start; i < window.end; ++i) {
+    if (!restricted || !paired) {  // restricted: the first postsynaptic spike only
+      const double k = trace_at(trace, spikes[i].step);
+      if constexpr (is_triplet_rule<Rule>())
+        w = Rule::facilitate(p, w, k, spikes[i].k_minus_triplet - 1.0);
+      else
+        w = Rule::facilitate(p, w, k);
+    }
+    paired = true;
+    count_read(spikes[i]);
+  }
+  return {w, window.before, paired};
+}
+
+// The spike depression reads after facilitate_window: the newest of spikes [first, before), else
+// the last pruned one, else none.
+NEUROMESH_INLINE_HOST_DEVICE const post_spike* spike_before(const post_spike* spikes, std::uint32_t first,
+                                                            std::uint32_t before, const post_spike& dropped) {
+  return before != first ? &spikes[before - 1] : dropped.step >= 0 ? &dropped : nullptr;
 }
 
 // Synapse with weight w and delay D (steps, all dendritic) onto a target with history
@@ -115,50 +185,28 @@ NEUROMESH_INLINE_HOST_DEVICE double depress_by(const double* p, double h, double
 // triplet rule passes its triplet traces as third arguments. Every spike in the window is passed
 // to count_read(spike) (a plain increment of `reads` on the cpu, an atomic one where several
 // threads read one history). Rule: the model (facilitate, depress; parameters p with tau_plus at
-// Rule::tau_plus and tau_minus at Rule::tau_minus).
+// Rule::tau_plus and tau_minus at Rule::tau_minus). A backend may split this into its two halves
+// (facilitate_window, then depress_by with k_minus_at of spike_before) to keep K- per target.
 template <class Rule, class CountRead>
 NEUROMESH_INLINE_HOST_DEVICE double update_weight(const double* p, double h, double w, const pre_spike& pre, delay_t D,
                                                   post_spike* spikes, std::uint32_t first, std::uint32_t n,
                                                   const post_spike& dropped, CountRead&& count_read) {
-  constexpr stdp_pairing pairing = pairing_of<Rule>();
-  constexpr bool nearest = pairing != stdp_pairing::all_to_all,
-                 restricted = pairing == stdp_pairing::nearest_restricted;
-  const double t_last = spike_time(pre.last, h), d = static_cast<double>(D) * h;
-  // K+ at the last presynaptic spike; a nearest-neighbour rule pairs with that spike alone: 1.
-  const double k_plus = nearest ? 1.0 : pre.k_plus;
-  // Postsynaptic spikes at t_post with t_last - d < t_post <= t_pre - d, in time order (the
-  // history holds every spike some synapse onto the target has not read yet).
-  const history_window window = find_window(spikes, first, n, pre.last - D + 1, pre.step - D);
-  bool paired = false;  // a postsynaptic spike in the window (restricted pairing: only then a change)
-  for (std::uint32_t i = window.start; i < window.end; ++i) {
-    if (!restricted || !paired) {  // restricted: the first postsynaptic spike only
-      const double minus_dt = t_last - (spike_time(spikes[i].step, h) + d);
-      const double k = k_plus * math::exp(minus_dt / p[Rule::tau_plus]);
-      if constexpr (is_triplet_rule<Rule>())
-        w = Rule::facilitate(p, w, k, spikes[i].k_minus_triplet - 1.0);
-      else
-        w = Rule::facilitate(p, w, k);
-    }
-    paired = true;
-    count_read(spikes[i]);
-  }
-  if (restricted && !paired) return w;
-  const std::uint32_t after = window.before;
-  const post_spike* before = after != first ? &spikes[after - 1] : dropped.step >= 0 ? &dropped : nullptr;
-  return depress_by<Rule>(p, h, w, pre, D, before);
+  const facilitated f = facilitate_window<Rule>(p, h, w, pre, D, spikes, first, n, count_read);
+  if (pairing_of<Rule>() == stdp_pairing::nearest_restricted && !f.paired) return f.w;
+  return depress_by<Rule>(p, f.w, pre,
+                          k_minus_at<Rule>(p, h, pre.step, D, spike_before(spikes, first, f.before, dropped)));
 }
 
-// update_weight when the target's newest postsynaptic spike (nullptr: it never fired) is older
-// than the window and its end (newest->step < pre.last - D + 1 and < pre.step - D): nothing to
-// facilitate or read, depression
-// by that spike -- the same arithmetic, without touching the history (a backend that keeps the
-// newest spike at hand skips a memory access per synapse).
+// update_weight when the target's newest postsynaptic spike is older than the window and its end
+// (newest->step < pre.last - D + 1 and < pre.step - D; or it never fired): nothing to facilitate
+// or read, depression by k_minus = k_minus_at of that spike -- the same arithmetic, without
+// touching the history (a backend that keeps the newest spike at hand skips a memory access per
+// synapse).
 template <class Rule>
-NEUROMESH_INLINE_HOST_DEVICE double update_weight_before_window(const double* p, double h, double w,
-                                                                const pre_spike& pre, delay_t D,
-                                                                const post_spike* newest) {
+NEUROMESH_INLINE_HOST_DEVICE double update_weight_before_window(const double* p, double w, const pre_spike& pre,
+                                                                double k_minus) {
   if constexpr (pairing_of<Rule>() == stdp_pairing::nearest_restricted) return w;  // unpaired: unchanged
-  return depress_by<Rule>(p, h, w, pre, D, newest);
+  return depress_by<Rule>(p, w, pre, k_minus);
 }
 
 // Drops the oldest spikes of history spikes[first, n) that all `incoming` synapses onto the
