@@ -16,6 +16,7 @@
 #include <neuromesh/core/spike.hpp>
 #include <neuromesh/core/synapse_store.hpp>
 #include <neuromesh/synapses/model.hpp>
+#include <neuromesh/synapses/state_checkpoint.hpp>
 #include <neuromesh/synapses/stdp_synapse.hpp>
 #include <neuromesh/synapses/stdp_update.hpp>
 
@@ -48,12 +49,14 @@ class stdp_rows {
 
   double weight(std::size_t k) const { return weight_[k]; }
   // Checkpoint hooks (stdp_rows_checkpoint.cpp): the state per source, per target (plus its spike
-  // history entries) as plain values, and the weights. A rule with more state adds its fields there.
-  static constexpr std::uint32_t source_width = 3, target_width = 7, history_width = 4;
-  void save_source(index_t src, double* out) const;
-  void load_source(index_t src, const double* in);
-  void save_target(std::uint32_t t, double* out, std::vector<double>& history) const;
-  void load_target(std::uint32_t t, const double* in, std::span<const double> history);
+  // history entries not yet read by every synapse) in the backends' shared form
+  // (synapses/state_checkpoint.hpp), and the weights.
+  synapse_checkpoint::stdp_source source_state(index_t src) const;
+  void set_source_state(index_t src, const synapse_checkpoint::stdp_source& in);
+  synapse_checkpoint::stdp_target target_state(std::uint32_t t) const;
+  std::span<const stdp::post_spike> live_history(std::uint32_t t) const;
+  void set_target_state(std::uint32_t t, const synapse_checkpoint::stdp_target& in,
+                        std::vector<stdp::post_spike> history);
   void set_weight(std::size_t k, double w) { weight_[k] = w; }
   double max_weight() const { return max_weight_; }
   std::size_t bytes() const;
