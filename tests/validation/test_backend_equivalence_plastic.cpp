@@ -4,9 +4,13 @@
 // source in one step) gives the cpu backend's spikes AND weights, bit for bit, on cuda-omp with 1,
 // 2 and 3 threads (every launch in parallel regions; Python's test runs the default launches), in float and double --
 // for every plastic and short-term rule. On a machine with a GPU the cuda backend is held to the same.
+// The plastic rules' weight recorders (one on some E->E synapses, one on every S->E synapse) record
+// the same events, in memory and in the output file's /weights, byte for byte.
 #include <bit>
+#include <filesystem>
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <neuromesh/core/config.hpp>
 #include <neuromesh/core/errors.hpp>
@@ -84,30 +88,81 @@ network plastic_network(const rule_case& rule) {
     net.projections[k].synapse = rule.synapse;
     net.projections[k].synapse_parameters = rule.parameters;
   }
+  if (rule.synapse.rfind("tsodyks", 0) != 0) {  // weight recorders need weights that change
+    std::vector<index_t> pre, post;
+    for (index_t i = 0; i < 240; i += 3) pre.push_back(i);
+    for (index_t i = 0; i < 240; i += 2) post.push_back(i);
+    net.weight_recorders.push_back({ee, pre, post, "ee"});
+    net.weight_recorders.push_back({se, {}, {}, "se"});
+  }
   return net;
+}
+
+// The raw bytes of every dataset of /weights/<name> (times, pre, post, weight).
+std::vector<std::vector<char>> weight_datasets(const std::string& path, const network& net) {
+  std::vector<std::vector<char>> out;
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  EXPECT_GE(file, 0) << path;
+  for (const weight_recorder& r : net.weight_recorders)
+    for (const char* column : {"times", "pre", "post", "weight"}) {
+      const hid_t d = H5Dopen2(file, ("/weights/" + r.label + "/" + column).c_str(), H5P_DEFAULT);
+      EXPECT_GE(d, 0) << r.label << "/" << column;
+      const hid_t space = H5Dget_space(d), type = H5Dget_type(d);
+      std::vector<char> bytes(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)) * H5Tget_size(type));
+      if (!bytes.empty()) H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data());
+      out.push_back(std::move(bytes));
+      H5Tclose(type);
+      H5Sclose(space);
+      H5Dclose(d);
+    }
+  H5Fclose(file);
+  return out;
 }
 
 struct outcome {
   std::vector<spike> spikes;
   std::vector<synapse_record> ee, se;
   std::vector<double> v_m;
+  std::vector<std::vector<weight_event>> recorded;  // per weight recorder
+  std::vector<std::vector<char>> weights_file;      // /weights/<name>/* as written
 };
 
 // Runs 250 ms with spikes injected twice for one source in one step (a repeated source in one
-// delivery) and reads the plastic projections back.
-outcome run(const network& net, const simulation_options& opt, const engine_factory& factory) {
-  auto sim = factory ? std::make_unique<simulation>(resolve_receptors(net), opt, factory) : make_simulation(net, opt);
-  sim->run(125.0);
-  sim->inject_spikes("E", std::vector<index_t>{3, 3, 17});
-  sim->run(125.0);
-  std::vector<index_t> ids(240);
-  for (index_t i = 0; i < 240; ++i) ids[i] = i;
-  return {sim->spikes(), sim->synapses(0), sim->synapses(1), sim->state("E", "V_m", ids)};
+// delivery) and reads the plastic projections and the weight recorders back.
+outcome run(const network& net, simulation_options opt, const engine_factory& factory) {
+  const std::string dir = test_support::unique_temp_dir();
+  opt.output = dir + "/out.h5";
+  outcome o;
+  {
+    auto sim = factory ? std::make_unique<simulation>(resolve_receptors(net), opt, factory) : make_simulation(net, opt);
+    sim->run(125.0);
+    sim->inject_spikes("E", std::vector<index_t>{3, 3, 17});
+    sim->run(125.0);
+    std::vector<index_t> ids(240);
+    for (index_t i = 0; i < 240; ++i) ids[i] = i;
+    o = {sim->spikes(), sim->synapses(0), sim->synapses(1), sim->state("E", "V_m", ids), {}, {}};
+    for (std::size_t r = 0; r < net.weight_recorders.size(); ++r) o.recorded.push_back(sim->recorded_weights(r));
+  }
+  o.weights_file = weight_datasets(opt.output, net);
+  std::filesystem::remove_all(dir);
+  return o;
 }
 
 void expect_identical(const outcome& cpu, const outcome& other, const std::string& what) {
   EXPECT_EQ(test_support::spike_hash(other.spikes), test_support::spike_hash(cpu.spikes)) << what;
   ASSERT_EQ(other.spikes.size(), cpu.spikes.size()) << what;
+  ASSERT_EQ(other.recorded.size(), cpu.recorded.size()) << what;
+  for (std::size_t r = 0; r < cpu.recorded.size(); ++r) {
+    ASSERT_EQ(other.recorded[r].size(), cpu.recorded[r].size()) << what << " weight recorder " << r;
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < cpu.recorded[r].size(); ++i) {
+      const weight_event &a = cpu.recorded[r][i], &b = other.recorded[r][i];
+      differ += a.step != b.step || a.pre != b.pre || a.post != b.post ||
+                std::bit_cast<std::uint64_t>(a.weight) != std::bit_cast<std::uint64_t>(b.weight);
+    }
+    EXPECT_EQ(differ, 0u) << what << ": events of weight recorder " << r << " differing of " << cpu.recorded[r].size();
+  }
+  EXPECT_TRUE(other.weights_file == cpu.weights_file) << what << ": /weights differs";
   using pair = std::pair<const std::vector<synapse_record>*, const std::vector<synapse_record>*>;
   for (const pair& p : {pair{&cpu.ee, &other.ee}, pair{&cpu.se, &other.se}}) {
     const auto& [a, b] = p;
@@ -148,6 +203,9 @@ TEST_P(PlasticBackendEquivalence, SpikesAndWeightsBitIdenticalToCpu) {
     std::size_t changed = 0;
     for (const synapse_record& s : cpu.ee) changed += s.weight != cpu.ee.front().weight;
     EXPECT_GT(changed, cpu.ee.size() / 2);
+    ASSERT_EQ(cpu.recorded.size(), 2u);
+    EXPECT_GT(cpu.recorded[0].size(), 500u) << "the E->E recorder should see many updates";
+    EXPECT_GT(cpu.recorded[1].size(), 500u) << "the S->E recorder should see many updates";
   }
   for (int threads : {1, 2, 3}) {  // 1: serial launches with plain adds; 2, 3: parallel, atomic adds
     opt.threads = threads;

@@ -3,6 +3,7 @@
 // history and K- per target, tsodyks2's u, x and last spike per source are saved by neuron id and
 // synapse order, so a run resumed with any other thread count continues with the spikes, weights
 // and weight-recorder events of the uninterrupted run, bit for bit.
+#include <algorithm>
 #include <bit>
 #include <filesystem>
 #include <map>
@@ -166,42 +167,84 @@ TEST(PlasticCheckpointErrors, ChangedSynapseParametersAreRefused) {
   std::filesystem::remove_all(dir);
 }
 
-// Engines that cannot carry synapses' run-time state (the CUDA backends) or run weight recorders
-// refuse such runs up front, naming the backend -- never a checkpoint whose resumed weights restart
-// from their initial values, never an empty recorder.
-TEST(PlasticCheckpointErrors, BackendsWithoutSynapseStateRefuseCheckpointsAndWeightRecorders) {
-  std::size_t checked = 0;
-  for (const std::string& backend : features().backends) {
-    if (backend == "cpu") continue;
-    simulation_options opt;
-    opt.backend = backend;
-    opt.threads = 1;
-    network plain = plastic_brunel();
-    plain.weight_recorders.clear();
-    try {
-      make_simulation(plain, opt);
-    } catch (const backend_unavailable& e) {
-      continue;  // no device here: nothing to check on this backend
-    }
-    ++checked;
-    simulation_options every = opt;
-    every.checkpoint_every_ms = 10.0;
-    every.checkpoint = test_support::unique_temp_dir() + "/x.ckpt";
-    try {
-      make_simulation(plain, every);
-      FAIL() << backend << " accepted checkpoints of plastic synapses it cannot save";
-    } catch (const backend_unavailable& e) {
-      EXPECT_NE(std::string(e.what()).find("plastic"), std::string::npos) << e.what();
-    }
-    auto sim = make_simulation(plain, opt);
-    sim->run(5.0);
-    EXPECT_THROW(sim->save_checkpoint(test_support::unique_temp_dir() + "/y.ckpt"), backend_unavailable) << backend;
-    try {
-      make_simulation(plastic_brunel(), opt);
-      FAIL() << backend << " accepted a weight recorder it does not run";
-    } catch (const backend_unavailable& e) {
-      EXPECT_NE(std::string(e.what()).find("weight_recorders"), std::string::npos) << e.what();
-    }
+// The cuda backends (where built) save and restore the same synapse state in the same form
+// (synapses/state_checkpoint.hpp): resumed on the backend itself and across backends (written on
+// the device, resumed on cpu, and the other way), the run continues with the spikes, weights and
+// weight-recorder events of the uninterrupted cpu run, bit for bit -- for the rules with the most
+// state, float and double.
+struct across {
+  std::string backend;
+  precision prec;
+  const rules* r;
+  const char* name;
+};
+
+class PlasticCheckpointBackend : public ::testing::TestWithParam<across> {};
+
+TEST_P(PlasticCheckpointBackend, ResumesBitIdenticallyOnAndAcrossBackends) {
+  const across c = GetParam();
+  const auto& built = features().backends;
+  if (std::find(built.begin(), built.end(), c.backend) == built.end())
+    GTEST_SKIP() << "backend " << c.backend << " is not built";
+  const std::string dir = test_support::unique_temp_dir();
+  const network net = plastic_brunel(*c.r);
+  simulation_options cpu;
+  cpu.prec = c.prec;
+  cpu.threads = 2;
+  simulation_options dev = cpu;
+  dev.backend = c.backend;
+  try {
+    make_simulation(net, dev);
+  } catch (const backend_unavailable& e) {
+    GTEST_SKIP() << "backend " << c.backend << " cannot run here: " << e.what();
   }
-  if (checked == 0) GTEST_SKIP() << "no backend other than cpu is built and usable here";
+  const outcome ref = run(net, cpu, 80.0, 0.0, 0, "");
+  ASSERT_GT(ref.recorded.size(), 100u);
+  for (const auto& [before, after] : {std::pair{dev, dev}, std::pair{dev, cpu}, std::pair{cpu, dev}}) {
+    outcome got;
+    {
+      auto sim = make_simulation(net, before);
+      sim->run(37.3);
+      sim->save_checkpoint(dir + "/b.ckpt");
+      got.spikes = sim->spikes();
+      got.recorded = sim->recorded_weights(0);
+    }
+    simulation_options second = after;
+    second.resume = dir + "/b.ckpt";
+    second.threads = 3;
+    auto sim = make_simulation(net, second);
+    sim->run(80.0 - 37.3);
+    got.spikes.insert(got.spikes.end(), sim->spikes().begin(), sim->spikes().end());
+    got.recorded.insert(got.recorded.end(), sim->recorded_weights(0).begin(), sim->recorded_weights(0).end());
+    got.ee = sim->synapses(0);
+    const std::string what = before.backend + " -> " + after.backend;
+    EXPECT_EQ(got.spikes, ref.spikes) << what;
+    ASSERT_EQ(got.ee.size(), ref.ee.size()) << what;
+    std::size_t differ = 0;
+    for (std::size_t k = 0; k < ref.ee.size(); ++k)
+      differ += got.ee[k].pre != ref.ee[k].pre || got.ee[k].post != ref.ee[k].post ||
+                std::bit_cast<std::uint64_t>(got.ee[k].weight) != std::bit_cast<std::uint64_t>(ref.ee[k].weight);
+    EXPECT_EQ(differ, 0u) << what << ": synapses differing of " << ref.ee.size();
+    ASSERT_EQ(got.recorded.size(), ref.recorded.size()) << what;
+    differ = 0;
+    for (std::size_t k = 0; k < ref.recorded.size(); ++k)
+      differ +=
+          got.recorded[k].step != ref.recorded[k].step || got.recorded[k].pre != ref.recorded[k].pre ||
+          got.recorded[k].post != ref.recorded[k].post ||
+          std::bit_cast<std::uint64_t>(got.recorded[k].weight) != std::bit_cast<std::uint64_t>(ref.recorded[k].weight);
+    EXPECT_EQ(differ, 0u) << what << ": recorded events differing of " << ref.recorded.size();
+  }
+  std::filesystem::remove_all(dir);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, PlasticCheckpointBackend,
+                         ::testing::Values(across{"cuda-omp", precision::single, &pair_and_tsodyks2, "pair"},
+                                           across{"cuda-omp", precision::double_precision, &triplet_and_tsodyks,
+                                                  "triplet"},
+                                           across{"cuda-omp", precision::single, &nearest_neighbour, "nn_restr"},
+                                           across{"cuda", precision::double_precision, &pair_and_tsodyks2, "pair"},
+                                           across{"cuda", precision::single, &triplet_and_tsodyks, "triplet"}),
+                         [](const auto& info) {
+                           return std::string(info.param.backend == "cuda" ? "cuda" : "cuda_omp") + "_" +
+                                  info.param.name + "_" + (info.param.prec == precision::single ? "float" : "double");
+                         });

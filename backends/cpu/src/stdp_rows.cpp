@@ -26,7 +26,7 @@ stdp_rows::stdp_rows(std::vector<double> params, const synapse_store& rows, inde
 }
 
 void stdp_rows::record_post_spike(std::uint32_t target, step_t s) {
-  target_state& ts = target_[target];
+  target_trace& ts = target_[target];
   post_history& ph = post_[target];
   ts.k_minus = stdp::trace_after_spike(ts.k_minus, ts.last, s, p_[tau_minus], h_);
   if (tau_minus_triplet_ > 0)  // the triplet rule only
@@ -60,7 +60,7 @@ std::size_t stdp_rows::bytes() const {
   for (const post_history& ph : post_) history += ph.spikes.capacity() * sizeof(post_spike);
   return weight_.size() * sizeof(double) + weight_float_.size() * sizeof(float) +
          k_plus_.size() * (sizeof(double) + sizeof(step_t)) + k_plus_triplet_.size() * sizeof(double) +
-         target_.size() * sizeof(target_state) + post_.size() * sizeof(post_history) + history +
+         target_.size() * sizeof(target_trace) + post_.size() * sizeof(post_history) + history +
          k_memo_.size() * sizeof(double) + k_stamp_.size() * sizeof(std::uint32_t);
 }
 

@@ -18,6 +18,7 @@
 #include <neuromesh/core/spike.hpp>
 #include <neuromesh/core/synapse_store.hpp>
 #include <neuromesh/synapses/model.hpp>
+#include <neuromesh/synapses/state_checkpoint.hpp>
 #include <neuromesh/synapses/stdp_synapse.hpp>
 #include <neuromesh/synapses/stdp_update.hpp>
 
@@ -51,12 +52,14 @@ class stdp_rows {
 
   double weight(std::size_t k) const { return weight_.empty() ? weight_float_[k] : weight_[k]; }
   // Checkpoint hooks (stdp_rows_checkpoint.cpp): the state per source, per target (plus its spike
-  // history entries) as plain values, and the weights. A rule with more state adds its fields there.
-  static constexpr std::uint32_t source_width = 3, target_width = 7, history_width = 4;
-  void save_source(index_t src, double* out) const;
-  void load_source(index_t src, const double* in);
-  void save_target(std::uint32_t t, double* out, std::vector<double>& history) const;
-  void load_target(std::uint32_t t, const double* in, std::span<const double> history);
+  // history entries not yet read by every synapse) in the backends' shared form
+  // (synapses/state_checkpoint.hpp), and the weights.
+  synapse_checkpoint::stdp_source source_state(index_t src) const;
+  void set_source_state(index_t src, const synapse_checkpoint::stdp_source& in);
+  synapse_checkpoint::stdp_target target_state(std::uint32_t t) const;
+  std::span<const stdp::post_spike> live_history(std::uint32_t t) const;
+  void set_target_state(std::uint32_t t, const synapse_checkpoint::stdp_target& in,
+                        std::vector<stdp::post_spike> history);
   void set_weight(std::size_t k, double w) {
     if (weight_.empty())
       weight_float_[k] = static_cast<float>(w);
@@ -72,7 +75,7 @@ class stdp_rows {
   // its last spike and K- just after it, and the K- the last depression read (stdp::k_minus_at),
   // for the presynaptic step and delay in `depressed` (step * 2^16 + delay; -1: none) -- the same
   // for every synapse onto the target that a spike of that step reaches through that delay.
-  struct target_state {
+  struct target_trace {
     step_t last = -1;
     double k_minus = 0.0;
     std::int64_t depressed = -1;
@@ -90,7 +93,7 @@ class stdp_rows {
   static void prune(post_history& ph);
   // stdp::k_minus_at for target state ts, kept there for the next synapse onto it.
   template <class Rule>
-  double k_minus_at(target_state& ts, step_t s, delay_t D, const post_spike* before) const {
+  double k_minus_at(target_trace& ts, step_t s, delay_t D, const post_spike* before) const {
     const std::int64_t key = (s << 16) | static_cast<std::int64_t>(D);
     if (ts.depressed != key) {
       ts.depressed_k_minus = stdp::k_minus_at<Rule>(p_.data(), h_, s, D, before);
@@ -110,7 +113,7 @@ class stdp_rows {
   std::vector<float> weight_float_;   // per synapse, row order (single precision)
   std::vector<double> k_plus_;        // per source
   std::vector<step_t> last_pre_;      // per source: step of its last spike, -1 before the first (t = 0)
-  std::vector<target_state> target_;  // per target index
+  std::vector<target_trace> target_;  // per target index
   std::vector<post_history> post_;    // per target index
   // The facilitation traces (stdp::facilitation_trace) of the row segment being delivered, by
   // postsynaptic step - the window's first step: valid where k_stamp_ holds the segment's number
@@ -171,7 +174,7 @@ void stdp_rows::on_pre(W* weight, const stdp::pre_spike& pre, delay_t D, const s
   };
   for (std::uint32_t k = begin; k < end; ++k) {
     const std::uint32_t t = targets[k];
-    target_state& ts = target_[t];
+    target_trace& ts = target_[t];
     double w = static_cast<double>(weight[k]);
     if (ts.last < pre.last - D + 1 && ts.last < pre.step - D) {
       // No postsynaptic spike in the window nor at its end (a second spike of the source in one

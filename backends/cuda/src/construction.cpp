@@ -35,15 +35,6 @@ constexpr auto construction_policy = thrust::seq;
 constexpr auto construction_policy = thrust::device;
 #endif
 
-template <class T>
-T* raw(thrust::device_vector<T>& v) {
-  return thrust::raw_pointer_cast(v.data());
-}
-template <class T>
-const T* raw(const thrust::device_vector<T>& v) {
-  return thrust::raw_pointer_cast(v.data());
-}
-
 // Runs the generation of entity e (a source for fixed_outdegree, else a target).
 template <class F>
 NEUROMESH_INLINE_HOST_DEVICE kernels::generation_status generate_entity(const kernels::projection_params& p,

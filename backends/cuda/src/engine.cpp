@@ -110,6 +110,9 @@ class gpu_engine final : public engine {
       }
       if (cfg_.build_progress) cfg_.build_progress(static_cast<double>(k + 1) / net.projections.size());
     }
+    if (!net.weight_recorders.empty())
+      for (std::size_t i = 0; i < plastic_.size(); ++i)
+        plastic_[i]->watch(net, plastic_index_[i], projections_[plastic_index_[i]]->download());
     summarise();
     ring_.assign(static_cast<std::size_t>(n_receptors) * slots_ * n_, 0);
     extra_.assign(n_, 0.0);
@@ -285,6 +288,29 @@ class gpu_engine final : public engine {
     }
     thrust::copy(ring.begin(), ring.end(), ring_.begin());
     thrust::copy(extra.begin(), extra.end(), extra_.begin());
+    synchronize();
+  }
+
+  // Plastic and short-term synapses (plasticity.hpp, plasticity_state.cpp): weight recorders and
+  // checkpoints, in the form the cpu backend uses too.
+  bool records_weights() const override { return true; }
+  bool keeps_synapse_state() const override { return true; }
+  bool take_weight_events(std::vector<weight_event>& out) override {
+    for (auto& p : plastic_) p->take_events(out);
+    return true;
+  }
+  bool save_synapse_state(std::vector<synapse_state>& out) const override {
+    out.resize(cfg_.net->projections.size());
+    for (std::size_t i = 0; i < plastic_.size(); ++i)
+      plastic_[i]->save_state(projections_[plastic_index_[i]]->download(), out[plastic_index_[i]]);
+    return true;
+  }
+  void load_synapse_state(const std::vector<synapse_state>& in) override {
+    for (std::size_t i = 0; i < plastic_.size(); ++i) {
+      const std::size_t k = plastic_index_[i];
+      plastic_[i]->load_state(projections_[k]->download(), in.at(k),
+                              "projections[" + std::to_string(k) + "] (" + cfg_.net->projections[k].synapse + ")");
+    }
     synchronize();
   }
 

@@ -23,11 +23,6 @@ struct history_view {
 
 namespace {
 
-template <class T>
-T* raw(thrust::device_vector<T>& v) {
-  return thrust::raw_pointer_cast(v.data());
-}
-
 // Calls f(segment, synapse index) for every synapse of source src's row, in row order.
 template <class F>
 NEUROMESH_INLINE_HOST_DEVICE void for_each_synapse(const rows_view& v, std::uint32_t src, F&& f) {
@@ -356,13 +351,24 @@ void plastic_delivery::deliver(std::vector<std::unique_ptr<plastic_projection>>&
   copy_bytes(raw(device_), sorted_.data(), sorted_.size() * sizeof(spike));
   const spike* d = raw(device_);
   // Batches: one step, strictly increasing gids (an injected spike may repeat a source's).
+  starts_.clear();
   for (std::size_t b = 0; b < sorted_.size();) {
+    starts_.push_back(b);
     std::size_t e = b + 1;
     while (e < sorted_.size() && sorted_[e].step == sorted_[b].step && sorted_[e].gid != sorted_[e - 1].gid) ++e;
-    for (auto& p : projections) p->deliver(d + b, static_cast<std::uint32_t>(e - b), t);
     b = e;
   }
-  for (auto& p : projections) p->prune();
+  starts_.push_back(sorted_.size());
+  for (auto& p : projections) p->plan_events(sorted_, starts_);
+  for (std::size_t i = 0; i + 1 < starts_.size(); ++i)
+    for (auto& p : projections) {
+      p->deliver(d + starts_[i], static_cast<std::uint32_t>(starts_[i + 1] - starts_[i]), t);
+      p->read_events(i);
+    }
+  for (auto& p : projections) {
+    p->prune();
+    p->finish_events();
+  }
 }
 
 }  // namespace neuromesh::NEUROMESH_GPU_NS

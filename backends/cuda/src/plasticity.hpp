@@ -21,6 +21,8 @@
 
 #include <thrust/device_vector.h>
 
+#include <neuromesh/core/checkpoint.hpp>
+#include <neuromesh/core/engine.hpp>
 #include <neuromesh/core/network.hpp>
 #include <neuromesh/core/spike.hpp>
 #include <neuromesh/synapses/model.hpp>
@@ -55,6 +57,24 @@ class plastic_projection {
   std::vector<double> weights() const;
   std::uint64_t bytes() const;
 
+  // Weight recorders (plasticity_state.cpp; the cpu backend's weight probes): the synapses of
+  // projection k that network::weight_recorders watch, from its rows (row order, as downloaded).
+  void watch(const network& net, std::size_t k, const std::vector<synapse_store::entry>& rows);
+  // A delivery's events, around its batches (starts: where each batch of `sorted` begins, then
+  // its end): planned on the host, then after batch b's deliver() the watched weights it changed
+  // are gathered on the device, and at the end copied back in one transfer.
+  void plan_events(std::span<const spike> sorted, std::span<const std::size_t> starts);
+  void read_events(std::size_t batch);
+  void finish_events();
+  // Moves the events since the last call to `out` (per spike in step order, then row order).
+  void take_events(std::vector<weight_event>& out);
+
+  // Checkpoints (plasticity_state.cpp; synapses/state_checkpoint.hpp, the form the cpu backend
+  // writes too): the state per source with synapses, per target and per synapse by target.
+  // `rows`: the projection's rows, downloaded (row order).
+  void save_state(const std::vector<synapse_store::entry>& rows, synapse_state& out) const;
+  void load_state(const std::vector<synapse_store::entry>& rows, const synapse_state& in, const std::string& where);
+
  private:
   void grow_history(std::uint32_t capacity);
   history_view history();
@@ -87,6 +107,19 @@ class plastic_projection {
   // Short-term plasticity: state and last spike per source.
   thrust::device_vector<short_term_state> stp_state_;
   thrust::device_vector<step_t> stp_last_;
+  // Weight recorders: the watched (synapse, recorder) pairs in row order, where each source's
+  // begin, and the events of the delivery underway (host) with the synapses they read (device).
+  struct watched_synapse {
+    std::uint32_t slot, recorder;
+    index_t pre, post;
+  };
+  std::vector<watched_synapse> watched_;
+  std::vector<std::uint32_t> watch_first_;  // n_pre + 1 (empty: nothing watched)
+  std::vector<weight_event> planned_, events_;
+  std::vector<std::uint32_t> batch_events_;  // where each batch's events begin in planned_, then the end
+  std::vector<std::uint32_t> slots_;
+  thrust::device_vector<std::uint32_t> event_slots_;
+  thrust::device_vector<double> event_weights_;
 };
 
 // The delivery of an epoch's spikes through every plastic projection, in the order above.
@@ -97,6 +130,7 @@ class plastic_delivery {
 
  private:
   std::vector<spike> sorted_;
+  std::vector<std::size_t> starts_;  // the batches of sorted_: where each begins, then the end
   thrust::device_vector<spike> device_;
 };
 

@@ -134,6 +134,16 @@ void inclusive_scan_index(const launch_policy& p, std::uint64_t n, const F& f, s
 // OMP build, an OpenMP parallel region) for a handful of bytes.
 void copy_bytes(void* dst, const void* src, std::size_t bytes);
 
+// A device vector's memory as a plain pointer (for kernels and copy_bytes).
+template <class T>
+T* raw(thrust::device_vector<T>& v) {
+  return thrust::raw_pointer_cast(v.data());
+}
+template <class T>
+const T* raw(const thrust::device_vector<T>& v) {
+  return thrust::raw_pointer_cast(v.data());
+}
+
 // Makes `device` current; returns its description ("NVIDIA H100 80GB HBM3, sm_90, 79.1 GiB").
 // Throws backend_unavailable when it cannot be used.
 std::string select_device(int device);

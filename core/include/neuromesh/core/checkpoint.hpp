@@ -32,8 +32,9 @@ struct population_state {
 
 // The run-time state of one projection's synapses (plastic weights and traces, short-term state),
 // keyed by neuron id and synapse order, never by shard, so any thread and rank count takes it back.
-// Values are doubles (steps and counters are exact in them); each rule says what its columns hold
-// (its save/load hooks, e.g. stdp_rows::save_source). An engine's piece has explicit ids; the
+// Values are doubles (steps and counters are exact in them); what the columns hold is written once
+// for every backend (synapses/state_checkpoint.hpp), so one backend's checkpoint resumes on
+// another. An engine's piece has explicit ids; the
 // merged form (what the file holds) has row = id: `pre` [n_pre x pre_width] (NaN rows: sources
 // without synapses anywhere), then per post neuron `post` [n_post x post_width], a list of
 // `entry_width`-value entries (e.g. its spike history) and its synapses in target-major order --
