@@ -30,5 +30,7 @@ NEUROMESH_MODEL_BENCH(iaf_psc_alpha, 400.0)
 NEUROMESH_MODEL_BENCH(iaf_cond_exp, 400.0)
 NEUROMESH_MODEL_BENCH(izhikevich, 10.0)
 NEUROMESH_MODEL_BENCH(aeif_cond_exp, 800.0)
+NEUROMESH_MODEL_BENCH(iaf_psc_exp_multisynapse, 400.0)  // one port (NEST default tau_syn); all 8 slots computed
+NEUROMESH_MODEL_BENCH(iaf_psc_alpha_multisynapse, 400.0)
 
 BENCHMARK_MAIN();

@@ -186,10 +186,15 @@ class SpikeSourceArray(CellType):
     """Sources emitting given spike times [ms]: one list for all neurons, or one per neuron.
     As NEST's spike_generator: a time given twice is two spikes (both delivered and recorded);
     times must be multiples of dt (an error names the first that is not) unless
-    allow_offgrid_times=True, which rounds them up to the grid."""
+    allow_offgrid_times=True, which rounds them up to the grid. start, stop, origin [ms] as NEST's
+    spike_generator: a time t is emitted at origin + t, and only if start < t <= stop."""
 
     core_model = "spike_source_array"
-    defaults = dict(spike_times=(), allow_offgrid_times=False)
+    defaults = dict(spike_times=(), allow_offgrid_times=False, start=0.0, stop=float("inf"), origin=0.0)
+
+    def core_params(self):
+        """start / stop / origin where given (the core's defaults are NEST's: 0, infinity, 0)."""
+        return {k: float(self.params[k]) for k in ("start", "stop", "origin") if self.params[k] != self.defaults[k]}
 
     def spike_times(self, size):
         """One list of spike times [ms] per neuron of a population of `size` neurons."""

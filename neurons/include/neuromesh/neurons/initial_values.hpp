@@ -6,6 +6,7 @@
 // offset parameter (V_m is stored as V_m - E_L). Host code.
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,14 @@ neuron_values<Model> initial_values(const population& pop, index_t idx, gid_t gi
                  ? Model::parameters[j].default_value
                  : evaluate(it->second, idx, seed, static_cast<std::uint32_t>(rng_purpose::parameter), gid,
                             name_key(Model::parameters[j].name));
+  }
+  if constexpr (requires { Model::max_ports; }) {  // NEST's list tau_syn fills the port slots (multisynapse.hpp)
+    if (auto it = pop.params.find("tau_syn"); it != pop.params.end()) {
+      const auto& list = std::get<std::vector<double>>(it->second);  // validate() refuses anything else
+      for (int r = 0; r < Model::max_ports; ++r)
+        v.p[Model::tau_syn_1 + r] =
+            r < static_cast<int>(list.size()) ? list[r] : std::numeric_limits<double>::quiet_NaN();
+    }
   }
   if (std::string problem = Model::check(v.p.data(), dt); !problem.empty())
     throw parameter_error(pop.label, problem.substr(0, problem.find(':')),
