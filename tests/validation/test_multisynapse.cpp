@@ -126,6 +126,7 @@ TEST(Multisynapse, TauSynIsValidatedNamingPopulationAndEntry) {
     net.populations[1].params["tau_syn[2]"] = 4.0;
     EXPECT_NE(error_of(net).find("not both"), std::string::npos) << error_of(net);
     net.populations[1].params.erase("tau_syn");
+    net.populations[1].params.erase("tau_syn[2]");
     net.populations[1].params["tau_syn[3]"] = 4.0;  // port 3 without port 2
     EXPECT_NE(error_of(net).find("tau_syn[3]"), std::string::npos) << error_of(net);
   }
