@@ -10,7 +10,7 @@ std::unique_ptr<population_group> make_group(const engine_config& cfg, const low
   return low.with_neuron_model([&](auto tag) -> std::unique_ptr<population_group> {
     using Model = typename decltype(tag)::type;
     if constexpr (has_ports<Model>)  // multisynapse: one input per receptor port (port_group.hpp)
-      return std::make_unique<port_group<Model, Real>>(low, low.template columns<Model, Real>());
+      return make_port_group<Model, Real>(low);
     else
       return std::make_unique<neuron_group<Model, Real>>(cfg, low, a);
   });
