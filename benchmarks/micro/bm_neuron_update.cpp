@@ -35,5 +35,7 @@ NEUROMESH_MODEL_BENCH(aeif_cond_alpha, 800.0)
 // the scalar adaptive step during them (hh_common.hpp).
 NEUROMESH_MODEL_BENCH(hh_psc_alpha, 800.0)
 NEUROMESH_MODEL_BENCH(hh_cond_exp_traub, 200.0)
+NEUROMESH_MODEL_BENCH(iaf_psc_exp_multisynapse, 400.0)  // one port (NEST default tau_syn); all 8 slots computed
+NEUROMESH_MODEL_BENCH(iaf_psc_alpha_multisynapse, 400.0)
 
 BENCHMARK_MAIN();

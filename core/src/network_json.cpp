@@ -255,7 +255,7 @@ view parse_view(const node& n) {
 }
 
 projection parse_projection(const node& n) {
-  n.expect_object({"pre", "post", "pre_slice", "post_slice", "connector", "synapse", "receptor"});
+  n.expect_object({"pre", "post", "pre_slice", "post_slice", "connector", "synapse", "receptor", "receptor_type"});
   projection p;
   p.pre = n.at("pre").text();
   p.post = n.at("post").text();
@@ -272,6 +272,8 @@ projection parse_projection(const node& n) {
   for (const auto& [key, value] : syn.j.items())
     if (key != "model" && key != "weight" && key != "delay") p.synapse_parameters[key] = syn.at(key).number();
   if (n.has("receptor")) p.target = parse_receptor(n.at("receptor"));
+  // NEST's receptor_type: a multisynapse model's port, 1..n (validate() checks the range).
+  if (n.has("receptor_type")) p.receptor_type = static_cast<int>(n.at("receptor_type").index());
   return p;
 }
 

@@ -11,7 +11,7 @@ template <class Fn>
 void for_each_owned_synapse(const network& net, std::size_t k, const shard_slice& sl, bool values, Fn&& fn,
                             const std::function<void()>& block_done) {
   const projection& proj = net.projections[k];
-  const auto receptor = static_cast<std::uint8_t>(proj.target);
+  const std::uint8_t receptor = engine_receptor(proj);
   std::uint32_t emitted = 0;
   auto emit = [&](const generated_synapse& g) {
     fn(synapse_store::entry{g.source, sl.local_offset + sl.index_of(g.target), g.weight, g.delay, receptor});

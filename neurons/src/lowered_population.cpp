@@ -1,9 +1,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include <neuromesh/core/time.hpp>
 #include <neuromesh/neurons/lowered_population.hpp>
+#include <neuromesh/neurons/spike_source_array.hpp>
 
 namespace neuromesh {
 namespace {
@@ -136,6 +138,26 @@ stimulus_drives lowered_population::drives() const {
   return d;
 }
 
+// A spike source's origin and window (origin + start, origin + stop], in steps: stop infinite -> no bound.
+std::tuple<step_t, step_t, step_t> source_window(const population& p, index_t i, gid_t gid, std::uint64_t seed,
+                                                 const time_grid& grid) {
+  double v[spike_source_array::n_params];
+  for (int j = 0; j < spike_source_array::n_params; ++j) {
+    const auto& spec = spike_source_array::parameters[j];
+    auto it = p.params.find(std::string(spec.name));
+    v[j] = it == p.params.end() ? spec.default_value
+                                : evaluate(it->second, i, seed, static_cast<std::uint32_t>(rng_purpose::parameter), gid,
+                                           name_key(spec.name));
+  }
+  const std::string where = "populations[" + p.label + "].params.";
+  const step_t origin = grid.on_grid_steps(v[spike_source_array::origin], where + "origin");
+  const step_t lo = origin + grid.on_grid_steps(v[spike_source_array::start], where + "start");
+  const step_t hi = std::isfinite(v[spike_source_array::stop])
+                        ? origin + grid.on_grid_steps(v[spike_source_array::stop], where + "stop")
+                        : std::numeric_limits<step_t>::max();
+  return {origin, lo, hi};
+}
+
 std::vector<spike> lowered_population::spike_schedule() const {
   const population& p = pop();
   const time_grid grid(net_->dt);
@@ -143,8 +165,13 @@ std::vector<spike> lowered_population::spike_schedule() const {
   for (std::uint32_t k = 0; k < size(); ++k) {
     const index_t i = id(k);
     if (i >= p.spike_times.size()) continue;
-    // A spike at t is fired in the step ending at t (see spike.hpp); t > 0, so s >= 0.
-    for (double t : p.spike_times[i]) schedule.push_back({grid.spike_step(t, p.allow_offgrid_times, p.label), gid(k)});
+    // The emission window (spike_source_array.hpp): time stamps (steps) in (origin + start, origin + stop].
+    const auto [origin, lo, hi] = source_window(p, i, gid(k), net_->seed, grid);
+    // A spike at t is fired in the step ending at origin + t (see spike.hpp); t > 0, so s >= 0.
+    for (double t : p.spike_times[i]) {
+      const step_t s = origin + grid.spike_step(t, p.allow_offgrid_times, p.label);
+      if (s + 1 > lo && s + 1 <= hi) schedule.push_back({s, gid(k)});
+    }
   }
   std::sort(schedule.begin(), schedule.end());  // duplicates stay: delivered and recorded twice
   return schedule;

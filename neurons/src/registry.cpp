@@ -1,10 +1,20 @@
+#include <algorithm>
 #include <array>
+#include <cmath>
 
 #include <neuromesh/neurons/registry.hpp>
 #include <neuromesh/neurons/spike_source_array.hpp>
 
 namespace neuromesh {
 namespace {
+
+template <class M>
+constexpr int ports_of() {
+  if constexpr (has_ports<M>)
+    return M::max_ports;
+  else
+    return 0;
+}
 
 template <class M>
 constexpr model_info describe(population_kind kind = population_kind::neuron) {
@@ -16,7 +26,8 @@ constexpr model_info describe(population_kind kind = population_kind::neuron) {
                     M::n_constants,
                     &M::check,
                     &M::derive,
-                    &M::initial_state};
+                    &M::initial_state,
+                    ports_of<M>()};
 }
 
 template <class... Ms>
@@ -51,6 +62,30 @@ const model_info* find_model(std::string_view name) {
   for (const auto& m : table())
     if (m.name == name) return &m;
   return nullptr;
+}
+
+int receptor_ports(const population& p) {
+  const model_info* m = find_model(p.model);
+  if (!m || m->max_ports == 0) return 0;
+  if (auto it = p.params.find("tau_syn"); it != p.params.end()) {
+    const auto* list = std::get_if<std::vector<double>>(&it->second);
+    return list ? static_cast<int>(list->size()) : 0;  // validate() refuses anything else
+  }
+  const int first = m->parameter(multisynapse::tau_syn_name[0]);
+  int n = 0;
+  for (int r = 0; r < m->max_ports; ++r) {
+    auto it = p.params.find(std::string(multisynapse::tau_syn_name[r]));
+    const double* x = it == p.params.end() ? &m->parameters[first + r].default_value : std::get_if<double>(&it->second);
+    if (x && std::isnan(*x)) break;  // the first unset slot ends the ports
+    ++n;
+  }
+  return n;
+}
+
+int receptor_rows(const network& net) {
+  int rows = n_receptors;
+  for (const population& p : net.populations) rows = std::max(rows, receptor_ports(p));
+  return rows;
 }
 
 std::string model_names() {

@@ -10,7 +10,7 @@ from .connectors import (AllToAll, AllToAllConnector, Conv2dConnector, FixedInDe
 from .errors import ArgumentTypeError, BackendUnavailable, ConfigError, Error, NeuromeshIOError, ParameterError
 from .models import (EIF_cond_alpha_isfa_ista, EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_alpha, IF_curr_exp,
                      Izhikevich, Model, SpikeSourceArray)
-from .models import HH_cond_exp, IF_cond_alpha  # noqa: F401
+from .models import HH_cond_exp, IF_cond_alpha, IF_curr_delta  # noqa: F401
 from .network import DCSource, Network, Population, PopulationView, Projection, Result, Simulator
 from .synapses import (AdditiveWeightDependence, MultiplicativeWeightDependence, SpikePairRule, StaticSynapse,
                        STDPMechanism, STDPNearestRestrictedSynapse, STDPNearestSymmetricSynapse,

@@ -8,6 +8,7 @@ PyNN cell                   core model        parameter mapping
 ==========================  ===============  ==============================================
 IF_curr_exp                 iaf_psc_exp       cm [nF] -> C_m [pF] x1000, v_rest -> E_L,
 IF_curr_alpha               iaf_psc_alpha     v_thresh -> V_th, v_reset -> V_reset,
+IF_curr_delta               iaf_psc_delta     (no tau_syn_E/I; weights are voltage jumps [mV])
                                              tau_refrac -> t_ref, tau_syn_E/I -> tau_syn_ex/in,
                                              i_offset [nA] -> I_e [pA] x1000; weights nA -> pA
 IF_cond_exp                 iaf_cond_exp      as above, plus g_L = cm / tau_m [uS] -> nS,
@@ -102,6 +103,19 @@ class IF_curr_alpha(_PyNNLif):
     defaults = {**_PyNNLif.defaults, "tau_syn_E": 0.5, "tau_syn_I": 0.5}
 
 
+class IF_curr_delta(CellType):
+    """Leaky integrate-and-fire, delta synapses: a spike makes V_m jump by its weight [mV] (PyNN)."""
+
+    core_model = "iaf_psc_delta"
+    defaults = dict(cm=1.0, tau_m=20.0, tau_refrac=0.1, v_rest=-65.0, v_reset=-65.0, v_thresh=-50.0,
+                    i_offset=0.0)
+
+    def core_params(self):
+        p = self.params
+        return dict(C_m=_scale(p["cm"], 1000.0), tau_m=p["tau_m"], t_ref=p["tau_refrac"], E_L=p["v_rest"],
+                    V_reset=p["v_reset"], V_th=p["v_thresh"], I_e=_scale(p["i_offset"], 1000.0))
+
+
 class IF_cond_exp(_PyNNLif):
     """Leaky integrate-and-fire, exponential conductance synapses (PyNN)."""
 
@@ -186,10 +200,15 @@ class SpikeSourceArray(CellType):
     """Sources emitting given spike times [ms]: one list for all neurons, or one per neuron.
     As NEST's spike_generator: a time given twice is two spikes (both delivered and recorded);
     times must be multiples of dt (an error names the first that is not) unless
-    allow_offgrid_times=True, which rounds them up to the grid."""
+    allow_offgrid_times=True, which rounds them up to the grid. start, stop, origin [ms] as NEST's
+    spike_generator: a time t is emitted at origin + t, and only if start < t <= stop."""
 
     core_model = "spike_source_array"
-    defaults = dict(spike_times=(), allow_offgrid_times=False)
+    defaults = dict(spike_times=(), allow_offgrid_times=False, start=0.0, stop=float("inf"), origin=0.0)
+
+    def core_params(self):
+        """start / stop / origin where given (the core's defaults are NEST's: 0, infinity, 0)."""
+        return {k: float(self.params[k]) for k in ("start", "stop", "origin") if self.params[k] != self.defaults[k]}
 
     def spike_times(self, size):
         """One list of spike times [ms] per neuron of a population of `size` neurons."""
@@ -211,6 +230,8 @@ class Model(CellType):
             raise ConfigError(f"unknown model '{name}' (known: {', '.join(sorted(_core.models()))})")
         self.core_model = name
         self.defaults = {k: v[0] for k, v in info["parameters"].items()}
+        if "tau_syn[1]" in self.defaults:  # multisynapse: NEST's list of port time constants (default [2.0])
+            self.defaults["tau_syn"] = [self.defaults["tau_syn[1]"]]
         super().__init__(**params)
         self._given = params
 

@@ -431,6 +431,7 @@ class Network:
         self.dt, self.seed, self.name = float(dt), int(seed), name
         self.populations = []
         self._projections, self._poisson, self._dc = [], [], []
+        self._receptor_types = {}  # projection index -> NEST receptor_type (multisynapse ports)
         self._stimuli = []  # (target Population, NEST model name, parameters): stimulus()
         self._weight_recorders = []  # (Projection, pre ids, post ids, label)
         self._last = None
@@ -467,12 +468,15 @@ class Network:
         self._changed()
         return pop
 
-    def connect(self, pre, post, connector, synapse=None, receptor=None):
+    def connect(self, pre, post, connector, synapse=None, receptor=None, receptor_type=None):
         """Connects pre to post (populations or views) by `connector` with `synapse` (a
         StaticSynapse or a NEST-style dict {"weight": w, "delay": d}). The sign rule
         (docs/python.md): receptor=None, the weight's sign chooses as in NEST (negative
         inhibits); "inhibitory", its magnitude inhibits (PyNN's positive weights); "excitatory",
-        weights must be >= 0. Contradictions raise ConfigError naming the projection."""
+        weights must be >= 0. Contradictions raise ConfigError naming the projection.
+        receptor_type (NEST's name): the port 1..n of a *_multisynapse post model (one per entry
+        of its tau_syn); weights of either sign act on it as given. Also read from a NEST-style
+        synapse dict {"weight": w, "receptor_type": 2}."""
         for name, p in (("pre", pre), ("post", post)):
             if not isinstance(p, (Population, PopulationView)):
                 raise ArgumentTypeError(f"connect: {name} must be a population or a view (pop[0:10]), "
@@ -483,7 +487,18 @@ class Network:
         if not isinstance(connector, Connector):
             raise ArgumentTypeError(f"{where}: connector must be a neuromesh connector such as "
                                     f"nm.FixedProbability(0.1), not {type(connector).__name__} {connector!r}")
+        if isinstance(synapse, dict) and "receptor_type" in synapse:
+            synapse = dict(synapse)
+            given = synapse.pop("receptor_type")
+            if receptor_type is not None and receptor_type != given:
+                raise ConfigError(f"{where}: receptor_type given twice ({receptor_type} and {given})")
+            receptor_type = given
+        if receptor_type is not None and (isinstance(receptor_type, bool) or not isinstance(receptor_type, numbers.Integral)):
+            raise ArgumentTypeError(f"{where}: receptor_type must be an integer port number, not "
+                                    f"{type(receptor_type).__name__} {receptor_type!r}")
         synapse = _synapse_of(synapse, where)
+        if receptor_type is not None:
+            self._receptor_types[len(self._projections)] = int(receptor_type)
         self._projections.append((pre, post, connector, synapse, _receptor_name(receptor, where)))
         self._changed()
         return Projection(self, len(self._projections) - 1, pre, post)
@@ -590,7 +605,7 @@ class Network:
             s.add_population(p.label, p.size, p.cell.core_model, params, initial, times, offgrid)
             for var, interval, ids, start, stop in p._recording:
                 s.add_recorder(p.label, var, interval, ids, start=start, stop=stop)
-        for pre, post, conn, syn, receptor in self._projections:
+        for index, (pre, post, conn, syn, receptor) in enumerate(self._projections):
             where = f"projection {pre.label}->{post.label}"
             per_row = conn.values if isinstance(conn, FromListConnector) else {}
             weight = per_row.get("weight", syn.weight)
@@ -598,7 +613,8 @@ class Network:
             s.add_projection(pre.label, post.label, weight=_core_value(_core_weight(weight, post.cell), f"{where}, weight"),
                              delay=_core_value(delay, f"{where}, delay"), receptor=receptor,
                              pre_slice=_slice_of(pre), post_slice=_slice_of(post), synapse=syn.core_model,
-                             synapse_parameters=_synapse_parameters(syn, post.cell, receptor), **conn.core_args())
+                             synapse_parameters=_synapse_parameters(syn, post.cell, receptor),
+                             receptor_type=self._receptor_types.get(index, 0), **conn.core_args())
         for target, rate, weight, receptor in self._poisson:
             s.add_poisson(target.label, rate, weight * target.cell.weight_scale, receptor)
         for label, amplitude, start, stop in self._dc:

@@ -44,6 +44,7 @@ py::dict describe(const network& net) {
     d["synapse"] = pr.synapse;
     d["synapse_parameters"] = pr.synapse_parameters;
     d["receptor"] = receptor_name(pr.target);
+    d["receptor_type"] = pr.receptor_type;  // multisynapse port, 0: none
     projs.append(d);
   }
   for (const auto& s : net.stimuli) {

@@ -23,7 +23,7 @@ void add_projection(network& net, const std::string& pre, const std::string& pos
                     std::vector<index_t> targets, value_spec weight, value_spec delay, const std::string& rec,
                     std::pair<index_t, index_t> pre_slice, std::pair<index_t, index_t> post_slice, double sigma,
                     const std::string& synapse, std::map<std::string, double> synapse_parameters,
-                    const py::dict& sonata, const py::dict& conv2d) {
+                    const py::dict& sonata, const py::dict& conv2d, int receptor_type) {
   projection pr;
   pr.pre = pre;
   pr.post = post;
@@ -96,6 +96,7 @@ void add_projection(network& net, const std::string& pre, const std::string& pos
   pr.weight = std::move(weight);
   pr.delay = std::move(delay);
   pr.target = receptor_from_name(rec, "receptor");
+  pr.receptor_type = receptor_type;  // a multisynapse port (validate() checks it), 0: none
   pr.synapse = synapse;
   pr.synapse_parameters = std::move(synapse_parameters);
   net.projections.push_back(std::move(pr));
@@ -140,7 +141,7 @@ void register_network(py::module_& m) {
            py::arg("pre_slice") = std::pair<index_t, index_t>{0, view{}.end},
            py::arg("post_slice") = std::pair<index_t, index_t>{0, view{}.end}, py::arg("sigma") = 0.0,
            py::arg("synapse") = "static", py::arg("synapse_parameters") = std::map<std::string, double>{},
-           py::arg("sonata") = py::dict(), py::arg("conv2d") = py::dict())
+           py::arg("sonata") = py::dict(), py::arg("conv2d") = py::dict(), py::arg("receptor_type") = 0)
       .def(
           "add_poisson",
           [](network& net, const std::string& target, double rate, double weight, const std::string& rec) {

@@ -599,10 +599,21 @@ std::vector<std::string_view> names_of(model_list<Ms...>) {
 }
 
 TEST(NeuronModels, RegistryListsAllModels) {
-  const std::vector<std::string_view> expected{
-      "iaf_psc_delta", "iaf_psc_exp",       "iaf_psc_alpha", "iaf_cond_exp", "izhikevich",
-      "aeif_cond_exp", "aeif_cond_alpha",   "nir_lif",       "nir_cuba_lif", "iaf_cond_alpha",
-      "hh_psc_alpha",  "hh_cond_exp_traub", "parrot_neuron"};
+  const std::vector<std::string_view> expected{"iaf_psc_delta",
+                                               "iaf_psc_exp",
+                                               "iaf_psc_alpha",
+                                               "iaf_cond_exp",
+                                               "izhikevich",
+                                               "aeif_cond_exp",
+                                               "aeif_cond_alpha",
+                                               "nir_lif",
+                                               "nir_cuba_lif",
+                                               "iaf_cond_alpha",
+                                               "hh_psc_alpha",
+                                               "hh_cond_exp_traub",
+                                               "parrot_neuron",
+                                               "iaf_psc_exp_multisynapse",
+                                               "iaf_psc_alpha_multisynapse"};
   EXPECT_EQ(names_of(neuron_models{}), expected);
 }
 

@@ -165,6 +165,44 @@ network nir_models() {
   return net;
 }
 
+// The multisynapse models (neurons/multisynapse.hpp): three ports of different tau_syn, weights of
+// both signs on every port (mixed in one projection), random delays, a dc drive, and one
+// population of each model driving the other one to one on port 2.
+network multisynapse_models() {
+  network net;
+  net.populations.push_back({"S", 40, "spike_source_array", {}, {}, {}});
+  for (int i = 0; i < 40; ++i) net.populations[0].spike_times.push_back({1.0 + i % 9, 5.5 + i, 20.0 + 0.7 * i, 61.0});
+  for (const char* m : {"iaf_psc_exp_multisynapse", "iaf_psc_alpha_multisynapse"}) {
+    population pop{m, 80, m, {}, {}, {}};
+    pop.params["tau_syn"] = std::vector<double>{2.0, 6.0, 0.7};
+    pop.params["I_e"] = distribution{distribution::kind::uniform, 300.0, 380.0};
+    pop.initial["V_m"] = distribution{distribution::kind::uniform, -70.0, -56.0};
+    net.populations.push_back(pop);
+    net.stimuli.push_back(
+        {.type = stimulus::kind::dc_source, .target = m, .amplitude = 30.0, .start = 20.0, .stop = 60.0});
+    for (int port = 1; port <= 3; ++port) {
+      projection in;
+      in.pre = "S";
+      in.post = m;
+      in.receptor_type = port;
+      in.conn.type = connector::kind::fixed_probability;
+      in.conn.p = 0.25;
+      in.weight = distribution{distribution::kind::uniform, -200.0, 400.0, -200.0, 400.0};
+      in.delay = distribution{distribution::kind::uniform, 0.5, 2.0, 0.5, 2.0};
+      net.projections.push_back(in);
+    }
+  }
+  projection chain;
+  chain.pre = "iaf_psc_exp_multisynapse";
+  chain.post = "iaf_psc_alpha_multisynapse";
+  chain.receptor_type = 2;
+  chain.conn.type = connector::kind::one_to_one;
+  chain.weight = 120.0;
+  chain.delay = 1.5;
+  net.projections.push_back(chain);
+  return net;
+}
+
 struct case_t {
   std::string name;
   network (*make)();
@@ -180,6 +218,7 @@ const std::vector<case_t>& cases() {
       {"model_zoo", model_zoo, 100.0},
       {"nir_models", nir_models, 100.0},
       {"more_models", more_models, 100.0},
+      {"multisynapse_models", multisynapse_models, 100.0},
       {"adex_coba", [] { return builtin_network("adex_coba"); }, 100.0},
       {"stimulus_zoo", test_support::stimulus_zoo, 100.0},
   };

@@ -9,6 +9,8 @@
 //   inhibitory all >= 0 or <= 0   inhibitory    -|w|         | |w|
 //   otherwise: config_error naming the projection (a negative weight on the excitatory receptor;
 //   weights of both signs in one projection).
+// Multisynapse models (neurons/multisynapse.hpp) have ports instead: receptor_type 1..n names
+// one, the weights act on it as given (either sign, as NEST), and `receptor` must be left out.
 //
 // This is NEST's rule (the sign selects the receptor, conductances are never negative) extended
 // by PyNN's convention (positive weights, the receptor chooses) where the receptor is given.
@@ -135,12 +137,52 @@ value_spec effective_weight(const projection& pr) {
   return std::vector<double>{*lo, *hi};
 }
 
+// Multisynapse models (neurons/multisynapse.hpp): receptor_type names the port, 1..n as NEST
+// (which refuses 0 and n + 1 with IncompatibleReceptorType), and a weight of either sign acts on
+// it as given -- the sign chooses nothing, so a projection may mix signs. true: a port projection.
+// Any other model refuses receptor_type.
+bool port_projection(const network& net, const projection& pr, const std::string& where) {
+  const population& post = net.populations[net.population_index(pr.post, where + ".post")];
+  const model_info* m = find_model(post.model);
+  if (m == nullptr || m->max_ports == 0) {
+    if (pr.receptor_type != 0)
+      throw config_error(where + ".receptor_type", "model " + post.model + " of population '" + post.label +
+                                                       "' has no receptor ports (receptor_type is for the "
+                                                       "*_multisynapse models; use receptor)");
+    return false;
+  }
+  const int ports = receptor_ports(post);
+  if (pr.receptor_type < 1 || pr.receptor_type > ports)
+    throw config_error(where + ".receptor_type",
+                       "receptor_type " + std::to_string(pr.receptor_type) + " is not a port of population '" +
+                           post.label + "' (" + post.model + " with " + std::to_string(ports) +
+                           " ports from tau_syn: give 1.." + std::to_string(ports) + "; NEST refuses 0 too)");
+  if (pr.target != receptor::by_sign)
+    throw config_error(where + ".receptor", "a port of " + post.model +
+                                                " takes weights of either sign as given: leave receptor out and "
+                                                "choose the port with receptor_type");
+  if (pr.synapse != "static")
+    throw config_error(where + ".synapse", "plastic synapses onto " + post.model + " are not implemented yet");
+  return true;
+}
+
+// Spike-sending generators have no receptor_type yet: onto a multisynapse model they are refused
+// (connect a spike source population through a projection with receptor_type instead).
+void check_port_stimulus(const network& net, const stimulus& s, const std::string& where) {
+  const model_info* m = find_model(net.populations[net.population_index(s.target, where + ".target")].model);
+  if (m != nullptr && m->max_ports > 0 && sends_spikes(s.type))
+    throw config_error(where + ".target", std::string(stimulus_kind_name(s.type)) + " onto " + std::string(m->name) +
+                                              " needs a port, which generators cannot name yet: drive it from a "
+                                              "spike source population through a projection with receptor_type");
+}
+
 }  // namespace
 
 void check_sign_rule(const network& net) {
   for (std::size_t i = 0; i < net.projections.size(); ++i) {
     const projection& pr = net.projections[i];
     const std::string where = "projections[" + std::to_string(i) + "] (" + pr.pre + "->" + pr.post + ")";
+    if (port_projection(net, pr, where)) continue;
     const receptor_kind input = input_of(net, pr.post, where + ".post");
     decide(pr.target, effective_weight(pr), input, where + ".synapse.weight");
     if (input == receptor_kind::count && pr.synapse != "static")
@@ -151,6 +193,7 @@ void check_sign_rule(const network& net) {
   for (std::size_t i = 0; i < net.stimuli.size(); ++i) {
     const stimulus& s = net.stimuli[i];
     const std::string where = "stimuli[" + std::to_string(i) + "]";
+    check_port_stimulus(net, s, where);
     if (!sends_spikes(s.type)) {  // current devices
       if (input_of(net, s.target, where + ".target") == receptor_kind::count)
         throw config_error(where + ".target",
@@ -165,6 +208,10 @@ network resolve_receptors(network net) {
   for (std::size_t i = 0; i < net.projections.size(); ++i) {
     projection& pr = net.projections[i];
     const std::string where = "projections[" + std::to_string(i) + "] (" + pr.pre + "->" + pr.post + ")";
+    if (port_projection(net, pr, where)) {  // weights as given on the port (engine_receptor)
+      pr.target = receptor::excitatory;
+      continue;
+    }
     const decision d =
         decide(pr.target, effective_weight(pr), input_of(net, pr.post, where + ".post"), where + ".synapse.weight");
     pr.target = d.target;

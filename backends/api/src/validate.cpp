@@ -69,6 +69,29 @@ void check_input_magnitude(double magnitude, const std::string& where, const std
                                   "(docs/architecture.md, determinism contract)");
 }
 
+// A multisynapse model's `tau_syn`: one list for the population, 1..max_ports entries, each > 0
+// (NEST: "All synaptic time constants must be strictly positive"); it sets every port slot, so a
+// slot given by name besides it is refused. The list's values go into `scalars` for the model's check.
+void validate_port_list(const population& p, const model_info& m, const value_spec& value, const std::string& where,
+                        std::vector<double>& scalars) {
+  const auto* list = std::get_if<std::vector<double>>(&value);
+  if (list == nullptr || list->empty() || list->size() > static_cast<std::size_t>(m.max_ports))
+    throw config_error(where, "a list of 1 to " + std::to_string(m.max_ports) +
+                                  " port time constants [ms] (NEST's tau_syn: one receptor port per entry)");
+  for (std::size_t r = 0; r < list->size(); ++r)
+    if (!((*list)[r] > 0) || !std::isfinite((*list)[r]))
+      throw parameter_error(
+          p.label, std::string(multisynapse::tau_syn_name[r]),
+          "must be > 0 ms and finite (port " + std::to_string(r + 1) + ", entry " + std::to_string(r) + " of tau_syn)");
+  const int first = m.parameter(multisynapse::tau_syn_name[0]);
+  for (int r = 0; r < m.max_ports; ++r) {
+    if (p.params.count(std::string(multisynapse::tau_syn_name[r])))
+      throw config_error(where, "give the ports either as the list tau_syn or slot by slot (" +
+                                    std::string(multisynapse::tau_syn_name[r]) + "), not both");
+    scalars[first + r] = r < static_cast<int>(list->size()) ? (*list)[r] : std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
 void validate_population(const population& p, const std::string& where, double dt) {
   if (p.label.empty()) throw config_error(where + ".label", "a population needs a non-empty label");
   if (p.size == 0) throw config_error(where + ".size", "population size must be > 0");
@@ -78,6 +101,10 @@ void validate_population(const population& p, const std::string& where, double d
   std::vector<double> scalars;
   for (const auto& spec : m->parameters) scalars.push_back(spec.default_value);
   for (const auto& [name, value] : p.params) {
+    if (m->max_ports > 0 && name == "tau_syn") {  // NEST's list of port time constants
+      validate_port_list(p, *m, value, where + ".params.tau_syn", scalars);
+      continue;
+    }
     const int k = m->parameter(name);
     if (k < 0) {
       std::string known;
@@ -102,6 +129,10 @@ void validate_population(const population& p, const std::string& where, double d
     for (std::size_t i = 0; i < p.spike_times.size(); ++i)
       for (double t : p.spike_times[i])
         grid.spike_step(t, p.allow_offgrid_times, where + ".spike_times[" + std::to_string(i) + "]");
+    for (const char* name : {"start", "stop", "origin"})  // on the grid, as NEST's spike_generator
+      if (auto it = p.params.find(name); it != p.params.end())
+        if (const double* x = std::get_if<double>(&it->second); x && std::isfinite(*x))
+          grid.on_grid_steps(*x, where + ".params." + name);
   } else if (!p.spike_times.empty()) {
     throw config_error(where + ".spike_times", "only spike_source_array populations take spike_times");
   }

@@ -152,7 +152,8 @@ bool shard::has_targets(gid_t g) const {
 }
 
 void shard::allocate_input(delay_t max_delay) {
-  arrays_.ring = ring_buffer(cfg_.part.local_size(index_), static_cast<std::uint32_t>(max_delay) + 1);
+  arrays_.ring = ring_buffer(cfg_.part.local_size(index_), static_cast<std::uint32_t>(max_delay) + 1,
+                             receptor_rows(*cfg_.net));  // more rows only for multisynapse ports
   slot_bound_.assign(arrays_.ring.slots(), 0.0);
 }
 

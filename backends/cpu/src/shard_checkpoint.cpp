@@ -2,6 +2,7 @@
 // input, keyed by population-local id so that any other split into shards can take them back.
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include <neuromesh/core/checkpoint.hpp>
 #include <neuromesh/core/errors.hpp>
@@ -10,7 +11,18 @@
 
 namespace neuromesh::cpu {
 
+namespace {
+
+// The checkpoint format holds the two receptors' input; multisynapse ports beyond them are refused.
+void refuse_ports(const ring_buffer& ring) {
+  if (ring.receptors() != n_receptors)
+    throw config_error("checkpoint", "checkpoints of networks with multisynapse models of more than " +
+                                         std::to_string(n_receptors) + " ports are not implemented yet");
+}
+}  // namespace
+
 void shard::save_state(step_t now, std::vector<population_state>& out) const {
+  refuse_ports(arrays_.ring);
   out.resize(groups_.size());
   const std::uint32_t slots = arrays_.ring.slots();
   for (std::size_t p = 0; p < groups_.size(); ++p) {
@@ -35,6 +47,7 @@ void shard::save_state(step_t now, std::vector<population_state>& out) const {
 // may be lower than the interrupted run's, but it still bounds every partial sum, so plain adds are
 // only chosen where they cannot leave the range -- and there both kinds of add give the same sum.
 void shard::load_state(step_t now, const std::vector<population_state>& in) {
+  refuse_ports(arrays_.ring);
   const std::uint32_t slots = arrays_.ring.slots();
   for (std::size_t p = 0; p < groups_.size(); ++p) {
     const shard_slice& sl = slice_of(p);

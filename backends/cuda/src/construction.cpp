@@ -209,7 +209,7 @@ device_parameters::device_parameters(const network& net, std::size_t k) {
   const std::vector<gid_t> offsets = net.offsets();
   pre_gid_ = offsets[net.population_index(proj.pre, "projections")] + p_.pre_begin;
   post_gid_ = offsets[net.population_index(proj.post, "projections")] + p_.post_begin;
-  receptor_ = static_cast<std::uint8_t>(proj.target);
+  receptor_ = engine_receptor(proj);
 }
 
 void throw_generation_error(const network& net, std::size_t k) {

@@ -114,7 +114,8 @@ class gpu_engine final : public engine {
       for (std::size_t i = 0; i < plastic_.size(); ++i)
         plastic_[i]->watch(net, plastic_index_[i], projections_[plastic_index_[i]]->download());
     summarise();
-    ring_.assign(static_cast<std::size_t>(n_receptors) * slots_ * n_, 0);
+    rows_ = receptor_rows(net);  // more than two only for multisynapse ports
+    ring_.assign(static_cast<std::size_t>(rows_) * slots_ * n_, 0);
     extra_.assign(n_, 0.0);
     flags_.assign(n_, 0);
     synchronize();
@@ -230,6 +231,7 @@ class gpu_engine final : public engine {
   // Checkpoints (checkpoint.hpp): the whole network is on this device, so every population is
   // saved whole, from one download of the ring buffers and the closed-loop currents.
   bool save_state(step_t now, std::vector<population_state>& out) const override {
+    refuse_ports();
     std::vector<fixed_t> ring(ring_.size());
     std::vector<double> extra(extra_.size());
     thrust::copy(ring_.begin(), ring_.end(), ring.begin());
@@ -257,6 +259,7 @@ class gpu_engine final : public engine {
   }
 
   void load_state(step_t now, const std::vector<population_state>& in) override {
+    refuse_ports();
     std::vector<fixed_t> ring(ring_.size(), 0);
     std::vector<double> extra(n_, 0.0), columns;
     const ring_view r{ring.data(), n_, slots_};
@@ -363,6 +366,12 @@ class gpu_engine final : public engine {
 
  private:
   ring_view ring() { return {thrust::raw_pointer_cast(ring_.data()), n_, slots_}; }
+  // The checkpoint format holds the two receptors' input; multisynapse ports beyond them are refused.
+  void refuse_ports() const {
+    if (rows_ != n_receptors)
+      throw config_error("checkpoint", "checkpoints of networks with multisynapse models of more than " +
+                                           std::to_string(n_receptors) + " ports are not implemented yet");
+  }
 
   // Advances every group by step s. OMP build with several threads: either each launch on its
   // own (small ones serially: most launches of a step are far smaller than an OpenMP region's
@@ -488,6 +497,7 @@ class gpu_engine final : public engine {
   std::vector<std::size_t> plastic_index_;                    // their projection indices
   plastic_delivery plastic_delivery_;
   std::vector<spike> schedule_;  // spike_source_array spikes, sorted
+  int rows_ = n_receptors;       // ring-buffer rows per neuron (receptor_rows)
   thrust::device_vector<fixed_t> ring_;
   thrust::device_vector<double> extra_;
   thrust::device_vector<std::uint32_t> flags_;  // 32-bit: a char store could alias anything and block vectorisation

@@ -114,6 +114,8 @@ struct update_neuron {
   double dc;
   std::uint32_t* flags;
   Real ku[C > 0 ? C : 1];
+  int ports = 0;           // multisynapse: the population's ports (rows 0..ports-1)
+  std::size_t stride = 0;  // multisynapse: from one receptor row to the next
 
   NEUROMESH_HOST_DEVICE void operator()(std::uint64_t u) const {
     const auto i = static_cast<std::size_t>(u);  // 64-bit: affine indices the host compiler vectorises
@@ -126,7 +128,20 @@ struct update_neuron {
     NEUROMESH_UNROLL
     for (std::size_t j = 0; j < S; ++j) xx[j] = x[j * n + i];
     const Real stim = Extra ? static_cast<Real>(extra[i] + dc) : static_cast<Real>(dc);
-    flags[i] = Model::template step<Real, false>(kk, xx, e, h, stim);
+    if constexpr (has_ports<Model>) {  // multisynapse: port r's input is ring row r (ex + r stride)
+      Real port[Model::max_ports];
+      port[0] = e;
+      NEUROMESH_UNROLL
+      for (int r = 1; r < Model::max_ports; ++r) port[r] = r == 1 ? h : Real(0);
+      for (int r = 2; r < ports; ++r) {
+        fixed_t& slot = ex[i + static_cast<std::size_t>(r) * stride];
+        port[r] = fixed_to<Real>(slot);
+        slot = 0;
+      }
+      flags[i] = Model::template step_ports<Real, false>(kk, xx, port, stim);
+    } else {
+      flags[i] = Model::template step<Real, false>(kk, xx, e, h, stim);
+    }
     if constexpr (has_multiplicity<Model>)
       flags[i] |= static_cast<std::uint32_t>(xx[Model::multiplicity_state]) << multiplicity_shift;
     NEUROMESH_UNROLL
@@ -149,6 +164,7 @@ class group final : public device_group {
     k_ = c.k;
     x_ = c.x;
     drives_ = low.drives();
+    ports_ = receptor_ports(low.pop());
     poisson_ = drives_.poisson;
     if (!drives_.noise.empty()) noisy_.resize(n_);
   }
@@ -247,6 +263,8 @@ class group final : public device_group {
                                                  c.flags + offset_,
                                                  {}};
     for (std::size_t j = 0; j < C; ++j) f.ku[j] = ku_[j];
+    f.ports = ports_;
+    f.stride = static_cast<std::size_t>(c.ring.at(1, 0) - c.ring.at(0, 0));
     if (c.parts > 0) {
       run_part(c, drive, f);
     } else if (poisson_.empty()) {
@@ -295,6 +313,7 @@ class group final : public device_group {
   gid_t first_gid_;
   std::uint64_t seed_;
   bool uniform_ = false;
+  int ports_ = 0;  // multisynapse ports (receptor_ports)
   Real ku_[C > 0 ? C : 1] = {};
   std::vector<double> params_;  // host copy of the parameters as given (for reading state)
   thrust::device_vector<Real> k_, x_;

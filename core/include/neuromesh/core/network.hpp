@@ -143,7 +143,16 @@ struct projection {
   value_spec weight = 1.0;
   value_spec delay = 1.0;
   receptor target = receptor::by_sign;
+  // NEST's receptor_type: the port (1..n) of a multisynapse model (neurons/multisynapse.hpp) the
+  // synapses act on; 0: none given (every other model, whose receptor is `target`).
+  int receptor_type = 0;
 };
+
+// The ring-buffer row a projection's synapses add to: port receptor_type - 1 of a multisynapse
+// model, else the resolved receptor (0 excitatory, 1 inhibitory).
+inline std::uint8_t engine_receptor(const projection& p) {
+  return static_cast<std::uint8_t>(p.receptor_type > 0 ? p.receptor_type - 1 : static_cast<int>(p.target));
+}
 
 // Stimulus devices attached to a population (NEST's names and parameters, units pA, ms, Hz, deg;
 // semantics and timing in neurons/include/neuromesh/neurons/stimulus_drives.hpp and

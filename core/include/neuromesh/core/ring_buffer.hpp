@@ -15,8 +15,13 @@ namespace neuromesh {
 class ring_buffer {
  public:
   ring_buffer() = default;
-  ring_buffer(std::uint32_t n_neurons, std::uint32_t n_slots)
-      : n_(n_neurons), slots_(n_slots), data_(static_cast<std::size_t>(n_receptors) * n_slots * n_neurons, 0) {}
+  // `receptors` rows per neuron: the two receptors, or more for multisynapse ports (receptor_rows).
+  ring_buffer(std::uint32_t n_neurons, std::uint32_t n_slots, int receptors = n_receptors)
+      : n_(n_neurons),
+        slots_(n_slots),
+        receptors_(receptors),
+        data_(static_cast<std::size_t>(receptors) * n_slots * n_neurons, 0) {}
+  int receptors() const { return receptors_; }
   // The row of all neurons' input for receptor r at step s.
   fixed_t* row(int r, step_t s) { return data_.data() + (static_cast<std::size_t>(r) * slots_ + slot(s)) * n_; }
   const fixed_t* row(int r, step_t s) const {
@@ -38,6 +43,7 @@ class ring_buffer {
  private:
   std::size_t slot(step_t s) const { return static_cast<std::size_t>(s % slots_); }
   std::uint32_t n_ = 0, slots_ = 1;
+  int receptors_ = n_receptors;
   std::vector<fixed_t> data_;
 };
 

@@ -58,7 +58,7 @@ class synapse_store {
         weights_[k] = e.weight;
       else
         share(e.weight);
-      if (packed_ && e.delay <= max_packed_delay_) {
+      if (packed_ && e.delay <= max_packed_delay_ && e.receptor <= 1) {  // one bit holds receptors 0 and 1
         targets_[k] = (static_cast<std::uint32_t>(e.receptor) << 31) |
                       (static_cast<std::uint32_t>(e.delay) << target_bits_) | e.target;
         return;

@@ -48,6 +48,14 @@ neuron_values<Model> initial_values(const population& pop, index_t idx, gid_t gi
           pop.label, std::string(Model::parameters[j].name),
           "must be a finite number, is " + std::to_string(x) + " (neuron " + std::to_string(idx) + ")");
   }
+  if constexpr (requires { Model::max_ports; }) {  // NEST's list tau_syn fills the port slots (multisynapse.hpp)
+    if (auto it = pop.params.find("tau_syn"); it != pop.params.end()) {
+      const auto& list = std::get<std::vector<double>>(it->second);  // validate() refuses anything else
+      for (int r = 0; r < Model::max_ports; ++r)
+        v.p[Model::tau_syn_1 + r] =
+            r < static_cast<int>(list.size()) ? list[r] : std::numeric_limits<double>::quiet_NaN();
+    }
+  }
   if (std::string problem = Model::check(v.p.data(), dt); !problem.empty())
     throw parameter_error(pop.label, problem.substr(0, problem.find(':')),
                           problem.substr(problem.find(':') + 2) + " (neuron " + std::to_string(idx) + ")");

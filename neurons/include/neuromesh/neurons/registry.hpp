@@ -8,6 +8,7 @@
 #include <tuple>
 #include <vector>
 
+#include <neuromesh/core/network.hpp>
 #include <neuromesh/neurons/aeif_cond_alpha.hpp>
 #include <neuromesh/neurons/aeif_cond_exp.hpp>
 #include <neuromesh/neurons/hh_cond_exp_traub.hpp>
@@ -15,8 +16,10 @@
 #include <neuromesh/neurons/iaf_cond_alpha.hpp>
 #include <neuromesh/neurons/iaf_cond_exp.hpp>
 #include <neuromesh/neurons/iaf_psc_alpha.hpp>
+#include <neuromesh/neurons/iaf_psc_alpha_multisynapse.hpp>
 #include <neuromesh/neurons/iaf_psc_delta.hpp>
 #include <neuromesh/neurons/iaf_psc_exp.hpp>
+#include <neuromesh/neurons/iaf_psc_exp_multisynapse.hpp>
 #include <neuromesh/neurons/izhikevich.hpp>
 #include <neuromesh/neurons/nir_cuba_lif.hpp>
 #include <neuromesh/neurons/nir_lif.hpp>
@@ -32,7 +35,8 @@ struct model_list {
 // Every integrate-and-fire / ODE neuron model a backend must support.
 using neuron_models =
     model_list<iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond_exp, izhikevich, aeif_cond_exp, aeif_cond_alpha,
-               nir_lif, nir_cuba_lif, iaf_cond_alpha, hh_psc_alpha, hh_cond_exp_traub, parrot_neuron>;
+               nir_lif, nir_cuba_lif, iaf_cond_alpha, hh_psc_alpha, hh_cond_exp_traub, parrot_neuron,
+               iaf_psc_exp_multisynapse, iaf_psc_alpha_multisynapse>;
 
 // Kinds of population: ordinary neurons advanced by `step`, or spike sources that emit
 // prescribed spike trains (spike_source_array) and have no dynamics.
@@ -49,6 +53,7 @@ struct model_info {
   std::string (*check)(const double* p, double h);
   void (*derive)(const double* p, double h, double* k);
   void (*initial_state)(const double* p, double* x);
+  int max_ports = 0;  // receptor port slots (multisynapse.hpp); 0: excitatory / inhibitory receptors
   int parameter(std::string_view pname) const;       // index or -1
   int state_variable(std::string_view sname) const;  // index or -1
 };
@@ -57,6 +62,13 @@ struct model_info {
 std::span<const model_info> all_models();
 // The model called `name`, or nullptr.
 const model_info* find_model(std::string_view name);
+// The receptor ports of a population's neurons (multisynapse.hpp: the leading tau_syn slots that
+// are set, from NEST's list `tau_syn` or single slots); 0 for models without ports.
+int receptor_ports(const population& p);
+// Rows per neuron of the engines' input ring buffers: the two receptors (excitatory, inhibitory),
+// or as many as the population with the most ports has.
+int receptor_rows(const network& net);
+
 // "a, b, c": the names of all models, for error messages that say what is allowed.
 std::string model_names();
 

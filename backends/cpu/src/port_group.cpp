@@ -1,0 +1,147 @@
+// Multisynapse groups (port_group.hpp): SoA columns from the one lowering, as neuron_group, with one
+// staged input column per receptor port. Always dense (every neuron updated every step; updating a
+// resting neuron is the identity, so the spikes equal an active-set run's). Spike-sending
+// generators cannot target these models (validate()), so the drives are currents only: dc, step,
+// ac and noise. The update is a plain loop over neurons the compiler vectorises (fixed port count
+// max_ports: absent ports have zero propagators and input).
+#include <array>
+#include <cstring>
+#include <vector>
+
+#include <neuromesh/core/fixed_point.hpp>
+#include <neuromesh/neurons/multisynapse.hpp>
+
+#include "neuron_group.hpp"  // NEUROMESH_WIDE_VECTORS
+#include "port_group.hpp"
+
+namespace neuromesh::cpu {
+namespace {
+
+template <class Model, class Real>
+class port_group final : public population_group {
+  static constexpr std::size_t S = Model::state.size();
+  static constexpr std::size_t C = Model::n_constants;
+  static constexpr int R = Model::max_ports;
+
+ public:
+  port_group(const lowered_population& low, neuron_columns<Real>&& c)
+      : n_(low.size()),
+        offset_(low.slice().local_offset),
+        ports_(receptor_ports(low.pop())),
+        uniform_(c.uniform_constants),
+        seed_(low.net().seed),
+        drives_(low.drives()),
+        params_(std::move(c.params)),
+        k_(std::move(c.k)),
+        x_(std::move(c.x)),
+        in_(static_cast<std::size_t>(R) * n_, Real(0)),  // rows of absent ports stay 0
+        stim_(n_),
+        flags_(n_) {
+    for (std::uint32_t i = 0; i < n_; ++i) gids_.push_back(low.gid(i));
+  }
+
+  void step(step_t s, shard_arrays& a, std::vector<spike>& fired) override {
+    const drive_step now = drives_.at(s);
+    for (int r = 0; r < ports_; ++r) {  // this step's input, moved out of the ring buffer
+      fixed_t* row = a.ring.row(r, s) + offset_;
+      Real* in = in_.data() + static_cast<std::size_t>(r) * n_;
+      for (std::uint32_t i = 0; i < n_; ++i) {
+        in[i] = fixed_to<Real>(row[i]);
+        row[i] = 0;
+      }
+    }
+    const double* extra = a.extra_current.data() + offset_;
+    const auto n_noise = static_cast<std::uint32_t>(now.noise.size());
+    for (std::uint32_t i = 0; i < n_; ++i) {  // the sum every backend forms (noisy_current)
+      const double current =
+          n_noise > 0 ? noisy_current(extra[i], now.noise.data(), n_noise, seed_, gids_[i]) : extra[i];
+      stim_[i] = static_cast<Real>(current + now.current);
+    }
+    if (uniform_)
+      update_all<true>();
+    else
+      update_all<false>();
+    updates_ += n_;
+    for (std::uint32_t i = 0; i < n_; ++i)
+      if (flags_[i] & step_flags::spiked) fired.push_back({s, gids_[i]});
+  }
+
+  void wake(std::uint32_t) override {}  // always dense
+
+  double read(int var, std::uint32_t i) const override {
+    const int off = Model::state[var].offset_parameter;
+    return static_cast<double>(x_[var * n_ + i]) + (off >= 0 ? params_[off * n_ + i] : 0.0);
+  }
+
+  state_column column(int var) const override {
+    if (Model::state[var].offset_parameter >= 0) return {};  // stored relative to a parameter (V_m - E_L)
+    return {x_.data() + static_cast<std::size_t>(var) * n_, n_, std::is_same_v<Real, float>};
+  }
+
+  void make_dense(shard_arrays&) override {}
+  std::uint64_t updates() const override { return updates_; }
+
+  std::uint32_t state_width() const override { return static_cast<std::uint32_t>(S); }
+  void save_state(std::uint32_t i, double* out) const override {
+    for (std::size_t j = 0; j < S; ++j) out[j] = static_cast<double>(x_[j * n_ + i]);
+  }
+  void load_state(std::uint32_t i, const double* in) override {
+    for (std::size_t j = 0; j < S; ++j) x_[j * n_ + i] = static_cast<Real>(in[j]);
+  }
+
+ private:
+  // Uniform: every neuron has the same constants, loaded once into registers.
+  template <bool Uniform>
+  NEUROMESH_WIDE_VECTORS void update_all() {
+    const std::uint32_t n = n_;
+    const Real* NEUROMESH_RESTRICT kp = k_.data();
+    Real* NEUROMESH_RESTRICT xp = x_.data();
+    const Real* NEUROMESH_RESTRICT ip = in_.data();
+    const Real* NEUROMESH_RESTRICT st = stim_.data();
+    std::uint8_t* NEUROMESH_RESTRICT fl = flags_.data();
+    Real ku[C];
+    if constexpr (Uniform)
+      for (std::size_t j = 0; j < C; ++j) ku[j] = kp[j * n];
+#pragma GCC ivdep
+    for (std::uint32_t i = 0; i < n; ++i) {
+      Real k[C], x[S], in[R];
+#pragma GCC unroll 64
+      for (std::size_t j = 0; j < C; ++j) k[j] = Uniform ? ku[j] : kp[j * n + i];
+#pragma GCC unroll 32
+      for (std::size_t j = 0; j < S; ++j) x[j] = xp[j * n + i];
+#pragma GCC unroll 16
+      for (int r = 0; r < R; ++r) in[r] = ip[static_cast<std::size_t>(r) * n + i];
+      fl[i] = static_cast<std::uint8_t>(Model::template step_ports<Real, false>(k, x, in, st[i]));
+#pragma GCC unroll 32
+      for (std::size_t j = 0; j < S; ++j) xp[j * n + i] = x[j];
+    }
+  }
+
+  std::uint32_t n_, offset_;
+  int ports_;
+  bool uniform_;
+  std::uint64_t seed_;
+  stimulus_drives drives_;
+  std::vector<gid_t> gids_;
+  std::uint64_t updates_ = 0;
+  std::vector<double> params_;
+  std::vector<Real> k_, x_;
+  std::vector<Real> in_, stim_;  // R columns of this step's port input; the current [pA]
+  std::vector<std::uint8_t> flags_;
+};
+
+}  // namespace
+
+template <class Model, class Real>
+std::unique_ptr<population_group> make_port_group(const lowered_population& low) {
+  return std::make_unique<port_group<Model, Real>>(low, low.template columns<Model, Real>());
+}
+
+template std::unique_ptr<population_group> make_port_group<iaf_psc_exp_multisynapse, float>(const lowered_population&);
+template std::unique_ptr<population_group> make_port_group<iaf_psc_exp_multisynapse, double>(const lowered_population&);
+template std::unique_ptr<population_group> make_port_group<iaf_psc_alpha_multisynapse, float>(
+    const lowered_population&);
+template std::unique_ptr<population_group> make_port_group<iaf_psc_alpha_multisynapse, double>(
+    const lowered_population&);
+
+}  // namespace neuromesh::cpu
