@@ -41,9 +41,10 @@ neuron_values<Model> initial_values(const population& pop, index_t idx, gid_t gi
     // The finiteness rule of validate_value (core/src/network.cpp) for each neuron's value, which
     // also covers values drawn from a distribution (a lognormal can overflow to +inf): every value a
     // model's check sees is finite (or -inf where the default is: no bound), so the checks need not
-    // test it.
+    // test it. (Defaults are the model's own: a multisynapse model's unused port slots are NaN.)
     const double x = v.p[j], minus_inf = -std::numeric_limits<double>::infinity();
-    if (!std::isfinite(x) && !(x == minus_inf && Model::parameters[j].default_value == minus_inf))
+    if (it != pop.params.end() && !std::isfinite(x) &&
+        !(x == minus_inf && Model::parameters[j].default_value == minus_inf))
       throw parameter_error(
           pop.label, std::string(Model::parameters[j].name),
           "must be a finite number, is " + std::to_string(x) + " (neuron " + std::to_string(idx) + ")");
