@@ -116,10 +116,12 @@ void plastic_projection::plan_events(std::span<const spike> sorted, std::span<co
 void plastic_projection::read_events(std::size_t batch) {
   if (slots_.empty()) return;
   const std::uint32_t first = batch_events_[batch], n = batch_events_[batch + 1] - first;
-  using weight_type = typename decltype(weight_)::value_type;
-  if (n > 0)
+  if (n == 0) return;
+  if (weight_float_.empty())  // the weights live in one of the two columns (plasticity.cpp: precision)
+    for_each_index(launch_, n, gather_weights<double>{raw(weight_), raw(event_slots_), raw(event_weights_), first});
+  else
     for_each_index(launch_, n,
-                   gather_weights<weight_type>{raw(weight_), raw(event_slots_), raw(event_weights_), first});
+                   gather_weights<float>{raw(weight_float_), raw(event_slots_), raw(event_weights_), first});
 }
 
 void plastic_projection::finish_events() {
@@ -228,15 +230,19 @@ void plastic_projection::load_state(const std::vector<synapse_store::entry>& row
   to_device(k_minus_triplet_, k_minus_triplet);
   to_device(last_post_, last_post);
   max_live_ = longest;
-  using weight_type = typename decltype(weight_)::value_type;
-  std::vector<weight_type> w(rows.size());
+  std::vector<double> w(rows.size());
   std::vector<std::uint64_t> first(n_post_ + 1, 0);
   const std::vector<std::uint32_t> order = by_target(rows, post_gid_, first);
   for (index_t j = 0; j < n_post_; ++j) {
     const std::span<const double> saved = s.weights(j, first[j + 1] - first[j]);
-    for (std::uint64_t e = 0; e < saved.size(); ++e) w[order[first[j] + e]] = static_cast<weight_type>(saved[e]);
+    for (std::uint64_t e = 0; e < saved.size(); ++e) w[order[first[j] + e]] = saved[e];
   }
-  to_device(weight_, w);
+  if (weight_float_.empty()) {  // the column this precision keeps (plasticity.cpp); float: exact, saved from floats
+    to_device(weight_, w);
+  } else {
+    const std::vector<float> f(w.begin(), w.end());
+    to_device(weight_float_, f);
+  }
 }
 
 }  // namespace neuromesh::NEUROMESH_GPU_NS
