@@ -1,4 +1,5 @@
 #include <cmath>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -24,16 +25,20 @@ double draw(const distribution& d, keyed_stream& s) {
   throw config_error("distribution", "could not draw a value inside [low, high] in 10000 attempts; widen the bounds");
 }
 
-namespace {
-
 // The finiteness rule: every value is a finite number, except that a parameter whose model default
 // is -inf (V_min: no lower bound, NEST's default for iaf_psc_alpha, iaf_psc_delta and izhikevich)
 // may be -inf. NaN and +inf are always refused. (The model's own check() then judges the value.)
+bool allowed_number(double x, bool minus_infinity_allowed) {
+  return std::isfinite(x) || (minus_infinity_allowed && x == -std::numeric_limits<double>::infinity());
+}
+
+namespace {
+
 void check_number(double x, const std::string& where, const char* what, bool minus_infinity_allowed) {
+  if (allowed_number(x, minus_infinity_allowed)) return;
   if (std::isnan(x)) throw config_error(where, std::string(what) + " NaN (not a number)");
-  if (std::isinf(x) && !(x < 0 && minus_infinity_allowed))
-    throw config_error(where, std::string(what) + (x < 0 ? " -inf" : " +inf") +
-                                  ": must be a finite number (only a bound such as V_min may be -inf: no bound)");
+  throw config_error(where, std::string(what) + (x < 0 ? " -inf" : " +inf") +
+                                ": must be a finite number (only a bound such as V_min may be -inf: no bound)");
 }
 
 }  // namespace

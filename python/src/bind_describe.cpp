@@ -81,15 +81,21 @@ std::vector<double> neuron_values(const network& net, const std::string& label, 
   return out;
 }
 
-// The model's own check (as at build time) of its defaults overridden by `given`: "" when valid,
-// else "name: problem". Lets a reader name the file a bad value came from before anything is built.
+// The checks of build time -- the shared finiteness rule, then the model's own check -- of the
+// model's defaults overridden by `given`: "" when valid, else "name: problem". Lets a reader name
+// the file a bad value came from before anything is built.
 std::string check_parameters(const std::string& model, const std::map<std::string, double>& given, double dt) {
   const model_info* m = find_model(model);
   if (m == nullptr || m->check == nullptr) return "";
   std::vector<double> p(m->parameters.size());
   for (std::size_t j = 0; j < p.size(); ++j) p[j] = m->parameters[j].default_value;
   for (const auto& [name, value] : given)
-    if (const int j = m->parameter(name); j >= 0) p[static_cast<std::size_t>(j)] = value;
+    if (const int j = m->parameter(name); j >= 0) {
+      const double default_value = m->parameters[static_cast<std::size_t>(j)].default_value;
+      if (!allowed_number(value, default_value == -std::numeric_limits<double>::infinity()))
+        return name + ": must be a finite number, is " + std::to_string(value);
+      p[static_cast<std::size_t>(j)] = value;
+    }
   return m->check(p.data(), dt);
 }
 

@@ -104,6 +104,44 @@ def test_core_validation_names_population_and_parameter():
     assert issubclass(nm.ConfigError, ValueError)
 
 
+# The models' checks judge finite numbers only: NaN and +-inf parameters and initial values, given
+# (numbers, arrays, set()) or drawn (a lognormal that overflows), are refused by the shared
+# validation, naming the population and the parameter or state variable.
+@pytest.mark.parametrize("cell, param", [
+    (lambda v: nm.Model("izhikevich", a=v), "a"),
+    (lambda v: nm.Izhikevich(d=v), "d"),
+    (lambda v: nm.Model("iaf_psc_alpha", I_e=v), "I_e"),
+    (lambda v: nm.IF_curr_alpha(v_rest=v), "E_L"),
+    (lambda v: nm.Model("iaf_cond_alpha", E_ex=v), "E_ex"),
+    (lambda v: nm.IF_cond_alpha(e_rev_I=v), "E_in"),
+])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf"), np.array([0.0, np.nan, 0.0])])
+def test_non_finite_parameters_name_population_and_parameter(cell, param, value):
+    net = nm.Network()
+    net.population(3, cell(value), label="bad")
+    with pytest.raises(nm.ConfigError, match=rf"bad.*\b{param}\b"):
+        net.run(1.0)
+
+
+@pytest.mark.parametrize("model, param, state", [
+    ("izhikevich", "d", "U_m"), ("iaf_psc_alpha", "I_e", "V_m"), ("iaf_cond_alpha", "E_in", "g_ex")])
+def test_non_finite_values_drawn_set_or_initial_name_population_and_name(model, param, state):
+    huge = nm.random.LogNormal(800.0, 1.0)  # e^800 overflows to +inf
+    for params, initial, name in (({param: huge}, None, param), ({}, {state: huge}, state),
+                                  ({}, {state: float("nan")}, state), ({}, {state: float("inf")}, state)):
+        net = nm.Network()
+        net.population(3, nm.Model(model, **params), label="bad", initial=initial)
+        with pytest.raises(nm.ConfigError, match=rf"bad.*\b{name}\b"):
+            net.run(1.0)
+    net = nm.Network()
+    pop = net.population(3, nm.Model(model), label="bad")
+    net.run(1.0)
+    net.reset()
+    pop.set(**{param: float("nan")})
+    with pytest.raises(nm.ConfigError, match=rf"bad.*\b{param}\b"):
+        net.run(1.0)
+
+
 def test_unknown_backend():
     net, _, _ = coba(n_exc=8, n_inh=2)
     with pytest.raises(nm.BackendUnavailable, match="available: cpu"):

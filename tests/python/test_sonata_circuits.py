@@ -301,6 +301,17 @@ def test_invalid_parameter_names_the_parameter_file(circuit, tmp_path):
         sonata.read(d / "simulation_config.json")
 
 
+# Python's json writes and reads NaN and Infinity; iaf_psc_alpha's check judges finite numbers only,
+# and the reader applies the shared finiteness rule first, so the error still names the file.
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_non_finite_parameter_names_the_parameter_file(circuit, tmp_path, value):
+    d = _copy_circuit(circuit, tmp_path)
+    _edit_json(d / "components" / "cell_models" / "inh.json", lambda c: c.update(I_e=value))
+    with pytest.raises(sonata.SonataError, match=r"V1_node_types.csv: node type 101: dynamics_params 'inh.json' "
+                                                 r"\(iaf_psc_alpha\): I_e: must be a finite number"):
+        sonata.read(d / "simulation_config.json")
+
+
 def _set_column(csv_path, column, value):
     """Sets one column of every row of a space-separated types CSV (bmtk's column order follows
     Python's string hashing, so it differs between processes: edit by name, not by position)."""

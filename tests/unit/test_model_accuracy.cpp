@@ -286,43 +286,92 @@ TEST(ModelAccuracy, MinusInfinityVminAcceptedEverywhere) {
   EXPECT_THROW(validate(net_with({{"E_L", -inf}})), config_error);
   EXPECT_THROW(validate(net_with({{"I_e", value_spec{std::vector<double>{0.0, inf, 0.0}}}})), config_error);
   EXPECT_THROW(validate(net_with({}, {{"V_m", -inf}})), config_error);
-  // The models' own checks: -inf only where it means "no bound".
-  std::array<double, iaf_psc_alpha::n_params> p{};
-  for (std::size_t i = 0; i < p.size(); ++i) p[i] = iaf_psc_alpha::parameters[i].default_value;
-  EXPECT_EQ(iaf_psc_alpha::check(p.data(), h), "");
-  p[iaf_psc_alpha::V_reset] = -inf;
-  EXPECT_EQ(iaf_psc_alpha::check(p.data(), h).rfind("V_reset:", 0), 0u);
+  // -inf only where it means "no bound": V_reset = -inf passes the model's own check (V_min <=
+  // V_reset holds at -inf), so the shared validation refuses it (NonFiniteParametersRefusedBySharedValidation).
+  EXPECT_THROW(validate(net_with({{"V_reset", -inf}})), config_error);
 }
 
-// The aeif models' check() has no finiteness loop of its own: NaN and +-inf parameters are refused
-// by the shared validation (scalars and arrays: validate_value) and, for values drawn from a
-// distribution (a lognormal overflows to +inf here), by initial_values -- typed errors that name
-// the population and the parameter.
-TEST(ModelAccuracy, AeifNonFiniteParametersRefusedBySharedValidation) {
-  const double inf = std::numeric_limits<double>::infinity();
-  for (const char* model : {"aeif_cond_exp", "aeif_cond_alpha"}) {
-    auto net_with = [model](std::map<std::string, value_spec> params) {
+// These models' check() has no finiteness loop of its own: NaN and +-inf parameters and initial
+// values are refused by the shared validation (scalars and arrays: validate_value) and, for values
+// drawn from a distribution (a lognormal overflows to +inf here), by initial_values -- typed errors
+// that name the population and the parameter (or state variable). The cases are those the models'
+// loops used to refuse: each value below passes the model's check (no comparison judges it).
+struct non_finite_case {
+  const char* model;
+  std::vector<std::pair<const char*, double>> params;  // parameter, non-finite value
+  const char* drawn;                                   // parameter drawn as +inf (nullptr: none)
+  const char* state;                                   // initial value given NaN / +-inf / drawn +inf
+};
+
+TEST(ModelAccuracy, NonFiniteParametersRefusedBySharedValidation) {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
+  const std::vector<non_finite_case> cases = {
+      {"aeif_cond_exp", {{"a", nan}, {"tau_w", inf}, {"E_L", -inf}}, "b", "w"},
+      {"aeif_cond_alpha", {{"a", nan}, {"tau_w", inf}, {"E_L", -inf}}, "b", "w"},
+      {"izhikevich", {{"a", nan}, {"b", nan}, {"d", inf}, {"I_e", -inf}}, "d", "U_m"},
+      {"iaf_psc_alpha", {{"E_L", -inf}, {"I_e", nan}, {"V_th", inf}, {"V_reset", -inf}}, "I_e", "V_m"},
+      {"iaf_cond_alpha", {{"E_ex", inf}, {"E_in", -inf}, {"I_e", nan}, {"E_L", -inf}}, "E_in", "g_ex"},
+      {"nir_lif", {{"r", nan}, {"v_leak", inf}, {"bias", -inf}}, "v_threshold", "V_m"},
+      {"nir_cuba_lif", {{"w_in", inf}, {"r", nan}, {"v_reset", -inf}}, "bias", "I_syn"},
+      {"spike_source_array", {{"start", inf}, {"origin", inf}}, nullptr, nullptr},  // drawn: on the dt grid
+  };
+  distribution huge;
+  huge.type = distribution::kind::lognormal;
+  huge.a = 800.0;  // exp(800 + sigma z) is +inf in double
+  huge.b = 1.0;
+  for (const non_finite_case& c : cases) {
+    auto net_with = [&c](std::map<std::string, value_spec> params, std::map<std::string, value_spec> initial = {}) {
       network net;
       net.dt = h;
-      net.populations.push_back({"P", 3, model, std::move(params), {}, {}});
+      net.populations.push_back({"P", 3, c.model, std::move(params), std::move(initial), {}});
       return net;
     };
-    EXPECT_NO_THROW(validate(net_with({{"a", 2.0}})));
-    EXPECT_THROW(validate(net_with({{"a", std::nan("")}})), config_error) << model;
-    EXPECT_THROW(validate(net_with({{"tau_w", inf}})), config_error) << model;
-    EXPECT_THROW(validate(net_with({{"E_L", -inf}})), config_error) << model;
-    EXPECT_THROW(validate(net_with({{"b", value_spec{std::vector<double>{0.0, std::nan(""), 0.0}}}})), config_error)
-        << model;
-    distribution huge;
-    huge.type = distribution::kind::lognormal;
-    huge.a = 800.0;  // exp(800 + sigma z) is +inf in double
-    huge.b = 1.0;
+    const model_info* m = find_model(c.model);
+    ASSERT_NE(m, nullptr) << c.model;
+    EXPECT_NO_THROW(validate(net_with({})));
+    for (const auto& [name, value] : c.params) {
+      // The model's check alone lets it through: only the shared validation refuses it.
+      std::vector<double> p;
+      for (const auto& spec : m->parameters) p.push_back(spec.default_value);
+      const int k = m->parameter(name);
+      ASSERT_GE(k, 0) << c.model << "." << name;
+      p[static_cast<std::size_t>(k)] = value;
+      EXPECT_EQ(m->check(p.data(), h), "") << c.model << "." << name;
+      const std::string where = std::string("populations[P].params.") + name;
+      for (const value_spec& v : {value_spec{value}, value_spec{std::vector<double>{0.5, value, 0.5}}}) {
+        try {
+          validate(net_with({{name, v}}));
+          ADD_FAILURE() << c.model << ": " << name << " = " << value << " was accepted";
+        } catch (const config_error& e) {
+          EXPECT_EQ(e.where(), where) << c.model << ": " << e.what();
+        }
+      }
+    }
+    if (c.drawn) {
+      try {
+        auto sim = make_simulation(net_with({{c.drawn, huge}}), {.threads = 1, .prec = precision::double_precision});
+        ADD_FAILURE() << c.model << ": an infinite drawn " << c.drawn << " was accepted";
+      } catch (const parameter_error& e) {
+        EXPECT_EQ(e.population(), "P") << c.model;
+        EXPECT_EQ(e.parameter(), c.drawn) << c.model;
+      }
+    }
+    if (!c.state) continue;
+    // Initial values: NaN and +-inf refused by validation, a drawn +inf when the neurons are built.
+    for (const double value : {nan, inf, -inf}) {
+      try {
+        validate(net_with({}, {{c.state, value}}));
+        ADD_FAILURE() << c.model << ": initial " << c.state << " = " << value << " was accepted";
+      } catch (const config_error& e) {
+        EXPECT_EQ(e.where(), std::string("populations[P].initial.") + c.state) << c.model << ": " << e.what();
+      }
+    }
     try {
-      auto sim = make_simulation(net_with({{"b", huge}}), {.threads = 1, .prec = precision::double_precision});
-      ADD_FAILURE() << model << ": an infinite drawn b was accepted";
+      auto sim = make_simulation(net_with({}, {{c.state, huge}}), {.threads = 1, .prec = precision::double_precision});
+      ADD_FAILURE() << c.model << ": an infinite drawn initial " << c.state << " was accepted";
     } catch (const parameter_error& e) {
-      EXPECT_EQ(e.population(), "P") << model;
-      EXPECT_EQ(e.parameter(), "b") << model;
+      EXPECT_EQ(e.population(), "P") << c.model;
+      EXPECT_EQ(e.parameter(), c.state) << c.model;
     }
   }
 }

@@ -45,6 +45,10 @@ double draw(const distribution& d, keyed_stream& s);
 // (seed, purpose, entity, sub). Throws config_error naming `where` for an array of the wrong size.
 double evaluate(const value_spec& v, std::size_t i, std::uint64_t seed, std::uint32_t purpose, std::uint32_t entity,
                 std::uint32_t sub);
+// The finiteness rule of every number given for a parameter or initial value: finite, or -inf
+// where minus_infinity_allowed (a parameter whose model default is -inf: no bound). Never NaN or
+// +inf, so the models' checks and updates see finite numbers only.
+bool allowed_number(double x, bool minus_infinity_allowed);
 // Checks an array-valued spec has n entries, every number is finite (-inf too where
 // minus_infinity_allowed: a parameter whose model default is -inf, e.g. V_min) and a distribution
 // is well-formed; names `where`.

@@ -82,9 +82,9 @@ struct iaf_cond_alpha {
   };
   static constexpr std::size_t n_constants = n_constants_;
 
+  // Every parameter is a finite number here: the shared validation refuses NaN and +-inf in
+  // scalars, arrays (core/src/network.cpp validate_value) and drawn values (initial_values.hpp).
   static std::string check(const double* p, double /*h*/) {
-    for (int j = 0; j < n_params; ++j)
-      if (!std::isfinite(p[j])) return std::string(parameters[j].name) + ": must be a finite number";
     if (!(p[C_m] > 0)) return "C_m: must be > 0 pF";
     if (!(p[g_L] > 0)) return "g_L: must be > 0 nS";
     if (!(p[tau_syn_ex] > 0)) return "tau_syn_ex: must be > 0 ms";

@@ -100,11 +100,10 @@ struct iaf_psc_alpha {
   };
   static constexpr std::size_t n_constants = n_constants_;
 
+  // Every parameter is a finite number here except V_min, which may be -inf (no bound; NEST's
+  // default): the shared validation refuses NaN and +-inf in scalars, arrays (core/src/network.cpp
+  // validate_value) and drawn values (initial_values.hpp).
   static std::string check(const double* p, double /*h*/) {
-    // Every parameter is a finite number except V_min, which may be -inf (no bound; NEST's
-    // default). NaN and +inf are refused everywhere.
-    for (int j = 0; j < n_params; ++j)
-      if (j != V_min && !std::isfinite(p[j])) return std::string(parameters[j].name) + ": must be a finite number";
     if (!(p[C_m] > 0)) return "C_m: must be > 0 pF";
     if (!(p[tau_m] > 0)) return "tau_m: must be > 0 ms";
     if (!(p[tau_syn_ex] > 0)) return "tau_syn_ex: must be > 0 ms";

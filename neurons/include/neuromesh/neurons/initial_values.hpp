@@ -42,12 +42,11 @@ neuron_values<Model> initial_values(const population& pop, index_t idx, gid_t gi
     // also covers values drawn from a distribution (a lognormal can overflow to +inf): every value a
     // model's check sees is finite (or -inf where the default is: no bound), so the checks need not
     // test it. (Defaults are the model's own: a multisynapse model's unused port slots are NaN.)
-    const double x = v.p[j], minus_inf = -std::numeric_limits<double>::infinity();
-    if (it != pop.params.end() && !std::isfinite(x) &&
-        !(x == minus_inf && Model::parameters[j].default_value == minus_inf))
+    if (it != pop.params.end() &&
+        !allowed_number(v.p[j], Model::parameters[j].default_value == -std::numeric_limits<double>::infinity()))
       throw parameter_error(
           pop.label, std::string(Model::parameters[j].name),
-          "must be a finite number, is " + std::to_string(x) + " (neuron " + std::to_string(idx) + ")");
+          "must be a finite number, is " + std::to_string(v.p[j]) + " (neuron " + std::to_string(idx) + ")");
   }
   if constexpr (requires { Model::max_ports; }) {  // NEST's list tau_syn fills the port slots (multisynapse.hpp)
     if (auto it = pop.params.find("tau_syn"); it != pop.params.end()) {
@@ -66,9 +65,14 @@ neuron_values<Model> initial_values(const population& pop, index_t idx, gid_t gi
     auto it = pop.initial.find(std::string(Model::state[j].name));
     if (it == pop.initial.end()) continue;
     const int off = Model::state[j].offset_parameter;
-    v.x[j] = evaluate(it->second, idx, seed, static_cast<std::uint32_t>(rng_purpose::initial_state), gid,
-                      name_key(Model::state[j].name)) -
-             (off >= 0 ? v.p[off] : 0.0);
+    const double given = evaluate(it->second, idx, seed, static_cast<std::uint32_t>(rng_purpose::initial_state), gid,
+                                  name_key(Model::state[j].name));
+    v.x[j] = given - (off >= 0 ? v.p[off] : 0.0);
+    // The same rule for initial values (never -inf), drawn ones included; the difference too.
+    if (!allowed_number(given, false) || !allowed_number(v.x[j], false))
+      throw parameter_error(pop.label, std::string(Model::state[j].name),
+                            "initial value must be a finite number, is " + std::to_string(given) + " (neuron " +
+                                std::to_string(idx) + ")");
   }
   return v;
 }

@@ -50,10 +50,10 @@ struct izhikevich {
   enum constant : int { h_, ha, b_, c_, d_, i_e, theta, v_min, n_constants_ };
   static constexpr std::size_t n_constants = n_constants_;
 
+  // Every parameter is a finite number here except V_min, which may be -inf (no bound, the
+  // default): the shared validation refuses NaN and +-inf in scalars, arrays (core/src/network.cpp
+  // validate_value) and drawn values (initial_values.hpp).
   static std::string check(const double* p, double /*h*/) {
-    // Every parameter is a finite number except V_min, which may be -inf (no bound, the default).
-    for (int j = 0; j < n_params; ++j)
-      if (j != V_min && !std::isfinite(p[j])) return std::string(parameters[j].name) + ": must be a finite number";
     if (!(p[c] < p[V_th])) return "c: must be below V_th";
     if (!(p[V_min] <= p[c])) return "V_min: must not exceed c (-inf: no bound)";
     return {};

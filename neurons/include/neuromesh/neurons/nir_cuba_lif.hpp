@@ -48,8 +48,8 @@ struct nir_cuba_lif {
   enum constant : int { P22, rK, rQw, P11, Gw, Bv, BI, theta, reset, n_constants_ };
   static constexpr std::size_t n_constants = n_constants_;
 
+  // Every parameter is a finite number here (the shared validation, as nir_lif.hpp).
   static std::string check(const double* p, double /*h*/) {
-    if (auto e = detail::nir_finite(parameters, p); !e.empty()) return e;
     if (!(p[tau_syn] > 0)) return "tau_syn: must be > 0 ms";
     if (!(p[tau_mem] > 0)) return "tau_mem: must be > 0 ms";
     if (auto e = detail::nir_flag("spiking", p[spiking]); !e.empty()) return e;

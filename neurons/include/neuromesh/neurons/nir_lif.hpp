@@ -26,13 +26,6 @@
 namespace neuromesh {
 
 namespace detail {
-// "" when every parameter is finite, else "<name>: must be finite".
-template <std::size_t N>
-std::string nir_finite(const std::array<parameter_spec, N>& table, const double* p) {
-  for (std::size_t i = 0; i < N; ++i)
-    if (!std::isfinite(p[i])) return std::string(table[i].name) + ": must be finite";
-  return {};
-}
 inline std::string nir_flag(const char* name, double v) {
   return (v == 0.0 || v == 1.0) ? std::string{} : std::string(name) + ": must be 0 or 1";
 }
@@ -61,8 +54,9 @@ struct nir_lif {
   enum constant : int { A, C, B, theta, reset, n_constants_ };
   static constexpr std::size_t n_constants = n_constants_;
 
+  // Every parameter is a finite number here: the shared validation refuses NaN and +-inf in
+  // scalars, arrays (core/src/network.cpp validate_value) and drawn values (initial_values.hpp).
   static std::string check(const double* p, double /*h*/) {
-    if (auto e = detail::nir_finite(parameters, p); !e.empty()) return e;
     if (!(p[kind] == 0 || p[kind] == 1 || p[kind] == 2)) return "kind: must be 0, 1 or 2";
     if (p[kind] == 0 && !(p[tau] > 0)) return "tau: must be > 0 ms";
     if (auto e = detail::nir_flag("spiking", p[spiking]); !e.empty()) return e;
