@@ -203,6 +203,33 @@ TEST(InputErrors, MinusInfinityOnlyWhereAModelAllowsIt) {
   expect_error<config_error>([&] { validate(parse_network_json(bad)); }, "E_L");
 }
 
+// The JSON entry point for the models whose checks judge finite numbers only (izhikevich,
+// iaf_psc_alpha, iaf_cond_alpha): JSON cannot write NaN or +inf, a number beyond a double is
+// refused by the parser, "-inf" only where the default is -inf, and a drawn +inf (lognormal) when
+// the neurons are built -- each naming population and parameter (or state variable).
+TEST(InputErrors, NonFiniteJsonValuesNamePopulationAndParameter) {
+  for (const std::string model : {"izhikevich", "iaf_psc_alpha", "iaf_cond_alpha"}) {
+    const std::string param = model == "izhikevich" ? "d" : "I_e", state = model == "izhikevich" ? "U_m" : "V_m";
+    const auto pop = [&](const std::string& values) {
+      return R"({"populations": [{"label": "B", "size": 3, "model": ")" + model + "\", " + values + "}]}";
+    };
+    EXPECT_NO_THROW(validate(parse_network_json(pop(R"("params": {")" + param + R"(": 1.0})"))));
+    expect_error<config_error>([&] { parse_network_json(pop(R"("params": {")" + param + R"(": 1e400})"), "n.json"); },
+                               "n.json: populations[0].params." + param + ": number out of range");
+    expect_error<config_error>([&] { validate(parse_network_json(pop(R"("params": {")" + param + R"(": "-inf"})"))); },
+                               "populations[B].params." + param + ": is -inf");
+    expect_error<config_error>([&] { validate(parse_network_json(pop(R"("initial": {")" + state + R"(": "-inf"})"))); },
+                               "populations[B].initial." + state + ": is -inf");
+    const std::string huge = R"({"distribution": "lognormal", "mu": 800.0, "sigma": 1.0})";
+    expect_error<parameter_error>(
+        [&] { make_simulation(parse_network_json(pop(R"("params": {")" + param + "\": " + huge + "}")), {}); },
+        "population 'B', parameter '" + param + "': must be a finite number");
+    expect_error<parameter_error>(
+        [&] { make_simulation(parse_network_json(pop(R"("initial": {")" + state + "\": " + huge + "}")), {}); },
+        "population 'B', parameter '" + state + "': initial value must be a finite number");
+  }
+}
+
 #include <neuromesh/core/fixed_point.hpp>
 
 // Issue 17 item 5: the fixed-point input holds +-2^31 receptor units per slot. A weight or Poisson
