@@ -1,13 +1,13 @@
 #pragma once
 // Procedural conv2d projections (core/conv2d.hpp) on the cpu: their synapses are not stored; a
-// spike's targets and fixed-point inputs are computed from the kernel. The plan is the kernel's
-// size (a few KiB), so a spike's 144 events of an N-MNIST CNN read L1-resident taps instead of
-// streaming 8 bytes per synapse from a store (docs/nir.md, "Memory and speed").
-// The same synapses as build_projection_rows would store (zero kernel entries and padding
-// skipped), each adding Synapse::input of the same float weight (conv2d_weight), so the ring
-// buffers hold the same sums bit for bit -- fixed-point adds do not depend on their order. Every
-// other reader of synapses (read-back, edges, counts, routing, the fixed-point bound) walks them
-// through for_each_of_source / for_each_of_target in the rows' order with the rows' float weights.
+// spike's targets and fixed-point inputs are computed from the kernel. The plan grows with the
+// kernel, not the synapses (~40 kB for a 6x6x8x16 kernel: 0.08 bytes per synapse), so a spike's 144 events of an
+// N-MNIST CNN read L1-resident taps instead of streaming 8 bytes per synapse from a store (docs/nir.md, "Memory and
+// speed"). The same synapses as build_projection_rows would store (zero kernel entries and padding skipped), each
+// adding Synapse::input of the same float weight (conv2d_weight), so the ring buffers hold the same sums bit for bit --
+// fixed-point adds do not depend on their order. Every other reader of synapses (read-back, edges, counts, routing, the
+// fixed-point bound) walks them through for_each_of_source / for_each_of_target in the rows' order with the rows' float
+// weights.
 #include <cstdint>
 #include <vector>
 
@@ -87,7 +87,7 @@ struct conv_plan {
   template <class F>
   void for_each_of_target(std::uint32_t i, F&& f) const {
     const std::int64_t j = std::int64_t{i} - first;  // view-local target
-    if (j < 0 || j >= std::int64_t{kernel_channels()} * out_h * out_w) return;
+    if (j < 0 || j >= std::int64_t{geometry->kernel_shape[0]} * out_h * out_w) return;
     geometry->taps_of_target(static_cast<std::uint32_t>(j), [&](std::uint32_t source, std::size_t k) {
       if (geometry->kernel[k] != 0.0) f(source, conv2d_weight(weight, geometry->kernel[k]));
     });
@@ -99,9 +99,6 @@ struct conv_plan {
     return sizeof(*this) + (row_start.size() + col_start.size() + tap_start.size()) * sizeof(std::uint32_t) +
            (rows.size() + cols.size()) * sizeof(pair) + taps.size() * sizeof(tap);
   }
-
- private:
-  std::uint32_t kernel_channels() const { return geometry->kernel_shape[0]; }
 };
 
 template <class Input>
