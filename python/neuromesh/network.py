@@ -641,7 +641,9 @@ class Network:
         link_capacity without timing, checkpoint without checkpoint_every). Ctrl-C stops the run
         with KeyboardInterrupt and leaves the output file closed and readable. backend: "cpu",
         "cuda" (GPU number `device`) or "cuda-omp" (see neuromesh.features()); connectivity (cuda
-        backends): "stored", "procedural" or "procedural_if_regenerable" rows (docs/cuda.md). Under mpirun the
+        backends): "stored", "procedural" or "procedural_if_regenerable" rows (docs/cuda.md); cpu:
+        "procedural_if_regenerable" (the default: conv2d projections are generated from their
+        kernel, not stored) or "stored" (every projection as rows; docs/nir.md). Under mpirun the
         network is distributed over the ranks (exchange: "targeted" or "allgather"; decomposition:
         "block" or "round-robin"; default block, or with hardware= the chips and cores of the
         placement, as in the CLI); rank 0's Result holds every spike.

@@ -37,11 +37,19 @@ void check_threads(const simulation_options& opt) {
 // features()).
 engine_factory factory_for(const simulation_options& opt) {
   const std::string& backend = opt.backend;
-  if (!opt.connectivity.empty() && backend == "cpu")
-    throw config_error("connectivity", "'" + opt.connectivity +
-                                           "' applies to the cuda backends; the cpu backend stores its rows "
-                                           "(leave connectivity unset, or use backend \"cuda\")");
-  if (backend == "cpu") return [](engine_config cfg) { return cpu::make_engine(std::move(cfg)); };
+  if (backend == "cpu") {
+    // The cpu backend regenerates conv2d projections only (procedural_if_regenerable, the default)
+    // or stores every projection ("stored").
+    const std::string& c = opt.connectivity;
+    if (!c.empty() && c != "stored" && c != "procedural_if_regenerable")
+      throw config_error("connectivity", "'" + c +
+                                             "' is not a cpu backend choice: the cpu backend regenerates only "
+                                             "conv2d projections and stores the others "
+                                             "(procedural_if_regenerable, the default), or stores every "
+                                             "projection (stored); 'procedural' applies to the cuda backends");
+    const cpu::engine_options o{.stored_rows = c == "stored"};
+    return [o](engine_config cfg) { return cpu::make_engine(std::move(cfg), o); };
+  }
 #if NEUROMESH_WITH_CUDA_ENABLED
   gpu_preferences prefs;
   prefs.device = opt.device;

@@ -41,7 +41,7 @@ class cpu_synapse_reader final : public synapse_reader {
 
 class cpu_engine final : public engine {
  public:
-  explicit cpu_engine(engine_config cfg)
+  cpu_engine(engine_config cfg, engine_options opt)
       : cfg_(std::move(cfg)),
         pool_(static_cast<int>(cfg_.part.n_shards())),
         shards_(cfg_.part.n_shards()),
@@ -57,7 +57,7 @@ class cpu_engine final : public engine {
     std::atomic<bool> abandon{false};
     pool_.run([&](int k) {
       try {
-        shards_[k] = std::make_unique<shard>(cfg_, static_cast<std::size_t>(k), dbl);
+        shards_[k] = std::make_unique<shard>(cfg_, static_cast<std::size_t>(k), dbl, opt.stored_rows);
         // Shard 0 runs on the calling thread: it reports progress for all (shards build alike).
         shards_[k]->build_synapses([&, k](double f) {
           if (abandon.load(std::memory_order_relaxed)) throw abandoned_build{};
@@ -74,13 +74,14 @@ class cpu_engine final : public engine {
     delay_t min_d = 0, max_d = 1;
     for (const auto& s : shards_)
       for (const projection_rows& p : s->projections()) {
-        const synapse_store& st = p.rows;
-        stats_.synapses += st.size();
+        const synapse_store& st = p.rows;  // empty for a conv2d plan, whose bytes count as index
+        stats_.synapses += p.synapses();
         stats_.synapse_payload_bytes += st.payload_bytes() + (p.stdp ? p.stdp->bytes() : 0);
-        stats_.synapse_index_bytes += st.index_bytes();
-        if (st.size() > 0) {
-          min_d = min_d == 0 ? st.min_delay() : std::min(min_d, st.min_delay());
-          max_d = std::max(max_d, st.max_delay());
+        stats_.synapse_index_bytes += st.index_bytes() + (p.conv ? p.conv->bytes() : 0);
+        if (p.synapses() > 0) {
+          const delay_t lo = p.conv ? p.conv->delay : st.min_delay(), hi = p.conv ? p.conv->delay : st.max_delay();
+          min_d = min_d == 0 ? lo : std::min(min_d, lo);
+          max_d = std::max(max_d, hi);
         }
       }
     stats_.min_delay = min_d == 0 ? 1 : min_d;
@@ -200,6 +201,8 @@ class cpu_engine final : public engine {
 
 }  // namespace
 
-std::unique_ptr<engine> make_engine(engine_config cfg) { return std::make_unique<cpu_engine>(std::move(cfg)); }
+std::unique_ptr<engine> make_engine(engine_config cfg, engine_options opt) {
+  return std::make_unique<cpu_engine>(std::move(cfg), opt);
+}
 
 }  // namespace neuromesh::cpu

@@ -13,8 +13,8 @@
 
 namespace neuromesh::cpu {
 
-shard::shard(const engine_config& cfg, std::size_t index, bool double_precision)
-    : cfg_(cfg), index_(index), double_(double_precision) {
+shard::shard(const engine_config& cfg, std::size_t index, bool double_precision, bool stored_rows)
+    : cfg_(cfg), index_(index), double_(double_precision), stored_rows_(stored_rows) {
   group_of_.resize(cfg.part.local_size(index));
   make_groups();
 }
@@ -45,7 +45,9 @@ void shard::reset_state() {
 }
 
 // Each projection's rows onto this shard's neurons, built by the one lowering of synapses
-// (core/projection_rows.hpp) that the CUDA backend's host path uses too.
+// (core/projection_rows.hpp) that the CUDA backend's host path uses too -- except a static conv2d
+// projection onto a contiguous slice, which keeps only its plan (conv_delivery.hpp): the same
+// synapses, generated from the kernel wherever they are read.
 void shard::build_synapses(const std::function<void(double)>& progress) {
   const network& net = *cfg_.net;
   const double n = static_cast<double>(net.projections.size());
@@ -62,16 +64,18 @@ void shard::build_synapses(const std::function<void(double)>& progress) {
     p.pre_first = cfg_.part.population_offsets[pre];
     p.model = static_cast<std::size_t>(synapse_model_index(proj.synapse));
     p.pre_size = net.populations[pre].size;
-    p.rows =
-        build_projection_rows(net, k, slice_of(post), cfg_.part.local_size(index_), weight_storage_of(proj), on_block);
     const synapse_info& model = *find_synapse_model(proj.synapse);
     run_time_synapse_state_ |= model.plastic || model.short_term;
-    if (proj.conn.type == connector::kind::conv2d && !model.plastic && !model.short_term && slice_of(post).contiguous())
+    if (!stored_rows_ && proj.conn.type == connector::kind::conv2d && !model.plastic && !model.short_term &&
+        slice_of(post).contiguous())
       with_synapse_model_at(p.model, [&]<class S>() {
         if constexpr (!S::plastic && !detail::has_short_term<S>())
           p.conv = std::make_unique<conv_plan>(proj, slice_of(post), p.pre_size, net.populations[post].size, net.dt,
                                                [](float w) { return S::input(w); });
       });
+    if (!p.conv)
+      p.rows = build_projection_rows(net, k, slice_of(post), cfg_.part.local_size(index_), weight_storage_of(proj),
+                                     on_block);
     if (model.short_term) {
       p.stp_parameters = synapse_parameter_values(proj, where);
       const short_term_state initial = with_synapse_model_at(p.model, [&]<class S>() {
@@ -121,8 +125,14 @@ void shard::bound_row_input() {
     sum.assign(net.populations[pre].size, 0.0);
     bool any = false;
     for (const projection_rows& p : projections_) {
-      if (p.pre_first != first || p.rows.size() == 0) continue;
+      if (p.pre_first != first || p.synapses() == 0) continue;
       any = true;
+      if (p.conv) {  // the same sums: |w| in row order
+        for (index_t s = 0; s < p.conv->n_pre; ++s)
+          p.conv->for_each_of_source(
+              s, [&](std::uint32_t, float w) { sum[p.conv->pre_begin + s] += std::abs(static_cast<double>(w)); });
+        continue;
+      }
       for (index_t src = 0; src < p.pre_size; ++src)
         p.rows.for_each_segment(src, [&](std::uint32_t begin, std::uint32_t end, delay_t, std::uint8_t) {
           for (std::uint32_t k = begin; k < end; ++k)
@@ -139,6 +149,13 @@ void shard::read_synapses(std::size_t k, std::vector<synapse_record>& out) const
   const projection_rows& p = projections_[k];
   const std::size_t post = net.population_index(net.projections[k].post, "projections");
   const shard_slice& sl = slice_of(post);
+  if (p.conv) {  // the rows' records: by source, then target
+    for (index_t s = 0; s < p.conv->n_pre; ++s)
+      p.conv->for_each_of_source(s, [&](std::uint32_t t, float w) {
+        out.push_back({p.conv->pre_begin + s, sl.id(t - sl.local_offset), static_cast<double>(w), p.conv->delay});
+      });
+    return;
+  }
   for (index_t src = 0; src < p.pre_size; ++src)
     p.rows.for_each_segment(src, [&](std::uint32_t begin, std::uint32_t end, delay_t delay, std::uint8_t) {
       for (std::uint32_t j = begin; j < end; ++j)
@@ -246,7 +263,7 @@ template <bool Saturate, class Item, class Accept, class OnTarget>
 void shard::deliver_rows_as(std::span<const Item> items, Accept accept, OnTarget on_target) {
   for (std::size_t k = 0; k < projections_.size(); ++k) {
     const projection_rows& p = projections_[k];
-    if (p.rows.size() == 0) continue;
+    if (p.synapses() == 0) continue;
     with_synapse_model_at(p.model, [&]<class Synapse>() {
       if constexpr (Synapse::plastic)
         deliver_plastic<Saturate, Synapse>(projections_[k], items, accept, on_target);
@@ -261,9 +278,7 @@ void shard::deliver_rows_as(std::span<const Item> items, Accept accept, OnTarget
 template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
 void shard::deliver_projection(const projection_rows& p, std::span<const Item> items, Accept accept,
                                OnTarget on_target) {
-  if constexpr (std::is_same_v<Accept, accept_all>) {
-    if (p.conv) return deliver_conv<Saturate>(p, items, on_target);
-  }
+  if (p.conv) return deliver_conv<Saturate>(p, items, accept, on_target);
   const synapse_columns columns{p.rows.targets(), p.rows.weights(), p.rows.shared_weight()};
   for (const Item& item : items) {
     const spike& sp = spike_of(item);
@@ -284,10 +299,10 @@ void shard::deliver_projection(const projection_rows& p, std::span<const Item> i
   }
 }
 
-// A conv2d projection's spikes from its kernel (conv_delivery.hpp): the same targets and inputs as
-// its rows, which hold one receptor and one delay.
-template <bool Saturate, class Item, class OnTarget>
-void shard::deliver_conv(const projection_rows& p, std::span<const Item> items, OnTarget on_target) {
+// A conv2d projection's spikes from its kernel (conv_delivery.hpp): the targets and inputs its rows
+// would hold, with one receptor and one delay.
+template <bool Saturate, class Item, class Accept, class OnTarget>
+void shard::deliver_conv(const projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target) {
   const conv_plan& plan = *p.conv;
   for (const Item& item : items) {
     const spike& sp = spike_of(item);
@@ -296,6 +311,7 @@ void shard::deliver_conv(const projection_rows& p, std::span<const Item> items, 
     fixed_t* row =
         arrays_.ring.row_at(plan.receptor, arrays_.ring.slot_after(arrays_.ring.slot_of(sp.step), plan.delay));
     plan.deliver(static_cast<index_t>(s), [&](std::uint32_t t, fixed_t w) {
+      if (!accept(item, t)) return;
       if constexpr (Saturate)
         row[t] = add_saturating(row[t], w);
       else

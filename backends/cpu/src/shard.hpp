@@ -17,7 +17,9 @@
 
 namespace neuromesh::cpu {
 
-// One projection's synapses onto a shard's neurons: rows by source index in the pre population.
+// One projection's synapses onto a shard's neurons: rows by source index in the pre population,
+// or -- a static conv2d projection onto a contiguous slice -- only the plan that generates them
+// (conv_delivery.hpp; rows left empty).
 struct projection_rows {
   synapse_store rows;
   std::unique_ptr<stdp_rows> stdp;  // plastic projections: weights and traces (the rows' weights are released)
@@ -29,15 +31,24 @@ struct projection_rows {
   gid_t pre_first = 0;    // gid of the pre population's neuron 0
   std::size_t model = 0;  // synapse_models position of the projection's synapse model (with_synapse_model_at)
   index_t pre_size = 0;
-  // conv2d, static, onto a contiguous slice: delivered from the kernel (conv_delivery.hpp)
+  // conv2d, static, onto a contiguous slice: its synapses are this plan's, not stored (the rows
+  // stay empty) unless the engine was asked to store every projection (cpu::engine_options)
   std::unique_ptr<conv_plan> conv;
   // Whether neuron g (a gid) has synapses in this projection.
-  bool has_row(gid_t g) const { return g - pre_first < pre_size && !rows.row_empty(g - pre_first); }
+  bool has_row(gid_t g) const {
+    if (g - pre_first >= pre_size) return false;
+    if (!conv) return !rows.row_empty(g - pre_first);
+    const gid_t s = g - pre_first - conv->pre_begin;  // wraps below the pre view
+    return s < conv->n_pre && conv->has_synapses(static_cast<index_t>(s));
+  }
+  std::uint64_t synapses() const { return conv ? conv->synapses : rows.size(); }
 };
 
 class shard {
  public:
-  shard(const engine_config& cfg, std::size_t index, bool double_precision);
+  // stored_rows: every projection's synapses stored as rows, conv2d ones too (connectivity
+  // "stored"); otherwise static conv2d projections onto a contiguous slice keep only their plan.
+  shard(const engine_config& cfg, std::size_t index, bool double_precision, bool stored_rows = false);
   // Generates and stores this shard's synapses (every projection, targets it owns); `progress`
   // gets the fraction done (it may throw to abandon the build).
   void build_synapses(const std::function<void(double)>& progress);
@@ -104,8 +115,8 @@ class shard {
   void deliver_rows_as(std::span<const Item> items, Accept accept, OnTarget on_target);
   template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
   void deliver_projection(const projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
-  template <bool Saturate, class Item, class OnTarget>
-  void deliver_conv(const projection_rows& p, std::span<const Item> items, OnTarget on_target);
+  template <bool Saturate, class Item, class Accept, class OnTarget>
+  void deliver_conv(const projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
   template <bool Saturate, class Rule, class Item, class Accept, class OnTarget>
   void deliver_plastic(projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
   template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
@@ -123,6 +134,7 @@ class shard {
   std::vector<weight_event> weight_events_;
   std::size_t index_;
   bool double_;
+  bool stored_rows_;
   shard_arrays arrays_;
   std::vector<projection_rows> projections_;            // one per projection of the network
   std::vector<std::vector<std::size_t>> stdp_by_post_;  // per population: its plastic projections

@@ -1,7 +1,9 @@
 // Reading a shard's synapses back by target (shard.hpp: target_walk), for the synapses in the
 // output file: each target's synapses in (source, row order) -- row order is (receptor, delay,
 // the order the connector placed them), which does not depend on how targets are split into
-// shards -- so every split yields the same sequence per target.
+// shards -- so every split yields the same sequence per target. A projection kept as a conv2d plan
+// (conv_delivery.hpp) has no rows: its synapses come from the kernel target by target, in the same
+// order (ascending source), with no walk index.
 #include "shard.hpp"
 
 namespace neuromesh::cpu {
@@ -18,6 +20,11 @@ void shard::count_by_target(std::size_t k, std::vector<std::uint32_t>& posts, st
   const std::size_t first = n.size();
   for (std::uint32_t i = 0; i < sl.size(); ++i) posts.push_back(sl.id(i));
   n.resize(first + sl.size(), 0.0);
+  if (p.conv) {
+    for (std::uint32_t i = 0; i < sl.size(); ++i)
+      p.conv->for_each_of_target(i, [&](index_t, float) { n[first + i] += 1.0; });
+    return;
+  }
   for (std::size_t j = 0; j < p.rows.size(); ++j) n[first + p.rows.targets()[j] - sl.local_offset] += 1.0;
 }
 
@@ -25,6 +32,7 @@ shard::target_walk shard::walk_by_target(std::size_t k) const {
   const shard_slice& sl = slice_of(post_of(*cfg_.net, k));
   const projection_rows& p = projections_[k];
   target_walk w;
+  if (p.conv) return w;  // read_by_target generates each target's synapses
   w.start.assign(sl.size() + 1, 0);
   for (std::size_t j = 0; j < p.rows.size(); ++j) ++w.start[p.rows.targets()[j] - sl.local_offset + 1];
   for (std::uint32_t i = 0; i < sl.size(); ++i) w.start[i + 1] += w.start[i];
@@ -45,6 +53,24 @@ shard::target_walk shard::walk_by_target(std::size_t k) const {
 bool shard::read_by_target(std::size_t k, target_walk& w, std::size_t max, std::vector<synapse_record>& out) const {
   const shard_slice& sl = slice_of(post_of(*cfg_.net, k));
   const projection_rows& p = projections_[k];
+  if (p.conv) {
+    for (; w.target < sl.size(); ++w.target, w.entry = 0) {
+      const index_t post = sl.id(w.target);
+      std::uint32_t e = 0;
+      bool full = false;
+      p.conv->for_each_of_target(w.target, [&](index_t source, float weight) {
+        if (full || e++ < w.entry) return;  // read by an earlier call
+        if (out.size() >= max) {
+          full = true;
+          return;
+        }
+        out.push_back({p.conv->pre_begin + source, post, static_cast<double>(weight), p.conv->delay});
+        ++w.entry;
+      });
+      if (full) return true;
+    }
+    return false;
+  }
   for (; w.target < sl.size(); ++w.target, w.entry = 0) {
     const index_t post = sl.id(w.target);
     for (; w.start[w.target] + w.entry < w.start[w.target + 1]; ++w.entry) {

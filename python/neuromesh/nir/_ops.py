@@ -1,6 +1,9 @@
 """NIR's weight and shape primitives as sparse matrices over C-ordered flattened arrays
-(y = M x + b). Convolutions and pooling are expanded from their kernels here, once, at import;
-the result becomes explicit synapses (docs/nir.md, "Memory")."""
+(y = M x + b), expanded once at import (Output read-outs, graded inputs and chains that are not
+one convolution use them); a chain that is one convolution or pooling, or a composition of them
+(fold_conv), also gets its conv2d connector geometry (docs/nir.md, "Primitive mapping")."""
+import math
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -76,10 +79,7 @@ def _pool(in_shape, kernel, stride, padding, average, where):
     if ho <= 0 or wo <= 0:
         raise NIRError(f"{where}: input {in_shape} is smaller than the pooling kernel {kernel}")
     k = np.full((c, 1, kernel[0], kernel[1]), 1.0 / (kernel[0] * kernel[1]) if average else 1.0)  # per channel
-    out, m, spec = _conv(k, in_shape, stride, padding, (1, 1), c, where)
-    if spec is not None:
-        spec["pool"] = (tuple(kernel), 1.0 / (kernel[0] * kernel[1]) if average else 1.0)
-    return out, m, spec
+    return _conv(k, in_shape, stride, padding, (1, 1), c, where)
 
 
 def apply(name, node, in_shape, specs=None):
@@ -172,29 +172,70 @@ def _text_or(v):
     return v
 
 
+def _full_kernel(spec):
+    """spec's kernel as a groups=1 kernel (out, in, kh, kw), zero between groups."""
+    k = np.asarray(spec["kernel"], dtype=float)
+    o, cin_g = k.shape[:2]
+    per = o // spec["groups"]
+    full = np.zeros((o, spec["input_shape"][0]) + k.shape[2:])
+    for g in range(spec["groups"]):
+        full[g * per:(g + 1) * per, g * cin_g:(g + 1) * cin_g] = k[g * per:(g + 1) * per]
+    return full
+
+
+def _extent(n, k, stride, pad, dil):
+    return (n + 2 * pad - dil * (k - 1) - 1) // stride + 1
+
+
+def _groups_of(full):
+    """The most groups whose block structure holds every non-zero entry of a (out, in, ...) kernel."""
+    o, c = full.shape[:2]
+    nonzero = np.any(full != 0, axis=(2, 3))
+    for g in range(math.gcd(o, c), 1, -1):
+        if o % g == 0 and c % g == 0:
+            block = np.kron(np.eye(g, dtype=bool), np.ones((o // g, c // g), dtype=bool))
+            if not np.any(nonzero & ~block):
+                return g
+    return 1
+
+
 def fold_conv(first, second):
-    """The conv2d geometry of `second` applied after `first` (None if not one convolution): a
-    pooling with kernel == stride and no padding followed by a convolution is one convolution with
-    stride x pool stride whose kernel entry (ky d p + a, kx d p + b) is the pooling value times the
-    convolution's (ky, kx) -- exact when the convolution has no padding or the pooling drops no
-    rows/columns (else its padding would cover input that the pooling dropped)."""
-    pool = first.get("pool")
-    if pool is None or "pool" in second:
+    """The conv2d geometry of convolution `second` applied to the output of `first` (pooling
+    included), or None where that is not one convolution. Per axis, output y of `second` reads
+    input y·s1·s2 − (p2·s1 + p1) + ky2·d2·s1 + ky1·d1 through tap (ky2, ky1): one convolution of
+    stride s1·s2, padding p2·s1 + p1 and dilation D = gcd(d2·s1, d1), whose kernel entry at offset
+    (ky2·d2·s1 + ky1·d1)/D sums K2(ky2)·K1(ky1) over the middle channels. Exact when `second`'s
+    padding covers only positions at which `first`, run on, would read nothing but its own padding
+    (checked position by position), and the symmetric padding gives `second`'s output size (not so
+    when `first` drops input rows at its end that the folded kernel would reach); else None and the
+    chain is expanded. Groups: the most that hold the non-zero entries."""
+    c0, h, w = first["input_shape"]
+    k1, k2 = _full_kernel(first), _full_kernel(second)
+    if tuple(second["input_shape"])[0] != k1.shape[0]:
         return None
-    (ph, pw), value = pool
-    if tuple(first["stride"]) != (ph, pw) or tuple(first["padding"]) != (0, 0):
-        return None
-    c, h, w = first["input_shape"]
-    if any(second["padding"][a] and (h, w)[a] % (ph, pw)[a] for a in (0, 1)):
-        return None
-    k = second["kernel"]
-    o, cin_g, kh, kw = k.shape
-    (dy, dx), (sy, sx) = second["dilation"], second["stride"]
-    big = np.zeros((o, cin_g, (kh - 1) * dy * ph + ph, (kw - 1) * dx * pw + pw))
-    for ky in range(kh):
-        for kx in range(kw):
-            big[:, :, ky * dy * ph:ky * dy * ph + ph, kx * dx * pw:kx * dx * pw + pw] = \
-                value * k[:, :, ky, kx][:, :, None, None]
-    return dict(input_shape=(c, h, w), kernel=big, stride=(sy * ph, sx * pw),
-                padding=(second["padding"][0] * ph, second["padding"][1] * pw), dilation=(1, 1),
-                groups=second["groups"])
+    stride, pad, dil, size = [], [], [], []
+    for a, n in enumerate((h, w)):
+        s1, p1, d1, ka = first["stride"][a], first["padding"][a], first["dilation"][a], k1.shape[2 + a]
+        s2, p2, d2, kb = second["stride"][a], second["padding"][a], second["dilation"][a], k2.shape[2 + a]
+        n1 = _extent(n, ka, s1, p1, d1)
+        if n1 != second["input_shape"][1 + a]:
+            return None
+        n2 = _extent(n1, kb, s2, p2, d2)
+        for y1 in {y * s2 - p2 + kyb * d2 for y in range(n2) for kyb in range(kb)}:
+            if not 0 <= y1 < n1 and any(0 <= y1 * s1 - p1 + kya * d1 < n for kya in range(ka)):
+                return None  # second's zero padding where first would read input
+        d = math.gcd(d2 * s1, d1)
+        taps = ((kb - 1) * d2 * s1 + (ka - 1) * d1) // d + 1
+        if _extent(n, taps, s1 * s2, p2 * s1 + p1, d) != n2:
+            return None
+        stride.append(s1 * s2), pad.append(p2 * s1 + p1), dil.append(d), size.append(taps)
+    big = np.zeros((k2.shape[0], c0, size[0], size[1]))
+    for kyb, kxb, kya, kxa in np.ndindex(k2.shape[2], k2.shape[3], k1.shape[2], k1.shape[3]):
+        iy = (kyb * second["dilation"][0] * first["stride"][0] + kya * first["dilation"][0]) // dil[0]
+        ix = (kxb * second["dilation"][1] * first["stride"][1] + kxa * first["dilation"][1]) // dil[1]
+        big[:, :, iy, ix] += k2[:, :, kyb, kxb] @ k1[:, :, kya, kxa]
+    groups = _groups_of(big)
+    per, cin_g = big.shape[0] // groups, c0 // groups
+    kernel = np.stack([big[o, (o // per) * cin_g:(o // per + 1) * cin_g] for o in range(big.shape[0])])
+    return dict(input_shape=(c0, h, w), kernel=kernel, stride=tuple(stride), padding=tuple(pad),
+                dilation=tuple(dil), groups=groups)

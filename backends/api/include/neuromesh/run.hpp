@@ -40,8 +40,10 @@ struct run_options {
   std::string backend = "cpu";        // cpu | cuda | cuda-omp (features().backends)
   int threads = 0;                    // 0: all cores
   precision prec = precision::single;
-  int device = 0;             // backend cuda: which GPU (>= 0)
-  std::string connectivity;   // cuda backends: stored | procedural | procedural_if_regenerable ("": stored)
+  int device = 0;  // backend cuda: which GPU (>= 0)
+  // cuda backends: stored | procedural | procedural_if_regenerable ("": stored); cpu: stored |
+  // procedural_if_regenerable ("": procedural_if_regenerable: conv2d projections not stored)
+  std::string connectivity;
   std::string exchange;       // under mpirun: targeted | allgather ("": targeted; timing mode: allgather)
   std::string decomposition;  // under mpirun: block | round-robin ("": block, or the hardware placement's ranks)
   std::string output;         // SONATA HDF5 file ("": none)

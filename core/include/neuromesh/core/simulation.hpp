@@ -29,6 +29,8 @@ struct simulation_options {
   int device = 0;   // GPU index for backend "cuda"
   // CUDA backends: synapse rows "stored" in device memory or regenerated per spike ("procedural",
   // "procedural_if_regenerable"; docs/cuda.md); empty: stored (or NEUROMESH_CUDA_CONNECTIVITY).
+  // cpu backend: empty or "procedural_if_regenerable": conv2d projections are generated from their
+  // kernel, not stored (docs/nir.md, "Memory and speed"); "stored": every projection stored.
   std::string connectivity;
   precision prec = precision::single;
   std::string output;  // SONATA HDF5 file; empty: no file
