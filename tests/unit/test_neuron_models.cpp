@@ -613,7 +613,8 @@ TEST(NeuronModels, RegistryListsAllModels) {
                                                "hh_cond_exp_traub",
                                                "parrot_neuron",
                                                "iaf_psc_exp_multisynapse",
-                                               "iaf_psc_alpha_multisynapse"};
+                                               "iaf_psc_alpha_multisynapse",
+                                               "aeif_cond_alpha_multisynapse"};
   EXPECT_EQ(names_of(neuron_models{}), expected);
 }
 
