@@ -113,15 +113,16 @@ class PointNeuron(cells.PointNeuron):
 
     @property
     def state_map(self):
+        """Recordable PyNN variable -> (core state variable, factor core -> PyNN units)."""
         out = dict(self.neuron.state_map)
         for name in self.receptor_types:
             for variable, (core, factor) in self.post_synaptic_receptors[name].port_state.items():
                 out[f"{name}.{variable}"] = (core.format(self.get_receptor_type(name)), factor)
         return out
 
-    # Native names are PyNN's, receptor parameters flat as "<receptor>.<name>" (no translation).
     @property
     def native_parameters(self):
+        """Native names are PyNN's, receptor parameters flat as "<receptor>.<name>" (no translation)."""
         ps = self.neuron.native_parameters
         for name in self.receptor_types:
             for pname, value in self.post_synaptic_receptors[name].native_parameters.items():
@@ -130,21 +131,27 @@ class PointNeuron(cells.PointNeuron):
         return ps
 
     def get_native_names(self, *names):
+        """The native names of `names` (the same), or all."""
         return list(names) if names else list(self.native_parameters.keys())
 
     def translate(self, parameters, copy=True):
+        """Native parameters are PyNN's: no translation."""
         return parameters
 
     def reverse_translate(self, native_parameters):
+        """Native parameters are PyNN's: no translation."""
         return native_parameters
 
     def computed_parameters(self):
+        """None: every native parameter is a PyNN one."""
         return []
 
     def computed_parameters_include(self, parameter_names):
+        """False: no parameter is computed from others."""
         return False
 
     def get_schema(self):
+        """PyNN's schema of the neuron and, as "<receptor>.<name>", of each receptor."""
         schema = dict(self.neuron.get_schema())
         for name, psr in self.post_synaptic_receptors.items():
             schema.update({f"{name}.{k}": v for k, v in psr.get_schema().items() if k != "locations"})
