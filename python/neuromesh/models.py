@@ -230,8 +230,8 @@ class Model(CellType):
             raise ConfigError(f"unknown model '{name}' (known: {', '.join(sorted(_core.models()))})")
         self.core_model = name
         self.defaults = {k: v[0] for k, v in info["parameters"].items()}
-        if "tau_syn[1]" in self.defaults:  # multisynapse: NEST's list of port time constants (default [2.0])
-            self.defaults["tau_syn"] = [self.defaults["tau_syn[1]"]]
+        for slot in [k for k in self.defaults if k.endswith("[1]")]:  # multisynapse: NEST's per-port lists
+            self.defaults[slot[:-3]] = [self.defaults[slot]]  # tau_syn (default [2.0]), E_rev ([0.0])
         super().__init__(**params)
         self._given = params
 

@@ -1,7 +1,8 @@
 """The multisynapse models (neurons/multisynapse.hpp) from Python and JSON / the CLI: NEST's
 tau_syn list, receptor_type as a connect() argument or in a NEST-style synapse dict, the same
-spikes from JSON through the CLI; nm.IF_curr_delta (PyNN's name for iaf_psc_delta); and
-spike_source_array's start / stop / origin from Python. (Against NEST: tests/crosscheck.)"""
+spikes from JSON through the CLI (aeif_cond_alpha_multisynapse with its E_rev list too);
+nm.IF_curr_delta (PyNN's name for iaf_psc_delta); and spike_source_array's start / stop / origin
+from Python. (Against NEST: tests/crosscheck.)"""
 import json
 import re
 import subprocess
@@ -102,3 +103,48 @@ def test_spike_source_window_from_python():
     s.record("spikes")
     net.run(10.0)
     np.testing.assert_allclose(np.asarray(s.spikes[1]), [2.5, 3.5])
+
+
+def test_aeif_multisynapse_lists_json_and_cli(tmp_path, cli):
+    """aeif_cond_alpha_multisynapse: NEST's two lists (tau_syn, E_rev) from Python and JSON, the same
+    spikes through the CLI; the ports' conductances readable as g_r; lists of unequal length refused."""
+    model, params = "aeif_cond_alpha_multisynapse", {"tau_syn": [0.5, 5.0, 2.0], "E_rev": [0.0, 0.0, -85.0],
+                                                     "I_e": 400.0}
+    trains = [((5.0, 6.0, 7.0, 40.0, 41.0, 42.0), 40.0, 1), ((20.0, 60.0), 5.0, 2), ((30.0, 70.0), 20.0, 3)]
+
+    def build():
+        net = nm.Network(dt=0.1, seed=3)
+        n = net.population(2, nm.Model(model, **params), label="N")
+        for j, (times, w, port) in enumerate(trains):
+            s = net.population(1, nm.SpikeSourceArray(spike_times=list(times)), label=f"S{j}")
+            net.connect(s, n, nm.AllToAll(), nm.StaticSynapse(weight=w, delay=1.0), receptor_type=port)
+        n.record("spikes")
+        return net, n
+
+    net, n = build()
+    net.run(131.5, threads=1, precision="double")
+    expected = len(n.spikes[0])
+    assert expected > 0
+    net, n = build()
+    sim = net.simulator(precision="double", threads=1)
+    sim.advance(31.5)  # port 3's spike at 30 ms arrived at 31 ms: g_3 rises; port 2's (20 ms) decays
+    assert sim.state(n, "g_3", [0])[0] > 1.0 and sim.state(n, "g_2", [0])[0] > 0.1
+    sim.close()
+    doc = {"dt": 0.1, "seed": 3,
+           "populations": [{"label": "N", "size": 2, "model": model, "params": params}]
+           + [{"label": f"S{j}", "size": 1, "model": "spike_source_array", "spike_times": [list(t)]}
+              for j, (t, _, _) in enumerate(trains)],
+           "projections": [{"pre": f"S{j}", "post": "N", "connector": {"type": "all_to_all"}, "receptor_type": port,
+                            "synapse": {"weight": w, "delay": 1.0}} for j, (_, w, port) in enumerate(trains)],
+           "recorders": [{"population": "N", "variable": "spikes"}]}
+    (tmp_path / "net.json").write_text(json.dumps(doc))
+    cmd = [cli, "run", str(tmp_path / "net.json"), "--duration", "131.5", "--double", "-o", str(tmp_path / "out.h5")]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    line = re.search(r"^N\s+(\d+)\s", proc.stdout, re.M)
+    assert line and int(line[1]) == expected, proc.stdout
+    doc["populations"][0]["params"]["E_rev"] = [0.0, 0.0]  # NEST: E_rev and tau_syn of equal length
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    proc = subprocess.run([cli, "run", str(tmp_path / "bad.json"), "--duration", "1", "-o", str(tmp_path / "b.h5")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and "E_rev[3]" in proc.stderr, proc.stderr

@@ -522,6 +522,11 @@ TEST(NeuronModels, LaneStepIsStepOrDefers) {
   expect_lane_step_is_step<aeif_cond_exp, float>({{"tau_syn_ex", 5.0}, {"tau_syn_in", 10.0}});
   expect_lane_step_is_step<aeif_cond_exp, double>({{"t_ref", 2.0}, {"tau_syn_ex", 5.0}, {"tau_syn_in", 10.0}});
   expect_lane_step_is_step<aeif_cond_alpha, double>({{"tau_syn_ex", 5.0}, {"tau_syn_in", 10.0}});
+  // Two alpha-conductance ports (in_ex, in_in are ports 1 and 2; port 2 inhibitory by its E_rev).
+  expect_lane_step_is_step<aeif_cond_alpha_multisynapse, double>(
+      {{"tau_syn[1]", 5.0}, {"tau_syn[2]", 10.0}, {"E_rev[2]", -85.0}});
+  expect_lane_step_is_step<aeif_cond_alpha_multisynapse, float>(
+      {{"tau_syn[1]", 5.0}, {"tau_syn[2]", 10.0}, {"E_rev[2]", -85.0}});
   // NEST's default tau_syn_ex = 0.2 ms: strong fast input keeps the error control busy, so most
   // steps are deferred; the contract holds all the same.
   expect_lane_step_is_step<aeif_cond_exp, double>({}, false);
@@ -605,7 +610,8 @@ TEST(NeuronModels, RegistryListsAllModels) {
                                                "hh_cond_exp_traub",
                                                "parrot_neuron",
                                                "iaf_psc_exp_multisynapse",
-                                               "iaf_psc_alpha_multisynapse"};
+                                               "iaf_psc_alpha_multisynapse",
+                                               "aeif_cond_alpha_multisynapse"};
   EXPECT_EQ(names_of(neuron_models{}), expected);
 }
 

@@ -167,7 +167,8 @@ network nir_models() {
 
 // The multisynapse models (neurons/multisynapse.hpp): three ports of different tau_syn, weights of
 // both signs on every port (mixed in one projection), random delays, a dc drive, and one
-// population of each model driving the other one to one on port 2.
+// population of each current model driving the other one to one on port 2; and the conductance
+// model aeif_cond_alpha_multisynapse on three ports.
 network multisynapse_models() {
   network net;
   net.populations.push_back({"S", 40, "spike_source_array", {}, {}, {}});
@@ -191,6 +192,26 @@ network multisynapse_models() {
       in.delay = distribution{distribution::kind::uniform, 0.5, 2.0, 0.5, 2.0};
       net.projections.push_back(in);
     }
+  }
+  // aeif_cond_alpha_multisynapse: conductance ports (weights >= 0 nS), an inhibitory E_rev on port 3,
+  // driven near threshold so that the adaptive integrator's upswing and resets occur.
+  const char* const aeif = "aeif_cond_alpha_multisynapse";
+  population pop{aeif, 60, aeif, {}, {}, {}};
+  pop.params["tau_syn"] = std::vector<double>{0.5, 5.0, 2.0};
+  pop.params["E_rev"] = std::vector<double>{0.0, 0.0, -85.0};
+  pop.params["I_e"] = distribution{distribution::kind::uniform, 380.0, 520.0};
+  pop.initial["V_m"] = distribution{distribution::kind::uniform, -70.0, -55.0};
+  net.populations.push_back(pop);
+  for (int port = 1; port <= 3; ++port) {
+    projection in;
+    in.pre = "S";
+    in.post = aeif;
+    in.receptor_type = port;
+    in.conn.type = connector::kind::fixed_probability;
+    in.conn.p = 0.25;
+    in.weight = distribution{distribution::kind::uniform, 0.0, 8.0, 0.0, 8.0};
+    in.delay = distribution{distribution::kind::uniform, 0.5, 2.0, 0.5, 2.0};
+    net.projections.push_back(in);
   }
   projection chain;
   chain.pre = "iaf_psc_exp_multisynapse";

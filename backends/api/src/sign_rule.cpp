@@ -10,7 +10,8 @@
 //   otherwise: config_error naming the projection (a negative weight on the excitatory receptor;
 //   weights of both signs in one projection).
 // Multisynapse models (neurons/multisynapse.hpp) have ports instead: receptor_type 1..n names
-// one, the weights act on it as given (either sign, as NEST), and `receptor` must be left out.
+// one, the weights act on it as given (either sign, as NEST; conductance ports: >= 0, a
+// distribution's negligible negative tail by its magnitude), and `receptor` must be left out.
 //
 // This is NEST's rule (the sign selects the receptor, conductances are never negative) extended
 // by PyNN's convention (positive weights, the receptor chooses) where the receptor is given.
@@ -163,6 +164,13 @@ bool port_projection(const network& net, const projection& pr, const std::string
                                                 "choose the port with receptor_type");
   if (pr.synapse != "static")
     throw config_error(where + ".synapse", "plastic synapses onto " + post.model + " are not implemented yet");
+  // Conductance ports (aeif_cond_alpha_multisynapse): a conductance is never negative; NEST throws
+  // "Synaptic weights for conductance-based multisynapse models must be positive" at delivery.
+  if (m->input == receptor_kind::conductance && signs_of(effective_weight(pr)) != signs::non_negative)
+    throw config_error(where + ".synapse.weight",
+                       "a negative weight onto a conductance port of " + post.model + " (population '" + post.label +
+                           "'): weights are conductances [nS] >= 0, as NEST requires; the port's E_rev chooses "
+                           "whether it excites or inhibits");
   return true;
 }
 
@@ -210,6 +218,7 @@ network resolve_receptors(network net) {
     const std::string where = "projections[" + std::to_string(i) + "] (" + pr.pre + "->" + pr.post + ")";
     if (port_projection(net, pr, where)) {  // weights as given on the port (engine_receptor)
       pr.target = receptor::excitatory;
+      if (input_of(net, pr.post, where + ".post") == receptor_kind::conductance) apply_magnitude(pr.weight, 1.0);
       continue;
     }
     const decision d =

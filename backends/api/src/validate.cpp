@@ -69,25 +69,29 @@ void check_input_magnitude(double magnitude, const std::string& where, const std
                                   "(docs/architecture.md, determinism contract)");
 }
 
-// A multisynapse model's `tau_syn`: one list for the population, 1..max_ports entries, each > 0
-// (NEST: "All synaptic time constants must be strictly positive"); it sets every port slot, so a
-// slot given by name besides it is refused. The list's values go into `scalars` for the model's check.
-void validate_port_list(const population& p, const model_info& m, const value_spec& value, const std::string& where,
-                        std::vector<double>& scalars) {
+// A multisynapse model's per-port list (multisynapse.hpp: `tau_syn`, and `E_rev` of the
+// conductance-based model): one list for the population, 1..max_ports entries, each finite, time
+// constants > 0 (NEST: "All synaptic time constants must be strictly positive"); it sets every
+// slot "<list>[r]" at `first`, so a slot given by name besides it is refused. The list's values
+// go into `scalars` for the model's check (which also matches E_rev's length to tau_syn's).
+void validate_port_list(const population& p, const model_info& m, const std::string& list_name, int first,
+                        const value_spec& value, const std::string& where, std::vector<double>& scalars) {
+  const bool times = list_name == "tau_syn";
   const auto* list = std::get_if<std::vector<double>>(&value);
   if (list == nullptr || list->empty() || list->size() > static_cast<std::size_t>(m.max_ports))
     throw config_error(where, "a list of 1 to " + std::to_string(m.max_ports) +
-                                  " port time constants [ms] (NEST's tau_syn: one receptor port per entry)");
+                                  (times ? " port time constants [ms] (NEST's tau_syn: one receptor port per entry)"
+                                         : " values, one per receptor port (NEST's " + list_name + ")"));
   for (std::size_t r = 0; r < list->size(); ++r)
-    if (!((*list)[r] > 0) || !std::isfinite((*list)[r]))
-      throw parameter_error(
-          p.label, std::string(multisynapse::tau_syn_name[r]),
-          "must be > 0 ms and finite (port " + std::to_string(r + 1) + ", entry " + std::to_string(r) + " of tau_syn)");
-  const int first = m.parameter(multisynapse::tau_syn_name[0]);
+    if ((times && !((*list)[r] > 0)) || !std::isfinite((*list)[r]))
+      throw parameter_error(p.label, multisynapse::slot_name(list_name, static_cast<int>(r) + 1),
+                            std::string(times ? "must be > 0 ms and finite" : "must be finite") + " (port " +
+                                std::to_string(r + 1) + ", entry " + std::to_string(r) + " of " + list_name + ")");
   for (int r = 0; r < m.max_ports; ++r) {
-    if (p.params.count(std::string(multisynapse::tau_syn_name[r])))
-      throw config_error(where, "give the ports either as the list tau_syn or slot by slot (" +
-                                    std::string(multisynapse::tau_syn_name[r]) + "), not both");
+    const std::string slot = multisynapse::slot_name(list_name, r + 1);
+    if (p.params.count(slot))
+      throw config_error(
+          where, "give the ports either as the list " + list_name + " or slot by slot (" + slot + "), not both");
     scalars[first + r] = r < static_cast<int>(list->size()) ? (*list)[r] : std::numeric_limits<double>::quiet_NaN();
   }
 }
@@ -101,8 +105,9 @@ void validate_population(const population& p, const std::string& where, double d
   std::vector<double> scalars;
   for (const auto& spec : m->parameters) scalars.push_back(spec.default_value);
   for (const auto& [name, value] : p.params) {
-    if (m->max_ports > 0 && name == "tau_syn") {  // NEST's list of port time constants
-      validate_port_list(p, *m, value, where + ".params.tau_syn", scalars);
+    // NEST's per-port lists (tau_syn, E_rev): a name whose slot "<name>[1]" is a parameter.
+    if (const int first = m->max_ports > 0 ? m->parameter(multisynapse::slot_name(name, 1)) : -1; first >= 0) {
+      validate_port_list(p, *m, name, first, value, where + ".params." + name, scalars);
       continue;
     }
     const int k = m->parameter(name);

@@ -3,7 +3,8 @@
 // resting neuron is the identity, so the spikes equal an active-set run's). Spike-sending
 // generators cannot target these models (validate()), so the drives are currents only: dc, step,
 // ac and noise. The update is a plain loop over neurons the compiler vectorises (fixed port count
-// max_ports: absent ports have zero propagators and input).
+// max_ports: absent ports have zero propagators and input); adaptive models (aeif) take the
+// branch-free lane path and the full step for the neurons it defers.
 #include <array>
 #include <cstring>
 #include <vector>
@@ -111,11 +112,30 @@ class port_group final : public population_group {
       for (std::size_t j = 0; j < S; ++j) x[j] = xp[j * n + i];
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) in[r] = ip[static_cast<std::size_t>(r) * n + i];
-      fl[i] = static_cast<std::uint8_t>(Model::template step_ports<Real, false>(k, x, in, st[i]));
+      if constexpr (has_lane_ports)
+        fl[i] = static_cast<std::uint8_t>(Model::template lane_step_ports<Real, false>(k, x, in, st[i]));
+      else
+        fl[i] = static_cast<std::uint8_t>(Model::template step_ports<Real, false>(k, x, in, st[i]));
 #pragma GCC unroll 32
       for (std::size_t j = 0; j < S; ++j) xp[j * n + i] = x[j];
     }
+    if constexpr (has_lane_ports)  // the neurons the branch-free path deferred (x untouched): the full step
+      for (std::uint32_t i = 0; i < n; ++i) {
+        if (!(fl[i] & step_flags::deferred)) continue;
+        Real k[C], x[S], in[R];
+        for (std::size_t j = 0; j < C; ++j) k[j] = Uniform ? ku[j] : kp[j * n + i];
+        for (std::size_t j = 0; j < S; ++j) x[j] = xp[j * n + i];
+        for (int r = 0; r < R; ++r) in[r] = ip[static_cast<std::size_t>(r) * n + i];
+        fl[i] = static_cast<std::uint8_t>(Model::template step_ports<Real, false>(k, x, in, st[i]));
+        for (std::size_t j = 0; j < S; ++j) xp[j * n + i] = x[j];
+      }
   }
+
+  // Adaptive models (aeif_cond_alpha_multisynapse) run the branch-free common case over all
+  // neurons, then `step_ports` for the few it defers (aeif_cond_exp.hpp: the lane path).
+  static constexpr bool has_lane_ports = requires(const Real* k, Real* x, const Real* in, Real v) {
+    {Model::template lane_step_ports<Real, false>(k, x, in, v)};
+  };
 
   std::uint32_t n_, offset_;
   int ports_;
@@ -142,6 +162,10 @@ template std::unique_ptr<population_group> make_port_group<iaf_psc_exp_multisyna
 template std::unique_ptr<population_group> make_port_group<iaf_psc_alpha_multisynapse, float>(
     const lowered_population&);
 template std::unique_ptr<population_group> make_port_group<iaf_psc_alpha_multisynapse, double>(
+    const lowered_population&);
+template std::unique_ptr<population_group> make_port_group<aeif_cond_alpha_multisynapse, float>(
+    const lowered_population&);
+template std::unique_ptr<population_group> make_port_group<aeif_cond_alpha_multisynapse, double>(
     const lowered_population&);
 
 }  // namespace neuromesh::cpu

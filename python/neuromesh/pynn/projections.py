@@ -188,6 +188,9 @@ class Projection(common.Projection):
         receptor = self.receptor_type if self.receptor_type in ("excitatory", "inhibitory") else None
         for pre, pre_mask, pre_local in _roots(self.pre, self._i):
             for post, post_mask, post_local in _roots(self.post, self._j):
+                # a PointNeuron's named receptor is a port of the core's multisynapse model (composed.py)
+                port = post.celltype.get_receptor_type(self.receptor_type) if hasattr(
+                    post.celltype, "get_receptor_type") else None
                 mask = pre_mask & post_mask
                 if not mask.any():
                     continue
@@ -195,5 +198,5 @@ class Projection(common.Projection):
                 rows = list(zip(pre_local[mask].tolist(), post_local[mask].tolist(),
                                 self._attrs["weight"][mask].tolist(), self._attrs["delay"][mask].tolist()))
                 part = net.connect(pre._nm, post._nm, nm.FromListConnector(rows), self._nm_synapse(mask),
-                                   receptor=receptor)
+                                   receptor=None if port else receptor, receptor_type=port)
                 self._parts.append((part, mask))

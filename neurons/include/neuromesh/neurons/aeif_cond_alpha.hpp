@@ -21,7 +21,7 @@
 
 namespace neuromesh {
 
-struct aeif_cond_alpha : detail::aeif_integrator<true> {
+struct aeif_cond_alpha : detail::aeif_integrator<detail::aeif_ex_in<true>> {
   static constexpr std::string_view name = "aeif_cond_alpha";
   static constexpr int dg_ex = 4, dg_in = 5;
   static constexpr std::array<state_spec, n_state> state{{

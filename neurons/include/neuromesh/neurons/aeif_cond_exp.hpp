@@ -70,7 +70,7 @@
 
 namespace neuromesh {
 
-struct aeif_cond_exp : detail::aeif_integrator<false> {
+struct aeif_cond_exp : detail::aeif_integrator<detail::aeif_ex_in<false>> {
   static constexpr std::string_view name = "aeif_cond_exp";
   static constexpr std::array<state_spec, n_state> state{{
       {"V_m", "mV", E_L},

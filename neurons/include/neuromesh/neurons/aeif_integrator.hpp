@@ -1,7 +1,7 @@
 #pragma once
-// The integrator of NEST's aeif family (aeif_cond_exp, aeif_cond_alpha): parameters (NEST's names,
-// units, defaults), validation, derived constants and the shared step, templated on the
-// conductance kernel (Alpha: alpha functions, two variables per receptor; else exponential).
+// The integrator of NEST's aeif family (aeif_cond_exp, aeif_cond_alpha,
+// aeif_cond_alpha_multisynapse): validation, derived constants and the shared step, templated on
+// the synapses (`Syn`: their parameters, ODE components, conductance current and spike input).
 // Equations, integrator and sources: aeif_cond_exp.hpp, which documents the whole family.
 #include <array>
 #include <cmath>
@@ -10,39 +10,15 @@
 
 #include <neuromesh/core/math.hpp>
 #include <neuromesh/neurons/model.hpp>
+#include <neuromesh/neurons/multisynapse.hpp>
 #include <neuromesh/neurons/rkf45.hpp>
 
 namespace neuromesh::detail {
 
-template <bool Alpha>
-struct aeif_integrator {
-  static constexpr receptor_kind input = receptor_kind::conductance;
-  // Bound on internal steps (tries included) per time step; see aeif_cond_exp.hpp.
-  static constexpr int max_internal_steps = 10000;
-  // ODE components: V - E_L, w, g_ex, g_in and, for alpha kernels, dg_ex, dg_in.
-  static constexpr int n = Alpha ? 6 : 4;
-
-  enum param : int {
-    C_m,
-    g_L,
-    E_L,
-    V_th,
-    Delta_T,
-    tau_w,
-    a,
-    b,
-    V_peak,
-    V_reset,
-    t_ref,
-    E_ex,
-    E_in,
-    tau_syn_ex,
-    tau_syn_in,
-    I_e,
-    gsl_error_tol,
-    n_params
-  };
-  static constexpr std::array<parameter_spec, n_params> parameters{{
+// The parameters every aeif model has, first in its table: NEST's names, units and defaults.
+struct aeif_core_params {
+  enum core_param : int { C_m, g_L, E_L, V_th, Delta_T, tau_w, a, b, V_peak, V_reset, t_ref, n_core_params };
+  static constexpr std::array<parameter_spec, n_core_params> core_parameters{{
       {"C_m", 281.0, "pF", "membrane capacitance"},
       {"g_L", 30.0, "nS", "leak conductance"},
       {"E_L", -70.6, "mV", "leak reversal (resting) potential"},
@@ -54,16 +30,166 @@ struct aeif_integrator {
       {"V_peak", 0.0, "mV", "spike detection threshold"},
       {"V_reset", -60.0, "mV", "reset potential"},
       {"t_ref", 0.0, "ms", "refractory period"},
-      {"E_ex", 0.0, "mV", "excitatory reversal potential"},
-      {"E_in", -85.0, "mV", "inhibitory reversal potential"},
-      {"tau_syn_ex", 0.2, "ms", "excitatory conductance decay time"},
-      {"tau_syn_in", 2.0, "ms", "inhibitory conductance decay time"},
-      {"I_e", 0.0, "pA", "constant external current"},
-      {"gsl_error_tol", 1e-6, "", "absolute error tolerance of the adaptive integrator (NEST's name)"},
   }};
+  static constexpr parameter_spec I_e_spec{"I_e", 0.0, "pA", "constant external current"};
+  static constexpr parameter_spec gsl_error_tol_spec{
+      "gsl_error_tol", 1e-6, "", "absolute error tolerance of the adaptive integrator (NEST's name)"};
+};
+
+// a followed by b.
+template <std::size_t A, std::size_t B>
+constexpr std::array<parameter_spec, A + B> concat(const std::array<parameter_spec, A>& a,
+                                                   const std::array<parameter_spec, B>& b) {
+  std::array<parameter_spec, A + B> out{};
+  for (std::size_t i = 0; i < A; ++i) out[i] = a[i];
+  for (std::size_t i = 0; i < B; ++i) out[A + i] = b[i];
+  return out;
+}
+
+// The synapses of aeif_cond_exp / aeif_cond_alpha: an excitatory and an inhibitory conductance,
+// exponential or (Alpha) alpha functions with two variables each (g_x, dg_x).
+template <bool Alpha>
+struct aeif_ex_in : aeif_core_params {
+  enum param : int { E_ex = n_core_params, E_in, tau_syn_ex, tau_syn_in, I_e, gsl_error_tol, n_params };
+  static constexpr std::array<parameter_spec, n_params> parameters =
+      concat(core_parameters, std::array<parameter_spec, n_params - n_core_params>{{
+                                  {"E_ex", 0.0, "mV", "excitatory reversal potential"},
+                                  {"E_in", -85.0, "mV", "inhibitory reversal potential"},
+                                  {"tau_syn_ex", 0.2, "ms", "excitatory conductance decay time"},
+                                  {"tau_syn_in", 2.0, "ms", "inhibitory conductance decay time"},
+                                  I_e_spec,
+                                  gsl_error_tol_spec,
+                              }});
+  // ODE components after V - E_L and w: g_ex, g_in and, for alpha kernels, dg_ex, dg_in.
+  static constexpr int n_syn = Alpha ? 4 : 2;
+  static constexpr int n_inputs = 2;  // excitatory, inhibitory
+  static constexpr int g_ex = 2, g_in = 3;
+  enum syn_constant : int { e_ex, e_in, inv_tau_ex, inv_tau_in, jump_ex, jump_in, n_syn_constants };
+
+  static std::string check_synapses(const double* p) {
+    if (!(p[tau_syn_ex] > 0)) return "tau_syn_ex: must be > 0 ms";
+    if (!(p[tau_syn_in] > 0)) return "tau_syn_in: must be > 0 ms";
+    return {};
+  }
+
+  static void derive_synapses(const double* p, double* s) {
+    s[e_ex] = p[E_ex] - p[E_L];
+    s[e_in] = p[E_in] - p[E_L];
+    s[inv_tau_ex] = 1.0 / p[tau_syn_ex];
+    s[inv_tau_in] = 1.0 / p[tau_syn_in];
+    // A spike of weight w adds w to g_x (exp) or w e / tau_syn_x to dg_x (alpha: g_x peaks at w).
+    s[jump_ex] = Alpha ? 2.718281828459045 / p[tau_syn_ex] : 1.0;
+    s[jump_in] = Alpha ? 2.718281828459045 / p[tau_syn_in] : 1.0;
+  }
+
+  // The conductances' part of dy/dt (s: these constants): exponential decay, or the alpha
+  // function's pair dg_x/dt = dg'_x - g_x / tau_syn_x, d(dg'_x)/dt = -dg'_x / tau_syn_x (y[4], y[5]).
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static void synapses(const Real* s, const Real* y, Real* f) {
+    if constexpr (Alpha) {
+      f[2] = y[4] - y[2] * s[inv_tau_ex];
+      f[3] = y[5] - y[3] * s[inv_tau_in];
+      f[4] = -y[4] * s[inv_tau_ex];
+      f[5] = -y[5] * s[inv_tau_in];
+    } else {
+      f[2] = -y[2] * s[inv_tau_ex];
+      f[3] = -y[3] * s[inv_tau_in];
+    }
+  }
+
+  // acc minus the synaptic currents g_x (v - E_x) at v (relative to E_L), in this order.
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static Real minus_currents(const Real* s, const Real* y, Real v, Real acc) {
+    return acc - y[2] * (v - s[e_ex]) - y[3] * (v - s[e_in]);
+  }
+
+  // This step's spike input (after the step): w to g_x (exp) or w e / tau_syn_x to dg_x (alpha).
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static void add_input(const Real* s, Real* y, const Real* in) {
+    constexpr int jx = Alpha ? 4 : 2;  // the variable a spike jumps: dg_x (alpha) or g_x (exp)
+    y[jx] = y[jx] + (Alpha ? in[0] * s[jump_ex] : in[0]);
+    y[jx + 1] = y[jx + 1] + (Alpha ? in[1] * s[jump_in] : in[1]);
+  }
+};
+
+// The synapses of aeif_cond_alpha_multisynapse: receptor ports 1..n (multisynapse.hpp), each an
+// alpha-function conductance with its own tau_syn[r] and E_rev[r]; g_r and dg_r for all
+// max_ports slots (an absent port's constants are 0: it stays at 0 and adds nothing).
+struct aeif_alpha_ports : aeif_core_params {
+  static constexpr int max_ports = multisynapse::max_ports;
+  enum param : int {
+    I_e = n_core_params,
+    gsl_error_tol,
+    E_rev_1,
+    tau_syn_1 = E_rev_1 + max_ports,
+    n_params = tau_syn_1 + max_ports
+  };
+  static constexpr std::array<parameter_spec, n_params> parameters = concat(
+      concat(core_parameters, std::array<parameter_spec, 2>{{I_e_spec, gsl_error_tol_spec}}),
+      concat(multisynapse::port_slots(multisynapse::E_rev_name, 0.0, "mV",
+                                      "reversal potential of port r (E_rev[r - 1] in NEST's list; NaN: no port)"),
+             multisynapse::port_slots(multisynapse::tau_syn_name, 2.0, "ms",
+                                      "time constant of port r (tau_syn[r - 1] in NEST's list; NaN: no port)")));
+  // ODE components after V - E_L and w: g_1 .. g_max_ports, then dg_1 .. dg_max_ports.
+  static constexpr int n_syn = 2 * max_ports;
+  static constexpr int n_inputs = max_ports;
+  static constexpr int g_1 = 2, dg_1 = 2 + max_ports;
+  enum syn_constant : int {
+    e_rev_1,
+    inv_tau_1 = e_rev_1 + max_ports,
+    jump_1 = inv_tau_1 + max_ports,
+    n_syn_constants = jump_1 + max_ports
+  };
+
+  static std::string check_synapses(const double* p) {
+    if (std::string problem = multisynapse::check_ports(p, tau_syn_1); !problem.empty()) return problem;
+    for (int r = 0; r < max_ports; ++r)
+      if (std::isinf(p[E_rev_1 + r])) return std::string(multisynapse::E_rev_name[r]) + ": must be finite";
+    return multisynapse::check_reversal(p, E_rev_1, tau_syn_1);
+  }
+
+  static void derive_synapses(const double* p, double* s) {
+    for (int r = 0; r < max_ports; ++r) {
+      const double tau = p[tau_syn_1 + r];
+      const bool present = !std::isnan(tau);  // an absent port: all constants 0
+      s[e_rev_1 + r] = present ? p[E_rev_1 + r] - p[E_L] : 0.0;
+      s[inv_tau_1 + r] = present ? 1.0 / tau : 0.0;
+      s[jump_1 + r] = present ? 2.718281828459045 / tau : 0.0;  // NEST's g0 = e / tau_syn: g_r peaks at w
+    }
+  }
+
+  // dg_r/dt = dg'_r - g_r / tau_syn[r], d(dg'_r)/dt = -dg'_r / tau_syn[r].
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static void synapses(const Real* s, const Real* y, Real* f) {
+    for (int r = 0; r < max_ports; ++r) {
+      f[g_1 + r] = y[dg_1 + r] - y[g_1 + r] * s[inv_tau_1 + r];
+      f[dg_1 + r] = -y[dg_1 + r] * s[inv_tau_1 + r];
+    }
+  }
+
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static Real minus_currents(const Real* s, const Real* y, Real v, Real acc) {
+    for (int r = 0; r < max_ports; ++r) acc = acc - y[g_1 + r] * (v - s[e_rev_1 + r]);
+    return acc;
+  }
+
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static void add_input(const Real* s, Real* y, const Real* in) {
+    for (int r = 0; r < max_ports; ++r) y[dg_1 + r] = y[dg_1 + r] + in[r] * s[jump_1 + r];
+  }
+};
+
+template <class Syn>
+struct aeif_integrator : Syn {
+  using P = Syn;  // parameter indices
+  static constexpr receptor_kind input = receptor_kind::conductance;
+  // Bound on internal steps (tries included) per time step; see aeif_cond_exp.hpp.
+  static constexpr int max_internal_steps = 10000;
+  // ODE components: V - E_L, w, then the synapses' (Syn::n_syn).
+  static constexpr int n = 2 + Syn::n_syn;
 
   // State: the n ODE components, then the refractory count and the internal step size.
-  static constexpr int V_m = 0, w = 1, g_ex = 2, g_in = 3, refr = n, h_int = n + 1, n_state = n + 2;
+  static constexpr int V_m = 0, w = 1, refr = n, h_int = n + 1, n_state = n + 2;
 
   enum constant : int {
     dt,
@@ -79,10 +205,6 @@ struct aeif_integrator {
     a_,
     inv_tau_w,
     b_,
-    e_ex,
-    e_in,
-    inv_tau_ex,
-    inv_tau_in,
     v_reset,
     has_ref,
     i_e,
@@ -92,106 +214,84 @@ struct aeif_integrator {
     v_up,
     tol_u,
     t_eps,
-    jump_ex,
-    jump_in,
-    n_constants_
+    syn,  // the synapses' constants (Syn::syn_constant) from here
+    n_constants_ = syn + Syn::n_syn_constants
   };
   static constexpr std::size_t n_constants = n_constants_;
 
   // Every parameter is a finite number here: the shared validation refuses NaN and +-inf in
   // scalars, arrays (core/src/network.cpp validate_value) and drawn values (initial_values.hpp).
   static std::string check(const double* p, double /*h*/) {
-    if (!(p[C_m] > 0)) return "C_m: must be > 0 pF";
-    if (!(p[g_L] > 0)) return "g_L: must be > 0 nS";
-    if (!(p[Delta_T] >= 0)) return "Delta_T: must be >= 0 mV";
-    if (!(p[tau_w] > 0)) return "tau_w: must be > 0 ms";
-    if (!(p[tau_syn_ex] > 0)) return "tau_syn_ex: must be > 0 ms";
-    if (!(p[tau_syn_in] > 0)) return "tau_syn_in: must be > 0 ms";
-    if (!(p[t_ref] >= 0)) return "t_ref: must be >= 0 ms";
-    if (!(p[V_reset] < p[V_peak])) return "V_reset: must be below V_peak";
-    if (!(p[V_peak] >= p[V_th])) return "V_peak: must be >= V_th";
-    if (!(p[gsl_error_tol] > 0)) return "gsl_error_tol: must be > 0";
+    if (!(p[P::C_m] > 0)) return "C_m: must be > 0 pF";
+    if (!(p[P::g_L] > 0)) return "g_L: must be > 0 nS";
+    if (!(p[P::Delta_T] >= 0)) return "Delta_T: must be >= 0 mV";
+    if (!(p[P::tau_w] > 0)) return "tau_w: must be > 0 ms";
+    if (std::string problem = Syn::check_synapses(p); !problem.empty()) return problem;
+    if (!(p[P::t_ref] >= 0)) return "t_ref: must be >= 0 ms";
+    if (!(p[P::V_reset] < p[P::V_peak])) return "V_reset: must be below V_peak";
+    if (!(p[P::V_peak] >= p[P::V_th])) return "V_peak: must be >= V_th";
+    if (!(p[P::gsl_error_tol] > 0)) return "gsl_error_tol: must be > 0";
     // NEST's overflow guard: exp((V_peak - V_th)/Delta_T) must stay far from DBL_MAX.
-    if (p[Delta_T] > 0 && (p[V_peak] - p[V_th]) / p[Delta_T] >= std::log(std::numeric_limits<double>::max() / 1e20))
+    if (p[P::Delta_T] > 0 &&
+        (p[P::V_peak] - p[P::V_th]) / p[P::Delta_T] >= std::log(std::numeric_limits<double>::max() / 1e20))
       return "V_peak: (V_peak - V_th)/Delta_T too large, exp would overflow";
     return {};
   }
 
   static void derive(const double* p, double h, double* k) {
-    const bool expo = p[Delta_T] > 0;
+    const bool expo = p[P::Delta_T] > 0;
     k[dt] = h;
     k[h_start] = h < 0.01 ? h : 0.01;  // NEST: IntegrationStep = min(0.01, resolution)
-    k[tol] = p[gsl_error_tol];
-    k[inv_c] = 1.0 / p[C_m];
-    k[gl] = p[g_L];
-    k[gl_delta] = expo ? p[g_L] * p[Delta_T] : 0.0;  // no exponential term when Delta_T = 0
-    k[inv_delta] = expo ? 1.0 / p[Delta_T] : 0.0;
-    k[vth] = p[V_th] - p[E_L];
-    k[vclamp] = p[V_peak] - p[E_L];                    // bound of V in the right-hand side
-    k[vpeak] = (expo ? p[V_peak] : p[V_th]) - p[E_L];  // spike detection
-    k[a_] = p[a];
-    k[inv_tau_w] = 1.0 / p[tau_w];
-    k[b_] = p[b];
-    k[e_ex] = p[E_ex] - p[E_L];
-    k[e_in] = p[E_in] - p[E_L];
-    k[inv_tau_ex] = 1.0 / p[tau_syn_ex];
-    k[inv_tau_in] = 1.0 / p[tau_syn_in];
-    k[v_reset] = p[V_reset] - p[E_L];
-    k[ref_steps] = refractory_steps(p[t_ref], h);
+    k[tol] = p[P::gsl_error_tol];
+    k[inv_c] = 1.0 / p[P::C_m];
+    k[gl] = p[P::g_L];
+    k[gl_delta] = expo ? p[P::g_L] * p[P::Delta_T] : 0.0;  // no exponential term when Delta_T = 0
+    k[inv_delta] = expo ? 1.0 / p[P::Delta_T] : 0.0;
+    k[vth] = p[P::V_th] - p[P::E_L];
+    k[vclamp] = p[P::V_peak] - p[P::E_L];                       // bound of V in the right-hand side
+    k[vpeak] = (expo ? p[P::V_peak] : p[P::V_th]) - p[P::E_L];  // spike detection
+    k[a_] = p[P::a];
+    k[inv_tau_w] = 1.0 / p[P::tau_w];
+    k[b_] = p[P::b];
+    k[v_reset] = p[P::V_reset] - p[P::E_L];
+    k[ref_steps] = refractory_steps(p[P::t_ref], h);
     k[has_ref] = k[ref_steps] > 0 ? 1.0 : 0.0;
-    k[i_e] = p[I_e];
-    k[delta] = p[Delta_T];
-    k[u_peak] = expo ? std::exp(-(p[V_peak] - p[V_th]) / p[Delta_T]) : 0.0;  // u at V = V_peak
-    k[v_up] = p[V_th] + 3.0 * p[Delta_T] - p[E_L];  // the u form from here (see aeif_cond_exp.hpp)
-    k[tol_u] = 1e-2 * p[gsl_error_tol];             // tolerance on u (see the header comment)
-    k[t_eps] = 1e-6 * h;                            // crossing-time resolution of the upswing (see the header comment)
-    // A spike of weight w adds w to g_x (exp) or w e / tau_syn_x to dg_x (alpha: g_x peaks at w).
-    k[jump_ex] = Alpha ? 2.718281828459045 / p[tau_syn_ex] : 1.0;
-    k[jump_in] = Alpha ? 2.718281828459045 / p[tau_syn_in] : 1.0;
+    k[i_e] = p[P::I_e];
+    k[delta] = p[P::Delta_T];
+    k[u_peak] = expo ? std::exp(-(p[P::V_peak] - p[P::V_th]) / p[P::Delta_T]) : 0.0;  // u at V = V_peak
+    k[v_up] = p[P::V_th] + 3.0 * p[P::Delta_T] - p[P::E_L];  // the u form from here (see aeif_cond_exp.hpp)
+    k[tol_u] = 1e-2 * p[P::gsl_error_tol];                   // tolerance on u (see the header comment)
+    k[t_eps] = 1e-6 * h;  // crossing-time resolution of the upswing (see the header comment)
+    Syn::derive_synapses(p, k + syn);
   }
 
   static void initial_state(const double* /*p*/, double* x) {
     for (int j = 0; j < n_state; ++j) x[j] = 0.0;  // h_int = 0: the first step uses min(0.01 ms, h)
   }
 
-  // The conductances' part of dy/dt: exponential decay, or the alpha function's pair
-  // dg_x/dt = dg'_x - g_x / tau_syn_x, d(dg'_x)/dt = -dg'_x / tau_syn_x (y[4], y[5] the dg'_x).
-  template <class Real>
-  NEUROMESH_INLINE_HOST_DEVICE static void synapses(const Real* k, const Real* y, Real* f) {
-    if constexpr (Alpha) {
-      f[2] = y[4] - y[2] * k[inv_tau_ex];
-      f[3] = y[5] - y[3] * k[inv_tau_in];
-      f[4] = -y[4] * k[inv_tau_ex];
-      f[5] = -y[5] * k[inv_tau_in];
-    } else {
-      f[2] = -y[2] * k[inv_tau_ex];
-      f[3] = -y[3] * k[inv_tau_in];
-    }
-  }
-
-  // dy/dt for y = (V - E_L, w, g_ex, g_in[, dg_ex, dg_in]); `lock` while refractory.
+  // dy/dt for y = (V - E_L, w, synapses); `lock` while refractory.
   template <class Real>
   NEUROMESH_INLINE_HOST_DEVICE static void rhs(const Real* k, bool lock, Real i, const Real* y, Real* f) {
     const Real vc = detail::select(lock, k[v_reset], y[0] < k[vclamp] ? y[0] : k[vclamp]);
     const Real spike = k[gl_delta] * math::exp_simd((vc - k[vth]) * k[inv_delta]);
-    const Real dv = (i + spike - k[gl] * vc - y[2] * (vc - k[e_ex]) - y[3] * (vc - k[e_in]) - y[1]) * k[inv_c];
+    const Real dv = (Syn::minus_currents(k + syn, y, vc, i + spike - k[gl] * vc) - y[1]) * k[inv_c];
     f[0] = detail::select(lock, Real(0), dv);
     f[1] = (k[a_] * vc - y[1]) * k[inv_tau_w];
-    synapses(k, y, f);
+    Syn::synapses(k + syn, y, f);
   }
 
   // The upswing (V >= V_th, Delta_T > 0) in u = exp(-(V - V_th)/Delta_T) instead of V, for
-  // z = (u, w, g_ex, g_in): du/dt = -(g_L + u X / Delta_T) / C_m with X = I - g_L (V - E_L)
-  // - g_ex (V - E_ex) - g_in (V - E_in) - w. V runs away to V_peak in finite time, u goes to
+  // z = (u, w, synapses): du/dt = -(g_L + u X / Delta_T) / C_m with X = I - g_L (V - E_L)
+  // - sum_x g_x (V - E_x) - w. V runs away to V_peak in finite time, u goes to
   // u_peak almost linearly (du/dt -> -g_L/C_m), so a few steps resolve what takes ~150 in V.
   template <class Real>
   NEUROMESH_INLINE_HOST_DEVICE static void rhs_u(const Real* k, Real i, const Real* z, Real* f) {
     const Real uc = z[0] > k[u_peak] ? z[0] : k[u_peak];
     const Real v = k[vth] - k[delta] * static_cast<Real>(math::log(static_cast<double>(uc)));
-    const Real x = i - k[gl] * v - z[2] * (v - k[e_ex]) - z[3] * (v - k[e_in]) - z[1];
+    const Real x = Syn::minus_currents(k + syn, z, v, i - k[gl] * v) - z[1];
     f[0] = -(k[gl] + z[0] * x * k[inv_delta]) * k[inv_c];
     f[1] = (k[a_] * v - z[1]) * k[inv_tau_w];
-    synapses(k, z, f);
+    Syn::synapses(k + syn, z, f);
   }
 
   template <bool U, class Real>
@@ -232,11 +332,9 @@ struct aeif_integrator {
 
   // The end of a time step shared by both paths: synaptic input, refractory count, flags.
   template <class Real, bool DetectChange>
-  NEUROMESH_INLINE_HOST_DEVICE static unsigned finish(const Real* k, Real* x, Real* y, Real hs, bool fired, Real in_ex,
-                                                      Real in_in) {
-    constexpr int jx = Alpha ? 4 : 2;  // the variable a spike jumps: dg_x (alpha) or g_x (exp)
-    y[jx] = y[jx] + (Alpha ? in_ex * k[jump_ex] : in_ex);
-    y[jx + 1] = y[jx + 1] + (Alpha ? in_in * k[jump_in] : in_in);
+  NEUROMESH_INLINE_HOST_DEVICE static unsigned finish(const Real* k, Real* x, Real* y, Real hs, bool fired,
+                                                      const Real* in) {
+    Syn::add_input(k + syn, y, in);
     const Real r = x[refr];
     const Real r_new = detail::select(fired, k[ref_steps], detail::select(r > Real(0), r - Real(1), Real(0)));
     bool changed = (r_new != r) | (hs != x[h_int]);
@@ -252,7 +350,7 @@ struct aeif_integrator {
   // Then this is exactly what `step` computes (same operations in the same order); otherwise x
   // is left untouched and step_flags::deferred returned, and the caller runs `step`.
   template <class Real, bool DetectChange = true>
-  NEUROMESH_INLINE_HOST_DEVICE static unsigned lane_step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim) {
+  NEUROMESH_INLINE_HOST_DEVICE static unsigned lane_step_inputs(const Real* k, Real* x, const Real* in, Real i_stim) {
     const Real i = k[i_e] + i_stim;
     const Real h = k[dt];
     const bool lock = x[refr] > Real(0);
@@ -267,13 +365,14 @@ struct aeif_integrator {
     y[1] = detail::select(fired, y[1] + k[b_], y[1]);
     Real xn[n_state];
     for (int j = 0; j < n_state; ++j) xn[j] = x[j];
-    const unsigned f = finish<Real, DetectChange>(k, xn, y, h, fired, in_ex, in_in);
+    const unsigned f = finish<Real, DetectChange>(k, xn, y, h, fired, in);
     for (int j = 0; j < n_state; ++j) x[j] = detail::select(take, xn[j], x[j]);
     return take ? f : unsigned(step_flags::deferred);
   }
 
+  // The step with one summed spike input per synaptic input (Syn::n_inputs).
   template <class Real, bool DetectChange = true>
-  NEUROMESH_INLINE_HOST_DEVICE static unsigned step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim) {
+  NEUROMESH_INLINE_HOST_DEVICE static unsigned step_inputs(const Real* k, Real* x, const Real* in, Real i_stim) {
     const Real i = k[i_e] + i_stim;
     const Real h = k[dt];
     const bool has_refractory = k[has_ref] > Real(0);
@@ -371,7 +470,20 @@ struct aeif_integrator {
         need_k1 = true;  // the state (and maybe the lock) changed: the end derivative is stale
       }
     }
-    return finish<Real, DetectChange>(k, x, y, hs, fired, in_ex, in_in);
+    return finish<Real, DetectChange>(k, x, y, hs, fired, in);
+  }
+
+  // The model interface (model.hpp): inputs 1 and 2 from in_ex and in_in (for a ports model: ports
+  // 1 and 2, for generic tools; the engines call step_ports / lane_step_ports).
+  template <class Real, bool DetectChange = true>
+  NEUROMESH_INLINE_HOST_DEVICE static unsigned step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim) {
+    Real in[Syn::n_inputs] = {in_ex, in_in};
+    return step_inputs<Real, DetectChange>(k, x, in, i_stim);
+  }
+  template <class Real, bool DetectChange = true>
+  NEUROMESH_INLINE_HOST_DEVICE static unsigned lane_step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim) {
+    Real in[Syn::n_inputs] = {in_ex, in_in};
+    return lane_step_inputs<Real, DetectChange>(k, x, in, i_stim);
   }
 };
 

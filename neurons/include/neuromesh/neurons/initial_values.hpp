@@ -14,6 +14,8 @@
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/core/network.hpp>
 #include <neuromesh/core/random/keyed_stream.hpp>
+#include <neuromesh/neurons/model.hpp>
+#include <neuromesh/neurons/multisynapse.hpp>
 
 namespace neuromesh {
 
@@ -48,12 +50,14 @@ neuron_values<Model> initial_values(const population& pop, index_t idx, gid_t gi
           pop.label, std::string(Model::parameters[j].name),
           "must be a finite number, is " + std::to_string(v.p[j]) + " (neuron " + std::to_string(idx) + ")");
   }
-  if constexpr (requires { Model::max_ports; }) {  // NEST's list tau_syn fills the port slots (multisynapse.hpp)
-    if (auto it = pop.params.find("tau_syn"); it != pop.params.end()) {
-      const auto& list = std::get<std::vector<double>>(it->second);  // validate() refuses anything else
+  // NEST's per-port lists (tau_syn, E_rev) fill the port slots (multisynapse.hpp).
+  if constexpr (requires { Model::max_ports; }) {
+    for (const auto& [name, value] : pop.params) {
+      const int first = parameter_index(Model::parameters, multisynapse::slot_name(name, 1));
+      if (first < 0) continue;
+      const auto& list = std::get<std::vector<double>>(value);  // validate() refuses anything else
       for (int r = 0; r < Model::max_ports; ++r)
-        v.p[Model::tau_syn_1 + r] =
-            r < static_cast<int>(list.size()) ? list[r] : std::numeric_limits<double>::quiet_NaN();
+        v.p[first + r] = r < static_cast<int>(list.size()) ? list[r] : std::numeric_limits<double>::quiet_NaN();
     }
   }
   if (std::string problem = Model::check(v.p.data(), dt); !problem.empty())

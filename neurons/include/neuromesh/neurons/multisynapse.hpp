@@ -1,10 +1,15 @@
 #pragma once
 // Receptor ports of NEST's *_multisynapse models (iaf_psc_exp_multisynapse,
-// iaf_psc_alpha_multisynapse): a neuron with n ports has one synaptic current per port, each with
-// its own time constant tau_syn[r] (NEST's array parameter `tau_syn`, default [2.0]: one port).
+// iaf_psc_alpha_multisynapse, aeif_cond_alpha_multisynapse): a neuron with n ports has one synaptic
+// input per port, each with its own time constant tau_syn[r] (NEST's array parameter `tau_syn`,
+// default [2.0]: one port).
 // A connection names its port with receptor_type r in 1..n; NEST refuses 0 and r > n
 // (IncompatibleReceptorType), and so does validate() (sign_rule.cpp), naming the projection. A
-// port's weight is a current [pA] of either sign: the sign chooses nothing, as in NEST.
+// port's weight is a current [pA] of either sign: the sign chooses nothing, as in NEST. A
+// conductance-based model's (receptor_kind::conductance) port weight is a conductance [nS] and
+// must be >= 0 (NEST: "Synaptic weights for conductance-based multisynapse models must be
+// positive", thrown at delivery; validate() refuses it before the run, naming the projection);
+// E_rev[r] chooses whether the port excites or inhibits.
 //
 // Representation: the models have `max_ports` port slots with parameters "tau_syn[1]" ..
 // "tau_syn[max_ports]" (NaN: no such port). The description gives NEST's list, `tau_syn`:
@@ -15,8 +20,10 @@
 // The engines give port r's input the ring-buffer row r - 1 (receptor_rows: as many rows as the
 // largest population's ports, at least the two of excitatory / inhibitory) and call the model's
 // `step_ports(k, x, in, i_stim)` with in[max_ports], one summed input per port.
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include <neuromesh/neurons/model.hpp>
@@ -31,6 +38,25 @@ inline constexpr int max_ports = 8;
 // "tau_syn[r]" for r = 1..max_ports, as constexpr strings for the parameter tables.
 inline constexpr std::string_view tau_syn_name[max_ports] = {"tau_syn[1]", "tau_syn[2]", "tau_syn[3]", "tau_syn[4]",
                                                              "tau_syn[5]", "tau_syn[6]", "tau_syn[7]", "tau_syn[8]"};
+// "E_rev[r]": the reversal potentials of a conductance-based multisynapse model's ports.
+inline constexpr std::string_view E_rev_name[max_ports] = {"E_rev[1]", "E_rev[2]", "E_rev[3]", "E_rev[4]",
+                                                           "E_rev[5]", "E_rev[6]", "E_rev[7]", "E_rev[8]"};
+
+// The parameter table entries of one per-port list: slot 1 defaults to `first` (NEST's default list
+// [first]), the others to NaN (no port).
+constexpr std::array<parameter_spec, max_ports> port_slots(const std::string_view (&names)[max_ports], double first,
+                                                           std::string_view unit, std::string_view doc) {
+  std::array<parameter_spec, max_ports> out{};
+  for (int r = 0; r < max_ports; ++r)
+    out[r] = {names[r], r == 0 ? first : std::numeric_limits<double>::quiet_NaN(), unit, doc};
+  return out;
+}
+
+// A per-port list parameter of NEST's (tau_syn, E_rev) is given as one list [v1, v2, ...] for the
+// population; slot r of list `list` is the parameter "<list>[r]" (r = 1..max_ports). The one
+// lowering (initial_values.hpp) and validate() expand a list into its slots: a list name is any
+// name whose slot "<list>[1]" is a parameter of the model.
+inline std::string slot_name(std::string_view list, int r) { return std::string(list) + "[" + std::to_string(r) + "]"; }
 
 // Checks the slots p[first .. first + max_ports): the set ones (not NaN) lead, each > 0 and
 // finite; "" or "<parameter>: problem".
@@ -45,6 +71,21 @@ inline std::string check_ports(const double* p, int first) {
     }
     if (gap) return std::string(tau_syn_name[r]) + ": set after an unset port (ports are tau_syn[1] .. tau_syn[n])";
     if (!(t > 0) || !std::isfinite(t)) return std::string(tau_syn_name[r]) + ": must be > 0 ms and finite";
+  }
+  return {};
+}
+
+// Checks the reversal potentials p[first .. first + max_ports) against the ports' time constants
+// p[tau_first ..]: a port has both or neither (NEST: E_rev and tau_syn have the same length).
+inline std::string check_reversal(const double* p, int first, int tau_first) {
+  for (int r = 0; r < max_ports; ++r) {
+    const bool port = !std::isnan(p[tau_first + r]), set = !std::isnan(p[first + r]);
+    if (port && !set)
+      return std::string(E_rev_name[r]) + ": port " + std::to_string(r + 1) +
+             " has tau_syn but no reversal potential (give E_rev and tau_syn as lists of equal length, as NEST)";
+    if (set && !port)
+      return std::string(E_rev_name[r]) + ": set for port " + std::to_string(r + 1) +
+             ", which has no tau_syn (give E_rev and tau_syn as lists of equal length, as NEST)";
   }
   return {};
 }

@@ -10,6 +10,7 @@
 
 #include <neuromesh/core/network.hpp>
 #include <neuromesh/neurons/aeif_cond_alpha.hpp>
+#include <neuromesh/neurons/aeif_cond_alpha_multisynapse.hpp>
 #include <neuromesh/neurons/aeif_cond_exp.hpp>
 #include <neuromesh/neurons/hh_cond_exp_traub.hpp>
 #include <neuromesh/neurons/hh_psc_alpha.hpp>
@@ -36,7 +37,7 @@ struct model_list {
 using neuron_models =
     model_list<iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond_exp, izhikevich, aeif_cond_exp, aeif_cond_alpha,
                nir_lif, nir_cuba_lif, iaf_cond_alpha, hh_psc_alpha, hh_cond_exp_traub, parrot_neuron,
-               iaf_psc_exp_multisynapse, iaf_psc_alpha_multisynapse>;
+               iaf_psc_exp_multisynapse, iaf_psc_alpha_multisynapse, aeif_cond_alpha_multisynapse>;
 
 // Kinds of population: ordinary neurons advanced by `step`, or spike sources that emit
 // prescribed spike trains (spike_source_array) and have no dynamics.
