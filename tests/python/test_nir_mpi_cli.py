@@ -86,6 +86,18 @@ def test_cli_run_and_map_a_nir_file(tmp_path, cnn_file):
     assert proc.returncode == 1 and "not an HDF5 file" in proc.stderr
 
 
+def test_cli_output_file_names_are_taken_as_given(tmp_path, cnn_file):
+    """-o out.h5 used to become out.h5.npy (numpy appends the suffix); now it is refused up front."""
+    path, xfile, x = cnn_file
+    proc = _cli("run", path, "--dt", 1, "--time-scale", 1, "--input", xfile, "-o", tmp_path / "y.h5")
+    assert proc.returncode == 2 and "NAME.npy" in proc.stderr
+    assert list(tmp_path.glob("y.h5*")) == []
+    out = tmp_path / "y.npz"
+    proc = _cli("run", path, "--dt", 1, "--time-scale", 1, "--input", xfile, "--double", "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    np.testing.assert_array_equal(np.load(out)["output"], nm.nir.read(path, dt=1.0, time_scale=1.0).run(x))
+
+
 def test_the_cpp_cli_points_nir_files_to_the_python_command(cli, cnn_file):
     """The C++ binary has no NIR reader: it says so and where to go, instead of a JSON parse error."""
     path = cnn_file[0]

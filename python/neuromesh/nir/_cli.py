@@ -25,7 +25,8 @@ def _parser(command):
         p.add_argument("--threads", type=int, default=1)
         p.add_argument("--backend", default="cpu")
         p.add_argument("--double", action="store_true", help="double precision (default float)")
-        p.add_argument("-o", "--output", help="save the Output as .npy")
+        p.add_argument("-o", "--output", help="save the Output node's array as NAME.npy (several Output nodes: "
+                       "NAME.npz, one array per node)")
     p.add_argument("--hardware", required=command == "map", help="hardware preset or JSON file")
     p.add_argument("--placement", default="sequential")
     return p
@@ -34,6 +35,11 @@ def _parser(command):
 def main(command, argv):
     from . import read
     a = _parser(command).parse_args(argv)
+    if command == "run" and a.output and not a.output.endswith((".npy", ".npz")):
+        # numpy would append .npy silently; a SONATA-style "-o out.h5" must not become out.h5.npy
+        sys.stderr.write(f"neuromesh run: -o {a.output}: a NIR run saves its Output arrays with numpy; "
+                         "name the file NAME.npy (one Output node) or NAME.npz (several)\n")
+        return 2
     try:
         t0 = time.perf_counter()
         model = read(a.model, dt=a.dt, time_scale=a.time_scale, method=a.method, seed=a.seed)
@@ -57,8 +63,13 @@ def main(command, argv):
         ys = y if isinstance(y, dict) else {next(iter(model.output_shapes)): y}
         for k, v in ys.items():
             print(f"output '{k}': shape {v.shape}, sum {float(np.sum(v)):.6g}")
-        if a.output:
-            np.save(a.output, y if not isinstance(y, dict) else next(iter(y.values())))
+        if a.output and a.output.endswith(".npz"):
+            np.savez(a.output, **ys)
+        elif a.output and len(ys) > 1:
+            raise OSError(f"-o {a.output}: the graph has {len(ys)} Output nodes ({', '.join(ys)}); "
+                          "name the file NAME.npz to save one array per node")
+        elif a.output:
+            np.save(a.output, next(iter(ys.values())))
         return 0
     except (Error, OSError) as e:
         sys.stderr.write(f"neuromesh {command}: {e}\n")
