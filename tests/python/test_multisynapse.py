@@ -148,3 +148,25 @@ def test_aeif_multisynapse_lists_json_and_cli(tmp_path, cli):
     proc = subprocess.run([cli, "run", str(tmp_path / "bad.json"), "--duration", "1", "-o", str(tmp_path / "b.h5")],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0 and "E_rev[3]" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("variable,model", [("g_3", "aeif_cond_alpha_multisynapse"),
+                                            ("dg_2", "aeif_cond_alpha_multisynapse"),
+                                            ("I_syn_3", "iaf_psc_exp_multisynapse")])
+def test_initial_state_of_a_port_the_population_lacks_is_refused(variable, model):
+    """An absent port's state is never decayed (aeif_cond_alpha_multisynapse: g_3 = 10 nS would be a
+    constant leak for the whole run), so only 0 is accepted there; ports that exist take any value."""
+    def ports(n):
+        lists = {"tau_syn": [2.0, 3.0, 4.0][:n]}
+        if model.startswith("aeif"):
+            lists["E_rev"] = [0.0, -85.0, 0.0][:n]
+        return nm.Model(model, **lists)
+
+    net = nm.Network(dt=0.1)
+    net.population(2, ports(1), label="N", initial={variable: 10.0})
+    with pytest.raises(nm.ConfigError, match=rf"initial\.{variable}.*port \d does not exist.*1 port"):
+        net.run(1.0)
+    ok = nm.Network(dt=0.1)
+    ok.population(2, ports(3), label="N", initial={variable: 10.0})
+    ok.population(2, ports(1), label="Z", initial={variable: 0.0})
+    ok.run(1.0)
