@@ -43,9 +43,9 @@ void for_each_owned_synapse(const network& net, std::size_t k, const shard_slice
 
 synapse_store build_projection_rows(const network& net, std::size_t k, const shard_slice& owned,
                                     std::uint32_t n_indices, weight_storage storage,
-                                    const std::function<void(int pass)>& on_block) {
+                                    const std::function<void(int pass)>& on_block, row_layout layout) {
   const std::size_t pre = net.population_index(net.projections[k].pre, "projections[" + std::to_string(k) + "].pre");
-  synapse_store::builder builder(net.populations[pre].size, n_indices, storage);
+  synapse_store::builder builder(net.populations[pre].size, n_indices, storage, layout);
   auto pass_done = [&](int pass) -> std::function<void()> {
     if (!on_block) return {};
     return [&on_block, pass] { on_block(pass); };

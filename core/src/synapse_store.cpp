@@ -9,8 +9,8 @@
 
 namespace neuromesh {
 
-synapse_store::builder::builder(gid_t n_sources, std::uint32_t n_targets, weight_storage storage)
-    : storage_(storage), next_(static_cast<std::size_t>(n_sources) + 1, 0) {
+synapse_store::builder::builder(gid_t n_sources, std::uint32_t n_targets, weight_storage storage, row_layout layout)
+    : storage_(storage), layout_(layout), next_(static_cast<std::size_t>(n_sources) + 1, 0) {
   if (n_targets == 0) return;
   target_bits_ = std::max(1, static_cast<int>(std::bit_width(n_targets - 1)));
   const int delay_bits = 31 - target_bits_;  // the top bit is the receptor
@@ -171,6 +171,10 @@ void synapse_store::build(builder&& b) {
   one_segment_per_row_ = false;
   min_delay_ = std::numeric_limits<delay_t>::max();
   max_delay_ = 0;
+  packed_ = false;
+  target_bits_ = 0;
+  target_mask_ = 0xffffffffu;
+  if (b.packed_ && b.layout_ == row_layout::packed) return build_packed(std::move(b));
   // (receptor, delay) of synapse k, from the packed key or the separate columns.
   auto segment_key = [&b](std::uint64_t k) -> std::pair<std::uint8_t, delay_t> {
     if (!b.packed_) return {b.receptors_[k], b.delays_[k]};
@@ -207,6 +211,45 @@ void synapse_store::build(builder&& b) {
   shared_ = b.storage_ == weight_storage::shared;
   shared_weight_ = b.shared_weight_;
   b = builder(0);  // release the per-synapse keys now
+}
+
+// Packed rows: each row sorted by its words (receptor | delay | target), the offsets pointing at
+// the synapses; no segments. Where every word has the same receptor and delay, the plain
+// one-segment-per-row layout instead (no decoding in delivery at all).
+void synapse_store::build_packed(builder&& b) {
+  const std::size_t n_sources = b.next_.size();
+  const int bits = b.target_bits_;
+  std::uint64_t begin = 0;
+  sort_scratch scratch;
+  bool uniform = true;
+  const std::uint32_t first_pair = b.targets_.empty() ? 0u : b.targets_.front() >> bits;
+  for (std::size_t src = 0; src < n_sources; ++src) {
+    const std::uint64_t end = b.next_[src];
+    sort_row(b, begin, end, scratch);
+    for (std::uint64_t k = begin; k < end; ++k) uniform &= (b.targets_[k] >> bits) == first_pair;
+    row_offsets_[src + 1] = static_cast<std::uint32_t>(end);
+    begin = end;
+  }
+  targets_ = std::move(b.targets_);
+  weights_ = std::move(b.weights_);
+  shared_ = b.storage_ == weight_storage::shared;
+  shared_weight_ = b.shared_weight_;
+  target_bits_ = bits;
+  target_mask_ = (1u << bits) - 1;
+  for (const std::uint32_t w : targets_) {
+    min_delay_ = std::min(min_delay_, delay_of_word(w));
+    max_delay_ = std::max(max_delay_, delay_of_word(w));
+  }
+  if (targets_.empty()) min_delay_ = 0;
+  if (uniform) {
+    if (!targets_.empty()) uniform_ = {0, delay_of_word(targets_.front()), receptor_of_word(targets_.front())};
+    for (std::uint32_t& t : targets_) t &= target_mask_;
+    target_mask_ = 0xffffffffu;
+    one_segment_per_row_ = true;
+  } else {
+    packed_ = true;
+  }
+  b = builder(0);  // release the builder's counts now
 }
 
 // One delay and one receptor throughout: each row is one segment, so the row offsets can point at

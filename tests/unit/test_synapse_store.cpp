@@ -25,6 +25,25 @@ std::vector<segment> segments(const synapse_store& st, gid_t source) {
   });
   return out;
 }
+// The same rows: segments (bounds, delay, receptor), targets and weights, whatever the layout.
+void expect_same_rows(const synapse_store& a, const synapse_store& b, gid_t n_sources) {
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(a.max_delay(), b.max_delay());
+  for (gid_t s = 0; s < n_sources; ++s) {
+    const auto sa = segments(a, s), sb = segments(b, s);
+    ASSERT_EQ(sa.size(), sb.size());
+    for (std::size_t k = 0; k < sa.size(); ++k) {
+      EXPECT_EQ(sa[k].begin, sb[k].begin);
+      EXPECT_EQ(sa[k].end, sb[k].end);
+      EXPECT_EQ(sa[k].delay, sb[k].delay);
+      EXPECT_EQ(sa[k].receptor, sb[k].receptor);
+    }
+  }
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    EXPECT_EQ(a.target(k), b.target(k));
+    EXPECT_EQ(a.weight(k), b.weight(k));
+  }
+}
 }  // namespace
 
 TEST(SynapseStore, RowsSortedAndSegmentedByReceptorAndDelay) {
@@ -144,28 +163,10 @@ TEST(SynapseStore, PackedConstructionEqualsSeparateColumnsAndSpillsOnLongDelays)
     st.build(std::move(b));
     return st;
   };
-  auto same = [](const synapse_store& a, const synapse_store& b) {
-    ASSERT_EQ(a.size(), b.size());
-    EXPECT_EQ(a.max_delay(), b.max_delay());
-    for (gid_t s = 0; s < 3; ++s) {
-      const auto sa = segments(a, s), sb = segments(b, s);
-      ASSERT_EQ(sa.size(), sb.size());
-      for (std::size_t k = 0; k < sa.size(); ++k) {
-        EXPECT_EQ(sa[k].begin, sb[k].begin);
-        EXPECT_EQ(sa[k].end, sb[k].end);
-        EXPECT_EQ(sa[k].delay, sb[k].delay);
-        EXPECT_EQ(sa[k].receptor, sb[k].receptor);
-      }
-    }
-    for (std::size_t k = 0; k < a.size(); ++k) {
-      EXPECT_EQ(a.targets()[k], b.targets()[k]);
-      EXPECT_EQ(a.weight(k), b.weight(k));
-    }
-  };
-  const synapse_store columns = make(0, 9);   // separate columns throughout
-  same(make(50, 9), columns);                 // packed throughout (25 delay bits)
-  const synapse_store wide = make(0, 40000);  // a delay that needs 16 bits
-  same(make(1u << 26, 40000), wide);          // 5 delay bits: spills to columns mid-way
+  const synapse_store columns = make(0, 9);          // separate columns throughout
+  expect_same_rows(make(50, 9), columns, 3);         // packed throughout (25 delay bits)
+  const synapse_store wide = make(0, 40000);         // a delay that needs 16 bits
+  expect_same_rows(make(1u << 26, 40000), wide, 3);  // 5 delay bits: spills to columns mid-way
   EXPECT_EQ(make(1u << 26, 40000).max_delay(), 40000);
 }
 
@@ -188,8 +189,9 @@ TEST(SynapseStore, RowSortPathsEqualAStableSortOfThePlacedSynapses) {
     }
     return e;
   };
-  auto check = [](std::vector<synapse_store::entry> e, std::uint32_t n_targets, const char* what) {
-    synapse_store::builder b(n_sources, n_targets);
+  auto check = [](std::vector<synapse_store::entry> e, std::uint32_t n_targets, const char* what,
+                  row_layout layout = row_layout::segments) {
+    synapse_store::builder b(n_sources, n_targets, weight_storage::per_synapse, layout);
     for (const auto& x : e) b.count(x.source);
     b.allocate();
     for (const auto& x : e) b.place(x);
@@ -206,7 +208,7 @@ TEST(SynapseStore, RowSortPathsEqualAStableSortOfThePlacedSynapses) {
           ASSERT_EQ(e[k].source, s) << what;
           ASSERT_EQ(e[k].receptor, r) << what;
           ASSERT_EQ(e[k].delay, d) << what;
-          ASSERT_EQ(e[k].target, st.targets()[i]) << what;
+          ASSERT_EQ(e[k].target, st.target(i)) << what;
           ASSERT_EQ(e[k].weight, st.weight(i)) << what << " synapse " << i;
         }
       });
@@ -216,4 +218,58 @@ TEST(SynapseStore, RowSortPathsEqualAStableSortOfThePlacedSynapses) {
   check(entries(60, false), 2000, "packed, targets out of order: key sort");
   check(entries(50000, true), 2000, "packed, delays too spread for counting: key sort");
   check(entries(60, true), 0, "separate columns");
+  check(entries(60, true), 2000, "packed layout, counting sort", row_layout::packed);
+  check(entries(60, false), 2000, "packed layout, key sort", row_layout::packed);
+  check(entries(50000, true), 2000, "packed layout asked, delays too long: segments", row_layout::packed);
+}
+
+// The packed layout keeps receptor | delay | target in each word and no segments (4 bytes per
+// source of index); its segments, read back, are the segmented layout's. One delay and receptor
+// throughout gives plain targets (nothing to decode), a delay too long for the bits gives segments.
+TEST(SynapseStore, PackedLayoutStoresNoSegmentsAndReadsLikeSegments) {
+  auto make = [](row_layout layout, delay_t last_delay, std::uint32_t n_targets = 1000) {
+    synapse_store::builder b(3, n_targets, weight_storage::per_synapse, layout);
+    std::vector<synapse_store::entry> e;
+    for (std::uint32_t k = 0; k < 300; ++k)
+      e.push_back({k % 3, (k * 7919u) % 1000u, static_cast<float>(k), static_cast<delay_t>(1 + k % 7),
+                   static_cast<std::uint8_t>(k % 2)});
+    e.push_back({2, 7, 1.5f, last_delay, 1});
+    for (const auto& x : e) b.count(x.source);
+    b.allocate();
+    for (const auto& x : e) b.place(x);
+    synapse_store st;
+    st.build(std::move(b));
+    return st;
+  };
+  const synapse_store packed = make(row_layout::packed, 3), segmented = make(row_layout::segments, 3);
+  EXPECT_TRUE(packed.packed());
+  EXPECT_FALSE(segmented.packed());
+  EXPECT_EQ(packed.index_bytes(), 4 * sizeof(std::uint32_t));
+  EXPECT_GT(segmented.index_bytes(), packed.index_bytes());
+  EXPECT_EQ(packed.min_delay(), 1);
+  EXPECT_EQ(packed.max_delay(), 7);
+  expect_same_rows(packed, segmented, 3);
+  for (gid_t s = 0; s < 3; ++s)
+    for (const segment& seg : segments(packed, s))
+      for (std::uint32_t i = seg.begin; i < seg.end; ++i) {
+        EXPECT_EQ(packed.target(i), packed.targets()[i] & packed.target_mask());
+        EXPECT_EQ(packed.delay_of_word(packed.targets()[i]), seg.delay);
+        EXPECT_EQ(synapse_store::receptor_of_word(packed.targets()[i]), seg.receptor);
+      }
+  EXPECT_TRUE(make(row_layout::packed, 40000).packed());             // 21 delay bits
+  EXPECT_FALSE(make(row_layout::packed, 40000, 1u << 26).packed());  // 5 delay bits: segments
+
+  synapse_store::builder b(2, 1000, weight_storage::per_synapse, row_layout::packed);
+  for (gid_t s : {1u, 0u, 1u}) b.count(s);
+  b.allocate();
+  for (const auto& x : std::vector<synapse_store::entry>{{1, 9, 1.f, 4, 1}, {0, 3, 2.f, 4, 1}, {1, 2, 3.f, 4, 1}})
+    b.place(x);
+  synapse_store uniform;
+  uniform.build(std::move(b));
+  EXPECT_FALSE(uniform.packed());
+  EXPECT_EQ(uniform.targets()[1], 2u);  // row 1 sorted, plain targets
+  const auto row = segments(uniform, 1);
+  ASSERT_EQ(row.size(), 1u);
+  EXPECT_EQ(row[0].delay, 4);
+  EXPECT_EQ(row[0].receptor, 1);
 }

@@ -74,8 +74,9 @@ void shard::build_synapses(const std::function<void(double)>& progress) {
                                                [](float w) { return S::input(w); });
       });
     if (!p.conv)
-      p.rows = build_projection_rows(net, k, slice_of(post), cfg_.part.local_size(index_), weight_storage_of(proj),
-                                     on_block);
+      p.rows =
+          build_projection_rows(net, k, slice_of(post), cfg_.part.local_size(index_), weight_storage_of(proj), on_block,
+                                model.plastic || model.short_term ? row_layout::segments : row_layout::packed);
     if (model.short_term) {
       p.stp_parameters = synapse_parameter_values(proj, where);
       const short_term_state initial = with_synapse_model_at(p.model, [&]<class S>() {
@@ -113,34 +114,46 @@ void shard::build_synapses(const std::function<void(double)>& progress) {
   make_weight_probes();
 }
 
-// The largest input one spike can add to a slot (fixed_point.hpp: range): per source, the sum of
-// |w| over its rows in every projection, maximised over sources -- one pre population at a time,
-// so the sums take the memory of the largest population, not of the network.
+// The largest input one spike can add to one cell of the ring buffer -- one target's receptor row at
+// one slot (fixed_point.hpp: range). A spike reaches a cell only through the synapses of one
+// (receptor, delay, target) -- consecutive in a row, which is sorted so -- in each projection from
+// its population; so per projection the largest such group's sum of |w| (a plastic weight may grow
+// to its bound), added up over the projections of one pre population, maximised over populations.
+// (A bound by whole rows, as before 2026-12-06, sent ~18 % of the microcircuit's deliveries down
+// the saturating path: a row's ~4,000 synapses against the one or two that reach any one cell.)
 void shard::bound_row_input() {
   const network& net = *cfg_.net;
   max_row_input_ = 0;
-  std::vector<double> sum;
   for (std::size_t pre = 0; pre < net.populations.size(); ++pre) {
     const gid_t first = cfg_.part.population_offsets[pre];
-    sum.assign(net.populations[pre].size, 0.0);
-    bool any = false;
+    double total = 0;
     for (const projection_rows& p : projections_) {
       if (p.pre_first != first || p.synapses() == 0) continue;
-      any = true;
-      if (p.conv) {  // the same sums: |w| in row order
-        for (index_t s = 0; s < p.conv->n_pre; ++s)
-          p.conv->for_each_of_source(
-              s, [&](std::uint32_t, float w) { sum[p.conv->pre_begin + s] += std::abs(static_cast<double>(w)); });
+      double largest = 0;
+      if (p.conv) {  // whole rows (each kernel entry of a source may reach a different target)
+        for (index_t s = 0; s < p.conv->n_pre; ++s) {
+          double sum = 0;
+          p.conv->for_each_of_source(s, [&](std::uint32_t, float w) { sum += std::abs(static_cast<double>(w)); });
+          largest = std::max(largest, sum);
+        }
+        total += largest;
         continue;
       }
+      auto magnitude = [&p](std::uint32_t k) {
+        return p.stdp ? std::max(p.stdp->weight(k), p.stdp->max_weight())  // it may grow to Wmax
+                      : std::abs(static_cast<double>(p.rows.weight(k)));
+      };
       for (index_t src = 0; src < p.pre_size; ++src)
         p.rows.for_each_segment(src, [&](std::uint32_t begin, std::uint32_t end, delay_t, std::uint8_t) {
-          for (std::uint32_t k = begin; k < end; ++k)
-            sum[src] += p.stdp ? std::max(p.stdp->weight(k), p.stdp->max_weight())  // it may grow to Wmax
-                               : std::abs(static_cast<double>(p.rows.weight(k)));
+          double sum = 0;
+          for (std::uint32_t k = begin; k < end; ++k) {
+            sum = k > begin && p.rows.target(k) == p.rows.target(k - 1) ? sum + magnitude(k) : magnitude(k);
+            largest = std::max(largest, sum);
+          }
         });
+      total += largest;
     }
-    if (any) max_row_input_ = std::max(max_row_input_, *std::max_element(sum.begin(), sum.end()) * fixed_scale);
+    max_row_input_ = std::max(max_row_input_, total * fixed_scale);
   }
 }
 
@@ -159,7 +172,7 @@ void shard::read_synapses(std::size_t k, std::vector<synapse_record>& out) const
   for (index_t src = 0; src < p.pre_size; ++src)
     p.rows.for_each_segment(src, [&](std::uint32_t begin, std::uint32_t end, delay_t delay, std::uint8_t) {
       for (std::uint32_t j = begin; j < end; ++j)
-        out.push_back({src, sl.id(p.rows.targets()[j] - sl.local_offset),
+        out.push_back({src, sl.id(p.rows.target(j) - sl.local_offset),
                        p.stdp ? p.stdp->weight(j) : static_cast<double>(p.rows.weight(j)), delay});
     });
 }
@@ -279,6 +292,7 @@ template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget
 void shard::deliver_projection(const projection_rows& p, std::span<const Item> items, Accept accept,
                                OnTarget on_target) {
   if (p.conv) return deliver_conv<Saturate>(p, items, accept, on_target);
+  if (p.rows.packed()) return deliver_packed<Saturate, Synapse>(p, items, accept, on_target);
   const synapse_columns columns{p.rows.targets(), p.rows.weights(), p.rows.shared_weight()};
   for (const Item& item : items) {
     const spike& sp = spike_of(item);
@@ -295,6 +309,31 @@ void shard::deliver_projection(const projection_rows& p, std::span<const Item> i
           row[t] += w;  // cannot leave the range (deliver_rows)
         on_target(t);
       });
+    });
+  }
+}
+
+// Packed rows (synapse_store.hpp): the whole row is one call of the seam, each word decoded into
+// receptor, delay and target -- a few integer operations per synapse instead of a segment loop.
+template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
+void shard::deliver_packed(const projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target) {
+  const synapse_columns columns{p.rows.targets(), p.rows.weights(), p.rows.shared_weight()};
+  const std::uint32_t mask = p.rows.target_mask();
+  for (const Item& item : items) {
+    const spike& sp = spike_of(item);
+    const gid_t src = sp.gid - p.pre_first;  // wraps above pre_size for gids before the population
+    if (src >= p.pre_size) continue;
+    const std::uint32_t slot = arrays_.ring.slot_of(sp.step);
+    deliver_segment<Synapse>(columns, p.rows.row_begin(src), p.rows.row_end(src), [&](std::uint32_t word, fixed_t w) {
+      const std::uint32_t t = word & mask;
+      if (!accept(item, t)) return;
+      fixed_t* row = arrays_.ring.row_at(synapse_store::receptor_of_word(word),
+                                         arrays_.ring.slot_after(slot, p.rows.delay_of_word(word)));
+      if constexpr (Saturate)
+        row[t] = add_saturating(row[t], w);
+      else
+        row[t] += w;
+      on_target(t);
     });
   }
 }

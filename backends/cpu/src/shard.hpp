@@ -115,6 +115,8 @@ class shard {
   void deliver_rows_as(std::span<const Item> items, Accept accept, OnTarget on_target);
   template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
   void deliver_projection(const projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
+  template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
+  void deliver_packed(const projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
   template <bool Saturate, class Item, class Accept, class OnTarget>
   void deliver_conv(const projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
   template <bool Saturate, class Rule, class Item, class Accept, class OnTarget>
@@ -139,8 +141,8 @@ class shard {
   std::vector<projection_rows> projections_;            // one per projection of the network
   std::vector<std::vector<std::size_t>> stdp_by_post_;  // per population: its plastic projections
   bool run_time_synapse_state_ = false;                 // any plastic or short-term projection
-  // The fixed-point range (fixed_point.hpp): the largest input one spike can add to any slot (the
-  // largest sum of |w| over a source's row), and per ring slot a bound on what deliveries have
+  // The fixed-point range (fixed_point.hpp): the largest input one spike can add to any cell of a
+  // slot (bound_row_input), and per ring slot a bound on what deliveries have
   // added to it since it was last read. Deliveries use plain adds while no slot can pass 2^62
   // (every realistic network: Brunel's bound stays below 2^51), add_saturating otherwise.
   double max_row_input_ = 0;

@@ -25,7 +25,7 @@ void shard::count_by_target(std::size_t k, std::vector<std::uint32_t>& posts, st
       p.conv->for_each_of_target(i, [&](index_t, float) { n[first + i] += 1.0; });
     return;
   }
-  for (std::size_t j = 0; j < p.rows.size(); ++j) n[first + p.rows.targets()[j] - sl.local_offset] += 1.0;
+  for (std::size_t j = 0; j < p.rows.size(); ++j) n[first + p.rows.target(j) - sl.local_offset] += 1.0;
 }
 
 shard::target_walk shard::walk_by_target(std::size_t k) const {
@@ -34,7 +34,7 @@ shard::target_walk shard::walk_by_target(std::size_t k) const {
   target_walk w;
   if (p.conv) return w;  // read_by_target generates each target's synapses
   w.start.assign(sl.size() + 1, 0);
-  for (std::size_t j = 0; j < p.rows.size(); ++j) ++w.start[p.rows.targets()[j] - sl.local_offset + 1];
+  for (std::size_t j = 0; j < p.rows.size(); ++j) ++w.start[p.rows.target(j) - sl.local_offset + 1];
   for (std::uint32_t i = 0; i < sl.size(); ++i) w.start[i + 1] += w.start[i];
   w.synapse.resize(p.rows.size());
   w.source.resize(p.rows.size());
@@ -42,7 +42,7 @@ shard::target_walk shard::walk_by_target(std::size_t k) const {
   for (index_t src = 0; src < p.pre_size; ++src)
     p.rows.for_each_segment(src, [&](std::uint32_t begin, std::uint32_t end, delay_t, std::uint8_t) {
       for (std::uint32_t j = begin; j < end; ++j) {
-        const std::uint32_t e = next[p.rows.targets()[j] - sl.local_offset]++;
+        const std::uint32_t e = next[p.rows.target(j) - sl.local_offset]++;
         w.synapse[e] = j;
         w.source[e] = src;
       }
@@ -118,7 +118,7 @@ void shard::record_weights(std::size_t k, index_t src, step_t s, std::uint32_t b
     if (!probe.pre.empty() && !probe.pre[src]) continue;
     const shard_slice& sl = slice_of(post_of(*cfg_.net, k));
     for (std::uint32_t j = begin; j < end; ++j) {
-      const std::uint32_t i = p.rows.targets()[j] - sl.local_offset;
+      const std::uint32_t i = p.rows.target(j) - sl.local_offset;
       if (!probe.post.empty() && !probe.post[i]) continue;
       weight_events_.push_back({s, probe.recorder, src, sl.id(i), p.stdp->weight(j)});
     }

@@ -17,9 +17,11 @@ namespace neuromesh {
 // owned.local_offset + owned.index_of(j), below n_indices (the engine's index space, for packing).
 // Two passes over the generators (count, then place), so no list of all synapses is held.
 // `on_block(pass)` is called after every ~2^20 synapses of pass 0 (counting) or 1 (placing); it
-// may throw to abandon the build.
+// may throw to abandon the build. `layout`: row_layout::packed where the caller's delivery decodes
+// packed words (the cpu backend, static synapses); the walkers of synapse_store read either.
 synapse_store build_projection_rows(const network& net, std::size_t k, const shard_slice& owned,
                                     std::uint32_t n_indices, weight_storage storage,
-                                    const std::function<void(int pass)>& on_block = {});
+                                    const std::function<void(int pass)>& on_block = {},
+                                    row_layout layout = row_layout::segments);
 
 }  // namespace neuromesh
