@@ -99,6 +99,18 @@ inline double refractory_steps(double t_ref_ms, double h) {
 }
 
 namespace detail {
+// The tables `parts` one after the other (a model's parameter or state table from shared pieces).
+template <class T, std::size_t... N>
+constexpr std::array<T, (N + ...)> concat(const std::array<T, N>&... parts) {
+  std::array<T, (N + ...)> out{};
+  std::size_t i = 0;
+  const auto append = [&](const auto& part) {
+    for (const T& x : part) out[i++] = x;
+  };
+  (append(parts), ...);
+  return out;
+}
+
 // Branch-free helpers the compiler turns into vector blends.
 template <class Real>
 NEUROMESH_INLINE_HOST_DEVICE Real select(bool c, Real a, Real b) {
