@@ -46,11 +46,13 @@ struct parameter_spec {
 
 // One state variable. Models may store a variable relative to a parameter (NEST stores V_m
 // relative to E_L so that rest is exactly 0 and a resting neuron is an exact fixed point); the
-// user-visible value is internal + parameters[offset_parameter] (no offset when -1).
+// user-visible value is internal + parameters[offset_parameter] (no offset when -1). A variable of
+// one receptor port (multisynapse.hpp: I_syn_3, g_3, dg_3) names its port, 1..max_ports; 0: none.
 struct state_spec {
   std::string_view name;
   std::string_view unit;
   int offset_parameter = -1;
+  int port = 0;
 };
 
 // Bits returned by step(): the neuron spiked; its state changed (used by the active set: a neuron

@@ -16,7 +16,11 @@
 // [t1, t2, ...] (one list for the whole population), which the one lowering (initial_values.hpp)
 // and validate() expand into the slots; a single slot may also be given by its name (scalar,
 // per-neuron array or distribution). A population's ports are the leading slots that are set
-// (receptor_ports); a set slot after an unset one is an error naming it.
+// (receptor_ports); a set slot after an unset one is an error naming it. The NaN stays the mark
+// of an absent port (not a separate port count) because the model contract hands check() and
+// derive() the parameter values only (model.hpp), the same arrays on every backend; validate() and
+// the engines take the count from receptor_ports. The per-port state variables name their port
+// (state_spec::port, from port_states).
 // The engines give port r's input the ring-buffer row r - 1 (receptor_rows: as many rows as the
 // largest population's ports, at least the two of excitatory / inhibitory) and call the model's
 // `step_ports(k, x, in, i_stim)` with in[max_ports], one summed input per port.
@@ -83,11 +87,12 @@ constexpr std::array<parameter_spec, max_ports> port_slots(const slot_names<P, S
 }
 
 // The state table entries of one per-port variable: its slots 1..max_ports, in `unit`, stored as
-// the user sees them (no offset parameter).
+// the user sees them (no offset parameter), each naming its port (validate() refuses a non-zero
+// initial value for a port the population does not have).
 template <std::size_t P, std::size_t S>
 constexpr std::array<state_spec, max_ports> port_states(const slot_names<P, S>& names, std::string_view unit) {
   std::array<state_spec, max_ports> out{};
-  for (int r = 0; r < max_ports; ++r) out[r] = {names[r], unit, -1};
+  for (int r = 0; r < max_ports; ++r) out[r] = {names[r], unit, -1, r + 1};
   return out;
 }
 
