@@ -77,8 +77,8 @@ struct iaf_psc_alpha_multisynapse {
   static constexpr std::size_t n_constants = n_constants_;
 
   static std::string check(const double* p, double /*h*/) {
-    for (int j = 0; j < tau_syn_1; ++j)
-      if (j != V_min && !std::isfinite(p[j])) return std::string(parameters[j].name) + ": must be a finite number";
+    // Every value is finite here (V_min may be -inf: no bound): the shared rule (allowed_number,
+    // core/network.hpp) refuses others in validate() and, drawn ones included, in initial_values.
     if (!(p[C_m] > 0)) return "C_m: must be > 0 pF";
     if (!(p[tau_m] > 0)) return "tau_m: must be > 0 ms";
     if (!(p[t_ref] >= 0)) return "t_ref: must be >= 0 ms";

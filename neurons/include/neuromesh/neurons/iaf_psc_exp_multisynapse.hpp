@@ -23,7 +23,6 @@
 // Measured against NEST 3.10: tests/crosscheck (3 ports, mixed signs; the table states the V_m
 // tolerance).
 #include <cmath>
-#include <limits>
 
 #include <neuromesh/neurons/iaf_psc_exp.hpp>
 #include <neuromesh/neurons/model.hpp>
@@ -69,8 +68,8 @@ struct iaf_psc_exp_multisynapse {
   static constexpr std::size_t n_constants = n_constants_;
 
   static std::string check(const double* p, double /*h*/) {
-    for (int j = 0; j < tau_syn_1; ++j)
-      if (!std::isfinite(p[j])) return std::string(parameters[j].name) + ": must be a finite number";
+    // Every value is finite here (V_min may be -inf: no bound): the shared rule (allowed_number,
+    // core/network.hpp) refuses others in validate() and, drawn ones included, in initial_values.
     if (!(p[C_m] > 0)) return "C_m: must be > 0 pF";
     if (!(p[tau_m] > 0)) return "tau_m: must be > 0 ms";
     if (!(p[t_ref] >= 0)) return "t_ref: must be >= 0 ms";
