@@ -181,7 +181,8 @@ TEST(InputErrors, RecorderWindowsNameRecorderPopulationAndKey) {
 // or infinite value is refused by validation naming the parameter, a draw that overflows (exp of
 // a lognormal) when the neurons are built, naming the population and parameter.
 TEST(InputErrors, NonFiniteParametersAreRefusedBeforeTheModelCheck) {
-  for (const char* model : {"hh_cond_exp_traub", "hh_psc_alpha", "iaf_psc_exp"}) {
+  for (const char* model :
+       {"hh_cond_exp_traub", "hh_psc_alpha", "iaf_psc_exp", "iaf_psc_exp_multisynapse", "iaf_psc_alpha_multisynapse"}) {
     network net = parse_network_json(good);
     net.populations[0].model = model;
     net.projections.clear();
@@ -204,11 +205,12 @@ TEST(InputErrors, MinusInfinityOnlyWhereAModelAllowsIt) {
 }
 
 // The JSON entry point for the models whose checks judge finite numbers only (izhikevich,
-// iaf_psc_alpha, iaf_cond_alpha): JSON cannot write NaN or +inf, a number beyond a double is
+// iaf_psc_alpha, iaf_cond_alpha, the multisynapse models): JSON cannot write NaN or +inf, a number beyond a double is
 // refused by the parser, "-inf" only where the default is -inf, and a drawn +inf (lognormal) when
 // the neurons are built -- each naming population and parameter (or state variable).
 TEST(InputErrors, NonFiniteJsonValuesNamePopulationAndParameter) {
-  for (const std::string model : {"izhikevich", "iaf_psc_alpha", "iaf_cond_alpha"}) {
+  for (const std::string model : {"izhikevich", "iaf_psc_alpha", "iaf_cond_alpha", "iaf_psc_exp_multisynapse",
+                                  "iaf_psc_alpha_multisynapse", "aeif_cond_alpha_multisynapse"}) {
     const std::string param = model == "izhikevich" ? "d" : "I_e", state = model == "izhikevich" ? "U_m" : "V_m";
     const auto pop = [&](const std::string& values) {
       return R"({"populations": [{"label": "B", "size": 3, "model": ")" + model + "\", " + values + "}]}";

@@ -119,3 +119,25 @@ TEST(Conv2dStorage, TheCpuBackendRefusesProceduralConnectivityByName) {
     EXPECT_NE(std::string(e.what()).find("conv2d"), std::string::npos) << e.what();
   }
 }
+
+// estimate_memory counts what the engine allocates for conv2d projections: on the cpu backend a
+// plan per shard (exactly its bytes, none per synapse), with connectivity "stored" rows of 8 bytes
+// per synapse (the kernel gives each synapse its own weight; 4 before), for 1-3 threads.
+TEST(Conv2dStorage, TheMemoryEstimateCountsWhatTheEngineAllocates) {
+  for (const conv2d_case& c : conv2d_cases()) {
+    const network net = conv2d_case_network(c);
+    for (int threads : {1, 2, 3}) {
+      SCOPED_TRACE("stride " + std::to_string(c.stride) + ", " + std::to_string(threads) + " threads");
+      const engine_statistics plan = make_simulation(net, {.threads = threads})->statistics();
+      ASSERT_EQ(plan.synapse_payload_bytes, 0u);
+      EXPECT_EQ(estimate_memory(net, 1, threads, true).synapse_bytes, static_cast<double>(plan.synapse_index_bytes));
+      const engine_statistics rows = make_simulation(net, {.threads = threads, .connectivity = "stored"})->statistics();
+      const memory_estimate stored = estimate_memory(net, 1, threads, false);
+      // The count is the connector's bound (padding and zero kernel entries included); the bytes
+      // per synapse are the engine's.
+      EXPECT_GE(stored.synapses, static_cast<double>(rows.synapses));
+      EXPECT_EQ(rows.synapse_payload_bytes, 8 * rows.synapses);
+      EXPECT_EQ(stored.synapse_bytes, 8 * stored.synapses);
+    }
+  }
+}

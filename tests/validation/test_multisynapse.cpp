@@ -137,3 +137,30 @@ TEST(Multisynapse, SpikeSendingGeneratorsAreRefused) {
   net.stimuli.push_back({stimulus::kind::poisson_generator, "N", 100.0, 10.0});
   EXPECT_NE(error_of(net).find("stimuli[0].target"), std::string::npos) << error_of(net);
 }
+
+// Every per-port state variable names its port (state_spec::port, from multisynapse::port_states),
+// so validate() finds it without reading the name; a non-zero initial value is refused for a port
+// beyond the population's count -- the engines' count (receptor_ports), whether the ports come
+// from the list or slot by slot (a per-neuron array makes a port as a scalar does).
+TEST(Multisynapse, PortStateIsRefusedBeyondThePopulationsPorts) {
+  for (const char* model : {"iaf_psc_exp_multisynapse", "iaf_psc_alpha_multisynapse", "aeif_cond_alpha_multisynapse"}) {
+    const model_info& m = *find_model(model);
+    int per_port = 0;
+    for (const state_spec& s : m.state) {
+      if (s.port == 0) continue;
+      ++per_port;
+      EXPECT_TRUE(s.name.ends_with("_" + std::to_string(s.port))) << s.name;
+    }
+    EXPECT_EQ(per_port % m.max_ports, 0) << model;
+    EXPECT_GE(per_port, m.max_ports) << model;
+  }
+  for (const state_spec& s : find_model("iaf_psc_exp")->state) EXPECT_EQ(s.port, 0) << s.name;
+
+  network net = test_support::single_neuron("iaf_psc_exp_multisynapse", {{"tau_syn[2]", std::vector<double>{3.0}}});
+  net.populations[0].initial["I_syn_2"] = 5.0;
+  EXPECT_EQ(error_of(net), "");  // tau_syn[1] (default) and tau_syn[2]: two ports
+  net.populations[0].initial["I_syn_3"] = 5.0;
+  EXPECT_NE(error_of(net).find("initial.I_syn_3: port 3 does not exist: this population has 2 port(s)"),
+            std::string::npos)
+      << error_of(net);
+}

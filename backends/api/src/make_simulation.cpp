@@ -75,10 +75,14 @@ std::unique_ptr<simulation> make_simulation(network net, simulation_options opt)
     check_threads(opt);
     validate(net);
     // Refuse before building what cannot fit in host memory (the cuda backend stores its
-    // synapses on the device).
+    // synapses on the device). The cpu backend keeps static conv2d projections as plans unless
+    // rows are asked for, where a rank's slices are contiguous (one rank, or block decomposition).
+    const bool conv2d_plans = opt.backend == "cpu" && opt.connectivity != "stored" &&
+                              (comm->size() == 1 || (opt.rank_of_gid.empty() && opt.decomposition == "block"));
     if (opt.backend != "cuda")
       check_memory(net, comm->size(),
-                   opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+                   opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+                   conv2d_plans);
     net = resolve_receptors(std::move(net));
     factory = factory_for(opt);
   } catch (...) {

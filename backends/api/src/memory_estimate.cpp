@@ -14,6 +14,8 @@
 #include <neuromesh/api.hpp>
 #include <neuromesh/core/connectors.hpp>
 #include <neuromesh/core/errors.hpp>
+#include <neuromesh/cpu/cpu_engine.hpp>
+#include <neuromesh/synapses/registry.hpp>
 
 namespace neuromesh {
 namespace {
@@ -63,7 +65,7 @@ double max_delay_steps(const value_spec& v, double dt) {
 
 }  // namespace
 
-memory_estimate estimate_memory(const network& net, int ranks, int threads) {
+memory_estimate estimate_memory(const network& net, int ranks, int threads, bool conv2d_plans) {
   memory_estimate e;
   ranks = std::max(1, ranks);
   threads = std::max(1, threads);
@@ -74,9 +76,14 @@ memory_estimate estimate_memory(const network& net, int ranks, int threads) {
     const auto [qb, qe] = view_of(p.post_view, post.size);
     const double n = expected_synapses_per_target(net, k) * static_cast<double>(qe - qb);
     e.synapses += n;
-    // 8 bytes per synapse (uint32 target + float weight); 4 when one weight is shared
-    // (docs/architecture.md "Synapse storage"; construction peaks at the same size).
-    e.synapse_bytes += n * (std::holds_alternative<double>(p.weight) ? 4.0 : 8.0);
+    // A conv2d plan (cpu backend, backends/cpu/src/conv_delivery.hpp): the bytes the engine
+    // allocates and counts, once per shard (threads on every rank), none per synapse.
+    if (const std::size_t plan = conv2d_plans ? cpu::conv2d_plan_bytes(net, k) : 0; plan > 0)
+      e.synapse_bytes += static_cast<double>(plan) * threads * ranks;
+    else  // 8 bytes per synapse (uint32 target + float weight); 4 when one weight is shared, by the
+      // engines' rule (a conv2d kernel or sonata file gives each synapse its own weight;
+      // docs/architecture.md "Synapse storage"; construction peaks at the same size).
+      e.synapse_bytes += n * (weight_storage_of(p) == weight_storage::shared ? 4.0 : 8.0);
     delay_steps = std::max(delay_steps, max_delay_steps(p.delay, net.dt));
   }
   const double neurons = static_cast<double>(net.offsets().back());
@@ -102,10 +109,10 @@ memory_limit available_memory() {
   return m;
 }
 
-void check_memory(const network& net, int ranks, int threads) {
+void check_memory(const network& net, int ranks, int threads, bool conv2d_plans) {
   const memory_limit avail = available_memory();
   if (avail.bytes < 0) return;  // nothing known: build and see
-  const memory_estimate e = estimate_memory(net, ranks, threads);
+  const memory_estimate e = estimate_memory(net, ranks, threads, conv2d_plans);
   if (e.per_rank_bytes <= avail.bytes) return;
   std::ostringstream msg;
   msg.precision(3);

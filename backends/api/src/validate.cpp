@@ -69,36 +69,27 @@ void check_input_magnitude(double magnitude, const std::string& where, const std
                                   "(docs/architecture.md, determinism contract)");
 }
 
+// A multisynapse model's per-port state ("g_3", "dg_3", "I_syn_3": state_spec::port) for a port
+// the population does not have (its tau_syn list is shorter): nothing decays it, so a non-zero
+// initial value would act on V_m for the whole run (aeif_cond_alpha_multisynapse). Only 0 is
+// accepted there. The population's ports are receptor_ports' count, the one the engines use.
+void check_port_state(const population& p, const state_spec& var, const value_spec& value, const std::string& where) {
+  if (var.port == 0) return;
+  const int ports = receptor_ports(p);
+  const double* x = std::get_if<double>(&value);
+  const auto* xs = std::get_if<std::vector<double>>(&value);
+  const bool zero = (x && *x == 0.0) || (xs && std::all_of(xs->begin(), xs->end(), [](double v) { return v == 0.0; }));
+  if (var.port > ports && !zero)
+    throw config_error(where, "port " + std::to_string(var.port) + " does not exist: this population has " +
+                                  std::to_string(ports) + " port(s) (its tau_syn list); give ports up to " +
+                                  std::to_string(ports) + " or lengthen tau_syn");
+}
+
 // A multisynapse model's per-port list (multisynapse.hpp: `tau_syn`, and `E_rev` of the
 // conductance-based model): one list for the population, 1..max_ports entries, each finite, time
 // constants > 0 (NEST: "All synaptic time constants must be strictly positive"); it sets every
 // slot "<list>[r]" at `first`, so a slot given by name besides it is refused. The list's values
 // go into `scalars` for the model's check (which also matches E_rev's length to tau_syn's).
-// A multisynapse model's per-port state ("g_3", "dg_3", "I_syn_3") for a port the population does
-// not have (its tau_syn list is shorter): nothing decays it, so a non-zero initial value would act on
-// V_m for the whole run (aeif_cond_alpha_multisynapse). Only 0 is accepted there.
-void check_port_state(const model_info& m, const std::vector<double>& scalars, const std::string& name,
-                      const value_spec& value, const std::string& where) {
-  const std::size_t cut = name.rfind('_');
-  if (m.max_ports == 0 || cut == std::string::npos || cut + 1 >= name.size() ||
-      name.find_first_not_of("0123456789", cut + 1) != std::string::npos)
-    return;
-  const int port = std::stoi(name.substr(cut + 1));
-  int ports = 0;
-  while (ports < m.max_ports) {
-    const int k = m.parameter(multisynapse::slot_name("tau_syn", ports + 1));
-    if (k < 0 || std::isnan(scalars[static_cast<std::size_t>(k)])) break;
-    ++ports;
-  }
-  const double* x = std::get_if<double>(&value);
-  const auto* xs = std::get_if<std::vector<double>>(&value);
-  const bool zero = (x && *x == 0.0) || (xs && std::all_of(xs->begin(), xs->end(), [](double v) { return v == 0.0; }));
-  if (port > ports && !zero)
-    throw config_error(where, "port " + std::to_string(port) + " does not exist: this population has " +
-                                  std::to_string(ports) + " port(s) (its tau_syn list); give ports up to " +
-                                  std::to_string(ports) + " or lengthen tau_syn");
-}
-
 void validate_port_list(const population& p, const model_info& m, const std::string& list_name, int first,
                         const value_spec& value, const std::string& where, std::vector<double>& scalars) {
   const bool times = list_name == "tau_syn";
@@ -149,10 +140,11 @@ void validate_population(const population& p, const std::string& where, double d
   if (std::string problem = m->check(scalars.data(), dt); !problem.empty())
     throw parameter_error(p.label, problem.substr(0, problem.find(':')), problem.substr(problem.find(':') + 2));
   for (const auto& [name, value] : p.initial) {
-    if (m->state_variable(name) < 0)
+    const int var = m->state_variable(name);
+    if (var < 0)
       throw config_error(where + ".initial." + name, "model " + p.model + " has no state variable '" + name + "'");
     validate_value(value, p.size, where + ".initial." + name);
-    check_port_state(*m, scalars, name, value, where + ".initial." + name);
+    check_port_state(p, m->state[static_cast<std::size_t>(var)], value, where + ".initial." + name);
   }
   if (m->kind == population_kind::spike_source_array) {
     if (p.spike_times.size() > p.size) throw config_error(where + ".spike_times", "more spike trains than neurons");

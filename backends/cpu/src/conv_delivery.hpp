@@ -19,6 +19,10 @@
 
 namespace neuromesh::cpu {
 
+// A static conv2d projection (no plasticity, no short-term state): the kind a shard keeps as its
+// plan, wherever its post slice is contiguous and stored rows are not asked for (conv_plan_bytes.cpp).
+bool plan_capable(const projection& proj);
+
 struct conv_plan {
   struct pair {
     std::uint32_t out, k;  // output coordinate, kernel coordinate

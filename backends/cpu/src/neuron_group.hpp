@@ -16,6 +16,7 @@
 #include <neuromesh/core/random/keyed_stream.hpp>
 #include <neuromesh/neurons/lowered_population.hpp>
 
+#include "model_group.hpp"
 #include "population_group.hpp"
 
 // GCC on x86 picks 256-bit vectors even where the CPU has AVX-512 (-mprefer-vector-width=256 is
@@ -33,9 +34,9 @@
 namespace neuromesh::cpu {
 
 template <class Model, class Real>
-class neuron_group final : public population_group {
-  static constexpr std::size_t P = Model::parameters.size();
-  static constexpr std::size_t S = Model::state.size();
+class neuron_group final : public model_group<Model, Real> {
+  using base = model_group<Model, Real>;
+  using base::k_, base::n_, base::S, base::x_;
   static constexpr std::size_t C = Model::n_constants;
 
  public:
@@ -45,16 +46,13 @@ class neuron_group final : public population_group {
       : neuron_group(cfg, low, low.template columns<Model, Real>(), a) {}
 
   neuron_group(const engine_config& cfg, const lowered_population& low, neuron_columns<Real>&& c, shard_arrays& a)
-      : n_(low.size()),
+      : base(low.size(), c),
         offset_(low.slice().local_offset),
         first_gid_(low.size() > 0 ? low.gid(0) : 0),
         seed_(low.net().seed),
         drives_(low.drives()),
         sparse_allowed_(cfg.active_set && !drives_.any()),
         uniform_constants_(c.uniform_constants),
-        params_(std::move(c.params)),
-        k_(std::move(c.k)),
-        x_(std::move(c.x)),
         in_ex_(n_),
         in_in_(n_),
         stim_(n_),
@@ -75,16 +73,6 @@ class neuron_group final : public population_group {
 
   void wake(std::uint32_t i) override { active_.push_back(i); }
 
-  double read(int var, std::uint32_t i) const override {
-    const int off = Model::state[var].offset_parameter;
-    return static_cast<double>(x_[var * n_ + i]) + (off >= 0 ? params_[off * n_ + i] : 0.0);
-  }
-
-  state_column column(int var) const override {
-    if (Model::state[var].offset_parameter >= 0) return {};  // stored relative to a parameter (V_m - E_L)
-    return {x_.data() + static_cast<std::size_t>(var) * n_, n_, std::is_same_v<Real, float>};
-  }
-
   void make_dense(shard_arrays& a) override {
     if (!dense_) --a.sparse_groups;
     dense_ = true;
@@ -94,14 +82,6 @@ class neuron_group final : public population_group {
   }
 
   std::uint64_t updates() const override { return updates_; }
-
-  std::uint32_t state_width() const override { return static_cast<std::uint32_t>(S); }
-  void save_state(std::uint32_t i, double* out) const override {
-    for (std::size_t j = 0; j < S; ++j) out[j] = static_cast<double>(x_[j * n_ + i]);  // exact for float too
-  }
-  void load_state(std::uint32_t i, const double* in) override {
-    for (std::size_t j = 0; j < S; ++j) x_[j * n_ + i] = static_cast<Real>(in[j]);
-  }
 
  private:
   // Input of neuron i (group index) for step s, for the sparse path (groups with stimulus
@@ -424,7 +404,7 @@ class neuron_group final : public population_group {
   // Global id of the group's i-th neuron: consecutive from first_gid_ unless the slice is a list.
   gid_t gid_of(std::uint32_t i) const { return gids_.empty() ? first_gid_ + i : gids_[i]; }
 
-  std::uint32_t n_, offset_;
+  std::uint32_t offset_;
   gid_t first_gid_;
   std::vector<gid_t> gids_;  // per neuron, only for non-contiguous slices
   std::uint64_t seed_;
@@ -438,9 +418,6 @@ class neuron_group final : public population_group {
   std::vector<double> noisy_;  // noise_generator: this step's current per neuron (add_noise)
   double poisson_bound_ = -1;  // sum over drives of 255 |w| (add_poisson); -1: not yet computed
   std::uint64_t updates_ = 0;
-  std::vector<double> params_;  // P columns of n: parameters as given (for reading state)
-  std::vector<Real> k_;         // C columns of n: derived constants (propagators)
-  std::vector<Real> x_;         // S columns of n: state
   std::vector<Real> in_ex_, in_in_, stim_;
   std::vector<Real> deferred_ex_, deferred_in_;  // fused path's input, for deferred neurons (lane_step models)
   std::vector<std::uint8_t> flags_;

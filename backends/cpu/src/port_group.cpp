@@ -1,10 +1,10 @@
-// Multisynapse groups (port_group.hpp): SoA columns from the one lowering, as neuron_group, with one
-// staged input column per receptor port. Always dense (every neuron updated every step; updating a
-// resting neuron is the identity, so the spikes equal an active-set run's). Spike-sending
-// generators cannot target these models (validate()), so the drives are currents only: dc, step,
-// ac and noise. The update is a plain loop over neurons the compiler vectorises (fixed port count
-// max_ports: absent ports have zero propagators and input); adaptive models (aeif) take the
-// branch-free lane path and the full step for the neurons it defers.
+// Multisynapse groups (port_group.hpp): SoA columns from the one lowering and their state access
+// (model_group.hpp), as neuron_group, with one staged input column per receptor port. Always dense (every neuron
+// updated every step; updating a resting neuron is the identity, so the spikes equal an active-set run's).
+// Spike-sending generators cannot target these models (validate()), so the drives are currents only: dc, step, ac and
+// noise. The update is a plain loop over neurons the compiler vectorises (fixed port count max_ports: absent ports have
+// zero propagators and input); adaptive models (aeif) take the branch-free lane path and the full step for the neurons
+// it defers.
 #include <array>
 #include <cstring>
 #include <vector>
@@ -19,22 +19,20 @@ namespace neuromesh::cpu {
 namespace {
 
 template <class Model, class Real>
-class port_group final : public population_group {
-  static constexpr std::size_t S = Model::state.size();
+class port_group final : public model_group<Model, Real> {
+  using base = model_group<Model, Real>;
+  using base::k_, base::n_, base::S, base::x_;
   static constexpr std::size_t C = Model::n_constants;
   static constexpr int R = Model::max_ports;
 
  public:
   port_group(const lowered_population& low, neuron_columns<Real>&& c)
-      : n_(low.size()),
+      : base(low.size(), c),
         offset_(low.slice().local_offset),
         ports_(receptor_ports(low.pop())),
         uniform_(c.uniform_constants),
         seed_(low.net().seed),
         drives_(low.drives()),
-        params_(std::move(c.params)),
-        k_(std::move(c.k)),
-        x_(std::move(c.x)),
         in_(static_cast<std::size_t>(R) * n_, Real(0)),  // rows of absent ports stay 0
         stim_(n_),
         flags_(n_) {
@@ -69,26 +67,8 @@ class port_group final : public population_group {
 
   void wake(std::uint32_t) override {}  // always dense
 
-  double read(int var, std::uint32_t i) const override {
-    const int off = Model::state[var].offset_parameter;
-    return static_cast<double>(x_[var * n_ + i]) + (off >= 0 ? params_[off * n_ + i] : 0.0);
-  }
-
-  state_column column(int var) const override {
-    if (Model::state[var].offset_parameter >= 0) return {};  // stored relative to a parameter (V_m - E_L)
-    return {x_.data() + static_cast<std::size_t>(var) * n_, n_, std::is_same_v<Real, float>};
-  }
-
   void make_dense(shard_arrays&) override {}
   std::uint64_t updates() const override { return updates_; }
-
-  std::uint32_t state_width() const override { return static_cast<std::uint32_t>(S); }
-  void save_state(std::uint32_t i, double* out) const override {
-    for (std::size_t j = 0; j < S; ++j) out[j] = static_cast<double>(x_[j * n_ + i]);
-  }
-  void load_state(std::uint32_t i, const double* in) override {
-    for (std::size_t j = 0; j < S; ++j) x_[j * n_ + i] = static_cast<Real>(in[j]);
-  }
 
  private:
   // Uniform: every neuron has the same constants, loaded once into registers.
@@ -137,15 +117,13 @@ class port_group final : public population_group {
     {Model::template lane_step_ports<Real, false>(k, x, in, v)};
   };
 
-  std::uint32_t n_, offset_;
+  std::uint32_t offset_;
   int ports_;
   bool uniform_;
   std::uint64_t seed_;
   stimulus_drives drives_;
   std::vector<gid_t> gids_;
   std::uint64_t updates_ = 0;
-  std::vector<double> params_;
-  std::vector<Real> k_, x_;
   std::vector<Real> in_, stim_;  // R columns of this step's port input; the current [pA]
   std::vector<std::uint8_t> flags_;
 };

@@ -66,8 +66,7 @@ void shard::build_synapses(const std::function<void(double)>& progress) {
     p.pre_size = net.populations[pre].size;
     const synapse_info& model = *find_synapse_model(proj.synapse);
     run_time_synapse_state_ |= model.plastic || model.short_term;
-    if (!stored_rows_ && proj.conn.type == connector::kind::conv2d && !model.plastic && !model.short_term &&
-        slice_of(post).contiguous())
+    if (!stored_rows_ && plan_capable(proj) && slice_of(post).contiguous())
       with_synapse_model_at(p.model, [&]<class S>() {
         if constexpr (!S::plastic && !detail::has_short_term<S>())
           p.conv = std::make_unique<conv_plan>(proj, slice_of(post), p.pre_size, net.populations[post].size, net.dt,

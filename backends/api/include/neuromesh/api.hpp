@@ -34,7 +34,9 @@ network resolve_receptors(network net);
 // synapse counts (backends/api/src/memory_estimate.cpp), and the memory this process may use (the
 // smallest of the cgroup limit, RLIMIT_AS and MemAvailable; bytes < 0: unknown). check_memory
 // throws config_error with the estimate and advice when the estimate exceeds what is available
-// (make_simulation calls it for the backends that build in host memory).
+// (make_simulation calls it for the backends that build in host memory). conv2d_plans: the engine
+// keeps static conv2d projections as plans (the cpu backend unless connectivity is "stored", where
+// every rank's slices are contiguous), counted as their bytes per shard instead of per synapse.
 struct memory_estimate {
   double synapses = 0;        // expected, all ranks
   double synapse_bytes = 0;   // all ranks
@@ -45,9 +47,9 @@ struct memory_limit {
   double bytes = -1;
   std::string source;
 };
-memory_estimate estimate_memory(const network& net, int ranks = 1, int threads = 1);
+memory_estimate estimate_memory(const network& net, int ranks = 1, int threads = 1, bool conv2d_plans = false);
 memory_limit available_memory();
-void check_memory(const network& net, int ranks = 1, int threads = 1);
+void check_memory(const network& net, int ranks = 1, int threads = 1, bool conv2d_plans = false);
 
 // Validates `net` and builds a simulation on opt.backend ("cpu"); backend_unavailable names the
 // backends this build has when another is requested.

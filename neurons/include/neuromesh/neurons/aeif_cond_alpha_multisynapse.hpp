@@ -30,28 +30,13 @@ namespace neuromesh {
 
 struct aeif_cond_alpha_multisynapse : detail::aeif_integrator<detail::aeif_alpha_ports> {
   static constexpr std::string_view name = "aeif_cond_alpha_multisynapse";
-  static constexpr std::array<state_spec, n_state> state{{
-      {"V_m", "mV", E_L},
-      {"w", "pA", -1},
-      {"g_1", "nS", -1},
-      {"g_2", "nS", -1},
-      {"g_3", "nS", -1},
-      {"g_4", "nS", -1},
-      {"g_5", "nS", -1},
-      {"g_6", "nS", -1},
-      {"g_7", "nS", -1},
-      {"g_8", "nS", -1},
-      {"dg_1", "nS/ms", -1},
-      {"dg_2", "nS/ms", -1},
-      {"dg_3", "nS/ms", -1},
-      {"dg_4", "nS/ms", -1},
-      {"dg_5", "nS/ms", -1},
-      {"dg_6", "nS/ms", -1},
-      {"dg_7", "nS/ms", -1},
-      {"dg_8", "nS/ms", -1},
-      {"refractory_steps", "steps", -1},
-      {"integration_step", "ms", -1},  // last internal step size; <= 0: start at min(0.01 ms, h)
-  }};
+  static constexpr std::array<state_spec, n_state> state = detail::concat(
+      std::array<state_spec, 2>{{{"V_m", "mV", E_L}, {"w", "pA", -1}}},
+      multisynapse::port_states(multisynapse::g_name, "nS"), multisynapse::port_states(multisynapse::dg_name, "nS/ms"),
+      std::array<state_spec, 2>{{
+          {"refractory_steps", "steps", -1},
+          {"integration_step", "ms", -1},  // last internal step size; <= 0: start at min(0.01 ms, h)
+      }});
 
   // The engines' call (multisynapse.hpp): one summed input [nS] per port slot.
   template <class Real, bool DetectChange = true>

@@ -36,16 +36,6 @@ struct aeif_core_params {
       "gsl_error_tol", 1e-6, "", "absolute error tolerance of the adaptive integrator (NEST's name)"};
 };
 
-// a followed by b.
-template <std::size_t A, std::size_t B>
-constexpr std::array<parameter_spec, A + B> concat(const std::array<parameter_spec, A>& a,
-                                                   const std::array<parameter_spec, B>& b) {
-  std::array<parameter_spec, A + B> out{};
-  for (std::size_t i = 0; i < A; ++i) out[i] = a[i];
-  for (std::size_t i = 0; i < B; ++i) out[A + i] = b[i];
-  return out;
-}
-
 // The synapses of aeif_cond_exp / aeif_cond_alpha: an excitatory and an inhibitory conductance,
 // exponential or (Alpha) alpha functions with two variables each (g_x, dg_x).
 template <bool Alpha>
@@ -124,12 +114,12 @@ struct aeif_alpha_ports : aeif_core_params {
     tau_syn_1 = E_rev_1 + max_ports,
     n_params = tau_syn_1 + max_ports
   };
-  static constexpr std::array<parameter_spec, n_params> parameters = concat(
-      concat(core_parameters, std::array<parameter_spec, 2>{{I_e_spec, gsl_error_tol_spec}}),
-      concat(multisynapse::port_slots(multisynapse::E_rev_name, 0.0, "mV",
+  static constexpr std::array<parameter_spec, n_params> parameters =
+      concat(core_parameters, std::array<parameter_spec, 2>{{I_e_spec, gsl_error_tol_spec}},
+             multisynapse::port_slots(multisynapse::E_rev_name, 0.0, "mV",
                                       "reversal potential of port r (E_rev[r - 1] in NEST's list; NaN: no port)"),
              multisynapse::port_slots(multisynapse::tau_syn_name, 2.0, "ms",
-                                      "time constant of port r (tau_syn[r - 1] in NEST's list; NaN: no port)")));
+                                      "time constant of port r (tau_syn[r - 1] in NEST's list; NaN: no port)"));
   // ODE components after V - E_L and w: g_1 .. g_max_ports, then dg_1 .. dg_max_ports.
   static constexpr int n_syn = 2 * max_ports;
   static constexpr int n_inputs = max_ports;

@@ -23,7 +23,6 @@
 // Measured against NEST 3.10: tests/crosscheck (3 ports, mixed signs; the table states the V_m
 // tolerance).
 #include <cmath>
-#include <limits>
 
 #include <neuromesh/neurons/iaf_psc_exp.hpp>
 #include <neuromesh/neurons/model.hpp>
@@ -35,40 +34,25 @@ struct iaf_psc_exp_multisynapse {
   static constexpr std::string_view name = "iaf_psc_exp_multisynapse";
   static constexpr receptor_kind input = receptor_kind::current;
   static constexpr int max_ports = multisynapse::max_ports;
-  static constexpr double no_port = std::numeric_limits<double>::quiet_NaN();
 
   enum param : int { E_L, C_m, tau_m, t_ref, V_th, V_reset, I_e, tau_syn_1, n_params = tau_syn_1 + max_ports };
-  static constexpr std::array<parameter_spec, n_params> parameters{{
-      {"E_L", -70.0, "mV", "resting potential"},
-      {"C_m", 250.0, "pF", "membrane capacitance"},
-      {"tau_m", 10.0, "ms", "membrane time constant"},
-      {"t_ref", 2.0, "ms", "refractory period"},
-      {"V_th", -55.0, "mV", "spike threshold"},
-      {"V_reset", -70.0, "mV", "reset potential"},
-      {"I_e", 0.0, "pA", "constant external current"},
-      {multisynapse::tau_syn_name[0], 2.0, "ms", "time constant of port 1 (tau_syn[0] in NEST's list)"},
-      {multisynapse::tau_syn_name[1], no_port, "ms", "time constant of port 2 (NaN: no port)"},
-      {multisynapse::tau_syn_name[2], no_port, "ms", "time constant of port 3 (NaN: no port)"},
-      {multisynapse::tau_syn_name[3], no_port, "ms", "time constant of port 4 (NaN: no port)"},
-      {multisynapse::tau_syn_name[4], no_port, "ms", "time constant of port 5 (NaN: no port)"},
-      {multisynapse::tau_syn_name[5], no_port, "ms", "time constant of port 6 (NaN: no port)"},
-      {multisynapse::tau_syn_name[6], no_port, "ms", "time constant of port 7 (NaN: no port)"},
-      {multisynapse::tau_syn_name[7], no_port, "ms", "time constant of port 8 (NaN: no port)"},
-  }};
+  static constexpr std::array<parameter_spec, n_params> parameters =
+      detail::concat(std::array<parameter_spec, tau_syn_1>{{
+                         {"E_L", -70.0, "mV", "resting potential"},
+                         {"C_m", 250.0, "pF", "membrane capacitance"},
+                         {"tau_m", 10.0, "ms", "membrane time constant"},
+                         {"t_ref", 2.0, "ms", "refractory period"},
+                         {"V_th", -55.0, "mV", "spike threshold"},
+                         {"V_reset", -70.0, "mV", "reset potential"},
+                         {"I_e", 0.0, "pA", "constant external current"},
+                     }},
+                     multisynapse::port_slots(multisynapse::tau_syn_name, 2.0, "ms",
+                                              "time constant of port r (tau_syn[r - 1] in NEST's list; NaN: no port)"));
 
   enum var : int { V_m, I_syn_1, refr = I_syn_1 + max_ports, n_state };
-  static constexpr std::array<state_spec, n_state> state{{
-      {"V_m", "mV", E_L},
-      {"I_syn_1", "pA", -1},
-      {"I_syn_2", "pA", -1},
-      {"I_syn_3", "pA", -1},
-      {"I_syn_4", "pA", -1},
-      {"I_syn_5", "pA", -1},
-      {"I_syn_6", "pA", -1},
-      {"I_syn_7", "pA", -1},
-      {"I_syn_8", "pA", -1},
-      {"refractory_steps", "steps", -1},
-  }};
+  static constexpr std::array<state_spec, n_state> state = detail::concat(
+      std::array<state_spec, 1>{{{"V_m", "mV", E_L}}}, multisynapse::port_states(multisynapse::I_syn_name, "pA"),
+      std::array<state_spec, 1>{{{"refractory_steps", "steps", -1}}});
 
   enum constant : int {
     P22,
@@ -84,8 +68,8 @@ struct iaf_psc_exp_multisynapse {
   static constexpr std::size_t n_constants = n_constants_;
 
   static std::string check(const double* p, double /*h*/) {
-    for (int j = 0; j < tau_syn_1; ++j)
-      if (!std::isfinite(p[j])) return std::string(parameters[j].name) + ": must be a finite number";
+    // Every value is finite here (V_min may be -inf: no bound): the shared rule (allowed_number,
+    // core/network.hpp) refuses others in validate() and, drawn ones included, in initial_values.
     if (!(p[C_m] > 0)) return "C_m: must be > 0 pF";
     if (!(p[tau_m] > 0)) return "tau_m: must be > 0 ms";
     if (!(p[t_ref] >= 0)) return "t_ref: must be >= 0 ms";

@@ -46,11 +46,13 @@ struct parameter_spec {
 
 // One state variable. Models may store a variable relative to a parameter (NEST stores V_m
 // relative to E_L so that rest is exactly 0 and a resting neuron is an exact fixed point); the
-// user-visible value is internal + parameters[offset_parameter] (no offset when -1).
+// user-visible value is internal + parameters[offset_parameter] (no offset when -1). A variable of
+// one receptor port (multisynapse.hpp: I_syn_3, g_3, dg_3) names its port, 1..max_ports; 0: none.
 struct state_spec {
   std::string_view name;
   std::string_view unit;
   int offset_parameter = -1;
+  int port = 0;
 };
 
 // Bits returned by step(): the neuron spiked; its state changed (used by the active set: a neuron
@@ -99,6 +101,18 @@ inline double refractory_steps(double t_ref_ms, double h) {
 }
 
 namespace detail {
+// The tables `parts` one after the other (a model's parameter or state table from shared pieces).
+template <class T, std::size_t... N>
+constexpr std::array<T, (N + ...)> concat(const std::array<T, N>&... parts) {
+  std::array<T, (N + ...)> out{};
+  std::size_t i = 0;
+  const auto append = [&](const auto& part) {
+    for (const T& x : part) out[i++] = x;
+  };
+  (append(parts), ...);
+  return out;
+}
+
 // Branch-free helpers the compiler turns into vector blends.
 template <class Real>
 NEUROMESH_INLINE_HOST_DEVICE Real select(bool c, Real a, Real b) {

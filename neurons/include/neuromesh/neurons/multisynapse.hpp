@@ -16,15 +16,21 @@
 // [t1, t2, ...] (one list for the whole population), which the one lowering (initial_values.hpp)
 // and validate() expand into the slots; a single slot may also be given by its name (scalar,
 // per-neuron array or distribution). A population's ports are the leading slots that are set
-// (receptor_ports); a set slot after an unset one is an error naming it.
+// (receptor_ports); a set slot after an unset one is an error naming it. The NaN stays the mark
+// of an absent port (not a separate port count) because the model contract hands check() and
+// derive() the parameter values only (model.hpp), the same arrays on every backend; validate() and
+// the engines take the count from receptor_ports. The per-port state variables name their port
+// (state_spec::port, from port_states).
 // The engines give port r's input the ring-buffer row r - 1 (receptor_rows: as many rows as the
 // largest population's ports, at least the two of excitatory / inhibitory) and call the model's
 // `step_ports(k, x, in, i_stim)` with in[max_ports], one summed input per port.
 #include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 
 #include <neuromesh/neurons/model.hpp>
 
@@ -35,20 +41,58 @@ namespace multisynapse {
 // 0), so this bounds the cost; 8 covers AMPA, NMDA, GABA_A, GABA_B with room to spare.
 inline constexpr int max_ports = 8;
 
-// "tau_syn[r]" for r = 1..max_ports, as constexpr strings for the parameter tables.
-inline constexpr std::string_view tau_syn_name[max_ports] = {"tau_syn[1]", "tau_syn[2]", "tau_syn[3]", "tau_syn[4]",
-                                                             "tau_syn[5]", "tau_syn[6]", "tau_syn[7]", "tau_syn[8]"};
-// "E_rev[r]": the reversal potentials of a conductance-based multisynapse model's ports.
-inline constexpr std::string_view E_rev_name[max_ports] = {"E_rev[1]", "E_rev[2]", "E_rev[3]", "E_rev[4]",
-                                                           "E_rev[5]", "E_rev[6]", "E_rev[7]", "E_rev[8]"};
+// The names "<prefix>r<suffix>" of one per-port list for r = 1..max_ports, generated (a
+// hand-written list would silently get empty names if max_ports grew), in static storage: the
+// models' constexpr tables hold string_views into it.
+template <std::size_t P, std::size_t S>
+struct slot_names {
+  static_assert(max_ports <= 99, "port numbers have at most two digits");
+  char text[max_ports][P + S + 1]{};  // prefix, up to two digits, suffix (P and S count their '\0')
+  std::size_t length[max_ports]{};
+  constexpr slot_names(const char (&prefix)[P], const char (&suffix)[S]) {
+    for (int r = 0; r < max_ports; ++r) {
+      std::size_t n = 0;
+      for (std::size_t i = 0; i + 1 < P; ++i) text[r][n++] = prefix[i];
+      if (r + 1 >= 10) text[r][n++] = static_cast<char>('0' + (r + 1) / 10);
+      text[r][n++] = static_cast<char>('0' + (r + 1) % 10);
+      for (std::size_t i = 0; i + 1 < S; ++i) text[r][n++] = suffix[i];
+      length[r] = n;
+    }
+  }
+  // Slot r = 0..max_ports - 1 (port r + 1).
+  constexpr std::string_view operator[](int r) const { return {text[r], length[r]}; }
+};
+
+// "tau_syn[r]": the ports' time constants (parameters).
+inline constexpr slot_names tau_syn_name("tau_syn[", "]");
+// "E_rev[r]": the reversal potentials of a conductance-based multisynapse model's ports (parameters).
+inline constexpr slot_names E_rev_name("E_rev[", "]");
+// The per-port state variables, named as NEST's recordables: currents I_syn_r (and their
+// derivatives dI_syn_r) of the current-based models, conductances g_r and dg_r of the
+// conductance-based one.
+inline constexpr slot_names I_syn_name("I_syn_", "");
+inline constexpr slot_names dI_syn_name("dI_syn_", "");
+inline constexpr slot_names g_name("g_", "");
+inline constexpr slot_names dg_name("dg_", "");
 
 // The parameter table entries of one per-port list: slot 1 defaults to `first` (NEST's default list
 // [first]), the others to NaN (no port).
-constexpr std::array<parameter_spec, max_ports> port_slots(const std::string_view (&names)[max_ports], double first,
+template <std::size_t P, std::size_t S>
+constexpr std::array<parameter_spec, max_ports> port_slots(const slot_names<P, S>& names, double first,
                                                            std::string_view unit, std::string_view doc) {
   std::array<parameter_spec, max_ports> out{};
   for (int r = 0; r < max_ports; ++r)
     out[r] = {names[r], r == 0 ? first : std::numeric_limits<double>::quiet_NaN(), unit, doc};
+  return out;
+}
+
+// The state table entries of one per-port variable: its slots 1..max_ports, in `unit`, stored as
+// the user sees them (no offset parameter), each naming its port (validate() refuses a non-zero
+// initial value for a port the population does not have).
+template <std::size_t P, std::size_t S>
+constexpr std::array<state_spec, max_ports> port_states(const slot_names<P, S>& names, std::string_view unit) {
+  std::array<state_spec, max_ports> out{};
+  for (int r = 0; r < max_ports; ++r) out[r] = {names[r], unit, -1, r + 1};
   return out;
 }
 

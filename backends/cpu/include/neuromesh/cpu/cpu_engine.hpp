@@ -1,5 +1,6 @@
 #pragma once
 // The multithreaded CPU backend: one shard of targets per thread, no atomics.
+#include <cstddef>
 #include <memory>
 
 #include <neuromesh/core/engine.hpp>
@@ -15,5 +16,11 @@ struct engine_options {
 
 // Builds the engine for cfg.part (one shard per thread; cfg.part.n_shards() threads).
 std::unique_ptr<engine> make_engine(engine_config cfg, engine_options opt = {});
+
+// The bytes each shard keeps for projection k of a validated network when it keeps it as a conv2d
+// plan instead of rows (a static conv2d projection; the other conditions are in engine_options and
+// the partition): the plan grows with the kernel, not with the synapses or the slice. 0 for a
+// projection that is never a plan. For estimate_memory; the engine counts the same bytes.
+std::size_t conv2d_plan_bytes(const network& net, std::size_t k);
 
 }  // namespace neuromesh::cpu
