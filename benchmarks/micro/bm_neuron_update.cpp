@@ -31,8 +31,8 @@ NEUROMESH_MODEL_BENCH(iaf_cond_exp, 400.0)
 NEUROMESH_MODEL_BENCH(izhikevich, 10.0)
 NEUROMESH_MODEL_BENCH(aeif_cond_exp, 800.0)
 NEUROMESH_MODEL_BENCH(aeif_cond_alpha, 800.0)
-// Hodgkin-Huxley, firing at these currents: the lane path between action potentials,
-// the scalar adaptive step during them (hh_common.hpp).
+// Hodgkin-Huxley, firing at these currents: the lane path between action potentials, the
+// adaptive step's tries in lanes during them (hh_common.hpp, neuron_group.hpp evolve_deferred).
 NEUROMESH_MODEL_BENCH(hh_psc_alpha, 800.0)
 NEUROMESH_MODEL_BENCH(hh_cond_exp_traub, 200.0)
 NEUROMESH_MODEL_BENCH(iaf_psc_exp_multisynapse, 400.0)  // one port (NEST default tau_syn); all 8 slots computed

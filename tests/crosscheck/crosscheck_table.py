@@ -115,7 +115,7 @@ MODELS = [
              "GSL RKF45 with absolute error tolerance 1e-3",
              dc=400.0, w_sub=10.0, w_supra=300.0, w_inh=-30.0, reset={"V_reset": -62.5}),
     # Hodgkin-Huxley: both integrate with GSL's RKF45 and control (absolute tolerance 1e-3) from
-    # the same state, neuromesh with the in-project exp (rkf45.hpp: gsl_evolve). Measured: every
+    # the same state, neuromesh with the in-project exp (rkf45.hpp: gsl_try). Measured: every
     # spike in NEST's step; max |dV| 1.1e-10 mV (hh_psc_alpha, 5.5e-9 under 200 Hz input) and
     # 7.6e-7 mV (hh_cond_exp_traub) -- the exp's last bits, through the step-size choice.
     ModelRow("hh_psc_alpha", HH_TOL, HH_REASON,

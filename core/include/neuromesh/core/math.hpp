@@ -62,6 +62,18 @@ inline constexpr double ln2_lo = 1.90821492927058770002e-10;  // 0x3dea39ef35793
 NEUROMESH_INLINE_HOST_DEVICE double infinity() { return from_bits(0x7ff0000000000000ULL); }
 NEUROMESH_INLINE_HOST_DEVICE double quiet_nan() { return from_bits(0x7ff8000000000000ULL); }
 
+// fdlibm e_log.c's R(s^2) for 1+f with s = f/(2+f): log(1+f) = 2s + s R (log and log_simd).
+NEUROMESH_INLINE_HOST_DEVICE double log_poly(double s) {
+  constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01, Lg3 = 2.857142874366239149e-01,
+                   Lg4 = 2.222219843214978396e-01, Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
+                   Lg7 = 1.479819860511658591e-01;
+  const double z = s * s;
+  const double w = z * z;
+  const double t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
+  const double t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
+  return t2 + t1;
+}
+
 }  // namespace detail
 
 // e^x. fdlibm e_exp.c: x = k ln2 + r, |r| <= ln2/2, with ln2 split so k*ln2_hi is exact; exp(r)
@@ -102,13 +114,14 @@ NEUROMESH_INLINE_HOST_DEVICE float exp(float x) { return static_cast<float>(math
 // passes through); k = round(x / ln2) by the 1.5 * 2^52 shifter, exact in round-to-nearest
 // without contraction; the result is y * 2^k, an exact product. Same accuracy as exp (<= 1 ulp
 // from glibc, tests/unit/test_math.cpp), not always the same last bit as exp.
-NEUROMESH_INLINE_HOST_DEVICE double exp_simd(double x) {
+// exp_simd_in_range is exp_simd without the clamp, for arguments known to lie in [-708, 709]: no
+// conditional at all (GCC does not if-convert the clamp in a loop whose lanes are float when the
+// double result is narrowed: rkf45.hpp power_simd).
+NEUROMESH_INLINE_HOST_DEVICE double exp_simd_in_range(double x) {
   constexpr double invln2 = 1.44269504088896338700e+00;
   constexpr double shifter = 6755399441055744.0;  // 1.5 * 2^52: x + shifter rounds x to an integer
   constexpr double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03, P3 = 6.61375632143793436117e-05,
                    P4 = -1.65339022054652515390e-06, P5 = 4.13813679705723846039e-08;
-  x = x < -708.0 ? -708.0 : x;
-  x = x > 709.0 ? 709.0 : x;
   const double big = invln2 * x + shifter;
   const double kd = big - shifter;            // round(x / ln2), |kd| <= 1023
   const double hi = x - kd * detail::ln2_hi;  // exact: ln2_hi has 32 bits, |kd| < 2^11
@@ -119,6 +132,12 @@ NEUROMESH_INLINE_HOST_DEVICE double exp_simd(double x) {
   const double y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
   // 2^kd: the low 12 bits of big's mantissa are kd mod 2^12, so (bits + 1023) << 52 is 2^kd's exponent field.
   return y * detail::from_bits((detail::to_bits(big) + 1023) << 52);
+}
+
+NEUROMESH_INLINE_HOST_DEVICE double exp_simd(double x) {
+  x = x < -708.0 ? -708.0 : x;
+  x = x > 709.0 ? 709.0 : x;
+  return exp_simd_in_range(x);
 }
 
 // e^x in single precision for SIMD lanes (twice the lanes of double): Cody & Waite reduction
@@ -159,9 +178,6 @@ NEUROMESH_INLINE_HOST_DEVICE float exp_simd(float x) {
 // Natural logarithm. fdlibm e_log.c: x = 2^k (1+f) with sqrt(2)/2 < 1+f < sqrt(2), then
 // log(1+f) = 2s + s R(s^2) with s = f/(2+f) and a degree-14 Remez polynomial R.
 NEUROMESH_INLINE_HOST_DEVICE double log(double x) {
-  constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01, Lg3 = 2.857142874366239149e-01,
-                   Lg4 = 2.222219843214978396e-01, Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
-                   Lg7 = 1.479819860511658591e-01;
   const std::uint64_t bits = detail::to_bits(x);
   std::int32_t hx = static_cast<std::int32_t>(static_cast<std::uint32_t>(bits >> 32));
   int k = 0;
@@ -188,11 +204,7 @@ NEUROMESH_INLINE_HOST_DEVICE double log(double x) {
     return dk * detail::ln2_hi - ((R - dk * detail::ln2_lo) - f);
   }
   const double s = f / (2.0 + f);
-  const double z = s * s;
-  const double w = z * z;
-  const double t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
-  const double t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
-  const double R = t2 + t1;
+  const double R = detail::log_poly(s);
   if (((hx - 0x6147a) | (0x6b851 - hx)) > 0) {  // f far from 0: keep f^2/2 separate
     const double hfsq = 0.5 * f * f;
     if (k == 0) return f - (hfsq - s * (hfsq + R));
@@ -200,6 +212,29 @@ NEUROMESH_INLINE_HOST_DEVICE double log(double x) {
   }
   if (k == 0) return f - s * (f - R);
   return dk * detail::ln2_hi - ((s * (f - R) - dk * detail::ln2_lo) - f);
+}
+
+// log x for SIMD lanes and GPU threads: log's algorithm and coefficients above with every branch
+// removed, for positive normal x (the short series near 1 is left out: the general formula is as
+// accurate there). Other x give a finite, meaningless value, never a trap (0: -1023 ln 2). Within
+// 1 ulp of glibc (tests/unit/test_math.cpp); not always the same last bit as log.
+NEUROMESH_INLINE_HOST_DEVICE double log_simd(double x) {
+  constexpr double shifter = 6755399441055744.0;  // 1.5 * 2^52: its low mantissa bits hold small integers
+  const std::uint64_t bits = detail::to_bits(x);
+  const std::uint64_t hx = (bits >> 32) & 0x000fffffULL;  // top 20 mantissa bits
+  const std::uint64_t i = (hx + 0x95f64) & 0x100000;      // x or x/2, so 1+f is near 1
+  const double m = detail::from_bits(((hx | (i ^ 0x3ff00000ULL)) << 32) | (bits & 0xffffffffULL));
+  // k + 1023 in bits, then k exactly as a double: shifter + biased_k, less shifter + 1023.
+  const std::uint64_t biased_k = (bits >> 52) + (i >> 20);
+  const double dk = detail::from_bits(detail::to_bits(shifter) + biased_k) - (shifter + 1023.0);
+  const double f = m - 1.0;
+  const double s = f / (2.0 + f);
+  const double R = detail::log_poly(s);
+  // log's two forms; with k = 0 they are its k == 0 forms to the bit (0 - a = -a, a + 0 = a).
+  const double hfsq = 0.5 * f * f;
+  const double far = dk * detail::ln2_hi - ((hfsq - (s * (hfsq + R) + dk * detail::ln2_lo)) - f);
+  const double near = dk * detail::ln2_hi - ((s * (f - R) - dk * detail::ln2_lo) - f);
+  return (hx >= 0x6147a) & (hx <= 0x6b851) ? far : near;  // f far from 0: f^2/2 kept separate
 }
 
 // log(1 + x), accurate for small x: u = fl(1 + x) is corrected by the exact rounding error

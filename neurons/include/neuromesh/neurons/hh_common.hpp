@@ -2,7 +2,7 @@
 // What the Hodgkin-Huxley models (hh_psc_alpha.hpp, hh_cond_exp_traub.hpp) share: the parameter
 // checks and derived constants of their common parameters, the rate-function form, the ionic
 // currents, and the time step, as NEST's update of both: the ODE over the step by GSL's RKF45
-// evolution (rkf45.hpp: gsl_evolve, absolute tolerance 1e-3, the internal step size carried in
+// evolution (rkf45.hpp: gsl_try, absolute tolerance 1e-3, the internal step size carried in
 // state `integration_step`, starting at h), then this step's spike input (M::add_input), then
 // spike detection: outside the refractory count, a spike when V fell during the step and ended at
 // or above M::threshold(k). A spike sets the count to t_ref's steps; it only suppresses detection
@@ -18,6 +18,13 @@
 // h again), so a loop over neurons vectorises. It computes exactly what `step` computes (the same
 // operations in the same order); otherwise it leaves the state untouched and returns
 // step_flags::deferred, and the caller runs `step` (tests/unit: LaneStepIsStepOrDefers).
+//
+// Deferred neurons in lanes too (`evolve_*`, backends/cpu neuron_group): `step` is written as
+// evolve_begin, evolve_try until evolve_done, evolve_finish, on a record of the adaptive loop's
+// state between tries; a caller may run the tries of many neurons side by side, one branch-free
+// try per neuron per pass, each neuron with its own step size and number of tries, and gets the
+// same bits as `step` (tests/validation/test_hh_lanes.cpp). The power of the step-size control
+// is branch-free too (rkf45.hpp power_simd: for these ratios the bits of `power`, used before).
 #include <string>
 
 #include <neuromesh/core/math.hpp>
@@ -109,19 +116,52 @@ struct hh_model {
     return step_result<DetectChange>(fire, changed);
   }
 
+  // The record of one neuron's time step between tries (n_evolve values): y (from 0), k1 = f(y),
+  // t, the internal step size, the tries so far and I_e + I_stim (the right-hand side's current).
+  static constexpr int ev_k1() { return M::n; }
+  static constexpr int ev_t() { return 2 * M::n; }
+  static constexpr int ev_hs() { return 2 * M::n + 1; }
+  static constexpr int ev_tries() { return 2 * M::n + 2; }
+  static constexpr int ev_i() { return 2 * M::n + 3; }
+  static constexpr int n_evolve() { return 2 * M::n + 4; }
+
+  // The record at the start of the step, from state x.
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static void evolve_begin(const Real* k, const Real* x, Real i_stim, Real* e) {
+    for (int c = 0; c < M::n; ++c) e[c] = x[c];
+    e[ev_i()] = k[i_e] + i_stim;
+    typename M::template rhs<Real>{k, e[ev_i()]}(e, e + ev_k1());
+    e[ev_t()] = Real(0);
+    e[ev_hs()] = x[M::h_int] > Real(0) ? x[M::h_int] : k[dt];
+    e[ev_tries()] = Real(0);
+  }
+  // One try (rkf45.hpp gsl_try, absolute tolerance 1e-3); no branches.
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static void evolve_try(const Real* k, Real* e) {
+    gsl_try<M::n>(typename M::template rhs<Real>{k, e[ev_i()]}, e, e + ev_k1(), e[ev_t()], e[ev_hs()], e[ev_tries()],
+                  k[dt], Real(1e-3), Real(max_tries));
+  }
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static bool evolve_done(const Real* k, const Real* e) {
+    return !(e[ev_t()] < k[dt]);
+  }
+  // The end of the step once evolve_done: finish (spike input, detection) into x; e's y changes.
+  template <class Real, bool DetectChange = true>
+  NEUROMESH_INLINE_HOST_DEVICE static unsigned evolve_finish(const Real* k, Real* x, Real* e, Real in_ex, Real in_in) {
+    const Real hs = e[ev_hs()], h = k[dt];
+    return finish<Real, DetectChange>(k, x, e, hs < h ? hs : h, in_ex, in_in);
+  }
+
   template <class Real, bool DetectChange = true>
   NEUROMESH_INLINE_HOST_DEVICE static unsigned step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim) {
-    constexpr int n = M::n;
-    Real y[n];
-    for (int c = 0; c < n; ++c) y[c] = x[c];
-    const Real h = k[dt];
-    const Real hs0 = x[M::h_int] > Real(0) ? x[M::h_int] : h;
-    const Real hs = gsl_evolve<n>(typename M::template rhs<Real>{k, k[i_e] + i_stim}, y, hs0, h, Real(1e-3), max_tries);
-    return finish<Real, DetectChange>(k, x, y, hs < h ? hs : h, in_ex, in_in);
+    Real e[n_evolve()];
+    evolve_begin(k, x, i_stim, e);
+    while (!evolve_done(k, e)) evolve_try(k, e);
+    return evolve_finish<Real, DetectChange>(k, x, e, in_ex, in_in);
   }
 
   // The common case without branches (see the header comment): internal step size h, one try
-  // over the step within tolerance. gsl_evolve then makes exactly this try (s = h, k1 = f(y))
+  // over the step within tolerance. `step` then makes exactly this try (s = h, k1 = f(y))
   // and accepts it, and the stored size is h.
   template <class Real, bool DetectChange = true>
   NEUROMESH_INLINE_HOST_DEVICE static unsigned lane_step(const Real* k, Real* x, Real in_ex, Real in_in, Real i_stim) {
@@ -132,7 +172,7 @@ struct hh_model {
     for (int c = 0; c < n; ++c) y0[c] = x[c];
     f(y0, k1);
     fehlberg_try<n>(f, y0, k1, h, y, k7, err);
-    Real ratio = Real(0);  // as gsl_evolve's
+    Real ratio = Real(0);  // as gsl_try's
     for (int c = 0; c < n; ++c) {
       const Real q = (err[c] < Real(0) ? -err[c] : err[c]) / Real(1e-3);
       ratio = q > ratio ? q : ratio;

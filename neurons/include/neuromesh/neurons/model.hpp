@@ -70,6 +70,18 @@ concept has_lane_step = requires(const Real* k, Real* x, Real v) {
   {Model::template lane_step<Real, true>(k, x, v, v, v)};
 };
 
+// Models whose `step` is the branch-free pieces (hh_common.hpp: evolve_*) of an adaptive loop
+// over a record of n_evolve() values, so a caller can run the tries of the neurons `lane_step`
+// deferred side by side in lanes, with the same results as `step`.
+template <class Model, class Real>
+concept has_lane_evolve = has_lane_step<Model, Real> && requires(const Real* k, Real* x, Real* e, Real v) {
+  {Model::template evolve_begin<Real>(k, x, v, e)};
+  {Model::template evolve_try<Real>(k, e)};
+  {Model::template evolve_done<Real>(k, e)};
+  {Model::template evolve_finish<Real, true>(k, x, e, v, v)};
+  {Model::n_evolve()};
+};
+
 // Models whose spikes carry a multiplicity (parrot_neuron): state variable
 // `Model::multiplicity_state` holds how many spikes the neuron fired in its last step (>= 1 when
 // `step` returned `spiked`), and the backends emit that many.

@@ -6,7 +6,7 @@
 // in a loop over each time step. Written once here for every backend: only +, -, *, / and the
 // in-project exp/log (determinism contract rule 4), so the arithmetic is identical everywhere and
 // the step choice is per neuron. Used by the aeif family (aeif_integrator.hpp, with its own
-// evolution) and the Hodgkin-Huxley models (hh_psc_alpha.hpp, hh_cond_exp_traub.hpp: gsl_evolve).
+// evolution) and the Hodgkin-Huxley models (hh_psc_alpha.hpp, hh_cond_exp_traub.hpp: gsl_try).
 #include <neuromesh/core/macros.hpp>
 #include <neuromesh/core/math.hpp>
 
@@ -53,62 +53,63 @@ NEUROMESH_INLINE_HOST_DEVICE void fehlberg_try(const Rhs& f, const Real* y, cons
     err[c] = s * (Real(e1) * k1[c] + Real(e3) * k3[c] + Real(e4) * k4[c] + Real(e5) * k5[c] + Real(e6) * k6[c]);
 }
 
-// NEST's `while (t < h) gsl_odeiv_evolve_apply(e, c, s, sys, &t, h, &IntegrationStep, y)` with
-// rkf45 and gsl_odeiv_control_y_new(eps_abs, 0) (the Hodgkin-Huxley models, iaf_cond_alpha):
-//   * a try of size s (the internal step size, shortened to the rest of the time step when it is
-//     larger -- then the try is "final" and ends exactly at h) is accepted when
-//     r = max_i |err_i| / eps_abs <= 1.1; otherwise it is redone from the same state with
-//     s <- s max(0.2, 0.9 r^(-1/5)), unless that no longer moves t (then it is accepted).
+// x^p (|p| <= 0.9) for the step-size control of gsl_try, without branches (SIMD lanes): the
+// in-project exp_simd and log_simd in double, identical on every backend; for the ratios gsl_try
+// uses it, the bits of `power` (measured on 10^7 ratios, float and double). For x >= 0, inf and
+// NaN (gsl_try's ratio is never negative) log_simd is below 712 in magnitude: no clamp needed.
+// Outside the positive normal range the value is meaningless, never a trap (selected away).
+template <class Real>
+NEUROMESH_INLINE_HOST_DEVICE Real power_simd(Real x, double p) {
+  return static_cast<Real>(math::exp_simd_in_range(p * math::log_simd(static_cast<double>(x))));
+}
+
+// One try of NEST's `while (t < h) gsl_odeiv_evolve_apply(e, c, s, sys, &t, h, &IntegrationStep, y)`
+// with rkf45 and gsl_odeiv_control_y_new(eps_abs, 0) (the Hodgkin-Huxley models), from time t
+// within the step with y, k1 = f(y) and internal step size hs:
+//   * the try's size s is hs, shortened to the rest of the time step when larger (the try is then
+//     "final" and ends exactly at h). It is accepted when r = max_i |err_i| / eps_abs <= 1.1;
+//     otherwise it is redone from the same state with s <- s max(0.2, 0.9 r^(-1/5)), unless that
+//     no longer moves t (then it is accepted).
 //   * After an accepted try with r < 0.5: s <- s min(5, max(1, 0.9 r^(-1/6))); the size carries
 //     over to the next time step (`hs`).
-// At most max_tries tries per time step; the last is accepted whatever its error (a safety bound
-// for bounded loops on every backend). Returns the internal step size for the next time step.
+// At most max_tries tries per time step (`tries` counts them); the last is accepted whatever its
+// error (a safety bound for bounded loops on every backend).
+// Without branches, so that a loop over neurons each at its own try vectorises (backends/cpu:
+// the deferred neurons in lanes); the scalar step calls the same function in a loop
+// (hh_common.hpp), so both compute the same bits. A rejected try leaves t, y and k1 and stores
+// the shorter size in hs.
 template <int N, class Real, class Rhs>
-NEUROMESH_INLINE_HOST_DEVICE Real gsl_evolve(const Rhs& f, Real* y, Real hs, Real h, Real eps_abs, int max_tries) {
-  Real k1[N], yn[N], k7[N], err[N];
-  f(y, k1);
-  Real t = 0;
-  int tries = 0;
-  while (t < h) {
-    const Real rest = h - t;
-    Real s = hs;
-    for (;;) {  // tries from t until one is accepted
-      ++tries;
-      const bool final_step = s > rest;  // shortened to end on h, which it then reaches exactly
-      s = final_step ? rest : s;
-      fehlberg_try<N>(f, y, k1, s, yn, k7, err);
-      const Real t_new = final_step ? h : t + s;
-      Real ratio = Real(0);
-      for (int c = 0; c < N; ++c) {
-        const Real q = (err[c] < Real(0) ? -err[c] : err[c]) / eps_abs;
-        ratio = q > ratio ? q : ratio;
-      }
-      Real s_next = s;
-      if (ratio > Real(1.1)) {
-        // 0.9 ratio^(-1/5) <= 0.2 from ratio >= 4.5^5.
-        const Real r = ratio >= Real(1845.28125) ? Real(0.2) : Real(0.9) * power(ratio, -1.0 / 5.0);
-        s_next = s * (r > Real(0.2) ? r : Real(0.2));
-        if (tries < max_tries && s_next < s && t_new + s_next != t_new) {
-          s = s_next;
-          continue;
-        }
-        s_next = s;
-      } else if (ratio < Real(0.5)) {
-        // 0.9 ratio^(-1/6) >= 5 below ratio = 0.18^6.
-        Real r = ratio <= Real(3.4012224e-05) ? Real(5) : Real(0.9) * power(ratio, -1.0 / 6.0);
-        r = r > Real(5) ? Real(5) : r;
-        s_next = s * (r < Real(1) ? Real(1) : r);
-      }
-      hs = s_next;
-      t = tries >= max_tries ? h : t_new;
-      for (int c = 0; c < N; ++c) {
-        y[c] = yn[c];
-        k1[c] = k7[c];
-      }
-      break;
-    }
+NEUROMESH_INLINE_HOST_DEVICE void gsl_try(const Rhs& f, Real* y, Real* k1, Real& t, Real& hs, Real& tries, Real h,
+                                          Real eps_abs, Real max_tries) {
+  Real yn[N], k7[N], err[N];
+  tries = tries + Real(1);
+  const Real rest = h - t;
+  const bool final_step = hs > rest;  // shortened to end on h, which it then reaches exactly
+  const Real s = final_step ? rest : hs;
+  fehlberg_try<N>(f, y, k1, s, yn, k7, err);
+  const Real t_new = final_step ? h : t + s;
+  Real ratio = Real(0);
+  for (int c = 0; c < N; ++c) {
+    const Real q = (err[c] < Real(0) ? -err[c] : err[c]) / eps_abs;
+    ratio = q > ratio ? q : ratio;
   }
-  return hs;
+  const bool high = ratio > Real(1.1);
+  const Real pw = power_simd(ratio, high ? -1.0 / 5.0 : -1.0 / 6.0);  // whichever of the two applies
+  // Too large an error: 0.9 ratio^(-1/5) <= 0.2 from ratio >= 4.5^5.
+  const Real shrink = ratio >= Real(1845.28125) ? Real(0.2) : Real(0.9) * pw;
+  const Real s_shrunk = s * (shrink > Real(0.2) ? shrink : Real(0.2));
+  // Small error: 0.9 ratio^(-1/6) >= 5 below ratio = 0.18^6.
+  Real grow = ratio <= Real(3.4012224e-05) ? Real(5) : Real(0.9) * pw;
+  grow = grow > Real(5) ? Real(5) : grow;
+  const Real s_grown = s * (grow < Real(1) ? Real(1) : grow);
+  const bool reject = high & (tries < max_tries) & (s_shrunk < s) & (t_new + s_shrunk != t_new);
+  const Real s_accepted = !high & (ratio < Real(0.5)) ? s_grown : s;
+  hs = reject ? s_shrunk : s_accepted;
+  t = reject ? t : (tries >= max_tries ? h : t_new);
+  for (int c = 0; c < N; ++c) {
+    y[c] = reject ? y[c] : yn[c];
+    k1[c] = reject ? k1[c] : k7[c];
+  }
 }
 
 }  // namespace neuromesh::detail
