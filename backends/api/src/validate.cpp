@@ -69,14 +69,10 @@ void check_input_magnitude(double magnitude, const std::string& where, const std
                                   "(docs/architecture.md, determinism contract)");
 }
 
-// A multisynapse model's per-port list (multisynapse.hpp: `tau_syn`, and `E_rev` of the
-// conductance-based model): one list for the population, 1..max_ports entries, each finite, time
-// constants > 0 (NEST: "All synaptic time constants must be strictly positive"); it sets every
-// slot "<list>[r]" at `first`, so a slot given by name besides it is refused. The list's values
-// go into `scalars` for the model's check (which also matches E_rev's length to tau_syn's).
 // A multisynapse model's per-port state ("g_3", "dg_3", "I_syn_3") for a port the population does
-// not have (its tau_syn list is shorter): nothing decays it, so a non-zero initial value would act on
-// V_m for the whole run (aeif_cond_alpha_multisynapse). Only 0 is accepted there.
+// not have (its port list -- tau_syn, or tau_decay -- is shorter): nothing decays it, so a non-zero
+// initial value would act on V_m for the whole run (aeif_cond_alpha_multisynapse). Only 0 is
+// accepted there.
 void check_port_state(const model_info& m, const std::vector<double>& scalars, const std::string& name,
                       const value_spec& value, const std::string& where) {
   const std::size_t cut = name.rfind('_');
@@ -86,7 +82,7 @@ void check_port_state(const model_info& m, const std::vector<double>& scalars, c
   const int port = std::stoi(name.substr(cut + 1));
   int ports = 0;
   while (ports < m.max_ports) {
-    const int k = m.parameter(multisynapse::slot_name("tau_syn", ports + 1));
+    const int k = m.parameter(multisynapse::slot_name(m.port_list, ports + 1));
     if (k < 0 || std::isnan(scalars[static_cast<std::size_t>(k)])) break;
     ++ports;
   }
@@ -95,18 +91,26 @@ void check_port_state(const model_info& m, const std::vector<double>& scalars, c
   const bool zero = (x && *x == 0.0) || (xs && std::all_of(xs->begin(), xs->end(), [](double v) { return v == 0.0; }));
   if (port > ports && !zero)
     throw config_error(where, "port " + std::to_string(port) + " does not exist: this population has " +
-                                  std::to_string(ports) + " port(s) (its tau_syn list); give ports up to " +
-                                  std::to_string(ports) + " or lengthen tau_syn");
+                                  std::to_string(ports) + " port(s) (its " + std::string(m.port_list) +
+                                  " list); give ports up to " + std::to_string(ports) + " or lengthen " +
+                                  std::string(m.port_list));
 }
 
+// A multisynapse model's per-port list (multisynapse.hpp: `tau_syn`, `E_rev` of the conductance
+// models, `tau_rise` / `tau_decay` of the beta model): one list for the population, 1..max_ports
+// entries, each finite, time constants ("tau_...") > 0 (NEST: "All synaptic time constants must be
+// strictly positive"); it sets every slot "<list>[r]" at `first`, so a slot given by name besides
+// it is refused. The list's values go into `scalars` for the model's check (which also matches the
+// other lists' lengths to the port list's).
 void validate_port_list(const population& p, const model_info& m, const std::string& list_name, int first,
                         const value_spec& value, const std::string& where, std::vector<double>& scalars) {
-  const bool times = list_name == "tau_syn";
+  const bool times = list_name.rfind("tau_", 0) == 0;
   const auto* list = std::get_if<std::vector<double>>(&value);
   if (list == nullptr || list->empty() || list->size() > static_cast<std::size_t>(m.max_ports))
-    throw config_error(where, "a list of 1 to " + std::to_string(m.max_ports) +
-                                  (times ? " port time constants [ms] (NEST's tau_syn: one receptor port per entry)"
-                                         : " values, one per receptor port (NEST's " + list_name + ")"));
+    throw config_error(where,
+                       "a list of 1 to " + std::to_string(m.max_ports) +
+                           (times ? " port time constants [ms] (NEST's " + list_name + ": one receptor port per entry)"
+                                  : " values, one per receptor port (NEST's " + list_name + ")"));
   for (std::size_t r = 0; r < list->size(); ++r)
     if ((times && !((*list)[r] > 0)) || !std::isfinite((*list)[r]))
       throw parameter_error(p.label, multisynapse::slot_name(list_name, static_cast<int>(r) + 1),
@@ -130,7 +134,7 @@ void validate_population(const population& p, const std::string& where, double d
   std::vector<double> scalars;
   for (const auto& spec : m->parameters) scalars.push_back(spec.default_value);
   for (const auto& [name, value] : p.params) {
-    // NEST's per-port lists (tau_syn, E_rev): a name whose slot "<name>[1]" is a parameter.
+    // NEST's per-port lists (tau_syn, E_rev, tau_rise, tau_decay): a name whose slot "<name>[1]" is a parameter.
     if (const int first = m->max_ports > 0 ? m->parameter(multisynapse::slot_name(name, 1)) : -1; first >= 0) {
       validate_port_list(p, *m, name, first, value, where + ".params." + name, scalars);
       continue;
