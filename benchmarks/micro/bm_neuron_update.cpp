@@ -38,5 +38,6 @@ NEUROMESH_MODEL_BENCH(hh_cond_exp_traub, 200.0)
 NEUROMESH_MODEL_BENCH(iaf_psc_exp_multisynapse, 400.0)  // one port (NEST default tau_syn); all 8 slots computed
 NEUROMESH_MODEL_BENCH(iaf_psc_alpha_multisynapse, 400.0)
 NEUROMESH_MODEL_BENCH(aeif_cond_alpha_multisynapse, 800.0)  // one port; the lane path over all 8 slots
+NEUROMESH_MODEL_BENCH(aeif_cond_beta_multisynapse, 800.0)   // one port (NEST default 2 / 20 ms)
 
 BENCHMARK_MAIN();

@@ -27,7 +27,8 @@ constexpr model_info describe(population_kind kind = population_kind::neuron) {
                     &M::check,
                     &M::derive,
                     &M::initial_state,
-                    ports_of<M>()};
+                    ports_of<M>(),
+                    port_list_of<M>()};
 }
 
 template <class... Ms>
@@ -67,14 +68,14 @@ const model_info* find_model(std::string_view name) {
 int receptor_ports(const population& p) {
   const model_info* m = find_model(p.model);
   if (!m || m->max_ports == 0) return 0;
-  if (auto it = p.params.find("tau_syn"); it != p.params.end()) {
+  if (auto it = p.params.find(std::string(m->port_list)); it != p.params.end()) {
     const auto* list = std::get_if<std::vector<double>>(&it->second);
     return list ? static_cast<int>(list->size()) : 0;  // validate() refuses anything else
   }
-  const int first = m->parameter(multisynapse::tau_syn_name[0]);
+  const int first = m->parameter(multisynapse::slot_name(m->port_list, 1));
   int n = 0;
   for (int r = 0; r < m->max_ports; ++r) {
-    auto it = p.params.find(std::string(multisynapse::tau_syn_name[r]));
+    auto it = p.params.find(multisynapse::slot_name(m->port_list, r + 1));
     const double* x = it == p.params.end() ? &m->parameters[first + r].default_value : std::get_if<double>(&it->second);
     if (x && std::isnan(*x)) break;  // the first unset slot ends the ports
     ++n;

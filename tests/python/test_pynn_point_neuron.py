@@ -1,8 +1,8 @@
 """pyNN.neuromesh's composed PointNeuron (python/neuromesh/pynn/composed.py) beyond PyNN's scenario
 test_composed_neuron_model_homogeneous_receptors: a receptor's recorded conductance / current after
-one spike is the analytic alpha / exponential kernel on that port only, receptor parameters read
-back by name, the same script gives pyNN.nest's spikes, V_m and per-port conductances, and the
-combinations the core has no model for are refused."""
+one spike is the analytic alpha / beta / exponential kernel on that port only, receptor parameters
+read back by name, the same script gives pyNN.nest's spikes, V_m and per-port conductances, and the
+combinations pyNN.nest has no NEST model for are refused, as there."""
 import numpy as np
 import pytest
 
@@ -16,6 +16,11 @@ DT = 0.1
 T_SPIKE, DELAY = 10.0, 1.5  # the input spike and its delay [ms]
 
 
+# Beta receptors: rise < decay on AMPA and GABAA, rise == decay on NMDA (NEST: the alpha function).
+BETA = {"AMPA": dict(tau_rise=0.2, tau_decay=1.7, e_syn=0.0), "GABAA": dict(tau_rise=0.5, tau_decay=8.0, e_syn=-70.0),
+        "NMDA": dict(tau_rise=4.0, tau_decay=4.0, e_syn=0.0)}
+
+
 def _one_spike(sim, neuron, psr, receptor, weight, variable, **setup):
     """One spike of `weight` onto `receptor` of a 1-neuron PointNeuron with receptors AMPA, GABAA,
     NMDA of kind `psr`; returns (times, {receptor: signal of `variable`}, v)."""
@@ -24,6 +29,8 @@ def _one_spike(sim, neuron, psr, receptor, weight, variable, **setup):
     if psr is sim.AlphaPSR:
         kinds = {"AMPA": dict(tau_syn=1.0, e_syn=0.0), "GABAA": dict(tau_syn=1.5, e_syn=-70.0),
                  "NMDA": dict(tau_syn=20.0, e_syn=0.0)}
+    if psr is sim.BetaPSR:
+        kinds = BETA
     cell = sim.PointNeuron(neuron, **{name: psr(**p) for name, p in kinds.items()})
     pop = sim.Population(1, cell, initial_values={"v": -60.0})
     src = sim.Population(1, sim.SpikeSourceArray(spike_times=[T_SPIKE]))
@@ -56,6 +63,40 @@ def test_conductance_after_one_spike_is_the_alpha_function():
     assert v.max() > -60.0 + 0.5  # an excitatory conductance depolarises
 
 
+@pytest.mark.parametrize("receptor", ["GABAA", "NMDA"])
+def test_conductance_after_one_spike_is_the_beta_function(receptor):
+    w = 0.01  # uS
+    times, g, v, units = _one_spike(sim_nm, sim_nm.AdExp(tau_m=10.0, v_rest=-60.0), sim_nm.BetaPSR, receptor, w,
+                                    "gsyn")
+    assert units[receptor] == "uS"
+    # As the alpha port: g rises from 0 after the arrival step; NEST's beta function of peak w,
+    # g(s) = w (e^(-s/td) - e^(-s/tr)) / (e^(-tp/td) - e^(-tp/tr)) with peak time tp; where
+    # tau_rise == tau_decay (NMDA here) NEST's alpha function w (s/tau) e^(1 - s/tau).
+    s = np.clip(times - T_SPIKE - DELAY, 0.0, None)
+    tr, td = BETA[receptor]["tau_rise"], BETA[receptor]["tau_decay"]
+    if tr == td:
+        expected = w * (s / td) * np.exp(1.0 - s / td)
+    else:
+        tp = td * tr * np.log(td / tr) / (td - tr)
+        expected = w * (np.exp(-s / td) - np.exp(-s / tr)) / (np.exp(-tp / td) - np.exp(-tp / tr))
+    np.testing.assert_allclose(g[receptor], expected, atol=1e-4 * w)
+    assert g[receptor].max() == pytest.approx(w, rel=1e-3)
+    assert all(not g[other].any() for other in g if other != receptor)  # the other ports stay at 0
+    # GABAA (e_syn -70 mV below v = -60 mV) hyperpolarises, NMDA (0 mV) depolarises
+    assert (v.min() < -60.0 - 0.1) if receptor == "GABAA" else (v.max() > -60.0 + 0.5)
+
+
+def test_beta_receptor_parameters_by_name():
+    sim = sim_nm
+    sim.setup()
+    cell = sim.PointNeuron(sim.AdExp(), **{name: sim.CondBetaPostSynapticResponse(**p) for name, p in BETA.items()})
+    pop = sim.Population(2, cell)
+    assert pop.get("GABAA.tau_decay") == 8.0 and pop.get("AMPA.tau_rise") == 0.2 and pop.get("GABAA.e_syn") == -70.0
+    assert cell.core_model == "aeif_cond_beta_multisynapse"
+    assert cell.get_receptor_type("NMDA") == 3
+    sim.end()
+
+
 def test_current_after_one_spike_is_the_exponential():
     w = -0.2  # nA: a current port takes either sign, as given
     times, i, v, units = _one_spike(sim_nm, sim_nm.LIF(tau_m=10.0, v_rest=-60.0),
@@ -81,14 +122,31 @@ def test_receptor_parameters_by_name():
     sim.end()
 
 
-def test_unsupported_combinations_refused():
+# What pyNN.nest 0.13 refuses ("No possible models for this combination": its neuron's and its
+# receptors' possible NEST models do not intersect); CondExpPostSynapticResponse maps only to NEST's
+# gif_cond_exp_multisynapse, which neither LIF nor AdExp lists.
+REFUSED = [("LIF", {"AMPA": "AlphaPSR"}), ("LIF", {"AMPA": "BetaPSR"}), ("AdExp", {"AMPA": "CondExpPostSynapticResponse"}),
+           ("LIF", {"AMPA": "CondExpPostSynapticResponse"}), ("AdExp", {"AMPA": "CurrExpPostSynapticResponse"}),
+           ("AdExp", {"AMPA": "AlphaPSR", "GABAA": "BetaPSR"}),
+           ("LIF", {"AMPA": "CurrExpPostSynapticResponse", "GABAA": "AlphaPSR"})]
+
+
+@pytest.mark.parametrize("neuron,receptors", REFUSED)
+def test_unsupported_combinations_refused(neuron, receptors):
     sim = sim_nm
-    with pytest.raises(errors.NoModelAvailableError, match="LIF.*CondAlphaPostSynapticResponse"):
-        sim.PointNeuron(sim.LIF(), AMPA=sim.AlphaPSR())
-    with pytest.raises(errors.NoModelAvailableError, match="CondExpPostSynapticResponse"):
-        sim.PointNeuron(sim.AdExp(), AMPA=sim.CondExpPostSynapticResponse())
-    with pytest.raises(errors.NoModelAvailableError, match="one kind"):
-        sim.PointNeuron(sim.LIF(), AMPA=sim.CurrExpPostSynapticResponse(), GABAA=sim.AlphaPSR())
+    given = "|".join(getattr(sim, r).__name__ for r in receptors.values())
+    with pytest.raises(errors.NoModelAvailableError, match=f"{neuron}.*({given})"):
+        sim.PointNeuron(getattr(sim, neuron)(), **{name: getattr(sim, r)() for name, r in receptors.items()})
+
+
+@pytest.mark.parametrize("neuron,receptors", REFUSED)
+def test_pynn_nest_refuses_the_same(neuron, receptors):
+    sim = pytest.importorskip("pyNN.nest", reason="NEST is not importable")
+    sim.setup()
+    with pytest.raises(errors.NoModelAvailableError):
+        cell = sim.PointNeuron(getattr(sim, neuron)(), **{name: getattr(sim, r)() for name, r in receptors.items()})
+        sim.Population(1, cell)
+    sim.end()
 
 
 def test_heterogeneous_receptor_parameters_refused():
@@ -103,7 +161,7 @@ def test_heterogeneous_receptor_parameters_refused():
     sim.end()
 
 
-@pytest.mark.parametrize("kind", ["AdExp", "LIF"])
+@pytest.mark.parametrize("kind", ["AdExp", "AdExpBeta", "LIF"])
 def test_same_as_pynn_nest(kind):
     sim_nest = pytest.importorskip("pyNN.nest", reason="NEST is not importable")
 
@@ -115,6 +173,12 @@ def test_same_as_pynn_nest(kind):
                                    NMDA=sim.AlphaPSR(tau_syn=20.0, e_syn=0.0),
                                    GABAA=sim.AlphaPSR(tau_syn=1.5, e_syn=-70.0))
             weights, var = {"AMPA": 0.03, "GABAA": 0.02, "NMDA": 0.005}, "gsyn"
+        elif kind == "AdExpBeta":
+            cell = sim.PointNeuron(sim.AdExp(tau_m=10.0, v_rest=-60.0, i_offset=0.45),
+                                   AMPA=sim.BetaPSR(tau_rise=0.2, tau_decay=1.7, e_syn=0.0),
+                                   NMDA=sim.BetaPSR(tau_rise=4.0, tau_decay=4.0, e_syn=0.0),
+                                   GABAA=sim.BetaPSR(tau_rise=0.5, tau_decay=8.0, e_syn=-70.0))
+            weights, var = {"AMPA": 0.06, "GABAA": 0.01, "NMDA": 0.02}, "gsyn"
         else:
             cell = sim.PointNeuron(sim.LIF(tau_m=10.0, v_rest=-60.0, i_offset=0.95),
                                    AMPA=sim.CurrExpPostSynapticResponse(tau_syn=1.0),
@@ -139,7 +203,7 @@ def test_same_as_pynn_nest(kind):
     assert len(nest["spikes"]) >= 3
     np.testing.assert_allclose(ours["spikes"], nest["spikes"], atol=1e-9)
     # float run here (pyNN.neuromesh's default); AdEx: the aeif family's 0.2 mV (crosscheck_table.py)
-    np.testing.assert_allclose(ours["v"], nest["v"], atol=0.2 if kind == "AdExp" else 1e-3)
+    np.testing.assert_allclose(ours["v"], nest["v"], atol=0.2 if kind.startswith("AdExp") else 1e-3)
     for name in ours:
         if "." in name:
             assert np.abs(nest[name]).max() > 0

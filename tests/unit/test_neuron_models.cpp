@@ -527,6 +527,11 @@ TEST(NeuronModels, LaneStepIsStepOrDefers) {
       {{"tau_syn[1]", 5.0}, {"tau_syn[2]", 10.0}, {"E_rev[2]", -85.0}});
   expect_lane_step_is_step<aeif_cond_alpha_multisynapse, float>(
       {{"tau_syn[1]", 5.0}, {"tau_syn[2]", 10.0}, {"E_rev[2]", -85.0}});
+  // Two beta-conductance ports (tau_rise < tau_decay on port 1, equal on port 2).
+  const std::vector<param_override> beta{
+      {"tau_rise[1]", 1.0}, {"tau_decay[1]", 5.0}, {"tau_rise[2]", 10.0}, {"tau_decay[2]", 10.0}, {"E_rev[2]", -85.0}};
+  expect_lane_step_is_step<aeif_cond_beta_multisynapse, double>(beta);
+  expect_lane_step_is_step<aeif_cond_beta_multisynapse, float>(beta);
   // NEST's default tau_syn_ex = 0.2 ms: strong fast input keeps the error control busy, so most
   // steps are deferred; the contract holds all the same.
   expect_lane_step_is_step<aeif_cond_exp, double>({}, false);
@@ -611,7 +616,8 @@ TEST(NeuronModels, RegistryListsAllModels) {
                                                "parrot_neuron",
                                                "iaf_psc_exp_multisynapse",
                                                "iaf_psc_alpha_multisynapse",
-                                               "aeif_cond_alpha_multisynapse"};
+                                               "aeif_cond_alpha_multisynapse",
+                                               "aeif_cond_beta_multisynapse"};
   EXPECT_EQ(names_of(neuron_models{}), expected);
 }
 

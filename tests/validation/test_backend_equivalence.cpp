@@ -168,7 +168,8 @@ network nir_models() {
 // The multisynapse models (neurons/multisynapse.hpp): three ports of different tau_syn, weights of
 // both signs on every port (mixed in one projection), random delays, a dc drive, and one
 // population of each current model driving the other one to one on port 2; and the conductance
-// model aeif_cond_alpha_multisynapse on three ports.
+// models aeif_cond_alpha_multisynapse and aeif_cond_beta_multisynapse on three ports (the beta
+// model's port 2 with tau_rise == tau_decay, NEST's alpha case).
 network multisynapse_models() {
   network net;
   net.populations.push_back({"S", 40, "spike_source_array", {}, {}, {}});
@@ -195,23 +196,29 @@ network multisynapse_models() {
   }
   // aeif_cond_alpha_multisynapse: conductance ports (weights >= 0 nS), an inhibitory E_rev on port 3,
   // driven near threshold so that the adaptive integrator's upswing and resets occur.
-  const char* const aeif = "aeif_cond_alpha_multisynapse";
-  population pop{aeif, 60, aeif, {}, {}, {}};
-  pop.params["tau_syn"] = std::vector<double>{0.5, 5.0, 2.0};
-  pop.params["E_rev"] = std::vector<double>{0.0, 0.0, -85.0};
-  pop.params["I_e"] = distribution{distribution::kind::uniform, 380.0, 520.0};
-  pop.initial["V_m"] = distribution{distribution::kind::uniform, -70.0, -55.0};
-  net.populations.push_back(pop);
-  for (int port = 1; port <= 3; ++port) {
-    projection in;
-    in.pre = "S";
-    in.post = aeif;
-    in.receptor_type = port;
-    in.conn.type = connector::kind::fixed_probability;
-    in.conn.p = 0.25;
-    in.weight = distribution{distribution::kind::uniform, 0.0, 8.0, 0.0, 8.0};
-    in.delay = distribution{distribution::kind::uniform, 0.5, 2.0, 0.5, 2.0};
-    net.projections.push_back(in);
+  for (const char* const aeif : {"aeif_cond_alpha_multisynapse", "aeif_cond_beta_multisynapse"}) {
+    population pop{aeif, 60, aeif, {}, {}, {}};
+    if (std::string(aeif) == "aeif_cond_alpha_multisynapse") {
+      pop.params["tau_syn"] = std::vector<double>{0.5, 5.0, 2.0};
+    } else {
+      pop.params["tau_rise"] = std::vector<double>{0.2, 3.0, 0.5};
+      pop.params["tau_decay"] = std::vector<double>{1.7, 3.0, 8.0};
+    }
+    pop.params["E_rev"] = std::vector<double>{0.0, 0.0, -85.0};
+    pop.params["I_e"] = distribution{distribution::kind::uniform, 380.0, 520.0};
+    pop.initial["V_m"] = distribution{distribution::kind::uniform, -70.0, -55.0};
+    net.populations.push_back(pop);
+    for (int port = 1; port <= 3; ++port) {
+      projection in;
+      in.pre = "S";
+      in.post = aeif;
+      in.receptor_type = port;
+      in.conn.type = connector::kind::fixed_probability;
+      in.conn.p = 0.25;
+      in.weight = distribution{distribution::kind::uniform, 0.0, 8.0, 0.0, 8.0};
+      in.delay = distribution{distribution::kind::uniform, 0.5, 2.0, 0.5, 2.0};
+      net.projections.push_back(in);
+    }
   }
   projection chain;
   chain.pre = "iaf_psc_exp_multisynapse";

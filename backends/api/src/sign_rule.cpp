@@ -156,15 +156,15 @@ bool port_projection(const network& net, const projection& pr, const std::string
   if (pr.receptor_type < 1 || pr.receptor_type > ports)
     throw config_error(where + ".receptor_type",
                        "receptor_type " + std::to_string(pr.receptor_type) + " is not a port of population '" +
-                           post.label + "' (" + post.model + " with " + std::to_string(ports) +
-                           " ports from tau_syn: give 1.." + std::to_string(ports) + "; NEST refuses 0 too)");
+                           post.label + "' (" + post.model + " with " + std::to_string(ports) + " ports from " +
+                           std::string(m->port_list) + ": give 1.." + std::to_string(ports) + "; NEST refuses 0 too)");
   if (pr.target != receptor::by_sign)
     throw config_error(where + ".receptor", "a port of " + post.model +
                                                 " takes weights of either sign as given: leave receptor out and "
                                                 "choose the port with receptor_type");
   if (pr.synapse != "static")
     throw config_error(where + ".synapse", "plastic synapses onto " + post.model + " are not implemented yet");
-  // Conductance ports (aeif_cond_alpha_multisynapse): a conductance is never negative; NEST throws
+  // Conductance ports (aeif_cond_alpha/beta_multisynapse): a conductance is never negative; NEST throws
   // "Synaptic weights for conductance-based multisynapse models must be positive" at delivery.
   if (m->input == receptor_kind::conductance && signs_of(effective_weight(pr)) != signs::non_negative)
     throw config_error(where + ".synapse.weight",

@@ -70,10 +70,11 @@ void check_input_magnitude(double magnitude, const std::string& where, const std
 }
 
 // A multisynapse model's per-port state ("g_3", "dg_3", "I_syn_3": state_spec::port) for a port
-// the population does not have (its tau_syn list is shorter): nothing decays it, so a non-zero
+// the population does not have (its port list -- tau_syn, or tau_decay -- is shorter): nothing decays it, so a non-zero
 // initial value would act on V_m for the whole run (aeif_cond_alpha_multisynapse). Only 0 is
 // accepted there. The population's ports are receptor_ports' count, the one the engines use.
-void check_port_state(const population& p, const state_spec& var, const value_spec& value, const std::string& where) {
+void check_port_state(const population& p, const model_info& m, const state_spec& var, const value_spec& value,
+                      const std::string& where) {
   if (var.port == 0) return;
   const int ports = receptor_ports(p);
   const double* x = std::get_if<double>(&value);
@@ -81,23 +82,26 @@ void check_port_state(const population& p, const state_spec& var, const value_sp
   const bool zero = (x && *x == 0.0) || (xs && std::all_of(xs->begin(), xs->end(), [](double v) { return v == 0.0; }));
   if (var.port > ports && !zero)
     throw config_error(where, "port " + std::to_string(var.port) + " does not exist: this population has " +
-                                  std::to_string(ports) + " port(s) (its tau_syn list); give ports up to " +
-                                  std::to_string(ports) + " or lengthen tau_syn");
+                                  std::to_string(ports) + " port(s) (its " + std::string(m.port_list) +
+                                  " list); give ports up to " + std::to_string(ports) + " or lengthen " +
+                                  std::string(m.port_list));
 }
 
-// A multisynapse model's per-port list (multisynapse.hpp: `tau_syn`, and `E_rev` of the
-// conductance-based model): one list for the population, 1..max_ports entries, each finite, time
-// constants > 0 (NEST: "All synaptic time constants must be strictly positive"); it sets every
-// slot "<list>[r]" at `first`, so a slot given by name besides it is refused. The list's values
-// go into `scalars` for the model's check (which also matches E_rev's length to tau_syn's).
+// A multisynapse model's per-port list (multisynapse.hpp: `tau_syn`, `E_rev` of the conductance
+// models, `tau_rise` / `tau_decay` of the beta model): one list for the population, 1..max_ports
+// entries, each finite, time constants ("tau_...") > 0 (NEST: "All synaptic time constants must be
+// strictly positive"); it sets every slot "<list>[r]" at `first`, so a slot given by name besides
+// it is refused. The list's values go into `scalars` for the model's check (which also matches the
+// other lists' lengths to the port list's).
 void validate_port_list(const population& p, const model_info& m, const std::string& list_name, int first,
                         const value_spec& value, const std::string& where, std::vector<double>& scalars) {
-  const bool times = list_name == "tau_syn";
+  const bool times = list_name.rfind("tau_", 0) == 0;
   const auto* list = std::get_if<std::vector<double>>(&value);
   if (list == nullptr || list->empty() || list->size() > static_cast<std::size_t>(m.max_ports))
-    throw config_error(where, "a list of 1 to " + std::to_string(m.max_ports) +
-                                  (times ? " port time constants [ms] (NEST's tau_syn: one receptor port per entry)"
-                                         : " values, one per receptor port (NEST's " + list_name + ")"));
+    throw config_error(where,
+                       "a list of 1 to " + std::to_string(m.max_ports) +
+                           (times ? " port time constants [ms] (NEST's " + list_name + ": one receptor port per entry)"
+                                  : " values, one per receptor port (NEST's " + list_name + ")"));
   for (std::size_t r = 0; r < list->size(); ++r)
     if ((times && !((*list)[r] > 0)) || !std::isfinite((*list)[r]))
       throw parameter_error(p.label, multisynapse::slot_name(list_name, static_cast<int>(r) + 1),
@@ -121,7 +125,7 @@ void validate_population(const population& p, const std::string& where, double d
   std::vector<double> scalars;
   for (const auto& spec : m->parameters) scalars.push_back(spec.default_value);
   for (const auto& [name, value] : p.params) {
-    // NEST's per-port lists (tau_syn, E_rev): a name whose slot "<name>[1]" is a parameter.
+    // NEST's per-port lists (tau_syn, E_rev, tau_rise, tau_decay): a name whose slot "<name>[1]" is a parameter.
     if (const int first = m->max_ports > 0 ? m->parameter(multisynapse::slot_name(name, 1)) : -1; first >= 0) {
       validate_port_list(p, *m, name, first, value, where + ".params." + name, scalars);
       continue;
@@ -144,7 +148,7 @@ void validate_population(const population& p, const std::string& where, double d
     if (var < 0)
       throw config_error(where + ".initial." + name, "model " + p.model + " has no state variable '" + name + "'");
     validate_value(value, p.size, where + ".initial." + name);
-    check_port_state(p, m->state[static_cast<std::size_t>(var)], value, where + ".initial." + name);
+    check_port_state(p, *m, m->state[static_cast<std::size_t>(var)], value, where + ".initial." + name);
   }
   if (m->kind == population_kind::spike_source_array) {
     if (p.spike_times.size() > p.size) throw config_error(where + ".spike_times", "more spike trains than neurons");

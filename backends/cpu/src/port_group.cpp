@@ -111,7 +111,7 @@ class port_group final : public model_group<Model, Real> {
       }
   }
 
-  // Adaptive models (aeif_cond_alpha_multisynapse) run the branch-free common case over all
+  // Adaptive models (aeif_cond_alpha/beta_multisynapse) run the branch-free common case over all
   // neurons, then `step_ports` for the few it defers (aeif_cond_exp.hpp: the lane path).
   static constexpr bool has_lane_ports = requires(const Real* k, Real* x, const Real* in, Real v) {
     {Model::template lane_step_ports<Real, false>(k, x, in, v)};
@@ -144,6 +144,10 @@ template std::unique_ptr<population_group> make_port_group<iaf_psc_alpha_multisy
 template std::unique_ptr<population_group> make_port_group<aeif_cond_alpha_multisynapse, float>(
     const lowered_population&);
 template std::unique_ptr<population_group> make_port_group<aeif_cond_alpha_multisynapse, double>(
+    const lowered_population&);
+template std::unique_ptr<population_group> make_port_group<aeif_cond_beta_multisynapse, float>(
+    const lowered_population&);
+template std::unique_ptr<population_group> make_port_group<aeif_cond_beta_multisynapse, double>(
     const lowered_population&);
 
 }  // namespace neuromesh::cpu

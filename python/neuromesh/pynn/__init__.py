@@ -21,8 +21,9 @@ from .standardmodels import (ACSource, AdditiveWeightDependence, DCSource, EIF_c
                              SpikeSourcePoisson, STDPMechanism, StaticSynapse, StepCurrentSource,
                              TsodyksMarkramSynapse)
 from .standardmodels import HH_cond_exp, IF_cond_alpha, SpikeSourceGamma, SpikeSourcePoissonRefractory  # noqa: F401
-from .composed import (AdExp, AlphaPSR, CondAlphaPostSynapticResponse, CondExpPostSynapticResponse,  # noqa: F401
-                       CurrExpPostSynapticResponse, ExpPSR, LIF, PointNeuron)
+from .composed import (AdExp, AlphaPSR, BetaPSR, CondAlphaPostSynapticResponse,  # noqa: F401
+                       CondBetaPostSynapticResponse, CondExpPostSynapticResponse, CurrExpPostSynapticResponse,
+                       ExpPSR, LIF, PointNeuron)
 
 
 def list_standard_models():

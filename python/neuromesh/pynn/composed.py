@@ -1,22 +1,26 @@
 """PyNN's composed point neurons on neuromesh: `PointNeuron(neuron, name=receptor, ...)`, a neuron
 component (`LIF`, `AdExp`) with named post-synaptic receptors (`CurrExpPostSynapticResponse`,
-`CondAlphaPostSynapticResponse` alias `AlphaPSR`), mapped as pyNN.nest maps them onto NEST's
-multisynapse models, which the core has:
+`CondAlphaPostSynapticResponse` alias `AlphaPSR`, `CondBetaPostSynapticResponse` alias `BetaPSR`),
+mapped as pyNN.nest 0.13 maps them onto NEST's multisynapse models, which the core has:
 
 ====================================  ================================  ==========================
 PyNN components                       core model                        receptor variable
 ====================================  ================================  ==========================
 LIF + CurrExpPostSynapticResponse     iaf_psc_exp_multisynapse          isyn [nA] <- I_syn_r [pA]
 AdExp + CondAlphaPostSynapticResponse aeif_cond_alpha_multisynapse      gsyn [uS] <- g_r [nS]
+AdExp + CondBetaPostSynapticResponse  aeif_cond_beta_multisynapse       gsyn [uS] <- g_r [nS]
 ====================================  ================================  ==========================
 
 The receptors, sorted by name, are the ports 1..n (`receptor_type="AMPA"` in a Projection is
-port index(AMPA) + 1, as on pyNN.nest); their parameters (tau_syn, e_syn) become NEST's lists
-tau_syn / E_rev and must be one value per population (the core takes one list per population).
-Parameters keep PyNN's names and units in Python, receptor ones as "<receptor>.<name>"
-(`population.get("GABAA.e_syn")`). Weights: nA (current receptors) or uS (conductance receptors,
->= 0), x 1000 to the core's pA / nS. Other combinations (e.g. CondExpPostSynapticResponse, which
-NEST runs as gif_cond_exp_multisynapse) raise NoModelAvailableError.
+port index(AMPA) + 1, as on pyNN.nest); their parameters (tau_syn, e_syn, tau_rise, tau_decay)
+become NEST's lists tau_syn / E_rev / tau_rise / tau_decay and must be one value per population
+(the core takes one list per population). Parameters keep PyNN's names and units in Python,
+receptor ones as "<receptor>.<name>" (`population.get("GABAA.e_syn")`). Weights: nA (current
+receptors) or uS (conductance receptors, >= 0), x 1000 to the core's pA / nS. Other combinations
+raise NoModelAvailableError, as on pyNN.nest: there CondExpPostSynapticResponse maps only to
+NEST's gif_cond_exp_multisynapse, which neither LIF nor AdExp offers, so pyNN.nest refuses it with
+either neuron ("No possible models for this combination"); so do LIF with a conductance receptor
+and AdExp with a current one.
 """
 import numpy as np
 from pyNN import errors
@@ -63,12 +67,23 @@ class CondExpPostSynapticResponse(receptors.CondExpPostSynapticResponse):
     port_state = {"gsyn": ("g_{}", 1e-3)}
 
 
+class CondBetaPostSynapticResponse(receptors.CondBetaPostSynapticResponse):
+    __doc__ = receptors.CondBetaPostSynapticResponse.__doc__
+    translations = _identity(receptors.CondBetaPostSynapticResponse)
+    recordable = ["gsyn"]
+    port_state = {"gsyn": ("g_{}", 1e-3)}
+
+
 AlphaPSR = CondAlphaPostSynapticResponse
 ExpPSR = CondExpPostSynapticResponse
+BetaPSR = CondBetaPostSynapticResponse
 
-# (neuron component, receptor component) -> core model
+# (neuron component, receptor component) -> core model: pyNN.nest's possible_models intersections
 _CORE_MODELS = {(LIF, CurrExpPostSynapticResponse): "iaf_psc_exp_multisynapse",
-                (AdExp, CondAlphaPostSynapticResponse): "aeif_cond_alpha_multisynapse"}
+                (AdExp, CondAlphaPostSynapticResponse): "aeif_cond_alpha_multisynapse",
+                (AdExp, CondBetaPostSynapticResponse): "aeif_cond_beta_multisynapse"}
+# receptor parameter (PyNN) -> NEST's per-port list
+_PORT_LISTS = {"tau_syn": "tau_syn", "e_syn": "E_rev", "tau_rise": "tau_rise", "tau_decay": "tau_decay"}
 
 
 class _PortCell(nm.Model):
@@ -104,7 +119,8 @@ class PointNeuron(cells.PointNeuron):
             given = ", ".join(sorted({type(p).__name__ for p in post_synaptic_receptors.values()}))
             raise errors.NoModelAvailableError(
                 f"pyNN.neuromesh: no core model for PointNeuron({type(neuron).__name__}, {given}); available: "
-                f"{combos} (all receptors of one kind)")
+                f"{combos} (all receptors of one kind), as on pyNN.nest (CondExpPostSynapticResponse: NEST's "
+                f"gif_cond_exp_multisynapse, which no PyNN neuron component maps to)")
         self.core_model = model
 
     def get_receptor_type(self, name):
@@ -160,16 +176,15 @@ class PointNeuron(cells.PointNeuron):
     def nm_cell(self, **p):
         """The core cell from the population's values in PyNN names and units."""
         label = f"PointNeuron({type(self.neuron).__name__})"
-        ports = {pname: _port_list([p[f"{r}.{pname}"] for r in self.receptor_types], pname, label)
-                 for pname in ("tau_syn", "e_syn") if f"{self.receptor_types[0]}.{pname}" in p}
+        ports = {nest: _port_list([p[f"{r}.{pname}"] for r in self.receptor_types], pname, label)
+                 for pname, nest in _PORT_LISTS.items() if f"{self.receptor_types[0]}.{pname}" in p}
         common = dict(C_m=_scale(p["cm"], 1000.0), t_ref=p["tau_refrac"], V_reset=p["v_reset"], E_L=p["v_rest"],
-                      V_th=p["v_thresh"], I_e=_scale(p["i_offset"], 1000.0), tau_syn=ports["tau_syn"])
-        if self.core_model == "aeif_cond_alpha_multisynapse":
+                      V_th=p["v_thresh"], I_e=_scale(p["i_offset"], 1000.0), **ports)
+        if self.core_model.startswith("aeif_"):
             return _PortCell(self.core_model, **common, g_L=_ratio(p["cm"], p["tau_m"], 1000.0), V_peak=p["v_spike"],
-                             a=p["a"], b=_scale(p["b"], 1000.0), Delta_T=p["delta_T"], tau_w=p["tau_w"],
-                             E_rev=ports["e_syn"])
+                             a=p["a"], b=_scale(p["b"], 1000.0), Delta_T=p["delta_T"], tau_w=p["tau_w"])
         return _PortCell(self.core_model, **common, tau_m=p["tau_m"])
 
 
 __all__ = ["PointNeuron", "LIF", "AdExp", "CurrExpPostSynapticResponse", "CondAlphaPostSynapticResponse",
-           "CondExpPostSynapticResponse", "AlphaPSR", "ExpPSR"]
+           "CondExpPostSynapticResponse", "CondBetaPostSynapticResponse", "AlphaPSR", "ExpPSR", "BetaPSR"]

@@ -1,7 +1,8 @@
 #pragma once
 // The integrator of NEST's aeif family (aeif_cond_exp, aeif_cond_alpha,
-// aeif_cond_alpha_multisynapse): validation, derived constants and the shared step, templated on
-// the synapses (`Syn`: their parameters, ODE components, conductance current and spike input).
+// aeif_cond_alpha_multisynapse, aeif_cond_beta_multisynapse): validation, derived constants and
+// the shared step, templated on the synapses (`Syn`: their parameters, ODE components,
+// conductance current and spike input).
 // Equations, integrator and sources: aeif_cond_exp.hpp, which documents the whole family.
 #include <array>
 #include <cmath>
@@ -102,11 +103,43 @@ struct aeif_ex_in : aeif_core_params {
   }
 };
 
+// The receptor ports' dynamics, shared by the alpha and the beta ports (all max_ports slots; an
+// absent port's constants are 0: it stays at 0 and adds nothing). Port r has g_r = y[g_1 + r] and
+// dg_r = y[dg_1 + r]; the constants are per port, from s_e (E_rev - E_L), s_rise (1 / tau_rise),
+// s_decay (1 / tau_decay) and s_jump (the spike's jump of dg_r per nS of weight). The alpha ports
+// pass their 1 / tau_syn as both time constants, so a beta port with tau_rise == tau_decay computes
+// exactly what an alpha port of that tau_syn computes (as in NEST).
+struct aeif_port_kernels {
+  static constexpr int max_ports = multisynapse::max_ports;
+  static constexpr int g_1 = 2, dg_1 = 2 + max_ports;
+
+  // NEST's dg_r/dt = dg'_r - g_r / tau_decay[r], d(dg'_r)/dt = -dg'_r / tau_rise[r].
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static void port_synapses(const Real* s_rise, const Real* s_decay, const Real* y,
+                                                         Real* f) {
+    for (int r = 0; r < max_ports; ++r) {
+      f[g_1 + r] = y[dg_1 + r] - y[g_1 + r] * s_decay[r];
+      f[dg_1 + r] = -y[dg_1 + r] * s_rise[r];
+    }
+  }
+
+  // acc minus the ports' currents g_r (v - E_rev[r]), in port order.
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static Real port_currents(const Real* s_e, const Real* y, Real v, Real acc) {
+    for (int r = 0; r < max_ports; ++r) acc = acc - y[g_1 + r] * (v - s_e[r]);
+    return acc;
+  }
+
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static void port_input(const Real* s_jump, Real* y, const Real* in) {
+    for (int r = 0; r < max_ports; ++r) y[dg_1 + r] = y[dg_1 + r] + in[r] * s_jump[r];
+  }
+};
+
 // The synapses of aeif_cond_alpha_multisynapse: receptor ports 1..n (multisynapse.hpp), each an
 // alpha-function conductance with its own tau_syn[r] and E_rev[r]; g_r and dg_r for all
-// max_ports slots (an absent port's constants are 0: it stays at 0 and adds nothing).
-struct aeif_alpha_ports : aeif_core_params {
-  static constexpr int max_ports = multisynapse::max_ports;
+// max_ports slots.
+struct aeif_alpha_ports : aeif_core_params, aeif_port_kernels {
   enum param : int {
     I_e = n_core_params,
     gsl_error_tol,
@@ -123,7 +156,6 @@ struct aeif_alpha_ports : aeif_core_params {
   // ODE components after V - E_L and w: g_1 .. g_max_ports, then dg_1 .. dg_max_ports.
   static constexpr int n_syn = 2 * max_ports;
   static constexpr int n_inputs = max_ports;
-  static constexpr int g_1 = 2, dg_1 = 2 + max_ports;
   enum syn_constant : int {
     e_rev_1,
     inv_tau_1 = e_rev_1 + max_ports,
@@ -135,7 +167,7 @@ struct aeif_alpha_ports : aeif_core_params {
     if (std::string problem = multisynapse::check_ports(p, tau_syn_1); !problem.empty()) return problem;
     for (int r = 0; r < max_ports; ++r)
       if (std::isinf(p[E_rev_1 + r])) return std::string(multisynapse::E_rev_name[r]) + ": must be finite";
-    return multisynapse::check_reversal(p, E_rev_1, tau_syn_1);
+    return multisynapse::check_same_ports(p, E_rev_1, multisynapse::E_rev_name, "E_rev", tau_syn_1, "tau_syn");
   }
 
   static void derive_synapses(const double* p, double* s) {
@@ -148,24 +180,111 @@ struct aeif_alpha_ports : aeif_core_params {
     }
   }
 
-  // dg_r/dt = dg'_r - g_r / tau_syn[r], d(dg'_r)/dt = -dg'_r / tau_syn[r].
   template <class Real>
   NEUROMESH_INLINE_HOST_DEVICE static void synapses(const Real* s, const Real* y, Real* f) {
+    port_synapses(s + inv_tau_1, s + inv_tau_1, y, f);
+  }
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static Real minus_currents(const Real* s, const Real* y, Real v, Real acc) {
+    return port_currents(s + e_rev_1, y, v, acc);
+  }
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static void add_input(const Real* s, Real* y, const Real* in) {
+    port_input(s + jump_1, y, in);
+  }
+};
+
+// NEST's beta_normalization_factor (libnestutil/beta_normalization_factor.h, NEST 3.10): the jump
+// of dg per nS of weight that makes the beta conductance peak at the weight,
+// (1/tau_rise - 1/tau_decay) / (e^(-t_p/tau_decay) - e^(-t_p/tau_rise)) at the peak time
+// t_p = tau_decay tau_rise ln(tau_decay/tau_rise) / (tau_decay - tau_rise); where the two time
+// constants are equal (or so close that the difference or the denominator is below the double
+// epsilon) the alpha function's e / tau_decay. The same operations as NEST's, in double.
+inline double beta_normalization(double tau_rise, double tau_decay) {
+  const double eps = std::numeric_limits<double>::epsilon();
+  const double tau_difference = tau_decay - tau_rise;
+  double peak_value = 0;
+  if (std::abs(tau_difference) > eps) {
+    const double t_peak = tau_decay * tau_rise * std::log(tau_decay / tau_rise) / tau_difference;
+    peak_value = std::exp(-t_peak / tau_decay) - std::exp(-t_peak / tau_rise);
+  }
+  if (std::abs(peak_value) < eps) return 2.718281828459045 / tau_decay;
+  return (1. / tau_rise - 1. / tau_decay) / peak_value;
+}
+
+// The synapses of aeif_cond_beta_multisynapse: receptor ports 1..n, each a beta-function
+// conductance with its own tau_rise[r] <= tau_decay[r] and E_rev[r]; the ports are tau_decay's
+// entries, E_rev and tau_rise must have as many (NEST: the three lists have the same length).
+struct aeif_beta_ports : aeif_core_params, aeif_port_kernels {
+  static constexpr std::string_view port_list = "tau_decay";
+  enum param : int {
+    I_e = n_core_params,
+    gsl_error_tol,
+    E_rev_1,
+    tau_rise_1 = E_rev_1 + max_ports,
+    tau_decay_1 = tau_rise_1 + max_ports,
+    n_params = tau_decay_1 + max_ports
+  };
+  static constexpr std::array<parameter_spec, n_params> parameters = concat(
+      concat(concat(core_parameters, std::array<parameter_spec, 2>{{I_e_spec, gsl_error_tol_spec}}),
+             multisynapse::port_slots(multisynapse::E_rev_name, 0.0, "mV",
+                                      "reversal potential of port r (E_rev[r - 1] in NEST's list; NaN: no port)")),
+      concat(multisynapse::port_slots(multisynapse::tau_rise_name, 2.0, "ms",
+                                      "rise time of port r (tau_rise[r - 1] in NEST's list; NaN: no port)"),
+             multisynapse::port_slots(multisynapse::tau_decay_name, 20.0, "ms",
+                                      "decay time of port r (tau_decay[r - 1] in NEST's list; NaN: no port)")));
+  static constexpr int n_syn = 2 * max_ports;
+  static constexpr int n_inputs = max_ports;
+  enum syn_constant : int {
+    e_rev_1,
+    inv_rise_1 = e_rev_1 + max_ports,
+    inv_decay_1 = inv_rise_1 + max_ports,
+    jump_1 = inv_decay_1 + max_ports,
+    n_syn_constants = jump_1 + max_ports
+  };
+
+  // NEST 3.10's checks: "All synaptic time constants must be strictly positive", "Synaptic rise
+  // time must be smaller than or equal to decay time", the three lists of one length.
+  static std::string check_synapses(const double* p) {
+    using namespace multisynapse;
+    if (std::string problem = check_ports(p, tau_decay_1, tau_decay_name, port_list); !problem.empty()) return problem;
+    if (std::string problem = check_same_ports(p, tau_rise_1, tau_rise_name, "tau_rise", tau_decay_1, port_list);
+        !problem.empty())
+      return problem;
     for (int r = 0; r < max_ports; ++r) {
-      f[g_1 + r] = y[dg_1 + r] - y[g_1 + r] * s[inv_tau_1 + r];
-      f[dg_1 + r] = -y[dg_1 + r] * s[inv_tau_1 + r];
+      if (std::isinf(p[E_rev_1 + r])) return std::string(E_rev_name[r]) + ": must be finite";
+      const double rise = p[tau_rise_1 + r];
+      if (std::isnan(rise)) continue;
+      if (!(rise > 0) || !std::isfinite(rise)) return std::string(tau_rise_name[r]) + ": must be > 0 ms and finite";
+      if (!(rise <= p[tau_decay_1 + r]))
+        return std::string(tau_rise_name[r]) + ": must be <= tau_decay[" + std::to_string(r + 1) +
+               "] (NEST: the rise time is at most the decay time)";
+    }
+    return check_same_ports(p, E_rev_1, E_rev_name, "E_rev", tau_decay_1, port_list);
+  }
+
+  static void derive_synapses(const double* p, double* s) {
+    for (int r = 0; r < max_ports; ++r) {
+      const double rise = p[tau_rise_1 + r], decay = p[tau_decay_1 + r];
+      const bool present = !std::isnan(decay);  // an absent port: all constants 0
+      s[e_rev_1 + r] = present ? p[E_rev_1 + r] - p[E_L] : 0.0;
+      s[inv_rise_1 + r] = present ? 1.0 / rise : 0.0;
+      s[inv_decay_1 + r] = present ? 1.0 / decay : 0.0;
+      s[jump_1 + r] = present ? beta_normalization(rise, decay) : 0.0;  // NEST's g0: g_r peaks at w
     }
   }
 
   template <class Real>
-  NEUROMESH_INLINE_HOST_DEVICE static Real minus_currents(const Real* s, const Real* y, Real v, Real acc) {
-    for (int r = 0; r < max_ports; ++r) acc = acc - y[g_1 + r] * (v - s[e_rev_1 + r]);
-    return acc;
+  NEUROMESH_INLINE_HOST_DEVICE static void synapses(const Real* s, const Real* y, Real* f) {
+    port_synapses(s + inv_rise_1, s + inv_decay_1, y, f);
   }
-
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static Real minus_currents(const Real* s, const Real* y, Real v, Real acc) {
+    return port_currents(s + e_rev_1, y, v, acc);
+  }
   template <class Real>
   NEUROMESH_INLINE_HOST_DEVICE static void add_input(const Real* s, Real* y, const Real* in) {
-    for (int r = 0; r < max_ports; ++r) y[dg_1 + r] = y[dg_1 + r] + in[r] * s[jump_1 + r];
+    port_input(s + jump_1, y, in);
   }
 };
 

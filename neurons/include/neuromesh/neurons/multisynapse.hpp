@@ -1,8 +1,9 @@
 #pragma once
 // Receptor ports of NEST's *_multisynapse models (iaf_psc_exp_multisynapse,
-// iaf_psc_alpha_multisynapse, aeif_cond_alpha_multisynapse): a neuron with n ports has one synaptic
-// input per port, each with its own time constant tau_syn[r] (NEST's array parameter `tau_syn`,
-// default [2.0]: one port).
+// iaf_psc_alpha_multisynapse, aeif_cond_alpha_multisynapse, aeif_cond_beta_multisynapse): a neuron
+// with n ports has one synaptic input per port, each with its own time constant tau_syn[r] (NEST's
+// array parameter `tau_syn`, default [2.0]: one port; aeif_cond_beta_multisynapse has the two
+// lists tau_rise and tau_decay instead, and its ports are tau_decay's entries: `port_list`).
 // A connection names its port with receptor_type r in 1..n; NEST refuses 0 and r > n
 // (IncompatibleReceptorType), and so does validate() (sign_rule.cpp), naming the projection. A
 // port's weight is a current [pA] of either sign: the sign chooses nothing, as in NEST. A
@@ -67,9 +68,12 @@ struct slot_names {
 inline constexpr slot_names tau_syn_name("tau_syn[", "]");
 // "E_rev[r]": the reversal potentials of a conductance-based multisynapse model's ports (parameters).
 inline constexpr slot_names E_rev_name("E_rev[", "]");
+// "tau_rise[r]", "tau_decay[r]": the beta-function ports' time constants (aeif_cond_beta_multisynapse).
+inline constexpr slot_names tau_rise_name("tau_rise[", "]");
+inline constexpr slot_names tau_decay_name("tau_decay[", "]");
 // The per-port state variables, named as NEST's recordables: currents I_syn_r (and their
 // derivatives dI_syn_r) of the current-based models, conductances g_r and dg_r of the
-// conductance-based one.
+// conductance-based ones.
 inline constexpr slot_names I_syn_name("I_syn_", "");
 inline constexpr slot_names dI_syn_name("dI_syn_", "");
 inline constexpr slot_names g_name("g_", "");
@@ -102,34 +106,43 @@ constexpr std::array<state_spec, max_ports> port_states(const slot_names<P, S>& 
 // name whose slot "<list>[1]" is a parameter of the model.
 inline std::string slot_name(std::string_view list, int r) { return std::string(list) + "[" + std::to_string(r) + "]"; }
 
-// Checks the slots p[first .. first + max_ports): the set ones (not NaN) lead, each > 0 and
-// finite; "" or "<parameter>: problem".
-inline std::string check_ports(const double* p, int first) {
+// Checks the slots p[first .. first + max_ports) of the list that defines the ports (`list`, slot
+// names `names`): the set ones (not NaN) lead, each > 0 and finite; "" or "<parameter>: problem".
+template <std::size_t P, std::size_t S>
+std::string check_ports(const double* p, int first, const slot_names<P, S>& names, std::string_view list) {
   bool gap = false;
   for (int r = 0; r < max_ports; ++r) {
     const double t = p[first + r];
     if (std::isnan(t)) {
-      if (r == 0) return std::string(tau_syn_name[r]) + ": a neuron needs at least one port (tau_syn: [..])";
+      if (r == 0) return std::string(names[r]) + ": a neuron needs at least one port (" + std::string(list) + ": [..])";
       gap = true;
       continue;
     }
-    if (gap) return std::string(tau_syn_name[r]) + ": set after an unset port (ports are tau_syn[1] .. tau_syn[n])";
-    if (!(t > 0) || !std::isfinite(t)) return std::string(tau_syn_name[r]) + ": must be > 0 ms and finite";
+    if (gap)
+      return std::string(names[r]) + ": set after an unset port (ports are " + std::string(names[0]) + " .. " +
+             std::string(list) + "[n])";
+    if (!(t > 0) || !std::isfinite(t)) return std::string(names[r]) + ": must be > 0 ms and finite";
   }
   return {};
 }
+inline std::string check_ports(const double* p, int first) { return check_ports(p, first, tau_syn_name, "tau_syn"); }
 
-// Checks the reversal potentials p[first .. first + max_ports) against the ports' time constants
-// p[tau_first ..]: a port has both or neither (NEST: E_rev and tau_syn have the same length).
-inline std::string check_reversal(const double* p, int first, int tau_first) {
+// Checks a second per-port list p[first .. first + max_ports) (slot names `names`, NEST's list
+// `list`) against the ports p[port_first ..] of the list `port_list`: a port has both or neither
+// (NEST: the lists have the same length).
+template <std::size_t P, std::size_t S>
+std::string check_same_ports(const double* p, int first, const slot_names<P, S>& names, std::string_view list,
+                             int port_first, std::string_view port_list) {
+  const std::string lists =
+      " (give " + std::string(list) + " and " + std::string(port_list) + " as lists of equal length, as NEST)";
   for (int r = 0; r < max_ports; ++r) {
-    const bool port = !std::isnan(p[tau_first + r]), set = !std::isnan(p[first + r]);
+    const bool port = !std::isnan(p[port_first + r]), set = !std::isnan(p[first + r]);
     if (port && !set)
-      return std::string(E_rev_name[r]) + ": port " + std::to_string(r + 1) +
-             " has tau_syn but no reversal potential (give E_rev and tau_syn as lists of equal length, as NEST)";
+      return std::string(names[r]) + ": port " + std::to_string(r + 1) + " has " + std::string(port_list) + " but no " +
+             std::string(list) + lists;
     if (set && !port)
-      return std::string(E_rev_name[r]) + ": set for port " + std::to_string(r + 1) +
-             ", which has no tau_syn (give E_rev and tau_syn as lists of equal length, as NEST)";
+      return std::string(names[r]) + ": set for port " + std::to_string(r + 1) + ", which has no " +
+             std::string(port_list) + lists;
   }
   return {};
 }
@@ -141,5 +154,15 @@ template <class Model>
 concept has_ports = requires {
   Model::max_ports;
 };
+
+// The list whose set slots are a model's ports: `Model::port_list` where the model names one
+// (aeif_cond_beta_multisynapse: "tau_decay"), else "tau_syn".
+template <class Model>
+constexpr std::string_view port_list_of() {
+  if constexpr (requires { Model::port_list; })
+    return Model::port_list;
+  else
+    return "tau_syn";
+}
 
 }  // namespace neuromesh

@@ -11,6 +11,7 @@
 #include <neuromesh/core/network.hpp>
 #include <neuromesh/neurons/aeif_cond_alpha.hpp>
 #include <neuromesh/neurons/aeif_cond_alpha_multisynapse.hpp>
+#include <neuromesh/neurons/aeif_cond_beta_multisynapse.hpp>
 #include <neuromesh/neurons/aeif_cond_exp.hpp>
 #include <neuromesh/neurons/hh_cond_exp_traub.hpp>
 #include <neuromesh/neurons/hh_psc_alpha.hpp>
@@ -34,10 +35,10 @@ struct model_list {
 };
 
 // Every integrate-and-fire / ODE neuron model a backend must support.
-using neuron_models =
-    model_list<iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond_exp, izhikevich, aeif_cond_exp, aeif_cond_alpha,
-               nir_lif, nir_cuba_lif, iaf_cond_alpha, hh_psc_alpha, hh_cond_exp_traub, parrot_neuron,
-               iaf_psc_exp_multisynapse, iaf_psc_alpha_multisynapse, aeif_cond_alpha_multisynapse>;
+using neuron_models = model_list<iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond_exp, izhikevich, aeif_cond_exp,
+                                 aeif_cond_alpha, nir_lif, nir_cuba_lif, iaf_cond_alpha, hh_psc_alpha,
+                                 hh_cond_exp_traub, parrot_neuron, iaf_psc_exp_multisynapse, iaf_psc_alpha_multisynapse,
+                                 aeif_cond_alpha_multisynapse, aeif_cond_beta_multisynapse>;
 
 // Kinds of population: ordinary neurons advanced by `step`, or spike sources that emit
 // prescribed spike trains (spike_source_array) and have no dynamics.
@@ -55,6 +56,7 @@ struct model_info {
   void (*derive)(const double* p, double h, double* k);
   void (*initial_state)(const double* p, double* x);
   int max_ports = 0;  // receptor port slots (multisynapse.hpp); 0: excitatory / inhibitory receptors
+  std::string_view port_list = "tau_syn";            // the list whose set slots are the ports (multisynapse.hpp)
   int parameter(std::string_view pname) const;       // index or -1
   int state_variable(std::string_view sname) const;  // index or -1
 };
@@ -63,8 +65,9 @@ struct model_info {
 std::span<const model_info> all_models();
 // The model called `name`, or nullptr.
 const model_info* find_model(std::string_view name);
-// The receptor ports of a population's neurons (multisynapse.hpp: the leading tau_syn slots that
-// are set, from NEST's list `tau_syn` or single slots); 0 for models without ports.
+// The receptor ports of a population's neurons (multisynapse.hpp: the leading slots of the model's
+// port_list -- tau_syn, or tau_decay -- that are set, from NEST's list or single slots); 0 for
+// models without ports.
 int receptor_ports(const population& p);
 // Rows per neuron of the engines' input ring buffers: the two receptors (excitatory, inhibitory),
 // or as many as the population with the most ports has.
