@@ -12,6 +12,7 @@ namespace neuromesh {
 synapse_store::builder::builder(gid_t n_sources, std::uint32_t n_targets, weight_storage storage, row_layout layout)
     : storage_(storage), layout_(layout), next_(static_cast<std::size_t>(n_sources) + 1, 0) {
   if (n_targets == 0) return;
+  n_targets_ = n_targets;
   target_bits_ = std::max(1, static_cast<int>(std::bit_width(n_targets - 1)));
   const int delay_bits = 31 - target_bits_;  // the top bit is the receptor
   if (delay_bits < 4) return;                // too little room: separate columns
@@ -172,8 +173,7 @@ void synapse_store::build(builder&& b) {
   min_delay_ = std::numeric_limits<delay_t>::max();
   max_delay_ = 0;
   packed_ = false;
-  target_bits_ = 0;
-  target_mask_ = 0xffffffffu;
+  stride_ = divider();
   if (b.packed_ && b.layout_ == row_layout::packed) return build_packed(std::move(b));
   // (receptor, delay) of synapse k, from the packed key or the separate columns.
   auto segment_key = [&b](std::uint64_t k) -> std::pair<std::uint8_t, delay_t> {
@@ -213,20 +213,33 @@ void synapse_store::build(builder&& b) {
   b = builder(0);  // release the per-synapse keys now
 }
 
-// Packed rows: each row sorted by its words (receptor | delay | target), the offsets pointing at
-// the synapses; no segments. Where every word has the same receptor and delay, the plain
-// one-segment-per-row layout instead (no decoding in delivery at all).
+// Packed rows: each row sorted by its keys (receptor | delay | target), the offsets pointing at
+// the synapses; no segments. The keys then become the stored words, receptor << 31 | (delay *
+// n_targets + target) -- the same order, since target < n_targets. Where every key has the same
+// receptor and delay, the plain one-segment-per-row layout instead (no decoding in delivery at all).
 void synapse_store::build_packed(builder&& b) {
   const std::size_t n_sources = b.next_.size();
   const int bits = b.target_bits_;
+  const std::uint32_t mask = (1u << bits) - 1, n = b.n_targets_;
+  const auto delay_of_key = [bits](std::uint32_t key) { return static_cast<delay_t>((key & 0x7fffffffu) >> bits); };
   std::uint64_t begin = 0;
   sort_scratch scratch;
   bool uniform = true;
   const std::uint32_t first_pair = b.targets_.empty() ? 0u : b.targets_.front() >> bits;
+  std::uint32_t* keys = b.targets_.data();
   for (std::size_t src = 0; src < n_sources; ++src) {
     const std::uint64_t end = b.next_[src];
     sort_row(b, begin, end, scratch);
-    for (std::uint64_t k = begin; k < end; ++k) uniform &= (b.targets_[k] >> bits) == first_pair;
+    // each key into its word while the row is in cache; delay < 2^(31 - bits) and n <= 2^bits, so
+    // delay * n + target < 2^31
+    for (std::uint64_t k = begin; k < end; ++k) {
+      const std::uint32_t key = keys[k];
+      const delay_t d = delay_of_key(key);
+      uniform &= (key >> bits) == first_pair;
+      min_delay_ = std::min(min_delay_, d);
+      max_delay_ = std::max(max_delay_, d);
+      keys[k] = (key & 0x80000000u) | (d * n + (key & mask));
+    }
     row_offsets_[src + 1] = static_cast<std::uint32_t>(end);
     begin = end;
   }
@@ -234,22 +247,23 @@ void synapse_store::build_packed(builder&& b) {
   weights_ = std::move(b.weights_);
   shared_ = b.storage_ == weight_storage::shared;
   shared_weight_ = b.shared_weight_;
-  target_bits_ = bits;
-  target_mask_ = (1u << bits) - 1;
-  for (const std::uint32_t w : targets_) {
-    min_delay_ = std::min(min_delay_, delay_of_word(w));
-    max_delay_ = std::max(max_delay_, delay_of_word(w));
-  }
   if (targets_.empty()) min_delay_ = 0;
-  if (uniform) {
-    if (!targets_.empty()) uniform_ = {0, delay_of_word(targets_.front()), receptor_of_word(targets_.front())};
-    for (std::uint32_t& t : targets_) t &= target_mask_;
-    target_mask_ = 0xffffffffu;
+  if (uniform) {  // words back to plain targets
+    if (!targets_.empty()) uniform_ = {0, min_delay_, static_cast<std::uint8_t>(targets_.front() >> 31)};
+    const std::uint32_t first_cell = static_cast<std::uint32_t>(uniform_.delay) * n;
+    for (std::uint32_t& t : targets_) t = (t & 0x7fffffffu) - first_cell;
     one_segment_per_row_ = true;
   } else {
+    stride_ = divider(n);
     packed_ = true;
   }
   b = builder(0);  // release the builder's counts now
+}
+
+synapse_store::divider::divider(std::uint32_t d) : n(d) {
+  const int ceil_log2 = static_cast<int>(std::bit_width(d - 1));  // 0 for d == 1
+  k = 31 + ceil_log2;
+  m = ((std::uint64_t{1} << k) + d - 1) / d;
 }
 
 // One delay and one receptor throughout: each row is one segment, so the row offsets can point at

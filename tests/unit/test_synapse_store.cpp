@@ -223,9 +223,28 @@ TEST(SynapseStore, RowSortPathsEqualAStableSortOfThePlacedSynapses) {
   check(entries(50000, true), 2000, "packed layout asked, delays too long: segments", row_layout::packed);
 }
 
-// The packed layout keeps receptor | delay | target in each word and no segments (4 bytes per
-// source of index); its segments, read back, are the segmented layout's. One delay and receptor
-// throughout gives plain targets (nothing to decode), a delay too long for the bits gives segments.
+// The stride's division by multiplication is exact for every 31-bit cell (packed words' readers).
+TEST(SynapseStore, StrideDivisionIsExact) {
+  std::uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (const std::uint32_t n : {1u, 2u, 3u, 7u, 1000u, 38543u, 77169u, (1u << 24) + 1u, (1u << 30) + 3u, 0x7fffffffu}) {
+    const synapse_store::divider d(n);
+    for (const std::uint32_t x : {0u, n - 1, n, 0x7fffffffu - 1u, 0x7fffffffu}) ASSERT_EQ(d.quotient(x), x / n) << n;
+    for (int i = 0; i < 200000; ++i) {
+      const auto x = static_cast<std::uint32_t>(next() & 0x7fffffffu);
+      ASSERT_EQ(d.quotient(x), x / n) << "n " << n << " x " << x;
+    }
+  }
+}
+
+// The packed layout keeps receptor and delay in each word (receptor << 31 | delay * stride +
+// target) and no segments (4 bytes per source of index); its segments, read back, are the segmented layout's. One delay
+// and receptor throughout gives plain targets (nothing to decode), a delay too long for the bits gives segments.
 TEST(SynapseStore, PackedLayoutStoresNoSegmentsAndReadsLikeSegments) {
   auto make = [](row_layout layout, delay_t last_delay, std::uint32_t n_targets = 1000) {
     synapse_store::builder b(3, n_targets, weight_storage::per_synapse, layout);
@@ -252,11 +271,18 @@ TEST(SynapseStore, PackedLayoutStoresNoSegmentsAndReadsLikeSegments) {
   for (gid_t s = 0; s < 3; ++s)
     for (const segment& seg : segments(packed, s))
       for (std::uint32_t i = seg.begin; i < seg.end; ++i) {
-        EXPECT_EQ(packed.target(i), packed.targets()[i] & packed.target_mask());
+        EXPECT_EQ(synapse_store::cell_of_word(packed.targets()[i]), seg.delay * packed.stride() + packed.target(i));
         EXPECT_EQ(packed.delay_of_word(packed.targets()[i]), seg.delay);
         EXPECT_EQ(synapse_store::receptor_of_word(packed.targets()[i]), seg.receptor);
       }
-  EXPECT_TRUE(make(row_layout::packed, 40000).packed());             // 21 delay bits
+  EXPECT_EQ(packed.stride(), 1000u);                      // the ring's row length: the word is the cell's offset
+  EXPECT_TRUE(make(row_layout::packed, 40000).packed());  // 21 delay bits
+  // A stride that is no power of two, with the longest delay its bits allow: the words stay below 2^31.
+  const std::uint32_t odd = 3u << 24 | 1u;  // 26 target bits, 5 delay bits
+  const synapse_store wide = make(row_layout::packed, 31, odd);
+  ASSERT_TRUE(wide.packed());
+  expect_same_rows(wide, make(row_layout::segments, 31, odd), 3);
+  EXPECT_EQ(wide.max_delay(), 31);
   EXPECT_FALSE(make(row_layout::packed, 40000, 1u << 26).packed());  // 5 delay bits: segments
 
   synapse_store::builder b(2, 1000, weight_storage::per_synapse, row_layout::packed);

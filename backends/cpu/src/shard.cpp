@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include <neuromesh/core/errors.hpp>
 #include <neuromesh/core/fixed_point.hpp>
@@ -53,6 +54,12 @@ void shard::build_synapses(const std::function<void(double)>& progress) {
   const double n = static_cast<double>(net.projections.size());
   projections_.clear();
   projections_.reserve(net.projections.size());
+  // order_packed_delivery's lists, allocated before the synapses: small blocks allocated after
+  // them would sit above the builders' freed memory on the heap and keep it resident
+  // (+26 MB peak RSS on the full microcircuit).
+  packed_by_pre_.assign(net.populations.size(), {});
+  for (auto& list : packed_by_pre_) list.reserve(net.projections.size());
+  delivered_by_spike_.assign(net.projections.size(), 0);
   for (std::size_t k = 0; k < net.projections.size(); ++k) {
     const projection& proj = net.projections[k];
     const std::string where = "projections[" + std::to_string(k) + "]";
@@ -110,7 +117,27 @@ void shard::build_synapses(const std::function<void(double)>& progress) {
     if (progress) progress(static_cast<double>(k + 1) / n);
   }
   bound_row_input();
+  order_packed_delivery();
   make_weight_probes();
+}
+
+// Which projections deliver spike by spike: the static ones with packed rows, grouped by pre
+// population (each spike then walks the rows of its source in every such projection back to back).
+void shard::order_packed_delivery() {
+  const network& net = *cfg_.net;
+  for (auto& list : packed_by_pre_) list.clear();  // capacity reserved in build_synapses
+  std::fill(delivered_by_spike_.begin(), delivered_by_spike_.end(), 0);
+  for (std::size_t k = 0; k < projections_.size(); ++k) {
+    const projection_rows& p = projections_[k];
+    if (p.conv || !p.rows.packed() || p.stdp || !p.stp_state.empty() || p.synapses() == 0) continue;
+    if (p.rows.stride() != cfg_.part.local_size(index_))  // the words are ring offsets (deliver_packed_row)
+      throw internal_error("projections[" + std::to_string(k) + "]: packed rows with stride " +
+                           std::to_string(p.rows.stride()) + " for a shard of " +
+                           std::to_string(cfg_.part.local_size(index_)) + " neurons");
+    const std::size_t pre = net.population_index(net.projections[k].pre, "projections");
+    packed_by_pre_[pre].push_back(static_cast<std::uint32_t>(k));
+    delivered_by_spike_[k] = 1;
+  }
 }
 
 // The largest input one spike can add to one cell of the ring buffer -- one target's receptor row at
@@ -142,11 +169,13 @@ void shard::bound_row_input() {
         return p.stdp ? std::max(p.stdp->weight(k), p.stdp->max_weight())  // it may grow to Wmax
                       : std::abs(static_cast<double>(p.rows.weight(k)));
       };
+      const std::uint32_t* words = p.rows.targets();
       for (index_t src = 0; src < p.pre_size; ++src)
         p.rows.for_each_segment(src, [&](std::uint32_t begin, std::uint32_t end, delay_t, std::uint8_t) {
           double sum = 0;
           for (std::uint32_t k = begin; k < end; ++k) {
-            sum = k > begin && p.rows.target(k) == p.rows.target(k - 1) ? sum + magnitude(k) : magnitude(k);
+            // within a segment equal words are equal targets (in every layout; no decoding)
+            sum = k > begin && words[k] == words[k - 1] ? sum + magnitude(k) : magnitude(k);
             largest = std::max(largest, sum);
           }
         });
@@ -241,7 +270,7 @@ template <class Item, class Accept>
 void shard::deliver_items(std::span<const Item> items, Accept accept) {
   // While every group updates densely nobody sleeps, so the wake-up bookkeeping is skipped.
   if (arrays_.sparse_groups == 0)
-    deliver_rows(items, accept, [](std::uint32_t) {});
+    deliver_rows(items, accept, ignore_target{});
   else
     deliver_rows(items, accept, [this](std::uint32_t t) {
       if (!arrays_.awake[t]) {
@@ -269,13 +298,15 @@ void shard::deliver_rows(std::span<const Item> items, Accept accept, OnTarget on
     deliver_rows_as<false>(items, accept, on_target);
 }
 
-// Projection by projection, each with its synapse model's deliver_segment (synapses/model.hpp).
-// The order of the adds differs from spike order; fixed-point sums do not care (architecture.md).
+// Spike by spike through the static packed projections, then projection by projection through the
+// rest, each with its synapse model's deliver_segment (synapses/model.hpp). The order of the adds
+// differs from spike order; fixed-point sums do not care (architecture.md).
 template <bool Saturate, class Item, class Accept, class OnTarget>
 void shard::deliver_rows_as(std::span<const Item> items, Accept accept, OnTarget on_target) {
+  deliver_packed_by_spike<Saturate>(items, accept, on_target);
   for (std::size_t k = 0; k < projections_.size(); ++k) {
     const projection_rows& p = projections_[k];
-    if (p.synapses() == 0) continue;
+    if (p.synapses() == 0 || delivered_by_spike_[k]) continue;
     with_synapse_model_at(p.model, [&]<class Synapse>() {
       if constexpr (Synapse::plastic)
         deliver_plastic<Saturate, Synapse>(projections_[k], items, accept, on_target);
@@ -291,7 +322,6 @@ template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget
 void shard::deliver_projection(const projection_rows& p, std::span<const Item> items, Accept accept,
                                OnTarget on_target) {
   if (p.conv) return deliver_conv<Saturate>(p, items, accept, on_target);
-  if (p.rows.packed()) return deliver_packed<Saturate, Synapse>(p, items, accept, on_target);
   const synapse_columns columns{p.rows.targets(), p.rows.weights(), p.rows.shared_weight()};
   for (const Item& item : items) {
     const spike& sp = spike_of(item);
@@ -312,40 +342,95 @@ void shard::deliver_projection(const projection_rows& p, std::span<const Item> i
   }
 }
 
-// Packed rows (synapse_store.hpp): the whole row is one call of the seam, each word decoded into
-// receptor, delay and target -- a few integer operations per synapse instead of a segment loop.
-template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
-void shard::deliver_packed(const projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target) {
-  const synapse_columns columns{p.rows.targets(), p.rows.weights(), p.rows.shared_weight()};
-  const std::uint32_t mask = p.rows.target_mask();
-  // The rows' first lines for every spike, requested together before any is walked: a row per
-  // (projection, shard) is short (the microcircuit: ~500 synapses), so each one's start would
-  // otherwise be a serial cache miss before the hardware prefetcher finds the stream.
-  for (const Item& item : items) {
-    const gid_t src = spike_of(item).gid - p.pre_first;
-    if (src >= p.pre_size) continue;
-    const std::uint32_t b = p.rows.row_begin(src), n = std::min<std::uint32_t>(p.rows.row_end(src) - b, 64);
-    for (std::uint32_t k = 0; k < n; k += 16) {  // 16 four-byte words per 64-byte line
-      __builtin_prefetch(columns.targets + b + k);
-      if (columns.weights) __builtin_prefetch(columns.weights + b + k);
+// Packed rows (synapse_store.hpp) of static projections, spike by spike: a spike's rows in every
+// projection from its population back to back, while the next spike's rows are fetched. A row per
+// (projection, shard) is short (the microcircuit: ~250 synapses), so walking one projection's rows
+// for every spike and then the next projection's touched each row's start as a serial cache miss
+// and spread one source's synapses over the whole epoch (docs/benchmarks.md, the PD14 regression).
+template <bool Saturate, class Item, class Accept, class OnTarget>
+void shard::deliver_packed_by_spike(std::span<const Item> items, Accept accept, OnTarget on_target) {
+  if (items.empty() ||
+      std::all_of(packed_by_pre_.begin(), packed_by_pre_.end(), [](const auto& v) { return v.empty(); }))
+    return;
+  const std::vector<gid_t>& offsets = cfg_.part.population_offsets;
+  prefetch_packed_rows(spike_of(items[0]).gid);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i + 1 < items.size()) prefetch_packed_rows(spike_of(items[i + 1]).gid);
+    const gid_t gid = spike_of(items[i]).gid;
+    const auto pre =
+        static_cast<std::size_t>(std::upper_bound(offsets.begin(), offsets.end(), gid) - offsets.begin() - 1);
+    if (pre >= packed_by_pre_.size()) continue;
+    for (const std::uint32_t k : packed_by_pre_[pre]) {
+      const projection_rows& p = projections_[k];
+      with_synapse_model_at(p.model, [&]<class Synapse>() {
+        if constexpr (!Synapse::plastic && !detail::has_short_term<Synapse>())
+          deliver_packed_row<Saturate, Synapse>(p, items[i], gid - p.pre_first, accept, on_target);
+      });
     }
   }
-  for (const Item& item : items) {
-    const spike& sp = spike_of(item);
-    const gid_t src = sp.gid - p.pre_first;  // wraps above pre_size for gids before the population
-    if (src >= p.pre_size) continue;
-    const std::uint32_t slot = arrays_.ring.slot_of(sp.step);
-    deliver_segment<Synapse>(columns, p.rows.row_begin(src), p.rows.row_end(src), [&](std::uint32_t word, fixed_t w) {
-      const std::uint32_t t = word & mask;
-      if (!accept(item, t)) return;
-      fixed_t* row = arrays_.ring.row_at(synapse_store::receptor_of_word(word),
-                                         arrays_.ring.slot_after(slot, p.rows.delay_of_word(word)));
+}
+
+// The first lines (up to 64 synapses) of neuron gid's packed rows, targets and weights.
+void shard::prefetch_packed_rows(gid_t gid) const {
+  const std::vector<gid_t>& offsets = cfg_.part.population_offsets;
+  const auto pre =
+      static_cast<std::size_t>(std::upper_bound(offsets.begin(), offsets.end(), gid) - offsets.begin() - 1);
+  if (pre >= packed_by_pre_.size()) return;
+  for (const std::uint32_t k : packed_by_pre_[pre]) {
+    const synapse_store& rows = projections_[k].rows;
+    const gid_t src = gid - projections_[k].pre_first;
+    const std::uint32_t b = rows.row_begin(src), n = std::min<std::uint32_t>(rows.row_end(src) - b, 64);
+    for (std::uint32_t j = 0; j < n; j += 16) {  // 16 four-byte words per 64-byte line
+      __builtin_prefetch(rows.targets() + b + j);
+      if (rows.weights()) __builtin_prefetch(rows.weights() + b + j);
+    }
+  }
+}
+
+// One spike's row of packed synapses. A word is receptor << 31 | (delay * stride + target) with the
+// ring's row length as stride (synapse_store.hpp), i.e. the offset of its cell from the spike's
+// slot: the row splits into at most four ranges -- receptor 0 or 1, and whether slot + delay passes
+// the ring's end -- each a constant added to every word. Words sort by receptor, then delay, so
+// the ranges are found by binary search; the loop per synapse is a load, an add and the cell's add.
+template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
+void shard::deliver_packed_row(const projection_rows& p, const Item& item, gid_t src, Accept accept,
+                               OnTarget on_target) {
+  const synapse_columns columns{p.rows.targets(), p.rows.weights(), p.rows.shared_weight()};
+  const std::uint32_t* words = columns.targets;
+  const std::uint32_t first = p.rows.row_begin(src), last = p.rows.row_end(src);
+  if (first == last) return;
+  ring_buffer& ring = arrays_.ring;
+  const std::uint32_t slot = ring.slot_of(spike_of(item).step), slots = ring.slots(), n = ring.neurons();
+  fixed_t* const cells = ring.cells();
+  // A word's cell lies at cells + base + word, base = (r * slots + slot) * n - r * 2^31, less
+  // slots * n where the delay wraps; a cell at or past `wrap` from the slot does.
+  const std::uint64_t wrap = static_cast<std::uint64_t>(slots - slot) * n;
+  auto deliver_range = [&](std::uint32_t begin, std::uint32_t end, std::ptrdiff_t base) {
+    deliver_segment<Synapse>(columns, begin, end, [&](std::uint32_t word, fixed_t w) {
+      constexpr bool needs_target = !std::is_same_v<Accept, accept_all> || !std::is_same_v<OnTarget, ignore_target>;
+      if constexpr (needs_target)
+        if (!accept(item, p.rows.target_of_word(word))) return;
+      fixed_t& cell = cells[base + static_cast<std::ptrdiff_t>(word)];
       if constexpr (Saturate)
-        row[t] = add_saturating(row[t], w);
+        cell = add_saturating(cell, w);
       else
-        row[t] += w;
-      on_target(t);
+        cell += w;  // cannot leave the range (deliver_rows)
+      if constexpr (needs_target) on_target(p.rows.target_of_word(word));
     });
+  };
+  const std::uint32_t receptor_split = static_cast<std::uint32_t>(
+      std::partition_point(words + first, words + last, [](std::uint32_t w) { return w < 0x80000000u; }) - words);
+  for (std::uint32_t r = 0; r < 2; ++r) {
+    const std::uint32_t begin = r == 0 ? first : receptor_split, end = r == 0 ? receptor_split : last;
+    if (begin == end) continue;
+    const std::uint64_t receptor_bit = static_cast<std::uint64_t>(r) << 31;
+    const std::uint32_t wraps = static_cast<std::uint32_t>(
+        std::partition_point(words + begin, words + end, [&](std::uint32_t w) { return w - receptor_bit < wrap; }) -
+        words);
+    const std::ptrdiff_t base = static_cast<std::ptrdiff_t>((static_cast<std::uint64_t>(r) * slots + slot) * n) -
+                                static_cast<std::ptrdiff_t>(receptor_bit);
+    deliver_range(begin, wraps, base);
+    deliver_range(wraps, end, base - static_cast<std::ptrdiff_t>(static_cast<std::uint64_t>(slots) * n));
   }
 }
 

@@ -107,6 +107,9 @@ class shard {
   struct accept_all {  // ordinary delivery: every target (the timing mode's filter is another Accept)
     bool operator()(const spike&, std::uint32_t) const { return true; }
   };
+  struct ignore_target {  // no group sleeps: deliveries need not wake anyone
+    void operator()(std::uint32_t) const {}
+  };
   template <class Item, class Accept>
   void deliver_items(std::span<const Item> items, Accept accept);
   template <class Item, class Accept, class OnTarget>
@@ -115,8 +118,12 @@ class shard {
   void deliver_rows_as(std::span<const Item> items, Accept accept, OnTarget on_target);
   template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
   void deliver_projection(const projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
+  template <bool Saturate, class Item, class Accept, class OnTarget>
+  void deliver_packed_by_spike(std::span<const Item> items, Accept accept, OnTarget on_target);
   template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
-  void deliver_packed(const projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
+  void deliver_packed_row(const projection_rows& p, const Item& item, gid_t src, Accept accept, OnTarget on_target);
+  void prefetch_packed_rows(gid_t gid) const;
+  void order_packed_delivery();
   template <bool Saturate, class Item, class Accept, class OnTarget>
   void deliver_conv(const projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
   template <bool Saturate, class Rule, class Item, class Accept, class OnTarget>
@@ -138,7 +145,11 @@ class shard {
   bool double_;
   bool stored_rows_;
   shard_arrays arrays_;
-  std::vector<projection_rows> projections_;            // one per projection of the network
+  std::vector<projection_rows> projections_;  // one per projection of the network
+  // Static projections with packed rows, delivered spike by spike (deliver_packed_by_spike): per
+  // pre population the projections from it, and per projection whether it is one of them.
+  std::vector<std::vector<std::uint32_t>> packed_by_pre_;
+  std::vector<std::uint8_t> delivered_by_spike_;
   std::vector<std::vector<std::size_t>> stdp_by_post_;  // per population: its plastic projections
   bool run_time_synapse_state_ = false;                 // any plastic or short-term projection
   // The fixed-point range (fixed_point.hpp): the largest input one spike can add to any cell of a

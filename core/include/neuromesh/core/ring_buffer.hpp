@@ -39,6 +39,10 @@ class ring_buffer {
     return data_.data() + (static_cast<std::size_t>(r) * slots_ + slot) * n_;
   }
   void clear() { std::fill(data_.begin(), data_.end(), fixed_t{0}); }
+  // Every cell, receptor-major then slot then neuron: cell (r, slot, i) is cells()[(r * slots() +
+  // slot) * neurons() + i] (packed synapse words index it directly: synapse_store.hpp).
+  fixed_t* cells() { return data_.data(); }
+  std::uint32_t neurons() const { return n_; }
 
  private:
   std::size_t slot(step_t s) const { return static_cast<std::size_t>(s % slots_); }

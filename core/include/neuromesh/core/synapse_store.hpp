@@ -11,10 +11,13 @@
 // Packed rows (row_layout::packed, asked for by the cpu backend for static synapses): rows whose
 // synapses have many (receptor, delay) pairs -- the microcircuit's normally distributed delays
 // give ~10 synapses per segment -- keep each synapse's receptor and delay in its 32-bit target
-// word (receptor | delay | target, high to low bits, the construction key) and store no
-// segments: 8 bytes less per segment, and delivery decodes each word instead of walking a
-// segment loop whose short trips mispredict (docs/benchmarks.md, the PD14 regression). Readers
-// use target(k) and for_each_segment, which work in every layout; targets() gives the raw words.
+// word and store no segments (8 bytes less per segment). The word is receptor << 31 |
+// (delay * stride + target), stride = the builder's n_targets: exactly the offset of the
+// synapse's ring-buffer cell from its spike's slot when the ring's rows are n_targets long, so
+// delivery adds one constant per (receptor, wrap) range of a row instead of decoding each word
+// (docs/benchmarks.md, the PD14 regression: the decode's ~15 instructions per synapse left fewer
+// of the ring's cache misses in flight). Words sort like (receptor, delay, target). Readers use
+// target(k) and for_each_segment, which work in every layout; targets() gives the raw words.
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -40,6 +43,16 @@ struct row_segment {
 
 class synapse_store {
  public:
+  // Division of a 31-bit packed cell by the stride without a divide instruction (readers call it
+  // per synapse): quotient(x) = x * m >> k with m = ceil(2^k / n), k = 31 + ceil(log2 n), exact for
+  // every x < 2^31 (Granlund and Montgomery 1994, theorem 4.2: m n - 2^k < n <= 2^(k - 31)).
+  struct divider {
+    std::uint32_t n = 1;
+    std::uint64_t m = std::uint64_t{1} << 31;
+    int k = 31;
+    explicit divider(std::uint32_t d = 1);
+    std::uint32_t quotient(std::uint32_t x) const { return static_cast<std::uint32_t>((x * m) >> k); }
+  };
   // A synapse as handed to build(): source gid, shard-local target.
   struct entry {
     gid_t source;
@@ -71,6 +84,8 @@ class synapse_store {
       else
         share(e.weight);
       if (packed_ && e.delay <= max_packed_delay_ && e.receptor <= 1) {  // one bit holds receptors 0 and 1
+        // the construction key: receptor | delay | target in bit fields (build() turns packed
+        // rows' keys into the stride form above)
         targets_[k] = (static_cast<std::uint32_t>(e.receptor) << 31) |
                       (static_cast<std::uint32_t>(e.delay) << target_bits_) | e.target;
         return;
@@ -91,6 +106,7 @@ class synapse_store {
     float shared_weight_ = 0.0f;
     bool packed_ = false;
     int target_bits_ = 0;
+    std::uint32_t n_targets_ = 0;
     std::uint32_t max_packed_delay_ = 0;
     std::vector<std::uint64_t> next_;  // counts, then the next free slot of each row
     std::vector<std::uint32_t> targets_;
@@ -114,12 +130,14 @@ class synapse_store {
       if (a < b) f(a, b, uniform_.delay, uniform_.receptor);
       return;
     }
-    if (packed_) {  // runs of equal receptor | delay bits
+    if (packed_) {  // runs of equal receptor and delay: words below the next delay's first
       for (std::uint32_t begin = a; begin < b;) {
-        const std::uint32_t pair = targets_[begin] >> target_bits_;
+        const std::uint32_t w = targets_[begin];
+        const delay_t delay = delay_of_word(w);
+        const std::uint64_t next = (w & 0x80000000u) + (static_cast<std::uint64_t>(delay) + 1) * stride_.n;
         std::uint32_t end = begin + 1;
-        while (end < b && targets_[end] >> target_bits_ == pair) ++end;
-        f(begin, end, delay_of_word(targets_[begin]), receptor_of_word(targets_[begin]));
+        while (end < b && targets_[end] < next) ++end;
+        f(begin, end, delay, receptor_of_word(w));
         begin = end;
       }
       return;
@@ -137,11 +155,16 @@ class synapse_store {
   // The raw target words: targets, or receptor | delay | target when packed().
   const std::uint32_t* targets() const { return targets_.data(); }
   // The target of synapse k, in every layout.
-  std::uint32_t target(std::size_t k) const { return targets_[k] & target_mask_; }
+  std::uint32_t target(std::size_t k) const { return packed_ ? target_of_word(targets_[k]) : targets_[k]; }
   bool packed() const { return packed_; }
-  // Decoding a packed word (packed() only).
-  std::uint32_t target_mask() const { return target_mask_; }
-  delay_t delay_of_word(std::uint32_t w) const { return static_cast<delay_t>((w & 0x7fffffffu) >> target_bits_); }
+  // Packed words (packed() only): receptor << 31 | (delay * stride() + target).
+  std::uint32_t stride() const { return stride_.n; }
+  static std::uint32_t cell_of_word(std::uint32_t w) { return w & 0x7fffffffu; }  // delay * stride + target
+  delay_t delay_of_word(std::uint32_t w) const { return static_cast<delay_t>(stride_.quotient(cell_of_word(w))); }
+  std::uint32_t target_of_word(std::uint32_t w) const {
+    const std::uint32_t cell = cell_of_word(w);
+    return cell - stride_.quotient(cell) * stride_.n;
+  }
   static std::uint8_t receptor_of_word(std::uint32_t w) { return static_cast<std::uint8_t>(w >> 31); }
   // Per-synapse weights; null when shared_weights().
   const float* weights() const { return shared_ ? nullptr : weights_.data(); }
@@ -183,8 +206,7 @@ class synapse_store {
   std::vector<row_segment> segments_;
   bool one_segment_per_row_ = false;
   bool packed_ = false;
-  int target_bits_ = 0;
-  std::uint32_t target_mask_ = 0xffffffffu;
+  divider stride_;
   row_segment uniform_{};  // the delay and receptor of every synapse when one_segment_per_row_
   std::vector<std::uint32_t> targets_;
   std::vector<float> weights_;
