@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -25,6 +26,25 @@ inline network single_neuron(const std::string& model, std::map<std::string, val
   network net;
   net.dt = dt;
   net.populations.push_back({"N", 1, model, std::move(params), {}, {}});
+  return net;
+}
+
+// A multisynapse neuron "N" of `model` with `params`, after a spike source "S" that fires once at
+// 1 ms; one one-to-one projection S -> N (delay 1 ms) per (receptor_type, weight) of `inputs`.
+inline network single_neuron_with_ports(const std::string& model, std::map<std::string, value_spec> params,
+                                        const std::vector<std::pair<int, double>>& inputs) {
+  network net = single_neuron(model, std::move(params));
+  net.populations.insert(net.populations.begin(), {"S", 1, "spike_source_array", {}, {}, {{1.0}}});
+  for (const auto& [port, w] : inputs) {
+    projection p;
+    p.pre = "S";
+    p.post = "N";
+    p.conn.type = connector::kind::one_to_one;
+    p.weight = w;
+    p.delay = 1.0;
+    p.receptor_type = port;
+    net.projections.push_back(p);
+  }
   return net;
 }
 

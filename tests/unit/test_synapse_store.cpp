@@ -17,6 +17,17 @@ struct segment {
   delay_t delay;
   std::uint8_t receptor;
 };
+// A store built from `e` the two-pass way (count, allocate, place), as construction builds it.
+synapse_store build_store(const std::vector<synapse_store::entry>& e, gid_t n_sources, std::uint32_t n_targets,
+                          row_layout layout = row_layout::segments) {
+  synapse_store::builder b(n_sources, n_targets, weight_storage::per_synapse, layout);
+  for (const auto& x : e) b.count(x.source);
+  b.allocate();
+  for (const auto& x : e) b.place(x);
+  synapse_store st;
+  st.build(std::move(b));
+  return st;
+}
 // The segments of one row, as for_each_segment hands them out.
 std::vector<segment> segments(const synapse_store& st, gid_t source) {
   std::vector<segment> out;
@@ -149,19 +160,13 @@ TEST(SynapseStore, UnknownSynapseModelIsAConfigErrorListingTheKnownOnes) {
 // columns from the start (the order within a row, ties included, is the placing order).
 TEST(SynapseStore, PackedConstructionEqualsSeparateColumnsAndSpillsOnLongDelays) {
   auto make = [](std::uint32_t n_targets, delay_t long_delay) {
-    synapse_store::builder b(3, n_targets);
     std::vector<synapse_store::entry> e;
     for (std::uint32_t k = 0; k < 40; ++k)
       e.push_back({k % 3, (k * 7919u) % 50u, 0.25f * static_cast<float>(k), static_cast<delay_t>(1 + k % 5),
                    static_cast<std::uint8_t>(k % 2)});
     e.push_back({1, 3, 9.0f, 3, 0});  // a multapse: same (receptor, delay, target), other weight
     e.push_back({2, 4, 1.5f, long_delay, 1});
-    for (const auto& x : e) b.count(x.source);
-    b.allocate();
-    for (const auto& x : e) b.place(x);
-    synapse_store st;
-    st.build(std::move(b));
-    return st;
+    return build_store(e, 3, n_targets);
   };
   const synapse_store columns = make(0, 9);          // separate columns throughout
   expect_same_rows(make(50, 9), columns, 3);         // packed throughout (25 delay bits)
@@ -191,12 +196,7 @@ TEST(SynapseStore, RowSortPathsEqualAStableSortOfThePlacedSynapses) {
   };
   auto check = [](std::vector<synapse_store::entry> e, std::uint32_t n_targets, const char* what,
                   row_layout layout = row_layout::segments) {
-    synapse_store::builder b(n_sources, n_targets, weight_storage::per_synapse, layout);
-    for (const auto& x : e) b.count(x.source);
-    b.allocate();
-    for (const auto& x : e) b.place(x);
-    synapse_store st;
-    st.build(std::move(b));
+    const synapse_store st = build_store(e, n_sources, n_targets, layout);
     std::stable_sort(e.begin(), e.end(), [](const auto& a, const auto& b) {
       return std::tie(a.source, a.receptor, a.delay, a.target) < std::tie(b.source, b.receptor, b.delay, b.target);
     });
@@ -247,18 +247,12 @@ TEST(SynapseStore, StrideDivisionIsExact) {
 // and receptor throughout gives plain targets (nothing to decode), a delay too long for the bits gives segments.
 TEST(SynapseStore, PackedLayoutStoresNoSegmentsAndReadsLikeSegments) {
   auto make = [](row_layout layout, delay_t last_delay, std::uint32_t n_targets = 1000) {
-    synapse_store::builder b(3, n_targets, weight_storage::per_synapse, layout);
     std::vector<synapse_store::entry> e;
     for (std::uint32_t k = 0; k < 300; ++k)
       e.push_back({k % 3, (k * 7919u) % 1000u, static_cast<float>(k), static_cast<delay_t>(1 + k % 7),
                    static_cast<std::uint8_t>(k % 2)});
     e.push_back({2, 7, 1.5f, last_delay, 1});
-    for (const auto& x : e) b.count(x.source);
-    b.allocate();
-    for (const auto& x : e) b.place(x);
-    synapse_store st;
-    st.build(std::move(b));
-    return st;
+    return build_store(e, 3, n_targets, layout);
   };
   const synapse_store packed = make(row_layout::packed, 3), segmented = make(row_layout::segments, 3);
   EXPECT_TRUE(packed.packed());
@@ -285,13 +279,8 @@ TEST(SynapseStore, PackedLayoutStoresNoSegmentsAndReadsLikeSegments) {
   EXPECT_EQ(wide.max_delay(), 31);
   EXPECT_FALSE(make(row_layout::packed, 40000, 1u << 26).packed());  // 5 delay bits: segments
 
-  synapse_store::builder b(2, 1000, weight_storage::per_synapse, row_layout::packed);
-  for (gid_t s : {1u, 0u, 1u}) b.count(s);
-  b.allocate();
-  for (const auto& x : std::vector<synapse_store::entry>{{1, 9, 1.f, 4, 1}, {0, 3, 2.f, 4, 1}, {1, 2, 3.f, 4, 1}})
-    b.place(x);
-  synapse_store uniform;
-  uniform.build(std::move(b));
+  const synapse_store uniform =
+      build_store({{1, 9, 1.f, 4, 1}, {0, 3, 2.f, 4, 1}, {1, 2, 3.f, 4, 1}}, 2, 1000, row_layout::packed);
   EXPECT_FALSE(uniform.packed());
   EXPECT_EQ(uniform.targets()[1], 2u);  // row 1 sorted, plain targets
   const auto row = segments(uniform, 1);

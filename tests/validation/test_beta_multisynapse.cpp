@@ -22,21 +22,11 @@ const char* const model = "aeif_cond_beta_multisynapse";
 // One neuron with ports (tau_rise, tau_decay, E_rev) = (0.2, 1.7, 0), (3, 3, 0), (0.5, 8, -85) and
 // one spike at 1 ms on each given (receptor_type, weight [nS]).
 network ports_net(const std::vector<std::pair<int, double>>& inputs) {
-  network net = test_support::single_neuron(model, {{"tau_rise", std::vector<double>{0.2, 3.0, 0.5}},
-                                                    {"tau_decay", std::vector<double>{1.7, 3.0, 8.0}},
-                                                    {"E_rev", std::vector<double>{0.0, 0.0, -85.0}}});
-  net.populations.insert(net.populations.begin(), {"S", 1, "spike_source_array", {}, {}, {{1.0}}});
-  for (const auto& [port, w] : inputs) {
-    projection p;
-    p.pre = "S";
-    p.post = "N";
-    p.conn.type = connector::kind::one_to_one;
-    p.weight = w;
-    p.delay = 1.0;
-    p.receptor_type = port;
-    net.projections.push_back(p);
-  }
-  return net;
+  return test_support::single_neuron_with_ports(model,
+                                                {{"tau_rise", std::vector<double>{0.2, 3.0, 0.5}},
+                                                 {"tau_decay", std::vector<double>{1.7, 3.0, 8.0}},
+                                                 {"E_rev", std::vector<double>{0.0, 0.0, -85.0}}},
+                                                inputs);
 }
 
 std::string error_of(const network& net) {

@@ -20,19 +20,7 @@ namespace {
 // One neuron with ports tau_syn = {2, 8, 0.5} ms and one spike at 1 ms on each projection given
 // as (receptor_type, weight).
 network ports_net(const std::string& model, const std::vector<std::pair<int, double>>& inputs) {
-  network net = test_support::single_neuron(model, {{"tau_syn", std::vector<double>{2.0, 8.0, 0.5}}});
-  net.populations.insert(net.populations.begin(), {"S", 1, "spike_source_array", {}, {}, {{1.0}}});
-  for (const auto& [port, w] : inputs) {
-    projection p;
-    p.pre = "S";
-    p.post = "N";
-    p.conn.type = connector::kind::one_to_one;
-    p.weight = w;
-    p.delay = 1.0;
-    p.receptor_type = port;
-    net.projections.push_back(p);
-  }
-  return net;
+  return test_support::single_neuron_with_ports(model, {{"tau_syn", std::vector<double>{2.0, 8.0, 0.5}}}, inputs);
 }
 
 std::vector<double> trace(const network& net, precision prec = precision::double_precision, int threads = 1) {
