@@ -40,16 +40,7 @@ struct iaf_psc_alpha_multisynapse {
 
   enum param : int { E_L, C_m, tau_m, t_ref, V_th, V_reset, I_e, V_min, tau_syn_1, n_params = tau_syn_1 + max_ports };
   static constexpr std::array<parameter_spec, n_params> parameters =
-      detail::concat(std::array<parameter_spec, tau_syn_1>{{
-                         {"E_L", -70.0, "mV", "resting potential"},
-                         {"C_m", 250.0, "pF", "membrane capacitance"},
-                         {"tau_m", 10.0, "ms", "membrane time constant"},
-                         {"t_ref", 2.0, "ms", "refractory period"},
-                         {"V_th", -55.0, "mV", "spike threshold"},
-                         {"V_reset", -70.0, "mV", "reset potential"},
-                         {"I_e", 0.0, "pA", "constant external current"},
-                         {"V_min", -std::numeric_limits<double>::infinity(), "mV", "lower bound of V_m"},
-                     }},
+      detail::concat(iaf::leak, iaf::threshold, iaf::v_min,
                      multisynapse::port_slots(multisynapse::tau_syn_name, 2.0, "ms",
                                               "rise time of port r (tau_syn[r - 1] in NEST's list; NaN: no port)"));
 
@@ -79,11 +70,9 @@ struct iaf_psc_alpha_multisynapse {
   static std::string check(const double* p, double /*h*/) {
     // Every value is finite here (V_min may be -inf: no bound): the shared rule (allowed_number,
     // core/network.hpp) refuses others in validate() and, drawn ones included, in initial_values.
-    if (!(p[C_m] > 0)) return "C_m: must be > 0 pF";
-    if (!(p[tau_m] > 0)) return "tau_m: must be > 0 ms";
-    if (!(p[t_ref] >= 0)) return "t_ref: must be >= 0 ms";
-    if (!(p[V_reset] < p[V_th])) return "V_reset: must be below V_th";
-    if (!(p[V_min] <= p[V_reset])) return "V_min: must not exceed V_reset (-inf: no bound)";
+    if (std::string e = iaf::check_leak(p, C_m, tau_m); !e.empty()) return e;
+    if (std::string e = iaf::check_threshold(p, t_ref, V_th, V_reset); !e.empty()) return e;
+    if (std::string e = iaf::check_v_min(p, V_min, V_reset); !e.empty()) return e;
     return multisynapse::check_ports(p, tau_syn_1);
   }
 

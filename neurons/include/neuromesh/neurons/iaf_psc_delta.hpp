@@ -12,6 +12,7 @@
 #include <cmath>
 #include <limits>
 
+#include <neuromesh/neurons/iaf_common.hpp>
 #include <neuromesh/neurons/model.hpp>
 
 namespace neuromesh {
@@ -21,16 +22,8 @@ struct iaf_psc_delta {
   static constexpr receptor_kind input = receptor_kind::voltage;
 
   enum param : int { E_L, C_m, tau_m, t_ref, V_th, V_reset, I_e, V_min, n_params };
-  static constexpr std::array<parameter_spec, n_params> parameters{{
-      {"E_L", -70.0, "mV", "resting potential"},
-      {"C_m", 250.0, "pF", "membrane capacitance"},
-      {"tau_m", 10.0, "ms", "membrane time constant"},
-      {"t_ref", 2.0, "ms", "refractory period"},
-      {"V_th", -55.0, "mV", "spike threshold"},
-      {"V_reset", -70.0, "mV", "reset potential"},
-      {"I_e", 0.0, "pA", "constant external current"},
-      {"V_min", -std::numeric_limits<double>::infinity(), "mV", "lower bound of V_m"},
-  }};
+  static constexpr std::array<parameter_spec, n_params> parameters =
+      detail::concat(iaf::leak, iaf::threshold, iaf::v_min);
 
   enum var : int { V_m, refr, n_state };
   static constexpr std::array<state_spec, n_state> state{{
@@ -42,13 +35,10 @@ struct iaf_psc_delta {
   static constexpr std::size_t n_constants = n_constants_;
 
   static std::string check(const double* p, double h) {
-    if (!(p[C_m] > 0)) return "C_m: must be > 0 pF";
-    if (!(p[tau_m] > 0)) return "tau_m: must be > 0 ms";
-    if (!(p[t_ref] >= 0)) return "t_ref: must be >= 0 ms";
-    if (!(p[V_reset] < p[V_th])) return "V_reset: must be below V_th";
-    if (!(p[V_min] <= p[V_reset])) return "V_min: must not exceed V_reset";
     (void)h;
-    return {};
+    if (std::string e = iaf::check_leak(p, C_m, tau_m); !e.empty()) return e;
+    if (std::string e = iaf::check_threshold(p, t_ref, V_th, V_reset); !e.empty()) return e;
+    return iaf::check_v_min(p, V_min, V_reset);
   }
 
   static void derive(const double* p, double h, double* k) {

@@ -16,6 +16,7 @@
 // membrane follows V(t) = E_L + I tau_m/C_m (1 - exp(-t/tau_m)) exactly (tests/validation).
 #include <cmath>
 
+#include <neuromesh/neurons/iaf_common.hpp>
 #include <neuromesh/neurons/model.hpp>
 
 namespace neuromesh {
@@ -35,17 +36,13 @@ struct iaf_psc_exp {
   static constexpr receptor_kind input = receptor_kind::current;
 
   enum param : int { E_L, C_m, tau_m, tau_syn_ex, tau_syn_in, t_ref, V_th, V_reset, I_e, n_params };
-  static constexpr std::array<parameter_spec, n_params> parameters{{
-      {"E_L", -70.0, "mV", "resting potential"},
-      {"C_m", 250.0, "pF", "membrane capacitance"},
-      {"tau_m", 10.0, "ms", "membrane time constant"},
-      {"tau_syn_ex", 2.0, "ms", "excitatory synaptic time constant"},
-      {"tau_syn_in", 2.0, "ms", "inhibitory synaptic time constant"},
-      {"t_ref", 2.0, "ms", "refractory period"},
-      {"V_th", -55.0, "mV", "spike threshold"},
-      {"V_reset", -70.0, "mV", "reset potential"},
-      {"I_e", 0.0, "pA", "constant external current"},
-  }};
+  static constexpr std::array<parameter_spec, n_params> parameters =
+      detail::concat(iaf::leak,
+                     std::array<parameter_spec, 2>{{
+                         {"tau_syn_ex", 2.0, "ms", "excitatory synaptic time constant"},
+                         {"tau_syn_in", 2.0, "ms", "inhibitory synaptic time constant"},
+                     }},
+                     iaf::threshold);
 
   enum var : int { V_m, I_syn_ex, I_syn_in, refr, n_state };
   static constexpr std::array<state_spec, n_state> state{{
@@ -59,13 +56,10 @@ struct iaf_psc_exp {
   static constexpr std::size_t n_constants = n_constants_;
 
   static std::string check(const double* p, double /*h*/) {
-    if (!(p[C_m] > 0)) return "C_m: must be > 0 pF";
-    if (!(p[tau_m] > 0)) return "tau_m: must be > 0 ms";
+    if (std::string e = iaf::check_leak(p, C_m, tau_m); !e.empty()) return e;
     if (!(p[tau_syn_ex] > 0)) return "tau_syn_ex: must be > 0 ms";
     if (!(p[tau_syn_in] > 0)) return "tau_syn_in: must be > 0 ms";
-    if (!(p[t_ref] >= 0)) return "t_ref: must be >= 0 ms";
-    if (!(p[V_reset] < p[V_th])) return "V_reset: must be below V_th";
-    return {};
+    return iaf::check_threshold(p, t_ref, V_th, V_reset);
   }
 
   static void derive(const double* p, double h, double* k) {
