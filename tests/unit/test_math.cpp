@@ -280,3 +280,84 @@ TEST(math, stirling_tail_is_log_factorial_minus_stirling) {
 }
 
 }  // namespace
+
+namespace {
+
+// exp_exact_simd / log_exact_simd: exp's and log's bits for every input (the aeif lanes rely on it).
+std::uint64_t bits_of(double x) {
+  std::uint64_t u;
+  std::memcpy(&u, &x, sizeof u);
+  return u;
+}
+
+double from_bits(std::uint64_t u) {
+  double x;
+  std::memcpy(&x, &u, sizeof x);
+  return x;
+}
+
+std::uint64_t splitmix(std::uint64_t& s) {
+  std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// Inputs that reach every branch: any bit pattern, uniform values in [lo, hi], floats, and the
+// neighbours (+-8 ulps) of each given point.
+template <class F, class G>
+void expect_same_bits(F f, G ref, double lo, double hi, std::initializer_list<double> points) {
+  std::uint64_t seed = 42;
+  auto check = [&](double x) { ASSERT_EQ(bits_of(f(x)), bits_of(ref(x))) << x << " (bits " << bits_of(x) << ")"; };
+  for (int i = 0; i < 1000000; ++i) {
+    check(from_bits(splitmix(seed)));
+    check(lo + (hi - lo) * static_cast<double>(splitmix(seed) >> 11) * 0x1.0p-53);
+    float xf;
+    const auto b = static_cast<std::uint32_t>(splitmix(seed));
+    std::memcpy(&xf, &b, sizeof xf);
+    check(static_cast<double>(xf));
+  }
+  for (double p : points)
+    for (std::int64_t d = -8; d <= 8; ++d) {
+      check(from_bits(bits_of(p) + static_cast<std::uint64_t>(d)));
+      check(-from_bits(bits_of(p) + static_cast<std::uint64_t>(d)));
+    }
+}
+
+TEST(math, exp_exact_simd_is_exp) {
+  auto f = [](double x) { return nm::exp_exact_simd(x); };
+  auto g = [](double x) { return nm::exp(x); };
+  std::initializer_list<double> points = {0.0,
+                                          3.7252902984619141e-09,
+                                          0.34657359027997264,
+                                          7.09782712893383973096e+02,
+                                          7.45133219101941108420e+02,
+                                          708.39641853226408,
+                                          inf,
+                                          nan};
+  expect_same_bits(f, g, -750.0, 750.0, points);
+  for (int m = -1080; m <= 1080; ++m) {  // x / ln2 at half-integers: k's rounding
+    const double x = (m + 0.5) * 0.6931471805599453;
+    for (std::int64_t d = -4; d <= 4; ++d) {
+      const double y = from_bits(bits_of(x) + static_cast<std::uint64_t>(d));
+      ASSERT_EQ(bits_of(f(y)), bits_of(g(y))) << y;
+    }
+  }
+}
+
+TEST(math, log_exact_simd_is_log) {
+  auto f = [](double x) { return nm::log_exact_simd(x); };
+  auto g = [](double x) { return nm::log(x); };
+  std::initializer_list<double> points = {1.0,         2.0,    0.5,   4.0, 1024.0, 0x1.0p-1022,
+                                          0x1.0p-1074, 1e-300, 1e300, inf, nan,    std::numeric_limits<double>::max()};
+  expect_same_bits(f, g, 0.0, 4.0, points);
+  std::uint64_t seed = 7;
+  for (int i = 0; i < 1000000; ++i) {  // within 2^-20 of a power of two: log's short series
+    const int e = static_cast<int>(splitmix(seed) % 2000) - 1000;
+    const double d = (static_cast<double>(splitmix(seed) >> 11) * 0x1.0p-53 - 0.5) * 0x1.0p-19;
+    const double x = std::ldexp(1.0 + d, e);
+    ASSERT_EQ(bits_of(f(x)), bits_of(g(x))) << x;
+  }
+}
+
+}  // namespace

@@ -272,6 +272,15 @@ class neuron_group final : public model_group<Model, Real> {
     lane_fl_.assign(cap, 0);
   }
 
+  // One try of a record alone: the model's scalar form where it has one (aeif_integrator.hpp:
+  // a branch to the right-hand side that applies instead of computing both), the same bits.
+  static void scalar_try(const Real* k, Real* e) {
+    if constexpr (requires { Model::template evolve_try<Real, false>(k, e); })
+      Model::template evolve_try<Real, false>(k, e);
+    else
+      Model::template evolve_try<Real>(k, e);
+  }
+
   // Constants of lane p: the group's (Uniform) or column c of `col` (stride lane_cap_).
   template <bool Uniform>
   void load_k(Real* k, const Real* col, std::size_t p) const {
@@ -308,7 +317,7 @@ class neuron_group final : public model_group<Model, Real> {
           Real k[C > 0 ? C : 1], e[E];
           load_k<Uniform>(k, lane_ka_.data(), p);
           load_lane<E>(e, lane_e_.data(), L, p);
-          while (!Model::template evolve_done<Real>(k, e)) Model::template evolve_try<Real>(k, e);
+          while (!Model::template evolve_done<Real>(k, e)) scalar_try(k, e);
           store_lane<E>(e, lane_done_.data(), L, lane_j_[p]);
         }
         break;

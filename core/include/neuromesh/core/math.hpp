@@ -237,6 +237,92 @@ NEUROMESH_INLINE_HOST_DEVICE double log_simd(double x) {
   return (hx >= 0x6147a) & (hx <= 0x6b851) ? far : near;  // f far from 0: f^2/2 kept separate
 }
 
+namespace detail {
+// c ? a : b through bit masks: both values are computed unconditionally, so GCC cannot sink
+// their (possibly trapping, under -ftrapping-math) arithmetic into a branch it then refuses to
+// if-convert, and a loop over lanes vectorises (exp_exact_simd, log_exact_simd).
+NEUROMESH_INLINE_HOST_DEVICE double pick(bool c, double a, double b) {
+#if defined(__CUDA_ARCH__)
+  return c ? a : b;
+#else
+  const std::uint64_t m = std::uint64_t{0} - static_cast<std::uint64_t>(c);
+  return from_bits((to_bits(a) & m) | (to_bits(b) & ~m));
+#endif
+}
+}  // namespace detail
+
+// exp and log for SIMD lanes that return exp's and log's bits for every input: their branches
+// as selects over all the cases (NaN, overflow, underflow, |x| < 2^-28, k = 0, a subnormal
+// result; log: 0, negative, subnormal, inf/NaN, the short series near 1), k rounded as exp
+// rounds it (half away from zero, unlike exp_simd's shifter). Slower than exp_simd / log_simd;
+// for code whose scalar form must keep exp's and log's exact results (aeif_integrator.hpp: the
+// deferred neurons' tries in lanes, bit-identical to the scalar step; tests/unit/test_math.cpp).
+NEUROMESH_INLINE_HOST_DEVICE double exp_exact_simd(double x) {
+  constexpr double o_threshold = 7.09782712893383973096e+02;
+  constexpr double u_threshold = -7.45133219101941108420e+02;
+  constexpr double invln2 = 1.44269504088896338700e+00;
+  constexpr double shifter = 6755399441055744.0;  // 1.5 * 2^52: kd + shifter holds kd in its low bits
+  constexpr double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03, P3 = 6.61375632143793436117e-05,
+                   P4 = -1.65339022054652515390e-06, P5 = 4.13813679705723846039e-08;
+  const double ax = std::fabs(x);
+  double xc = detail::pick(x >= -746.0, x, -746.0);  // NaN -> -746: kd stays a small integer in every lane
+  xc = detail::pick(xc <= 710.0, xc, 710.0);
+  // exp's k = (int)(invln2 x +- 0.5) where |x| > ln2/2, else 0; as an exact double.
+  // (int)q by the shifter (round to nearest), stepped back toward 0 where that rounded away from
+  // it: std::trunc does not vectorise under -ftrapping-math.
+  const double q = invln2 * xc + detail::pick(xc < 0.0, -0.5, 0.5);
+  const double rq = (q + shifter) - shifter;
+  const double tq = detail::pick(q >= 0.0, detail::pick(rq > q, rq - 1.0, rq), detail::pick(rq < q, rq + 1.0, rq));
+  const double kd = detail::pick(ax > 0.34657359027997264, tq, 0.0);
+  const double hi = xc - kd * detail::ln2_hi;  // k = 0: xc - 0 = xc, exp's hi
+  const double lo = kd * detail::ln2_lo;       // k = 0: 0, exp's lo
+  const double r = hi - lo;
+  const double t = r * r;
+  const double c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+  const double y0 = 1.0 - ((r * c) / (c - 2.0) - r);
+  const double y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
+  // y * 2^k by adding k to the exponent field (exp's add_exponent), k from kd + shifter's low bits.
+  const std::uint64_t kbits = detail::to_bits(kd + shifter) << 52;
+  const double normal = detail::from_bits(detail::to_bits(y) + kbits);
+  const double sub = detail::from_bits(detail::to_bits(y) + kbits + (std::uint64_t{1000} << 52)) * detail::pow2(-1000);
+  double v = detail::pick(kd == 0.0, y0, detail::pick(kd >= -1021.0, normal, sub));
+  v = detail::pick(ax < 3.7252902984619141e-09, 1.0 + x, v);
+  v = detail::pick(x < u_threshold, 0.0, v);
+  v = detail::pick(x > o_threshold, detail::infinity(), v);
+  return detail::pick(x != x, x, v);
+}
+
+NEUROMESH_INLINE_HOST_DEVICE double log_exact_simd(double x) {
+  constexpr double shifter = 6755399441055744.0;  // 1.5 * 2^52: its low mantissa bits hold small integers
+  const std::uint64_t bits0 = detail::to_bits(x);
+  const bool small = (bits0 >> 52) == 0;                                     // +0 or subnormal (negative: below)
+  const double xs = detail::pick(small, x * 1.80143985094819840000e+16, x);  // 2^54: scale subnormals up
+  const std::uint64_t bits = detail::to_bits(xs);
+  const std::uint64_t hx = (bits >> 32) & 0x000fffffULL;  // top 20 mantissa bits
+  const std::uint64_t i = (hx + 0x95f64) & 0x100000;      // x or x/2, so 1+f is near 1
+  const double m = detail::from_bits(((hx | (i ^ 0x3ff00000ULL)) << 32) | (bits & 0xffffffffULL));
+  const std::uint64_t biased_k = ((bits >> 52) & 0x7ff) + (i >> 20);
+  const double dk =
+      (detail::from_bits(detail::to_bits(shifter) + biased_k) - (shifter + 1023.0)) - detail::pick(small, 54.0, 0.0);
+  const double f = m - 1.0;
+  // |f| < 2^-20: log's short series (f = 0: k ln2 exactly as log sums it).
+  const double R1 = f * f * (0.5 - 0.33333333333333333 * f);
+  const double at_one = detail::pick(dk == 0.0, 0.0, dk * detail::ln2_hi + dk * detail::ln2_lo);
+  const double series = detail::pick(dk == 0.0, f - R1, dk * detail::ln2_hi - ((R1 - dk * detail::ln2_lo) - f));
+  const double s = f / (2.0 + f);
+  const double R = detail::log_poly(s);
+  const double hfsq = 0.5 * f * f;
+  const double far = detail::pick(dk == 0.0, f - (hfsq - s * (hfsq + R)),
+                                  dk * detail::ln2_hi - ((hfsq - (s * (hfsq + R) + dk * detail::ln2_lo)) - f));
+  const double near =
+      detail::pick(dk == 0.0, f - s * (f - R), dk * detail::ln2_hi - ((s * (f - R) - dk * detail::ln2_lo) - f));
+  double v = detail::pick((hx >= 0x6147a) & (hx <= 0x6b851), far, near);
+  v = detail::pick((0x000fffff & (2 + hx)) < 3, detail::pick(f == 0.0, at_one, series), v);
+  v = detail::pick(((bits >> 52) & 0x7ff) == 0x7ff, xs + xs, v);  // inf or NaN
+  v = detail::pick((bits0 >> 63) != 0, detail::quiet_nan(), v);   // negative
+  return detail::pick((bits0 & 0x7fffffffffffffffULL) == 0, -detail::infinity(), v);
+}
+
 // log(1 + x), accurate for small x: u = fl(1 + x) is corrected by the exact rounding error
 // c = (1 + x) - u, since log(1 + x) = log(u) + log(1 + c/u) ~ log(u) + c/u (Goldberg 1991, and
 // fdlibm s_log1p.c's correction term).

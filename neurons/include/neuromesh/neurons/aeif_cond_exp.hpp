@@ -55,8 +55,10 @@
 // backend).
 // Lanes: `lane_step` takes the common case -- integration_step already h, V < V_th, one try over
 // the whole step accepted -- without branches, exactly as `step` would, so the cpu backend runs
-// it vectorised over all neurons and calls `step` only for the few it defers (7 right-hand sides,
-// i.e. 7 exp, per quiet neuron and step).
+// it vectorised over all neurons (7 right-hand sides, i.e. 7 exp, per quiet neuron and step).
+// The few it defers run in lanes too: `step` is evolve_begin, evolve_try until evolve_done,
+// evolve_finish (aeif_integrator.hpp), one internal step per evolve_try, branch-free, so the cpu
+// backend runs the deferred neurons' internal steps side by side with the same bits.
 // exp is math::exp_simd (branch-free, identical on every backend); the step-size factors and the
 // u <-> V conversions use math::log/exp (determinism rule 4). V, E_ex and E_in are stored
 // relative to E_L (the error control does not depend on |y|).

@@ -6,8 +6,11 @@
 // Equations, integrator and sources: aeif_cond_exp.hpp, which documents the whole family.
 #include <array>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 #include <neuromesh/core/math.hpp>
 #include <neuromesh/neurons/model.hpp>
@@ -288,6 +291,27 @@ struct aeif_beta_ports : aeif_core_params, aeif_port_kernels {
   }
 };
 
+// c ? a : b through bit masks, for the lanes' record updates: no conditional that GCC could turn
+// back into control flow (GCC 12 threaded the try's selects on shared conditions into joins it
+// could no longer if-convert, and the loop over lanes stayed scalar). The same value as c ? a : b.
+template <class Real>
+NEUROMESH_INLINE_HOST_DEVICE Real blend(bool c, Real a, Real b) {
+#if defined(__CUDA_ARCH__)
+  return c ? a : b;
+#else
+  using U = std::conditional_t<sizeof(Real) == 4, std::uint32_t, std::uint64_t>;
+  static_assert(sizeof(U) == sizeof(Real));
+  U ua, ub;
+  std::memcpy(&ua, &a, sizeof ua);
+  std::memcpy(&ub, &b, sizeof ub);
+  const U m = U(0) - static_cast<U>(c);
+  const U r = (ua & m) | (ub & ~m);
+  Real out;
+  std::memcpy(&out, &r, sizeof out);
+  return out;
+#endif
+}
+
 template <class Syn>
 struct aeif_integrator : Syn {
   using P = Syn;  // parameter indices
@@ -479,107 +503,201 @@ struct aeif_integrator : Syn {
     return take ? f : unsigned(step_flags::deferred);
   }
 
+  // The right-hand side of an internal step's form, chosen per neuron: the u form (`u`, rhs_u)
+  // or the V form (rhs). Lanes: both computed without branches and the form's values selected,
+  // the same operations as rhs / rhs_u on the selected values, so the same bits (log_exact_simd
+  // is math::log to the bit); otherwise a branch to the one that applies.
+  template <bool Lanes, class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static void rhs_of_form(const Real* k, bool u, bool lock, Real i, const Real* y,
+                                                       Real* f) {
+    if constexpr (!Lanes) {
+      if (u)
+        rhs_u(k, i, y, f);
+      else
+        rhs(k, lock, i, y, f);
+    } else {
+      const Real vc = blend(lock, k[v_reset], y[0] < k[vclamp] ? y[0] : k[vclamp]);
+      const Real spike = k[gl_delta] * math::exp_simd((vc - k[vth]) * k[inv_delta]);
+      const Real uc = y[0] > k[u_peak] ? y[0] : k[u_peak];
+      const Real vu = k[vth] - k[delta] * static_cast<Real>(math::log_exact_simd(static_cast<double>(uc)));
+      const Real v = blend(u, vu, vc);
+      const Real x = Syn::minus_currents(k + syn, y, v, blend(u, i, i + spike) - k[gl] * v) - y[1];
+      f[0] = blend(u, -(k[gl] + y[0] * x * k[inv_delta]) * k[inv_c], blend(lock, Real(0), x * k[inv_c]));
+      f[1] = (k[a_] * v - y[1]) * k[inv_tau_w];
+      Syn::synapses(k + syn, y, f);
+    }
+  }
+
+  template <bool Lanes, class Real>
+  struct form_rhs_fn {
+    const Real* k;
+    bool u, lock;
+    Real i;
+    NEUROMESH_INLINE_HOST_DEVICE void operator()(const Real* y, Real* f) const {
+      rhs_of_form<Lanes>(k, u, lock, i, y, f);
+    }
+  };
+
+  // x^p as `power` computes it, without branches (math::exp_exact_simd / log_exact_simd).
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static Real power_exact(Real x, double p) {
+    return static_cast<Real>(math::exp_exact_simd(p * math::log_exact_simd(static_cast<double>(x))));
+  }
+
+  // The time step as an adaptive loop over a record of its state between internal steps
+  // (n_evolve() values): y (from 0), k1 = f(y) in the V form, t, the internal step size, the
+  // internal steps so far, I_e + I_stim, and the flags lock (refractory), fired and need_k1 (k1
+  // is stale) as 0 / 1. `step` is evolve_begin, evolve_try until evolve_done, evolve_finish;
+  // evolve_try is one pass of the loop, branch-free (Lanes) so that the cpu backend runs the
+  // deferred neurons' internal steps side by side in SIMD lanes (neuron_group.hpp
+  // evolve_deferred; hh_common.hpp does the same for the Hodgkin-Huxley models), each with its
+  // own form, step size and count, with the same bits as the scalar loop
+  // (tests/validation/test_aeif_lanes.cpp).
+  static constexpr int ev_k1() { return n; }
+  static constexpr int ev_t() { return 2 * n; }
+  static constexpr int ev_hs() { return 2 * n + 1; }
+  static constexpr int ev_it() { return 2 * n + 2; }
+  static constexpr int ev_i() { return 2 * n + 3; }
+  static constexpr int ev_lock() { return 2 * n + 4; }
+  static constexpr int ev_fired() { return 2 * n + 5; }
+  static constexpr int ev_need() { return 2 * n + 6; }
+  static constexpr int n_evolve() { return 2 * n + 7; }
+
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static void evolve_begin(const Real* k, const Real* x, Real i_stim, Real* e) {
+    for (int c = 0; c < n; ++c) {
+      e[c] = x[c];
+      e[ev_k1() + c] = Real(0);
+    }
+    e[ev_t()] = Real(0);
+    e[ev_hs()] = x[h_int] > Real(0) ? x[h_int] : k[h_start];
+    e[ev_it()] = Real(0);
+    e[ev_i()] = k[i_e] + i_stim;
+    e[ev_lock()] = x[refr] > Real(0) ? Real(1) : Real(0);
+    e[ev_fired()] = Real(0);
+    e[ev_need()] = Real(1);
+  }
+
+  template <class Real>
+  NEUROMESH_INLINE_HOST_DEVICE static bool evolve_done(const Real* k, const Real* e) {
+    return !(e[ev_t()] < k[dt]);
+  }
+
+  // One internal step (try), from time t within the step:
+  //   * the form: in the upswing (not refractory, Delta_T > 0, V_th + 3 Delta_T <= V < V_peak)
+  //     the try runs on z = (u, w, synapses) from u = exp(-(V - V_th)/Delta_T) with k1 = du/dt
+  //     etc.; otherwise on y, with k1 recomputed only when stale (FSAL: f(yn) from the last try).
+  //   * RKF45 of size s = hs, or the rest of the step (and then "final"); the last of
+  //     max_internal_steps is final and accepted whatever its error.
+  //   * GSL's control (aeif_cond_exp.hpp): r > 1.1 rejects with s <- s max(0.2, 0.9 r^(-1/5))
+  //     unless that no longer moves t; r < 0.5 grows s by min(5, max(1, 0.9 r^(-1/6))), at most
+  //     1.5 in the upswing, the result at most h.
+  //   * the upswing's crossing of u_peak: by more than tol_u, the try is redone up to the secant
+  //     estimate of u_peak - tol_u / 2 (down to t_eps); within it, the spike (V_reset, w + b,
+  //     refractory lock, step size h). An accepted try that does not cross keeps the next one
+  //     from passing u_peak - tol_u / 2 by more than its linear extrapolation; V = V_th -
+  //     Delta_T log(u) after it.
+  //   * an accepted V-form try: V_reset while refractory, else V >= V_peak is the spike.
+  template <class Real, bool Lanes = true>
+  NEUROMESH_INLINE_HOST_DEVICE static void evolve_try(const Real* k, Real* e) {
+    Real* y = e;
+    Real* k1 = e + ev_k1();
+    const Real h = k[dt], t = e[ev_t()], hs = e[ev_hs()], i = e[ev_i()];
+    const bool lock = e[ev_lock()] > Real(0), need = e[ev_need()] > Real(0);
+    const bool upswing = !lock & (k[inv_delta] > Real(0)) & (y[0] >= k[v_up]) & (y[0] < k[vpeak]);
+    Real w[n];  // the try's start: z in the upswing, else y
+    for (int c = 0; c < n; ++c) w[c] = y[c];
+    if (Lanes || upswing)
+      w[0] = blend(upswing,
+                   static_cast<Real>(math::exp_exact_simd(static_cast<double>(-(y[0] - k[vth]) * k[inv_delta]))), y[0]);
+    if (Lanes || upswing || need) {
+      Real kn[n];
+      rhs_of_form<Lanes>(k, upswing, lock, i, w, kn);
+      for (int c = 0; c < n; ++c) k1[c] = blend(upswing | need, kn[c], k1[c]);
+    }
+    const bool last = e[ev_it()] == Real(max_internal_steps - 1);
+    const Real rest = h - t;
+    const bool final_step = last | (hs >= rest);
+    const Real s = final_step ? rest : hs;
+    Real yn[n], k7[n], err[n];
+    fehlberg_try<n>(form_rhs_fn<Lanes, Real>{k, upswing, lock, i}, w, k1, s, yn, k7, err);
+    Real ratio = Real(0);  // as rkf45_try's
+    for (int c = 0; c < n; ++c) {
+      const Real sd = s * k7[c];
+      const Real tl = (c == 0) & upswing ? k[tol_u] : k[tol];
+      const Real d = tl + tl * (sd < Real(0) ? -sd : sd);
+      const Real q = (err[c] < Real(0) ? -err[c] : err[c]) / d;
+      ratio = q > ratio ? q : ratio;
+    }
+    const Real t_new = final_step ? h : t + s;
+    // The control's factors: 0.9 ratio^(-1/5) <= 0.2 from ratio >= 4.5^5; 0.9 ratio^(-1/6) >= 5
+    // below ratio = 0.18^6 (the power is that of whichever applies).
+    const bool high = ratio > Real(1.1), low = ratio < Real(0.5);
+    const Real pw = power_exact(ratio, high ? -1.0 / 5.0 : -1.0 / 6.0);
+    const Real f_shrink = ratio >= Real(1845.28125) ? Real(0.2) : Real(0.9) * pw;
+    const Real s_shrunk = s * (f_shrink > Real(0.2) ? f_shrink : Real(0.2));
+    const bool reject = high & !last & (t_new + s_shrunk != t_new);
+    Real f_grow = ratio <= Real(3.4012224e-05) ? Real(5) : Real(0.9) * pw;
+    const Real f_max = upswing ? Real(1.5) : Real(5);
+    f_grow = f_grow > f_max ? f_max : f_grow;
+    Real s_grown = s * (f_grow < Real(1) ? Real(1) : f_grow);
+    s_grown = s_grown > h ? h : s_grown;
+    Real s_next = reject ? s_shrunk : (low ? s_grown : s);
+    // The upswing's crossing.
+    const Real u_aim = k[u_peak] - Real(0.5) * k[tol_u];
+    const bool crossed = upswing & !reject & (yn[0] <= k[u_peak]);
+    const bool redo = crossed & (yn[0] < k[u_peak] - k[tol_u]) & !last & (s > k[t_eps]);
+    const Real frac = (w[0] - u_aim) / (w[0] - yn[0]);
+    const Real s_cross = s * (frac > Real(0) ? frac : Real(0));
+    const Real s_aim = (yn[0] - u_aim) / -k7[0];
+    const bool aim = upswing & !reject & !crossed & (k7[0] < Real(0));
+    s_next = aim ? (s_next < s_aim ? s_next : s_aim) : s_next;
+    const bool accept = !reject & !redo;
+    const bool hit = accept & upswing & crossed;  // the spike in the upswing: the control starts over at h
+    const Real hs_redo = s_cross > k[t_eps] ? s_cross : k[t_eps];
+    e[ev_hs()] = blend(redo, hs_redo, blend(hit, h, s_next));
+    e[ev_t()] = blend(accept, t_new, t);
+    // The accepted state: V from u (upswing), the reset at a spike, V_reset while refractory.
+    const bool v_fire = !upswing & !lock & (yn[0] >= k[vpeak]);
+    const bool reset = (upswing & crossed) | v_fire;  // a spike, if accepted
+    Real v_new = blend(lock | v_fire, k[v_reset], yn[0]);
+    if (Lanes || upswing) {
+      const Real v_of_u = k[vth] - k[delta] * static_cast<Real>(math::log_exact_simd(static_cast<double>(yn[0])));
+      v_new = blend(upswing, blend(crossed, k[v_reset], v_of_u), v_new);
+    }
+    const Real w_new = blend(reset, yn[1] + k[b_], yn[1]);
+    y[0] = blend(accept, v_new, y[0]);
+    y[1] = blend(accept, w_new, y[1]);
+    for (int c = 2; c < n; ++c) y[c] = blend(accept, yn[c], y[c]);
+    const bool fsal = accept & !upswing;
+    for (int c = 0; c < n; ++c) k1[c] = blend(fsal, k7[c], k1[c]);
+    // The 0 / 1 flags by exact arithmetic: fired |= fire; lock = has_ref where fire.
+    const Real fire = static_cast<Real>(accept & reset);
+    const Real fired = e[ev_fired()], was_locked = e[ev_lock()];
+    e[ev_fired()] = fired + fire - fired * fire;
+    e[ev_lock()] = was_locked + fire * (static_cast<Real>(k[has_ref] > Real(0)) - was_locked);
+    e[ev_need()] = static_cast<Real>(upswing | (accept & v_fire));
+    e[ev_it()] = e[ev_it()] + Real(1);
+  }
+
+  // The end of the step once evolve_done: synaptic input (one sum per input), refractory count, flags.
+  template <class Real, bool DetectChange = true>
+  NEUROMESH_INLINE_HOST_DEVICE static unsigned evolve_finish_inputs(const Real* k, Real* x, Real* e, const Real* in) {
+    return finish<Real, DetectChange>(k, x, e, e[ev_hs()], e[ev_fired()] > Real(0), in);
+  }
+  template <class Real, bool DetectChange = true>
+  NEUROMESH_INLINE_HOST_DEVICE static unsigned evolve_finish(const Real* k, Real* x, Real* e, Real in_ex, Real in_in) {
+    Real in[Syn::n_inputs] = {in_ex, in_in};
+    return evolve_finish_inputs<Real, DetectChange>(k, x, e, in);
+  }
+
   // The step with one summed spike input per synaptic input (Syn::n_inputs).
   template <class Real, bool DetectChange = true>
   NEUROMESH_INLINE_HOST_DEVICE static unsigned step_inputs(const Real* k, Real* x, const Real* in, Real i_stim) {
-    const Real i = k[i_e] + i_stim;
-    const Real h = k[dt];
-    const bool has_refractory = k[has_ref] > Real(0);
-    bool lock = x[refr] > Real(0), fired = false, need_k1 = true;
-    Real y[n], k1[n], k7[n], yn[n];
-    for (int c = 0; c < n; ++c) y[c] = x[c];
-    Real hs = x[h_int] > Real(0) ? x[h_int] : k[h_start];
-    Real t = 0;
-    const bool expo = k[inv_delta] > Real(0);
-    for (int it = 0; it < max_internal_steps && t < h; ++it) {
-      const bool upswing = !lock & expo & (y[0] >= k[v_up]) & (y[0] < k[vpeak]);
-      Real z[n] = {};  // u form of y, set and read only in the upswing
-      if (upswing) {
-        z[0] = static_cast<Real>(math::exp(static_cast<double>(-(y[0] - k[vth]) * k[inv_delta])));
-        for (int c = 1; c < n; ++c) z[c] = y[c];
-        rhs_u(k, i, z, k1);
-        need_k1 = true;  // k1 now holds du/dt: the V form needs a fresh one
-      } else if (need_k1) {
-        rhs(k, lock, i, y, k1);
-        need_k1 = false;
-      }
-      const Real rest = h - t;
-      const bool last = it == max_internal_steps - 1;
-      const bool final_step = last | (hs >= rest);
-      const Real s = final_step ? rest : hs;
-      const Real ratio =
-          upswing ? rkf45_try<true>(k, lock, i, z, k1, s, yn, k7) : rkf45_try<false>(k, lock, i, y, k1, s, yn, k7);
-      const Real t_new = final_step ? h : t + s;
-      Real s_next = s;
-      bool reject = false;
-      if (ratio > Real(1.1)) {
-        // 0.9 ratio^(-1/5) <= 0.2 from ratio >= 4.5^5.
-        const Real f = ratio >= Real(1845.28125) ? Real(0.2) : Real(0.9) * power(ratio, -1.0 / 5.0);
-        s_next = s * (f > Real(0.2) ? f : Real(0.2));
-        reject = !last && (t_new + s_next != t_new);
-        s_next = reject ? s_next : s;
-      } else if (ratio < Real(0.5)) {
-        // 0.9 ratio^(-1/6) >= 5 below ratio = 0.18^6; <= 1 above 0.9^6. A step size above h
-        // acts as h (the step is cut at the end of the time step), so it is kept <= h: a full
-        // step then leaves exactly h, with no power to compute (the lane path relies on it).
-        Real f = ratio <= Real(3.4012224e-05) ? Real(5) : Real(0.9) * power(ratio, -1.0 / 6.0);
-        // In the upswing the growth is capped at 1.5 instead of 5: the error there grows far
-        // faster than s^5 as u nears 0 (w's right-hand side has log u), and GSL's x5 made every
-        // other try a rejection.
-        const Real f_max = upswing ? Real(1.5) : Real(5);
-        f = f > f_max ? f_max : f;
-        s_next = s * (f < Real(1) ? Real(1) : f);
-        s_next = s_next > h ? h : s_next;
-      }
-      // Upswing: u passed u_peak within the try. While it passed by more than tol_u (and the try
-      // is longer than t_eps) it is redone up to the secant estimate of u_peak - tol_u / 2, so
-      // the reset happens within tol_u / |du/dt| (~1e-7 ms) of the crossing time.
-      const Real u_aim = k[u_peak] - Real(0.5) * k[tol_u];
-      const bool crossed = upswing & !reject & (yn[0] <= k[u_peak]);
-      if (crossed & (yn[0] < k[u_peak] - k[tol_u]) & !last & (s > k[t_eps])) {
-        const Real frac = (z[0] - u_aim) / (z[0] - yn[0]);
-        const Real sc = s * (frac > Real(0) ? frac : Real(0));
-        hs = sc > k[t_eps] ? sc : k[t_eps];
-        continue;
-      }
-      // An accepted upswing try that did not cross: the next one is kept from passing u_aim by
-      // more than its linear extrapolation (a try far past u_peak only returns a huge error).
-      if (upswing & !reject & !crossed & (k7[0] < Real(0))) {
-        const Real s_aim = (yn[0] - u_aim) / -k7[0];
-        s_next = s_next < s_aim ? s_next : s_aim;
-      }
-      hs = s_next;
-      if (reject) continue;
-      t = t_new;
-      if (upswing) {
-        if (crossed) {
-          for (int c = 1; c < n; ++c) y[c] = yn[c];
-          y[0] = k[v_reset];
-          y[1] = yn[1] + k[b_];
-          fired = true;
-          lock = has_refractory;
-          hs = h;  // the short tries located the crossing; after the reset the control starts over at h
-        } else {
-          y[0] = k[vth] - k[delta] * static_cast<Real>(math::log(static_cast<double>(yn[0])));
-          for (int c = 1; c < n; ++c) y[c] = yn[c];
-        }
-        continue;
-      }
-      for (int c = 0; c < n; ++c) {
-        y[c] = yn[c];
-        k1[c] = k7[c];
-      }
-      if (lock) {
-        y[0] = k[v_reset];
-      } else if (y[0] >= k[vpeak]) {
-        y[0] = k[v_reset];
-        y[1] = y[1] + k[b_];
-        fired = true;
-        lock = has_refractory;
-        need_k1 = true;  // the state (and maybe the lock) changed: the end derivative is stale
-      }
-    }
-    return finish<Real, DetectChange>(k, x, y, hs, fired, in);
+    Real e[n_evolve()];
+    evolve_begin(k, x, i_stim, e);
+    while (!evolve_done(k, e)) evolve_try<Real, false>(k, e);
+    return evolve_finish_inputs<Real, DetectChange>(k, x, e, in);
   }
 
   // The model interface (model.hpp): inputs 1 and 2 from in_ex and in_in (for a ports model: ports
