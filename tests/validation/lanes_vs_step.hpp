@@ -41,14 +41,14 @@ inline network make_network(const std::string& model, const setup& c) {
     ie.push_back(c.i_e(1, i));
   }
   for (const char* label : {"U", "H"}) {
-    population src{std::string("S") + label, c.n, "spike_source_array", {}, {}, {}};
+    population src{std::string("S") + label, static_cast<index_t>(c.n), "spike_source_array", {}, {}, {}};
     for (int i = 0; i < c.n; ++i) {
       std::vector<double> times;
       for (double t = 3.0 + 0.7 * (i % 11); t < c.duration_ms; t += c.period_ms + i % 7) times.push_back(t);
       src.spike_times.push_back(times);
     }
     net.populations.push_back(src);
-    population pop{label, c.n, model, {}, {}, {}};
+    population pop{label, static_cast<index_t>(c.n), model, {}, {}, {}};
     if (label[0] == 'U') {
       pop.params["I_e"] = c.i_e(0, 0);
       for (const auto& [name, value] : c.u_params) pop.params[name] = value;
