@@ -144,3 +144,21 @@ TEST(keyed_stream, bits_are_balanced) {
 }
 
 }  // namespace
+
+// The lane form the cpu's Poisson drive uses gives first_u64's bits for every entity, whatever
+// the count of lanes filled (a partial last batch included) and the key's high words.
+TEST(KeyedStream, FirstU64LanesEqualsFirstU64) {
+  std::uint64_t out[keyed_stream::max_lanes];
+  std::uint32_t n = 0;
+  for (const std::uint64_t seed : {0ull, 1ull, 55ull, 0xffffffffffffffffull, 0x9e3779b97f4a7c15ull})
+    for (const std::uint32_t sub : {0u, 1u, 12345u, 0xffffffffu})
+      for (const std::uint32_t m : {1u, 7u, 16u, 63u, 64u}) {
+        const std::uint32_t first = 0xfffffff0u - 977u * m;
+        keyed_stream::first_u64_lanes(
+            seed, 17u + m, sub, m, [&](std::uint32_t j) { return first + 31u * j; }, out);
+        for (std::uint32_t j = 0; j < m; ++j, ++n)
+          ASSERT_EQ(out[j], keyed_stream::first_u64(seed, 17u + m, first + 31u * j, sub))
+              << "seed " << seed << " sub " << sub << " lane " << j << " of " << m;
+      }
+  EXPECT_EQ(n, 5u * 4u * (1u + 7u + 16u + 63u + 64u));
+}

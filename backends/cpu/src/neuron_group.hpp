@@ -14,22 +14,11 @@
 
 #include <neuromesh/core/fixed_point.hpp>
 #include <neuromesh/core/random/keyed_stream.hpp>
+#include <neuromesh/core/vector_width.hpp>
 #include <neuromesh/neurons/lowered_population.hpp>
 
 #include "model_group.hpp"
 #include "population_group.hpp"
-
-// GCC on x86 picks 256-bit vectors even where the CPU has AVX-512 (-mprefer-vector-width=256 is
-// its default for Intel): the neuron update is compute-bound, so it asks for the full width
-// (aeif_cond_exp's lane path, float: ~1.7x measured). Rounding does not depend on the width.
-// noinline: inlined into its caller the loop is vectorised with the caller's preference (256 bits:
-// iaf_cond_exp's update stayed on ymm registers). Where the build's -march has no AVX-512 the
-// preference changes nothing.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define NEUROMESH_WIDE_VECTORS __attribute__((noinline, target("prefer-vector-width=512")))
-#else
-#define NEUROMESH_WIDE_VECTORS
-#endif
 
 namespace neuromesh::cpu {
 
@@ -431,7 +420,7 @@ class neuron_group final : public model_group<Model, Real> {
       for (const poisson_drive& d : drives_.poisson) poisson_bound_ += 255.0 * std::abs(static_cast<double>(d.weight));
     }
     const bool exact = in_range && poisson_bound_ < 0x1.0p62;
-    constexpr std::uint32_t batch = 64;
+    constexpr std::uint32_t batch = keyed_stream::max_lanes;
     std::uint64_t bits[batch];
     const auto step = static_cast<std::uint32_t>(s);
     for (const poisson_drive& d : drives_.poisson) {
@@ -477,11 +466,10 @@ class neuron_group final : public model_group<Model, Real> {
   }
 
   // The first 64 bits of the keyed streams (seed, purpose, gid(j), step) for j < m: the stream's
-  // own function, a loop the compiler vectorises (Philox is arithmetic only).
+  // own Philox over lanes (keyed_stream::first_u64_lanes, at the full vector width).
   template <class GidOf>
   void first_bits(std::uint64_t* bits, std::uint32_t m, std::uint32_t step, std::uint32_t purpose, GidOf gid) const {
-    const std::uint64_t seed = seed_;
-    for (std::uint32_t j = 0; j < m; ++j) bits[j] = keyed_stream::first_u64(seed, purpose, gid(j), step);
+    keyed_stream::first_u64_lanes(seed_, purpose, step, m, gid, bits);
   }
 
   // Moves this step's input out of the ring buffer into the staging arrays (vectorised).

@@ -10,9 +10,10 @@
 #include <vector>
 
 #include <neuromesh/core/fixed_point.hpp>
+#include <neuromesh/core/vector_width.hpp>
 #include <neuromesh/neurons/multisynapse.hpp>
 
-#include "neuron_group.hpp"  // NEUROMESH_WIDE_VECTORS
+#include "neuron_group.hpp"
 #include "port_group.hpp"
 
 namespace neuromesh::cpu {
