@@ -234,7 +234,7 @@ NEUROMESH_INLINE_HOST_DEVICE double log_simd(double x) {
   const double hfsq = 0.5 * f * f;
   const double far = dk * detail::ln2_hi - ((hfsq - (s * (hfsq + R) + dk * detail::ln2_lo)) - f);
   const double near = dk * detail::ln2_hi - ((s * (f - R) - dk * detail::ln2_lo) - f);
-  return (hx >= 0x6147a) & (hx <= 0x6b851) ? far : near;  // f far from 0: f^2/2 kept separate
+  return ((hx >= 0x6147a) & (hx <= 0x6b851)) ? far : near;  // f far from 0: f^2/2 kept separate
 }
 
 namespace detail {

@@ -46,7 +46,7 @@ template <bool Alpha>
 struct aeif_ex_in : aeif_core_params {
   enum param : int { E_ex = n_core_params, E_in, tau_syn_ex, tau_syn_in, I_e, gsl_error_tol, n_params };
   static constexpr std::array<parameter_spec, n_params> parameters =
-      concat(core_parameters, std::array<parameter_spec, n_params - n_core_params>{{
+      concat(core_parameters, std::array<parameter_spec, static_cast<std::size_t>(n_params) - n_core_params>{{
                                   {"E_ex", 0.0, "mV", "excitatory reversal potential"},
                                   {"E_in", -85.0, "mV", "inhibitory reversal potential"},
                                   {"tau_syn_ex", 0.2, "ms", "excitatory conductance decay time"},
@@ -624,7 +624,7 @@ struct aeif_integrator : Syn {
     Real ratio = Real(0);  // as rkf45_try's
     for (int c = 0; c < n; ++c) {
       const Real sd = s * k7[c];
-      const Real tl = (c == 0) & upswing ? k[tol_u] : k[tol];
+      const Real tl = ((c == 0) & upswing) ? k[tol_u] : k[tol];
       const Real d = tl + tl * (sd < Real(0) ? -sd : sd);
       const Real q = (err[c] < Real(0) ? -err[c] : err[c]) / d;
       ratio = q > ratio ? q : ratio;

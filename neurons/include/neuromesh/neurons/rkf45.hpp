@@ -103,7 +103,7 @@ NEUROMESH_INLINE_HOST_DEVICE void gsl_try(const Rhs& f, Real* y, Real* k1, Real&
   grow = grow > Real(5) ? Real(5) : grow;
   const Real s_grown = s * (grow < Real(1) ? Real(1) : grow);
   const bool reject = high & (tries < max_tries) & (s_shrunk < s) & (t_new + s_shrunk != t_new);
-  const Real s_accepted = !high & (ratio < Real(0.5)) ? s_grown : s;
+  const Real s_accepted = (!high & (ratio < Real(0.5))) ? s_grown : s;
   hs = reject ? s_shrunk : s_accepted;
   t = reject ? t : (tries >= max_tries ? h : t_new);
   for (int c = 0; c < N; ++c) {
