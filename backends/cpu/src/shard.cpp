@@ -343,10 +343,10 @@ void shard::deliver_projection(const projection_rows& p, std::span<const Item> i
 }
 
 // Packed rows (synapse_store.hpp) of static projections, spike by spike: a spike's rows in every
-// projection from its population back to back, while the next spike's rows are fetched. A row per
-// (projection, shard) is short (the microcircuit: ~250 synapses), so walking one projection's rows
-// for every spike and then the next projection's touched each row's start as a serial cache miss
-// and spread one source's synapses over the whole epoch (docs/benchmarks.md, the PD14 regression).
+// projection from its population back to back, while the next spike's rows are fetched (rows per
+// (projection, shard) are short: the microcircuit's ~250 synapses). This order alone measured no
+// faster than projection by projection; the speed comes from deliver_packed_row's short loop
+// (docs/benchmarks.md, the PD14 regression).
 template <bool Saturate, class Item, class Accept, class OnTarget>
 void shard::deliver_packed_by_spike(std::span<const Item> items, Accept accept, OnTarget on_target) {
   if (items.empty() ||
