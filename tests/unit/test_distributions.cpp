@@ -2,6 +2,7 @@
 // within 5 standard errors of the exact moments, chi-square goodness of fit of whole pmfs, and
 // determinism. The seeds are fixed, so each check either always passes or always fails; 5 standard
 // errors would flag a correct sampler by chance with probability ~6e-7 per check.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
@@ -253,5 +254,40 @@ TEST(PoissonTable, SameDrawsAsPoisson) {
       neuromesh::keyed_stream a(99, neuromesh::rng_purpose::stimulus, e, 3), b = a;
       ASSERT_EQ(table.sample(a), neuromesh::random::poisson(b, mean)) << "mean " << mean << " entity " << e;
     }
+  }
+}
+
+// The Poisson drive's counts by comparisons (counts_from_bits, AVX-512 where the CPU has it, and
+// counts_portable) equal the guided search's (from_uniform) for every 64-bit input: random bits,
+// and the inputs right at, below and above every cdf value (x = floor(cdf[k] 2^53) + {-1, 0, 1}),
+// the cdf rebuilt here in the table's order; the largest input reaches the plateau's last term.
+TEST(PoissonTable, CountsByComparisonEqualTheSearch) {
+  namespace rnd = neuromesh::random;
+  for (double mean : {1e-4, 0.05, 0.5, 1.28, 2.4, 4.0}) {  // tabulated means
+    const rnd::poisson_table table(mean);
+    ASSERT_TRUE(table.tabulated());
+    std::vector<std::uint64_t> bits;
+    neuromesh::keyed_stream s(7, neuromesh::rng_purpose::stimulus, 1, 2);
+    for (int i = 0; i < 20000; ++i) bits.push_back(s.next_u64());
+    double pk = neuromesh::math::exp(-mean), cdf = pk;
+    for (int k = 1; k < rnd::poisson_table::max_terms && pk > 0.0; ++k) {
+      const auto x = static_cast<std::uint64_t>(std::min(cdf, 1.0 - 0x1.0p-53) * 0x1.0p53);
+      for (const std::uint64_t near : {x - 1, x, x + 1})
+        if (near < (1ull << 53)) bits.push_back(near << 11 | 0x7ff);  // the low 11 bits are dropped
+      pk *= mean / static_cast<double>(k);
+      cdf += pk;
+    }
+    for (const std::uint64_t edge : {0ull, ~0ull, ~0ull << 11}) bits.push_back(edge);
+    std::vector<std::uint64_t> counts(bits.size());
+    for (std::size_t j0 = 0; j0 < bits.size(); j0 += 61) {  // batches of 61: partial vectors too
+      const auto m = static_cast<std::uint32_t>(std::min<std::size_t>(61, bits.size() - j0));
+      table.counts_from_bits(bits.data() + j0, m, counts.data() + j0);
+    }
+    for (std::size_t j = 0; j < bits.size(); ++j) {
+      const std::uint64_t search = table.from_uniform(neuromesh::keyed_stream::to_uniform(bits[j]));
+      ASSERT_EQ(counts[j], search) << "mean " << mean << " bits " << bits[j];
+      ASSERT_EQ(table.counts_portable(bits[j]), search) << "mean " << mean << " bits " << bits[j];
+    }
+    EXPECT_EQ(counts[bits.size() - 2], table.from_uniform(1.0 - 0x1.0p-53)) << "mean " << mean;
   }
 }

@@ -145,8 +145,9 @@ TEST(keyed_stream, bits_are_balanced) {
 
 }  // namespace
 
-// The lane form the cpu's Poisson drive uses gives first_u64's bits for every entity, whatever
-// the count of lanes filled (a partial last batch included) and the key's high words.
+// The lane form the cpu's Poisson drive uses (AVX-512 where the CPU has it) and the portable one
+// give first_u64's bits for every entity, whatever the count of lanes filled (a partial last
+// batch included) and the key's high words.
 TEST(KeyedStream, FirstU64LanesEqualsFirstU64) {
   std::uint64_t out[keyed_stream::max_lanes];
   std::uint32_t n = 0;
@@ -156,9 +157,15 @@ TEST(KeyedStream, FirstU64LanesEqualsFirstU64) {
         const std::uint32_t first = 0xfffffff0u - 977u * m;
         keyed_stream::first_u64_lanes(
             seed, 17u + m, sub, m, [&](std::uint32_t j) { return first + 31u * j; }, out);
-        for (std::uint32_t j = 0; j < m; ++j, ++n)
+        std::uint32_t ids[keyed_stream::max_lanes];
+        std::uint64_t portable[keyed_stream::max_lanes];
+        for (std::uint32_t j = 0; j < m; ++j) ids[j] = first + 31u * j;
+        neuromesh::philox_lanes::portable(seed, 17u + m, sub, ids, m, portable);
+        for (std::uint32_t j = 0; j < m; ++j, ++n) {
           ASSERT_EQ(out[j], keyed_stream::first_u64(seed, 17u + m, first + 31u * j, sub))
               << "seed " << seed << " sub " << sub << " lane " << j << " of " << m;
+          ASSERT_EQ(portable[j], out[j]) << "the portable form, lane " << j << " of " << m;
+        }
       }
   EXPECT_EQ(n, 5u * 4u * (1u + 7u + 16u + 63u + 64u));
 }

@@ -12,6 +12,7 @@
 #include <concepts>
 #include <cstdint>
 
+#include <neuromesh/core/avx512.hpp>
 #include <neuromesh/core/macros.hpp>
 #include <neuromesh/core/math.hpp>
 #include <neuromesh/core/random/ziggurat_tables.hpp>
@@ -265,6 +266,7 @@ class poisson_table {
       while (k < n_ - 1 && cdf_[k] < lo) ++k;
       guide_[b] = static_cast<std::uint8_t>(k);
     }
+    tabulate_counting();
   }
   template <uniform_stream S>
   NEUROMESH_INLINE_HOST_DEVICE std::uint64_t sample(S& s) const {
@@ -283,8 +285,84 @@ class poisson_table {
     return static_cast<std::uint64_t>(k);
   }
 
+  // from_uniform(keyed_stream::to_uniform(bits[j])) for j < m (host only; tabulated() tables):
+  // the cpu's Poisson drive, a count for every neuron and step. The search's answer is a count:
+  // as the cdf never decreases, the smallest k with u <= cdf[k] (capped at n - 1) is the number
+  // of k < n - 1 with cdf[k] < u, and with u = x 2^-53 (x = bits >> 11, an integer) cdf[k] < u
+  // exactly when floor(cdf[k] 2^53) < x. The cdf's last terms repeat one value, the plateau
+  // (pk below half an ulp of the sum), counted by one comparison. So the count is a sum of
+  // integer comparisons with no data-dependent branch per neuron: eight lanes at a time with
+  // AVX-512 (the comparisons past the eighth only when a lane gets that far), the same counts
+  // as the search (tests/unit/test_distributions.cpp: PoissonTable).
+  void counts_from_bits(const std::uint64_t* bits, std::uint32_t m, std::uint64_t* out) const {
+#ifdef NEUROMESH_AVX512_KERNELS
+    if (head_ >= 0 && cpu_has_avx512()) return counts_avx512(bits, m, out);
+#endif
+    for (std::uint32_t j = 0; j < m; ++j) out[j] = counts_portable(bits[j]);
+  }
+  // The same count for one neuron, by the comparisons (equal to from_uniform's search).
+  std::uint64_t counts_portable(std::uint64_t bits) const {
+    if (head_ < 0) return from_uniform(static_cast<double>(bits >> 11) * 0x1.0p-53);
+    const auto x = static_cast<std::int64_t>(bits >> 11);
+    std::uint64_t count = x > plateau_ ? static_cast<std::uint64_t>(tail_) : 0u;
+    for (int k = 0; k < head_ && x > below_[k]; ++k) ++count;
+    return count;
+  }
+
  private:
+  // below_, head_, plateau_, tail_ from the cdf (see counts_from_bits); head_ = -1 where the
+  // head is longer than head_max (means near 10: counts_from_bits then searches).
+  NEUROMESH_INLINE_HOST_DEVICE void tabulate_counting() {
+    if (!complete_) return;
+    if (n_ < 2) {  // the search always answers 0
+      head_ = 0;
+      return;
+    }
+    const double plateau = cdf_[n_ - 2];  // the largest cdf value the search compares with
+    int head = 0;
+    while (cdf_[head] != plateau) ++head;
+    if (head > head_max) return;
+    for (int k = 0; k < head; ++k)
+      below_[k] = static_cast<std::int64_t>(cdf_[k] * 0x1.0p53);  // cdf >= 0: truncation is floor
+    plateau_ = static_cast<std::int64_t>(plateau * 0x1.0p53);
+    tail_ = n_ - 1 - head;
+    head_ = head;
+  }
+#ifdef NEUROMESH_AVX512_KERNELS
+  NEUROMESH_AVX512_TARGET void counts_avx512(const std::uint64_t* bits, std::uint32_t m, std::uint64_t* out) const {
+    const int first = head_ < 8 ? head_ : 8;  // comparisons every lane makes
+    const __m512i one = _mm512_set1_epi64(1), plateau = _mm512_set1_epi64(plateau_);
+    const __m512i tail = _mm512_set1_epi64(tail_);
+    std::uint64_t in[8] = {}, counted[8];
+    for (std::uint32_t j = 0; j < m; j += 8) {
+      const bool whole = j + 8 <= m;
+      if (!whole)
+        for (std::uint32_t l = 0; l < m - j; ++l) in[l] = bits[j + l];
+      const __m512i x = _mm512_srli_epi64(_mm512_loadu_si512(whole ? bits + j : in), 11);
+      __m512i count = _mm512_maskz_mov_epi64(_mm512_cmpgt_epi64_mask(x, plateau), tail);
+      for (int k = 0; k < first; ++k)
+        count = _mm512_mask_add_epi64(count, _mm512_cmpgt_epi64_mask(x, _mm512_set1_epi64(below_[k])), count, one);
+      for (int k = first; k < head_; ++k) {  // rare: a lane with a count of eight or more
+        const __mmask8 above = _mm512_cmpgt_epi64_mask(x, _mm512_set1_epi64(below_[k]));
+        if (above == 0) break;  // the thresholds never decrease
+        count = _mm512_mask_add_epi64(count, above, count, one);
+      }
+      if (whole) {
+        _mm512_storeu_si512(out + j, count);
+      } else {
+        _mm512_storeu_si512(counted, count);
+        for (std::uint32_t l = 0; l < m - j; ++l) out[j + l] = counted[l];
+      }
+    }
+  }
+#endif
+
   static constexpr int guide_size = 64;
+  static constexpr int head_max = 64;
+  std::int64_t below_[head_max] = {};  // floor(cdf[k] 2^53), k < head_
+  std::int64_t plateau_ = 0;           // floor(plateau 2^53)
+  int head_ = -1;                      // cdf terms below the plateau
+  int tail_ = 0;                       // the search's steps through the plateau: n - 1 - head
   std::uint8_t guide_[guide_size] = {};
   double mean_;
   double cdf_[max_terms] = {};

@@ -11,7 +11,7 @@
 
 #include <neuromesh/core/macros.hpp>
 #include <neuromesh/core/random/philox.hpp>
-#include <neuromesh/core/vector_width.hpp>
+#include <neuromesh/core/random/philox_lanes.hpp>
 
 namespace neuromesh {
 
@@ -74,39 +74,16 @@ class keyed_stream {
     return (static_cast<std::uint64_t>(block.v[1]) << 32) | block.v[0];
   }
 
-  // first_u64 for entities entity(j), j < m <= max_lanes (host only): Philox written over lanes, each
-  // 32-bit word held in a 64-bit lane, so each round's two 32x32->64 multiplies are plain vector
-  // multiplies (vpmuludq) and nothing needs shuffling -- the loop the cpu's Poisson drive runs for
-  // every neuron and step (3.3 -> 2.7 ns per draw at 512-bit width; docs/benchmarks.md). Integer
-  // arithmetic only: the same bits as first_u64 (tests/unit/test_philox.cpp).
-  static constexpr std::uint32_t max_lanes = 64;
+  // first_u64 for entities entity(j), j < m <= max_lanes (host only): Philox over lanes
+  // (philox_lanes.hpp, AVX-512 where the CPU has it), the loop the cpu's Poisson drive runs for
+  // every neuron and step. The same bits as first_u64 (tests/unit/test_philox.cpp).
+  static constexpr std::uint32_t max_lanes = philox_lanes::max_lanes;
   template <class EntityOf>
-  NEUROMESH_WIDE_VECTORS static void first_u64_lanes(std::uint64_t seed, std::uint32_t purpose, std::uint32_t sub,
-                                                     std::uint32_t m, EntityOf entity, std::uint64_t* out) {
-    constexpr std::uint64_t low = 0xffffffffu;
-    std::uint64_t c0[max_lanes], c1[max_lanes], c2[max_lanes], c3[max_lanes];
-    for (std::uint32_t j = 0; j < m; ++j) {
-      c0[j] = 0;
-      c1[j] = sub;
-      c2[j] = static_cast<std::uint32_t>(entity(j));
-      c3[j] = purpose;
-    }
-    std::uint64_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
-    for (int round = 0; round < 10; ++round) {
-      if (round > 0) {  // the Weyl bumps, mod 2^32
-        k0 = (k0 + detail::philox_w0) & low;
-        k1 = (k1 + detail::philox_w1) & low;
-      }
-      for (std::uint32_t j = 0; j < m; ++j) {  // detail::philox_round
-        const std::uint64_t p0 = detail::philox_m0 * c0[j], p1 = detail::philox_m1 * c2[j];
-        const std::uint64_t n0 = (p1 >> 32) ^ c1[j] ^ k0, n2 = (p0 >> 32) ^ c3[j] ^ k1;
-        c0[j] = n0;
-        c1[j] = p1 & low;
-        c2[j] = n2;
-        c3[j] = p0 & low;
-      }
-    }
-    for (std::uint32_t j = 0; j < m; ++j) out[j] = (c1[j] << 32) | c0[j];
+  static void first_u64_lanes(std::uint64_t seed, std::uint32_t purpose, std::uint32_t sub, std::uint32_t m,
+                              EntityOf entity, std::uint64_t* out) {
+    std::uint32_t ids[max_lanes];
+    for (std::uint32_t j = 0; j < m; ++j) ids[j] = static_cast<std::uint32_t>(entity(j));
+    philox_lanes::first_u64(seed, purpose, sub, ids, m, out);
   }
 
   // Uniform on (0, 1]: safe to take the logarithm of.
