@@ -127,6 +127,7 @@ void shard::order_packed_delivery() {
   const network& net = *cfg_.net;
   for (auto& list : packed_by_pre_) list.clear();  // capacity reserved in build_synapses
   std::fill(delivered_by_spike_.begin(), delivered_by_spike_.end(), 0);
+  any_packed_ = false;
   for (std::size_t k = 0; k < projections_.size(); ++k) {
     const projection_rows& p = projections_[k];
     if (p.conv || !p.rows.packed() || p.stdp || !p.stp_state.empty() || p.synapses() == 0) continue;
@@ -137,6 +138,7 @@ void shard::order_packed_delivery() {
     const std::size_t pre = net.population_index(net.projections[k].pre, "projections");
     packed_by_pre_[pre].push_back(static_cast<std::uint32_t>(k));
     delivered_by_spike_[k] = 1;
+    any_packed_ = true;
   }
 }
 
@@ -349,16 +351,16 @@ void shard::deliver_projection(const projection_rows& p, std::span<const Item> i
 // (docs/benchmarks.md, the PD14 regression).
 template <bool Saturate, class Item, class Accept, class OnTarget>
 void shard::deliver_packed_by_spike(std::span<const Item> items, Accept accept, OnTarget on_target) {
-  if (items.empty() ||
-      std::all_of(packed_by_pre_.begin(), packed_by_pre_.end(), [](const auto& v) { return v.empty(); }))
-    return;
-  const std::vector<gid_t>& offsets = cfg_.part.population_offsets;
-  prefetch_packed_rows(spike_of(items[0]).gid);
+  if (items.empty() || !any_packed_) return;
+  std::size_t next_pre = population_of(spike_of(items[0]).gid);  // each spike's population, found once
+  prefetch_packed_rows(next_pre, spike_of(items[0]).gid);
   for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i + 1 < items.size()) prefetch_packed_rows(spike_of(items[i + 1]).gid);
     const gid_t gid = spike_of(items[i]).gid;
-    const auto pre =
-        static_cast<std::size_t>(std::upper_bound(offsets.begin(), offsets.end(), gid) - offsets.begin() - 1);
+    const std::size_t pre = next_pre;
+    if (i + 1 < items.size()) {
+      next_pre = population_of(spike_of(items[i + 1]).gid);
+      prefetch_packed_rows(next_pre, spike_of(items[i + 1]).gid);
+    }
     if (pre >= packed_by_pre_.size()) continue;
     for (const std::uint32_t k : packed_by_pre_[pre]) {
       const projection_rows& p = projections_[k];
@@ -371,10 +373,7 @@ void shard::deliver_packed_by_spike(std::span<const Item> items, Accept accept, 
 }
 
 // The first lines (up to 64 synapses) of neuron gid's packed rows, targets and weights.
-void shard::prefetch_packed_rows(gid_t gid) const {
-  const std::vector<gid_t>& offsets = cfg_.part.population_offsets;
-  const auto pre =
-      static_cast<std::size_t>(std::upper_bound(offsets.begin(), offsets.end(), gid) - offsets.begin() - 1);
+void shard::prefetch_packed_rows(std::size_t pre, gid_t gid) const {
   if (pre >= packed_by_pre_.size()) return;
   for (const std::uint32_t k : packed_by_pre_[pre]) {
     const synapse_store& rows = projections_[k].rows;
@@ -517,13 +516,11 @@ void shard::deliver_short_term(projection_rows& p, std::span<const Item> items, 
 // The spikes this shard's neurons fired in one step, into the postsynaptic traces of the plastic
 // projections onto them.
 void shard::record_post_spikes(std::span<const spike> fired) {
-  const std::vector<gid_t>& offsets = cfg_.part.population_offsets;
   for (const spike& sp : fired) {
-    const auto q =
-        static_cast<std::size_t>(std::upper_bound(offsets.begin(), offsets.end(), sp.gid) - offsets.begin() - 1);
+    const std::size_t q = population_of(sp.gid);
     if (stdp_by_post_[q].empty()) continue;
     const shard_slice& sl = slice_of(q);
-    const std::uint32_t local = sl.local_offset + sl.index_of(sp.gid - offsets[q]);
+    const std::uint32_t local = sl.local_offset + sl.index_of(sp.gid - cfg_.part.population_offsets[q]);
     for (std::size_t k : stdp_by_post_[q]) projections_[k].stdp->record_post_spike(local, sp.step);
   }
 }

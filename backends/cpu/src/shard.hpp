@@ -2,6 +2,7 @@
 // Everything one thread owns: a slice of every population, the synapses onto those neurons (one
 // store per projection), and their input ring buffers. Only the owning thread writes them, so
 // nothing needs atomics.
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -100,6 +101,11 @@ class shard {
  private:
   // The slice of `population` in this shard, if the neuron `id` lies in it.
   const shard_slice& slice_of(std::size_t population) const { return cfg_.part.shards[index_][population]; }
+  // The population of neuron `gid` (the last population offset at or below it).
+  std::size_t population_of(gid_t gid) const {
+    const std::vector<gid_t>& offsets = cfg_.part.population_offsets;
+    return static_cast<std::size_t>(std::upper_bound(offsets.begin(), offsets.end(), gid) - offsets.begin() - 1);
+  }
   void make_groups();
   void wake_woken();
   void bound_row_input();
@@ -122,7 +128,7 @@ class shard {
   void deliver_packed_by_spike(std::span<const Item> items, Accept accept, OnTarget on_target);
   template <bool Saturate, class Synapse, class Item, class Accept, class OnTarget>
   void deliver_packed_row(const projection_rows& p, const Item& item, gid_t src, Accept accept, OnTarget on_target);
-  void prefetch_packed_rows(gid_t gid) const;
+  void prefetch_packed_rows(std::size_t pre, gid_t gid) const;
   void order_packed_delivery();
   template <bool Saturate, class Item, class Accept, class OnTarget>
   void deliver_conv(const projection_rows& p, std::span<const Item> items, Accept accept, OnTarget on_target);
@@ -150,6 +156,7 @@ class shard {
   // pre population the projections from it, and per projection whether it is one of them.
   std::vector<std::vector<std::uint32_t>> packed_by_pre_;
   std::vector<std::uint8_t> delivered_by_spike_;
+  bool any_packed_ = false;                             // any list of packed_by_pre_ non-empty
   std::vector<std::vector<std::size_t>> stdp_by_post_;  // per population: its plastic projections
   bool run_time_synapse_state_ = false;                 // any plastic or short-term projection
   // The fixed-point range (fixed_point.hpp): the largest input one spike can add to any cell of a
