@@ -76,8 +76,7 @@ std::uint32_t rank_map::owner(gid_t gid) const {
   }
   // Block s of a population of n holds [n s / R, n (s + 1) / R): the last block starting at or
   // before id is s = ((id + 1) R - 1) / n.
-  const auto it = std::upper_bound(offsets_.begin(), offsets_.end(), gid);
-  const std::size_t p = static_cast<std::size_t>(it - offsets_.begin() - 1);
+  const std::size_t p = population_of(offsets_, gid);
   const std::uint64_t n = offsets_[p + 1] - offsets_[p];
   const std::uint64_t id = gid - offsets_[p];
   return static_cast<std::uint32_t>(((id + 1) * n_ranks_ - 1) / n);

@@ -198,8 +198,7 @@ void recording::record_spikes(std::span<const spike> spikes, const std::vector<g
 }
 
 std::pair<std::size_t, index_t> recording::locate(gid_t gid) const {
-  const auto it = std::upper_bound(offsets_.begin(), offsets_.end(), gid);
-  const auto p = static_cast<std::size_t>(it - offsets_.begin() - 1);
+  const std::size_t p = population_of(offsets_, gid);
   return {p, gid - offsets_[p]};
 }
 

@@ -414,8 +414,7 @@ void simulation::read_state_everywhere(std::size_t p, int var, std::span<const i
 }
 
 std::pair<std::size_t, index_t> simulation::locate(gid_t gid) const {
-  const auto it = std::upper_bound(offsets_.begin(), offsets_.end(), gid);
-  const auto p = static_cast<std::size_t>(it - offsets_.begin() - 1);
+  const std::size_t p = population_of(offsets_, gid);
   return {p, gid - offsets_[p]};
 }
 

@@ -12,10 +12,7 @@
 #include <string>
 #include <vector>
 
-#ifdef __AVX512F__
-#include <immintrin.h>
-#endif
-
+#include <neuromesh/core/avx512.hpp>
 #include <neuromesh/core/fixed_point.hpp>
 #include <neuromesh/core/random/keyed_stream.hpp>
 #include <neuromesh/core/vector_width.hpp>
@@ -453,23 +450,33 @@ class neuron_group final : public model_group<Model, Real> {
 
   // row[j] += counts[j] x weight for j < m (no overflow: add_poisson's `exact`). GCC leaves this
   // loop scalar (a 64-bit multiply and an add to memory per neuron, a fifth of the drive's time in
-  // the microcircuit); with AVX-512 eight at a time, the product formed from two 32 x 32 -> 64
-  // multiplies (count < 2^32: count w = count w_lo + (count w_hi << 32) mod 2^64, two's complement
-  // alike for negative weights). Compiled where the cpu backend's -march has AVX-512.
+  // the microcircuit); with AVX-512 (core/avx512.hpp) eight at a time, the product formed from two
+  // 32 x 32 -> 64 multiplies (count < 2^32: count w = count w_lo + (count w_hi << 32) mod 2^64, two's
+  // complement alike for negative weights).
   static void add_counts_times(fixed_t* NEUROMESH_RESTRICT row, const std::uint64_t* NEUROMESH_RESTRICT counts,
                                std::uint32_t m, fixed_t weight) {
     std::uint32_t j = 0;
-#ifdef __AVX512F__
+#ifdef NEUROMESH_AVX512_KERNELS
+    if (cpu_has_avx512()) j = add_counts_times_avx512(row, counts, m, weight);
+#endif
+    for (; j < m; ++j) row[j] += static_cast<fixed_t>(counts[j]) * weight;
+  }
+#ifdef NEUROMESH_AVX512_KERNELS
+  // The whole groups of eight; returns how many neurons it did.
+  NEUROMESH_AVX512_TARGET static std::uint32_t add_counts_times_avx512(fixed_t* NEUROMESH_RESTRICT row,
+                                                                       const std::uint64_t* NEUROMESH_RESTRICT counts,
+                                                                       std::uint32_t m, fixed_t weight) {
     const __m512i w_lo = _mm512_set1_epi64(weight), w_hi = _mm512_srli_epi64(w_lo, 32);
+    std::uint32_t j = 0;
     for (; j + 8 <= m; j += 8) {
       const __m512i c = _mm512_loadu_si512(counts + j);
       const __m512i product =
           _mm512_add_epi64(_mm512_mul_epu32(c, w_lo), _mm512_slli_epi64(_mm512_mul_epu32(c, w_hi), 32));
       _mm512_storeu_si512(row + j, _mm512_add_epi64(_mm512_loadu_si512(row + j), product));
     }
-#endif
-    for (; j < m; ++j) row[j] += static_cast<fixed_t>(counts[j]) * weight;
+    return j;
   }
+#endif
 
   // Inhomogeneous and sinusoidal Poisson generators: this step's count per neuron (or one count
   // for all, a shared train) from the keyed stream, as every backend draws it (rate_now::input).

@@ -2,7 +2,6 @@
 // Everything one thread owns: a slice of every population, the synapses onto those neurons (one
 // store per projection), and their input ring buffers. Only the owning thread writes them, so
 // nothing needs atomics.
-#include <algorithm>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -101,11 +100,8 @@ class shard {
  private:
   // The slice of `population` in this shard, if the neuron `id` lies in it.
   const shard_slice& slice_of(std::size_t population) const { return cfg_.part.shards[index_][population]; }
-  // The population of neuron `gid` (the last population offset at or below it).
-  std::size_t population_of(gid_t gid) const {
-    const std::vector<gid_t>& offsets = cfg_.part.population_offsets;
-    return static_cast<std::size_t>(std::upper_bound(offsets.begin(), offsets.end(), gid) - offsets.begin() - 1);
-  }
+  // The population of neuron `gid` (network.hpp's population_of).
+  std::size_t population_of(gid_t gid) const { return neuromesh::population_of(cfg_.part.population_offsets, gid); }
   void make_groups();
   void wake_woken();
   void bound_row_input();

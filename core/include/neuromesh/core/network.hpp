@@ -261,4 +261,9 @@ struct network {
   std::string weight_recorder_name(std::size_t i) const;
 };
 
+// The population of global id `gid`, given network::offsets(): the last offset at or below it.
+inline std::size_t population_of(const std::vector<gid_t>& offsets, gid_t gid) {
+  return static_cast<std::size_t>(std::upper_bound(offsets.begin(), offsets.end(), gid) - offsets.begin() - 1);
+}
+
 }  // namespace neuromesh

@@ -9,7 +9,7 @@
 //   intrinsics because GCC 12 vectorises the plain loop with vpmullq, the full 64x64 multiply
 //   (three micro-ops where one does): 2.8 -> 1.4 ns per draw measured (docs/benchmarks.md).
 //   Compiled and chosen as core/avx512.hpp describes.
-// - `portable`: the same rounds over plain arrays, for other CPUs and compilers.
+// - `portable`: philox4x32_10 per counter, for other CPUs and compilers.
 #include <cstdint>
 
 #include <neuromesh/core/avx512.hpp>
@@ -37,18 +37,10 @@ struct round_keys {
 
 inline void portable(std::uint64_t seed, std::uint32_t purpose, std::uint32_t sub, const std::uint32_t* entity,
                      std::uint32_t m, std::uint64_t* out) {
-  constexpr std::uint64_t low = 0xffffffffu;
-  const detail::round_keys keys(seed);
+  const philox_key key{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
   for (std::uint32_t j = 0; j < m; ++j) {
-    std::uint64_t c0 = 0, c1 = sub, c2 = entity[j], c3 = purpose;
-    for (int r = 0; r < 10; ++r) {  // neuromesh::detail::philox_round
-      const std::uint64_t p0 = neuromesh::detail::philox_m0 * c0, p1 = neuromesh::detail::philox_m1 * c2;
-      c0 = ((p1 >> 32) ^ c1 ^ keys.k0[r]) & low;
-      c1 = p1 & low;
-      c2 = ((p0 >> 32) ^ c3 ^ keys.k1[r]) & low;
-      c3 = p0 & low;
-    }
-    out[j] = (c1 << 32) | c0;
+    const philox_counter block = philox4x32_10({{0u, sub, entity[j], purpose}}, key);
+    out[j] = (static_cast<std::uint64_t>(block.v[1]) << 32) | block.v[0];
   }
 }
 
@@ -62,14 +54,18 @@ NEUROMESH_AVX512_TARGET inline void avx512(std::uint64_t seed, std::uint32_t pur
   const __m512i m1 = _mm512_set1_epi64(neuromesh::detail::philox_m1);
   const __m512i low = _mm512_set1_epi64(0xffffffffll);
   const __m512i sub_v = _mm512_set1_epi64(sub), purpose_v = _mm512_set1_epi64(purpose);
-  std::uint32_t ent[max_lanes + 16] = {};
-  for (std::uint32_t j = 0; j < m; ++j) ent[j] = entity[j];
+  std::uint32_t rest[16] = {};  // a partial last group's entities, padded
   std::uint64_t block[16];
   for (std::uint32_t j = 0; j < m; j += 16) {  // two independent groups of 8 hide the multiply latency
+    const std::uint32_t* ids = entity + j;
+    if (j + 16 > m) {
+      for (std::uint32_t l = 0; l < m - j; ++l) rest[l] = ids[l];
+      ids = rest;
+    }
     __m512i a0 = _mm512_setzero_si512(), a1 = sub_v, a3 = purpose_v;
-    __m512i a2 = _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(ent + j)));
+    __m512i a2 = _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(ids)));
     __m512i b0 = a0, b1 = sub_v, b3 = purpose_v;
-    __m512i b2 = _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(ent + j + 8)));
+    __m512i b2 = _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(ids + 8)));
     for (int r = 0; r < 10; ++r) {
       const __m512i k0 = _mm512_set1_epi64(static_cast<long long>(keys.k0[r]));
       const __m512i k1 = _mm512_set1_epi64(static_cast<long long>(keys.k1[r]));
