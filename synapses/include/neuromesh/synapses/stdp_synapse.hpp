@@ -74,13 +74,19 @@ struct stdp_synapse {
     if (x <= 0.0) return 0.0;
     return math::exp(mu * math::log(x));
   }
-  NEUROMESH_INLINE_HOST_DEVICE static double facilitate(const double* p, double w, double k_plus) {
-    const double norm = w / p[Wmax] + p[lambda] * power(1.0 - w / p[Wmax], p[mu_plus]) * k_plus;
-    return norm < 1.0 ? norm * p[Wmax] : p[Wmax];
+  // facilitate and depress work on the weight in units of Wmax (w~ = w / weight_scale), from the
+  // presynaptic spike's first change to its last (stdp_update.hpp): one division per spike, not
+  // one per pairing -- NEST divides and multiplies back in each call; the results differ from its
+  // by rounding only (far below the crosscheck's 1e-12), and a spike that only depresses gives
+  // NEST's very operations.
+  NEUROMESH_INLINE_HOST_DEVICE static double weight_scale(const double* p) { return p[Wmax]; }
+  NEUROMESH_INLINE_HOST_DEVICE static double facilitate(const double* p, double x, double k_plus) {
+    const double norm = x + p[lambda] * power(1.0 - x, p[mu_plus]) * k_plus;
+    return norm < 1.0 ? norm : 1.0;
   }
-  NEUROMESH_INLINE_HOST_DEVICE static double depress(const double* p, double w, double k_minus) {
-    const double norm = w / p[Wmax] - p[alpha] * p[lambda] * power(w / p[Wmax], p[mu_minus]) * k_minus;
-    return norm > 0.0 ? norm * p[Wmax] : 0.0;
+  NEUROMESH_INLINE_HOST_DEVICE static double depress(const double* p, double x, double k_minus) {
+    const double norm = x - p[alpha] * p[lambda] * power(x, p[mu_minus]) * k_minus;
+    return norm > 0.0 ? norm : 0.0;
   }
   // The largest weight the rule can reach from weights <= w0 (the fixed-point range check).
   static double max_weight(const double* p, double w0) { return w0 > p[Wmax] ? w0 : p[Wmax]; }

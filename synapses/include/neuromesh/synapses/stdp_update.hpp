@@ -34,10 +34,48 @@ struct post_spike {
 // The time [ms] of a spike of step s (-1: before any spike, t = 0) with step h.
 NEUROMESH_INLINE_HOST_DEVICE double spike_time(step_t s, double h) { return static_cast<double>(s + 1) * h; }
 
+// Every decay of a trace spans a whole number n >= 0 of steps (spikes happen at step ends), and
+// is computed from n -- not from the difference of two spike times in ms, whose rounding depends
+// on how late in the run they are -- so the same n gives the same bits at any time and a backend
+// may keep the values in tables (step_decay):
+//   trace_decay(n) = e^(-n h / tau)                                      n < decay_block
+//                  = e^(-(n mod B) h / tau) e^(-(n - n mod B) h / tau)   n < B decay_blocks (B = decay_block)
+//                  = e^(-n h / tau)                                      beyond
+// (the product: two table loads instead of an exp for the long gaps of quiet neurons; it differs
+// from e^(-n h / tau) by rounding only). decay_steps is the plain exponential.
+inline constexpr std::uint32_t decay_block = 4096, decay_blocks = 64;
+NEUROMESH_INLINE_HOST_DEVICE double decay_steps(step_t n, double h, double tau) {
+  return math::exp(-static_cast<double>(n) * h / tau);
+}
+NEUROMESH_INLINE_HOST_DEVICE double trace_decay(step_t n, double h, double tau) {
+  const auto u = static_cast<std::uint64_t>(n);
+  if (u < decay_block) return decay_steps(n, h, tau);
+  if (u < std::uint64_t{decay_block} * decay_blocks)
+    return decay_steps(static_cast<step_t>(u % decay_block), h, tau) *
+           decay_steps(static_cast<step_t>(u - u % decay_block), h, tau);
+  return decay_steps(n, h, tau);
+}
+
+// trace_decay for one time constant, from a backend's tables where it has them (low[i] =
+// decay_steps(i) for i < decay_block, high[j] = decay_steps(j decay_block) for j < decay_blocks:
+// the same bits) and computed otherwise (tables null: the CUDA kernels).
+struct step_decay {
+  double h, tau;
+  const double* low = nullptr;
+  const double* high = nullptr;
+  NEUROMESH_INLINE_HOST_DEVICE double operator()(step_t n) const {
+    const auto u = static_cast<std::uint64_t>(n);
+    if (low == nullptr) return trace_decay(n, h, tau);
+    if (u < decay_block) return low[u];
+    if (u < std::uint64_t{decay_block} * decay_blocks) return low[u % decay_block] * high[u / decay_block];
+    return decay_steps(n, h, tau);
+  }
+};
+
 // A trace (K+ of a source, K- of a target, their triplet twins) of value k after a spike of step
-// `last`, just before / just after a spike of step s.
+// `last`, just before / just after a spike of step s (s - last steps later; last = -1: t = 0).
 NEUROMESH_INLINE_HOST_DEVICE double trace_before_spike(double k, step_t last, step_t s, double tau, double h) {
-  return k * math::exp((spike_time(last, h) - spike_time(s, h)) / tau);
+  return k * trace_decay(s - last, h, tau);
 }
 NEUROMESH_INLINE_HOST_DEVICE double trace_after_spike(double k, step_t last, step_t s, double tau, double h) {
   return trace_before_spike(k, last, s, tau, h) + 1.0;
@@ -96,17 +134,37 @@ struct pre_spike {
 // last postsynaptic spike strictly before t_pre - d, decayed to t_pre - d (nearest neighbour: that
 // spike alone, from 1). It depends on (target, step, D) only -- every synapse onto one target that
 // a spike of one step reaches through one delay reads the same value, so a backend may keep it.
+// minus: decay_steps for tau_minus (from t_before to t_pre - d: step - D - before->step steps).
 template <class Rule>
-NEUROMESH_INLINE_HOST_DEVICE double k_minus_at(const double* p, double h, step_t step, delay_t D,
+NEUROMESH_INLINE_HOST_DEVICE double k_minus_at(const step_decay& minus, step_t step, delay_t D,
                                                const post_spike* before) {
   constexpr bool nearest = pairing_of<Rule>() != stdp_pairing::all_to_all;
   if (before == nullptr) return 0.0;
-  const double t_at_synapse = spike_time(step, h) - static_cast<double>(D) * h;  // t_pre - d
-  const double decay = math::exp((spike_time(before->step, h) - t_at_synapse) / p[Rule::tau_minus]);
+  const double decay = minus(step - static_cast<step_t>(D) - before->step);
   return nearest ? decay : before->k_minus * decay;
 }
 
-// Depression of weight w by k_minus (k_minus_at), with the triplet rule's presynaptic trace.
+// A rule's weight inside one update (facilitate_window, depress_by) is w / weight_scale:
+// stdp_synapse and its variants work in units of Wmax (their weight_scale), the other rules on w
+// itself (scale 1: exact). A presynaptic spike converts once in and once out (update_weight).
+template <class Rule>
+NEUROMESH_INLINE_HOST_DEVICE double weight_scale(const double* p) {
+  if constexpr (requires { Rule::weight_scale(p); })
+    return Rule::weight_scale(p);
+  else
+    return 1.0;
+}
+template <class Rule>
+NEUROMESH_INLINE_HOST_DEVICE double to_scaled(const double* p, double w) {
+  return w / weight_scale<Rule>(p);
+}
+template <class Rule>
+NEUROMESH_INLINE_HOST_DEVICE double from_scaled(const double* p, double x) {
+  return x * weight_scale<Rule>(p);
+}
+
+// Depression of the scaled weight w (to_scaled) by k_minus (k_minus_at), with the triplet rule's
+// presynaptic trace.
 template <class Rule>
 NEUROMESH_INLINE_HOST_DEVICE double depress_by(const double* p, double w, const pre_spike& pre, double k_minus) {
   if constexpr (is_triplet_rule<Rule>())
@@ -120,44 +178,41 @@ NEUROMESH_INLINE_HOST_DEVICE double depress_by(const double* p, double w, const 
 // sees it (t_post + d). It depends on (source, delay, post) only -- every synapse of a row segment
 // reads the same value for the same postsynaptic step.
 struct facilitation_trace {
-  double k_plus, t_last, d, tau_plus, h;
+  double k_plus;
+  step_t last;  // the source's last spike
+  delay_t D;
+  step_decay plus;  // decay_steps for tau_plus
+  // From t_last to t_post + d: post + D - last steps.
   NEUROMESH_INLINE_HOST_DEVICE double operator()(step_t post) const {
-    const double minus_dt = t_last - (spike_time(post, h) + d);
-    return k_plus * math::exp(minus_dt / tau_plus);
+    return k_plus * plus(post + static_cast<step_t>(D) - last);
   }
 };
-// facilitate_window's default: every trace computed where it is read.
-struct compute_trace {
-  NEUROMESH_INLINE_HOST_DEVICE double operator()(const facilitation_trace& k, step_t post) const { return k(post); }
-};
 
-// The facilitation of update_weight: the weight after it, the history index `before` (spikes
+// The facilitation of update_weight: the scaled weight (to_scaled) after it, the history index `before` (spikes
 // [first, before) are older than t_pre - d) and whether the window held a postsynaptic spike.
-// trace_at(k, step): k(step), or a value a backend kept from an earlier call with the same step
-// for the same row segment (the same arithmetic, so the same bits).
+// plus: decay_steps for tau_plus (a backend's table or computed).
 struct facilitated {
   double w;
   std::uint32_t before;
   bool paired;
 };
-template <class Rule, class CountRead, class TraceAt = compute_trace>
-NEUROMESH_INLINE_HOST_DEVICE facilitated facilitate_window(const double* p, double h, double w, const pre_spike& pre,
-                                                           delay_t D, post_spike* spikes, std::uint32_t first,
-                                                           std::uint32_t n, CountRead&& count_read,
-                                                           TraceAt&& trace_at = TraceAt{}) {
+template <class Rule, class CountRead>
+NEUROMESH_INLINE_HOST_DEVICE facilitated facilitate_window(const double* p, const step_decay& plus, double w,
+                                                           const pre_spike& pre, delay_t D, post_spike* spikes,
+                                                           std::uint32_t first, std::uint32_t n,
+                                                           CountRead&& count_read) {
   constexpr stdp_pairing pairing = pairing_of<Rule>();
   constexpr bool nearest = pairing != stdp_pairing::all_to_all,
                  restricted = pairing == stdp_pairing::nearest_restricted;
   // K+ at the last presynaptic spike; a nearest-neighbour rule pairs with that spike alone: 1.
-  const facilitation_trace trace{nearest ? 1.0 : pre.k_plus, spike_time(pre.last, h), static_cast<double>(D) * h,
-                                 p[Rule::tau_plus], h};
+  const facilitation_trace trace{nearest ? 1.0 : pre.k_plus, pre.last, D, plus};
   // Postsynaptic spikes at t_post with t_last - d < t_post <= t_pre - d, in time order (the
   // history holds every spike some synapse onto the target has not read yet).
   const history_window window = find_window(spikes, first, n, pre.last - D + 1, pre.step - D);
   bool paired = false;  // a postsynaptic spike in the window (restricted pairing: only then a change)
   for (std::uint32_t i = window.start; i < window.end; ++i) {
     if (!restricted || !paired) {  // restricted: the first postsynaptic spike only
-      const double k = trace_at(trace, spikes[i].step);
+      const double k = trace(spikes[i].step);
       if constexpr (is_triplet_rule<Rule>())
         w = Rule::facilitate(p, w, k, spikes[i].k_minus_triplet - 1.0);
       else
@@ -191,10 +246,12 @@ template <class Rule, class CountRead>
 NEUROMESH_INLINE_HOST_DEVICE double update_weight(const double* p, double h, double w, const pre_spike& pre, delay_t D,
                                                   post_spike* spikes, std::uint32_t first, std::uint32_t n,
                                                   const post_spike& dropped, CountRead&& count_read) {
-  const facilitated f = facilitate_window<Rule>(p, h, w, pre, D, spikes, first, n, count_read);
-  if (pairing_of<Rule>() == stdp_pairing::nearest_restricted && !f.paired) return f.w;
-  return depress_by<Rule>(p, f.w, pre,
-                          k_minus_at<Rule>(p, h, pre.step, D, spike_before(spikes, first, f.before, dropped)));
+  const facilitated f = facilitate_window<Rule>(p, step_decay{h, p[Rule::tau_plus]}, to_scaled<Rule>(p, w), pre, D,
+                                                spikes, first, n, count_read);
+  if (pairing_of<Rule>() == stdp_pairing::nearest_restricted && !f.paired) return w;  // unpaired: unchanged
+  return from_scaled<Rule>(p, depress_by<Rule>(p, f.w, pre,
+                                               k_minus_at<Rule>(step_decay{h, p[Rule::tau_minus]}, pre.step, D,
+                                                                spike_before(spikes, first, f.before, dropped))));
 }
 
 // update_weight when the target's newest postsynaptic spike is older than the window and its end
@@ -206,7 +263,7 @@ template <class Rule>
 NEUROMESH_INLINE_HOST_DEVICE double update_weight_before_window(const double* p, double w, const pre_spike& pre,
                                                                 double k_minus) {
   if constexpr (pairing_of<Rule>() == stdp_pairing::nearest_restricted) return w;  // unpaired: unchanged
-  return depress_by<Rule>(p, w, pre, k_minus);
+  return from_scaled<Rule>(p, depress_by<Rule>(p, to_scaled<Rule>(p, w), pre, k_minus));
 }
 
 // Drops the oldest spikes of history spikes[first, n) that all `incoming` synapses onto the
