@@ -106,15 +106,16 @@ TEST(LoweredPopulation, DrivesAreThePopulationsStimuliInNetworkOrder) {
   EXPECT_EQ(dc_amplitude(d.dc, 1000000), 7.0) << "no stop: on to the end";
 }
 
-// Both backends batch the Poisson drive: the keyed streams' first words first, then the counts.
-// That must be exactly the per-neuron draw.
+// Both backends batch the Poisson drive: the keyed streams' bits first (drive_u64, one Philox
+// block per pair of steps), then the counts. That must be exactly the per-neuron draw, for even
+// and odd steps.
 TEST(LoweredPopulation, BatchedPoissonCountsAreThePerNeuronDraws) {
   const network net = parse_network_json(text);
   const poisson_drive p = lowered_population(net, 0, 0).drives().poisson[0];
   ASSERT_TRUE(p.counts.tabulated());
   for (gid_t gid = 0; gid < 200; ++gid)
     for (std::uint32_t step = 0; step < 50; step += 7) {
-      const std::uint64_t bits = keyed_stream::first_u64(net.seed, p.purpose, gid, step);
+      const std::uint64_t bits = keyed_stream::drive_u64(net.seed, p.purpose, gid, step);
       ASSERT_EQ(p.input(net.seed, gid, step), static_cast<fixed_t>(p.count_from(bits)) * p.weight);
     }
 }

@@ -147,24 +147,30 @@ TEST(keyed_stream, bits_are_balanced) {
 
 // The lane form the cpu's Poisson drive uses (AVX-512 where the CPU has it) and the portable one
 // give first_u64's bits for every entity, whatever the count of lanes filled (a partial last
-// batch included) and the key's high words.
+// batch included) and the key's high words; their second halves are drive_u64's bits of the odd
+// step of the pair (and the first halves those of the even step).
 TEST(KeyedStream, FirstU64LanesEqualsFirstU64) {
-  std::uint64_t out[keyed_stream::max_lanes];
+  std::uint64_t out[keyed_stream::max_lanes], out_hi[keyed_stream::max_lanes];
   std::uint32_t n = 0;
   for (const std::uint64_t seed : {0ull, 1ull, 55ull, 0xffffffffffffffffull, 0x9e3779b97f4a7c15ull})
     for (const std::uint32_t sub : {0u, 1u, 12345u, 0xffffffffu})
       for (const std::uint32_t m : {1u, 7u, 16u, 63u, 64u}) {
         const std::uint32_t first = 0xfffffff0u - 977u * m;
         keyed_stream::first_u64_lanes(
-            seed, 17u + m, sub, m, [&](std::uint32_t j) { return first + 31u * j; }, out);
+            seed, 17u + m, sub, m, [&](std::uint32_t j) { return first + 31u * j; }, out, out_hi);
         std::uint32_t ids[keyed_stream::max_lanes];
-        std::uint64_t portable[keyed_stream::max_lanes];
+        std::uint64_t portable[keyed_stream::max_lanes], portable_hi[keyed_stream::max_lanes];
         for (std::uint32_t j = 0; j < m; ++j) ids[j] = first + 31u * j;
-        neuromesh::philox_lanes::portable(seed, 17u + m, sub, ids, m, portable);
+        neuromesh::philox_lanes::portable(seed, 17u + m, sub, ids, m, portable, portable_hi);
         for (std::uint32_t j = 0; j < m; ++j, ++n) {
           ASSERT_EQ(out[j], keyed_stream::first_u64(seed, 17u + m, first + 31u * j, sub))
               << "seed " << seed << " sub " << sub << " lane " << j << " of " << m;
           ASSERT_EQ(portable[j], out[j]) << "the portable form, lane " << j << " of " << m;
+          ASSERT_EQ(portable_hi[j], out_hi[j]) << "the portable form's second half, lane " << j << " of " << m;
+          if (sub < 0x80000000u) {  // the pair of steps 2 sub, 2 sub + 1
+            ASSERT_EQ(out[j], keyed_stream::drive_u64(seed, 17u + m, first + 31u * j, 2 * sub)) << "lane " << j;
+            ASSERT_EQ(out_hi[j], keyed_stream::drive_u64(seed, 17u + m, first + 31u * j, 2 * sub + 1)) << "lane " << j;
+          }
         }
       }
   EXPECT_EQ(n, 5u * 4u * (1u + 7u + 16u + 63u + 64u));

@@ -431,20 +431,39 @@ class neuron_group final : public model_group<Model, Real> {
         for (std::uint32_t i = 0; i < n_; ++i) row[i] = add_saturating(row[i], d.input(seed_, gid_of(i), step));
         continue;
       }
+      // keyed_stream::drive_u64: one Philox block per neuron serves steps 2k and 2k + 1. An even
+      // step keeps the blocks' second halves for the next step; an odd step uses them if they are
+      // its own (else -- a run resumed or a drive started at an odd step -- it computes its blocks).
+      const std::size_t di = static_cast<std::size_t>(&d - drives_.poisson.data());
+      if (pair_bits_.size() != drives_.poisson.size()) {
+        pair_bits_.assign(drives_.poisson.size(), {});
+        pair_step_.assign(drives_.poisson.size(), -1);
+      }
+      std::vector<std::uint64_t>& kept = pair_bits_[di];
+      const bool odd = (step & 1u) != 0, have = odd && pair_step_[di] == s;
+      if (!odd) kept.resize(n_);
       for (std::uint32_t i0 = 0; i0 < n_; i0 += batch) {
         const std::uint32_t m = std::min(batch, n_ - i0);
-        // Two copies of the loop, so the common one (consecutive gids) stays branch-free and vectorises.
-        if (gids_.empty())
-          first_bits(bits, m, step, d.purpose, [&](std::uint32_t j) { return first_gid_ + i0 + j; });
-        else
-          first_bits(bits, m, step, d.purpose, [&](std::uint32_t j) { return gids_[i0 + j]; });
-        d.counts.counts_from_bits(bits, m, counts);  // = d.count_from(bits[j]), branch-free
+        const std::uint64_t* use = bits;
+        if (have) {
+          use = kept.data() + i0;
+        } else {
+          std::uint64_t* hi = odd ? bits : kept.data() + i0;  // odd: this step's bits are the second half
+          std::uint64_t* lo = odd ? counts : bits;            // (counts: scratch until the counts are formed)
+          // Two copies of the loop, so the common one (consecutive gids) stays branch-free and vectorises.
+          if (gids_.empty())
+            first_bits(lo, hi, m, step >> 1, d.purpose, [&](std::uint32_t j) { return first_gid_ + i0 + j; });
+          else
+            first_bits(lo, hi, m, step >> 1, d.purpose, [&](std::uint32_t j) { return gids_[i0 + j]; });
+        }
+        d.counts.counts_from_bits(use, m, counts);  // = d.count_from(use[j]), branch-free
         if (exact)
           add_counts_times(row + i0, counts, m, d.weight);
         else  // count x weight and the sum saturate instead of wrapping (fixed_point.hpp: range)
           for (std::uint32_t j = 0; j < m; ++j)
             row[i0 + j] = add_saturating(row[i0 + j], scaled_saturating(counts[j], d.weight, d.max_count));
       }
+      pair_step_[di] = odd ? -1 : s + 1;
     }
   }
 
@@ -497,11 +516,12 @@ class neuron_group final : public model_group<Model, Real> {
     for (std::uint32_t i = 0; i < n_; ++i) noisy_[i] = noisy_current(extra[i], now.noise.data(), k, seed_, gid_of(i));
   }
 
-  // The first 64 bits of the keyed streams (seed, purpose, gid(j), step) for j < m: the stream's
-  // own Philox over lanes (keyed_stream::first_u64_lanes, at the full vector width).
+  // The blocks {0, pair, gid(j), purpose} of the keyed streams for j < m, first and second 64
+  // bits: the stream's own Philox over lanes (keyed_stream::first_u64_lanes, at the full vector width).
   template <class GidOf>
-  void first_bits(std::uint64_t* bits, std::uint32_t m, std::uint32_t step, std::uint32_t purpose, GidOf gid) const {
-    keyed_stream::first_u64_lanes(seed_, purpose, step, m, gid, bits);
+  void first_bits(std::uint64_t* lo, std::uint64_t* hi, std::uint32_t m, std::uint32_t pair, std::uint32_t purpose,
+                  GidOf gid) const {
+    keyed_stream::first_u64_lanes(seed_, purpose, pair, m, gid, lo, hi);
   }
 
   // Moves this step's input out of the ring buffer into the staging arrays (vectorised).
@@ -648,6 +668,10 @@ class neuron_group final : public model_group<Model, Real> {
   double dc_now_ = 0.0;
   std::vector<double> noisy_;  // noise_generator: this step's current per neuron (add_noise)
   double poisson_bound_ = -1;  // sum over drives of 255 |w| (add_poisson); -1: not yet computed
+  // add_poisson: per Poisson drive, the second halves of the last even step's Philox blocks (the
+  // bits of the next, odd step; 8 bytes per neuron) and that odd step (-1: none kept).
+  std::vector<std::vector<std::uint64_t>> pair_bits_;
+  std::vector<step_t> pair_step_;
   std::uint64_t updates_ = 0;
   std::vector<Real> in_ex_, in_in_, stim_;
   std::vector<Real> deferred_ex_, deferred_in_;  // fused path's input, for deferred neurons (lane_step models)

@@ -64,7 +64,7 @@ struct add_poisson_batch {
         continue;
       }
       for (std::uint32_t j = 0; j < m; ++j)
-        bits[j] = keyed_stream::first_u64(one.seed, p.purpose, one.first_gid + i0 + j, one.step);
+        bits[j] = keyed_stream::drive_u64(one.seed, p.purpose, one.first_gid + i0 + j, one.step);
       for (std::uint32_t j = 0; j < m; ++j)
         row[j] = add_saturating(row[j], scaled_saturating(p.count_from(bits[j]), p.weight, p.max_count));
     }

@@ -30,14 +30,17 @@ struct poisson_drive {
 
   NEUROMESH_INLINE_HOST_DEVICE bool active(step_t u) const { return u - delay >= start && u - delay < stop; }
 
-  // The input of neuron `gid` in step `step`, drawn from its stream one neuron at a time (also
-  // for means the table does not cover: PTRS rejection); count x weight saturates.
+  // The input of neuron `gid` in step `step`, one neuron at a time; count x weight saturates.
+  // Tabulated means: the count for keyed_stream::drive_u64 (one Philox block per pair of steps);
+  // means the table does not cover: PTRS rejection on the stream (seed, purpose, gid, step).
   NEUROMESH_INLINE_HOST_DEVICE fixed_t input(std::uint64_t seed, gid_t gid, std::uint32_t step) const {
+    if (counts.tabulated())
+      return scaled_saturating(count_from(keyed_stream::drive_u64(seed, purpose, gid, step)), weight, max_count);
     keyed_stream s(seed, purpose, gid, step);
     return scaled_saturating(counts.sample(s), weight, max_count);
   }
-  // The count for the first 64 bits of that stream (keyed_stream::first_u64), when tabulated():
-  // batches compute the bits of many neurons in one vectorised loop first.
+  // The count for 64 random bits (keyed_stream::drive_u64), when tabulated(): batches compute the
+  // bits of many neurons in one vectorised loop first.
   NEUROMESH_INLINE_HOST_DEVICE std::uint64_t count_from(std::uint64_t first_bits) const {
     return counts.from_uniform(keyed_stream::to_uniform(first_bits));
   }

@@ -74,16 +74,30 @@ class keyed_stream {
     return (static_cast<std::uint64_t>(block.v[1]) << 32) | block.v[0];
   }
 
+  // The 64 random bits of a Poisson drive's count for `entity` in step `step`: one Philox block
+  // serves a pair of steps, {0, step / 2, entity, purpose}; even steps take its first 64 bits
+  // (= first_u64 with sub = step / 2), odd steps its second 64. A backend that runs both steps of
+  // a pair computes the block once (the cpu keeps the second half; half the Philox work).
+  NEUROMESH_INLINE_HOST_DEVICE static std::uint64_t drive_u64(std::uint64_t seed, std::uint32_t purpose,
+                                                              std::uint32_t entity, std::uint32_t step) {
+    const philox_counter block =
+        philox4x32_10({{0u, step >> 1, entity, purpose}},
+                      {{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}});
+    return (step & 1u) != 0 ? (static_cast<std::uint64_t>(block.v[3]) << 32) | block.v[2]
+                            : (static_cast<std::uint64_t>(block.v[1]) << 32) | block.v[0];
+  }
+
   // first_u64 for entities entity(j), j < m <= max_lanes (host only): Philox over lanes
   // (philox_lanes.hpp, AVX-512 where the CPU has it), the loop the cpu's Poisson drive runs for
-  // every neuron and step. The same bits as first_u64 (tests/unit/test_philox.cpp).
+  // every neuron and pair of steps; out_hi (if given) gets the blocks' second 64 bits. The same
+  // bits as first_u64 / drive_u64 (tests/unit/test_philox.cpp).
   static constexpr std::uint32_t max_lanes = philox_lanes::max_lanes;
   template <class EntityOf>
   static void first_u64_lanes(std::uint64_t seed, std::uint32_t purpose, std::uint32_t sub, std::uint32_t m,
-                              EntityOf entity, std::uint64_t* out) {
+                              EntityOf entity, std::uint64_t* out, std::uint64_t* out_hi = nullptr) {
     std::uint32_t ids[max_lanes];
     for (std::uint32_t j = 0; j < m; ++j) ids[j] = static_cast<std::uint32_t>(entity(j));
-    philox_lanes::first_u64(seed, purpose, sub, ids, m, out);
+    philox_lanes::first_u64(seed, purpose, sub, ids, m, out, out_hi);
   }
 
   // Uniform on (0, 1]: safe to take the logarithm of.

@@ -1,7 +1,8 @@
 #pragma once
 // Philox4x32-10 for many counters at once (host only): the first 64 bits of the blocks
 // philox4x32_10({0, sub, entity[j], purpose}, seed) for j < m -- what keyed_stream::first_u64
-// returns for each entity, the draw the cpu's Poisson drive makes for every neuron and step.
+// returns for each entity -- and, where out_hi is given, their second 64 bits: the draws the
+// cpu's Poisson drive makes for every neuron and pair of steps (keyed_stream::drive_u64).
 //
 // Two forms, the same bits (integer arithmetic only; tests/unit/test_philox.cpp):
 // - `avx512`: each 32-bit word in a 64-bit lane, 16 counters in flight in registers, each round's
@@ -36,19 +37,35 @@ struct round_keys {
 }  // namespace detail
 
 inline void portable(std::uint64_t seed, std::uint32_t purpose, std::uint32_t sub, const std::uint32_t* entity,
-                     std::uint32_t m, std::uint64_t* out) {
+                     std::uint32_t m, std::uint64_t* out, std::uint64_t* out_hi = nullptr) {
   const philox_key key{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
   for (std::uint32_t j = 0; j < m; ++j) {
     const philox_counter block = philox4x32_10({{0u, sub, entity[j], purpose}}, key);
     out[j] = (static_cast<std::uint64_t>(block.v[1]) << 32) | block.v[0];
+    if (out_hi != nullptr) out_hi[j] = (static_cast<std::uint64_t>(block.v[3]) << 32) | block.v[2];
   }
 }
 
 #ifdef NEUROMESH_AVX512_KERNELS
+// out[j, j + 16) = the two groups of eight; a partial last group (j + 16 > m) writes only the
+// lanes asked for, through `scratch`.
+NEUROMESH_AVX512_TARGET inline void store_group(std::uint64_t* out, std::uint32_t j, std::uint32_t m, __m512i first,
+                                                __m512i second, std::uint64_t* scratch) {
+  if (j + 16 <= m) {
+    _mm512_storeu_si512(out + j, first);
+    _mm512_storeu_si512(out + j + 8, second);
+  } else {
+    _mm512_storeu_si512(scratch, first);
+    _mm512_storeu_si512(scratch + 8, second);
+    for (std::uint32_t l = 0; l < m - j; ++l) out[j + l] = scratch[l];
+  }
+}
+
 // Lanes hold garbage above bit 31 between rounds: vpmuludq reads only the low 32 bits of each
 // lane and xor keeps bits apart, so only the output needs masking.
 NEUROMESH_AVX512_TARGET inline void avx512(std::uint64_t seed, std::uint32_t purpose, std::uint32_t sub,
-                                           const std::uint32_t* entity, std::uint32_t m, std::uint64_t* out) {
+                                           const std::uint32_t* entity, std::uint32_t m, std::uint64_t* out,
+                                           std::uint64_t* out_hi = nullptr) {
   const detail::round_keys keys(seed);
   const __m512i m0 = _mm512_set1_epi64(neuromesh::detail::philox_m0);
   const __m512i m1 = _mm512_set1_epi64(neuromesh::detail::philox_m1);
@@ -80,27 +97,23 @@ NEUROMESH_AVX512_TARGET inline void avx512(std::uint64_t seed, std::uint32_t pur
       b2 = _mm512_ternarylogic_epi64(_mm512_srli_epi64(q0, 32), b3, k1, 0x96);
       b3 = q0;
     }
-    const __m512i first = _mm512_or_si512(_mm512_slli_epi64(a1, 32), _mm512_and_si512(a0, low));
-    const __m512i second = _mm512_or_si512(_mm512_slli_epi64(b1, 32), _mm512_and_si512(b0, low));
-    if (j + 16 <= m) {
-      _mm512_storeu_si512(out + j, first);
-      _mm512_storeu_si512(out + j + 8, second);
-    } else {  // a partial last group: only the lanes asked for are written
-      _mm512_storeu_si512(block, first);
-      _mm512_storeu_si512(block + 8, second);
-      for (std::uint32_t l = 0; l < m - j; ++l) out[j + l] = block[l];
-    }
+    // Words 0, 1 (a0, a1 / b0, b1) are the first 64 bits of each block, words 2, 3 the second.
+    store_group(out, j, m, _mm512_or_si512(_mm512_slli_epi64(a1, 32), _mm512_and_si512(a0, low)),
+                _mm512_or_si512(_mm512_slli_epi64(b1, 32), _mm512_and_si512(b0, low)), block);
+    if (out_hi != nullptr)
+      store_group(out_hi, j, m, _mm512_or_si512(_mm512_slli_epi64(a3, 32), _mm512_and_si512(a2, low)),
+                  _mm512_or_si512(_mm512_slli_epi64(b3, 32), _mm512_and_si512(b2, low)), block);
   }
 }
 #endif
 
 // The fastest form this CPU runs.
 inline void first_u64(std::uint64_t seed, std::uint32_t purpose, std::uint32_t sub, const std::uint32_t* entity,
-                      std::uint32_t m, std::uint64_t* out) {
+                      std::uint32_t m, std::uint64_t* out, std::uint64_t* out_hi = nullptr) {
 #ifdef NEUROMESH_AVX512_KERNELS
-  if (cpu_has_avx512()) return avx512(seed, purpose, sub, entity, m, out);
+  if (cpu_has_avx512()) return avx512(seed, purpose, sub, entity, m, out, out_hi);
 #endif
-  portable(seed, purpose, sub, entity, m, out);
+  portable(seed, purpose, sub, entity, m, out, out_hi);
 }
 
 }  // namespace neuromesh::philox_lanes
