@@ -52,6 +52,8 @@ class neuron_group final : public model_group<Model, Real> {
     if (!low.slice().contiguous())  // a rank that owns scattered neurons (round-robin, placement)
       for (std::uint32_t i = 0; i < n_; ++i) gids_.push_back(low.gid(i));
     for (std::uint32_t i = 0; i < n_; ++i) a.awake[offset_ + i] = 1;  // start dense
+    for (const poisson_drive& d : drives_.poisson)
+      kept_.push_back({std::vector<std::uint64_t>(d.counts.tabulated() ? n_ : 0)});
   }
 
   void step(step_t s, shard_arrays& a, std::vector<spike>& fired) override {
@@ -434,14 +436,9 @@ class neuron_group final : public model_group<Model, Real> {
       // keyed_stream::drive_u64: one Philox block per neuron serves steps 2k and 2k + 1. An even
       // step keeps the blocks' second halves for the next step; an odd step uses them if they are
       // its own (else -- a run resumed or a drive started at an odd step -- it computes its blocks).
-      const std::size_t di = static_cast<std::size_t>(&d - drives_.poisson.data());
-      if (pair_bits_.size() != drives_.poisson.size()) {
-        pair_bits_.assign(drives_.poisson.size(), {});
-        pair_step_.assign(drives_.poisson.size(), -1);
-      }
-      std::vector<std::uint64_t>& kept = pair_bits_[di];
-      const bool odd = (step & 1u) != 0, have = odd && pair_step_[di] == s;
-      if (!odd) kept.resize(n_);
+      kept_pair& pair = kept_[static_cast<std::size_t>(&d - drives_.poisson.data())];
+      std::vector<std::uint64_t>& kept = pair.bits;
+      const bool odd = (step & 1u) != 0, have = odd && pair.step == s;
       for (std::uint32_t i0 = 0; i0 < n_; i0 += batch) {
         const std::uint32_t m = std::min(batch, n_ - i0);
         const std::uint64_t* use = bits;
@@ -463,7 +460,7 @@ class neuron_group final : public model_group<Model, Real> {
           for (std::uint32_t j = 0; j < m; ++j)
             row[i0 + j] = add_saturating(row[i0 + j], scaled_saturating(counts[j], d.weight, d.max_count));
       }
-      pair_step_[di] = odd ? -1 : s + 1;
+      pair.step = odd ? -1 : s + 1;
     }
   }
 
@@ -670,8 +667,11 @@ class neuron_group final : public model_group<Model, Real> {
   double poisson_bound_ = -1;  // sum over drives of 255 |w| (add_poisson); -1: not yet computed
   // add_poisson: per Poisson drive, the second halves of the last even step's Philox blocks (the
   // bits of the next, odd step; 8 bytes per neuron) and that odd step (-1: none kept).
-  std::vector<std::vector<std::uint64_t>> pair_bits_;
-  std::vector<step_t> pair_step_;
+  struct kept_pair {
+    std::vector<std::uint64_t> bits;
+    step_t step = -1;
+  };
+  std::vector<kept_pair> kept_;
   std::uint64_t updates_ = 0;
   std::vector<Real> in_ex_, in_in_, stim_;
   std::vector<Real> deferred_ex_, deferred_in_;  // fused path's input, for deferred neurons (lane_step models)

@@ -47,30 +47,24 @@ inline constexpr std::uint32_t decay_block = 4096, decay_blocks = 64;
 NEUROMESH_INLINE_HOST_DEVICE double decay_steps(step_t n, double h, double tau) {
   return math::exp(-static_cast<double>(n) * h / tau);
 }
-NEUROMESH_INLINE_HOST_DEVICE double trace_decay(step_t n, double h, double tau) {
-  const auto u = static_cast<std::uint64_t>(n);
-  if (u < decay_block) return decay_steps(n, h, tau);
-  if (u < std::uint64_t{decay_block} * decay_blocks)
-    return decay_steps(static_cast<step_t>(u % decay_block), h, tau) *
-           decay_steps(static_cast<step_t>(u - u % decay_block), h, tau);
-  return decay_steps(n, h, tau);
-}
 
-// trace_decay for one time constant, from a backend's tables where it has them (low[i] =
-// decay_steps(i) for i < decay_block, high[j] = decay_steps(j decay_block) for j < decay_blocks:
-// the same bits) and computed otherwise (tables null: the CUDA kernels).
+// trace_decay for one time constant, its pieces read from a backend's tables where it has them
+// (low[i] = decay_steps(i) for i < decay_block, high[j] = decay_steps(j decay_block) for
+// j < decay_blocks: the same bits) and computed otherwise (tables null: the CUDA kernels).
 struct step_decay {
   double h, tau;
   const double* low = nullptr;
   const double* high = nullptr;
   NEUROMESH_INLINE_HOST_DEVICE double operator()(step_t n) const {
     const auto u = static_cast<std::uint64_t>(n);
-    if (low == nullptr) return trace_decay(n, h, tau);
-    if (u < decay_block) return low[u];
-    if (u < std::uint64_t{decay_block} * decay_blocks) return low[u % decay_block] * high[u / decay_block];
-    return decay_steps(n, h, tau);
+    if (u >= std::uint64_t{decay_block} * decay_blocks) return decay_steps(n, h, tau);
+    const auto i = static_cast<step_t>(u % decay_block), j = static_cast<step_t>(u / decay_block);
+    const double below = low != nullptr ? low[i] : decay_steps(i, h, tau);
+    if (j == 0) return below;
+    return below * (high != nullptr ? high[j] : decay_steps(j * decay_block, h, tau));
   }
 };
+NEUROMESH_INLINE_HOST_DEVICE double trace_decay(step_t n, double h, double tau) { return step_decay{h, tau}(n); }
 
 // A trace (K+ of a source, K- of a target, their triplet twins) of value k after a spike of step
 // `last`, just before / just after a spike of step s (s - last steps later; last = -1: t = 0).
