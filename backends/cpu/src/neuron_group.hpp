@@ -52,6 +52,10 @@ class neuron_group final : public model_group<Model, Real> {
     if (!low.slice().contiguous())  // a rank that owns scattered neurons (round-robin, placement)
       for (std::uint32_t i = 0; i < n_; ++i) gids_.push_back(low.gid(i));
     for (std::uint32_t i = 0; i < n_; ++i) a.awake[offset_ + i] = 1;  // start dense
+  }
+
+  void allocate_run_buffers() override {
+    kept_.clear();
     for (const poisson_drive& d : drives_.poisson)
       kept_.push_back({std::vector<std::uint64_t>(d.counts.tabulated() ? n_ : 0)});
   }

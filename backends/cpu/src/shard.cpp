@@ -40,6 +40,7 @@ void shard::make_groups() {
 // engine::reset_state: the groups lowered again, no input waiting; the synapses stay.
 void shard::reset_state() {
   make_groups();
+  for (auto& g : groups_) g->allocate_run_buffers();  // as allocate_input did for the first groups
   arrays_.ring.clear();
   std::fill(slot_bound_.begin(), slot_bound_.end(), 0.0);
   weight_events_.clear();
@@ -215,6 +216,7 @@ void shard::allocate_input(delay_t max_delay) {
   arrays_.ring = ring_buffer(cfg_.part.local_size(index_), static_cast<std::uint32_t>(max_delay) + 1,
                              receptor_rows(*cfg_.net));  // more rows only for multisynapse ports
   slot_bound_.assign(arrays_.ring.slots(), 0.0);
+  for (auto& g : groups_) g->allocate_run_buffers();
 }
 
 void shard::advance(step_t t0, int n, std::vector<spike>& fired) {
