@@ -28,6 +28,7 @@
 #include <string_view>
 
 #include <neuromesh/core/math.hpp>
+#include <neuromesh/core/math_pow.hpp>
 #include <neuromesh/synapses/model.hpp>
 
 namespace neuromesh {
@@ -66,13 +67,13 @@ struct stdp_synapse {
     return "";
   }
 
-  // x^mu for x >= 0 with in-project math; the exponents 0 and 1 (additive, multiplicative) exact,
-  // as std::pow gives them.
+  // x^mu for x >= 0 with in-project math (math_pow.hpp: no division, the same bits on every
+  // backend); the exponents 0 and 1 (additive, multiplicative) exact, as std::pow gives them.
   NEUROMESH_INLINE_HOST_DEVICE static double power(double x, double mu) {
     if (mu == 0.0) return 1.0;
     if (mu == 1.0) return x;
     if (x <= 0.0) return 0.0;
-    return math::exp(mu * math::log(x));
+    return math::pow_positive(x, mu);
   }
   // facilitate and depress work on the weight in units of Wmax (w~ = w / weight_scale), from the
   // presynaptic spike's first change to its last (stdp_update.hpp): one division per spike, not
