@@ -17,15 +17,6 @@ using neuromesh::step_t;
 
 namespace {
 
-struct tables {
-  std::vector<double> low, high;
-  tables(double h, double tau) {
-    for (std::uint32_t i = 0; i < stdp::decay_block; ++i) low.push_back(stdp::decay_steps(i, h, tau));
-    for (std::uint32_t j = 0; j < stdp::decay_blocks; ++j)
-      high.push_back(stdp::decay_steps(step_t{j} * stdp::decay_block, h, tau));
-  }
-};
-
 std::vector<step_t> step_counts() {
   std::vector<step_t> n;
   for (step_t i = 0; i < 5000; ++i) n.push_back(i);
@@ -42,8 +33,8 @@ std::vector<step_t> step_counts() {
 TEST(StdpDecay, TablesGiveTheBitsOfTheComputedDecay) {
   for (const double h : {0.1, 0.01, 1.0})
     for (const double tau : {20.0, 16.8, 33.7, 100.0}) {
-      const tables t(h, tau);
-      const stdp::step_decay from_tables{h, tau, t.low.data(), t.high.data()};
+      const stdp::decay_tables t(h, tau);  // the builder the cpu backend's stdp_rows uses
+      const stdp::step_decay from_tables = t.view(h, tau);
       const stdp::step_decay computed{h, tau};
       for (const step_t n : step_counts())
         ASSERT_EQ(std::bit_cast<std::uint64_t>(from_tables(n)), std::bit_cast<std::uint64_t>(computed(n)))

@@ -19,11 +19,7 @@ stdp_rows::stdp_rows(std::vector<double> params, const synapse_store& rows, inde
     weight_.resize(rows.size());
   else
     weight_float_.resize(rows.size());
-  for (const int tau : {tau_plus, tau_minus}) {
-    for (std::uint32_t i = 0; i < stdp::decay_block; ++i) decay_low_[tau].push_back(stdp::decay_steps(i, h_, p_[tau]));
-    for (std::uint32_t j = 0; j < stdp::decay_blocks; ++j)
-      decay_high_[tau].push_back(stdp::decay_steps(step_t{j} * stdp::decay_block, h_, p_[tau]));
-  }
+  for (const int tau : {tau_plus, tau_minus}) decay_[tau] = stdp::decay_tables(h_, p_[tau]);
   for (std::size_t k = 0; k < rows.size(); ++k) {
     set_weight(k, static_cast<double>(rows.weight(k)));
     ++post_[rows.targets()[k]].incoming;
@@ -66,7 +62,7 @@ std::size_t stdp_rows::bytes() const {
   return weight_.size() * sizeof(double) + weight_float_.size() * sizeof(float) +
          k_plus_.size() * (sizeof(double) + sizeof(step_t)) + k_plus_triplet_.size() * sizeof(double) +
          target_.size() * sizeof(target_trace) + post_.size() * sizeof(post_history) + history +
-         (decay_low_[0].size() + decay_low_[1].size() + decay_high_[0].size() + decay_high_[1].size()) * sizeof(double);
+         (decay_[0].bytes() + decay_[1].bytes());
 }
 
 }  // namespace neuromesh::cpu

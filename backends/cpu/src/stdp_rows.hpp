@@ -117,8 +117,8 @@ class stdp_rows {
   std::vector<post_history> post_;    // per target index
   // stdp::step_decay's tables for tau_plus and tau_minus: the exps of each synapse's update
   // become loads (the same bits). 32.5 KiB each.
-  std::vector<double> decay_low_[2], decay_high_[2];  // [tau_plus], [tau_minus]
-  stdp::step_decay decay(int tau) const { return {h_, p_[tau], decay_low_[tau].data(), decay_high_[tau].data()}; }
+  stdp::decay_tables decay_[2];  // [tau_plus], [tau_minus]
+  stdp::step_decay decay(int tau) const { return decay_[tau].view(h_, p_[tau]); }
   // The triplet rule only (empty / 0 otherwise): K+_triplet per source and the triplet time constants.
   std::vector<double> k_plus_triplet_;
   double tau_plus_triplet_ = 0.0, tau_minus_triplet_ = 0.0;

@@ -13,7 +13,9 @@
 // asked for). Pruning never changes a result: a synapse reads a postsynaptic spike at most once,
 // so pruned spikes are never read again, and the K- lookup falls back on `dropped` exactly when
 // every spike before the asked time was pruned.
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include <neuromesh/core/macros.hpp>
 #include <neuromesh/core/math.hpp>
@@ -65,6 +67,21 @@ struct step_decay {
   }
 };
 NEUROMESH_INLINE_HOST_DEVICE double trace_decay(step_t n, double h, double tau) { return step_decay{h, tau}(n); }
+
+// A backend's tables for step_decay (host memory; the cpu backend keeps one per time constant,
+// 32.5 KiB): the one builder, so that tests/unit/test_stdp_decay.cpp checks the tables the cpu reads.
+struct decay_tables {
+  std::vector<double> low, high;
+  decay_tables() = default;
+  decay_tables(double h, double tau) {
+    low.reserve(decay_block);
+    high.reserve(decay_blocks);
+    for (std::uint32_t i = 0; i < decay_block; ++i) low.push_back(decay_steps(i, h, tau));
+    for (std::uint32_t j = 0; j < decay_blocks; ++j) high.push_back(decay_steps(step_t{j} * decay_block, h, tau));
+  }
+  std::size_t bytes() const { return (low.size() + high.size()) * sizeof(double); }
+  step_decay view(double h, double tau) const { return {h, tau, low.data(), high.data()}; }
+};
 
 // A trace (K+ of a source, K- of a target, their triplet twins) of value k after a spike of step
 // `last`, just before / just after a spike of step s (s - last steps later; last = -1: t = 0).
