@@ -104,6 +104,9 @@ class stdp_rows {
   template <class Rule, class W, class Add>
   void on_pre(W* weight, const stdp::pre_spike& pre, delay_t D, const std::uint32_t* targets, std::uint32_t begin,
               std::uint32_t end, Add&& add);
+  template <class Rule, class W>
+  void update_busy_pair(W* weight, const stdp::pre_spike& pre, delay_t D, const std::uint32_t* targets,
+                        std::uint32_t ka, std::uint32_t kb, const stdp::step_decay& plus);
 
   static constexpr int tau_plus = 0, tau_minus = 1;  // in every rule's parameters
   std::vector<double> p_;                            // the rule's parameters, in its order
@@ -187,7 +190,10 @@ void stdp_rows::on_pre(W* weight, const stdp::pre_spike& pre, delay_t D, const s
           static_cast<W>(stdp::update_weight_before_window<Rule>(p, static_cast<double>(weight[k]), pre, k_minus));
     }
   }
-  for (std::uint32_t i = 0; i < n_busy; ++i) {
+  std::uint32_t i = 0;
+  if constexpr (pairing_of<Rule>() == stdp_pairing::all_to_all && !is_triplet_rule<Rule>())
+    for (; i + 1 < n_busy; i += 2) update_busy_pair<Rule>(weight, pre, D, targets, busy_[i], busy_[i + 1], plus);
+  for (; i < n_busy; ++i) {
     const std::uint32_t k = busy_[i], t = targets[k];
     target_trace& ts = target_[t];
     post_history& ph = post_[t];
@@ -218,6 +224,53 @@ void stdp_rows::on_pre(W* weight, const stdp::pre_spike& pre, delay_t D, const s
   }
   // The input of every synapse, in row order: the new weights.
   for (std::uint32_t k = begin; k < end; ++k) add(targets[k], Rule::input(static_cast<double>(weight[k])));
+}
+
+// Two busy synapses of one segment (all-to-all pairing, not the triplet rule) updated side by
+// side: each weight's facilitations form a dependency chain (w -> w^mu -> w for the power laws,
+// ~65 cycles a link), so two chains in one loop keep the core busy where one leaves it waiting.
+// Each synapse gets exactly the operations of facilitate_window + depress_by, in its own order
+// (the same bits as one at a time, and as the CUDA kernels). The histories are pruned after both
+// depressions: with one target for both, the second synapse then reads its K- before the first's
+// prune rather than after it -- the same spike, from the history instead of its `dropped` copy.
+template <class Rule, class W>
+void stdp_rows::update_busy_pair(W* weight, const stdp::pre_spike& pre, delay_t D, const std::uint32_t* targets,
+                                 std::uint32_t ka, std::uint32_t kb, const stdp::step_decay& plus) {
+  const double* p = p_.data();
+  const std::uint32_t ta = targets[ka], tb = targets[kb];
+  post_history& ha = post_[ta];
+  post_history& hb = post_[tb];
+  const auto fa = static_cast<std::uint32_t>(ha.first), fb = static_cast<std::uint32_t>(hb.first);
+  post_spike* sa = ha.spikes.data();
+  post_spike* sb = hb.spikes.data();
+  const step_t lo = pre.last - D + 1, hi = pre.step - D;
+  const stdp::history_window wa = stdp::find_window(sa, fa, static_cast<std::uint32_t>(ha.spikes.size()), lo, hi);
+  const stdp::history_window wb = stdp::find_window(sb, fb, static_cast<std::uint32_t>(hb.spikes.size()), lo, hi);
+  const stdp::facilitation_trace trace{pre.k_plus, pre.last, D, plus};
+  double xa = stdp::to_scaled<Rule>(p, static_cast<double>(weight[ka]));
+  double xb = stdp::to_scaled<Rule>(p, static_cast<double>(weight[kb]));
+  std::uint32_t ia = wa.start, ib = wb.start;
+  for (; ia < wa.end && ib < wb.end; ++ia, ++ib) {
+    xa = Rule::facilitate(p, xa, trace(sa[ia].step));
+    xb = Rule::facilitate(p, xb, trace(sb[ib].step));
+  }
+  for (; ia < wa.end; ++ia) xa = Rule::facilitate(p, xa, trace(sa[ia].step));
+  for (; ib < wb.end; ++ib) xb = Rule::facilitate(p, xb, trace(sb[ib].step));
+  for (std::uint32_t j = wa.start; j < wa.end; ++j) ++sa[j].reads;
+  for (std::uint32_t j = wb.start; j < wb.end; ++j) ++sb[j].reads;
+  const double na = stdp::from_scaled<Rule>(
+      p,
+      stdp::depress_by<Rule>(
+          p, xa, pre, k_minus_at<Rule>(target_[ta], pre.step, D, stdp::spike_before(sa, fa, wa.before, ha.dropped))));
+  const double nb = stdp::from_scaled<Rule>(
+      p,
+      stdp::depress_by<Rule>(
+          p, xb, pre, k_minus_at<Rule>(target_[tb], pre.step, D, stdp::spike_before(sb, fb, wb.before, hb.dropped))));
+  // A read of the oldest live spike is the only read that can make more of a history prunable.
+  if (wa.start == fa && wa.end > wa.start) prune(ha);
+  if (wb.start == fb && wb.end > wb.start) prune(hb);
+  weight[ka] = static_cast<W>(na);
+  weight[kb] = static_cast<W>(nb);
 }
 
 }  // namespace neuromesh::cpu
