@@ -104,6 +104,18 @@ class stdp_rows {
   template <class Rule, class W, class Add>
   void on_pre(W* weight, const stdp::pre_spike& pre, delay_t D, const std::uint32_t* targets, std::uint32_t begin,
               std::uint32_t end, Add&& add);
+  // update_weight's last part for a synapse onto target t whose facilitated, scaled weight is x:
+  // depression by K- (kept per target) of the last postsynaptic spike before history index
+  // `before` (facilitate_window's), back to the weight's units. Shared by the busy paths.
+  template <class Rule>
+  double depressed(const stdp::pre_spike& pre, delay_t D, std::uint32_t t, double x, std::uint32_t first,
+                   std::uint32_t before) {
+    const double* p = p_.data();
+    const post_history& ph = post_[t];
+    const double k_minus =
+        k_minus_at<Rule>(target_[t], pre.step, D, stdp::spike_before(ph.spikes.data(), first, before, ph.dropped));
+    return stdp::from_scaled<Rule>(p, stdp::depress_by<Rule>(p, x, pre, k_minus));
+  }
   template <class Rule, class W>
   void update_busy_pair(W* weight, const stdp::pre_spike& pre, delay_t D, const std::uint32_t* targets,
                         std::uint32_t ka, std::uint32_t kb, const stdp::step_decay& plus);
@@ -195,7 +207,6 @@ void stdp_rows::on_pre(W* weight, const stdp::pre_spike& pre, delay_t D, const s
     for (; i + 1 < n_busy; i += 2) update_busy_pair<Rule>(weight, pre, D, targets, busy_[i], busy_[i + 1], plus);
   for (; i < n_busy; ++i) {
     const std::uint32_t k = busy_[i], t = targets[k];
-    target_trace& ts = target_[t];
     post_history& ph = post_[t];
     bool read_first = false;  // the synapse read the history's oldest live spike
     const auto first = static_cast<std::uint32_t>(ph.first);
@@ -207,15 +218,8 @@ void stdp_rows::on_pre(W* weight, const stdp::pre_spike& pre, delay_t D, const s
           ++e.reads;
           read_first |= &e == oldest;
         });
-    // (update_weight's arithmetic, with K- kept per target)
-    const double w =
-        restricted && !f.paired
-            ? w0  // unpaired: unchanged
-            : stdp::from_scaled<Rule>(
-                  p, stdp::depress_by<Rule>(
-                         p, f.w, pre,
-                         k_minus_at<Rule>(ts, pre.step, D,
-                                          stdp::spike_before(ph.spikes.data(), first, f.before, ph.dropped))));
+    const double w = restricted && !f.paired ? w0  // unpaired: unchanged
+                                             : depressed<Rule>(pre, D, t, f.w, first, f.before);
     // The history was pruned after every earlier read of its oldest spike, and only such a read
     // can make more of it prunable (prune stops at the first spike not yet read by every synapse):
     // other reads leave the oldest spike's memory, often long untouched, alone.
@@ -258,14 +262,8 @@ void stdp_rows::update_busy_pair(W* weight, const stdp::pre_spike& pre, delay_t 
   for (; ib < wb.end; ++ib) xb = Rule::facilitate(p, xb, trace(sb[ib].step));
   for (std::uint32_t j = wa.start; j < wa.end; ++j) ++sa[j].reads;
   for (std::uint32_t j = wb.start; j < wb.end; ++j) ++sb[j].reads;
-  const double na = stdp::from_scaled<Rule>(
-      p,
-      stdp::depress_by<Rule>(
-          p, xa, pre, k_minus_at<Rule>(target_[ta], pre.step, D, stdp::spike_before(sa, fa, wa.before, ha.dropped))));
-  const double nb = stdp::from_scaled<Rule>(
-      p,
-      stdp::depress_by<Rule>(
-          p, xb, pre, k_minus_at<Rule>(target_[tb], pre.step, D, stdp::spike_before(sb, fb, wb.before, hb.dropped))));
+  const double na = depressed<Rule>(pre, D, ta, xa, fa, wa.before);
+  const double nb = depressed<Rule>(pre, D, tb, xb, fb, wb.before);
   // A read of the oldest live spike is the only read that can make more of a history prunable.
   if (wa.start == fa && wa.end > wa.start) prune(ha);
   if (wb.start == fb && wb.end > wb.start) prune(hb);
