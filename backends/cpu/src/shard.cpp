@@ -267,7 +267,6 @@ void shard::deliver_partial(std::span<const partial_delivery> deliveries, std::s
 
 namespace {
 const spike& spike_of(const spike& s) { return s; }
-const spike& spike_of(const partial_delivery& d) { return d.s; }
 }  // namespace
 
 template <class Item, class Accept>
