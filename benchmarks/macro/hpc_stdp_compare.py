@@ -9,7 +9,13 @@ gets the same network (its stdp_pl_synapse_hom via CopyModel; tau_minus on the n
 keeps it). Each simulator runs in its own subprocess (peak memory = its ru_maxrss), with the same
 thread count; reported: construction and simulation wall time, synaptic events per second
 (spikes x out-degree, counted from the recorded spikes), mean rates, the mean E->E weight at the end,
-and the ratios neuromesh / NEST.
+peak memory up to the end of the simulation (before the weights are read back), and the ratios
+neuromesh / NEST.
+
+The plastic network is not stationary: at scale 1 both simulators run into synchronous high-rate
+bursts within 0.2-0.5 s (NEST 3.10, seed 12346: E 10-18 Hz per 25 ms up to 300 ms, 120 Hz by
+500 ms; docs/benchmarks.md), so compare events/s over a duration and at seeds where both rates
+agree.
 
   python3 benchmarks/macro/hpc_stdp_compare.py --scale 0.1 --duration 200 --threads 2 --repeats 2
 """
@@ -33,6 +39,11 @@ def cpu_seconds():
     return r.ru_utime + r.ru_stime
 
 
+def peak_rss_mib():
+    """This process's peak resident memory so far (ru_maxrss, KiB on Linux) [MiB]."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def run_neuromesh(scale, duration, threads, seed):
     import numpy as np
 
@@ -45,6 +56,7 @@ def run_neuromesh(scale, duration, threads, seed):
     t1, c1 = time.perf_counter(), cpu_seconds()
     sim.advance(duration)
     simulated, simulated_cpu = time.perf_counter() - t1, cpu_seconds() - c1
+    peak = peak_rss_mib()  # before the weights are read back (81 M of them at scale 1: GiBs of arrays)
     summary = sim._sim.summary()
     p = hb.parameters(scale)
     counts = {k: v * duration / 1000.0 * n for (k, v), n in zip(sorted(summary["rates_hz"].items()),
@@ -53,7 +65,7 @@ def run_neuromesh(scale, duration, threads, seed):
     stats = summary.get("bytes_per_synapse")
     sim.close()
     return dict(construction_s=built, simulation_s=simulated, simulation_cpu_s=simulated_cpu, rates_hz=summary["rates_hz"],
-                spikes=counts, mean_ee_weight=float(np.mean(weights)), bytes_per_synapse=stats)
+                spikes=counts, mean_ee_weight=float(np.mean(weights)), bytes_per_synapse=stats, peak_rss_mib=peak)
 
 
 def run_nest(scale, duration, threads, seed):
@@ -91,6 +103,7 @@ def run_nest(scale, duration, threads, seed):
     nest.Run(duration)
     simulated, simulated_cpu = time.perf_counter() - t1, cpu_seconds() - c1
     nest.Cleanup()
+    peak = peak_rss_mib()  # before the weights are read back
     senders = np.asarray(rec.get("events")["senders"])
     n_e = int(np.sum(senders <= E[-1].global_id))
     n_i = len(senders) - n_e
@@ -100,7 +113,7 @@ def run_nest(scale, duration, threads, seed):
     weights = np.asarray(nest.GetConnections(E, E[:20], synapse_model="stdp_hpc").get("weight"))
     return dict(construction_s=built, simulation_s=simulated, simulation_cpu_s=simulated_cpu,
                 rates_hz={"E": n_e / p["NE"] / duration * 1000.0, "I": n_i / p["NI"] / duration * 1000.0},
-                spikes={"E": n_e, "I": n_i}, mean_ee_weight=float(np.mean(weights)))
+                spikes={"E": n_e, "I": n_i}, mean_ee_weight=float(np.mean(weights)), peak_rss_mib=peak)
 
 
 def worker(args):
@@ -109,7 +122,6 @@ def worker(args):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     fn = run_neuromesh if args.worker == "neuromesh" else run_nest
     out = fn(args.scale, args.duration, args.threads, args.seed)
-    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print("RESULT " + json.dumps(out))
 
 
