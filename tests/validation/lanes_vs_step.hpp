@@ -1,16 +1,19 @@
 #pragma once
 // The check behind the lane tests (test_hh_lanes.cpp, test_aeif_lanes.cpp): the cpu backend runs
-// an adaptive model's deferred neurons in lanes (backends/cpu/src/neuron_group.hpp:
-// evolve_deferred), and every neuron of a run must match the model's scalar `step` applied to it
-// alone (what the CUDA backend and the sparse path run): the same spike steps and the same state
-// to the bit.
+// an adaptive model's deferred neurons in lanes (backends/cpu/src/deferred_lanes.hpp, for
+// neuron_group.hpp and the multisynapse models' port_group.cpp), and every neuron of a run must match the model's
+// scalar `step` applied to it alone (what the CUDA backend and the sparse path run): the same spike steps and the same
+// state to the bit.
 #include <gtest/gtest.h>
 
 #include <array>
+#include <limits>
 #include <map>
 #include <string>
 #include <type_traits>
 #include <vector>
+
+#include <neuromesh/neurons/multisynapse.hpp>
 
 #include "test_networks.hpp"
 
@@ -28,6 +31,9 @@ struct setup {
   double v_lo = -75.0, v_span = 20.0;
   double period_ms = 9.0;  // source i fires every period_ms + i % 7 ms from 3 + 0.7 (i % 11) ms
   std::map<std::string, double> u_params;
+  // Multisynapse models: NEST's per-port lists for both populations (e.g. tau_syn, E_rev), and the
+  // excitatory input on port 1, the inhibitory on port 2 (what `step`'s in_ex and in_in are).
+  std::map<std::string, std::vector<double>> port_lists;
 
   double v0(int i) const { return v_lo + v_span * i / n; }
   double i_e(int pop, int i) const { return pop == 0 ? 0.5 * (i_lo + i_hi) : i_lo + (i_hi - i_lo) * i / n; }
@@ -49,6 +55,7 @@ inline network make_network(const std::string& model, const setup& c) {
     }
     net.populations.push_back(src);
     population pop{label, static_cast<index_t>(c.n), model, {}, {}, {}};
+    for (const auto& [name, list] : c.port_lists) pop.params[name] = list;
     if (label[0] == 'U') {
       pop.params["I_e"] = c.i_e(0, 0);
       for (const auto& [name, value] : c.u_params) pop.params[name] = value;
@@ -66,7 +73,10 @@ inline network make_network(const std::string& model, const setup& c) {
       in.conn.type = connector::kind::one_to_one;
       in.weight = w;
       in.delay = c.delay_ms;
-      in.target = target;
+      if (c.port_lists.empty())
+        in.target = target;
+      else
+        in.receptor_type = target == receptor::excitatory ? 1 : 2;
       net.projections.push_back(in);
     }
   }
@@ -101,6 +111,12 @@ void expect_lanes_are_step(const setup& c, int threads, double min_spikes_per_ne
       std::array<double, M::n_params> p;
       for (std::size_t j = 0; j < M::n_params; ++j) p[j] = M::parameters[j].default_value;
       p[M::I_e] = c.i_e(pop, i);
+      if constexpr (requires { M::max_ports; })
+        for (const auto& [name, list] : c.port_lists) {  // the slots as the lowering fills them
+          const int first = parameter_index(M::parameters, multisynapse::slot_name(name, 1));
+          for (int r = 0; r < M::max_ports; ++r)
+            p[first + r] = r < static_cast<int>(list.size()) ? list[r] : std::numeric_limits<double>::quiet_NaN();
+        }
       if (pop == 0)
         for (const auto& [name, value] : c.u_params) p[parameter_index(M::parameters, name)] = value;
       // A state stored relative to a parameter (aeif: V_m - E_L) is reported with it added.

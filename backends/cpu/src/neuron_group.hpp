@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <neuromesh/core/avx512.hpp>
@@ -18,6 +19,7 @@
 #include <neuromesh/core/vector_width.hpp>
 #include <neuromesh/neurons/lowered_population.hpp>
 
+#include "deferred_lanes.hpp"
 #include "model_group.hpp"
 #include "population_group.hpp"
 
@@ -190,211 +192,25 @@ class neuron_group final : public model_group<Model, Real> {
   }
 
   // The neurons the lane path deferred, for models whose step is branch-free pieces
-  // (has_lane_evolve; hh_common.hpp): their records side by side in lanes (columns of stride
-  // lane_cap_), one try per pass for every neuron not yet at the end of the step, compacted
-  // after each pass, so the work follows the tries made rather than the slowest neuron's. The
-  // same functions in the same order as `step`: the same bits (tests/validation/test_hh_lanes.cpp).
-  // Lanes are indexed by j (deferred neuron j, group index lane_idx_[j]) for input, state and
-  // finished records, and by position p for the records still trying (lane_j_[p] = j).
-  static constexpr std::uint32_t lane_block = 16;  // passes run over whole blocks (float AVX-512 lanes)
-  static constexpr std::uint32_t few_lanes = 3;    // fewer than this: one neuron at a time
-
-  static std::uint32_t round_up(std::uint32_t m) { return (m + lane_block - 1) / lane_block * lane_block; }
-
-  // Lane p of N columns of stride L (the lanes' records), into v and back: unrolled so the loops
-  // over lanes stay plain vector loads and stores.
-  template <std::size_t N>
-  [[gnu::always_inline]] static void load_lane(Real* v, const Real* cols, std::size_t L, std::size_t p) {
-#pragma GCC unroll 32
-    for (std::size_t c = 0; c < N; ++c) v[c] = cols[c * L + p];
-  }
-  template <std::size_t N>
-  [[gnu::always_inline]] static void store_lane(const Real* v, Real* cols, std::size_t L, std::size_t p) {
-#pragma GCC unroll 32
-    for (std::size_t c = 0; c < N; ++c) cols[c * L + p] = v[c];
-  }
-
+  // (has_lane_evolve): side by side in SIMD lanes (deferred_lanes.hpp), with the input the lane
+  // path saw; fewer than a few: the full `step` one by one.
   template <bool Fused>
   void evolve_deferred() {
-    constexpr std::uint64_t bits = 0x0101010101010101ull * step_flags::deferred;
-    lane_idx_.clear();
-    const std::uint8_t* fl = flags_.data();
-    for (std::uint32_t i0 = 0; i0 < n_; i0 += 8) {
-      std::uint64_t word = 0;
-      std::memcpy(&word, fl + i0, std::min<std::uint32_t>(8, n_ - i0));
-      for (word &= bits; word != 0; word &= word - 1)
-        lane_idx_.push_back(i0 + static_cast<std::uint32_t>(std::countr_zero(word) / 8));
-    }
-    const auto m = static_cast<std::uint32_t>(lane_idx_.size());
-    if (m < few_lanes) {
+    const std::vector<std::uint32_t>& idx = lanes_.collect(flags_.data(), n_);
+    if (idx.size() < lanes_t::few_lanes) {
       finish_deferred<Fused>();
       return;
     }
-    if (lane_cap_ < round_up(m)) resize_lanes(round_up(m));
-    const std::size_t L = lane_cap_;
+    const auto input = [this](std::uint32_t i, Real* in) {
+      in[0] = Fused ? deferred_ex_[i] : in_ex_[i];
+      in[1] = Fused ? deferred_in_[i] : in_in_[i];
+    };
     const Real dc = static_cast<Real>(dc_now_);
-    for (std::uint32_t j = 0; j < round_up(m); ++j) {  // gather; the padding repeats neuron 0
-      const std::uint32_t i = lane_idx_[j < m ? j : 0];
-      for (std::size_t c = 0; c < S; ++c) lane_x_[c * L + j] = x_[c * n_ + i];
-      for (std::size_t c = 0; c < C; ++c) lane_k_[c * L + j] = k_[c * n_ + i];
-      lane_ex_[j] = Fused ? deferred_ex_[i] : in_ex_[i];
-      lane_in_[j] = Fused ? deferred_in_[i] : in_in_[i];
-      lane_st_[j] = Fused ? dc : stim_[i];
-      lane_j_[j] = j;
-    }
+    const auto stim = [this, dc](std::uint32_t i) { return Fused ? dc : stim_[i]; };
     if (uniform_constants_)
-      evolve_lanes<true, Fused>(m);
+      lanes_.template evolve<true, !Fused>(k_.data(), x_.data(), flags_.data(), n_, input, stim);
     else
-      evolve_lanes<false, Fused>(m);
-    for (std::uint32_t j = 0; j < m; ++j) {  // scatter
-      const std::uint32_t i = lane_idx_[j];
-      for (std::size_t c = 0; c < S; ++c) x_[c * n_ + i] = lane_x_[c * L + j];
-      flags_[i] = lane_fl_[j];
-    }
-  }
-
-  void resize_lanes(std::uint32_t cap) {
-    constexpr std::size_t E = Model::n_evolve();
-    lane_cap_ = cap;
-    lane_x_.assign(S * cap, Real(0));
-    lane_k_.assign(C * cap, Real(0));
-    lane_ka_.assign(C * cap, Real(0));
-    lane_e_.assign(E * cap, Real(0));
-    lane_done_.assign(E * cap, Real(0));
-    lane_ex_.assign(cap, Real(0));
-    lane_in_.assign(cap, Real(0));
-    lane_st_.assign(cap, Real(0));
-    lane_j_.assign(cap, 0);
-    lane_fl_.assign(cap, 0);
-  }
-
-  // One try of a record alone: the model's scalar form where it has one (aeif_integrator.hpp:
-  // a branch to the right-hand side that applies instead of computing both), the same bits.
-  static void scalar_try(const Real* k, Real* e) {
-    if constexpr (requires { Model::template evolve_try<Real, false>(k, e); })
-      Model::template evolve_try<Real, false>(k, e);
-    else
-      Model::template evolve_try<Real>(k, e);
-  }
-
-  // Constants of lane p: the group's (Uniform) or column c of `col` (stride lane_cap_).
-  template <bool Uniform>
-  void load_k(Real* k, const Real* col, std::size_t p) const {
-    for (std::size_t c = 0; c < C; ++c) k[c] = Uniform ? k_[c * n_] : col[c * lane_cap_ + p];
-  }
-
-  template <bool Uniform, bool Fused>
-  void evolve_lanes(std::uint32_t m) {
-    constexpr std::size_t E = Model::n_evolve();
-    const std::size_t L = lane_cap_;
-    evolve_begin_all<Uniform>(round_up(m));
-    std::uint32_t active = m;
-    while (active > 0) {
-      evolve_pass<Uniform>(round_up(active));
-      std::uint32_t kept = 0;  // compaction: finished records go to lane_done_ at their j
-      for (std::uint32_t p = 0; p < active; ++p) {
-        Real k[C > 0 ? C : 1], e[E];
-        load_k<Uniform>(k, lane_ka_.data(), p);
-        load_lane<E>(e, lane_e_.data(), L, p);
-        if (Model::template evolve_done<Real>(k, e)) {
-          store_lane<E>(e, lane_done_.data(), L, lane_j_[p]);
-          continue;
-        }
-        if (kept != p) {
-          store_lane<E>(e, lane_e_.data(), L, kept);
-          if constexpr (!Uniform) store_lane<C>(k, lane_ka_.data(), L, kept);
-          lane_j_[kept] = lane_j_[p];
-        }
-        ++kept;
-      }
-      active = kept;
-      if (active < few_lanes) {  // the last few one at a time (the same tries)
-        for (std::uint32_t p = 0; p < active; ++p) {
-          Real k[C > 0 ? C : 1], e[E];
-          load_k<Uniform>(k, lane_ka_.data(), p);
-          load_lane<E>(e, lane_e_.data(), L, p);
-          while (!Model::template evolve_done<Real>(k, e)) scalar_try(k, e);
-          store_lane<E>(e, lane_done_.data(), L, lane_j_[p]);
-        }
-        break;
-      }
-      Real k0[C > 0 ? C : 1], e0[E];  // padding: repeats of record 0
-      load_k<Uniform>(k0, lane_ka_.data(), 0);
-      load_lane<E>(e0, lane_e_.data(), L, 0);
-      for (std::uint32_t p = active; p < round_up(active); ++p) {
-        store_lane<E>(e0, lane_e_.data(), L, p);
-        if constexpr (!Uniform) store_lane<C>(k0, lane_ka_.data(), L, p);
-      }
-    }
-    evolve_finish_all<!Fused>(m);
-  }
-
-  // The records at the start of the step (lanes [0, count), input gathered in lane j = p).
-  template <bool Uniform>
-  NEUROMESH_WIDE_VECTORS void evolve_begin_all(std::uint32_t count) {
-    constexpr std::size_t E = Model::n_evolve();
-    const std::size_t L = lane_cap_;
-    const Real* NEUROMESH_RESTRICT lk = lane_k_.data();
-    Real* NEUROMESH_RESTRICT ka = lane_ka_.data();
-    const Real* NEUROMESH_RESTRICT lx = lane_x_.data();
-    const Real* NEUROMESH_RESTRICT st = lane_st_.data();
-    Real* NEUROMESH_RESTRICT le = lane_e_.data();
-#pragma GCC ivdep
-    for (std::uint32_t p = 0; p < count; ++p) {
-      Real k[C > 0 ? C : 1], x[S], e[E];
-      load_lane<C>(k, lk, L, p);
-      load_lane<S>(x, lx, L, p);
-      Model::template evolve_begin<Real>(k, x, st[p], e);
-      store_lane<E>(e, le, L, p);
-      if constexpr (!Uniform) store_lane<C>(k, ka, L, p);
-    }
-  }
-
-  // One try for the records at positions [0, count).
-  template <bool Uniform>
-  NEUROMESH_WIDE_VECTORS void evolve_pass(std::uint32_t count) {
-    constexpr std::size_t E = Model::n_evolve();
-    const std::size_t L = lane_cap_;
-    const Real* NEUROMESH_RESTRICT ka = lane_ka_.data();
-    Real* NEUROMESH_RESTRICT le = lane_e_.data();
-    Real ku[C > 0 ? C : 1];
-    if constexpr (Uniform)
-      for (std::size_t c = 0; c < C; ++c) ku[c] = k_[c * n_];
-#pragma GCC ivdep
-    for (std::uint32_t p = 0; p < count; ++p) {
-      Real k[C > 0 ? C : 1], e[E];
-      if constexpr (Uniform) {
-#pragma GCC unroll 32
-        for (std::size_t c = 0; c < C; ++c) k[c] = ku[c];
-      } else {
-        load_lane<C>(k, ka, L, p);
-      }
-      load_lane<E>(e, le, L, p);
-      Model::template evolve_try<Real>(k, e);
-      store_lane<E>(e, le, L, p);
-    }
-  }
-
-  // The end of the step for deferred neurons [0, m): state in lane_x_, flags in lane_fl_.
-  template <bool DetectChange>
-  NEUROMESH_WIDE_VECTORS void evolve_finish_all(std::uint32_t m) {
-    constexpr std::size_t E = Model::n_evolve();
-    const std::size_t L = lane_cap_;
-    const Real* NEUROMESH_RESTRICT lk = lane_k_.data();
-    Real* NEUROMESH_RESTRICT lx = lane_x_.data();
-    const Real* NEUROMESH_RESTRICT ld = lane_done_.data();
-    const Real* NEUROMESH_RESTRICT ex = lane_ex_.data();
-    const Real* NEUROMESH_RESTRICT in = lane_in_.data();
-    std::uint8_t* NEUROMESH_RESTRICT fl = lane_fl_.data();
-#pragma GCC ivdep
-    for (std::uint32_t j = 0; j < m; ++j) {
-      Real k[C > 0 ? C : 1], x[S], e[E];
-      load_lane<C>(k, lk, L, j);
-      load_lane<S>(x, lx, L, j);
-      load_lane<E>(e, ld, L, j);
-      fl[j] = static_cast<std::uint8_t>(Model::template evolve_finish<Real, DetectChange>(k, x, e, ex[j], in[j]));
-      store_lane<S>(x, lx, L, j);
-    }
+      lanes_.template evolve<false, !Fused>(k_.data(), x_.data(), flags_.data(), n_, input, stim);
   }
 
   // No change, no input, no current in step s: a candidate for rest (cheap; used for counting).
@@ -679,11 +495,8 @@ class neuron_group final : public model_group<Model, Real> {
   std::uint64_t updates_ = 0;
   std::vector<Real> in_ex_, in_in_, stim_;
   std::vector<Real> deferred_ex_, deferred_in_;  // fused path's input, for deferred neurons (lane_step models)
-  // Deferred neurons in lanes (has_lane_evolve models; evolve_deferred): columns of stride lane_cap_.
-  std::uint32_t lane_cap_ = 0;
-  std::vector<std::uint32_t> lane_idx_, lane_j_;
-  std::vector<Real> lane_x_, lane_k_, lane_ka_, lane_e_, lane_done_, lane_ex_, lane_in_, lane_st_;
-  std::vector<std::uint8_t> lane_fl_;
+  using lanes_t = std::conditional_t<has_lane_evolve<Model, Real>, deferred_lanes<Model, Real, 2>, no_deferred_lanes>;
+  lanes_t lanes_;  // deferred neurons in lanes (has_lane_evolve models; evolve_deferred)
   std::vector<std::uint8_t> flags_;
   std::vector<std::uint32_t> active_;
 };

@@ -3,16 +3,18 @@
 // updated every step; updating a resting neuron is the identity, so the spikes equal an active-set run's).
 // Spike-sending generators cannot target these models (validate()), so the drives are currents only: dc, step, ac and
 // noise. The update is a plain loop over neurons the compiler vectorises (fixed port count max_ports: absent ports have
-// zero propagators and input); adaptive models (aeif) take the branch-free lane path and the full step for the neurons
-// it defers.
+// zero propagators and input); adaptive models (aeif) take the branch-free lane path, and the neurons it defers go
+// through the full step in lanes (deferred_lanes.hpp).
 #include <array>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include <neuromesh/core/fixed_point.hpp>
 #include <neuromesh/core/vector_width.hpp>
 #include <neuromesh/neurons/multisynapse.hpp>
 
+#include "deferred_lanes.hpp"
 #include "neuron_group.hpp"
 #include "port_group.hpp"
 
@@ -100,16 +102,33 @@ class port_group final : public model_group<Model, Real> {
 #pragma GCC unroll 32
       for (std::size_t j = 0; j < S; ++j) xp[j * n + i] = x[j];
     }
-    if constexpr (has_lane_ports)  // the neurons the branch-free path deferred (x untouched): the full step
-      for (std::uint32_t i = 0; i < n; ++i) {
-        if (!(fl[i] & step_flags::deferred)) continue;
-        Real k[C], x[S], in[R];
-        for (std::size_t j = 0; j < C; ++j) k[j] = Uniform ? ku[j] : kp[j * n + i];
-        for (std::size_t j = 0; j < S; ++j) x[j] = xp[j * n + i];
+    if constexpr (has_lane_ports) finish_deferred<Uniform>();
+  }
+
+  // The neurons the branch-free path deferred (x untouched): the full step, in SIMD lanes
+  // (deferred_lanes.hpp, as neuron_group's) or, for fewer than a few, one by one.
+  template <bool Uniform>
+  void finish_deferred() {
+    const std::vector<std::uint32_t>& idx = lanes_.collect(flags_.data(), n_);
+    const Real* kp = k_.data();
+    Real* xp = x_.data();
+    const Real* ip = in_.data();
+    if (idx.size() >= lanes_t::few_lanes) {
+      const auto input = [ip, n = n_](std::uint32_t i, Real* in) {
         for (int r = 0; r < R; ++r) in[r] = ip[static_cast<std::size_t>(r) * n + i];
-        fl[i] = static_cast<std::uint8_t>(Model::template step_ports<Real, false>(k, x, in, st[i]));
-        for (std::size_t j = 0; j < S; ++j) xp[j * n + i] = x[j];
-      }
+      };
+      const auto stim = [this](std::uint32_t i) { return stim_[i]; };
+      lanes_.template evolve<Uniform, false>(kp, xp, flags_.data(), n_, input, stim);
+      return;
+    }
+    for (const std::uint32_t i : idx) {
+      Real k[C], x[S], in[R];
+      for (std::size_t j = 0; j < C; ++j) k[j] = Uniform ? kp[j * n_] : kp[j * n_ + i];
+      for (std::size_t j = 0; j < S; ++j) x[j] = xp[j * n_ + i];
+      for (int r = 0; r < R; ++r) in[r] = ip[static_cast<std::size_t>(r) * n_ + i];
+      flags_[i] = static_cast<std::uint8_t>(Model::template step_ports<Real, false>(k, x, in, stim_[i]));
+      for (std::size_t j = 0; j < S; ++j) xp[j * n_ + i] = x[j];
+    }
   }
 
   // Adaptive models (aeif_cond_alpha/beta_multisynapse) run the branch-free common case over all
@@ -127,6 +146,8 @@ class port_group final : public model_group<Model, Real> {
   std::uint64_t updates_ = 0;
   std::vector<Real> in_, stim_;  // R columns of this step's port input; the current [pA]
   std::vector<std::uint8_t> flags_;
+  using lanes_t = std::conditional_t<has_lane_ports, deferred_lanes<Model, Real, R>, no_deferred_lanes>;
+  lanes_t lanes_;  // deferred neurons in lanes (adaptive models)
 };
 
 }  // namespace

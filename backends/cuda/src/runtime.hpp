@@ -35,17 +35,6 @@ namespace neuromesh::NEUROMESH_GPU_NS {
   } while (0)
 #endif
 
-// Fully unrolls a short loop over a model's constants or state, so the loop over neurons
-// around it stays a simple loop (GCC vectorises it in the OMP build; nvcc keeps the arrays in
-// registers).
-#if defined(__CUDA_ARCH__)
-#define NEUROMESH_UNROLL _Pragma("unroll")
-#elif defined(__CUDACC__)
-#define NEUROMESH_UNROLL
-#else
-#define NEUROMESH_UNROLL _Pragma("GCC unroll 32")
-#endif
-
 // Runs f(i) for i in [0, n) on the device. In the Thrust-OMP build the indices go in blocks of
 // 256 to each thread, and each block is a plain loop the host compiler can vectorise (every
 // launch here is free of loop-carried dependences, or uses atomics); a launch smaller than

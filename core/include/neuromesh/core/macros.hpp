@@ -23,3 +23,18 @@
 #else
 #define NEUROMESH_RESTRICT
 #endif
+
+// Fully unrolls a short loop over a model's constants, state components or receptor ports (a
+// compile-time bound), so that the backend's loop over neurons around it stays one simple loop:
+// GCC otherwise vectorises a model's loops of 16+ components on their own, and a loop nest with
+// inner loops is not vectorised over neurons (measured: aeif_cond_alpha_multisynapse, 18
+// components, ran scalar at 1.9 M updates/s). Unrolling reorders no arithmetic (no -ffast-math):
+// the same bits. nvcc: `#pragma unroll` in device code (registers instead of local memory),
+// nothing in its host pass.
+#if defined(__CUDA_ARCH__)
+#define NEUROMESH_UNROLL _Pragma("unroll")
+#elif defined(__CUDACC__)
+#define NEUROMESH_UNROLL
+#else
+#define NEUROMESH_UNROLL _Pragma("GCC unroll 32")
+#endif

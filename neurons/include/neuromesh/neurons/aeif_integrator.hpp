@@ -120,6 +120,7 @@ struct aeif_port_kernels {
   template <class Real>
   NEUROMESH_INLINE_HOST_DEVICE static void port_synapses(const Real* s_rise, const Real* s_decay, const Real* y,
                                                          Real* f) {
+    NEUROMESH_UNROLL
     for (int r = 0; r < max_ports; ++r) {
       f[g_1 + r] = y[dg_1 + r] - y[g_1 + r] * s_decay[r];
       f[dg_1 + r] = -y[dg_1 + r] * s_rise[r];
@@ -129,12 +130,14 @@ struct aeif_port_kernels {
   // acc minus the ports' currents g_r (v - E_rev[r]), in port order.
   template <class Real>
   NEUROMESH_INLINE_HOST_DEVICE static Real port_currents(const Real* s_e, const Real* y, Real v, Real acc) {
+    NEUROMESH_UNROLL
     for (int r = 0; r < max_ports; ++r) acc = acc - y[g_1 + r] * (v - s_e[r]);
     return acc;
   }
 
   template <class Real>
   NEUROMESH_INLINE_HOST_DEVICE static void port_input(const Real* s_jump, Real* y, const Real* in) {
+    NEUROMESH_UNROLL
     for (int r = 0; r < max_ports; ++r) y[dg_1 + r] = y[dg_1 + r] + in[r] * s_jump[r];
   }
 };
@@ -453,6 +456,7 @@ struct aeif_integrator : Syn {
     Real err[n];
     fehlberg_try<n>(rhs_fn<U, Real>{k, lock, i}, y, k1, s, yn, k7, err);
     Real ratio = Real(0);
+    NEUROMESH_UNROLL
     for (int c = 0; c < n; ++c) {
       const Real sd = s * k7[c];
       const Real tl = (U && c == 0) ? k[tol_u] : k[tol];
@@ -471,7 +475,9 @@ struct aeif_integrator : Syn {
     const Real r = x[refr];
     const Real r_new = detail::select(fired, k[ref_steps], detail::select(r > Real(0), r - Real(1), Real(0)));
     bool changed = (r_new != r) | (hs != x[h_int]);
+    NEUROMESH_UNROLL
     for (int c = 0; c < n; ++c) changed |= y[c] != x[c];
+    NEUROMESH_UNROLL
     for (int c = 0; c < n; ++c) x[c] = y[c];
     x[refr] = r_new;
     x[h_int] = hs;
@@ -488,6 +494,7 @@ struct aeif_integrator : Syn {
     const Real h = k[dt];
     const bool lock = x[refr] > Real(0);
     Real y0[n], k1[n], y[n], k7[n];
+    NEUROMESH_UNROLL
     for (int c = 0; c < n; ++c) y0[c] = x[c];
     rhs(k, lock, i, y0, k1);
     const Real ratio = rkf45_try<false>(k, lock, i, y0, k1, h, y, k7);
@@ -497,8 +504,10 @@ struct aeif_integrator : Syn {
     y[0] = detail::select(lock | fired, k[v_reset], y[0]);
     y[1] = detail::select(fired, y[1] + k[b_], y[1]);
     Real xn[n_state];
+    NEUROMESH_UNROLL
     for (int j = 0; j < n_state; ++j) xn[j] = x[j];
     const unsigned f = finish<Real, DetectChange>(k, xn, y, h, fired, in);
+    NEUROMESH_UNROLL
     for (int j = 0; j < n_state; ++j) x[j] = detail::select(take, xn[j], x[j]);
     return take ? f : unsigned(step_flags::deferred);
   }
@@ -565,6 +574,7 @@ struct aeif_integrator : Syn {
 
   template <class Real>
   NEUROMESH_INLINE_HOST_DEVICE static void evolve_begin(const Real* k, const Real* x, Real i_stim, Real* e) {
+    NEUROMESH_UNROLL
     for (int c = 0; c < n; ++c) {
       e[c] = x[c];
       e[ev_k1() + c] = Real(0);
@@ -606,6 +616,7 @@ struct aeif_integrator : Syn {
     const bool lock = e[ev_lock()] > Real(0), need = e[ev_need()] > Real(0);
     const bool upswing = !lock & (k[inv_delta] > Real(0)) & (y[0] >= k[v_up]) & (y[0] < k[vpeak]);
     Real w[n];  // the try's start: z in the upswing, else y
+    NEUROMESH_UNROLL
     for (int c = 0; c < n; ++c) w[c] = y[c];
     if (Lanes || upswing)
       w[0] = blend(upswing,
@@ -613,6 +624,7 @@ struct aeif_integrator : Syn {
     if (Lanes || upswing || need) {
       Real kn[n];
       rhs_of_form<Lanes>(k, upswing, lock, i, w, kn);
+      NEUROMESH_UNROLL
       for (int c = 0; c < n; ++c) k1[c] = blend(upswing | need, kn[c], k1[c]);
     }
     const bool last = e[ev_it()] == Real(max_internal_steps - 1);
@@ -622,6 +634,7 @@ struct aeif_integrator : Syn {
     Real yn[n], k7[n], err[n];
     fehlberg_try<n>(form_rhs_fn<Lanes, Real>{k, upswing, lock, i}, w, k1, s, yn, k7, err);
     Real ratio = Real(0);  // as rkf45_try's
+    NEUROMESH_UNROLL
     for (int c = 0; c < n; ++c) {
       const Real sd = s * k7[c];
       const Real tl = ((c == 0) & upswing) ? k[tol_u] : k[tol];
@@ -668,8 +681,10 @@ struct aeif_integrator : Syn {
     const Real w_new = blend(reset, yn[1] + k[b_], yn[1]);
     y[0] = blend(accept, v_new, y[0]);
     y[1] = blend(accept, w_new, y[1]);
+    NEUROMESH_UNROLL
     for (int c = 2; c < n; ++c) y[c] = blend(accept, yn[c], y[c]);
     const bool fsal = accept & !upswing;
+    NEUROMESH_UNROLL
     for (int c = 0; c < n; ++c) k1[c] = blend(fsal, k7[c], k1[c]);
     // The 0 / 1 flags by exact arithmetic: fired |= fire; lock = has_ref where fire.
     const Real fire = static_cast<Real>(accept & reset);

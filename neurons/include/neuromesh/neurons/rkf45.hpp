@@ -33,22 +33,29 @@ NEUROMESH_INLINE_HOST_DEVICE void fehlberg_try(const Rhs& f, const Real* y, cons
   constexpr double e1 = 1.0 / 360.0, e3 = -128.0 / 4275.0, e4 = -2197.0 / 75240.0, e5 = 1.0 / 50.0,
                    e6 = 2.0 / 55.0;  // 5th minus 4th order
   Real k2[N], k3[N], k4[N], k5[N], k6[N], yt[N];
+  NEUROMESH_UNROLL
   for (int c = 0; c < N; ++c) yt[c] = y[c] + s * (Real(a21) * k1[c]);
   f(yt, k2);
+  NEUROMESH_UNROLL
   for (int c = 0; c < N; ++c) yt[c] = y[c] + s * (Real(a31) * k1[c] + Real(a32) * k2[c]);
   f(yt, k3);
+  NEUROMESH_UNROLL
   for (int c = 0; c < N; ++c) yt[c] = y[c] + s * (Real(a41) * k1[c] + Real(a42) * k2[c] + Real(a43) * k3[c]);
   f(yt, k4);
+  NEUROMESH_UNROLL
   for (int c = 0; c < N; ++c)
     yt[c] = y[c] + s * (Real(a51) * k1[c] + Real(a52) * k2[c] + Real(a53) * k3[c] + Real(a54) * k4[c]);
   f(yt, k5);
+  NEUROMESH_UNROLL
   for (int c = 0; c < N; ++c)
     yt[c] =
         y[c] + s * (Real(a61) * k1[c] + Real(a62) * k2[c] + Real(a63) * k3[c] + Real(a64) * k4[c] + Real(a65) * k5[c]);
   f(yt, k6);
+  NEUROMESH_UNROLL
   for (int c = 0; c < N; ++c)
     yn[c] = y[c] + s * (Real(c1) * k1[c] + Real(c3) * k3[c] + Real(c4) * k4[c] + Real(c5) * k5[c] + Real(c6) * k6[c]);
   f(yn, k7);
+  NEUROMESH_UNROLL
   for (int c = 0; c < N; ++c)
     err[c] = s * (Real(e1) * k1[c] + Real(e3) * k3[c] + Real(e4) * k4[c] + Real(e5) * k5[c] + Real(e6) * k6[c]);
 }
@@ -89,6 +96,7 @@ NEUROMESH_INLINE_HOST_DEVICE void gsl_try(const Rhs& f, Real* y, Real* k1, Real&
   fehlberg_try<N>(f, y, k1, s, yn, k7, err);
   const Real t_new = final_step ? h : t + s;
   Real ratio = Real(0);
+  NEUROMESH_UNROLL
   for (int c = 0; c < N; ++c) {
     const Real q = (err[c] < Real(0) ? -err[c] : err[c]) / eps_abs;
     ratio = q > ratio ? q : ratio;
@@ -106,6 +114,7 @@ NEUROMESH_INLINE_HOST_DEVICE void gsl_try(const Rhs& f, Real* y, Real* k1, Real&
   const Real s_accepted = (!high & (ratio < Real(0.5))) ? s_grown : s;
   hs = reject ? s_shrunk : s_accepted;
   t = reject ? t : (tries >= max_tries ? h : t_new);
+  NEUROMESH_UNROLL
   for (int c = 0; c < N; ++c) {
     y[c] = reject ? y[c] : yn[c];
     k1[c] = reject ? k1[c] : k7[c];
