@@ -8,7 +8,7 @@
 // Written once for the groups with two inputs (neuron_group.hpp) and with receptor ports
 // (port_group.cpp): `Inputs` is the number of summed spike inputs per neuron.
 //
-// Lanes are indexed by j (deferred neuron j, group index idx_[j]) for input, state and finished
+// Lanes are indexed by j (deferred neuron j, group index idx[j]) for input, state and finished
 // records, and by position p for the records still trying (j_[p] = j).
 #include <algorithm>
 #include <bit>
@@ -22,6 +22,19 @@
 
 namespace neuromesh::cpu {
 
+// The neurons with the deferred bit in flags[0, n), in index order, into idx (cleared first): the
+// one scan each group makes per step, for the lanes and for the one-by-one step alike.
+inline void collect_deferred(const std::uint8_t* flags, std::uint32_t n, std::vector<std::uint32_t>& idx) {
+  constexpr std::uint64_t bits = 0x0101010101010101ull * step_flags::deferred;
+  idx.clear();
+  for (std::uint32_t i0 = 0; i0 < n; i0 += 8) {  // eight flags per word: most words hold none
+    std::uint64_t word = 0;
+    std::memcpy(&word, flags + i0, std::min<std::uint32_t>(8, n - i0));
+    for (word &= bits; word != 0; word &= word - 1)
+      idx.push_back(i0 + static_cast<std::uint32_t>(std::countr_zero(word) / 8));
+  }
+}
+
 template <class Model, class Real, int Inputs>
 class deferred_lanes {
   static constexpr std::size_t C = Model::n_constants;
@@ -33,30 +46,18 @@ class deferred_lanes {
   static constexpr std::uint32_t lane_block = 16;  // passes run over whole blocks (float AVX-512 lanes)
   static constexpr std::uint32_t few_lanes = 3;    // fewer than this: the caller runs `step` one by one
 
-  // The group's neurons with the deferred bit in flags[0, n), in index order.
-  const std::vector<std::uint32_t>& collect(const std::uint8_t* flags, std::uint32_t n) {
-    constexpr std::uint64_t bits = 0x0101010101010101ull * step_flags::deferred;
-    idx_.clear();
-    for (std::uint32_t i0 = 0; i0 < n; i0 += 8) {  // eight flags per word: most words hold none
-      std::uint64_t word = 0;
-      std::memcpy(&word, flags + i0, std::min<std::uint32_t>(8, n - i0));
-      for (word &= bits; word != 0; word &= word - 1)
-        idx_.push_back(i0 + static_cast<std::uint32_t>(std::countr_zero(word) / 8));
-    }
-    return idx_;
-  }
-
-  // Evolves the neurons collect() found (at least few_lanes of them) through the step and writes
+  // Evolves the neurons idx (collect_deferred's, at least few_lanes of them) through the step and writes
   // their state into the columns x (S columns of stride n) and their flags. k: the group's
   // constant columns (C of stride n; Uniform: every neuron has column entry 0's). input(i, in)
   // fills neuron i's Inputs summed inputs, stim(i) its current.
   template <bool Uniform, bool DetectChange, class Input, class Stim>
-  void evolve(const Real* k, Real* x, std::uint8_t* flags, std::uint32_t n, Input input, Stim stim) {
-    const auto m = static_cast<std::uint32_t>(idx_.size());
+  void evolve(const std::vector<std::uint32_t>& idx, const Real* k, Real* x, std::uint8_t* flags, std::uint32_t n,
+              Input input, Stim stim) {
+    const auto m = static_cast<std::uint32_t>(idx.size());
     if (cap_ < round_up(m)) resize(round_up(m));
     const std::size_t L = cap_;
     for (std::uint32_t j = 0; j < round_up(m); ++j) {  // gather; the padding repeats neuron 0
-      const std::uint32_t i = idx_[j < m ? j : 0];
+      const std::uint32_t i = idx[j < m ? j : 0];
       for (std::size_t c = 0; c < S; ++c) x_[c * L + j] = x[c * n + i];
       for (std::size_t c = 0; c < C; ++c) k_[c * L + j] = k[c * n + i];
       Real in[Inputs];
@@ -108,7 +109,7 @@ class deferred_lanes {
     }
     finish_all<DetectChange>(m);
     for (std::uint32_t j = 0; j < m; ++j) {  // scatter
-      const std::uint32_t i = idx_[j];
+      const std::uint32_t i = idx[j];
       for (std::size_t c = 0; c < S; ++c) x[c * n + i] = x_[c * L + j];
       flags[i] = fl_[j];
     }
@@ -230,7 +231,7 @@ class deferred_lanes {
   }
 
   std::uint32_t cap_ = 0;
-  std::vector<std::uint32_t> idx_, j_;
+  std::vector<std::uint32_t> j_;
   std::vector<Real> x_, k_, ka_, e_, done_, in_, st_;
   std::vector<std::uint8_t> fl_;
 };

@@ -162,32 +162,26 @@ class neuron_group final : public model_group<Model, Real> {
       update_all<true, Fused>(rex, rin);
     else
       update_all<false, Fused>(rex, rin);
+    if constexpr (has_lane_step<Model, Real>) collect_deferred(flags_.data(), n_, deferred_idx_);
     if constexpr (has_lane_evolve<Model, Real>)
       evolve_deferred<Fused>();
     else if constexpr (has_lane_step<Model, Real>)
       finish_deferred<Fused>();
   }
 
-  // The neurons the lane path deferred (flag bit `deferred`): the model's full `step`, with the
-  // input the lane path saw. Eight flags per word: most words hold none.
+  // The neurons the lane path deferred (flag bit `deferred`, listed in deferred_idx_): the model's
+  // full `step`, with the input the lane path saw.
   template <bool Fused>
   void finish_deferred() {
-    constexpr std::uint64_t bits = 0x0101010101010101ull * step_flags::deferred;
-    std::uint8_t* fl = flags_.data();
-    for (std::uint32_t i0 = 0; i0 < n_; i0 += 8) {
-      std::uint64_t word = 0;
-      std::memcpy(&word, fl + i0, std::min<std::uint32_t>(8, n_ - i0));
-      for (word &= bits; word != 0; word &= word - 1) {
-        const std::uint32_t i = i0 + static_cast<std::uint32_t>(std::countr_zero(word) / 8);
-        std::array<Real, C> k;
-        std::array<Real, S> x;
-        for (std::size_t j = 0; j < C; ++j) k[j] = k_[j * n_ + i];
-        for (std::size_t j = 0; j < S; ++j) x[j] = x_[j * n_ + i];
-        const Real e = Fused ? deferred_ex_[i] : in_ex_[i], h = Fused ? deferred_in_[i] : in_in_[i];
-        const Real c = Fused ? static_cast<Real>(dc_now_) : stim_[i];
-        fl[i] = static_cast<std::uint8_t>(Model::template step<Real, !Fused>(k.data(), x.data(), e, h, c));
-        for (std::size_t j = 0; j < S; ++j) x_[j * n_ + i] = x[j];
-      }
+    for (const std::uint32_t i : deferred_idx_) {
+      std::array<Real, C> k;
+      std::array<Real, S> x;
+      for (std::size_t j = 0; j < C; ++j) k[j] = k_[j * n_ + i];
+      for (std::size_t j = 0; j < S; ++j) x[j] = x_[j * n_ + i];
+      const Real e = Fused ? deferred_ex_[i] : in_ex_[i], h = Fused ? deferred_in_[i] : in_in_[i];
+      const Real c = Fused ? static_cast<Real>(dc_now_) : stim_[i];
+      flags_[i] = static_cast<std::uint8_t>(Model::template step<Real, !Fused>(k.data(), x.data(), e, h, c));
+      for (std::size_t j = 0; j < S; ++j) x_[j * n_ + i] = x[j];
     }
   }
 
@@ -196,8 +190,7 @@ class neuron_group final : public model_group<Model, Real> {
   // path saw; fewer than a few: the full `step` one by one.
   template <bool Fused>
   void evolve_deferred() {
-    const std::vector<std::uint32_t>& idx = lanes_.collect(flags_.data(), n_);
-    if (idx.size() < lanes_t::few_lanes) {
+    if (deferred_idx_.size() < lanes_t::few_lanes) {
       finish_deferred<Fused>();
       return;
     }
@@ -208,9 +201,9 @@ class neuron_group final : public model_group<Model, Real> {
     const Real dc = static_cast<Real>(dc_now_);
     const auto stim = [this, dc](std::uint32_t i) { return Fused ? dc : stim_[i]; };
     if (uniform_constants_)
-      lanes_.template evolve<true, !Fused>(k_.data(), x_.data(), flags_.data(), n_, input, stim);
+      lanes_.template evolve<true, !Fused>(deferred_idx_, k_.data(), x_.data(), flags_.data(), n_, input, stim);
     else
-      lanes_.template evolve<false, !Fused>(k_.data(), x_.data(), flags_.data(), n_, input, stim);
+      lanes_.template evolve<false, !Fused>(deferred_idx_, k_.data(), x_.data(), flags_.data(), n_, input, stim);
   }
 
   // No change, no input, no current in step s: a candidate for rest (cheap; used for counting).
@@ -496,7 +489,8 @@ class neuron_group final : public model_group<Model, Real> {
   std::vector<Real> in_ex_, in_in_, stim_;
   std::vector<Real> deferred_ex_, deferred_in_;  // fused path's input, for deferred neurons (lane_step models)
   using lanes_t = std::conditional_t<has_lane_evolve<Model, Real>, deferred_lanes<Model, Real, 2>, no_deferred_lanes>;
-  lanes_t lanes_;  // deferred neurons in lanes (has_lane_evolve models; evolve_deferred)
+  lanes_t lanes_;                            // deferred neurons in lanes (has_lane_evolve models; evolve_deferred)
+  std::vector<std::uint32_t> deferred_idx_;  // this step's deferred neurons (lane_step models)
   std::vector<std::uint8_t> flags_;
   std::vector<std::uint32_t> active_;
 };

@@ -109,7 +109,8 @@ class port_group final : public model_group<Model, Real> {
   // (deferred_lanes.hpp, as neuron_group's) or, for fewer than a few, one by one.
   template <bool Uniform>
   void finish_deferred() {
-    const std::vector<std::uint32_t>& idx = lanes_.collect(flags_.data(), n_);
+    std::vector<std::uint32_t>& idx = deferred_idx_;
+    collect_deferred(flags_.data(), n_, idx);
     const Real* kp = k_.data();
     Real* xp = x_.data();
     const Real* ip = in_.data();
@@ -118,7 +119,7 @@ class port_group final : public model_group<Model, Real> {
         for (int r = 0; r < R; ++r) in[r] = ip[static_cast<std::size_t>(r) * n + i];
       };
       const auto stim = [this](std::uint32_t i) { return stim_[i]; };
-      lanes_.template evolve<Uniform, false>(kp, xp, flags_.data(), n_, input, stim);
+      lanes_.template evolve<Uniform, false>(idx, kp, xp, flags_.data(), n_, input, stim);
       return;
     }
     for (const std::uint32_t i : idx) {
@@ -147,7 +148,8 @@ class port_group final : public model_group<Model, Real> {
   std::vector<Real> in_, stim_;  // R columns of this step's port input; the current [pA]
   std::vector<std::uint8_t> flags_;
   using lanes_t = std::conditional_t<has_lane_ports, deferred_lanes<Model, Real, R>, no_deferred_lanes>;
-  lanes_t lanes_;  // deferred neurons in lanes (adaptive models)
+  lanes_t lanes_;                            // deferred neurons in lanes (adaptive models)
+  std::vector<std::uint32_t> deferred_idx_;  // this step's deferred neurons
 };
 
 }  // namespace
