@@ -44,9 +44,9 @@ class deferred_lanes {
 
  public:
   static constexpr std::uint32_t lane_block = 16;  // passes run over whole blocks (float AVX-512 lanes)
-  static constexpr std::uint32_t few_lanes = 3;    // fewer than this: the caller runs `step` one by one
+  static constexpr std::uint32_t few_lanes = 3;    // fewer records than this: their tries one at a time
 
-  // Evolves the neurons idx (collect_deferred's, at least few_lanes of them) through the step and writes
+  // Evolves the neurons idx (collect_deferred's, any number) through the step and writes
   // their state into the columns x (S columns of stride n) and their flags. k: the group's
   // constant columns (C of stride n; Uniform: every neuron has column entry 0's). input(i, in)
   // fills neuron i's Inputs summed inputs, stim(i) its current.
@@ -54,6 +54,7 @@ class deferred_lanes {
   void evolve(const std::vector<std::uint32_t>& idx, const Real* k, Real* x, std::uint8_t* flags, std::uint32_t n,
               Input input, Stim stim) {
     const auto m = static_cast<std::uint32_t>(idx.size());
+    if (m == 0) return;
     if (cap_ < round_up(m)) resize(round_up(m));
     const std::size_t L = cap_;
     for (std::uint32_t j = 0; j < round_up(m); ++j) {  // gather; the padding repeats neuron 0
@@ -71,6 +72,23 @@ class deferred_lanes {
     begin_all<Uniform>(round_up(m));
     std::uint32_t active = m;
     while (active > 0) {
+      if (active < few_lanes) {  // the last few (or all, if few were deferred) one at a time: the same tries
+        for (std::uint32_t p = 0; p < active; ++p) {
+          Real kp[KC], e[E];
+          load_k<Uniform>(kp, ku, p);
+          load_lane<E>(e, e_.data(), L, p);
+          while (!Model::template evolve_done<Real>(kp, e)) scalar_try(kp, e);
+          store_lane<E>(e, done_.data(), L, j_[p]);
+        }
+        break;
+      }
+      Real k0[KC], e0[E];  // padding: repeats of record 0
+      load_k<Uniform>(k0, ku, 0);
+      load_lane<E>(e0, e_.data(), L, 0);
+      for (std::uint32_t p = active; p < round_up(active); ++p) {
+        store_lane<E>(e0, e_.data(), L, p);
+        if constexpr (!Uniform) store_lane<C>(k0, ka_.data(), L, p);
+      }
       pass<Uniform>(ku, round_up(active));
       std::uint32_t kept = 0;  // compaction: finished records go to done_ at their j
       for (std::uint32_t p = 0; p < active; ++p) {
@@ -89,23 +107,6 @@ class deferred_lanes {
         ++kept;
       }
       active = kept;
-      if (active < few_lanes) {  // the last few one at a time (the same tries)
-        for (std::uint32_t p = 0; p < active; ++p) {
-          Real kp[KC], e[E];
-          load_k<Uniform>(kp, ku, p);
-          load_lane<E>(e, e_.data(), L, p);
-          while (!Model::template evolve_done<Real>(kp, e)) scalar_try(kp, e);
-          store_lane<E>(e, done_.data(), L, j_[p]);
-        }
-        break;
-      }
-      Real k0[KC], e0[E];  // padding: repeats of record 0
-      load_k<Uniform>(k0, ku, 0);
-      load_lane<E>(e0, e_.data(), L, 0);
-      for (std::uint32_t p = active; p < round_up(active); ++p) {
-        store_lane<E>(e0, e_.data(), L, p);
-        if constexpr (!Uniform) store_lane<C>(k0, ka_.data(), L, p);
-      }
     }
     finish_all<DetectChange>(m);
     for (std::uint32_t j = 0; j < m; ++j) {  // scatter

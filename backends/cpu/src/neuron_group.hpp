@@ -186,14 +186,10 @@ class neuron_group final : public model_group<Model, Real> {
   }
 
   // The neurons the lane path deferred, for models whose step is branch-free pieces
-  // (has_lane_evolve): side by side in SIMD lanes (deferred_lanes.hpp), with the input the lane
-  // path saw; fewer than a few: the full `step` one by one.
+  // (has_lane_evolve): side by side in SIMD lanes (deferred_lanes.hpp, which takes the last few
+  // one at a time), with the input the lane path saw.
   template <bool Fused>
   void evolve_deferred() {
-    if (deferred_idx_.size() < lanes_t::few_lanes) {
-      finish_deferred<Fused>();
-      return;
-    }
     const auto input = [this](std::uint32_t i, Real* in) {
       in[0] = Fused ? deferred_ex_[i] : in_ex_[i];
       in[1] = Fused ? deferred_in_[i] : in_in_[i];

@@ -106,30 +106,15 @@ class port_group final : public model_group<Model, Real> {
   }
 
   // The neurons the branch-free path deferred (x untouched): the full step, in SIMD lanes
-  // (deferred_lanes.hpp, as neuron_group's) or, for fewer than a few, one by one.
+  // (deferred_lanes.hpp, as neuron_group's; the last few one at a time).
   template <bool Uniform>
   void finish_deferred() {
-    std::vector<std::uint32_t>& idx = deferred_idx_;
-    collect_deferred(flags_.data(), n_, idx);
-    const Real* kp = k_.data();
-    Real* xp = x_.data();
-    const Real* ip = in_.data();
-    if (idx.size() >= lanes_t::few_lanes) {
-      const auto input = [ip, n = n_](std::uint32_t i, Real* in) {
-        for (int r = 0; r < R; ++r) in[r] = ip[static_cast<std::size_t>(r) * n + i];
-      };
-      const auto stim = [this](std::uint32_t i) { return stim_[i]; };
-      lanes_.template evolve<Uniform, false>(idx, kp, xp, flags_.data(), n_, input, stim);
-      return;
-    }
-    for (const std::uint32_t i : idx) {
-      Real k[C], x[S], in[R];
-      for (std::size_t j = 0; j < C; ++j) k[j] = Uniform ? kp[j * n_] : kp[j * n_ + i];
-      for (std::size_t j = 0; j < S; ++j) x[j] = xp[j * n_ + i];
-      for (int r = 0; r < R; ++r) in[r] = ip[static_cast<std::size_t>(r) * n_ + i];
-      flags_[i] = static_cast<std::uint8_t>(Model::template step_ports<Real, false>(k, x, in, stim_[i]));
-      for (std::size_t j = 0; j < S; ++j) xp[j * n_ + i] = x[j];
-    }
+    collect_deferred(flags_.data(), n_, deferred_idx_);
+    const auto input = [ip = in_.data(), n = n_](std::uint32_t i, Real* in) {
+      for (int r = 0; r < R; ++r) in[r] = ip[static_cast<std::size_t>(r) * n + i];
+    };
+    const auto stim = [this](std::uint32_t i) { return stim_[i]; };
+    lanes_.template evolve<Uniform, false>(deferred_idx_, k_.data(), x_.data(), flags_.data(), n_, input, stim);
   }
 
   // Adaptive models (aeif_cond_alpha/beta_multisynapse) run the branch-free common case over all
